@@ -1,0 +1,70 @@
+# netkit — every target installs what it needs first (Debian/Ubuntu, as root).
+SHELL := /bin/bash
+.ONESHELL:
+.SHELLFLAGS := -eu -o pipefail -c
+
+DENO_VERSION := 2.9.6
+TOOLS_DIR := .tools
+DENO := $(shell command -v deno 2>/dev/null || echo $(CURDIR)/$(TOOLS_DIR)/node_modules/.bin/deno)
+APT_PACKAGES := iproute2 openvswitch-switch dnsmasq-base iptables nftables iputils-ping busybox tcpdump procps shellcheck
+NEEDED_TOOLS := ip ovs-vsctl ovs-vswitchd ovsdb-server dnsmasq iptables nft ping busybox tcpdump pkill shellcheck
+
+.PHONY: deps demo test unit integration lint bench bundle compile clean-host
+
+# Deno from PATH, else from the npm registry; the Debian packages labs need.
+deps:
+	@missing=""; for t in $(NEEDED_TOOLS); do command -v $$t >/dev/null || missing=1; done
+	if [ -n "$$missing" ]; then
+	  echo "make: installing Debian packages: $(APT_PACKAGES)"
+	  apt-get update -qq
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(APT_PACKAGES) >/dev/null
+	fi
+	if [ ! -x "$(DENO)" ]; then
+	  echo "make: installing deno@$(DENO_VERSION) from the npm registry into $(TOOLS_DIR)/"
+	  npm install --silent --no-audit --no-fund --prefix $(TOOLS_DIR) deno@$(DENO_VERSION) 2>/dev/null
+	fi
+	"$(DENO)" --version | head -1
+
+# netkit's main job: a recipe brought up, proved, shown and removed.
+demo: deps
+	"$(DENO)" run -A main.ts recipe ovs-internal
+	"$(DENO)" run -A main.ts down ovs-internal
+
+lint: deps
+	"$(DENO)" fmt --check
+	"$(DENO)" lint
+	"$(DENO)" check main.ts mod.ts examples/ recipes/ tests/
+
+# Every test: unit and integration (real namespaces, OVS, dnsmasq, udhcpc), as root.
+test: deps lint
+	"$(DENO)" test -A --no-check=remote --parallel=false tests/ 2>&1 | tee .test-output.txt
+	summary=$$(grep -E '^(ok|FAILED) \|' .test-output.txt | tail -1)
+	passed=$$(sed -E 's/.* ([0-9]+) passed.*/\1/' <<<"$$summary")
+	failed=$$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$$summary")
+	rm -f .test-output.txt
+	echo "$$passed passed, $$failed failed"
+
+unit: deps
+	"$(DENO)" test -A tests/unit/
+
+integration: deps
+	"$(DENO)" test -A tests/integration/
+
+bench: deps
+	"$(DENO)" run -A bench/bench.ts
+
+# One JS file with everything in it (works offline); see tests/integration/bundle_test.ts.
+bundle: deps
+	mkdir -p dist
+	"$(DENO)" bundle --platform=deno -o dist/netkit.js main.ts
+
+# Single executables; needs a network connection the first time (deno fetches its runtime).
+compile: deps
+	mkdir -p dist
+	for target in x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu; do
+	  "$(DENO)" compile -A --target $$target -o dist/netkit-$$target main.ts 2>.compile-err.txt || {
+	    echo "make: deno compile failed for $$target: $$(grep -m1 -iE 'error|fail' .compile-err.txt || tail -1 .compile-err.txt)"
+	    echo "make: deno compile downloads its runtime (denort) the first time: run it on a machine with a network connection."
+	    rm -f .compile-err.txt; exit 1; }
+	done
+	rm -f .compile-err.txt

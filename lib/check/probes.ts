@@ -1,0 +1,172 @@
+/**
+ * Proofs that a lab works, each reported as pass/fail with its evidence: pings (that must and
+ * must not get through), DHCP leases, SNAT seen from the upstream side, and reach after a VLAN
+ * tag is removed.
+ *
+ * @module
+ */
+import { defaultRunner, type Runner } from "../exec/runner.ts";
+import { startCapture } from "../exec/capture.ts";
+import { inNs } from "../plan/step.ts";
+import { Executor } from "../plan/executor.ts";
+import { ovsRemoveTag } from "../primitives/ovs.ts";
+import { dhcpClientFiles } from "../primitives/dhcp.ts";
+import { ipToNumber } from "../addr.ts";
+import type { Expect, Lab } from "../lab/schema.ts";
+import type { OvsTarget } from "../ovs/instance.ts";
+
+/** The outcome of one proof. */
+export interface CheckResult {
+  /** What was checked, e.g. `ns2 -> 10.0.0.1 reachable`. */
+  name: string;
+  pass: boolean;
+  /** What was seen (a ping summary, a lease, captured sources). */
+  evidence: string;
+}
+
+/** What the probes need. */
+export interface CheckContext {
+  runner?: Runner;
+  /** The lab's state directory (lease records). */
+  stateDir: string;
+  /** The OVS of the lab, for VLAN probes. */
+  ovs?: OvsTarget | undefined;
+}
+
+async function ping(
+  from: string,
+  to: string,
+  reach: boolean,
+  runner: Runner,
+): Promise<CheckResult> {
+  const count = reach ? "3" : "2";
+  const r = await runner.run(
+    inNs(from, ["ping", "-n", "-q", "-c", count, "-i", "0.2", "-W", "1", to]),
+    { allowFailure: true },
+  );
+  const summary = (r.stdout + r.stderr).split("\n").find((l) => /packets transmitted/.test(l)) ??
+    (r.stderr.trim() || `exit ${r.code}`);
+  const got = r.code === 0;
+  return {
+    name: `${from} -> ${to} ${reach ? "reachable" : "unreachable"}`,
+    pass: got === reach,
+    evidence: summary.trim(),
+  };
+}
+
+async function lease(e: Extract<Expect, { lease: unknown }>["lease"], ctx: CheckContext) {
+  const runner = ctx.runner ?? defaultRunner;
+  const name = `${e.node}/${e.interface} holds a lease in ${e.range[0]}-${e.range[1]}`;
+  const file = dhcpClientFiles(ctx.stateDir, e.node, e.interface).lease;
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch {
+    return { name, pass: false, evidence: `no lease recorded (${file})` };
+  }
+  const rec = Object.fromEntries(
+    text.trim().split("\n").map((l) => l.split("=", 2) as [string, string]),
+  );
+  const ip = rec.ip ?? "";
+  const addr = await runner.run([
+    "ip",
+    "-n",
+    e.node,
+    "-4",
+    "-o",
+    "addr",
+    "show",
+    "dev",
+    e.interface,
+  ], {
+    allowFailure: true,
+  });
+  const route = await runner.run(["ip", "-n", e.node, "route", "show", "default"], {
+    allowFailure: true,
+  });
+  const problems: string[] = [];
+  const n = ip ? ipToNumber(ip) : NaN;
+  if (!(n >= ipToNumber(e.range[0]) && n <= ipToNumber(e.range[1]))) {
+    problems.push(`${ip || "no address"} is outside the range`);
+  }
+  if (!addr.stdout.includes(` ${ip}/`)) problems.push(`${ip} is not on ${e.interface}`);
+  if (e.router !== undefined && !route.stdout.includes(`via ${e.router} `)) {
+    problems.push(`default route is not via ${e.router}`);
+  }
+  if (e.leaseTime !== undefined && Number(rec.lease) !== e.leaseTime) {
+    problems.push(`lease time ${rec.lease}, expected ${e.leaseTime}`);
+  }
+  return {
+    name,
+    pass: problems.length === 0,
+    evidence: `ip ${ip}/${rec.mask}, router ${rec.router || "none"}, lease time ${rec.lease}s, ` +
+      `server ${rec.serverid}; default route: ${route.stdout.trim() || "none"}` +
+      (problems.length ? ` — ${problems.join("; ")}` : ""),
+  };
+}
+
+async function snatSeen(e: Extract<Expect, { snat: unknown }>["snat"], runner: Runner) {
+  const name = `${e.observer} sees ${e.from}'s packets to ${e.to} from ${e.source}`;
+  const capture = startCapture(
+    inNs(e.observer, [
+      "tcpdump",
+      "-n",
+      "-l",
+      "-i",
+      e.interface,
+      "icmp[icmptype] == icmp-echo and dst host " + e.to,
+    ]),
+  );
+  await capture.ready(/listening on/);
+  const p = await ping(e.from, e.to, true, runner);
+  const out = await capture.stop();
+  const sources = [...out.matchAll(/IP (\d+\.\d+\.\d+\.\d+) > /g)].map((m) => m[1]!);
+  const distinct = [...new Set(sources)];
+  const pass = p.pass && sources.length > 0 && distinct.every((s) => s === e.source);
+  return {
+    name,
+    pass,
+    evidence: `${sources.length} echo request(s) captured on ${e.observer}/${e.interface}, ` +
+      `source(s): ${distinct.join(", ") || "none"}; ping: ${p.evidence}`,
+  };
+}
+
+async function untagThenPing(
+  e: Extract<Expect, { untag: unknown }>,
+  ctx: CheckContext,
+): Promise<CheckResult> {
+  const runner = ctx.runner ?? defaultRunner;
+  const step = ovsRemoveTag(e.untag.port, e.untag.tag);
+  const exec = new Executor({
+    runner,
+    ...(ctx.ovs?.kind === "private" ? { ovsDb: ctx.ovs.db } : {}),
+  });
+  await exec.apply([step]);
+  const p = await ping(e.ping.from, e.ping.to, e.reach, runner).finally(async () => {
+    const errors = await exec.undo([{ key: step.key, undo: step.undo }]);
+    if (errors.length) throw errors[0];
+  });
+  return {
+    ...p,
+    name: `after "ovs-vsctl remove port ${e.untag.port} tag ${e.untag.tag}": ${p.name}`,
+  };
+}
+
+/** Runs every expectation of the lab; independent ones in parallel. */
+export async function checkLab(lab: Lab, ctx: CheckContext): Promise<CheckResult[]> {
+  const runner = ctx.runner ?? defaultRunner;
+  const results: CheckResult[] = [];
+  const parallel = lab.expect.filter((e) => !("untag" in e) && !("snat" in e));
+  results.push(
+    ...await Promise.all(parallel.map((e) => {
+      if ("lease" in e) return lease(e.lease, ctx);
+      const pe = e as Extract<Expect, { ping: unknown; reach: boolean }>;
+      return ping(pe.ping.from, pe.ping.to, pe.reach, runner);
+    })),
+  );
+  for (const e of lab.expect) {
+    if ("snat" in e) results.push(await snatSeen(e.snat, runner));
+    else if ("untag" in e) results.push(await untagThenPing(e, ctx));
+  }
+  return results;
+}

@@ -1,0 +1,26 @@
+/**
+ * `netkit check LAB`.
+ *
+ * @module
+ */
+import { checkLab } from "../check/probes.ts";
+import { CheckFailedError, UsageError } from "../errors.ts";
+import { readLabState } from "../lab/runtime.ts";
+import { checkLabName } from "../names.ts";
+import { labDir } from "../state.ts";
+import { out, outJson } from "./output.ts";
+import { renderChecks } from "./render.ts";
+
+/** Runs a lab's proofs. */
+export async function checkCommand(lab: string, flags: { json?: true }): Promise<void> {
+  checkLabName(lab);
+  const state = await readLabState(lab);
+  if (!state) {
+    throw new UsageError(`Lab "${lab}" is not up`, { hint: "netkit status lists the labs" });
+  }
+  const results = await checkLab(state.lab, { stateDir: labDir(lab), ovs: state.ovs });
+  if (flags.json) outJson(results);
+  else out(renderChecks(results));
+  const failed = results.filter((r) => !r.pass).length;
+  if (failed) throw new CheckFailedError(`${failed} of ${results.length} check(s) failed`);
+}

@@ -1,0 +1,71 @@
+/**
+ * Shared by `recipe NAME` and `up FILE`: bring a lab up (or print its plan), prove it, show it.
+ *
+ * @module
+ */
+import { checkLab } from "../check/probes.ts";
+import { CheckFailedError } from "../errors.ts";
+import { shellLine } from "../exec/shell.ts";
+import { labStatus } from "../lab/status.ts";
+import { planCommands, planForHost, readLabState, upLab } from "../lab/runtime.ts";
+import type { Lab } from "../lab/schema.ts";
+import { labDir } from "../state.ts";
+import { out, outJson, progress, progressDone } from "./output.ts";
+import { green, renderChecks, renderStatus } from "./render.ts";
+
+/** Options of `recipe NAME` and `up FILE`. */
+export interface LabUpFlags {
+  dryRun?: boolean;
+  check?: boolean;
+  json?: boolean;
+}
+
+/** Brings `lab` up, runs its proofs, prints what was built. */
+export async function runLabUp(lab: Lab, flags: LabUpFlags): Promise<void> {
+  if (flags.dryRun) {
+    const { steps, ovs } = await planForHost(lab);
+    const commands = planCommands(steps, ovs);
+    if (flags.json) return outJson({ lab: lab.name, ovs: ovs ?? null, commands });
+    if (ovs?.kind === "private") {
+      out(
+        `# OVS: netkit's private ovsdb-server/ovs-vswitchd in ${ovs.runDir} (started if needed)\n`,
+      );
+    }
+    out(commands.map(shellLine).join("\n") + "\n");
+    return;
+  }
+  const started = performance.now();
+  const result = await upLab(lab, {
+    onProgress: (i, total, step) => progress(`[${i + 1}/${total}] ${step.summary}`),
+  });
+  progressDone();
+  const ms = Math.round(performance.now() - started);
+  const state = (await readLabState(lab.name))!;
+  const checks = flags.check === false
+    ? []
+    : await checkLab(lab, { stateDir: labDir(lab.name), ovs: state.ovs });
+  const status = await labStatus(state);
+  if (flags.json) {
+    outJson({
+      lab: lab.name,
+      already: result.already,
+      steps: result.steps.length,
+      ms,
+      checks,
+      status,
+    });
+  } else {
+    out(
+      result.already
+        ? `Lab ${lab.name} is already up: nothing changed.\n`
+        : `${green("Up")}: lab ${lab.name}, ${result.steps.length} steps in ${ms} ms.\n`,
+    );
+    out(renderStatus(status));
+    if (checks.length) out(renderChecks(checks));
+    out(`Remove it with: netkit down ${lab.name}\n`);
+  }
+  const failed = checks.filter((c) => !c.pass);
+  if (failed.length) {
+    throw new CheckFailedError(`${failed.length} of ${checks.length} check(s) failed`);
+  }
+}

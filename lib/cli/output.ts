@@ -1,0 +1,31 @@
+/**
+ * Where the CLI writes. Tests and `--json` use the same functions.
+ *
+ * @module
+ */
+const enc = new TextEncoder();
+
+/** Writes text to standard output. */
+export function out(text: string): void {
+  Deno.stdout.writeSync(enc.encode(text));
+}
+
+/** Writes text to standard error. */
+export function err(text: string): void {
+  Deno.stderr.writeSync(enc.encode(text));
+}
+
+/** Writes a value as indented JSON. */
+export function outJson(value: unknown): void {
+  out(JSON.stringify(value, null, 2) + "\n");
+}
+
+/** Progress for slow steps: on a terminal only, silent in pipes. */
+export function progress(text: string): void {
+  if (Deno.stderr.isTerminal()) err(`\r\x1b[2K${text}`);
+}
+
+/** Clears the progress line. */
+export function progressDone(): void {
+  if (Deno.stderr.isTerminal()) err("\r\x1b[2K");
+}

@@ -1,0 +1,57 @@
+/**
+ * Rendering for people: tables (cli-table3) and one-line results. The library returns data; only
+ * the CLI prints.
+ *
+ * @module
+ */
+import Table from "cli-table3";
+import type { CheckResult } from "../check/probes.ts";
+import type { LabStatus } from "../lab/status.ts";
+
+/** Whether to use colour: a terminal, and NO_COLOR unset. */
+export function useColor(): boolean {
+  return Deno.stdout.isTerminal() && !Deno.env.get("NO_COLOR");
+}
+
+const paint = (code: number, s: string) => (useColor() ? `\x1b[${code}m${s}\x1b[0m` : s);
+/** Green text on a colour terminal. */
+export const green = (s: string) => paint(32, s);
+/** Red text on a colour terminal. */
+export const red = (s: string) => paint(31, s);
+/** Dim text on a colour terminal. */
+export const dim = (s: string) => paint(2, s);
+
+/** A table in netkit's style: plain borders, colour only on a terminal. */
+export function table(head: string[]): Table.Table {
+  return new Table({
+    head,
+    style: { head: useColor() ? ["cyan"] : [], border: useColor() ? ["grey"] : [] },
+  });
+}
+
+/** A table of one lab's nodes, interfaces, addresses and bridge ports. */
+export function renderStatus(s: LabStatus): string {
+  const t = table(["namespace", "interface", "state", "addresses"]);
+  for (const n of s.nodes) {
+    if (n.interfaces.length === 0) t.push([n.name, "-", "-", "-"]);
+    for (const i of n.interfaces) t.push([n.name, i.name, i.state, i.addresses.join(", ") || "-"]);
+  }
+  const b = table(["bridge", "type", "ports"]);
+  for (const br of s.bridges) {
+    b.push([
+      br.name,
+      br.type,
+      br.ports.map((p) => (p.tag === undefined ? p.name : `${p.name} (tag ${p.tag})`)).join(", ") ||
+      "-",
+    ]);
+  }
+  return `Lab ${s.name} (${s.status}), OVS: ${s.ovs}\n${t.toString()}\n` +
+    (s.bridges.length ? `${b.toString()}\n` : "");
+}
+
+/** One line per proof: PASS/FAIL, what, evidence. */
+export function renderChecks(results: CheckResult[]): string {
+  return results.map((r) =>
+    `${r.pass ? green("PASS") : red("FAIL")} ${r.name}\n     ${dim(r.evidence)}`
+  ).join("\n") + "\n";
+}

@@ -1,0 +1,38 @@
+/**
+ * `netkit status [LAB]`.
+ *
+ * @module
+ */
+import { UsageError } from "../errors.ts";
+import { listLabs, readLabState } from "../lab/runtime.ts";
+import { labStatus } from "../lab/status.ts";
+import { checkLabName } from "../names.ts";
+import { out, outJson } from "./output.ts";
+import { renderStatus, table } from "./render.ts";
+
+/** Lists labs, or shows one. */
+export async function statusCommand(lab: string | undefined, flags: { json?: true }) {
+  if (lab === undefined) {
+    const labs = (await listLabs()).map((s) => ({
+      name: s.lab.name,
+      status: s.status,
+      nodes: Object.keys(s.lab.nodes).length,
+      bridges: Object.keys(s.lab.bridges).length,
+      ovs: s.ovs?.kind ?? "none",
+      createdAt: s.createdAt,
+    }));
+    if (flags.json) return outJson(labs);
+    if (labs.length === 0) return out("No labs are up.\n");
+    const t = table(["lab", "status", "nodes", "bridges", "ovs", "since"]);
+    for (const l of labs) t.push([l.name, l.status, l.nodes, l.bridges, l.ovs, l.createdAt]);
+    return out(t.toString() + "\n");
+  }
+  checkLabName(lab);
+  const state = await readLabState(lab);
+  if (!state) {
+    throw new UsageError(`Lab "${lab}" is not up`, { hint: "netkit status lists the labs" });
+  }
+  const s = await labStatus(state);
+  if (flags.json) return outJson(s);
+  out(renderStatus(s));
+}

@@ -1,0 +1,152 @@
+/**
+ * `planLab()`: a validated lab becomes an ordered list of steps. Pure: it reads nothing from the
+ * host and runs nothing.
+ *
+ * The order: namespaces, their sysctls, bridges, veth pairs (each end created directly in its
+ * namespace) and their bridge ports, OVS internal ports (moved into their nodes), then per node:
+ * renames, addresses, links up, routes, NAT, DHCP servers; DHCP clients last, once every server
+ * runs. Teardown is the reverse, from the journal.
+ *
+ * @module
+ */
+import {
+  addAddress,
+  addRoute,
+  linkUp,
+  moveLink,
+  renameLink,
+  vethPair,
+} from "../primitives/link.ts";
+import { createNs, ipForward, sysctl } from "../primitives/netns.ts";
+import { bridgeAttach, linuxBridge } from "../primitives/bridge.ts";
+import { ovsAddBridge, ovsAddInternalPort, ovsAddPort } from "../primitives/ovs.ts";
+import { masquerade, snat } from "../primitives/nat.ts";
+import { dhcp, dhcpClient } from "../primitives/dhcp.ts";
+import type { Step } from "../plan/step.ts";
+import type { Lab } from "./schema.ts";
+import { layoutOf } from "./validate.ts";
+
+/** What the plan needs to know about the host. */
+export interface PlanContext {
+  /** The lab's state directory (daemon files). */
+  stateDir: string;
+  /** Datapath for OVS bridges. @default "netdev" */
+  datapathType?: "netdev" | "system";
+}
+
+/** True when the lab uses Open vSwitch. */
+export function usesOvs(lab: Lab): boolean {
+  return Object.values(lab.bridges).some((b) => b.type === "ovs");
+}
+
+/** Turns a validated lab into the ordered steps that build it. */
+export function planLab(lab: Lab, context: PlanContext): Step[] {
+  const steps: Step[] = [];
+  const owner = { lab: lab.name };
+  const layout = layoutOf(lab);
+
+  for (const [name, node] of Object.entries(lab.nodes)) {
+    steps.push(createNs(name));
+    if (node.role === "router") steps.push(ipForward(name));
+    for (const [key, value] of Object.entries(node.sysctls)) {
+      steps.push(sysctl(name, key, String(value)));
+    }
+  }
+
+  for (const [name, bridge] of Object.entries(lab.bridges)) {
+    steps.push(
+      bridge.type === "linux"
+        ? linuxBridge(name)
+        : ovsAddBridge(name, { ...owner, datapathType: context.datapathType ?? "netdev" }),
+    );
+  }
+
+  for (const link of lab.links) {
+    const [a, b] = link.endpoints.map((ep) => {
+      const [who = "", ifname = ""] = ep.split(":");
+      const isBridge = who in lab.bridges;
+      const createAs = isBridge ? undefined : lab.nodes[who]?.interfaces[ifname]?.createAs;
+      return { who, ifname, isBridge, name: createAs ?? ifname, ns: isBridge ? undefined : who };
+    }) as [EndInfo, EndInfo];
+    steps.push(vethPair(a.name, b.name, { ns: a.ns, peerNs: b.ns }));
+    for (const end of [a, b]) {
+      if (!end.isBridge) continue;
+      const bridge = lab.bridges[end.who]!;
+      if (bridge.type === "linux") steps.push(bridgeAttach(end.ifname, end.who));
+      else {
+        steps.push(
+          ovsAddPort(end.who, end.ifname, { ...owner, tag: bridge.ports[end.ifname]?.tag }),
+        );
+        steps.push(linkUp(end.ifname));
+      }
+    }
+  }
+
+  for (const [bname, bridge] of Object.entries(lab.bridges)) {
+    for (const [port, p] of Object.entries(bridge.ports)) {
+      if (!p.internal) continue;
+      steps.push(ovsAddInternalPort(bname, port, { ...owner, tag: p.tag }));
+      if (p.node) steps.push(moveLink(port, p.node));
+      else steps.push(linkUp(port));
+    }
+  }
+
+  for (const [name, node] of Object.entries(lab.nodes)) {
+    for (const ifname of layout.nodeIfaces.get(name) ?? []) {
+      const iface = node.interfaces[ifname];
+      if (iface?.createAs) steps.push(renameLink(iface.createAs, ifname, { ns: name }));
+      for (const cidr of iface?.addresses ?? []) {
+        steps.push(addAddress(ifname, cidr, { ns: name }));
+      }
+      steps.push(linkUp(ifname, { ns: name }));
+    }
+    for (const route of node.routes) {
+      steps.push(addRoute(route.to, {
+        ns: name,
+        ...(route.via !== undefined ? { via: route.via } : {}),
+        ...(route.dev !== undefined ? { dev: route.dev } : {}),
+      }));
+    }
+    for (const rule of node.nat) {
+      const common = {
+        source: rule.source,
+        lab: lab.name,
+        ...(rule.notDestination !== undefined ? { notDestination: rule.notDestination } : {}),
+      };
+      steps.push(
+        rule.type === "snat"
+          ? snat(name, {
+            ...common,
+            toSource: rule.toSource!,
+            ...(rule.outInterface !== undefined ? { outInterface: rule.outInterface } : {}),
+          })
+          : masquerade(name, { ...common, outInterface: rule.outInterface! }),
+      );
+    }
+    const server = node.dhcpServer;
+    if (server) {
+      steps.push(dhcp(name, {
+        interface: server.interface,
+        range: server.range,
+        stateDir: context.stateDir,
+        ...(server.leaseTime !== undefined ? { leaseTime: server.leaseTime } : {}),
+        ...(server.router !== undefined ? { router: server.router } : {}),
+      }));
+    }
+  }
+
+  for (const [name, node] of Object.entries(lab.nodes)) {
+    for (const [ifname, iface] of Object.entries(node.interfaces)) {
+      if (iface.dhcp) steps.push(dhcpClient(name, ifname, { stateDir: context.stateDir }));
+    }
+  }
+  return steps;
+}
+
+interface EndInfo {
+  who: string;
+  ifname: string;
+  isBridge: boolean;
+  name: string;
+  ns: string | undefined;
+}

@@ -1,0 +1,226 @@
+/**
+ * The lab lifecycle on a host: `upLab` (preflight, lock, journal, apply, roll back on failure)
+ * and `downLab` (undo the journal in reverse, then stop a private OVS no other lab needs).
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { UsageError } from "../errors.ts";
+import { defaultRunner, type Runner } from "../exec/runner.ts";
+import { Executor, withOvsDb } from "../plan/executor.ts";
+import { Journal } from "../plan/journal.ts";
+import type { Step } from "../plan/step.ts";
+import {
+  chooseOvs,
+  datapathType,
+  type OvsTarget,
+  runningPrivateOvs,
+  startPrivateOvs,
+  stopPrivateOvs,
+} from "../ovs/instance.ts";
+import { labDir, listLabNames, pruneStateRoot, readJson, writeAtomic } from "../state.ts";
+import { planLab, usesOvs } from "./plan.ts";
+import { programsOf, requireNoConflicts, requireRoot, requireTools } from "./preflight.ts";
+import type { Lab } from "./schema.ts";
+
+/** What netkit remembers of a lab on the host (`lab.json`). */
+export interface LabState {
+  lab: Lab;
+  /** `starting` until every step ran; a crash leaves it so, and `down` still works. */
+  status: "starting" | "up";
+  /** The OVS the lab's bridges live in, if any. */
+  ovs?: OvsTarget;
+  createdAt: string;
+}
+
+/** Options for {@link upLab}. */
+export interface UpOptions {
+  runner?: Runner;
+  /** Test hook: make step k fail (see the executor). */
+  failAt?: number;
+  /** Progress callback. */
+  onProgress?: (index: number, total: number, step: Step) => void;
+}
+
+/** What {@link upLab} did. */
+export interface UpResult {
+  lab: Lab;
+  steps: Step[];
+  /** True when the lab was already up: nothing was changed. */
+  already: boolean;
+  ovs?: OvsTarget;
+}
+
+async function withLock<T>(lab: string, fn: () => Promise<T>): Promise<T> {
+  const dir = labDir(lab);
+  await Deno.mkdir(dir, { recursive: true });
+  const file = await Deno.open(join(dir, "lock"), { create: true, write: true });
+  try {
+    await file.lock(true);
+    return await fn();
+  } finally {
+    file.close();
+  }
+}
+
+/** The saved state of lab `name`, or undefined when it is not up. */
+export function readLabState(name: string): Promise<LabState | undefined> {
+  return readJson<LabState>(join(labDir(name), "lab.json"));
+}
+
+/** Every lab with state on this host. */
+export async function listLabs(): Promise<LabState[]> {
+  const states: LabState[] = [];
+  for (const name of await listLabNames()) {
+    const s = await readLabState(name);
+    if (s) states.push(s);
+  }
+  return states;
+}
+
+/**
+ * The plan for a lab and the OVS it would use, without changing anything (for dry-run).
+ */
+export async function planForHost(
+  lab: Lab,
+  runner: Runner = defaultRunner,
+): Promise<{ steps: Step[]; ovs?: OvsTarget }> {
+  const ovs = usesOvs(lab) ? await chooseOvs(runner) : undefined;
+  const steps = planLab(lab, { stateDir: labDir(lab.name), datapathType: await datapathType() });
+  return ovs ? { steps, ovs } : { steps };
+}
+
+/** The plan as the exact commands, one argv per action (`ovs-vsctl` with its `--db`). */
+export function planCommands(steps: readonly Step[], ovs?: OvsTarget): string[][] {
+  const db = ovs?.kind === "private" ? ovs.db : undefined;
+  return steps.flatMap((s) =>
+    s.do.map((a) =>
+      "argv" in a
+        ? withOvsDb(a.argv, db)
+        : "write" in a
+        ? ["netkit-write", a.write]
+        : ["rm", "-f", a.remove]
+    )
+  );
+}
+
+/**
+ * Brings a validated lab up: preflight (root, tools, conflicts), then every step, journaled.
+ * On failure the finished steps are undone and the error re-thrown. Running it on a lab that is
+ * already up changes nothing and returns `already: true`.
+ */
+export async function upLab(lab: Lab, options: UpOptions = {}): Promise<UpResult> {
+  const runner = options.runner ?? defaultRunner;
+  requireRoot(`Bringing up lab "${lab.name}"`);
+  const { steps, ovs } = await planForHost(lab, runner);
+  const programs = programsOf(steps);
+  if (ovs?.kind === "private") {
+    for (const p of ["ovsdb-tool", "ovsdb-server", "ovs-vswitchd", "ovs-appctl"]) programs.add(p);
+  }
+  await requireTools(programs);
+  return await withLock(lab.name, async () => {
+    const dir = labDir(lab.name);
+    const existing = await readLabState(lab.name);
+    if (existing) {
+      if (existing.status === "up" && JSON.stringify(existing.lab) === JSON.stringify(lab)) {
+        return { lab, steps, already: true, ...(existing.ovs ? { ovs: existing.ovs } : {}) };
+      }
+      throw new UsageError(
+        existing.status === "up"
+          ? `A different lab named "${lab.name}" is already up`
+          : `Lab "${lab.name}" was left half-built by an interrupted bring-up`,
+        { hint: `run: netkit down ${lab.name}` },
+      );
+    }
+    try {
+      const askOvs = ovs?.kind === "system" ? ovs : await runningPrivateOvs(runner);
+      await requireNoConflicts(lab, askOvs, runner);
+    } catch (error) {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+      await pruneStateRoot();
+      throw error;
+    }
+    const target = ovs?.kind === "private" ? await startPrivateOvs(runner) : ovs;
+    const state: LabState = {
+      lab,
+      status: "starting",
+      ...(target ? { ovs: target } : {}),
+      createdAt: new Date().toISOString(),
+    };
+    await writeAtomic(join(dir, "lab.json"), JSON.stringify(state, null, 2));
+    const journal = new Journal(join(dir, "journal.jsonl"));
+    const executor = new Executor({
+      runner,
+      journal,
+      ...(target?.kind === "private" ? { ovsDb: target.db } : {}),
+      ...(options.failAt !== undefined ? { failAt: options.failAt } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+    try {
+      await executor.apply(steps);
+    } catch (error) {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+      await stopUnusedPrivateOvs(runner);
+      await pruneStateRoot();
+      throw error;
+    }
+    await writeAtomic(join(dir, "lab.json"), JSON.stringify({ ...state, status: "up" }, null, 2));
+    return { lab, steps, already: false, ...(target ? { ovs: target } : {}) };
+  });
+}
+
+/** Stops the private OVS when no lab on the host uses it any more. */
+export async function stopUnusedPrivateOvs(runner: Runner = defaultRunner): Promise<boolean> {
+  const labs = await listLabs();
+  if (labs.some((s) => s.ovs?.kind === "private")) return false;
+  return await stopPrivateOvs(runner);
+}
+
+/** What {@link downLab} did. */
+export interface DownResult {
+  /** False when the lab was not up (nothing to do). */
+  removed: boolean;
+  /** How many journaled steps were undone. */
+  undone: number;
+  /** Whether the private OVS was stopped because no lab needs it any more. */
+  stoppedOvs: boolean;
+}
+
+/**
+ * Removes a lab: undoes its journal in reverse (so it also works after a crash), removes its
+ * state, and stops the private OVS when no other lab needs it. A lab that is not up is a
+ * success with `removed: false`. Removes only what the journal holds.
+ */
+export async function downLab(
+  name: string,
+  options: { runner?: Runner } = {},
+): Promise<DownResult> {
+  const runner = options.runner ?? defaultRunner;
+  requireRoot(`Removing lab "${name}"`);
+  const result = await withLock(name, async () => {
+    const dir = labDir(name);
+    const state = await readLabState(name);
+    const journal = new Journal(join(dir, "journal.jsonl"));
+    const entries = await journal.read();
+    if (!state && entries.length === 0) {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+      return { removed: false, undone: 0 };
+    }
+    const executor = new Executor({
+      runner,
+      ...(state?.ovs?.kind === "private" ? { ovsDb: state.ovs.db } : {}),
+    });
+    const errors = await executor.undo(entries);
+    if (errors.length) {
+      throw new Error(
+        `Could not fully remove lab "${name}" (its journal is kept; run down again):\n` +
+          errors.map((e) => `  ${e.message}`).join("\n"),
+      );
+    }
+    await Deno.remove(dir, { recursive: true });
+    return { removed: true, undone: entries.length };
+  });
+  const stoppedOvs = await stopUnusedPrivateOvs(runner);
+  await pruneStateRoot();
+  return { ...result, stoppedOvs };
+}

@@ -1,0 +1,83 @@
+/**
+ * What a lab looks like on the host right now: nodes with their interfaces and addresses, and
+ * bridges with their ports and tags. Read from the kernel and OVS, not from the description.
+ *
+ * @module
+ */
+import { defaultRunner, type Runner } from "../exec/runner.ts";
+import { ovsShow } from "../ovs/query.ts";
+import type { LabState } from "./runtime.ts";
+
+/** One interface inside a node. */
+export interface InterfaceStatus {
+  name: string;
+  state: string;
+  addresses: string[];
+}
+
+/** The live state of one lab. */
+export interface LabStatus {
+  name: string;
+  status: LabState["status"];
+  ovs: string;
+  nodes: { name: string; interfaces: InterfaceStatus[] }[];
+  bridges: { name: string; type: "linux" | "ovs"; ports: { name: string; tag?: number }[] }[];
+}
+
+interface IpAddr {
+  ifname: string;
+  operstate: string;
+  addr_info?: { family: string; local: string; prefixlen: number }[];
+}
+
+/** Reads the live state of a lab from the kernel and OVS. */
+export async function labStatus(
+  state: LabState,
+  runner: Runner = defaultRunner,
+): Promise<LabStatus> {
+  const nodes = await Promise.all(
+    Object.keys(state.lab.nodes).map(async (name) => {
+      const r = await runner.run(["ip", "-n", name, "-j", "addr", "show"], { allowFailure: true });
+      const links = r.code === 0 ? (JSON.parse(r.stdout || "[]") as IpAddr[]) : [];
+      return {
+        name,
+        interfaces: links.filter((l) => l.ifname !== "lo").map((l) => ({
+          name: l.ifname,
+          state: l.operstate,
+          addresses: (l.addr_info ?? []).filter((a) => a.family === "inet").map((a) =>
+            `${a.local}/${a.prefixlen}`
+          ),
+        })),
+      };
+    }),
+  );
+  const show = state.ovs
+    ? await ovsShow({ ovs: state.ovs, runner }).catch(() => undefined)
+    : undefined;
+  const bridges = await Promise.all(
+    Object.entries(state.lab.bridges).map(async ([name, b]) => {
+      if (b.type === "ovs") {
+        const live = show?.bridges.find((x) => x.name === name);
+        return {
+          name,
+          type: b.type,
+          ports: (live?.ports ?? []).filter((p) => p.name !== name).map((p) =>
+            p.tag === undefined ? { name: p.name } : { name: p.name, tag: p.tag }
+          ),
+        };
+      }
+      const r = await runner.run(["ip", "-j", "link", "show", "master", name], {
+        allowFailure: true,
+      });
+      const ports = r.code === 0 ? (JSON.parse(r.stdout || "[]") as { ifname: string }[]) : [];
+      return { name, type: b.type, ports: ports.map((p) => ({ name: p.ifname })) };
+    }),
+  );
+  return {
+    name: state.lab.name,
+    status: state.status,
+    ovs: state.ovs ? `${state.ovs.kind} (${state.ovs.db})` : "none",
+    nodes,
+    bridges,
+  };
+}

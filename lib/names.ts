@@ -1,0 +1,72 @@
+/**
+ * The naming scheme, written down in one place.
+ *
+ * - **Interfaces** (veth ends, bridges, OVS ports, taps): at most 15 bytes (the kernel's IFNAMSIZ
+ *   minus the terminating NUL), made of letters, digits, `-`, `_` and `.`, starting with a letter or
+ *   digit. Names inside a lab namespace (such as `eth0`) never clash with the host's, so only
+ *   root-side names get the lab prefix.
+ * - **Namespaces**: the same characters, at most 32 bytes (they are file names under /run/netns).
+ * - **Labs**: the same characters, at most 32 bytes. A lab's state lives in
+ *   `$NETKIT_STATE_DIR/labs/<lab>` (default `/run/netkit/labs/<lab>`).
+ * - **Prefixes**: recipes take `prefix` and prepend it to every namespace, bridge and root-side
+ *   interface name, so two labs (or parallel tests) never collide. The result must still fit the
+ *   limits above; a name that does not is an error, never silently truncated.
+ *
+ * @module
+ */
+import { UsageError } from "./errors.ts";
+
+/** The kernel's limit on interface names, in bytes. */
+export const IFNAME_MAX_BYTES = 15;
+/** netkit's limit on namespace and lab names, in bytes. */
+export const NAME_MAX_BYTES = 32;
+
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const bytes = (s: string) => new TextEncoder().encode(s).length;
+
+function check(kind: string, name: string, max: number, where?: string): string {
+  const at = where ? { where } : {};
+  if (typeof name !== "string" || name.length === 0) {
+    throw new UsageError(`The ${kind} name is empty`, at);
+  }
+  if (!NAME_PATTERN.test(name)) {
+    throw new UsageError(
+      `Invalid ${kind} name ${
+        JSON.stringify(name)
+      }: use letters, digits, "-", "_" and "." only, starting with a letter or digit`,
+      at,
+    );
+  }
+  if (bytes(name) > max) {
+    throw new UsageError(
+      `Invalid ${kind} name ${JSON.stringify(name)}: ${bytes(name)} bytes, the limit is ${max}`,
+      { ...at, hint: "use a shorter name or prefix" },
+    );
+  }
+  return name;
+}
+
+/** Returns `name` if it is a valid interface name, else throws {@link UsageError}. */
+export function checkIfname(name: string, where?: string): string {
+  return check("interface", name, IFNAME_MAX_BYTES, where);
+}
+
+/** Returns `name` if it is a valid namespace name, else throws {@link UsageError}. */
+export function checkNsName(name: string, where?: string): string {
+  return check("namespace", name, NAME_MAX_BYTES, where);
+}
+
+/** Returns `name` if it is a valid lab name, else throws {@link UsageError}. */
+export function checkLabName(name: string, where?: string): string {
+  return check("lab", name, NAME_MAX_BYTES, where);
+}
+
+/** Returns `prefix` if it may start a name (empty is allowed), else throws {@link UsageError}. */
+export function checkPrefix(prefix: string): string {
+  if (prefix !== "" && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(prefix)) {
+    throw new UsageError(`Invalid prefix ${JSON.stringify(prefix)}`, {
+      hint: 'use letters, digits, "-", "_" and "."',
+    });
+  }
+  return prefix;
+}

@@ -1,0 +1,219 @@
+/**
+ * Which Open vSwitch netkit talks to, and a private one when the host has none.
+ *
+ * - `system`: the host's own ovsdb-server answers on `/run/openvswitch/db.sock` (or
+ *   `/var/run/openvswitch/db.sock`) and its ovs-vswitchd runs.
+ * - `private`: netkit's own ovsdb-server and ovs-vswitchd with their run directory in
+ *   `$NETKIT_STATE_DIR/ovs`. netkit starts it when a lab needs OVS and no system one is usable,
+ *   and stops it when the last lab that used it is removed.
+ *
+ * `NETKIT_OVS=system|private|auto` (default `auto`) forces the choice; the tests use `private`.
+ * Without the openvswitch kernel module, bridges use the userspace datapath (`netdev`), where
+ * internal ports are tap devices that can be moved into namespaces and VLAN tags work.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { defaultRunner, type Runner } from "../exec/runner.ts";
+import { stateRoot } from "../state.ts";
+import { UsageError } from "../errors.ts";
+
+/** An OVS that netkit can talk to. */
+export interface OvsTarget {
+  /** `system` (the host's) or `private` (netkit's own). */
+  kind: "system" | "private";
+  /** The database address, e.g. `unix:/run/netkit/ovs/db.sock`. */
+  db: string;
+  /** The run directory (pid files, control sockets). */
+  runDir: string;
+}
+
+const SYSTEM_DIRS = ["/run/openvswitch", "/var/run/openvswitch"];
+
+/** The private instance's run directory. */
+export function privateRunDir(): string {
+  return join(stateRoot(), "ovs");
+}
+
+/** The private instance as a target (whether or not it runs). */
+export function privateTarget(): OvsTarget {
+  const runDir = privateRunDir();
+  return { kind: "private", db: `unix:${join(runDir, "db.sock")}`, runDir };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function pidAlive(pidFile: string): Promise<number | undefined> {
+  try {
+    const pid = Number((await Deno.readTextFile(pidFile)).trim());
+    if (!Number.isInteger(pid) || pid <= 0) return undefined;
+    await Deno.stat(`/proc/${pid}`);
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when an ovsdb-server answers at `db` and an ovs-vswitchd runs beside it. */
+async function answers(target: OvsTarget, runner: Runner): Promise<boolean> {
+  if (!(await pidAlive(join(target.runDir, "ovs-vswitchd.pid")))) return false;
+  const r = await runner.run(
+    ["ovs-vsctl", `--db=${target.db}`, "--timeout=2", "get", "Open_vSwitch", ".", "ovs_version"],
+    { allowFailure: true },
+  ).catch(() => ({ code: 1 }));
+  return r.code === 0;
+}
+
+/** The system OVS when it is usable, else undefined. */
+export async function systemOvs(runner: Runner = defaultRunner): Promise<OvsTarget | undefined> {
+  for (const dir of SYSTEM_DIRS) {
+    const target: OvsTarget = { kind: "system", db: `unix:${join(dir, "db.sock")}`, runDir: dir };
+    if (await exists(join(dir, "db.sock")) && await answers(target, runner)) return target;
+  }
+  return undefined;
+}
+
+/** The private OVS when it runs, else undefined. */
+export async function runningPrivateOvs(
+  runner: Runner = defaultRunner,
+): Promise<OvsTarget | undefined> {
+  const target = privateTarget();
+  return await answers(target, runner) ? target : undefined;
+}
+
+function mode(): "auto" | "system" | "private" {
+  const value = Deno.env.get("NETKIT_OVS") ?? "auto";
+  if (value !== "auto" && value !== "system" && value !== "private") {
+    throw new UsageError(`Invalid NETKIT_OVS=${JSON.stringify(value)}`, {
+      hint: "use auto, system or private",
+    });
+  }
+  return value;
+}
+
+/**
+ * The OVS a new lab would use, without starting anything: the system one when usable (and
+ * allowed), else the private one (which {@link ensureOvs} would start).
+ */
+export async function chooseOvs(runner: Runner = defaultRunner): Promise<OvsTarget> {
+  const m = mode();
+  if (m === "auto" && await runningPrivateOvs(runner)) return privateTarget();
+  if (m !== "private") {
+    const system = await systemOvs(runner);
+    if (system) return system;
+    if (m === "system") {
+      throw new UsageError("NETKIT_OVS=system, but no system Open vSwitch answers", {
+        hint: "start it (service openvswitch-switch start) or unset NETKIT_OVS",
+      });
+    }
+  }
+  return privateTarget();
+}
+
+/** The datapath for new bridges: the kernel's when its module is loaded, else userspace. */
+export async function datapathType(): Promise<"system" | "netdev"> {
+  return await exists("/sys/module/openvswitch") ? "system" : "netdev";
+}
+
+/** Starts the private OVS unless it already runs. Returns its target. */
+export async function startPrivateOvs(runner: Runner = defaultRunner): Promise<OvsTarget> {
+  const target = privateTarget();
+  const dir = target.runDir;
+  await Deno.mkdir(dir, { recursive: true });
+  const lock = await Deno.open(join(dir, "lock"), { create: true, write: true });
+  try {
+    await lock.lock(true);
+    if (await answers(target, runner)) return target;
+    const db = join(dir, "conf.db");
+    if (!(await exists(db))) {
+      await runner.run(["ovsdb-tool", "create", db, await schemaPath()]);
+    }
+    if (!(await pidAlive(join(dir, "ovsdb-server.pid")))) {
+      await runner.run([
+        "ovsdb-server",
+        db,
+        `--remote=punix:${join(dir, "db.sock")}`,
+        `--pidfile=${join(dir, "ovsdb-server.pid")}`,
+        `--unixctl=${join(dir, "ovsdb-server.ctl")}`,
+        `--log-file=${join(dir, "ovsdb-server.log")}`,
+        "--detach",
+      ]);
+    }
+    await runner.run(["ovs-vsctl", `--db=${target.db}`, "--no-wait", "init"]);
+    await runner.run([
+      "ovs-vswitchd",
+      `unix:${join(dir, "db.sock")}`,
+      `--pidfile=${join(dir, "ovs-vswitchd.pid")}`,
+      `--unixctl=${join(dir, "ovs-vswitchd.ctl")}`,
+      `--log-file=${join(dir, "ovs-vswitchd.log")}`,
+      "--detach",
+    ], { env: { OVS_RUNDIR: dir } });
+    return target;
+  } finally {
+    lock.close();
+  }
+}
+
+/** Stops the private OVS (if it runs) and removes its run directory. */
+export async function stopPrivateOvs(runner: Runner = defaultRunner): Promise<boolean> {
+  const dir = privateRunDir();
+  if (!(await exists(dir))) return false;
+  let stopped = false;
+  for (const daemon of ["ovs-vswitchd", "ovsdb-server"]) {
+    const pid = await pidAlive(join(dir, `${daemon}.pid`));
+    if (pid === undefined) continue;
+    await runner.run(["ovs-appctl", "-t", join(dir, `${daemon}.ctl`), "exit"], {
+      allowFailure: true,
+    });
+    for (let i = 0; i < 50 && await pidAlive(join(dir, `${daemon}.pid`)); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    if (await pidAlive(join(dir, `${daemon}.pid`))) Deno.kill(pid, "SIGKILL");
+    stopped = true;
+  }
+  await Deno.remove(dir, { recursive: true }).catch(() => {});
+  return stopped;
+}
+
+async function schemaPath(): Promise<string> {
+  for (
+    const p of [
+      "/usr/share/openvswitch/vswitch.ovsschema",
+      "/usr/local/share/openvswitch/vswitch.ovsschema",
+    ]
+  ) {
+    if (await exists(p)) return p;
+  }
+  throw new UsageError("Open vSwitch's schema (vswitch.ovsschema) was not found", {
+    hint: "install the Debian package openvswitch-switch",
+  });
+}
+
+/** What `netkit ovs status` shows. */
+export interface OvsStatus {
+  kind: "system" | "private" | "none";
+  db?: string;
+  runDir?: string;
+  pids?: Record<string, number>;
+  datapathType: "system" | "netdev";
+}
+
+/** Reports which OVS is usable now. */
+export async function ovsStatus(runner: Runner = defaultRunner): Promise<OvsStatus> {
+  const dp = await datapathType();
+  const found = await runningPrivateOvs(runner) ?? await systemOvs(runner);
+  if (!found) return { kind: "none", datapathType: dp };
+  const pids: Record<string, number> = {};
+  for (const d of ["ovsdb-server", "ovs-vswitchd"]) {
+    const pid = await pidAlive(join(found.runDir, `${d}.pid`));
+    if (pid) pids[d] = pid;
+  }
+  return { kind: found.kind, db: found.db, runDir: found.runDir, pids, datapathType: dp };
+}

@@ -1,0 +1,154 @@
+/**
+ * Read-only OVS queries, parsed from `ovs-vsctl --format=json` into typed records rather than
+ * text.
+ *
+ * @module
+ */
+import { defaultRunner, type Runner } from "../exec/runner.ts";
+import { chooseOvs, type OvsTarget } from "./instance.ts";
+
+/** Options for the OVS queries. */
+export interface OvsQueryOptions {
+  /** Which OVS to ask. @default the one a new lab would use */
+  ovs?: OvsTarget;
+  /** Runs the command. @default the real process runner */
+  runner?: Runner;
+}
+
+/** One row of an OVS table: column name to value (sets as arrays, maps as objects). */
+export type OvsRecord = Record<string, unknown>;
+
+/** Converts OVSDB's JSON encoding (`["set", …]`, `["map", …]`, `["uuid", …]`) to plain values. */
+export function ovsValue(value: unknown): unknown {
+  if (!Array.isArray(value) || value.length !== 2 || typeof value[0] !== "string") return value;
+  const [kind, data] = value as [string, unknown];
+  if (kind === "uuid" || kind === "named-uuid") return data;
+  if (kind === "set") return (data as unknown[]).map(ovsValue);
+  if (kind === "map") {
+    return Object.fromEntries((data as [unknown, unknown][]).map(([k, v]) => [k, ovsValue(v)]));
+  }
+  return value;
+}
+
+async function vsctl(args: string[], options: OvsQueryOptions): Promise<string> {
+  const runner = options.runner ?? defaultRunner;
+  const ovs = options.ovs ?? await chooseOvs(runner);
+  const r = await runner.run(["ovs-vsctl", `--db=${ovs.db}`, "--timeout=5", ...args]);
+  return r.stdout;
+}
+
+/**
+ * `ovs-vsctl --format=json list TABLE [RECORD]`: the Bridge, Port or Interface table as typed
+ * records.
+ *
+ * @example The tags of every port
+ * ```ts
+ * import { ovsList } from "./mod.ts";
+ * for (const port of await ovsList("Port")) console.log(port.name, port.tag);
+ * ```
+ */
+export async function ovsList(
+  table: "Bridge" | "Port" | "Interface" | "Open_vSwitch",
+  record?: string,
+  options: OvsQueryOptions = {},
+): Promise<OvsRecord[]> {
+  const args = ["--format=json", "list", table];
+  if (record !== undefined) args.push(record);
+  const out = JSON.parse(await vsctl(args, options)) as { headings: string[]; data: unknown[][] };
+  return out.data.map((row) =>
+    Object.fromEntries(out.headings.map((h, i) => [h, ovsValue(row[i])]))
+  );
+}
+
+/**
+ * `ovs-vsctl list-br`: the names of the bridges.
+ *
+ * @example
+ * ```ts
+ * import { ovsListBridges } from "./mod.ts";
+ * console.log(await ovsListBridges());
+ * ```
+ */
+export async function ovsListBridges(options: OvsQueryOptions = {}): Promise<string[]> {
+  return (await vsctl(["list-br"], options)).split("\n").filter(Boolean);
+}
+
+/**
+ * `ovs-vsctl list-ports BRIDGE`: the names of a bridge's ports.
+ *
+ * @example
+ * ```ts
+ * import { ovsListPorts } from "./mod.ts";
+ * console.log(await ovsListPorts("br1"));
+ * ```
+ */
+export async function ovsListPorts(
+  bridge: string,
+  options: OvsQueryOptions = {},
+): Promise<string[]> {
+  return (await vsctl(["list-ports", bridge], options)).split("\n").filter(Boolean);
+}
+
+/** A port in {@link OvsShow}. */
+export interface OvsShowPort {
+  name: string;
+  tag?: number;
+  interfaces: { name: string; type: string }[];
+  externalIds: Record<string, string>;
+}
+
+/** The typed form of `ovs-vsctl show`. */
+export interface OvsShow {
+  ovsVersion?: string;
+  bridges: {
+    name: string;
+    datapathType: string;
+    externalIds: Record<string, string>;
+    ports: OvsShowPort[];
+  }[];
+}
+
+/**
+ * `ovs-vsctl show`, as data: bridges, their ports, tags and interfaces.
+ *
+ * @example
+ * ```ts
+ * import { ovsShow } from "./mod.ts";
+ * const show = await ovsShow();
+ * for (const br of show.bridges) console.log(br.name, br.ports.map((p) => p.name));
+ * ```
+ */
+export async function ovsShow(options: OvsQueryOptions = {}): Promise<OvsShow> {
+  const [root, bridges, ports, ifaces] = await Promise.all([
+    ovsList("Open_vSwitch", undefined, options),
+    ovsList("Bridge", undefined, options),
+    ovsList("Port", undefined, options),
+    ovsList("Interface", undefined, options),
+  ]);
+  const byUuid = <T extends OvsRecord>(rows: T[]) => new Map(rows.map((r) => [r._uuid, r]));
+  const portMap = byUuid(ports);
+  const ifaceMap = byUuid(ifaces);
+  const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
+  const version = root[0]?.ovs_version;
+  return {
+    ...(typeof version === "string" ? { ovsVersion: version } : {}),
+    bridges: bridges.map((b) => ({
+      name: String(b.name),
+      datapathType: String(b.datapath_type || "system"),
+      externalIds: (b.external_ids ?? {}) as Record<string, string>,
+      ports: asList(b.ports).map((u) => portMap.get(u)).filter((p) => p !== undefined).map(
+        (p) => {
+          const tag = p.tag;
+          return {
+            name: String(p.name),
+            ...(typeof tag === "number" ? { tag } : {}),
+            externalIds: (p.external_ids ?? {}) as Record<string, string>,
+            interfaces: asList(p.interfaces).map((u) => ifaceMap.get(u)).filter((i) =>
+              i !== undefined
+            ).map((i) => ({ name: String(i.name), type: String(i.type || "system") })),
+          };
+        },
+      ).sort((a, b) => a.name.localeCompare(b.name)),
+    })).sort((a, b) => a.name.localeCompare(b.name)),
+  };
+}

@@ -1,0 +1,234 @@
+/**
+ * The executor: the one place where Steps become processes.
+ *
+ * - Before a step runs, its undo goes into the journal (when there is one).
+ * - Consecutive steps made only of `ip` commands for the same namespace are merged into one
+ *   `ip [-n NS] -batch -` call: one process instead of dozens, with the same effect.
+ * - When a step fails, every step already started is undone in reverse; undo errors are collected
+ *   and the original error is re-thrown as a {@link StepError} naming the step and command.
+ * - Undo tolerates objects that are already gone ("Cannot find device" counts as success).
+ *
+ * @module
+ */
+import { CommandError, defaultRunner, type Runner } from "../exec/runner.ts";
+import type { Journal, JournalEntry } from "./journal.ts";
+import { type Action, isRun, type RunAction, type Step } from "./step.ts";
+import { dirname } from "node:path";
+
+/** How the executor runs. */
+export interface ExecutorOptions {
+  /** Runs the commands. @default the real process runner */
+  runner?: Runner;
+  /** Where undos are recorded before each step. @default none */
+  journal?: Journal;
+  /** OVS database to talk to (`unix:/path/db.sock`); inserted into every `ovs-vsctl` call. */
+  ovsDb?: string;
+  /** Merge consecutive `ip` steps into `ip -batch`. @default true */
+  batch?: boolean;
+  /** Test hook: step index (0-based) that fails as if its command had failed. */
+  failAt?: number;
+  /** Called before each group of steps runs, with the index of its first step. */
+  onProgress?: (index: number, total: number, step: Step) => void;
+}
+
+/** A bring-up step failed; what was done before it has been undone. */
+export class StepError extends Error {
+  constructor(
+    readonly step: Step,
+    readonly index: number,
+    override readonly cause: Error,
+    readonly undoErrors: Error[],
+  ) {
+    super(
+      `Step ${index + 1} (${step.summary}) failed: ${cause.message}` +
+        (undoErrors.length
+          ? `; ${undoErrors.length} undo error(s): ${undoErrors.map((e) => e.message).join("; ")}`
+          : "; everything done before it was undone"),
+    );
+    this.name = "StepError";
+  }
+}
+
+/** stderr text that means "the object is already gone": success for an undo. */
+const GONE = [
+  /Cannot find device/i,
+  /Cannot open network namespace/i,
+  /No such file or directory/i,
+  /does not exist/i,
+  /no bridge named/i,
+  /no port named/i,
+  /No such process/i,
+  /Cannot assign requested address/i,
+  /does a matching rule exist/i,
+  /No chain\/target\/match by that name/i,
+];
+
+/** True when a failed undo command only says its object is already gone. */
+export function isGone(error: unknown): boolean {
+  if (!(error instanceof CommandError)) return false;
+  // pkill exits 1 with nothing on stderr when no process matched.
+  if (error.argv.includes("pkill") && error.code === 1) return true;
+  return GONE.some((re) => re.test(error.stderr));
+}
+
+/** Returns argv with `--db=...` after `ovs-vsctl` when a private OVS is in use. */
+export function withOvsDb(argv: readonly string[], ovsDb: string | undefined): string[] {
+  if (ovsDb === undefined || argv[0] !== "ovs-vsctl") return [...argv];
+  return ["ovs-vsctl", `--db=${ovsDb}`, ...argv.slice(1)];
+}
+
+const BATCHABLE = new Set(["link", "addr", "address", "route", "netns"]);
+
+/** The namespace key of an `ip` command that `ip -batch` can take, or undefined. */
+function batchKey(action: Action): string | undefined {
+  if (!isRun(action) || action.argv[0] !== "ip") return undefined;
+  const a = action.argv;
+  const [ns, rest] = a[1] === "-n" ? [a[2] ?? "", a.slice(3)] : ["", a.slice(1)];
+  const object = rest[0] ?? "";
+  if (!BATCHABLE.has(object)) return undefined;
+  if (object === "netns" && !["add", "delete", "del"].includes(rest[1] ?? "")) return undefined;
+  if (rest.some((w) => /[\s"'\\#]/.test(w) || w === "")) return undefined;
+  return ns;
+}
+
+function stepBatchKey(step: Step): string | undefined {
+  if (step.do.length === 0) return undefined;
+  const keys = new Set(step.do.map(batchKey));
+  if (keys.size !== 1 || keys.has(undefined)) return undefined;
+  return [...keys][0];
+}
+
+/** Runs one action. */
+export async function runAction(
+  action: Action,
+  runner: Runner,
+  ovsDb: string | undefined,
+): Promise<void> {
+  if (isRun(action)) {
+    await runner.run(withOvsDb(action.argv, ovsDb));
+  } else if ("write" in action) {
+    await Deno.mkdir(dirname(action.write), { recursive: true });
+    await Deno.writeTextFile(action.write, action.content, { mode: action.mode ?? 0o644 });
+    await Deno.chmod(action.write, action.mode ?? 0o644);
+  } else {
+    await Deno.remove(action.remove).catch((e) => {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    });
+  }
+}
+
+/** Runs several `ip` commands for one namespace as one `ip -batch -`. */
+async function runIpBatch(actions: RunAction[], ns: string, runner: Runner): Promise<void> {
+  const lines = actions.map((a) => (a.argv[1] === "-n" ? a.argv.slice(3) : a.argv.slice(1)));
+  const argv = ns === "" ? ["ip", "-batch", "-"] : ["ip", "-n", ns, "-batch", "-"];
+  await runner.run(argv, { stdin: lines.map((l) => l.join(" ")).join("\n") + "\n" });
+}
+
+/** Groups of consecutive step indices that run together. */
+function groups(steps: readonly Step[], batch: boolean, failAt?: number): number[][] {
+  const out: number[][] = [];
+  let current: number[] = [];
+  let currentKey: string | undefined;
+  steps.forEach((step, i) => {
+    const key = batch ? stepBatchKey(step) : undefined;
+    const joins = key !== undefined && key === currentKey && i !== failAt;
+    if (!joins && current.length) out.push(current), current = [];
+    current.push(i);
+    currentKey = key;
+    if (key === undefined) out.push(current), current = [], currentKey = undefined;
+  });
+  if (current.length) out.push(current);
+  return out;
+}
+
+/** Carries out plans: the only code that changes the host. */
+export class Executor {
+  readonly runner: Runner;
+  constructor(readonly options: ExecutorOptions = {}) {
+    this.runner = options.runner ?? defaultRunner;
+  }
+
+  /**
+   * Runs `steps` in order, journaling each undo first. On failure, undoes the started steps in
+   * reverse and throws {@link StepError}.
+   */
+  async apply(steps: readonly Step[]): Promise<void> {
+    const { journal, ovsDb, failAt, onProgress } = this.options;
+    const started: Step[] = [];
+    for (const group of groups(steps, this.options.batch ?? true, failAt)) {
+      const first = group[0]!;
+      const groupSteps = group.map((i) => steps[i]!);
+      onProgress?.(first, steps.length, steps[first]!);
+      try {
+        await journal?.append(groupSteps.map(entryOf));
+        started.push(...groupSteps);
+        if (first === failAt) {
+          throw new CommandError(
+            ["netkit-fault-injection"],
+            1,
+            `injected failure at step ${first}`,
+          );
+        }
+        const key = this.batchOn ? stepBatchKey(groupSteps[0]!) : undefined;
+        const actions = groupSteps.flatMap((s) => s.do);
+        if (key !== undefined && actions.length > 1) {
+          await runIpBatch(actions as RunAction[], key, this.runner);
+        } else {
+          for (const action of actions) await runAction(action, this.runner, ovsDb);
+        }
+      } catch (error) {
+        const undoErrors = await this.undo(started.map(entryOf));
+        const failed = group.length === 1 ? first : this.locate(group, steps, error);
+        throw new StepError(
+          steps[failed]!,
+          failed,
+          error instanceof Error ? error : new Error(String(error)),
+          undoErrors,
+        );
+      }
+    }
+  }
+
+  private get batchOn(): boolean {
+    return this.options.batch ?? true;
+  }
+
+  /** Which step of a failed batch failed: the batch stops at its first failing line. */
+  private locate(group: number[], steps: readonly Step[], error: unknown): number {
+    const match = error instanceof CommandError && /Command failed -:(\d+)/.exec(error.stderr);
+    if (match) {
+      let line = Number(match[1]);
+      for (const i of group) {
+        line -= steps[i]!.do.length;
+        if (line <= 0) return i;
+      }
+    }
+    return group[0]!;
+  }
+
+  /**
+   * Undoes journal entries in reverse order. Objects that are already gone count as removed.
+   * Returns the errors of undos that really failed (it never throws for them).
+   */
+  async undo(entries: readonly JournalEntry[]): Promise<Error[]> {
+    const errors: Error[] = [];
+    for (const entry of [...entries].reverse()) {
+      for (const action of entry.undo) {
+        try {
+          await runAction(action, this.runner, this.options.ovsDb);
+        } catch (error) {
+          if (!isGone(error)) {
+            errors.push(error instanceof Error ? error : new Error(String(error)));
+          }
+        }
+      }
+    }
+    return errors;
+  }
+}
+
+function entryOf(step: Step): JournalEntry {
+  return step.pidFile === undefined
+    ? { key: step.key, undo: step.undo }
+    : { key: step.key, undo: step.undo, pidFile: step.pidFile };
+}

@@ -1,0 +1,62 @@
+/**
+ * The unit of change: a {@link Step} says what it creates, the actions that create it and the
+ * actions that undo it. Steps are plain data: building one never touches the host. The executor
+ * (executor.ts) is the only thing that carries them out.
+ *
+ * @module
+ */
+
+/** Run a command: an argv array, never a shell string. */
+export interface RunAction {
+  argv: string[];
+}
+
+/** Write a file (a DHCP client hook, a config). Shown as `cat > FILE <<'EOF'` in scripts. */
+export interface WriteAction {
+  write: string;
+  content: string;
+  /** File mode. @default 0o644 */
+  mode?: number;
+}
+
+/** Remove a file; a missing file is fine. */
+export interface RemoveAction {
+  remove: string;
+}
+
+/** One thing the executor does. */
+export type Action = RunAction | WriteAction | RemoveAction;
+
+/** A pure, undoable change to the host. */
+export interface Step {
+  /** What it creates, as a resource key: `netns:ns1`, `link:veth-ns1`, `ovs-port:br1/tap1`, ... */
+  key: string;
+  /** One line for people: what this step does. */
+  summary: string;
+  /** Actions that create the resource, run in order. */
+  do: Action[];
+  /** Actions that remove it again, run in order. Each tolerates an already missing object. */
+  undo: Action[];
+  /** Set when the step starts a daemon: its pid file, for status and clean-up. */
+  pidFile?: string;
+}
+
+/** Shorthand for a {@link RunAction}. */
+export function cmd(...argv: string[]): RunAction {
+  return { argv };
+}
+
+/** Wraps argv to run inside namespace `ns` (`ip netns exec NS ...`); `undefined` = root. */
+export function inNs(ns: string | undefined, argv: string[]): string[] {
+  return ns === undefined ? argv : ["ip", "netns", "exec", ns, ...argv];
+}
+
+/** Prefixes an `ip` subcommand with `-n NS` when `ns` is set: `ip [-n NS] ARGS...`. */
+export function ip(ns: string | undefined, ...args: string[]): RunAction {
+  return { argv: ns === undefined ? ["ip", ...args] : ["ip", "-n", ns, ...args] };
+}
+
+/** True for a {@link RunAction}. */
+export function isRun(action: Action): action is RunAction {
+  return "argv" in action;
+}

@@ -1,0 +1,51 @@
+/**
+ * Linux bridges.
+ *
+ * @module
+ */
+import { checkIfname } from "../names.ts";
+import { ip, type Step } from "../plan/step.ts";
+import type { InNsOptions } from "./link.ts";
+
+/**
+ * `ip link add name NAME type bridge` and `ip link set dev NAME up`. Undo deletes the bridge.
+ *
+ * @example The router lab's inside bridge
+ * ```ts
+ * import { linuxBridge } from "./mod.ts";
+ * linuxBridge("br-in");
+ * ```
+ */
+export function linuxBridge(name: string, options: InNsOptions = {}): Step {
+  checkIfname(name);
+  return {
+    key: `bridge:${options.ns ?? ""}/${name}`,
+    summary: `create Linux bridge ${name}`,
+    do: [
+      ip(options.ns, "link", "add", "name", name, "type", "bridge"),
+      ip(options.ns, "link", "set", "dev", name, "up"),
+    ],
+    undo: [ip(options.ns, "link", "delete", "dev", name)],
+  };
+}
+
+/**
+ * `ip link set dev NAME master BRIDGE up`: attaches a link to a Linux bridge and brings it up.
+ * Undo: `ip link set dev NAME nomaster`.
+ *
+ * @example
+ * ```ts
+ * import { bridgeAttach } from "./mod.ts";
+ * bridgeAttach("link-in-br", "br-in");
+ * ```
+ */
+export function bridgeAttach(name: string, bridge: string, options: InNsOptions = {}): Step {
+  checkIfname(name);
+  checkIfname(bridge);
+  return {
+    key: `bridge-port:${options.ns ?? ""}/${bridge}/${name}`,
+    summary: `attach ${name} to bridge ${bridge}`,
+    do: [ip(options.ns, "link", "set", "dev", name, "master", bridge, "up")],
+    undo: [ip(options.ns, "link", "set", "dev", name, "nomaster")],
+  };
+}

@@ -1,0 +1,171 @@
+/**
+ * DHCP: a dnsmasq server and a busybox udhcpc client, each inside a namespace, with every file
+ * they use under the lab's own state directory.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { parseIp } from "../addr.ts";
+import { checkIfname, checkNsName } from "../names.ts";
+import { cmd, inNs, type Step } from "../plan/step.ts";
+
+/** Options for {@link dhcp}. */
+export interface DhcpOptions {
+  /** The interface to serve (inside the namespace). */
+  interface: string;
+  /** First and last address handed out. */
+  range: [string, string];
+  /** Lease time in seconds. @default 43200 (12 hours, dnsmasq's own default) */
+  leaseTime?: number;
+  /** Default gateway offered to clients (DHCP option 3). @default none */
+  router?: string;
+  /** Directory for the pid, lease and log files (the lab's state directory). */
+  stateDir: string;
+}
+
+/** The files of a DHCP server started by {@link dhcp}. */
+export function dhcpFiles(stateDir: string, ns: string, iface: string) {
+  const base = join(stateDir, `dnsmasq-${ns}-${iface}`);
+  return { pid: `${base}.pid`, leases: `${base}.leases`, log: `${base}.log` };
+}
+
+/**
+ * `ip netns exec NS dnsmasq --dhcp-range=FIRST,LAST,LEASE --dhcp-option=option:router,GW ...`:
+ * a DHCP server in a namespace (DNS off, bound to one interface, no host config file read).
+ * Undo: `pkill -F PIDFILE`, then its files are removed.
+ *
+ * @example The router lab's server
+ * ```ts
+ * import { dhcp } from "./mod.ts";
+ * dhcp("rt", {
+ *   interface: "eth0",
+ *   range: ["10.0.0.151", "10.0.0.160"],
+ *   router: "10.0.0.254",
+ *   stateDir: "/run/netkit/labs/router",
+ * });
+ * ```
+ */
+export function dhcp(ns: string, options: DhcpOptions): Step {
+  checkNsName(ns);
+  checkIfname(options.interface);
+  const [first, last] = options.range.map((a) => parseIp(a));
+  const files = dhcpFiles(options.stateDir, ns, options.interface);
+  const argv = [
+    "dnsmasq",
+    "--conf-file=/dev/null",
+    "--port=0",
+    "--bind-interfaces",
+    `--interface=${options.interface}`,
+    "--except-interface=lo",
+    `--dhcp-range=${first},${last},${options.leaseTime ?? 43200}`,
+    "--dhcp-authoritative",
+    "--no-ping",
+    `--pid-file=${files.pid}`,
+    `--dhcp-leasefile=${files.leases}`,
+    `--log-facility=${files.log}`,
+  ];
+  if (options.router !== undefined) {
+    argv.push(`--dhcp-option=option:router,${parseIp(options.router)}`);
+  }
+  return {
+    key: `daemon:dnsmasq@${ns}/${options.interface}`,
+    summary: `start dnsmasq in ${ns} on ${options.interface} (${first}-${last})`,
+    do: [cmd(...inNs(ns, argv))],
+    undo: [
+      cmd("pkill", "-F", files.pid, "-x", "dnsmasq"),
+      { remove: files.pid },
+      { remove: files.leases },
+      { remove: files.log },
+    ],
+    pidFile: files.pid,
+  };
+}
+
+/** Options for {@link dhcpClient}. */
+export interface DhcpClientOptions {
+  /** Directory for the hook script and the lease record (the lab's state directory). */
+  stateDir: string;
+  /** Give up after this many discovers, one second apart. @default 10 */
+  tries?: number;
+}
+
+/** The files of a DHCP client run by {@link dhcpClient}. */
+export function dhcpClientFiles(stateDir: string, ns: string, iface: string) {
+  const base = join(stateDir, `udhcpc-${ns}-${iface}`);
+  return { hook: `${base}.hook`, lease: `${base}.lease` };
+}
+
+/**
+ * The hook udhcpc runs: it applies the lease with `ip` inside the namespace and records it. It
+ * never writes a host file such as /etc/resolv.conf (Debian's default hook does).
+ */
+export function dhcpHook(leaseFile: string): string {
+  const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+  return `#!/bin/sh
+# netkit's udhcpc hook: applies the lease inside the namespace, writes no host file.
+case "$1" in
+  deconfig)
+    ip -4 addr flush dev "$interface"
+    ip link set dev "$interface" up
+    ;;
+  bound|renew)
+    ip -4 addr flush dev "$interface"
+    ip addr add "$ip/\${mask:-24}" dev "$interface"
+    if [ -n "$router" ]; then
+      set -- $router
+      ip route replace default via "$1" dev "$interface"
+    fi
+    printf 'ip=%s\\nmask=%s\\nrouter=%s\\nlease=%s\\nserverid=%s\\n' \\
+      "$ip" "$mask" "$router" "$lease" "$serverid" > ${q(leaseFile)}
+    ;;
+esac
+exit 0
+`;
+}
+
+/**
+ * `ip netns exec NS busybox udhcpc -i IFACE -s HOOK -q -n -f`: takes a DHCP lease for one
+ * interface with a hook of netkit's own (see {@link dhcpHook}), then exits; the address stays.
+ * Undo flushes the interface's IPv4 addresses and removes the hook and lease record.
+ *
+ * @example vm2 takes its address by DHCP
+ * ```ts
+ * import { dhcpClient } from "./mod.ts";
+ * dhcpClient("vm2", "eth0", { stateDir: "/run/netkit/labs/router" });
+ * ```
+ */
+export function dhcpClient(ns: string, iface: string, options: DhcpClientOptions): Step {
+  checkNsName(ns);
+  checkIfname(iface);
+  const files = dhcpClientFiles(options.stateDir, ns, iface);
+  const tries = String(options.tries ?? 10);
+  return {
+    key: `dhcp-client:${ns}/${iface}`,
+    summary: `take a DHCP lease on ${iface} in ${ns}`,
+    do: [
+      { write: files.hook, content: dhcpHook(files.lease), mode: 0o755 },
+      cmd(...inNs(ns, [
+        "busybox",
+        "udhcpc",
+        "-i",
+        iface,
+        "-s",
+        files.hook,
+        "-q",
+        "-n",
+        "-f",
+        "-t",
+        tries,
+        "-T",
+        "1",
+        "-A",
+        "1",
+      ])),
+    ],
+    undo: [
+      cmd("ip", "-n", ns, "-4", "addr", "flush", "dev", iface),
+      { remove: files.hook },
+      { remove: files.lease },
+    ],
+  };
+}

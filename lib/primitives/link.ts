@@ -1,0 +1,173 @@
+/**
+ * Links: veth pairs, up, addresses, routes, renames and moves between namespaces.
+ *
+ * Every command names its device with `dev NAME` (or `name NAME`): `ip` takes a bare word such as
+ * `tx` for an abbreviation of `txqueuelen`.
+ *
+ * @module
+ */
+import { parseCidr, parseIp } from "../addr.ts";
+import { checkIfname, checkNsName } from "../names.ts";
+import { ip, type Step } from "../plan/step.ts";
+
+/** Where a link lives: a namespace, or the root namespace when omitted. */
+export interface InNsOptions {
+  /** The namespace. @default undefined (the root namespace) */
+  ns?: string | undefined;
+}
+
+/** Options for {@link vethPair}. */
+export interface VethPairOptions {
+  /** Namespace the first end is created in. @default the root namespace */
+  ns?: string | undefined;
+  /** Namespace the peer is created in. @default the root namespace */
+  peerNs?: string | undefined;
+}
+
+const where = (ns: string | undefined) => (ns === undefined ? "" : ` in ${ns}`);
+
+/**
+ * `ip link add name NAME [netns NS] type veth peer name PEER [netns PEER_NS]`: a veth pair whose
+ * ends are created directly in their namespaces (creating in place costs about 1 ms; moving an
+ * end afterwards costs about 19 ms). Undo: `ip [-n NS] link delete dev NAME` (which removes both
+ * ends).
+ *
+ * @example The seed's veth into ns1
+ * ```ts
+ * import { vethPair } from "./mod.ts";
+ * vethPair("veth-ns1", "eth0-ns1", { peerNs: "ns1" });
+ * ```
+ */
+export function vethPair(name: string, peer: string, options: VethPairOptions = {}): Step {
+  checkIfname(name);
+  checkIfname(peer);
+  const { ns, peerNs } = options;
+  if (ns !== undefined) checkNsName(ns);
+  if (peerNs !== undefined) checkNsName(peerNs);
+  const argv = ["link", "add", "name", name];
+  if (ns !== undefined) argv.push("netns", ns);
+  argv.push("type", "veth", "peer", "name", peer);
+  if (peerNs !== undefined) argv.push("netns", peerNs);
+  return {
+    key: `link:${ns ?? ""}/${name}`,
+    summary: `create veth ${name}${where(ns)} <-> ${peer}${where(peerNs)}`,
+    do: [ip(undefined, ...argv)],
+    undo: [ip(ns, "link", "delete", "dev", name)],
+  };
+}
+
+/**
+ * `ip [-n NS] link set dev NAME up`. Undo sets it down.
+ *
+ * @example
+ * ```ts
+ * import { linkUp } from "./mod.ts";
+ * linkUp("eth0-ns1", { ns: "ns1" });
+ * ```
+ */
+export function linkUp(name: string, options: InNsOptions = {}): Step {
+  checkIfname(name);
+  return {
+    key: `up:${options.ns ?? ""}/${name}`,
+    summary: `bring ${name}${where(options.ns)} up`,
+    do: [ip(options.ns, "link", "set", "dev", name, "up")],
+    undo: [ip(options.ns, "link", "set", "dev", name, "down")],
+  };
+}
+
+/**
+ * `ip [-n NS] addr add CIDR dev NAME`. Undo: `ip [-n NS] addr del CIDR dev NAME`.
+ *
+ * @example
+ * ```ts
+ * import { addAddress } from "./mod.ts";
+ * addAddress("eth0-ns1", "10.0.0.1/24", { ns: "ns1" });
+ * ```
+ */
+export function addAddress(name: string, cidr: string, options: InNsOptions = {}): Step {
+  checkIfname(name);
+  parseCidr(cidr);
+  return {
+    key: `addr:${options.ns ?? ""}/${name}/${cidr}`,
+    summary: `add ${cidr} to ${name}${where(options.ns)}`,
+    do: [ip(options.ns, "addr", "add", cidr, "dev", name)],
+    undo: [ip(options.ns, "addr", "del", cidr, "dev", name)],
+  };
+}
+
+/** Options for {@link addRoute}. */
+export interface AddRouteOptions extends InNsOptions {
+  /** The next hop. */
+  via?: string;
+  /** The outgoing device. */
+  dev?: string;
+}
+
+/**
+ * `ip [-n NS] route add TO [via GW] [dev DEV]`; `to` is a CIDR or `default`. Undo deletes it.
+ *
+ * @example A default route inside vm1
+ * ```ts
+ * import { addRoute } from "./mod.ts";
+ * addRoute("default", { ns: "vm1", via: "10.0.0.254" });
+ * ```
+ */
+export function addRoute(to: string, options: AddRouteOptions = {}): Step {
+  if (to !== "default") parseCidr(to);
+  if (options.via === undefined && options.dev === undefined) {
+    throw new TypeError(`Route to ${to} needs "via" or "dev"`);
+  }
+  const spec = [to];
+  if (options.via !== undefined) spec.push("via", parseIp(options.via));
+  if (options.dev !== undefined) spec.push("dev", checkIfname(options.dev));
+  return {
+    key: `route:${options.ns ?? ""}/${to}`,
+    summary: `route ${spec.join(" ")}${where(options.ns)}`,
+    do: [ip(options.ns, "route", "add", ...spec)],
+    undo: [ip(options.ns, "route", "del", ...spec)],
+  };
+}
+
+/**
+ * `ip [-n NS] link set dev FROM name TO`: renames a link (it must be down). Undo renames it back.
+ *
+ * @example The seed renames link-in-rt to eth0 inside rt
+ * ```ts
+ * import { renameLink } from "./mod.ts";
+ * renameLink("link-in-rt", "eth0", { ns: "rt" });
+ * ```
+ */
+export function renameLink(from: string, to: string, options: InNsOptions = {}): Step {
+  checkIfname(from);
+  checkIfname(to);
+  return {
+    key: `rename:${options.ns ?? ""}/${to}`,
+    summary: `rename ${from} to ${to}${where(options.ns)}`,
+    do: [ip(options.ns, "link", "set", "dev", from, "name", to)],
+    undo: [
+      ip(options.ns, "link", "set", "dev", to, "down"),
+      ip(options.ns, "link", "set", "dev", to, "name", from),
+    ],
+  };
+}
+
+/**
+ * `ip link set dev NAME netns NS`: moves a root-namespace link into a namespace (used for OVS
+ * internal ports, which OVS creates in the root namespace). Undo moves it back.
+ *
+ * @example The seed moves tap1 into ns1
+ * ```ts
+ * import { moveLink } from "./mod.ts";
+ * moveLink("tap1", "ns1");
+ * ```
+ */
+export function moveLink(name: string, ns: string): Step {
+  checkIfname(name);
+  checkNsName(ns);
+  return {
+    key: `move:${ns}/${name}`,
+    summary: `move ${name} into ${ns}`,
+    do: [ip(undefined, "link", "set", "dev", name, "netns", ns)],
+    undo: [ip(ns, "link", "set", "dev", name, "netns", "1")],
+  };
+}

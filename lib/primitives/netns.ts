@@ -1,0 +1,88 @@
+/**
+ * Network namespaces and their per-namespace settings.
+ *
+ * @module
+ */
+import { checkNsName } from "../names.ts";
+import { cmd, inNs, ip, type Step } from "../plan/step.ts";
+
+/**
+ * `ip netns add NAME` (and `ip -n NAME link set dev lo up`): a new network namespace with its
+ * loopback up. Undo: `ip netns delete NAME`, which also removes every interface inside it.
+ *
+ * @param name The namespace name (at most 32 bytes).
+ * @returns The step; nothing runs until an executor applies it.
+ * @throws {UsageError} When the name is invalid.
+ * @example Create a namespace
+ * ```ts
+ * import { createNs, openLab } from "./mod.ts";
+ * await using lab = await openLab("demo");
+ * await lab.add(createNs("ns1"));
+ * ```
+ */
+export function createNs(name: string): Step {
+  checkNsName(name);
+  return {
+    key: `netns:${name}`,
+    summary: `create namespace ${name}`,
+    do: [ip(undefined, "netns", "add", name), ip(name, "link", "set", "dev", "lo", "up")],
+    undo: [ip(undefined, "netns", "delete", name)],
+  };
+}
+
+/**
+ * `ip netns delete NAME`: removes a namespace and every interface inside it. It has no undo.
+ *
+ * @example Delete a namespace made earlier
+ * ```ts
+ * import { deleteNs, openLab } from "./mod.ts";
+ * await using lab = await openLab("demo");
+ * await lab.add(deleteNs("ns-old"));
+ * ```
+ */
+export function deleteNs(name: string): Step {
+  checkNsName(name);
+  return {
+    key: `netns-delete:${name}`,
+    summary: `delete namespace ${name}`,
+    do: [ip(undefined, "netns", "delete", name)],
+    undo: [],
+  };
+}
+
+/**
+ * `ip netns exec NS sysctl -w KEY=VALUE`: sets a sysctl inside a namespace (never the host's).
+ * Undo sets `undoValue` when given; otherwise the value goes away with the namespace.
+ *
+ * @example Turn off IPv6 in a namespace
+ * ```ts
+ * import { sysctl } from "./mod.ts";
+ * sysctl("ns1", "net.ipv6.conf.all.disable_ipv6", "1");
+ * ```
+ */
+export function sysctl(ns: string, key: string, value: string, undoValue?: string): Step {
+  checkNsName(ns);
+  return {
+    key: `sysctl:${ns}/${key}`,
+    summary: `set ${key}=${value} in ${ns}`,
+    do: [cmd(...inNs(ns, ["sysctl", "-q", "-w", `${key}=${value}`]))],
+    undo: undoValue === undefined
+      ? []
+      : [cmd(...inNs(ns, ["sysctl", "-q", "-w", `${key}=${undoValue}`]))],
+  };
+}
+
+/**
+ * `ip netns exec NS sysctl -w net.ipv4.ip_forward=1`: turns IPv4 forwarding on inside one
+ * namespace. Forwarding is per namespace: the host's own setting is never touched (one of the
+ * seed's slips was to set it in the root namespace). Undo turns it off again.
+ *
+ * @example Make namespace rt a router
+ * ```ts
+ * import { ipForward } from "./mod.ts";
+ * ipForward("rt");
+ * ```
+ */
+export function ipForward(ns: string): Step {
+  return { ...sysctl(ns, "net.ipv4.ip_forward", "1", "0"), key: `forward:${ns}` };
+}

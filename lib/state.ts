@@ -1,0 +1,59 @@
+/**
+ * Where netkit keeps what it knows about the labs on this host.
+ *
+ * `$NETKIT_STATE_DIR` (default `/run/netkit`, a tmpfs that a reboot clears together with every
+ * namespace) holds `labs/<lab>/` for each lab: `lab.json` (the lab as it was brought up),
+ * `journal.jsonl` (the undo of every step, written before the step runs), `lock`, and the files
+ * of the lab's daemons (dnsmasq and udhcpc pid, lease and hook files). `ovs/` holds the private
+ * Open vSwitch when netkit runs one.
+ *
+ * @module
+ */
+import { join } from "node:path";
+
+/** The root of netkit's state on this host. */
+export function stateRoot(): string {
+  return Deno.env.get("NETKIT_STATE_DIR") ?? "/run/netkit";
+}
+
+/** The directory of one lab's state. */
+export function labDir(lab: string): string {
+  return join(stateRoot(), "labs", lab);
+}
+
+/** The names of the labs that have state on this host, sorted. */
+export async function listLabNames(): Promise<string[]> {
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(join(stateRoot(), "labs"))) {
+      if (entry.isDirectory) names.push(entry.name);
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return names.sort();
+}
+
+/** Writes `text` to `path` atomically (a temporary file renamed over it). */
+export async function writeAtomic(path: string, text: string): Promise<void> {
+  const tmp = `${path}.tmp-${Deno.pid}`;
+  await Deno.writeTextFile(tmp, text);
+  await Deno.rename(tmp, path);
+}
+
+/** Reads and parses a JSON file, or `undefined` when it does not exist. */
+export async function readJson<T>(path: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await Deno.readTextFile(path)) as T;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+}
+
+/** Removes netkit's state directories once they are empty, so a clean host holds nothing. */
+export async function pruneStateRoot(): Promise<void> {
+  for (const dir of [join(stateRoot(), "labs"), stateRoot()]) {
+    await Deno.remove(dir).catch(() => {}); // fails while not empty: that is fine
+  }
+}

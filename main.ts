@@ -1,0 +1,103 @@
+/**
+ * The netkit command line. This file only builds the command tree and maps errors to exit codes:
+ * 0 success, 1 a command or a proof failed, 2 bad input (nothing was changed on the host).
+ *
+ * @module
+ */
+import { Argument, Command, CommanderError } from "@commander-js/extra-typings";
+import denoJson from "./deno.json" with { type: "json" };
+import { UsageError } from "./lib/errors.ts";
+import { err } from "./lib/cli/output.ts";
+import { red } from "./lib/cli/render.ts";
+
+/** Builds the command tree. Subcommands load their modules only when they run. */
+export function buildCli(): Command {
+  const program = new Command()
+    .name("netkit")
+    .description("Build, prove and remove Linux network labs: namespaces, veth, bridges, OVS.")
+    .version(denoJson.version, "-V, --version")
+    .showHelpAfterError()
+    .configureOutput({ writeErr: (s) => err(s) })
+    .exitOverride();
+
+  program.command("recipe")
+    .description("bring up a tutorial's lab, prove it works, and show it (or: recipe list)")
+    .argument("<name>", 'recipe name, or "list"')
+    .option("--prefix <prefix>", "prefix for every host-visible name (namespaces, bridges, links)")
+    .option("--dry-run", "print the exact commands and change nothing")
+    .option("--no-check", "skip the proofs")
+    .option("--json", "print the result as JSON")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  netkit recipe list\n  netkit recipe ovs-internal\n  netkit recipe ovs-veth --prefix t1- --dry-run",
+    )
+    .action(async (name, flags) =>
+      (await import("./lib/cli/recipe.ts")).recipeCommand(name, flags)
+    );
+
+  program.command("down")
+    .description("remove a lab: everything it created, and only that")
+    .argument("<lab>", "lab name (as shown by status)")
+    .option("--json", "print the result as JSON")
+    .addHelpText("after", "\nExample:\n  netkit down ovs-internal")
+    .action(async (lab, flags) => (await import("./lib/cli/down.ts")).downCommand(lab, flags));
+
+  program.command("status")
+    .alias("ls")
+    .description("list the labs that are up, or show one in detail")
+    .argument("[lab]", "lab name")
+    .option("--json", "print the result as JSON")
+    .addHelpText("after", "\nExamples:\n  netkit status\n  netkit status ovs-internal --json")
+    .action(async (lab, flags) => (await import("./lib/cli/status.ts")).statusCommand(lab, flags));
+
+  program.command("check")
+    .description("run a lab's proofs again; exit 1 when one fails")
+    .argument("<lab>", "lab name")
+    .option("--json", "print the result as JSON")
+    .addHelpText("after", "\nExample:\n  netkit check ovs-internal")
+    .action(async (lab, flags) => (await import("./lib/cli/check.ts")).checkCommand(lab, flags));
+
+  program.command("exec")
+    .description("run a command inside a lab namespace")
+    .argument("<node>", "namespace of a lab that is up")
+    .argument("<command...>", "the command and its arguments (after --)")
+    .addHelpText("after", "\nExample:\n  netkit exec ns1 -- ping -c1 10.0.0.2")
+    .action(async (node, command) =>
+      (await import("./lib/cli/exec.ts")).execCommand(node, command)
+    );
+
+  program.command("ovs")
+    .description("the Open vSwitch netkit uses: status, or start/stop its private instance")
+    .addArgument(new Argument("<action>", "what to do").choices(["status", "start", "stop"]))
+    .option("--json", "print the result as JSON")
+    .addHelpText("after", "\nExamples:\n  netkit ovs status\n  netkit ovs stop")
+    .action(async (action, flags) => (await import("./lib/cli/ovs.ts")).ovsCommand(action, flags));
+
+  return program as unknown as Command;
+}
+
+/** Runs the CLI with `args`; returns the exit code. */
+export async function main(args: string[]): Promise<number> {
+  try {
+    await buildCli().parseAsync(args, { from: "user" });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return 0;
+      if (error.code === "commander.help") return 0;
+      return 2;
+    }
+    if (error instanceof UsageError) {
+      err(`${red("netkit: error:")} ${error.message}\n`);
+      if (error.where && !error.message.includes(error.where)) err(`  where: ${error.where}\n`);
+      if (error.hint) err(`  hint: ${error.hint}\n`);
+      return 2;
+    }
+    err(`${red("netkit: error:")} ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

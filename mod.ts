@@ -1,0 +1,92 @@
+/**
+ * netkit as a library: build Linux network labs from a Deno script.
+ *
+ * Every primitive (`createNs`, `vethPair`, `ovsAddPort`, `snat`, `dhcp`, ...) is pure: it returns
+ * a {@link Step} (what it creates, the commands that create it, the commands that undo it) and
+ * runs nothing. A {@link LabSession} from {@link openLab} applies steps, journaled, and removes
+ * them all again; a whole lab description goes through {@link validateLab}, {@link upLab} and
+ * {@link downLab}.
+ *
+ * @example Two namespaces on an OVS bridge, pinging
+ * ```ts
+ * import { addAddress, createNs, linkUp, openLab, ovsAddBridge, ovsAddPort, vethPair } from "./mod.ts";
+ * await using lab = await openLab("demo");
+ * await lab.add(createNs("a"), createNs("b"), ovsAddBridge("demo-br", { datapathType: "netdev" }));
+ * for (const [ns, ip] of [["a", "10.9.0.1/24"], ["b", "10.9.0.2/24"]]) {
+ *   await lab.add(
+ *     vethPair(`demo-${ns}`, "eth0", { peerNs: ns }),
+ *     ovsAddPort("demo-br", `demo-${ns}`),
+ *     linkUp(`demo-${ns}`),
+ *     addAddress("eth0", ip, { ns }),
+ *     linkUp("eth0", { ns }),
+ *   );
+ * }
+ * ```
+ *
+ * @module
+ */
+
+export { createNs, deleteNs, ipForward, sysctl } from "./lib/primitives/netns.ts";
+export {
+  addAddress,
+  addRoute,
+  type AddRouteOptions,
+  type InNsOptions,
+  linkUp,
+  moveLink,
+  renameLink,
+  vethPair,
+  type VethPairOptions,
+} from "./lib/primitives/link.ts";
+export { bridgeAttach, linuxBridge } from "./lib/primitives/bridge.ts";
+export {
+  ovsAddBridge,
+  type OvsAddBridgeOptions,
+  ovsAddInternalPort,
+  ovsAddPort,
+  type OvsAddPortOptions,
+  ovsDelBridge,
+  ovsDelPort,
+  ovsRemoveTag,
+  ovsSetTag,
+} from "./lib/primitives/ovs.ts";
+export {
+  masquerade,
+  type MasqueradeOptions,
+  snat,
+  type SnatOptions,
+} from "./lib/primitives/nat.ts";
+export {
+  dhcp,
+  dhcpClient,
+  type DhcpClientOptions,
+  dhcpHook,
+  type DhcpOptions,
+} from "./lib/primitives/dhcp.ts";
+export {
+  ovsList,
+  ovsListBridges,
+  ovsListPorts,
+  type OvsQueryOptions,
+  type OvsRecord,
+  type OvsShow,
+  ovsShow,
+} from "./lib/ovs/query.ts";
+export { ovsStatus, type OvsTarget, startPrivateOvs, stopPrivateOvs } from "./lib/ovs/instance.ts";
+export type { Action, RunAction, Step, WriteAction } from "./lib/plan/step.ts";
+export { Executor, type ExecutorOptions, StepError } from "./lib/plan/executor.ts";
+export {
+  CommandError,
+  ProcessRunner,
+  RecordingRunner,
+  type Runner,
+  type RunResult,
+} from "./lib/exec/runner.ts";
+export { CheckFailedError, UsageError } from "./lib/errors.ts";
+export { type Lab, type LabInput, LabSchema } from "./lib/lab/schema.ts";
+export { LabValidationError, validateLab } from "./lib/lab/validate.ts";
+export { type PlanContext, planLab } from "./lib/lab/plan.ts";
+export { downLab, listLabs, upLab, type UpOptions, type UpResult } from "./lib/lab/runtime.ts";
+export { checkLab, type CheckResult } from "./lib/check/probes.ts";
+export { LabSession, openLab, type OpenLabOptions } from "./lib/session.ts";
+export { getRecipe, type Recipe, type RecipeOptions, recipes } from "./recipes/mod.ts";

@@ -1,0 +1,27 @@
+/**
+ * The recipe registry: one line per recipe.
+ *
+ * @module
+ */
+import { UsageError } from "../lib/errors.ts";
+import type { Recipe } from "./recipe.ts";
+import { ovsVeth } from "./ovs_veth.ts";
+import { ovsInternal } from "./ovs_internal.ts";
+
+export type { Recipe, RecipeOptions } from "./recipe.ts";
+
+/** Every recipe, by name. */
+export const recipes: ReadonlyMap<string, Recipe> = new Map(
+  [ovsVeth, ovsInternal].map((r) => [r.name, r]),
+);
+
+/** The recipe called `name`; an unknown name fails listing the known ones. */
+export function getRecipe(name: string): Recipe {
+  const recipe = recipes.get(name);
+  if (!recipe) {
+    throw new UsageError(`Unknown recipe ${JSON.stringify(name)}`, {
+      hint: `known recipes: ${[...recipes.keys()].join(", ")}`,
+    });
+  }
+  return recipe;
+}

@@ -1,0 +1,31 @@
+/**
+ * What a recipe is: a named function from options to a lab description.
+ *
+ * @module
+ */
+import type { LabInput } from "../lib/lab/schema.ts";
+import { checkPrefix } from "../lib/names.ts";
+
+/** Options every recipe takes. */
+export interface RecipeOptions {
+  /** Prepended to every namespace, bridge and root-side interface name, and to the lab name. @default "" */
+  prefix?: string;
+}
+
+/** A tutorial scenario as a lab. */
+export interface Recipe {
+  /** The name used on the command line, e.g. `ovs-internal`. */
+  name: string;
+  /** One line for `recipe list`. */
+  description: string;
+  /** Which seed and section it comes from. */
+  source: string;
+  /** Builds the lab description. */
+  build(options?: RecipeOptions): LabInput;
+}
+
+/** A function that applies the prefix to a host-visible name. */
+export function prefixer(options: RecipeOptions = {}): (name: string) => string {
+  const prefix = checkPrefix(options.prefix ?? "");
+  return (name) => prefix + name;
+}
