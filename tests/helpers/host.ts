@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { assertEquals } from "node:assert/strict";
+import { assertEquals } from "./assert.ts";
 
 const dec = new TextDecoder();
 
