@@ -25,12 +25,16 @@ import { IFNAME_MAX_BYTES, NAME_MAX_BYTES } from "../names.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s).length;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const article = (word: string) => (/^[aeiou]/.test(word) ? "an" : "a");
 const nameOf = (kind: string, max: number) =>
   z.string().regex(NAME, {
-    message:
-      `a ${kind} name uses letters, digits, "-", "_" and "." only, starting with a letter or digit`,
+    message: `${article(kind)} ${kind} name uses letters, digits, "-", "_" and "." only, ` +
+      "starting with a letter or digit",
   }).refine((s) => bytes(s) <= max, {
-    message: `a ${kind} name is at most ${max} bytes`,
+    error: (issue) =>
+      `${JSON.stringify(issue.input)} is ${bytes(String(issue.input))} bytes: ${
+        article(kind)
+      } ${kind} name is at most ${max} bytes${kind === "interface" ? " (the kernel's limit)" : ""}`,
   });
 
 /** An interface name (at most 15 bytes). */

@@ -17,6 +17,8 @@ export type DocPath = (string | number)[];
 export interface LabIssue {
   path: DocPath;
   message: string;
+  /** The problem is the last path element as a key (an unknown key, a bad name), not its value. */
+  key?: boolean;
 }
 
 /** A lab description is invalid. Nothing was changed on the host. */
@@ -77,7 +79,7 @@ export function validateLab(input: unknown, source = "lab"): Lab {
     throw new LabValidationError(
       parsed.error.issues.map((i) => ({
         path: i.path.map((p) => (typeof p === "symbol" ? String(p) : p)),
-        message: i.message,
+        message: issueMessage(i),
       })),
       source,
     );
@@ -86,6 +88,59 @@ export function validateLab(input: unknown, source = "lab"): Lab {
   const issues = crossCheck(lab);
   if (issues.length) throw new LabValidationError(issues, source);
   return lab;
+}
+
+/** zod's message, with the reason spelled out where zod only says "Invalid key in record". */
+function issueMessage(issue: { code: string; message: string; path: PropertyKey[] }): string {
+  const inner = (issue as { issues?: { message: string }[] }).issues;
+  if (issue.code === "invalid_key" && inner?.length) {
+    const key = issue.path.at(-1);
+    return `invalid name ${JSON.stringify(String(key))}: ${inner.map((i) => i.message).join("; ")}`
+      .replace(`: ${JSON.stringify(String(key))} is`, ": it is");
+  }
+  return issue.message;
+}
+
+interface ZodIssueLike {
+  code?: string;
+  path: PropertyKey[];
+  message: string;
+  keys?: string[];
+  issues?: ZodIssueLike[];
+  errors?: ZodIssueLike[][];
+}
+
+/**
+ * One zod issue as {@link LabIssue}s that point at the offending key: an unknown key becomes one
+ * issue per key, a bad record key (a name) carries its own messages, and a union (the kinds of
+ * `expect`) reports the branch that came closest.
+ */
+function zodIssues(issue: ZodIssueLike, prefix: DocPath): LabIssue[] {
+  const path = [...prefix, ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))];
+  if (issue.code === "unrecognized_keys" && issue.keys?.length) {
+    return issue.keys.map((k) => ({
+      path: [...path, k],
+      message: `unknown key "${k}"`,
+      key: true,
+    }));
+  }
+  if (issue.code === "invalid_key" && issue.issues?.length) {
+    const name = String(path[path.length - 1]);
+    return [{
+      path,
+      message: `"${name}": ${issue.issues.map((i) => i.message).join("; ")}`,
+      key: true,
+    }];
+  }
+  if (issue.code === "invalid_union" && issue.errors?.length) {
+    const best = issue.errors.reduce((a, b) => (b.length < a.length ? b : a));
+    return best.flatMap((i) => zodIssues(i, path));
+  }
+  const missing = /received undefined$/.test(issue.message) && path.length > 0;
+  return [{
+    path,
+    message: missing ? `"${String(path[path.length - 1])}" is missing` : issue.message,
+  }];
 }
 
 function crossCheck(lab: Lab): LabIssue[] {

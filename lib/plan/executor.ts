@@ -49,6 +49,13 @@ export class StepError extends Error {
   }
 }
 
+/** One line of an `ip -batch` failed: carries that line's own argv and its 1-based number. */
+class BatchLineError extends CommandError {
+  constructor(argv: readonly string[], code: number, stderr: string, readonly line: number) {
+    super(argv, code, stderr);
+  }
+}
+
 /** stderr text that means "the object is already gone": success for an undo. */
 const GONE = [
   /Cannot find device/i,
@@ -121,7 +128,18 @@ export async function runAction(
 async function runIpBatch(actions: RunAction[], ns: string, runner: Runner): Promise<void> {
   const lines = actions.map((a) => (a.argv[1] === "-n" ? a.argv.slice(3) : a.argv.slice(1)));
   const argv = ns === "" ? ["ip", "-batch", "-"] : ["ip", "-n", ns, "-batch", "-"];
-  await runner.run(argv, { stdin: lines.map((l) => l.join(" ")).join("\n") + "\n" });
+  try {
+    await runner.run(argv, { stdin: lines.map((l) => l.join(" ")).join("\n") + "\n" });
+  } catch (error) {
+    // ip stops at the first failing line and names it ("Command failed -:N"): report that
+    // command, as if it had run on its own.
+    if (!(error instanceof CommandError)) throw error;
+    const line = Number(/Command failed -:(\d+)/.exec(error.stderr)?.[1] ?? 0);
+    const failed = actions[line - 1];
+    if (!failed) throw error;
+    const stderr = error.stderr.replace(/Command failed -:\d+\s*$/, "");
+    throw new BatchLineError(failed.argv, error.code, stderr, line);
+  }
 }
 
 /** Groups of consecutive step indices that run together. */
@@ -195,9 +213,8 @@ export class Executor {
 
   /** Which step of a failed batch failed: the batch stops at its first failing line. */
   private locate(group: number[], steps: readonly Step[], error: unknown): number {
-    const match = error instanceof CommandError && /Command failed -:(\d+)/.exec(error.stderr);
-    if (match) {
-      let line = Number(match[1]);
+    if (error instanceof BatchLineError) {
+      let line = error.line;
       for (const i of group) {
         line -= steps[i]!.do.length;
         if (line <= 0) return i;
