@@ -1,0 +1,175 @@
+/**
+ * Plans and the executor without touching the host: the seed's own commands, validation
+ * messages, rollback order and batching, checked against a recording runner.
+ */
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertRejects,
+  assertThrows,
+} from "../helpers/assert.ts";
+import {
+  addAddress,
+  createNs,
+  Executor,
+  getRecipe,
+  LabValidationError,
+  linkUp,
+  planLab,
+  RecordingRunner,
+  StepError,
+  UsageError,
+  validateLab,
+  vethPair,
+} from "../../mod.ts";
+import { Journal } from "../../lib/plan/journal.ts";
+import { shellLine } from "../../lib/exec/shell.ts";
+
+const argvOf = (lab: string) => {
+  const steps = planLab(validateLab(getRecipe(lab).build()), { stateDir: "/tmp/x" });
+  return steps.flatMap((s) => s.do).map((a) => ("argv" in a ? a.argv.join(" ") : ""));
+};
+
+Deno.test("planLab() builds ovs-veth with the seed's commands, veth ends created in place", () => {
+  const cmds = argvOf("ovs-veth");
+  for (
+    const expected of [
+      "ip netns add ns1",
+      "ip netns add ns2",
+      "ip link add name eth0-ns1 netns ns1 type veth peer name veth-ns1",
+      "ip -n ns1 addr add 10.0.0.1/24 dev eth0-ns1",
+      "ip -n ns2 addr add 10.0.0.2/24 dev eth0-ns2",
+      "ip link set dev veth-ns1 up", // the seed forgot this one
+    ]
+  ) assert(cmds.includes(expected), `missing: ${expected}\n${cmds.join("\n")}`);
+  assert(cmds.some((c) => /^ovs-vsctl add-port br1 veth-ns1 /.test(c)));
+  assert(cmds.some((c) => /^ovs-vsctl add-br br1 .*datapath_type=netdev/.test(c)));
+  // the seed moves eth0-ns1 twice; netkit never moves a veth end at all
+  assert(!cmds.some((c) => / netns ns\d$/.test(c) && c.startsWith("ip link set")));
+});
+
+Deno.test("planLab() builds ovs-internal: internal ports moved into their namespaces", () => {
+  const cmds = argvOf("ovs-internal");
+  const addPort = cmds.findIndex((c) => /add-port br1 tap1 .*type=internal/.test(c));
+  const move = cmds.indexOf("ip link set dev tap1 netns ns1");
+  const address = cmds.indexOf("ip -n ns1 addr add 10.0.0.1/24 dev tap1");
+  assert(addPort >= 0 && move > addPort && address > move, cmds.join("\n"));
+});
+
+Deno.test("every step of a recipe plan has an undo that removes what it made", () => {
+  const steps = planLab(validateLab(getRecipe("ovs-internal").build()), { stateDir: "/tmp/x" });
+  const undos = steps.flatMap((s) => s.undo).map((a) => ("argv" in a ? a.argv.join(" ") : ""));
+  assert(undos.includes("ip netns delete ns1"));
+  assert(undos.includes("ovs-vsctl --if-exists del-br br1"));
+  assert(undos.includes("ovs-vsctl --if-exists del-port br1 tap1"));
+});
+
+Deno.test("validateLab() reports each problem with its path and reason", () => {
+  const cases: [unknown, RegExp][] = [
+    [
+      { name: "x", nodes: { a: { interfaces: { eth0: { addresses: ["10.0.0.300/24"] } } } } },
+      /nodes\.a\.interfaces\.eth0\.addresses\.0: expected an IPv4 address with prefix/,
+    ],
+    [{ name: "x", bogus: 1 }, /Unrecognized key.*bogus/i],
+    [
+      { name: "x", links: [{ endpoints: ["a:eth0", "b:eth0"] }] },
+      /links\.0\.endpoints\.0: "a" is neither a node nor a bridge/,
+    ],
+    [
+      { name: "x", bridges: { "a-very-long-bridge": { type: "linux" } } },
+      /it is 18 bytes: an interface name is at most 15 bytes/,
+    ],
+    [{ name: "bad name" }, /name: a lab name uses letters/],
+    [
+      { name: "x", nodes: { a: {} }, bridges: { a: { type: "linux" } } },
+      /"a" is both a node and a bridge/,
+    ],
+    [
+      {
+        name: "x",
+        nodes: { a: { interfaces: { e: { addresses: ["10.0.4.0/24"] } } } },
+        bridges: { b: { type: "linux" } },
+        links: [{ endpoints: ["a:e", "b:p"] }],
+      },
+      /10\.0\.4\.0\/24 is the network address/,
+    ],
+  ];
+  for (const [input, message] of cases) {
+    const error = assertThrows(() => validateLab(input), LabValidationError);
+    assert(error instanceof UsageError);
+    assertMatch(error.message, message);
+  }
+});
+
+Deno.test("primitives refuse bad names and addresses before anything runs", () => {
+  assertMatch(assertThrows(() => createNs("a b"), UsageError).message, /Invalid namespace name/);
+  assertMatch(assertThrows(() => vethPair("x".repeat(16), "y"), UsageError).message, /16 bytes/);
+  assertMatch(
+    assertThrows(() => addAddress("eth0", "10.0.0.1"), UsageError).message,
+    /A\.B\.C\.D\/N/,
+  );
+  assertMatch(
+    assertThrows(() => createNs("$(reboot)"), UsageError).message,
+    /Invalid namespace name/,
+  );
+});
+
+Deno.test("Executor merges consecutive ip steps of one namespace into one ip -batch", async () => {
+  const runner = new RecordingRunner();
+  await new Executor({ runner }).apply([
+    createNs("a"),
+    addAddress("eth0", "10.0.0.1/24", { ns: "a" }),
+    linkUp("eth0", { ns: "a" }),
+  ]);
+  assertEquals(runner.commands.map((c) => c.argv.join(" ")), [
+    "ip netns add a",
+    "ip -n a link set dev lo up",
+    "ip -n a -batch -",
+  ]);
+  assertEquals(runner.commands[2]!.stdin, "addr add 10.0.0.1/24 dev eth0\nlink set dev eth0 up\n");
+});
+
+Deno.test("Executor undoes finished steps in reverse when one fails, and names the command", async () => {
+  const runner = new RecordingRunner((argv) =>
+    argv.includes("veth")
+      ? { code: 2, stdout: "", stderr: "RTNETLINK answers: File exists" }
+      : undefined
+  );
+  const steps = [createNs("a"), createNs("b"), vethPair("x", "y", { ns: "a", peerNs: "b" })];
+  const error = await assertRejects(
+    () => new Executor({ runner, batch: false }).apply(steps),
+    StepError,
+  );
+  assertEquals(error.index, 2);
+  assertMatch(error.message, /ip link add name x netns a type veth peer name y netns b/);
+  assertMatch(error.message, /File exists/);
+  const after = runner.commands.map((c) => c.argv.join(" ")).slice(5);
+  assertEquals(after, ["ip -n a link delete dev x", "ip netns delete b", "ip netns delete a"]);
+});
+
+Deno.test("Executor journals each undo before its step runs; a torn last line is ignored", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const journal = new Journal(`${dir}/journal.jsonl`);
+    await new Executor({ runner: new RecordingRunner(), journal, batch: false }).apply([
+      createNs("a"),
+      createNs("b"),
+    ]);
+    await Deno.writeTextFile(`${dir}/journal.jsonl`, '{"key":"netns:c","undo":[{"ar', {
+      append: true,
+    });
+    const entries = await journal.read();
+    assertEquals(entries.map((e) => e.key), ["netns:a", "netns:b"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("shellLine() leaves plain words bare and quotes the rest", () => {
+  assertEquals(
+    shellLine(["ip", "-n", "ns1", "addr", "add", "10.0.0.1/24"]),
+    "ip -n ns1 addr add 10.0.0.1/24",
+  );
+  assertEquals(shellLine(["echo", "a b", "it's", "$(x)"]), `echo 'a b' 'it'\\''s' '$(x)'`);
+});
