@@ -76,13 +76,7 @@ export function layoutOf(lab: Lab): LabLayout {
 export function validateLab(input: unknown, source = "lab"): Lab {
   const parsed = LabSchema.safeParse(input);
   if (!parsed.success) {
-    throw new LabValidationError(
-      parsed.error.issues.map((i) => ({
-        path: i.path.map((p) => (typeof p === "symbol" ? String(p) : p)),
-        message: issueMessage(i),
-      })),
-      source,
-    );
+    throw new LabValidationError(parsed.error.issues.flatMap((i) => zodIssues(i, [])), source);
   }
   const lab = parsed.data;
   const issues = crossCheck(lab);
@@ -120,17 +114,12 @@ function zodIssues(issue: ZodIssueLike, prefix: DocPath): LabIssue[] {
   if (issue.code === "unrecognized_keys" && issue.keys?.length) {
     return issue.keys.map((k) => ({
       path: [...path, k],
-      message: `unknown key "${k}"`,
+      message: `unrecognized key "${k}"`,
       key: true,
     }));
   }
   if (issue.code === "invalid_key" && issue.issues?.length) {
-    const name = String(path[path.length - 1]);
-    return [{
-      path,
-      message: `"${name}": ${issue.issues.map((i) => i.message).join("; ")}`,
-      key: true,
-    }];
+    return [{ path, message: issueMessage({ ...issue, code: issue.code }), key: true }];
   }
   if (issue.code === "invalid_union" && issue.errors?.length) {
     const best = issue.errors.reduce((a, b) => (b.length < a.length ? b : a));
