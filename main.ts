@@ -66,6 +66,12 @@ export function buildCli(): Command {
       (await import("./lib/cli/exec.ts")).execCommand(node, command)
     );
 
+  program.command("clean")
+    .description("remove every lab netkit recorded on this host, and its private OVS")
+    .option("--json", "print the result as JSON")
+    .addHelpText("after", "\nExample:\n  netkit clean")
+    .action(async (flags) => (await import("./lib/cli/clean.ts")).cleanCommand(flags));
+
   program.command("ovs")
     .description("the Open vSwitch netkit uses: status, or start/stop its private instance")
     .addArgument(new Argument("<action>", "what to do").choices(["status", "start", "stop"]))

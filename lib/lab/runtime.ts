@@ -140,14 +140,24 @@ export async function upLab(lab: Lab, options: UpOptions = {}): Promise<UpResult
       await pruneStateRoot();
       throw error;
     }
-    const target = ovs?.kind === "private" ? await startPrivateOvs(runner) : ovs;
+    // The state goes to disk before anything starts, private OVS included, so that a crash at
+    // any point leaves enough behind for `down` to remove everything.
     const state: LabState = {
       lab,
       status: "starting",
-      ...(target ? { ovs: target } : {}),
+      ...(ovs ? { ovs } : {}),
       createdAt: new Date().toISOString(),
     };
     await writeAtomic(join(dir, "lab.json"), JSON.stringify(state, null, 2));
+    let target: OvsTarget | undefined;
+    try {
+      target = ovs?.kind === "private" ? await startPrivateOvs(runner) : ovs;
+    } catch (error) {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+      await stopUnusedPrivateOvs(runner);
+      await pruneStateRoot();
+      throw error;
+    }
     const journal = new Journal(join(dir, "journal.jsonl"));
     const executor = new Executor({
       runner,

@@ -1,0 +1,40 @@
+/**
+ * `netkit clean`: removes every lab recorded on this host (each from its own journal) and stops
+ * the private OVS. The safe counterpart of `mn -c`: it removes only what netkit recorded, never
+ * anything found by name pattern.
+ *
+ * @module
+ */
+import { downLab, listLabs, stopUnusedPrivateOvs } from "../lab/runtime.ts";
+import { requireRoot } from "../lab/preflight.ts";
+import { listLabNames, pruneStateRoot } from "../state.ts";
+import { out, outJson } from "./output.ts";
+
+/** Removes every lab netkit recorded on this host. */
+export async function cleanCommand(flags: { json?: true }): Promise<void> {
+  requireRoot("netkit clean");
+  const known = new Set([...(await listLabs()).map((s) => s.lab.name), ...await listLabNames()]);
+  const removed: string[] = [];
+  const failed: { lab: string; error: string }[] = [];
+  for (const name of known) {
+    try {
+      if ((await downLab(name)).removed) removed.push(name);
+    } catch (error) {
+      failed.push({ lab: name, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  const stoppedOvs = await stopUnusedPrivateOvs();
+  await pruneStateRoot();
+  if (flags.json) outJson({ removed, failed, stoppedOvs });
+  else {
+    out(
+      removed.length
+        ? `Removed ${removed.length} lab(s): ${removed.join(", ")}.\n`
+        : "No labs to remove.\n",
+    );
+    if (stoppedOvs) out("Stopped netkit's private OVS.\n");
+  }
+  if (failed.length) {
+    throw new Error(failed.map((f) => `${f.lab}: ${f.error}`).join("\n"));
+  }
+}
