@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Argument, Command, CommanderError } from "@commander-js/extra-typings";
+import { Argument, Command, CommanderError, Option } from "@commander-js/extra-typings";
 import denoJson from "./deno.json" with { type: "json" };
 import { UsageError } from "./lib/errors.ts";
 import { err } from "./lib/cli/output.ts";
@@ -21,25 +21,40 @@ export function buildCli(): Command {
     .exitOverride();
 
   program.command("recipe")
-    .description("bring up a tutorial's lab, prove it works, and show it (or: recipe list)")
-    .argument("<name>", 'recipe name, or "list"')
+    .description(
+      "bring up a tutorial's lab, prove it works, and show it (or: recipe list, recipe export NAME)",
+    )
+    .argument("<name>", 'recipe name, "list", or "export"')
+    .argument("[recipe]", "with export: the recipe to print as a YAML lab file")
     .option("--prefix <prefix>", "prefix for every host-visible name (namespaces, bridges, links)")
     .option("--dry-run", "print the exact commands and change nothing")
     .option("--no-check", "skip the proofs")
     .option("--json", "print the result as JSON")
     .addHelpText(
       "after",
-      "\nExamples:\n  netkit recipe list\n  netkit recipe ovs-internal\n  netkit recipe ovs-veth --prefix t1- --dry-run",
+      "\nExamples:\n  netkit recipe list\n  netkit recipe ovs-internal\n  netkit recipe ovs-veth --prefix t1- --dry-run\n  netkit recipe export ovs-veth --prefix t1- > lab.yaml",
     )
-    .action(async (name, flags) =>
-      (await import("./lib/cli/recipe.ts")).recipeCommand(name, flags)
+    .action(async (name, second, flags) =>
+      (await import("./lib/cli/recipe.ts")).recipeCommand(name, second, flags)
     );
+
+  program.command("up")
+    .description("bring up the lab a YAML lab file describes, prove it works, and show it")
+    .argument("<file>", "lab file (YAML); see examples/labs/")
+    .option("--dry-run", "print the exact commands and change nothing")
+    .option("--no-check", "skip the proofs")
+    .option("--json", "print the result as JSON")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  netkit up examples/labs/bridge-three.yaml\n  netkit up lab.yaml --dry-run",
+    )
+    .action(async (file, flags) => (await import("./lib/cli/up.ts")).upCommand(file, flags));
 
   program.command("down")
     .description("remove a lab: everything it created, and only that")
-    .argument("<lab>", "lab name (as shown by status)")
+    .argument("<lab>", "lab name (as shown by status), or the lab file it came up from")
     .option("--json", "print the result as JSON")
-    .addHelpText("after", "\nExample:\n  netkit down ovs-internal")
+    .addHelpText("after", "\nExamples:\n  netkit down ovs-internal\n  netkit down lab.yaml")
     .action(async (lab, flags) => (await import("./lib/cli/down.ts")).downCommand(lab, flags));
 
   program.command("status")
@@ -71,6 +86,18 @@ export function buildCli(): Command {
     .option("--json", "print the result as JSON")
     .addHelpText("after", "\nExample:\n  netkit clean")
     .action(async (flags) => (await import("./lib/cli/clean.ts")).cleanCommand(flags));
+
+  program.command("export")
+    .description("print a recipe or lab file as one POSIX sh script (plain ip/ovs-vsctl/...)")
+    .argument("<lab>", "recipe name, or lab file (YAML)")
+    .addOption(new Option("--format <format>", "output format").choices(["sh"]).default("sh"))
+    .option("--teardown", "print the script that removes the lab instead")
+    .option("--prefix <prefix>", "with a recipe: prefix for every host-visible name")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  netkit export ovs-veth --format sh > lab.sh\n  netkit export lab.yaml --format sh --teardown > lab-down.sh",
+    )
+    .action(async (lab, flags) => (await import("./lib/cli/export.ts")).exportCommand(lab, flags));
 
   program.command("ovs")
     .description("the Open vSwitch netkit uses: status, or start/stop its private instance")

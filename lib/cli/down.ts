@@ -1,15 +1,18 @@
 /**
- * `netkit down LAB`.
+ * `netkit down LAB` or `netkit down FILE`: with a lab file (a path ending in .yaml/.yml, or an
+ * existing file), the lab's name is read from it; only the name needs to be valid, so a file
+ * edited since the lab came up still removes it.
  *
  * @module
  */
+import { isLabFileArg, readLabName } from "../lab/file.ts";
 import { downLab } from "../lab/runtime.ts";
 import { checkLabName } from "../names.ts";
 import { out, outJson } from "./output.ts";
 
 /** Removes a lab. */
-export async function downCommand(lab: string, flags: { json?: true }): Promise<void> {
-  checkLabName(lab);
+export async function downCommand(arg: string, flags: { json?: true }): Promise<void> {
+  const lab = (await isLabFileArg(arg)) ? await readLabName(arg) : checkLabName(arg);
   const r = await downLab(lab);
   if (flags.json) return outJson({ lab, ...r });
   out(

@@ -1,9 +1,12 @@
 /**
- * `netkit recipe NAME` and `netkit recipe list`.
+ * `netkit recipe NAME`, `netkit recipe list` and `netkit recipe export NAME` (the recipe as a YAML
+ * lab file, for `netkit up FILE`).
  *
  * @module
  */
 import { getRecipe, recipes } from "../../recipes/mod.ts";
+import { UsageError } from "../errors.ts";
+import { labToYaml } from "../lab/file.ts";
 import { validateLab } from "../lab/validate.ts";
 import { runLabUp } from "./lab_up.ts";
 import { out, outJson } from "./output.ts";
@@ -17,8 +20,36 @@ export interface RecipeFlags {
   json?: true;
 }
 
-/** Runs `recipe NAME` (or lists the recipes). */
-export async function recipeCommand(name: string, flags: RecipeFlags): Promise<void> {
+/** Runs `recipe NAME` (or lists the recipes, or exports one as a lab file). */
+export async function recipeCommand(
+  name: string,
+  second: string | undefined,
+  flags: RecipeFlags,
+): Promise<void> {
+  if (name === "export") {
+    if (second === undefined) {
+      throw new UsageError("recipe export needs a recipe name", {
+        hint: "netkit recipe export ovs-veth --prefix t1- > lab.yaml",
+      });
+    }
+    const recipe = getRecipe(second);
+    const lab = validateLab(
+      recipe.build(flags.prefix !== undefined ? { prefix: flags.prefix } : {}),
+      `recipe ${second}`,
+    );
+    if (flags.json) return outJson(lab);
+    const again = ["netkit recipe export", second];
+    if (flags.prefix !== undefined) again.push("--prefix", flags.prefix);
+    return out(labToYaml(lab, [
+      `netkit lab file: recipe ${recipe.name} (${recipe.source}), made by: ${again.join(" ")}`,
+      "Bring it up: netkit up FILE    Remove it: netkit down FILE",
+    ]));
+  }
+  if (second !== undefined) {
+    throw new UsageError(`Unexpected argument ${JSON.stringify(second)}`, {
+      hint: "only recipe export takes a second name: netkit recipe export NAME",
+    });
+  }
   if (name === "list") {
     const list = [...recipes.values()].map((r) => ({
       name: r.name,

@@ -1,0 +1,57 @@
+/**
+ * `netkit export NAME|FILE --format sh [--teardown]`: one POSIX sh script that builds the lab (a
+ * recipe, or a lab file) with plain ip/ovs-vsctl/iptables/dnsmasq commands, or removes it again.
+ * Changes nothing on the host.
+ *
+ * @module
+ */
+import { getRecipe } from "../../recipes/mod.ts";
+import { UsageError } from "../errors.ts";
+import { isLabFileArg, loadLabFile } from "../lab/file.ts";
+import type { Lab } from "../lab/schema.ts";
+import { exportLabScript } from "../lab/script.ts";
+import { validateLab } from "../lab/validate.ts";
+import { out } from "./output.ts";
+
+/** Flags of `export`. */
+export interface ExportFlags {
+  format: string;
+  teardown?: true;
+  prefix?: string;
+}
+
+/** A lab from a lab file or a recipe name (with its prefix). */
+export async function labFromArg(arg: string, prefix?: string): Promise<Lab> {
+  if (await isLabFileArg(arg)) {
+    if (prefix !== undefined) {
+      throw new UsageError("--prefix applies to recipes, not to lab files", {
+        hint:
+          "edit the names in the file, or export a recipe: netkit recipe export NAME --prefix P",
+      });
+    }
+    return await loadLabFile(arg);
+  }
+  const recipe = getRecipe(arg);
+  return validateLab(
+    recipe.build(prefix !== undefined ? { prefix } : {}),
+    `recipe ${arg}`,
+  );
+}
+
+/** Runs `export`. */
+export async function exportCommand(target: string, flags: ExportFlags): Promise<void> {
+  if (flags.format !== "sh") {
+    throw new UsageError(`Unknown export format ${JSON.stringify(flags.format)}`, {
+      hint: "use --format sh",
+    });
+  }
+  const lab = await labFromArg(target, flags.prefix);
+  const command = ["netkit", "export", target, "--format", "sh"];
+  if (flags.prefix !== undefined) command.push("--prefix", flags.prefix);
+  out(
+    await exportLabScript(lab, {
+      command: command.join(" "),
+      ...(flags.teardown ? { teardown: true } : {}),
+    }),
+  );
+}

@@ -1,0 +1,372 @@
+/**
+ * Lab files: a lab description written in YAML, read with positions so that every problem (a YAML
+ * syntax error, a wrong type, an unknown key, a name over 15 bytes, a link to a node that does not
+ * exist) is reported as `FILE:LINE:COLUMN: message`, the way compilers report, so an editor can
+ * jump to it.
+ *
+ * The YAML library keeps every node's source range; an issue's document path (from zod or from
+ * validate.ts's cross-checks) is walked through the parsed document to the node it names. A path
+ * that ends at something absent (a missing key) points at the nearest parent that exists. Problems
+ * about a key (an unknown key, a bad name) point at the key; problems about a value point at the
+ * value, or at its key when the value is a whole mapping or list.
+ *
+ * Limits: a file over 1 MiB is refused before it is parsed, and aliases are capped (yaml's
+ * `maxAliasCount`), so an "alias bomb" (a billion laughs) fails quickly instead of eating memory.
+ * Duplicate keys are errors, as YAML 1.2 says.
+ *
+ * @module
+ */
+import {
+  Document,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseDocument,
+  visit,
+} from "yaml";
+import { UsageError } from "../errors.ts";
+import type { Lab } from "./schema.ts";
+import { type DocPath, LabValidationError, validateLab } from "./validate.ts";
+import { LabSchema } from "./schema.ts";
+
+/** The largest lab file netkit reads, in bytes (1 MiB). */
+export const MAX_LAB_FILE_BYTES = 1024 * 1024;
+/** How many alias expansions a lab file may make (yaml's `maxAliasCount`). */
+export const MAX_ALIAS_COUNT = 100;
+
+/** One problem in a lab file, with its 1-based position. */
+export interface LabFileProblem {
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+  /** The document path, for problems found after parsing. */
+  path?: DocPath;
+}
+
+/** A lab file is unreadable or invalid. Nothing was changed on the host. Exit code 2. */
+export class LabFileError extends UsageError {
+  constructor(readonly file: string, readonly problems: LabFileProblem[]) {
+    const lines = problems.map((p) => `${p.file}:${p.line}:${p.column}: ${p.message}`);
+    super(
+      `invalid lab file ${file} (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${
+        lines.join("\n")
+      }`,
+      { where: lines[0]?.split(": ")[0] ?? file },
+    );
+    this.name = "LabFileError";
+  }
+}
+
+const enc = new TextEncoder();
+
+function tooBig(file: string, bytes: number): LabFileError {
+  return new LabFileError(file, [{
+    file,
+    line: 1,
+    column: 1,
+    message: `the file is ${bytes} bytes; a lab file may be at most ${MAX_LAB_FILE_BYTES} bytes ` +
+      "(1 MiB)",
+  }]);
+}
+
+/** Reads a lab file as text: refuses missing files, directories, huge files and non-UTF-8. */
+export async function readLabText(path: string): Promise<string> {
+  const fail = (message: string) =>
+    new LabFileError(path, [{ file: path, line: 1, column: 1, message }]);
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) throw fail("no such file");
+    if (error instanceof Deno.errors.PermissionDenied) throw fail("permission denied");
+    throw error;
+  }
+  if (!info.isFile) throw fail("not a regular file");
+  if (info.size > MAX_LAB_FILE_BYTES) throw tooBig(path, info.size);
+  const file = await Deno.open(path);
+  try {
+    // Read at most one byte past the limit: a file that grew after stat is still refused.
+    const buf = new Uint8Array(MAX_LAB_FILE_BYTES + 1);
+    let n = 0;
+    while (n < buf.length) {
+      const got = await file.read(buf.subarray(n));
+      if (got === null) break;
+      n += got;
+    }
+    if (n > MAX_LAB_FILE_BYTES) throw tooBig(path, n);
+    try {
+      return new TextDecoder("utf-8", { fatal: true }).decode(buf.subarray(0, n));
+    } catch {
+      throw fail("the file is not UTF-8 text");
+    }
+  } finally {
+    file.close();
+  }
+}
+
+interface Parsed {
+  doc: Document.Parsed;
+  lines: LineCounter;
+  value: unknown;
+}
+
+/** Parses YAML with positions; YAML errors and alias bombs become {@link LabFileError}. */
+function parseYaml(text: string, file: string): Parsed {
+  const size = enc.encode(text).length;
+  if (size > MAX_LAB_FILE_BYTES) throw tooBig(file, size);
+  const lines = new LineCounter();
+  const doc = parseDocument(text, {
+    lineCounter: lines,
+    prettyErrors: false,
+    uniqueKeys: true,
+    strict: true,
+  });
+  const at = (offset: number) => {
+    const { line, col } = lines.linePos(offset);
+    return { line, column: col };
+  };
+  if (doc.errors.length) {
+    throw new LabFileError(
+      file,
+      doc.errors.map((e) => {
+        const [start = 0] = e.pos;
+        let message = e.message.replace(/\s+at line \d+, column \d+.*$/s, "");
+        if (e.code === "DUPLICATE_KEY") {
+          const key = /^\s*("[^"\n]*"|'[^'\n]*'|[^:,{}[\]\n]*?)\s*(:|$)/m.exec(text.slice(start))
+            ?.[1];
+          message = key
+            ? `duplicate key ${key.startsWith('"') ? key : JSON.stringify(key)}: each key may ` +
+              "appear once in a mapping"
+            : "duplicate key: each key may appear once in a mapping";
+        }
+        return { file, ...at(start), message };
+      }),
+    );
+  }
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    let offset = 0;
+    visit(doc, {
+      Alias(_, node) {
+        offset = node.range?.[0] ?? 0;
+        return visit.BREAK;
+      },
+    });
+    throw new LabFileError(file, [{
+      file,
+      ...at(offset),
+      message: `too many alias expansions (more than ${MAX_ALIAS_COUNT}): ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+    }]);
+  }
+  return { doc, lines, value };
+}
+
+const keyText = (key: unknown): string =>
+  isScalar(key) ? String(key.value) : isAlias(key) ? String(key.source) : String(key);
+
+/**
+ * The source offset a document path points at: the node it names, or the nearest parent that
+ * exists. `wantKey`: point at the last element's key rather than its value.
+ */
+export function offsetOfPath(doc: Document, path: DocPath, wantKey = false): number {
+  let node: unknown = doc.contents;
+  let keyNode: Node | undefined;
+  let best = (doc.contents as Node | null)?.range?.[0] ?? 0;
+  let found = true;
+  for (const segment of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && keyText(p.key) === String(segment));
+      if (!pair) {
+        found = false;
+        break;
+      }
+      keyNode = isScalar(pair.key) || isAlias(pair.key) ? pair.key as Node : undefined;
+      node = pair.value;
+      best = keyNode?.range?.[0] ?? best;
+    } else if (isSeq(node) && Number.isInteger(Number(segment))) {
+      const item = node.items[Number(segment)];
+      if (item === undefined) {
+        found = false;
+        break;
+      }
+      keyNode = undefined;
+      node = item;
+      best = (item as Node).range?.[0] ?? best;
+    } else {
+      found = false;
+      break;
+    }
+  }
+  if (!found) return best;
+  const range = (node as Node | null)?.range;
+  const isEmpty = isScalar(node) && (node.value === null || node.value === "") &&
+    range != null && range[0] === range[1];
+  if (keyNode?.range && (wantKey || isMap(node) || isSeq(node) || isEmpty || !range)) {
+    return keyNode.range[0];
+  }
+  return range?.[0] ?? best;
+}
+
+/**
+ * Parses and validates a lab written in YAML. Every problem is reported with `file:line:column`.
+ *
+ * @param text The YAML text.
+ * @param file The name to report problems under (a path, or e.g. `<stdin>`).
+ * @returns The validated lab, defaults filled in.
+ * @throws {LabFileError} When the YAML or the lab is invalid (a {@link UsageError}: exit code 2).
+ * @example Parse a small lab
+ * ```ts
+ * import { parseLabYaml } from "./mod.ts";
+ * const lab = parseLabYaml(
+ *   [
+ *     "name: pair",
+ *     "nodes:",
+ *     "  a: { interfaces: { eth0: { addresses: [10.9.0.1/24] } } }",
+ *     "  b: { interfaces: { eth0: { addresses: [10.9.0.2/24] } } }",
+ *     "links:",
+ *     "  - endpoints: [a:eth0, b:eth0]",
+ *   ].join("\n"),
+ *   "pair.yaml",
+ * );
+ * lab.nodes.a?.interfaces.eth0?.addresses; // ["10.9.0.1/24"]
+ * ```
+ */
+export function parseLabYaml(text: string, file: string): Lab {
+  const { doc, lines, value } = parseYaml(text, file);
+  if (value === null || value === undefined) {
+    throw new LabFileError(file, [{
+      file,
+      line: 1,
+      column: 1,
+      message: 'the file holds no lab: it needs at least "name" (see examples/labs/)',
+    }]);
+  }
+  try {
+    return validateLab(value, `file ${file}`);
+  } catch (error) {
+    if (!(error instanceof LabValidationError)) throw error;
+    const problems = error.issues.map((issue): LabFileProblem => {
+      const { line, col } = lines.linePos(offsetOfPath(doc, issue.path, issue.key === true));
+      return { file, line, column: col, message: issue.message, path: issue.path };
+    });
+    problems.sort((a, b) => a.line - b.line || a.column - b.column);
+    throw new LabFileError(file, problems);
+  }
+}
+
+/**
+ * Reads, parses and validates a lab file. Files over 1 MiB are refused.
+ *
+ * @param path The lab file (YAML).
+ * @returns The validated lab, defaults filled in.
+ * @throws {LabFileError} When the file cannot be read or is invalid, each problem with
+ *   `file:line:column` (a {@link UsageError}: exit code 2).
+ * @example Bring up a lab from a file
+ * ```ts
+ * import { loadLabFile, upLab } from "./mod.ts";
+ * const lab = await loadLabFile("examples/labs/bridge-three.yaml");
+ * await upLab(lab);
+ * ```
+ */
+export async function loadLabFile(path: string): Promise<Lab> {
+  return parseLabYaml(await readLabText(path), path);
+}
+
+/**
+ * Reads only the lab name from a lab file (for `down FILE`): the rest of the file may have
+ * changed since the lab came up, and the lab must still be removable.
+ */
+export async function readLabName(path: string): Promise<string> {
+  const text = await readLabText(path);
+  const { doc, lines, value } = parseYaml(text, path);
+  const name = value !== null && typeof value === "object" && "name" in value
+    ? (value as { name: unknown }).name
+    : undefined;
+  const checked = LabSchema.shape.name.safeParse(name);
+  if (checked.success) return checked.data;
+  const { line, col } = lines.linePos(offsetOfPath(doc, ["name"]));
+  throw new LabFileError(path, [{
+    file: path,
+    line,
+    column: col,
+    message: name === undefined
+      ? '"name" is missing'
+      : checked.error.issues.map((i) => i.message).join("; "),
+    path: ["name"],
+  }]);
+}
+
+/** Looks like a lab file path rather than a lab or recipe name. */
+export async function isLabFileArg(arg: string): Promise<boolean> {
+  if (/\.ya?ml$/i.test(arg)) return true;
+  try {
+    return (await Deno.stat(arg)).isFile;
+  } catch {
+    return false;
+  }
+}
+
+const DEFAULTS: Record<string, unknown> = {
+  role: "host",
+  dhcp: false,
+  internal: false,
+  reach: true,
+};
+/** Paths (with `*` for a name) whose keys are names, not fields: kept even when empty. */
+const RECORDS = new Set([
+  "nodes",
+  "bridges",
+  "nodes.*.interfaces",
+  "nodes.*.sysctls",
+  "bridges.*.ports",
+]);
+
+function compact(value: unknown, path: string[]): unknown {
+  if (Array.isArray(value)) return value.map((v) => compact(v, [...path, "[]"]));
+  if (value === null || typeof value !== "object") return value;
+  const isRecord = RECORDS.has(path.join("."));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    const c = compact(v, [...path, isRecord ? "*" : k]);
+    if (!isRecord) {
+      if (c === undefined || DEFAULTS[k] === c) continue;
+      if (Array.isArray(c) && c.length === 0) continue;
+      if (c !== null && typeof c === "object" && Object.keys(c).length === 0) continue;
+    }
+    out[k] = c;
+  }
+  return out;
+}
+
+/**
+ * A lab as YAML lab file text, without the fields that hold their defaults. Parsing the text
+ * back ({@link parseLabYaml}) gives the same lab.
+ *
+ * @param lab A validated lab.
+ * @param header Comment lines for the top of the file.
+ */
+export function labToYaml(lab: Lab, header: string[] = []): string {
+  const doc = new Document(compact(lab, []));
+  visit(doc, {
+    Seq(_, node) {
+      if (node.items.length > 0 && node.items.every((i) => isScalar(i))) node.flow = true;
+    },
+    Map(_, node, path) {
+      if (
+        path.length > 1 && node.items.length > 0 && node.items.length <= 4 &&
+        node.items.every((p) => isScalar(p.value))
+      ) node.flow = true;
+    },
+  });
+  if (header.length) doc.commentBefore = header.map((l) => ` ${l}`).join("\n");
+  return doc.toString({ lineWidth: 100, flowCollectionPadding: true });
+}
