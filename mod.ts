@@ -72,7 +72,13 @@ export {
   type OvsShow,
   ovsShow,
 } from "./lib/ovs/query.ts";
-export { ovsStatus, type OvsTarget, startPrivateOvs, stopPrivateOvs } from "./lib/ovs/instance.ts";
+export {
+  ovsStatus,
+  type OvsTarget,
+  releasePrivateOvs,
+  startPrivateOvs,
+  stopPrivateOvs,
+} from "./lib/ovs/instance.ts";
 export type { Action, RunAction, Step, WriteAction } from "./lib/plan/step.ts";
 export { Executor, type ExecutorOptions, StepError } from "./lib/plan/executor.ts";
 export {
@@ -86,6 +92,7 @@ export { CheckFailedError, UsageError } from "./lib/errors.ts";
 export { type Lab, type LabInput, LabSchema } from "./lib/lab/schema.ts";
 export { LabValidationError, validateLab } from "./lib/lab/validate.ts";
 export { type PlanContext, planLab } from "./lib/lab/plan.ts";
+export { chain, type ChainOptions, star, type StarOptions } from "./lib/lab/generate.ts";
 export { downLab, listLabs, upLab, type UpOptions, type UpResult } from "./lib/lab/runtime.ts";
 export { checkLab, type CheckResult } from "./lib/check/probes.ts";
 export { LabSession, openLab, type OpenLabOptions } from "./lib/session.ts";

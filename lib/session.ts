@@ -44,7 +44,9 @@ export class LabSession implements AsyncDisposable {
     const needsOvs = steps.some((s) => s.do.some((a) => isRun(a) && a.argv[0] === "ovs-vsctl"));
     if (needsOvs && !this.#ovs) {
       const target = await chooseOvs(this.runner);
-      this.#ovs = target.kind === "private" ? await startPrivateOvs(this.runner) : target;
+      this.#ovs = target.kind === "private"
+        ? await startPrivateOvs(this.runner, this.stateDir)
+        : target;
       await this.save();
     }
     const executor = new Executor({

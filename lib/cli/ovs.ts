@@ -6,7 +6,13 @@
 import { UsageError } from "../errors.ts";
 import { listLabs } from "../lab/runtime.ts";
 import { requireRoot } from "../lab/preflight.ts";
-import { ovsStatus, startPrivateOvs, stopPrivateOvs } from "../ovs/instance.ts";
+import {
+  MANUAL_USER,
+  ovsStatus,
+  privateRunDir,
+  releasePrivateOvs,
+  startPrivateOvs,
+} from "../ovs/instance.ts";
 import { out, outJson } from "./output.ts";
 
 /** Shows, starts or stops the OVS netkit uses. */
@@ -18,14 +24,16 @@ export async function ovsCommand(action: string, flags: { json?: true }): Promis
   }
   if (action === "stop") {
     requireRoot("Stopping OVS");
-    const users = (await listLabs()).filter((s) => s.ovs?.kind === "private");
-    if (users.length) {
-      throw new UsageError(
-        `The private OVS is used by lab(s): ${users.map((s) => s.lab.name).join(", ")}`,
-        { hint: "remove them first with netkit down" },
-      );
+    const stopped = await releasePrivateOvs(undefined, MANUAL_USER);
+    const running = await Deno.stat(privateRunDir()).then(() => true, () => false);
+    if (!stopped && running) {
+      const users = (await listLabs()).filter((s) => s.ovs?.kind === "private");
+      throw new UsageError("The private OVS is still used by labs, so it keeps running", {
+        hint: `remove them first with netkit down${
+          users.length ? ` (${users.map((s) => s.lab.name).join(", ")})` : ""
+        }`,
+      });
     }
-    const stopped = await stopPrivateOvs();
     return flags.json ? outJson({ stopped }) : out(
       stopped ? "Stopped netkit's private OVS.\n" : "netkit's private OVS was not running.\n",
     );

@@ -14,9 +14,9 @@ import {
   chooseOvs,
   datapathType,
   type OvsTarget,
+  releasePrivateOvs,
   runningPrivateOvs,
   startPrivateOvs,
-  stopPrivateOvs,
 } from "../ovs/instance.ts";
 import { labDir, listLabNames, pruneStateRoot, readJson, writeAtomic } from "../state.ts";
 import { planLab, usesOvs } from "./plan.ts";
@@ -151,7 +151,7 @@ export async function upLab(lab: Lab, options: UpOptions = {}): Promise<UpResult
     await writeAtomic(join(dir, "lab.json"), JSON.stringify(state, null, 2));
     let target: OvsTarget | undefined;
     try {
-      target = ovs?.kind === "private" ? await startPrivateOvs(runner) : ovs;
+      target = ovs?.kind === "private" ? await startPrivateOvs(runner, dir) : ovs;
     } catch (error) {
       await Deno.remove(dir, { recursive: true }).catch(() => {});
       await stopUnusedPrivateOvs(runner);
@@ -181,9 +181,7 @@ export async function upLab(lab: Lab, options: UpOptions = {}): Promise<UpResult
 
 /** Stops the private OVS when no lab on the host uses it any more. */
 export async function stopUnusedPrivateOvs(runner: Runner = defaultRunner): Promise<boolean> {
-  const labs = await listLabs();
-  if (labs.some((s) => s.ovs?.kind === "private")) return false;
-  return await stopPrivateOvs(runner);
+  return await releasePrivateOvs(runner);
 }
 
 /** What {@link downLab} did. */

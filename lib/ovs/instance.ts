@@ -4,8 +4,14 @@
  * - `system`: the host's own ovsdb-server answers on `/run/openvswitch/db.sock` (or
  *   `/var/run/openvswitch/db.sock`) and its ovs-vswitchd runs.
  * - `private`: netkit's own ovsdb-server and ovs-vswitchd with their run directory in
- *   `$NETKIT_STATE_DIR/ovs`. netkit starts it when a lab needs OVS and no system one is usable,
- *   and stops it when the last lab that used it is removed.
+ *   `$NETKIT_OVS_DIR` (default `/run/netkit/ovs`). netkit starts it when a lab needs OVS and no
+ *   system one is usable, and stops it when the last lab that used it is removed.
+ *
+ * There is one private OVS per host, whatever `NETKIT_STATE_DIR` says: two userspace
+ * ovs-vswitchd on one host fight over the `ovs-netdev` device and neither can create bridges.
+ * Each lab that uses it leaves a file in `users/` naming its state directory; a user whose
+ * `lab.json` is gone no longer counts, and when no user is left the instance stops. All of this
+ * happens under one lock, so concurrent labs never start two instances or stop a used one.
  *
  * `NETKIT_OVS=system|private|auto` (default `auto`) forces the choice; the tests use `private`.
  * Without the openvswitch kernel module, bridges use the userspace datapath (`netdev`), where
@@ -13,9 +19,8 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { defaultRunner, type Runner } from "../exec/runner.ts";
-import { stateRoot } from "../state.ts";
 import { UsageError } from "../errors.ts";
 
 /** An OVS that netkit can talk to. */
@@ -30,10 +35,13 @@ export interface OvsTarget {
 
 const SYSTEM_DIRS = ["/run/openvswitch", "/var/run/openvswitch"];
 
-/** The private instance's run directory. */
+/** The private instance's run directory (one per host). */
 export function privateRunDir(): string {
-  return join(stateRoot(), "ovs");
+  return Deno.env.get("NETKIT_OVS_DIR") ?? "/run/netkit/ovs";
 }
+
+/** A user that keeps the private OVS running regardless of labs (`netkit ovs start`). */
+export const MANUAL_USER = "manual";
 
 /** The private instance as a target (whether or not it runs). */
 export function privateTarget(): OvsTarget {
@@ -122,31 +130,55 @@ export async function datapathType(): Promise<"system" | "netdev"> {
   return await exists("/sys/module/openvswitch") ? "system" : "netdev";
 }
 
-/** Starts the private OVS unless it already runs. Returns its target. */
-export async function startPrivateOvs(runner: Runner = defaultRunner): Promise<OvsTarget> {
-  const target = privateTarget();
-  const dir = target.runDir;
-  await Deno.mkdir(dir, { recursive: true });
+async function withOvsLock<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = privateRunDir();
+  await Deno.mkdir(join(dir, "users"), { recursive: true });
   const lock = await Deno.open(join(dir, "lock"), { create: true, write: true });
   try {
     await lock.lock(true);
+    return await fn(dir);
+  } finally {
+    lock.close();
+  }
+}
+
+const userFile = (dir: string, user: string) => join(dir, "users", encodeURIComponent(user));
+
+/**
+ * Starts the private OVS unless it already runs, and records `user` (a lab's state directory,
+ * or {@link MANUAL_USER}) as one of its users. Returns its target.
+ */
+export async function startPrivateOvs(
+  runner: Runner = defaultRunner,
+  user: string = MANUAL_USER,
+): Promise<OvsTarget> {
+  return await withOvsLock(async (dir) => {
+    await Deno.writeTextFile(userFile(dir, user), user);
+    const target = privateTarget();
     if (await answers(target, runner)) return target;
-    const db = join(dir, "conf.db");
-    if (!(await exists(db))) {
-      await runner.run(["ovsdb-tool", "create", db, await schemaPath()]);
-    }
-    if (!(await pidAlive(join(dir, "ovsdb-server.pid")))) {
-      await runner.run([
-        "ovsdb-server",
-        db,
-        `--remote=punix:${join(dir, "db.sock")}`,
-        `--pidfile=${join(dir, "ovsdb-server.pid")}`,
-        `--unixctl=${join(dir, "ovsdb-server.ctl")}`,
-        `--log-file=${join(dir, "ovsdb-server.log")}`,
-        "--detach",
-      ]);
-    }
-    await runner.run(["ovs-vsctl", `--db=${target.db}`, "--no-wait", "init"]);
+    await launch(dir, target, runner);
+    return target;
+  });
+}
+
+async function launch(dir: string, target: OvsTarget, runner: Runner): Promise<void> {
+  const db = join(dir, "conf.db");
+  if (!(await exists(db))) {
+    await runner.run(["ovsdb-tool", "create", db, await schemaPath()]);
+  }
+  if (!(await pidAlive(join(dir, "ovsdb-server.pid")))) {
+    await runner.run([
+      "ovsdb-server",
+      db,
+      `--remote=punix:${join(dir, "db.sock")}`,
+      `--pidfile=${join(dir, "ovsdb-server.pid")}`,
+      `--unixctl=${join(dir, "ovsdb-server.ctl")}`,
+      `--log-file=${join(dir, "ovsdb-server.log")}`,
+      "--detach",
+    ]);
+  }
+  await runner.run(["ovs-vsctl", `--db=${target.db}`, "--no-wait", "init"]);
+  if (!(await pidAlive(join(dir, "ovs-vswitchd.pid")))) {
     await runner.run([
       "ovs-vswitchd",
       `unix:${join(dir, "db.sock")}`,
@@ -155,13 +187,35 @@ export async function startPrivateOvs(runner: Runner = defaultRunner): Promise<O
       `--log-file=${join(dir, "ovs-vswitchd.log")}`,
       "--detach",
     ], { env: { OVS_RUNDIR: dir } });
-    return target;
-  } finally {
-    lock.close();
   }
 }
 
-/** Stops the private OVS (if it runs) and removes its run directory. */
+/**
+ * Forgets `user` (when given) and any user whose lab is gone; stops the private OVS when no
+ * user is left. Returns true when it stopped it.
+ */
+export async function releasePrivateOvs(
+  runner: Runner = defaultRunner,
+  user?: string,
+): Promise<boolean> {
+  if (!(await exists(privateRunDir()))) return false;
+  return await withOvsLock(async (dir) => {
+    if (user !== undefined) await Deno.remove(userFile(dir, user)).catch(() => {});
+    let live = 0;
+    for await (const entry of Deno.readDir(join(dir, "users"))) {
+      const path = join(dir, "users", entry.name);
+      const who = await Deno.readTextFile(path).catch(() => "");
+      if (who === MANUAL_USER || await exists(join(who, "lab.json"))) live++;
+      else await Deno.remove(path).catch(() => {});
+    }
+    return live === 0 ? await stopPrivateOvs(runner) : false;
+  });
+}
+
+/**
+ * Stops the private OVS (if it runs) and removes its run directory, whoever uses it. Prefer
+ * {@link releasePrivateOvs}, which stops it only when no lab needs it.
+ */
 export async function stopPrivateOvs(runner: Runner = defaultRunner): Promise<boolean> {
   const dir = privateRunDir();
   if (!(await exists(dir))) return false;
@@ -179,6 +233,7 @@ export async function stopPrivateOvs(runner: Runner = defaultRunner): Promise<bo
     stopped = true;
   }
   await Deno.remove(dir, { recursive: true }).catch(() => {});
+  await Deno.remove(dirname(dir)).catch(() => {}); // /run/netkit, when nothing else is in it
   return stopped;
 }
 

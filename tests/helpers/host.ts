@@ -72,7 +72,8 @@ export async function snapshot(): Promise<HostSnapshot> {
   return {
     namespaces,
     links,
-    routes: await sh("ip", "route", "show", "table", "all"),
+    // Router-advertised IPv6 routes count their lifetime down ("expires 1798sec"): drop the clock.
+    routes: (await sh("ip", "route", "show", "table", "all")).replace(/ expires \d+sec/g, ""),
     firewall: (await sh("iptables-save")).split("\n").filter((l) => !l.startsWith("#")).join("\n"),
     sysctls,
     resolvConf: await readOr("/etc/resolv.conf"),
