@@ -51,6 +51,11 @@ integration: deps
 	"$(DENO)" test -A tests/integration/
 
 bench: deps
+	if ! command -v mn >/dev/null || ! command -v brctl >/dev/null; then
+	  echo "make: installing Mininet and bridge-utils (Debian) for the comparison"
+	  apt-get update -qq
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mininet bridge-utils >/dev/null
+	fi
 	"$(DENO)" run -A bench/bench.ts
 
 # One JS file with everything in it (works offline); see tests/integration/bundle_test.ts.

@@ -3,7 +3,7 @@
  * host and runs nothing.
  *
  * The order: namespaces, their sysctls, bridges, veth pairs (each end created directly in its
- * namespace) and their bridge ports, OVS internal ports (moved into their nodes), then per node:
+ * namespace), then their bridge ports (all pairs before all ports, so that each kind batches), OVS internal ports (moved into their nodes), then per node:
  * renames, addresses, links up, routes, NAT, DHCP servers; DHCP clients last, once every server
  * runs. Teardown is the reverse, from the journal.
  *
@@ -61,6 +61,11 @@ export function planLab(lab: Lab, context: PlanContext): Step[] {
     );
   }
 
+  // Every veth pair first, then every bridge port, then the OVS ports' root ends up: runs of the
+  // same kind of command, which the executor turns into one `ip -batch` and one ovs-vsctl
+  // transaction (see lib/plan/schedule.ts).
+  const ports: Step[] = [];
+  const portsUp: Step[] = [];
   for (const link of lab.links) {
     const [a, b] = link.endpoints.map((ep) => {
       const [who = "", ifname = ""] = ep.split(":");
@@ -72,15 +77,16 @@ export function planLab(lab: Lab, context: PlanContext): Step[] {
     for (const end of [a, b]) {
       if (!end.isBridge) continue;
       const bridge = lab.bridges[end.who]!;
-      if (bridge.type === "linux") steps.push(bridgeAttach(end.ifname, end.who));
+      if (bridge.type === "linux") ports.push(bridgeAttach(end.ifname, end.who));
       else {
-        steps.push(
+        ports.push(
           ovsAddPort(end.who, end.ifname, { ...owner, tag: bridge.ports[end.ifname]?.tag }),
         );
-        steps.push(linkUp(end.ifname));
+        portsUp.push(linkUp(end.ifname));
       }
     }
   }
+  steps.push(...ports, ...portsUp);
 
   for (const [bname, bridge] of Object.entries(lab.bridges)) {
     for (const [port, p] of Object.entries(bridge.ports)) {

@@ -162,6 +162,7 @@ export async function upLab(lab: Lab, options: UpOptions = {}): Promise<UpResult
     const executor = new Executor({
       runner,
       journal,
+      schedule: true,
       ...(target?.kind === "private" ? { ovsDb: target.db } : {}),
       ...(options.failAt !== undefined ? { failAt: options.failAt } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
@@ -216,6 +217,7 @@ export async function downLab(
     }
     const executor = new Executor({
       runner,
+      schedule: true,
       ...(state?.ovs?.kind === "private" ? { ovsDb: state.ovs.db } : {}),
     });
     const errors = await executor.undo(entries);

@@ -14,6 +14,17 @@ import { CommandError, defaultRunner, type Runner } from "../exec/runner.ts";
 import type { Journal, JournalEntry } from "./journal.ts";
 import { type Action, isRun, type RunAction, type Step } from "./step.ts";
 import { dirname } from "node:path";
+import {
+  deletedBridges,
+  deletedNamespaces,
+  laneOf,
+  levelsOf,
+  mergeOvs,
+  pool,
+  removedWithBridge,
+  runsInside,
+  type Scheduled,
+} from "./schedule.ts";
 
 /** How the executor runs. */
 export interface ExecutorOptions {
@@ -25,6 +36,15 @@ export interface ExecutorOptions {
   ovsDb?: string;
   /** Merge consecutive `ip` steps into `ip -batch`. @default true */
   batch?: boolean;
+  /**
+   * The fast path (see schedule.ts): runs of `ip`/`ovs-vsctl` steps become a few levels of
+   * parallel batches (one `ip -batch` per namespace, one `ovs-vsctl` transaction), journaled with
+   * one write; undo skips commands inside namespaces it deletes anyway. upLab and downLab use it.
+   * @default false (step by step, only consecutive same-namespace `ip` steps merged)
+   */
+  schedule?: boolean;
+  /** How many batches of one level run at once on the fast path. @default 8 */
+  parallel?: number;
   /** Test hook: step index (0-based) that fails as if its command had failed. */
   failAt?: number;
   /** Called before each group of steps runs, with the index of its first step. */
@@ -171,6 +191,7 @@ export class Executor {
    * reverse and throws {@link StepError}.
    */
   async apply(steps: readonly Step[]): Promise<void> {
+    if (this.options.schedule) return await this.applyScheduled(steps);
     const { journal, ovsDb, failAt, onProgress } = this.options;
     const started: Step[] = [];
     for (const group of groups(steps, this.options.batch ?? true, failAt)) {
@@ -228,6 +249,7 @@ export class Executor {
    * Returns the errors of undos that really failed (it never throws for them).
    */
   async undo(entries: readonly JournalEntry[]): Promise<Error[]> {
+    if (this.options.schedule) return await this.undoScheduled(entries);
     const errors: Error[] = [];
     for (const entry of [...entries].reverse()) {
       for (const action of entry.undo) {
@@ -242,10 +264,217 @@ export class Executor {
     }
     return errors;
   }
+
+  /** apply() on the fast path: segments of schedulable steps, each journaled with one write. */
+  private async applyScheduled(steps: readonly Step[]): Promise<void> {
+    const { journal, failAt, onProgress } = this.options;
+    const started: Step[] = [];
+    for (const segment of segments(steps, failAt)) {
+      const first = segment[0]!;
+      const segmentSteps = segment.map((i) => steps[i]!);
+      onProgress?.(first, steps.length, steps[first]!);
+      let failedAt = first;
+      try {
+        await journal?.append(segmentSteps.map(entryOf));
+        started.push(...segmentSteps);
+        if (first === failAt) {
+          throw new CommandError(
+            ["netkit-fault-injection"],
+            1,
+            `injected failure at step ${first}`,
+          );
+        }
+        const actions = segment.flatMap((i) => steps[i]!.do.map((action) => ({ action, step: i })));
+        if (segment.length === 1 && actions.some((a) => laneOf(a.action) === undefined)) {
+          for (const { action } of actions) {
+            await runAction(action, this.runner, this.options.ovsDb);
+          }
+        } else {
+          const items = actions.map((a) => ({
+            action: a.action as RunAction,
+            lane: laneOf(a.action)!,
+          }));
+          const failure = await this.runLevels(levelsOf(items), false);
+          if (failure) {
+            failedAt = actions[failure.index]!.step;
+            throw failure.error;
+          }
+        }
+      } catch (error) {
+        const undoErrors = await this.undo(started.map(entryOf));
+        throw new StepError(
+          steps[failedAt]!,
+          failedAt,
+          error instanceof Error ? error : new Error(String(error)),
+          undoErrors,
+        );
+      }
+    }
+  }
+
+  /**
+   * Runs levels one after the other, the lanes of a level side by side. On apply, stops after the
+   * first level with a failure and returns it (the earliest failed action); on undo
+   * (`tolerant`), runs everything, drops "already gone" errors and returns the rest.
+   */
+  private async runLevels(
+    levels: Scheduled[][][],
+    tolerant: false,
+  ): Promise<{ index: number; error: unknown } | undefined>;
+  private async runLevels(levels: Scheduled[][][], tolerant: true): Promise<Error[]>;
+  private async runLevels(
+    levels: Scheduled[][][],
+    tolerant: boolean,
+  ): Promise<{ index: number; error: unknown } | undefined | Error[]> {
+    const errors: Error[] = [];
+    for (const lanes of levels) {
+      const results = await pool(
+        lanes,
+        this.options.parallel ?? 8,
+        (lane) => this.runLane(lane, tolerant),
+      );
+      if (tolerant) {
+        for (const r of results) {
+          if (r.status === "fulfilled") errors.push(...(r.value ?? []));
+          else errors.push(r.reason instanceof Error ? r.reason : new Error(String(r.reason)));
+        }
+        continue;
+      }
+      let failure: { index: number; error: unknown } | undefined;
+      results.forEach((r, k) => {
+        if (r.status === "fulfilled") return;
+        const lane = lanes[k]!;
+        const line = r.reason instanceof BatchLineError ? r.reason.line : 1;
+        const index = lane[Math.min(line, lane.length) - 1]!.index;
+        if (!failure || index < failure.index) failure = { index, error: r.reason };
+      });
+      if (failure) return failure;
+    }
+    return tolerant ? errors : undefined;
+  }
+
+  /** One lane: one `ip -batch`, one `ovs-vsctl` transaction, or a single command. */
+  private async runLane(lane: Scheduled[], tolerant: boolean): Promise<Error[] | undefined> {
+    const ovsDb = this.options.ovsDb;
+    const actions = lane.map((s) => s.action);
+    if (!tolerant) {
+      if (actions.length === 1) await runAction(actions[0]!, this.runner, ovsDb);
+      else if (lane[0]!.lane === "ovs") {
+        for (const argv of mergeOvs(actions.map((a) => a.argv))) {
+          await this.runner.run(withOvsDb(argv, ovsDb));
+        }
+      } else await runIpBatch(actions, nsOfLane(lane[0]!.lane), this.runner);
+      return undefined;
+    }
+    // Undo: every command runs; "already gone" counts as done.
+    const errors: Error[] = [];
+    const one = async (action: RunAction) => {
+      try {
+        await runAction(action, this.runner, ovsDb);
+      } catch (error) {
+        if (!isGone(error)) errors.push(error instanceof Error ? error : new Error(String(error)));
+      }
+    };
+    if (actions.length === 1) await one(actions[0]!);
+    else if (lane[0]!.lane === "ovs") {
+      // One transaction; if it fails, each command again on its own to tell gone from failed.
+      try {
+        for (const argv of mergeOvs(actions.map((a) => a.argv))) {
+          await this.runner.run(withOvsDb(argv, ovsDb));
+        }
+      } catch {
+        for (const action of actions) await one(action);
+      }
+    } else {
+      const failed = await runIpBatchForce(actions, nsOfLane(lane[0]!.lane), this.runner);
+      for (const error of failed) if (!isGone(error)) errors.push(error);
+    }
+    return errors;
+  }
+
+  /** undo() on the fast path: reverse order, batched, skipping what namespace deletion removes. */
+  private async undoScheduled(entries: readonly JournalEntry[]): Promise<Error[]> {
+    const actions = [...entries].reverse().flatMap((e) => e.undo);
+    const gone = deletedNamespaces(actions);
+    const bridges = deletedBridges(actions);
+    const kept = actions.filter((a) => !runsInside(a, gone) && !removedWithBridge(a, bridges));
+    const errors: Error[] = [];
+    let run: { action: RunAction; lane: string }[] = [];
+    const flush = async () => {
+      if (run.length) errors.push(...await this.runLevels(levelsOf(run), true));
+      run = [];
+    };
+    for (const action of kept) {
+      const lane = laneOf(action);
+      if (lane !== undefined) {
+        run.push({ action: action as RunAction, lane });
+        continue;
+      }
+      await flush();
+      try {
+        await runAction(action, this.runner, this.options.ovsDb);
+      } catch (error) {
+        if (!isGone(error)) errors.push(error instanceof Error ? error : new Error(String(error)));
+      }
+    }
+    await flush();
+    return errors;
+  }
 }
 
 function entryOf(step: Step): JournalEntry {
   return step.pidFile === undefined
     ? { key: step.key, undo: step.undo }
     : { key: step.key, undo: step.undo, pidFile: step.pidFile };
+}
+
+const nsOfLane = (lane: string) => (lane === "root" ? "" : lane.slice(3));
+
+/**
+ * Segments for the fast path: maximal runs of steps whose every action can be scheduled, and
+ * every other step on its own. The fault-injection step always stands alone.
+ */
+function segments(steps: readonly Step[], failAt?: number): number[][] {
+  const out: number[][] = [];
+  let current: number[] = [];
+  steps.forEach((step, i) => {
+    const schedulable = step.do.length > 0 && step.do.every((a) => laneOf(a) !== undefined);
+    if (!schedulable || i === failAt) {
+      if (current.length) out.push(current), current = [];
+      out.push([i]);
+    } else current.push(i);
+  });
+  if (current.length) out.push(current);
+  return out;
+}
+
+/**
+ * `ip -force -batch -`: runs every line even when some fail, and returns one
+ * {@link CommandError} per failed line, with that line's own argv and message.
+ */
+async function runIpBatchForce(
+  actions: RunAction[],
+  ns: string,
+  runner: Runner,
+): Promise<CommandError[]> {
+  const lines = actions.map((a) => (a.argv[1] === "-n" ? a.argv.slice(3) : a.argv.slice(1)));
+  const argv = ns === ""
+    ? ["ip", "-force", "-batch", "-"]
+    : ["ip", "-n", ns, "-force", "-batch", "-"];
+  const r = await runner.run(argv, {
+    stdin: lines.map((l) => l.join(" ")).join("\n") + "\n",
+    allowFailure: true,
+  });
+  if (r.code === 0) return [];
+  const failed: CommandError[] = [];
+  const re = /Command failed -:(\d+)\n?/g;
+  let from = 0;
+  for (let m = re.exec(r.stderr); m; m = re.exec(r.stderr)) {
+    const action = actions[Number(m[1]) - 1];
+    const text = r.stderr.slice(from, m.index);
+    from = m.index + m[0].length;
+    if (action) failed.push(new CommandError(action.argv, r.code, text));
+  }
+  if (!failed.length) failed.push(new CommandError(argv, r.code, r.stderr));
+  return failed;
 }

@@ -1,0 +1,235 @@
+/**
+ * Scheduling for the executor's fast path: a run of consecutive `ip` and `ovs-vsctl` actions
+ * becomes a few *levels*; each level is a set of independent *lanes* that run in parallel, and
+ * each lane is one process: one `ip -batch` for the root namespace, one `ip -n NS -batch` per
+ * namespace, one `ovs-vsctl` transaction (commands joined with `--`).
+ *
+ * An action never moves before one it may depend on. Within a lane the order is kept. Across
+ * lanes, for an action `b` that comes after `a` in the plan:
+ *
+ * - a root `ip` command that names namespace X (`netns add X`, `... netns X type veth ...`)
+ *   comes before every later command run inside X; `netns delete X` comes after every earlier
+ *   command inside X;
+ * - root `ip` and `ovs-vsctl` commands on the same interface or bridge name keep their order (a
+ *   port needs its veth; a moved internal port needs OVS to have made it);
+ * - a command inside a namespace that moves a link out (`... netns 1`) is a barrier for all;
+ * - everything else is independent: two namespaces never wait for each other, and a namespace's
+ *   configuration runs beside later root commands that do not name it.
+ *
+ * For a star of N namespaces this gives the hand-written order: one root batch (every `netns add`,
+ * veth pair and bridge port), one OVS transaction, then the N namespaces' batches side by side.
+ *
+ * @module
+ */
+import { isRun, type RunAction } from "./step.ts";
+import type { Action } from "./step.ts";
+
+const IP_OBJECTS = new Set(["link", "addr", "address", "route", "netns"]);
+const OVS_COMMANDS = new Set([
+  "add-br",
+  "del-br",
+  "add-port",
+  "del-port",
+  "set",
+  "remove",
+  "clear",
+  "add",
+]);
+const OVS_OPTIONS = new Set(["--if-exists", "--may-exist"]);
+
+/** `root`, `ns:NAME` or `ovs` for an action the scheduler may batch; undefined otherwise. */
+export function laneOf(action: Action): string | undefined {
+  if (!isRun(action)) return undefined;
+  const a = action.argv;
+  if (a.some((w) => w === "" || /[\s"'\\#]/.test(w))) return undefined;
+  if (a[0] === "ip") {
+    const [ns, rest] = a[1] === "-n" ? [a[2] ?? "", a.slice(3)] : ["", a.slice(1)];
+    const object = rest[0] ?? "";
+    if (!IP_OBJECTS.has(object)) return undefined;
+    if (object === "netns" && !["add", "delete", "del"].includes(rest[1] ?? "")) return undefined;
+    if (ns !== "" && object === "netns") return undefined;
+    return ns === "" ? "root" : `ns:${ns}`;
+  }
+  if (a[0] === "ovs-vsctl") {
+    // Only plain change commands: no global options (--db, --timeout, ...), nothing that prints.
+    let expectCommand = true;
+    for (const w of a.slice(1)) {
+      if (w === "--") expectCommand = true;
+      else if (expectCommand && OVS_OPTIONS.has(w)) continue;
+      else if (expectCommand) {
+        if (!OVS_COMMANDS.has(w)) return undefined;
+        expectCommand = false;
+      } else if (w.startsWith("--")) return undefined;
+    }
+    return "ovs";
+  }
+  return undefined;
+}
+
+/** One schedulable action and where it came from. */
+export interface Scheduled {
+  action: RunAction;
+  lane: string;
+  /** Index of the action in the sequence given to {@link levelsOf}. */
+  index: number;
+}
+
+/**
+ * The interface and bridge names a command acts on: for `ip`, the words after `dev`, `name` and
+ * `master`; for `ovs-vsctl`, the bridge and port of `add-br`/`del-br`/`add-port`/`del-port` and
+ * the record of `set`/`remove`/`clear`.
+ */
+export function namesOf(argv: readonly string[]): string[] {
+  const names: string[] = [];
+  if (argv[0] === "ip") {
+    argv.forEach((w, i) => {
+      if ((w === "dev" || w === "name" || w === "master") && argv[i + 1]) names.push(argv[i + 1]!);
+    });
+    return names;
+  }
+  argv.forEach((w, i) => {
+    if (w === "add-br" || w === "del-br") names.push(argv[i + 1] ?? "");
+    else if (w === "add-port" || w === "del-port") names.push(argv[i + 1] ?? "", argv[i + 2] ?? "");
+    else if (w === "set" || w === "remove" || w === "clear") names.push(argv[i + 2] ?? "");
+  });
+  return names.filter((n) => n !== "");
+}
+
+/**
+ * Splits a sequence of schedulable actions (each with its lane, from {@link laneOf}) into levels:
+ * levels run one after the other; the lanes of one level are independent of each other.
+ * Returns, per level, the lanes in first-appearance order, each with its actions in plan order.
+ */
+export function levelsOf(items: readonly { action: RunAction; lane: string }[]): Scheduled[][][] {
+  const laneLevel = new Map<string, number>();
+  const mention = new Map<string, number>(); // word -> highest level of a root command naming it
+  const rootName = new Map<string, number>(); // interface -> highest level of a root command on it
+  const ovsName = new Map<string, number>(); // interface -> highest level of an ovs command on it
+  let maxAll = -1, floor = 0;
+  const levelOf: number[] = [];
+  const after = (map: Map<string, number>, names: string[], level: number) =>
+    names.reduce((l, n) => Math.max(l, (map.get(n) ?? -1) + 1), level);
+  const raise = (map: Map<string, number>, names: string[], level: number) => {
+    for (const n of names) map.set(n, Math.max(map.get(n) ?? -1, level));
+  };
+  for (const { action, lane } of items) {
+    let level = Math.max(floor, laneLevel.get(lane) ?? 0);
+    const words = action.argv;
+    const names = namesOf(words);
+    if (lane === "root") {
+      level = after(ovsName, names, level);
+      // `netns delete X` waits for everything that runs inside X
+      if (words[1] === "netns" && words[2] !== "add") {
+        level = Math.max(level, (laneLevel.get(`ns:${words[3]}`) ?? -1) + 1);
+      }
+    } else if (lane === "ovs") {
+      level = after(rootName, names, level);
+    } else {
+      level = Math.max(level, (mention.get(lane.slice(3)) ?? -1) + 1);
+      if (words.includes("netns")) {
+        level = Math.max(level, maxAll + 1);
+        floor = level + 1;
+      }
+    }
+    levelOf.push(level);
+    laneLevel.set(lane, level);
+    maxAll = Math.max(maxAll, level);
+    if (lane === "root") {
+      raise(mention, words, level);
+      raise(rootName, names, level);
+    } else if (lane === "ovs") raise(ovsName, names, level);
+  }
+  const levels: Map<string, Scheduled[]>[] = [];
+  items.forEach(({ action, lane }, index) => {
+    const level = levelOf[index]!;
+    while (levels.length <= level) levels.push(new Map());
+    const lanes = levels[level]!;
+    if (!lanes.has(lane)) lanes.set(lane, []);
+    lanes.get(lane)!.push({ action, lane, index });
+  });
+  // The root batch and the OVS transaction first: the namespaces' small batches fill in beside.
+  const rank = (lane: string) => (lane.startsWith("ns:") ? 1 : 0);
+  return levels.filter((l) => l.size > 0).map((l) =>
+    [...l.values()].sort((a, b) => rank(a[0]!.lane) - rank(b[0]!.lane))
+  );
+}
+
+/** ARG_MAX is far larger; this keeps one `ovs-vsctl` command line to a sane size. */
+const OVS_CHUNK_CHARS = 64_000;
+
+/** Joins `ovs-vsctl` commands into as few transactions as the size limit allows. */
+export function mergeOvs(argvs: readonly (readonly string[])[]): string[][] {
+  const out: string[][] = [];
+  let current: string[] = [];
+  let size = 0;
+  for (const argv of argvs) {
+    const length = argv.reduce((n, w) => n + w.length + 1, 0);
+    if (current.length && size + length > OVS_CHUNK_CHARS) out.push(current), current = [];
+    if (!current.length) current = ["ovs-vsctl", ...argv.slice(1)], size = length;
+    else current.push("--", ...argv.slice(1)), size += length + 3;
+  }
+  if (current.length) out.push(current);
+  return out;
+}
+
+/** Runs `fn` over `items` with at most `limit` at a time; settles all, in order. */
+export async function pool<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<PromiseSettledResult<R>[]> {
+  const results: PromiseSettledResult<R>[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      try {
+        results[i] = { status: "fulfilled", value: await fn(items[i]!) };
+      } catch (reason) {
+        results[i] = { status: "rejected", reason };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/**
+ * The namespaces that these undo actions delete (`ip netns delete X`): whatever lives inside
+ * them goes with them, so their own undo commands need not run.
+ */
+export function deletedNamespaces(actions: readonly Action[]): Set<string> {
+  const out = new Set<string>();
+  for (const a of actions) {
+    if (isRun(a) && a.argv[0] === "ip" && a.argv[1] === "netns" && a.argv[3] !== undefined) {
+      if (a.argv[2] === "delete" || a.argv[2] === "del") out.add(a.argv[3]);
+    }
+  }
+  return out;
+}
+
+/** The OVS bridges that these undo actions delete (`ovs-vsctl [--if-exists] del-br BR`). */
+export function deletedBridges(actions: readonly Action[]): Set<string> {
+  const out = new Set<string>();
+  for (const a of actions) {
+    if (!isRun(a) || a.argv[0] !== "ovs-vsctl") continue;
+    const words = a.argv.filter((w) => w !== "--if-exists");
+    if (words.length === 3 && words[1] === "del-br") out.add(words[2]!);
+  }
+  return out;
+}
+
+/** True for `ovs-vsctl [--if-exists] del-port BR PORT` with BR in `bridges` (del-br removes it). */
+export function removedWithBridge(action: Action, bridges: ReadonlySet<string>): boolean {
+  if (!isRun(action) || action.argv[0] !== "ovs-vsctl") return false;
+  const words = action.argv.filter((w) => w !== "--if-exists");
+  return words.length === 4 && words[1] === "del-port" && bridges.has(words[2]!);
+}
+
+/** True for a command that runs inside one of `namespaces` (`ip -n X ...`, `ip netns exec X`). */
+export function runsInside(action: Action, namespaces: ReadonlySet<string>): boolean {
+  if (!isRun(action) || action.argv[0] !== "ip") return false;
+  const a = action.argv;
+  if (a[1] === "-n") return namespaces.has(a[2] ?? "") && !a.includes("netns");
+  return a[1] === "netns" && a[2] === "exec" && namespaces.has(a[3] ?? "");
+}
