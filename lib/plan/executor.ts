@@ -86,6 +86,7 @@ const GONE = [
   /no port named/i,
   /No such process/i,
   /Cannot assign requested address/i,
+  /Address not found/i,
   /does a matching rule exist/i,
   /No chain\/target\/match by that name/i,
 ];
