@@ -63,13 +63,21 @@ bundle: deps
 	mkdir -p dist
 	"$(DENO)" bundle --platform=deno -o dist/netkit.js main.ts
 
-# Single executables; needs a network connection the first time (deno fetches its runtime).
+# Single executables. deno compile downloads its runtime (denort, from dl.deno.land) the first
+# time: without a network connection this says so in one line and fails.
 compile: deps
-	mkdir -p dist
+	@mkdir -p dist
 	for target in x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu; do
-	  "$(DENO)" compile -A --target $$target -o dist/netkit-$$target main.ts 2>.compile-err.txt || {
-	    echo "make: deno compile failed for $$target: $$(grep -m1 -iE 'error|fail' .compile-err.txt || tail -1 .compile-err.txt)"
-	    echo "make: deno compile downloads its runtime (denort) the first time: run it on a machine with a network connection."
-	    rm -f .compile-err.txt; exit 1; }
+	  if ! NO_COLOR=1 "$(DENO)" compile -q -A --target $$target -o dist/netkit-$$target main.ts \
+	      2>.compile-err.txt >/dev/null; then
+	    if grep -q denort .compile-err.txt; then
+	      echo "make compile: deno could not download its runtime (denort for $$target, from dl.deno.land): run make compile on a machine with a network connection, or use make bundle" >&2
+	    else
+	      echo "make compile: deno compile failed for $$target: $$(grep -m1 '^error' .compile-err.txt || head -1 .compile-err.txt)" >&2
+	    fi
+	    rm -f .compile-err.txt dist/netkit-$$target.tmp-*
+	    exit 1
+	  fi
+	  echo "make compile: dist/netkit-$$target"
 	done
 	rm -f .compile-err.txt

@@ -106,6 +106,27 @@ export function buildCli(): Command {
     .addHelpText("after", "\nExamples:\n  netkit ovs status\n  netkit ovs stop")
     .action(async (action, flags) => (await import("./lib/cli/ovs.ts")).ovsCommand(action, flags));
 
+  program.command("doctor")
+    .description("check that this host can run netkit: root, tools, OVS, kernel features")
+    .option("--json", "print the result as JSON")
+    .addHelpText("after", "\nExamples:\n  netkit doctor\n  netkit doctor --json")
+    .action(async (flags) => (await import("./lib/cli/doctor.ts")).doctorCommand(flags));
+
+  program.command("completions")
+    .description("print a shell completion script (subcommands, options, recipes, labs)")
+    .addArgument(new Argument("<shell>", "the shell").choices(["bash", "zsh", "fish"]))
+    .addHelpText(
+      "after",
+      "\nExamples:\n  source <(netkit completions bash)\n  netkit completions fish > ~/.config/fish/completions/netkit.fish",
+    )
+    .action(async (shell, _flags, cmd) =>
+      (await import("./lib/cli/completions.ts")).completionsCommand(
+        shell,
+        cmd.parent as unknown as Command,
+        denoJson.version,
+      )
+    );
+
   return program as unknown as Command;
 }
 

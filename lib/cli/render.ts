@@ -18,6 +18,8 @@ const paint = (code: number, s: string) => (useColor() ? `\x1b[${code}m${s}\x1b[
 export const green = (s: string) => paint(32, s);
 /** Red text on a colour terminal. */
 export const red = (s: string) => paint(31, s);
+/** Yellow text on a colour terminal. */
+export const yellow = (s: string) => paint(33, s);
 /** Dim text on a colour terminal. */
 export const dim = (s: string) => paint(2, s);
 
