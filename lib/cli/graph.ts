@@ -1,0 +1,32 @@
+/**
+ * `netkit graph NAME|FILE [--format text|mermaid|dot]`: the lab as a picture. NAME is a lab that
+ * is up, or a recipe. Changes nothing on the host.
+ *
+ * @module
+ */
+import { UsageError } from "../errors.ts";
+import { graphDot, graphMermaid, graphText } from "../lab/graph.ts";
+import { isLabFileArg } from "../lab/file.ts";
+import { readLabState } from "../lab/runtime.ts";
+import { labFromArg } from "./export.ts";
+import { out } from "./output.ts";
+
+const RENDER = { text: graphText, mermaid: graphMermaid, dot: graphDot } as const;
+
+/** Prints the picture of a lab. */
+export async function graphCommand(
+  target: string,
+  flags: { format?: string; prefix?: string },
+): Promise<void> {
+  const format = flags.format ?? "text";
+  if (!(format in RENDER)) {
+    throw new UsageError(`Unknown graph format ${JSON.stringify(format)}`, {
+      hint: "use text, mermaid or dot",
+    });
+  }
+  const up = !(await isLabFileArg(target)) && /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(target)
+    ? await readLabState(target)
+    : undefined;
+  const lab = up?.lab ?? await labFromArg(target, flags.prefix);
+  out(RENDER[format as keyof typeof RENDER](lab));
+}
