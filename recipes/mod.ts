@@ -7,12 +7,16 @@ import { UsageError } from "../lib/errors.ts";
 import type { Recipe } from "./recipe.ts";
 import { ovsVeth } from "./ovs_veth.ts";
 import { ovsInternal } from "./ovs_internal.ts";
+import { router } from "./router.ts";
+import { ovsPatch } from "./ovs_patch.ts";
+import { ovsVlan } from "./ovs_vlan.ts";
+import { ovsDhcp } from "./ovs_dhcp.ts";
 
 export type { Recipe, RecipeOptions } from "./recipe.ts";
 
 /** Every recipe, by name. */
 export const recipes: ReadonlyMap<string, Recipe> = new Map(
-  [ovsVeth, ovsInternal].map((r) => [r.name, r]),
+  [ovsVeth, ovsInternal, router, ovsPatch, ovsVlan, ovsDhcp].map((r) => [r.name, r]),
 );
 
 /** The recipe called `name`; an unknown name fails listing the known ones. */

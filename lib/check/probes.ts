@@ -112,12 +112,24 @@ async function snatSeen(e: Extract<Expect, { snat: unknown }>["snat"], runner: R
       "tcpdump",
       "-n",
       "-l",
+      // Hand each packet over at once: libpcap otherwise delivers in blocks (up to a second),
+      // and the last requests of the ping would still be buffered when the capture stops.
+      "--immediate-mode",
       "-i",
       e.interface,
       "icmp[icmptype] == icmp-echo and dst host " + e.to,
     ]),
   );
-  await capture.ready(/listening on/);
+  if (!(await capture.ready(/listening on/))) {
+    const err = await capture.stop();
+    return {
+      name,
+      pass: false,
+      evidence: `tcpdump reported no "listening on" within 3 s${
+        err.trim() ? `: ${err.trim()}` : ""
+      }`,
+    };
+  }
   const p = await ping(e.from, e.to, true, runner);
   const out = await capture.stop();
   const sources = [...out.matchAll(/IP (\d+\.\d+\.\d+\.\d+) > /g)].map((m) => m[1]!);
@@ -152,7 +164,26 @@ async function untagThenPing(
   };
 }
 
-/** Runs every expectation of the lab; independent ones in parallel. */
+/** Proves a node's DHCP server listens: dnsmasq holds UDP port 67 on its interface. */
+async function dhcpListening(node: string, iface: string, runner: Runner): Promise<CheckResult> {
+  const r = await runner.run(
+    ["ip", "netns", "exec", node, "ss", "-H", "-u", "-a", "-n", "-l", "-p", "sport", "=", ":67"],
+    { allowFailure: true },
+  );
+  const lines = r.stdout.split("\n").map((l) => l.replace(/\s+/g, " ").trim()).filter(Boolean);
+  const found = lines.find((l) => /dnsmasq/.test(l) && l.includes(`%${iface}:67 `)) ??
+    lines.find((l) => /dnsmasq/.test(l));
+  return {
+    name: `dnsmasq in ${node} listens on UDP port 67 (${iface})`,
+    pass: found !== undefined,
+    evidence: found ?? (r.stderr.trim() || "nothing listens on UDP port 67"),
+  };
+}
+
+/**
+ * Runs every expectation of the lab (independent ones in parallel), and for each node with a
+ * DHCP server, that the server listens on UDP port 67.
+ */
 export async function checkLab(lab: Lab, ctx: CheckContext): Promise<CheckResult[]> {
   const runner = ctx.runner ?? defaultRunner;
   const results: CheckResult[] = [];
@@ -163,6 +194,11 @@ export async function checkLab(lab: Lab, ctx: CheckContext): Promise<CheckResult
       const pe = e as Extract<Expect, { ping: unknown; reach: boolean }>;
       return ping(pe.ping.from, pe.ping.to, pe.reach, runner);
     })),
+    ...await Promise.all(
+      Object.entries(lab.nodes).flatMap(([name, node]) =>
+        node.dhcpServer ? [dhcpListening(name, node.dhcpServer.interface, runner)] : []
+      ),
+    ),
   );
   for (const e of lab.expect) {
     if ("snat" in e) results.push(await snatSeen(e.snat, runner));

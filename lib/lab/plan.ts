@@ -21,7 +21,7 @@ import { createNs, ipForward, sysctl } from "../primitives/netns.ts";
 import { bridgeAttach, linuxBridge } from "../primitives/bridge.ts";
 import { ovsAddBridge, ovsAddInternalPort, ovsAddPort } from "../primitives/ovs.ts";
 import { masquerade, snat } from "../primitives/nat.ts";
-import { dhcp, dhcpClient } from "../primitives/dhcp.ts";
+import { dhcp, dhcpChecksumFill, dhcpClient } from "../primitives/dhcp.ts";
 import type { Step } from "../plan/step.ts";
 import type { Lab } from "./schema.ts";
 import { layoutOf } from "./validate.ts";
@@ -131,6 +131,9 @@ export function planLab(lab: Lab, context: PlanContext): Step[] {
     }
     const server = node.dhcpServer;
     if (server) {
+      if (servesOvsNetdev(lab, name, server.interface, context)) {
+        steps.push(dhcpChecksumFill(name, server.interface, { lab: lab.name }));
+      }
       steps.push(dhcp(name, {
         interface: server.interface,
         range: server.range,
@@ -147,6 +150,21 @@ export function planLab(lab: Lab, context: PlanContext): Step[] {
     }
   }
   return steps;
+}
+
+/**
+ * True when `node`'s interface `ifname` is a veth end whose peer is a port of an OVS bridge with
+ * the userspace datapath: UDP sent there leaves with an unfinished checksum (see
+ * {@link dhcpChecksumFill}).
+ */
+function servesOvsNetdev(lab: Lab, node: string, ifname: string, context: PlanContext): boolean {
+  if ((context.datapathType ?? "netdev") !== "netdev") return false;
+  return lab.links.some((link) => {
+    const [a, b] = link.endpoints;
+    const other = a === `${node}:${ifname}` ? b : b === `${node}:${ifname}` ? a : undefined;
+    const owner = other?.split(":")[0] ?? "";
+    return lab.bridges[owner]?.type === "ovs";
+  });
 }
 
 interface EndInfo {

@@ -81,6 +81,56 @@ export function dhcp(ns: string, options: DhcpOptions): Step {
   };
 }
 
+/**
+ * `ip netns exec NS iptables -t mangle -A POSTROUTING -o IFACE -p udp --sport 67 -j CHECKSUM
+ * --checksum-fill`: fills in the UDP checksum of the DHCP server's replies.
+ *
+ * Needed when the server's veth end leads to an Open vSwitch bridge with the userspace (`netdev`)
+ * datapath: the kernel leaves the checksum of locally sent UDP to the "hardware" (veth offload),
+ * OVS reads the frame through a packet socket and forwards it unfinished, and the client (busybox
+ * udhcpc reads raw frames) drops every offer for its bad checksum. A Linux bridge keeps the
+ * offload state, so it does not need this. The rule lives in the server's namespace and is
+ * marked `netkit:<lab>`; undo deletes it.
+ *
+ * @example dnsmasq in r0 serving an OVS bridge through rif0
+ * ```ts
+ * import { dhcpChecksumFill } from "./dhcp.ts";
+ * dhcpChecksumFill("r0", "rif0");
+ * ```
+ */
+export function dhcpChecksumFill(ns: string, iface: string, options: { lab?: string } = {}): Step {
+  checkNsName(ns);
+  checkIfname(iface);
+  const rule = (op: "-A" | "-D") =>
+    cmd(...inNs(ns, [
+      "iptables",
+      "-w",
+      "-t",
+      "mangle",
+      op,
+      "POSTROUTING",
+      "-o",
+      iface,
+      "-p",
+      "udp",
+      "--sport",
+      "67",
+      "-m",
+      "comment",
+      "--comment",
+      `netkit:${options.lab ?? "netkit"}`,
+      "-j",
+      "CHECKSUM",
+      "--checksum-fill",
+    ]));
+  return {
+    key: `mangle:${ns}/POSTROUTING/dhcp-checksum/${iface}`,
+    summary: `fill in DHCP reply checksums on ${iface} in ${ns} (OVS userspace datapath)`,
+    do: [rule("-A")],
+    undo: [rule("-D")],
+  };
+}
+
 /** Options for {@link dhcpClient}. */
 export interface DhcpClientOptions {
   /** Directory for the hook script and the lease record (the lab's state directory). */

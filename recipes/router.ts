@@ -1,0 +1,125 @@
+/**
+ * Seed 003, part 1: a virtual network behind a router namespace that does SNAT and DHCP.
+ *
+ * ```
+ *   vm1 [eth0 10.0.0.1/24, default via .254]      vm2 [eth0 DHCP]
+ *        |                                            |
+ *     [vm1-br]                                     [vm2-br]
+ *        +------------------ br-in -------------------+
+ *                              |
+ *                        [link-in-br]
+ *                              |
+ *        rt   eth0 (created as link-in-rt) 10.0.0.254/24
+ *             ip_forward=1, SNAT 10.0.0.0/24 -> 192.168.100.11, dnsmasq .151-.160
+ *             eth1 (created as link-ex-rt) 192.168.100.11/24
+ *                              |
+ *                        [link-ex-br]
+ *                              |
+ *                            br-ex
+ *                              |
+ *                          [wan-br]
+ *                              |
+ *   wan  [eth0 192.168.100.1/24]   (the simulated upstream gateway)
+ * ```
+ *
+ * Unlike the original: forwarding is turned on inside `rt` (never in the root namespace), every
+ * `ip link set` names its device, the guests are namespaces rather than VMs behind taps, the DHCP
+ * client uses netkit's own hook (the host's /etc/resolv.conf is never rewritten), and the upstream
+ * is a namespace holding 192.168.100.1 instead of the host's real NIC.
+ *
+ * @module
+ */
+import type { LabInput } from "../lib/lab/schema.ts";
+import { prefixer, type Recipe, type RecipeOptions } from "./recipe.ts";
+
+/** Options of the `router` recipe. */
+export interface RouterOptions extends RecipeOptions {
+  /** Name of the namespace simulating the upstream gateway (prefixed). @default "wan" */
+  wan?: string;
+}
+
+/** The `router` recipe. */
+export const router: Recipe & { build(options?: RouterOptions): LabInput } = {
+  name: "router",
+  description: "vm1 (static) and vm2 (DHCP) behind router namespace rt with SNAT and dnsmasq; " +
+    "both reach the simulated upstream 192.168.100.1 as 192.168.100.11",
+  source: "seed 003, part 1 (Linux network namespaces)",
+  build(options: RouterOptions = {}) {
+    const p = prefixer(options);
+    const [vm1, vm2, rt, wan] = [p("vm1"), p("vm2"), p("rt"), p(options.wan ?? "wan")];
+    const [brIn, brEx] = [p("br-in"), p("br-ex")];
+    return {
+      name: p("router"),
+      description: this.description,
+      nodes: {
+        [vm1]: {
+          interfaces: { eth0: { addresses: ["10.0.0.1/24"] } },
+          routes: [{ to: "default", via: "10.0.0.254" }],
+        },
+        [vm2]: { interfaces: { eth0: { dhcp: true } } },
+        [rt]: {
+          role: "router",
+          interfaces: {
+            eth0: { addresses: ["10.0.0.254/24"], createAs: "link-in-rt" },
+            eth1: { addresses: ["192.168.100.11/24"], createAs: "link-ex-rt" },
+          },
+          nat: [{
+            type: "snat",
+            source: "10.0.0.0/24",
+            notDestination: "10.0.0.0/24",
+            toSource: "192.168.100.11",
+          }],
+          dhcpServer: {
+            interface: "eth0",
+            range: ["10.0.0.151", "10.0.0.160"],
+            router: "10.0.0.254",
+          },
+        },
+        [wan]: { interfaces: { eth0: { addresses: ["192.168.100.1/24"] } } },
+      },
+      bridges: {
+        [brIn]: { type: "linux" },
+        [brEx]: { type: "linux" },
+      },
+      links: [
+        { endpoints: [`${vm1}:eth0`, `${brIn}:${p("vm1-br")}`] },
+        { endpoints: [`${vm2}:eth0`, `${brIn}:${p("vm2-br")}`] },
+        { endpoints: [`${rt}:eth0`, `${brIn}:${p("link-in-br")}`] },
+        { endpoints: [`${rt}:eth1`, `${brEx}:${p("link-ex-br")}`] },
+        { endpoints: [`${wan}:eth0`, `${brEx}:${p("wan-br")}`] },
+      ],
+      expect: [
+        {
+          lease: {
+            node: vm2,
+            interface: "eth0",
+            range: ["10.0.0.151", "10.0.0.160"],
+            router: "10.0.0.254",
+          },
+        },
+        { ping: { from: vm1, to: "10.0.0.254" } },
+        { ping: { from: rt, to: "192.168.100.1" } },
+        { ping: { from: vm1, to: "192.168.100.1" } },
+        { ping: { from: vm2, to: "192.168.100.1" } },
+        {
+          snat: {
+            from: vm1,
+            to: "192.168.100.1",
+            observer: wan,
+            interface: "eth0",
+            source: "192.168.100.11",
+          },
+        },
+        {
+          snat: {
+            from: vm2,
+            to: "192.168.100.1",
+            observer: wan,
+            interface: "eth0",
+            source: "192.168.100.11",
+          },
+        },
+      ],
+    };
+  },
+};
