@@ -130,15 +130,25 @@ export async function datapathType(): Promise<"system" | "netdev"> {
   return await exists("/sys/module/openvswitch") ? "system" : "netdev";
 }
 
+/**
+ * Runs `fn` holding the private OVS's lock. Stopping the instance removes its directory, lock
+ * file included, so after taking the lock we check that the file is still the one at the path
+ * (same inode); if it was removed meanwhile, we take the new one instead.
+ */
 async function withOvsLock<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   const dir = privateRunDir();
-  await Deno.mkdir(join(dir, "users"), { recursive: true });
-  const lock = await Deno.open(join(dir, "lock"), { create: true, write: true });
-  try {
-    await lock.lock(true);
-    return await fn(dir);
-  } finally {
-    lock.close();
+  for (;;) {
+    await Deno.mkdir(join(dir, "users"), { recursive: true });
+    const lock = await Deno.open(join(dir, "lock"), { create: true, write: true });
+    try {
+      await lock.lock(true);
+      const held = await lock.stat();
+      const current = await Deno.stat(join(dir, "lock")).catch(() => undefined);
+      if (current?.ino !== held.ino) continue; // removed while we waited: lock the new one
+      return await fn(dir);
+    } finally {
+      lock.close();
+    }
   }
 }
 
@@ -221,15 +231,16 @@ export async function stopPrivateOvs(runner: Runner = defaultRunner): Promise<bo
   if (!(await exists(dir))) return false;
   let stopped = false;
   for (const daemon of ["ovs-vswitchd", "ovsdb-server"]) {
-    const pid = await pidAlive(join(dir, `${daemon}.pid`));
-    if (pid === undefined) continue;
-    await runner.run(["ovs-appctl", "-t", join(dir, `${daemon}.ctl`), "exit"], {
-      allowFailure: true,
-    });
-    for (let i = 0; i < 50 && await pidAlive(join(dir, `${daemon}.pid`)); i++) {
+    const pidFile = join(dir, `${daemon}.pid`);
+    const ctl = join(dir, `${daemon}.ctl`);
+    const pid = await pidAlive(pidFile);
+    if (pid === undefined && !(await exists(ctl))) continue;
+    // Ask through the control socket first: it works even if the pid file is missing.
+    await runner.run(["ovs-appctl", "-t", ctl, "exit"], { allowFailure: true }).catch(() => {});
+    for (let i = 0; i < 100 && pid !== undefined && await pidAlive(pidFile); i++) {
       await new Promise((r) => setTimeout(r, 20));
     }
-    if (await pidAlive(join(dir, `${daemon}.pid`))) Deno.kill(pid, "SIGKILL");
+    if (pid !== undefined && await pidAlive(pidFile)) Deno.kill(pid, "SIGKILL");
     stopped = true;
   }
   await Deno.remove(dir, { recursive: true }).catch(() => {});
