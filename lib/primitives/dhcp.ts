@@ -142,7 +142,7 @@ export interface DhcpClientOptions {
 /** The files of a DHCP client run by {@link dhcpClient}. */
 export function dhcpClientFiles(stateDir: string, ns: string, iface: string) {
   const base = join(stateDir, `udhcpc-${ns}-${iface}`);
-  return { hook: `${base}.hook`, lease: `${base}.lease` };
+  return { hook: `${base}.hook`, lease: `${base}.lease`, pid: `${base}.pid` };
 }
 
 /**
@@ -176,7 +176,9 @@ exit 0
 /**
  * `ip netns exec NS busybox udhcpc -i IFACE -s HOOK -q -n -f`: takes a DHCP lease for one
  * interface with a hook of netkit's own (see {@link dhcpHook}), then exits; the address stays.
- * Undo flushes the interface's IPv4 addresses and removes the hook and lease record.
+ * Undo stops a client that is still trying (`pkill -F PIDFILE`: after a crash of netkit, an
+ * orphaned udhcpc would otherwise retry forever), flushes the interface's IPv4 addresses and
+ * removes the hook, pid and lease files.
  *
  * @example vm2 takes its address by DHCP
  * ```ts
@@ -210,12 +212,17 @@ export function dhcpClient(ns: string, iface: string, options: DhcpClientOptions
         "1",
         "-A",
         "1",
+        "-p",
+        files.pid,
       ])),
     ],
     undo: [
+      cmd("pkill", "-F", files.pid, "-x", "busybox"),
       cmd("ip", "-n", ns, "-4", "addr", "flush", "dev", iface),
       { remove: files.hook },
       { remove: files.lease },
+      { remove: files.pid },
     ],
+    pidFile: files.pid,
   };
 }
