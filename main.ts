@@ -99,6 +99,17 @@ export function buildCli(): Command {
     )
     .action(async (lab, flags) => (await import("./lib/cli/export.ts")).exportCommand(lab, flags));
 
+  program.command("graph")
+    .description("draw a lab (up, a recipe, or a lab file) as text, Mermaid or Graphviz dot")
+    .argument("<lab>", "lab name, recipe name, or lab file")
+    .option("--format <format>", "text, mermaid or dot", "text")
+    .option("--prefix <prefix>", "prefix for a recipe's names")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  netkit graph router\n  netkit graph lab.yaml --format mermaid",
+    )
+    .action(async (lab, flags) => (await import("./lib/cli/graph.ts")).graphCommand(lab, flags));
+
   program.command("ovs")
     .description("the Open vSwitch netkit uses: status, or start/stop its private instance")
     .addArgument(new Argument("<action>", "what to do").choices(["status", "start", "stop"]))
