@@ -120,6 +120,40 @@ Deno.test(
 );
 
 Deno.test(
+  "doctor names the Debian package of each missing tool; without ip it fails",
+  opts,
+  async () => {
+    const before = await snapshot();
+    const dir = await Deno.makeTempDir({ prefix: "netkit-doctor-path-" });
+    try {
+      for (const tool of ["ip", "ping"]) {
+        const path = await which(tool);
+        if (path) await Deno.symlink(path, `${dir}/${tool}`);
+      }
+      const some = await netkit(["doctor", "--json"], { PATH: dir });
+      const report = JSON.parse(some.stdout) as DoctorReport;
+      const row = (check: string) => report.rows.find((r) => r.check === check);
+      assertEquals(row("tool dnsmasq")?.status, "warn");
+      assertEquals(row("tool dnsmasq")?.fix, "apt-get install dnsmasq-base");
+      assertEquals(row("tool busybox udhcpc")?.fix, "apt-get install busybox");
+      assertEquals(row("Open vSwitch")?.fix, "apt-get install openvswitch-switch");
+      assertEquals(some.code, report.ok ? 0 : 1);
+      if (isRoot) assertEquals(report.ok, true, some.stdout);
+
+      await Deno.remove(`${dir}/ip`);
+      const none = await netkit(["doctor"], { PATH: dir });
+      assertEquals(none.code, 1, none.stdout);
+      assertMatch(none.stdout, /tool ip +│ FAIL .*│ apt-get install iproute2/);
+      assertMatch(none.stdout, /netkit cannot work here/);
+      assertMatch(none.stderr, /tool ip/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+    await assertHostUnchanged(before, "after doctor without tools");
+  },
+);
+
+Deno.test(
   "doctor prints a table with a fix column, without colour under NO_COLOR",
   opts,
   async () => {
