@@ -9,7 +9,6 @@
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import {
   assertHostUnchanged,
-  type HostSnapshot,
   isRoot,
   netkit,
   sh,
@@ -17,49 +16,12 @@ import {
   useTestState,
 } from "../helpers/host.ts";
 
-const STATE = useTestState("seed003");
+useTestState("seed003");
 const P = "t3-";
 const opts = { ignore: !isRoot, sanitizeResources: false, sanitizeOps: false };
 
-/**
- * What of a snapshot is this file's or the host's own: other engineers' and test files' labs
- * (other prefixes, other state directories) come and go on a shared machine while these tests
- * run, and must not count as a change made by them.
- */
-function ownView(s: HostSnapshot) {
-  // Ours: the t3- prefix. The host's own: names without "-" (eth0, lo, ifb0). Others' labs use
-  // prefixed names ("t5k-br1", "bx-h1") and their OVS holds "ovs-netdev".
-  const kept = (name: string) => name.startsWith(P) || !name.includes("-");
-  return {
-    ...s,
-    namespaces: s.namespaces.filter((n) => n.startsWith(P)),
-    links: s.links.filter(kept),
-    routes: s.routes.split("\n").filter((l) => {
-      const dev = / dev (\S+)/.exec(l)?.[1];
-      return dev === undefined || kept(dev);
-    }).join("\n"),
-    processes: s.processes.filter((p) => p.includes(STATE) || !/netkit|ovs/.test(p)),
-  };
-}
-
-/**
- * The host is as before: exactly ({@link assertHostUnchanged}), or, when someone else's labs
- * changed it meanwhile, in everything that is this file's or the host's own.
- */
-async function assertNoTrace(before: HostSnapshot, context: string): Promise<void> {
-  try {
-    await assertHostUnchanged(before, context);
-  } catch (strict) {
-    let after = ownView(await snapshot());
-    const want = ownView(before);
-    for (let i = 0; i < 20 && JSON.stringify(after) !== JSON.stringify(want); i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      after = ownView(await snapshot());
-    }
-    if (JSON.stringify(after) !== JSON.stringify(want)) throw strict;
-    assertEquals(after, want, context);
-  }
-}
+/** The host is exactly as before: every namespace, link, route, rule, sysctl and daemon. */
+const assertNoTrace = assertHostUnchanged;
 
 /** Extra assertions made while a recipe's lab is up. */
 const whileUp: Record<string, (stdout: string) => Promise<void>> = {
@@ -122,35 +84,8 @@ const proofs: Record<string, RegExp[]> = {
   ],
 };
 
-/**
- * The userspace datapath of every ovs-vswitchd on a host is the tap device `ovs-netdev`: while
- * another OVS (another engineer's or test file's private one) holds it, netkit's private OVS
- * cannot open its datapath and its bridges forward nothing. Wait for the host to be free.
- */
-async function waitForFreeOvsDatapath(ms = 120_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  // The private OVS netkit would use here (shared run directory, or this file's state dir).
-  const usable = [Deno.env.get("NETKIT_OVS_DIR") ?? "/run/netkit/ovs", `${STATE}/ovs`];
-  const held = async () => {
-    const daemons = (await sh("pgrep", "-a", "ovs-vswitchd")).split("\n").filter((d) =>
-      / \S*ovs-vswitchd /.test(d)
-    );
-    return daemons.some((d) => !usable.some((dir) => d.includes(`${dir}/db.sock`)));
-  };
-  while (await held()) {
-    if (Date.now() > deadline) {
-      throw new Error(
-        "another ovs-vswitchd (userspace datapath, tap ovs-netdev) runs on this host; " +
-          "netkit's private OVS cannot run beside it",
-      );
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
 for (const name of ["router", "ovs-patch", "ovs-vlan", "ovs-dhcp"]) {
   Deno.test(`recipe ${name} comes up, every check passes, down leaves no trace`, opts, async () => {
-    if (name.startsWith("ovs-")) await waitForFreeOvsDatapath();
     const before = await snapshot();
     try {
       const up = await netkit(["recipe", name, "--prefix", P]);
