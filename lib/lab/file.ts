@@ -32,6 +32,7 @@ import { UsageError } from "../errors.ts";
 import type { Lab } from "./schema.ts";
 import { type DocPath, LabValidationError, validateLab } from "./validate.ts";
 import { LabSchema } from "./schema.ts";
+import { expandGenerators } from "./expand.ts";
 
 /** The largest lab file netkit reads, in bytes (1 MiB). */
 export const MAX_LAB_FILE_BYTES = 1024 * 1024;
@@ -251,7 +252,9 @@ export function parseLabYaml(text: string, file: string): Lab {
     }]);
   }
   try {
-    return validateLab(value, `file ${file}`);
+    const expanded = expandGenerators(value);
+    if (expanded.issues.length) throw new LabValidationError(expanded.issues, `file ${file}`);
+    return validateLab(expanded.doc, `file ${file}`);
   } catch (error) {
     if (!(error instanceof LabValidationError)) throw error;
     const problems = error.issues.map((issue): LabFileProblem => {
