@@ -27,12 +27,13 @@ export function buildCli(): Command {
     .argument("<name>", 'recipe name, "list", or "export"')
     .argument("[recipe]", "with export: the recipe to print as a YAML lab file")
     .option("--prefix <prefix>", "prefix for every host-visible name (namespaces, bridges, links)")
+    .option("--sandbox", "build the lab inside one namespace of its own: nothing in the host's")
     .option("--dry-run", "print the exact commands and change nothing")
     .option("--no-check", "skip the proofs")
     .option("--json", "print the result as JSON")
     .addHelpText(
       "after",
-      "\nExamples:\n  netkit recipe list\n  netkit recipe ovs-internal\n  netkit recipe ovs-veth --prefix t1- --dry-run\n  netkit recipe export ovs-veth --prefix t1- > lab.yaml",
+      "\nExamples:\n  netkit recipe list\n  netkit recipe ovs-internal\n  netkit recipe ovs-veth --prefix t1- --dry-run\n  netkit recipe router --sandbox\n  netkit recipe export ovs-veth --prefix t1- > lab.yaml",
     )
     .action(async (name, second, flags) =>
       (await import("./lib/cli/recipe.ts")).recipeCommand(name, second, flags)
@@ -41,12 +42,13 @@ export function buildCli(): Command {
   program.command("up")
     .description("bring up the lab a YAML lab file describes, prove it works, and show it")
     .argument("<file>", "lab file (YAML); see examples/labs/")
+    .option("--sandbox", "build the lab inside one namespace of its own: nothing in the host's")
     .option("--dry-run", "print the exact commands and change nothing")
     .option("--no-check", "skip the proofs")
     .option("--json", "print the result as JSON")
     .addHelpText(
       "after",
-      "\nExamples:\n  netkit up examples/labs/bridge-three.yaml\n  netkit up lab.yaml --dry-run",
+      "\nExamples:\n  netkit up examples/labs/bridge-three.yaml\n  netkit up lab.yaml --dry-run\n  netkit up lab.yaml --sandbox",
     )
     .action(async (file, flags) => (await import("./lib/cli/up.ts")).upCommand(file, flags));
 
@@ -93,6 +95,7 @@ export function buildCli(): Command {
     .addOption(new Option("--format <format>", "output format").choices(["sh"]).default("sh"))
     .option("--teardown", "print the script that removes the lab instead")
     .option("--prefix <prefix>", "with a recipe: prefix for every host-visible name")
+    .option("--sandbox", "the script builds the lab inside one namespace of its own")
     .addHelpText(
       "after",
       "\nExamples:\n  netkit export ovs-veth --format sh > lab.sh\n  netkit export lab.yaml --format sh --teardown > lab-down.sh",

@@ -30,3 +30,13 @@ export class CheckFailedError extends Error {
     this.name = "CheckFailedError";
   }
 }
+
+/** The command ran elsewhere (rootless mode: inside the user's namespaces) and exited `code`. */
+export class ExitCode extends Error {
+  readonly code: number;
+  constructor(code: number) {
+    super(`exit ${code}`);
+    this.name = "ExitCode";
+    this.code = code;
+  }
+}

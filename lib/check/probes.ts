@@ -151,7 +151,7 @@ async function untagThenPing(
   const step = ovsRemoveTag(e.untag.port, e.untag.tag);
   const exec = new Executor({
     runner,
-    ...(ctx.ovs?.kind === "private" ? { ovsDb: ctx.ovs.db } : {}),
+    ...(ctx.ovs && ctx.ovs.kind !== "system" ? { ovsDb: ctx.ovs.db } : {}),
   });
   await exec.apply([step]);
   const p = await ping(e.ping.from, e.ping.to, e.reach, runner).finally(async () => {

@@ -12,12 +12,14 @@ import type { Lab } from "../lab/schema.ts";
 import { exportLabScript } from "../lab/script.ts";
 import { validateLab } from "../lab/validate.ts";
 import { out } from "./output.ts";
+import { withSandbox } from "./recipe.ts";
 
 /** Flags of `export`. */
 export interface ExportFlags {
   format: string;
   teardown?: true;
   prefix?: string;
+  sandbox?: true;
 }
 
 /** A lab from a lab file or a recipe name (with its prefix). */
@@ -45,9 +47,10 @@ export async function exportCommand(target: string, flags: ExportFlags): Promise
       hint: "use --format sh",
     });
   }
-  const lab = await labFromArg(target, flags.prefix);
+  const lab = withSandbox(await labFromArg(target, flags.prefix), flags.sandbox);
   const command = ["netkit", "export", target, "--format", "sh"];
   if (flags.prefix !== undefined) command.push("--prefix", flags.prefix);
+  if (flags.sandbox) command.push("--sandbox");
   out(
     await exportLabScript(lab, {
       command: command.join(" "),

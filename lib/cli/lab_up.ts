@@ -10,6 +10,7 @@ import { labStatus } from "../lab/status.ts";
 import { planCommands, planForHost, readLabState, upLab } from "../lab/runtime.ts";
 import type { Lab } from "../lab/schema.ts";
 import { labDir } from "../state.ts";
+import { sandboxOf } from "../lab/sandbox.ts";
 import { out, outJson, progress, progressDone } from "./output.ts";
 import { green, renderChecks, renderStatus } from "./render.ts";
 
@@ -26,6 +27,15 @@ export async function runLabUp(lab: Lab, flags: LabUpFlags): Promise<void> {
     const { steps, ovs } = await planForHost(lab);
     const commands = planCommands(steps, ovs);
     if (flags.json) return outJson({ lab: lab.name, ovs: ovs ?? null, commands });
+    const sandbox = sandboxOf(lab);
+    if (sandbox !== undefined) {
+      out(`# sandbox: everything outside the lab's namespaces lives in namespace ${sandbox}\n`);
+    }
+    if (ovs?.kind === "sandbox") {
+      out(
+        `# OVS: the lab's own ovsdb-server/ovs-vswitchd in ${ovs.runDir}, run inside ${sandbox}\n`,
+      );
+    }
     if (ovs?.kind === "private") {
       out(
         `# OVS: netkit's private ovsdb-server/ovs-vswitchd in ${ovs.runDir} (started if needed)\n`,

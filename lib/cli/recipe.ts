@@ -15,9 +15,15 @@ import { table } from "./render.ts";
 /** Flags of `recipe`. */
 export interface RecipeFlags {
   prefix?: string;
+  sandbox?: true;
   dryRun?: true;
   check?: boolean;
   json?: true;
+}
+
+/** The lab, sandboxed when `sandbox` (`--sandbox`; see lib/lab/sandbox.ts). */
+export function withSandbox<T extends object>(lab: T, sandbox: boolean | undefined): T {
+  return sandbox ? { ...lab, sandbox: true } : lab;
 }
 
 /** Runs `recipe NAME` (or lists the recipes, or exports one as a lab file). */
@@ -34,12 +40,16 @@ export async function recipeCommand(
     }
     const recipe = getRecipe(second);
     const lab = validateLab(
-      recipe.build(flags.prefix !== undefined ? { prefix: flags.prefix } : {}),
+      withSandbox(
+        recipe.build(flags.prefix !== undefined ? { prefix: flags.prefix } : {}),
+        flags.sandbox,
+      ),
       `recipe ${second}`,
     );
     if (flags.json) return outJson(lab);
     const again = ["netkit recipe export", second];
     if (flags.prefix !== undefined) again.push("--prefix", flags.prefix);
+    if (flags.sandbox) again.push("--sandbox");
     return out(labToYaml(lab, [
       `netkit lab file: recipe ${recipe.name} (${recipe.source}), made by: ${again.join(" ")}`,
       "Bring it up: netkit up FILE    Remove it: netkit down FILE",
@@ -63,7 +73,10 @@ export async function recipeCommand(
   }
   const recipe = getRecipe(name);
   const lab = validateLab(
-    recipe.build(flags.prefix !== undefined ? { prefix: flags.prefix } : {}),
+    withSandbox(
+      recipe.build(flags.prefix !== undefined ? { prefix: flags.prefix } : {}),
+      flags.sandbox,
+    ),
     `recipe ${name}`,
   );
   await runLabUp(lab, {

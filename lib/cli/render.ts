@@ -47,7 +47,8 @@ export function renderStatus(s: LabStatus): string {
       "-",
     ]);
   }
-  return `Lab ${s.name} (${s.status}), OVS: ${s.ovs}\n${t.toString()}\n` +
+  return `Lab ${s.name} (${s.status}), OVS: ${s.ovs}` +
+    (s.sandbox === undefined ? "" : `, sandbox: namespace ${s.sandbox}`) + `\n${t.toString()}\n` +
     (s.bridges.length ? `${b.toString()}\n` : "");
 }
 

@@ -6,9 +6,11 @@
  */
 import { loadLabFile } from "../lab/file.ts";
 import { type LabUpFlags, runLabUp } from "./lab_up.ts";
+import { withSandbox } from "./recipe.ts";
 
 /** Flags of `up`. */
 export interface UpFlags {
+  sandbox?: true;
   dryRun?: true;
   check?: boolean;
   json?: true;
@@ -16,7 +18,7 @@ export interface UpFlags {
 
 /** Runs `up FILE`. */
 export async function upCommand(file: string, flags: UpFlags): Promise<void> {
-  const lab = await loadLabFile(file);
+  const lab = withSandbox(await loadLabFile(file), flags.sandbox);
   const options: LabUpFlags = {
     ...(flags.dryRun ? { dryRun: true } : {}),
     ...(flags.check === false ? { check: false } : {}),

@@ -55,9 +55,20 @@ export class CommandError extends Error {
 
 const decoder = new TextDecoder();
 
+let rewrite: ((argv: readonly string[]) => readonly string[]) | undefined;
+
+/**
+ * Installs a rewrite that {@link ProcessRunner} applies to every argv just before it spawns it
+ * (rootless mode: see lib/lab/rootless.ts). `undefined` removes it.
+ */
+export function setSpawnRewrite(fn: ((argv: readonly string[]) => readonly string[]) | undefined) {
+  rewrite = fn;
+}
+
 /** The runner that really spawns processes with `Deno.Command`. */
 export class ProcessRunner implements Runner {
   async run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+    if (rewrite) argv = rewrite(argv);
     const [program, ...args] = argv;
     if (program === undefined) throw new Error("Cannot run an empty command");
     let output: Deno.CommandOutput;

@@ -7,6 +7,7 @@
  */
 import type { Lab } from "./schema.ts";
 import { layoutOf } from "./validate.ts";
+import { sandboxOf } from "./sandbox.ts";
 
 /** One edge of the lab graph: a veth pair or an internal port. */
 export interface LabEdge {
@@ -78,7 +79,10 @@ function bridgeSecond(lab: Lab, e: LabEdge): LabEdge {
  */
 export function graphText(lab: Lab): string {
   const edges = labEdges(lab).map((e) => bridgeSecond(lab, e));
-  const lines: string[] = [`lab ${lab.name}${lab.description ? `: ${lab.description}` : ""}`, ""];
+  const lines: string[] = [`lab ${lab.name}${lab.description ? `: ${lab.description}` : ""}`];
+  const sandbox = sandboxOf(lab);
+  if (sandbox !== undefined) lines.push(`sandbox: the bridges live in namespace ${sandbox}`);
+  lines.push("");
   const drawn = new Set<string>();
   for (const [bridge, br] of Object.entries(lab.bridges)) {
     const rows = edges.filter((e) => e.b === bridge).map((e) => {

@@ -16,12 +16,14 @@ import {
   type OvsTarget,
   releasePrivateOvs,
   runningPrivateOvs,
+  schemaPath,
   startPrivateOvs,
 } from "../ovs/instance.ts";
 import { labDir, listLabNames, pruneStateRoot, readJson, writeAtomic } from "../state.ts";
 import { planLab, usesOvs } from "./plan.ts";
 import { programsOf, requireNoConflicts, requireRoot, requireTools } from "./preflight.ts";
 import type { Lab } from "./schema.ts";
+import { requireNoSandboxConflicts, sandboxOf, sandboxOvsTarget, sandboxPlan } from "./sandbox.ts";
 
 /** What netkit remembers of a lab on the host (`lab.json`). */
 export interface LabState {
@@ -81,18 +83,45 @@ export async function listLabs(): Promise<LabState[]> {
 /**
  * The plan for a lab and the OVS it would use, without changing anything (for dry-run).
  */
-export async function planForHost(
+export function planForHost(
   lab: Lab,
   runner: Runner = defaultRunner,
 ): Promise<{ steps: Step[]; ovs?: OvsTarget }> {
-  const ovs = usesOvs(lab) ? await chooseOvs(runner) : undefined;
-  const steps = planLab(lab, { stateDir: labDir(lab.name), datapathType: await datapathType() });
+  return planFor(lab, labDir(lab.name), runner);
+}
+
+/**
+ * The plan for a lab whose daemon files live in `stateDir`, and the OVS it would use. A
+ * sandboxed lab (lib/lab/sandbox.ts) gets its sandboxed plan and its own OVS.
+ */
+export async function planFor(
+  lab: Lab,
+  stateDir: string,
+  runner: Runner = defaultRunner,
+): Promise<{ steps: Step[]; ovs?: OvsTarget }> {
+  const ns = sandboxOf(lab);
+  if (ns === undefined) {
+    const ovs = usesOvs(lab) ? await chooseOvs(runner) : undefined;
+    const steps = planLab(lab, { stateDir, datapathType: await datapathType() });
+    return ovs ? { steps, ovs } : { steps };
+  }
+  // The lab's own userspace switch, inside its parent namespace.
+  const ovs = usesOvs(lab) ? sandboxOvsTarget(stateDir) : undefined;
+  const steps = sandboxPlan(planLab(lab, { stateDir, datapathType: "netdev" }), {
+    ns,
+    ovs: ovs ? { dir: ovs.runDir, schema: await schemaPath() } : undefined,
+  });
   return ovs ? { steps, ovs } : { steps };
+}
+
+/** The `--db=` address of an OVS netkit runs itself (private or sandbox), else undefined. */
+export function ovsDbOf(ovs: OvsTarget | undefined): string | undefined {
+  return ovs && ovs.kind !== "system" ? ovs.db : undefined;
 }
 
 /** The plan as the exact commands, one argv per action (`ovs-vsctl` with its `--db`). */
 export function planCommands(steps: readonly Step[], ovs?: OvsTarget): string[][] {
-  const db = ovs?.kind === "private" ? ovs.db : undefined;
+  const db = ovsDbOf(ovs);
   return steps.flatMap((s) =>
     s.do.map((a) =>
       "argv" in a
@@ -114,9 +143,10 @@ export async function upLab(lab: Lab, options: UpOptions = {}): Promise<UpResult
   requireRoot(`Bringing up lab "${lab.name}"`);
   const { steps, ovs } = await planForHost(lab, runner);
   const programs = programsOf(steps);
-  if (ovs?.kind === "private") {
+  if (ovs && ovs.kind !== "system") {
     for (const p of ["ovsdb-tool", "ovsdb-server", "ovs-vswitchd", "ovs-appctl"]) programs.add(p);
   }
+  const sandbox = sandboxOf(lab);
   await requireTools(programs);
   return await withLock(lab.name, async () => {
     const dir = labDir(lab.name);
@@ -133,8 +163,11 @@ export async function upLab(lab: Lab, options: UpOptions = {}): Promise<UpResult
       );
     }
     try {
-      const askOvs = ovs?.kind === "system" ? ovs : await runningPrivateOvs(runner);
-      await requireNoConflicts(lab, askOvs, runner);
+      if (sandbox !== undefined) await requireNoSandboxConflicts(lab, sandbox);
+      else {
+        const askOvs = ovs?.kind === "system" ? ovs : await runningPrivateOvs(runner);
+        await requireNoConflicts(lab, askOvs, runner);
+      }
     } catch (error) {
       await Deno.remove(dir, { recursive: true }).catch(() => {});
       await pruneStateRoot();
@@ -163,7 +196,8 @@ export async function upLab(lab: Lab, options: UpOptions = {}): Promise<UpResult
       runner,
       journal,
       schedule: true,
-      ...(target?.kind === "private" ? { ovsDb: target.db } : {}),
+      ...(ovsDbOf(target) !== undefined ? { ovsDb: ovsDbOf(target)! } : {}),
+      ...(sandbox !== undefined ? { hostNs: sandbox } : {}),
       ...(options.failAt !== undefined ? { failAt: options.failAt } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
@@ -215,10 +249,12 @@ export async function downLab(
       await Deno.remove(dir, { recursive: true }).catch(() => {});
       return { removed: false, undone: 0 };
     }
+    const sandbox = state ? sandboxOf(state.lab) : undefined;
     const executor = new Executor({
       runner,
       schedule: true,
-      ...(state?.ovs?.kind === "private" ? { ovsDb: state.ovs.db } : {}),
+      ...(ovsDbOf(state?.ovs) !== undefined ? { ovsDb: ovsDbOf(state?.ovs)! } : {}),
+      ...(sandbox !== undefined ? { hostNs: sandbox } : {}),
     });
     const errors = await executor.undo(entries);
     if (errors.length) {

@@ -164,6 +164,11 @@ export const Expectation = z.union([
 export const LabSchema = z.strictObject({
   name: nameOf("lab", NAME_MAX_BYTES),
   description: z.string().optional(),
+  /**
+   * Build everything inside one parent namespace netkit makes for the lab (`nk-<lab>`), nothing
+   * in the host's root namespace (see lib/lab/sandbox.ts).
+   */
+  sandbox: z.boolean().optional(),
   nodes: z.record(NsName, Node).default({}),
   bridges: z.record(Ifname, Bridge).default({}),
   links: z.array(Link).default([]),

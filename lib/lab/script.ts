@@ -18,10 +18,10 @@ import { dirname, join } from "node:path";
 import { scriptLine } from "../exec/shell.ts";
 import { withOvsDb } from "../plan/executor.ts";
 import type { Action, Step } from "../plan/step.ts";
-import { datapathType, type OvsTarget } from "../ovs/instance.ts";
+import type { OvsTarget } from "../ovs/instance.ts";
 import { stateRoot } from "../state.ts";
-import { planLab } from "./plan.ts";
-import { planForHost } from "./runtime.ts";
+import { ovsDbOf, planFor } from "./runtime.ts";
+import { sandboxOf } from "./sandbox.ts";
 import type { Lab } from "./schema.ts";
 
 /** Where an exported script keeps its daemon files. */
@@ -72,7 +72,7 @@ function actionLines(action: Action, db: string | undefined): string[] {
  */
 export function labScript(lab: Lab, options: LabScriptOptions): string {
   const { steps, stateDir } = options;
-  const db = options.ovs?.kind === "private" ? options.ovs.db : undefined;
+  const db = ovsDbOf(options.ovs);
   const made = options.command ?? "netkit export";
   const usesDir = JSON.stringify(steps).includes(stateDir);
   const head = [
@@ -87,7 +87,16 @@ export function labScript(lab: Lab, options: LabScriptOptions): string {
       : `# Run as root. Remove the lab with the teardown script (${made} --teardown).`,
   ];
   if (lab.description) head.push(comment(lab.description));
-  if (options.ovs) {
+  const sandbox = sandboxOf(lab);
+  if (sandbox !== undefined) {
+    head.push(comment(`Sandboxed: everything outside the lab's namespaces lives in ${sandbox}.`));
+  }
+  if (options.ovs?.kind === "sandbox") {
+    head.push(
+      comment(`It runs the lab's own ovsdb-server and ovs-vswitchd inside ${sandbox}, files in`),
+      comment(`${options.ovs.runDir}.`),
+    );
+  } else if (options.ovs) {
     head.push(
       "# ovs-vsctl needs a running Open vSwitch: this script starts none.",
       db
@@ -117,8 +126,11 @@ export function labScript(lab: Lab, options: LabScriptOptions): string {
     );
   }
   if (usesDir) {
+    body.push(comment("the script's own directories, when empty"));
+    if (options.ovs?.kind === "sandbox") {
+      body.push(`${scriptLine(["rmdir", options.ovs.runDir])} || failed=1`);
+    }
     body.push(
-      comment("the script's own directories, when empty"),
       `${scriptLine(["rmdir", stateDir])} || failed=1`,
       `${scriptLine(["rmdir", dirname(stateDir), stateRoot()])} 2>/dev/null || :`,
       "",
@@ -136,9 +148,8 @@ export async function exportLabScript(
   lab: Lab,
   options: { teardown?: boolean; command?: string } = {},
 ): Promise<string> {
-  const { ovs } = await planForHost(lab);
   const stateDir = scriptStateDir(lab.name);
-  const steps = planLab(lab, { stateDir, datapathType: await datapathType() });
+  const { steps, ovs } = await planFor(lab, stateDir);
   return labScript(lab, {
     steps,
     ovs,

@@ -7,6 +7,7 @@
 import { defaultRunner, type Runner } from "../exec/runner.ts";
 import { ovsShow } from "../ovs/query.ts";
 import type { LabState } from "./runtime.ts";
+import { sandboxOf } from "./sandbox.ts";
 
 /** One interface inside a node. */
 export interface InterfaceStatus {
@@ -20,6 +21,8 @@ export interface LabStatus {
   name: string;
   status: LabState["status"];
   ovs: string;
+  /** A sandboxed lab's parent namespace (lib/lab/sandbox.ts). */
+  sandbox?: string;
   nodes: { name: string; interfaces: InterfaceStatus[] }[];
   bridges: { name: string; type: "linux" | "ovs"; ports: { name: string; tag?: number }[] }[];
 }
@@ -54,6 +57,9 @@ export async function labStatus(
   const show = state.ovs
     ? await ovsShow({ ovs: state.ovs, runner }).catch(() => undefined)
     : undefined;
+  // A sandboxed lab's root side (Linux bridges and their ports) lives in its parent namespace.
+  const sandbox = sandboxOf(state.lab);
+  const inRoot = sandbox === undefined ? ["ip"] : ["ip", "-n", sandbox];
   const bridges = await Promise.all(
     Object.entries(state.lab.bridges).map(async ([name, b]) => {
       if (b.type === "ovs") {
@@ -66,7 +72,7 @@ export async function labStatus(
           ),
         };
       }
-      const r = await runner.run(["ip", "-j", "link", "show", "master", name], {
+      const r = await runner.run([...inRoot, "-j", "link", "show", "master", name], {
         allowFailure: true,
       });
       const ports = r.code === 0 ? (JSON.parse(r.stdout || "[]") as { ifname: string }[]) : [];
@@ -77,6 +83,7 @@ export async function labStatus(
     name: state.lab.name,
     status: state.status,
     ovs: state.ovs ? `${state.ovs.kind} (${state.ovs.db})` : "none",
+    ...(sandbox !== undefined ? { sandbox } : {}),
     nodes,
     bridges,
   };

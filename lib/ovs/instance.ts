@@ -25,8 +25,11 @@ import { UsageError } from "../errors.ts";
 
 /** An OVS that netkit can talk to. */
 export interface OvsTarget {
-  /** `system` (the host's) or `private` (netkit's own). */
-  kind: "system" | "private";
+  /**
+   * `system` (the host's), `private` (netkit's own, one per host) or `sandbox` (a sandboxed lab's
+   * own, inside the lab's parent namespace; see lib/lab/sandbox.ts).
+   */
+  kind: "system" | "private" | "sandbox";
   /** The database address, e.g. `unix:/run/netkit/ovs/db.sock`. */
   db: string;
   /** The run directory (pid files, control sockets). */
@@ -248,7 +251,8 @@ export async function stopPrivateOvs(runner: Runner = defaultRunner): Promise<bo
   return stopped;
 }
 
-async function schemaPath(): Promise<string> {
+/** The path of Open vSwitch's database schema; throws {@link UsageError} when not installed. */
+export async function schemaPath(): Promise<string> {
   for (
     const p of [
       "/usr/share/openvswitch/vswitch.ovsschema",
@@ -281,5 +285,11 @@ export async function ovsStatus(runner: Runner = defaultRunner): Promise<OvsStat
     const pid = await pidAlive(join(found.runDir, `${d}.pid`));
     if (pid) pids[d] = pid;
   }
-  return { kind: found.kind, db: found.db, runDir: found.runDir, pids, datapathType: dp };
+  return {
+    kind: found.kind === "system" ? "system" : "private",
+    db: found.db,
+    runDir: found.runDir,
+    pids,
+    datapathType: dp,
+  };
 }

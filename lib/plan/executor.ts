@@ -45,6 +45,11 @@ export interface ExecutorOptions {
   schedule?: boolean;
   /** How many batches of one level run at once on the fast path. @default 8 */
   parallel?: number;
+  /**
+   * The namespace that plays the root namespace's part on the fast path: a sandboxed lab's
+   * parent namespace (lib/lab/sandbox.ts). @default the root namespace
+   */
+  hostNs?: string;
   /** Test hook: step index (0-based) that fails as if its command had failed. */
   failAt?: number;
   /** Called before each group of steps runs, with the index of its first step. */
@@ -96,6 +101,8 @@ export function isGone(error: unknown): boolean {
   if (!(error instanceof CommandError)) return false;
   // pkill exits 1 with nothing on stderr when no process matched.
   if (error.argv.includes("pkill") && error.code === 1) return true;
+  // ovs-appctl to a daemon that died without removing its control socket.
+  if (error.argv[0] === "ovs-appctl" && /Connection refused/i.test(error.stderr)) return true;
   return GONE.some((re) => re.test(error.stderr));
 }
 
@@ -229,6 +236,10 @@ export class Executor {
     }
   }
 
+  private get hostLane(): string {
+    return this.options.hostNs === undefined ? "root" : `ns:${this.options.hostNs}`;
+  }
+
   private get batchOn(): boolean {
     return this.options.batch ?? true;
   }
@@ -295,7 +306,7 @@ export class Executor {
             action: a.action as RunAction,
             lane: laneOf(a.action)!,
           }));
-          const failure = await this.runLevels(levelsOf(items), false);
+          const failure = await this.runLevels(levelsOf(items, this.hostLane), false);
           if (failure) {
             failedAt = actions[failure.index]!.step;
             throw failure.error;
@@ -402,7 +413,7 @@ export class Executor {
     const errors: Error[] = [];
     let run: { action: RunAction; lane: string }[] = [];
     const flush = async () => {
-      if (run.length) errors.push(...await this.runLevels(levelsOf(run), true));
+      if (run.length) errors.push(...await this.runLevels(levelsOf(run, this.hostLane), true));
       run = [];
     };
     for (const action of kept) {

@@ -95,14 +95,28 @@ export function namesOf(argv: readonly string[]): string[] {
   return names.filter((n) => n !== "");
 }
 
+/** The namespaces an `ip` command names as `netns X` (where it creates or moves links). */
+function netnsTargets(words: readonly string[]): string[] {
+  return words.flatMap((w, i) => (i > 0 && words[i - 1] === "netns" ? [w] : []));
+}
+
 /**
  * Splits a sequence of schedulable actions (each with its lane, from {@link laneOf}) into levels:
  * levels run one after the other; the lanes of one level are independent of each other.
  * Returns, per level, the lanes in first-appearance order, each with its actions in plan order.
+ *
+ * `host` is the lane that plays the root namespace's part: `root`, or for a sandboxed lab
+ * (lib/lab/sandbox.ts) `ns:P`, its parent namespace. Its commands keep their order with OVS
+ * commands on the same names like root commands do; one that creates or moves a link into
+ * namespace X (`... netns X`) comes after `netns add X` and before every later command inside X.
  */
-export function levelsOf(items: readonly { action: RunAction; lane: string }[]): Scheduled[][][] {
+export function levelsOf(
+  items: readonly { action: RunAction; lane: string }[],
+  host = "root",
+): Scheduled[][][] {
   const laneLevel = new Map<string, number>();
   const mention = new Map<string, number>(); // word -> highest level of a root command naming it
+  const hostMention = new Map<string, number>(); // namespace -> level of a host-lane `netns X`
   const rootName = new Map<string, number>(); // interface -> highest level of a root command on it
   const ovsName = new Map<string, number>(); // interface -> highest level of an ovs command on it
   let maxAll = -1, floor = 0;
@@ -116,28 +130,33 @@ export function levelsOf(items: readonly { action: RunAction; lane: string }[]):
     let level = Math.max(floor, laneLevel.get(lane) ?? 0);
     const words = action.argv;
     const names = namesOf(words);
-    if (lane === "root") {
+    const hostNs = lane !== "root" && lane === host;
+    const targets = hostNs ? netnsTargets(words.slice(3)) : [];
+    if (lane.startsWith("ns:")) {
+      const ns = lane.slice(3);
+      level = Math.max(level, (mention.get(ns) ?? -1) + 1, (hostMention.get(ns) ?? -1) + 1);
+    }
+    if (lane === "root" || hostNs) {
       level = after(ovsName, names, level);
       // `netns delete X` waits for everything that runs inside X
-      if (words[1] === "netns" && words[2] !== "add") {
+      if (lane === "root" && words[1] === "netns" && words[2] !== "add") {
         level = Math.max(level, (laneLevel.get(`ns:${words[3]}`) ?? -1) + 1);
       }
+      // a link created in or moved to X waits for `netns add X`
+      level = after(mention, targets, level);
     } else if (lane === "ovs") {
       level = after(rootName, names, level);
-    } else {
-      level = Math.max(level, (mention.get(lane.slice(3)) ?? -1) + 1);
-      if (words.includes("netns")) {
-        level = Math.max(level, maxAll + 1);
-        floor = level + 1;
-      }
+    } else if (words.includes("netns")) {
+      level = Math.max(level, maxAll + 1);
+      floor = level + 1;
     }
     levelOf.push(level);
     laneLevel.set(lane, level);
     maxAll = Math.max(maxAll, level);
-    if (lane === "root") {
-      raise(mention, words, level);
-      raise(rootName, names, level);
-    } else if (lane === "ovs") raise(ovsName, names, level);
+    if (lane === "root") raise(mention, words, level);
+    if (lane === "root" || hostNs) raise(rootName, names, level);
+    if (hostNs) raise(hostMention, targets, level);
+    else if (lane === "ovs") raise(ovsName, names, level);
   }
   const levels: Map<string, Scheduled[]>[] = [];
   items.forEach(({ action, lane }, index) => {

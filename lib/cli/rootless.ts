@@ -1,0 +1,100 @@
+/**
+ * `netkit --rootless COMMAND` (and any lab command run by a user who is not root, when the
+ * kernel allows unprivileged user namespaces): the command runs inside the user's own
+ * namespaces (see lib/lab/rootless.ts) and this process only passes its exit code on.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { Command } from "@commander-js/extra-typings";
+import { ExitCode, UsageError } from "../errors.ts";
+import { setSpawnRewrite } from "../exec/runner.ts";
+import {
+  isRootlessInner,
+  rootlessArgv,
+  rootlessDir,
+  rootlessUnavailable,
+  runInside,
+  runningHolder,
+} from "../lab/rootless.ts";
+import type { Lab } from "../lab/schema.ts";
+
+const OVS_REASON =
+  "ovs-vswitchd cannot run in an unprivileged user namespace (it needs /dev/net/tun or the openvswitch kernel module)";
+
+function refuseOvs(lab: Lab): void {
+  throw new UsageError(
+    `Lab "${lab.name}" uses Open vSwitch, which needs root: ${OVS_REASON}; nothing was changed`,
+    { hint: "run it with sudo (the Linux-bridge labs, such as router, run rootless)" },
+  );
+}
+
+async function labOf(action: Command): Promise<Lab> {
+  const [first] = action.args;
+  if (action.name() === "up") return await (await import("../lab/file.ts")).loadLabFile(first!);
+  const { getRecipe } = await import("../../recipes/mod.ts");
+  const { validateLab } = await import("../lab/validate.ts");
+  const prefix = (action.opts() as { prefix?: string }).prefix;
+  return validateLab(
+    getRecipe(first!).build(prefix !== undefined ? { prefix } : {}),
+    `recipe ${first}`,
+  );
+}
+
+/**
+ * Runs before every command's action. Inside the namespaces it adapts the commands netkit runs;
+ * outside, in rootless mode, it runs the command inside and throws {@link ExitCode} with its
+ * exit code; otherwise it returns and the command runs here.
+ */
+export async function rootlessPreAction(program: Command, action: Command): Promise<void> {
+  if (isRootlessInner()) {
+    setSpawnRewrite(rootlessArgv);
+    return;
+  }
+  const forced = (program.opts() as { rootless?: boolean }).rootless === true;
+  if (!forced && Deno.uid() === 0) return;
+  const name = action.name();
+  const opts = action.opts() as { dryRun?: boolean; sandbox?: boolean };
+  let delegate: boolean;
+  switch (name) {
+    case "recipe":
+    case "up": {
+      if (name === "recipe" && ["list", "export"].includes(action.args[0] ?? "")) return;
+      if (opts.dryRun) return; // prints commands, changes nothing: no namespaces needed
+      const { usesOvs } = await import("../lab/plan.ts");
+      const lab = await labOf(action);
+      if (usesOvs(lab)) refuseOvs(lab);
+      delegate = true;
+      break;
+    }
+    case "down":
+    case "clean":
+      delegate = true;
+      break;
+    case "status":
+    case "check":
+    case "exec":
+    case "graph":
+      // Read-only: with no holder running there are no rootless labs (none is started for this).
+      delegate = (await runningHolder()) !== undefined;
+      if (!delegate && (forced || !(await rootlessUnavailable()))) {
+        Deno.env.set("NETKIT_STATE_DIR", join(rootlessDir(), "no-labs"));
+      }
+      break;
+    case "ovs":
+      if (!forced) return;
+      throw new UsageError(`netkit ovs needs root: ${OVS_REASON}`, { hint: "run it with sudo" });
+    default:
+      return; // doctor, export, completions: nothing to run inside
+  }
+  if (!delegate) return;
+  const unavailable = await rootlessUnavailable();
+  if (unavailable) {
+    if (!forced) return; // not root and no user namespaces: the command says it needs root
+    throw new UsageError(`--rootless: ${unavailable}; nothing was changed`, {
+      hint:
+        "run it as root, or allow unprivileged user namespaces (sysctl user.max_user_namespaces)",
+    });
+  }
+  throw new ExitCode(await runInside());
+}
