@@ -6,7 +6,7 @@
  */
 import { Argument, Command, CommanderError, Option } from "@commander-js/extra-typings";
 import denoJson from "./deno.json" with { type: "json" };
-import { UsageError } from "./lib/errors.ts";
+import { ExitCode, UsageError } from "./lib/errors.ts";
 import { err } from "./lib/cli/output.ts";
 import { red } from "./lib/cli/render.ts";
 
@@ -18,7 +18,21 @@ export function buildCli(): Command {
     .version(denoJson.version, "-V, --version")
     .showHelpAfterError()
     .configureOutput({ writeErr: (s) => err(s) })
-    .exitOverride();
+    .exitOverride()
+    .option(
+      "--rootless",
+      "run in a user + network namespace of your own (the default when not root, if allowed)",
+    )
+    .hook("preAction", async (_program, action) => {
+      const rootless = program.opts().rootless || Deno.uid() !== 0 ||
+        Deno.env.get("NETKIT_ROOTLESS_INNER") === "1";
+      if (rootless) {
+        await (await import("./lib/cli/rootless.ts")).rootlessPreAction(
+          program as unknown as Command,
+          action as unknown as Command,
+        );
+      }
+    });
 
   program.command("recipe")
     .description(
@@ -150,6 +164,7 @@ export async function main(args: string[]): Promise<number> {
     await buildCli().parseAsync(args, { from: "user" });
     return 0;
   } catch (error) {
+    if (error instanceof ExitCode) return error.code;
     if (error instanceof CommanderError) {
       if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return 0;
       if (error.code === "commander.help") return 0;
@@ -167,5 +182,8 @@ export async function main(args: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
+  if (Deno.env.get("NETKIT_ROOTLESS_HOLDER") === "1") {
+    await (await import("./lib/lab/rootless.ts")).holderMain(); // never returns
+  }
   Deno.exit(await main(Deno.args));
 }

@@ -14,6 +14,7 @@ import { dhcpClientFiles } from "../primitives/dhcp.ts";
 import { ipToNumber } from "../addr.ts";
 import type { Expect, Lab } from "../lab/schema.ts";
 import type { OvsTarget } from "../ovs/instance.ts";
+import { isRootlessInner } from "../lab/rootless.ts";
 
 /** The outcome of one proof. */
 export interface CheckResult {
@@ -106,6 +107,7 @@ async function lease(e: Extract<Expect, { lease: unknown }>["lease"], ctx: Check
 }
 
 async function snatSeen(e: Extract<Expect, { snat: unknown }>["snat"], runner: Runner) {
+  if (isRootlessInner()) return await snatSeenNft(e, runner);
   const name = `${e.observer} sees ${e.from}'s packets to ${e.to} from ${e.source}`;
   const capture = startCapture(
     inNs(e.observer, [
@@ -141,6 +143,70 @@ async function snatSeen(e: Extract<Expect, { snat: unknown }>["snat"], runner: R
     evidence: `${sources.length} echo request(s) captured on ${e.observer}/${e.interface}, ` +
       `source(s): ${distinct.join(", ") || "none"}; ping: ${p.evidence}`,
   };
+}
+
+/**
+ * The SNAT proof without tcpdump (rootless mode: tcpdump always drops root with `initgroups()`,
+ * which a user namespace made by an unprivileged user forbids). A table of the observer's own
+ * records the source of every echo request to `to` in a set; the table is removed afterwards.
+ */
+async function snatSeenNft(e: Extract<Expect, { snat: unknown }>["snat"], runner: Runner) {
+  const name = `${e.observer} sees ${e.from}'s packets to ${e.to} from ${e.source}`;
+  const nft = (...args: string[]) =>
+    runner.run(inNs(e.observer, ["nft", ...args]), { allowFailure: true });
+  const table = "netkit_snat_probe";
+  await nft("delete", "table", "ip", table);
+  const setup = [
+    ["add", "table", "ip", table],
+    ["add", "set", "ip", table, "src", "{ type ipv4_addr; flags dynamic; }"],
+    ["add", "chain", "ip", table, "pre", "{ type filter hook prerouting priority -300; }"],
+    [
+      "add",
+      "rule",
+      "ip",
+      table,
+      "pre",
+      "iifname",
+      e.interface,
+      "icmp",
+      "type",
+      "echo-request",
+      "ip",
+      "daddr",
+      e.to,
+      "counter",
+      "add",
+      "@src",
+      "{ ip saddr }",
+    ],
+  ];
+  try {
+    for (const args of setup) {
+      const r = await nft(...args);
+      if (r.code !== 0) {
+        return { name, pass: false, evidence: `nft ${args.join(" ")}: ${r.stderr.trim()}` };
+      }
+    }
+    const p = await ping(e.from, e.to, true, runner);
+    const r = await nft("-j", "list", "table", "ip", table);
+    type Item = {
+      set?: { name: string; elem?: string[] };
+      rule?: { expr: { counter?: { packets: number } }[] };
+    };
+    const items = (JSON.parse(r.stdout || "{}") as { nftables?: Item[] }).nftables ?? [];
+    const distinct = items.find((i) => i.set?.name === "src")?.set?.elem ?? [];
+    const count = items.flatMap((i) => i.rule?.expr ?? []).find((x) => x.counter)?.counter
+      ?.packets ?? 0;
+    const pass = p.pass && count > 0 && distinct.every((s) => s === e.source);
+    return {
+      name,
+      pass,
+      evidence: `${count} echo request(s) counted on ${e.observer}/${e.interface} (nftables), ` +
+        `source(s): ${distinct.join(", ") || "none"}; ping: ${p.evidence}`,
+    };
+  } finally {
+    await nft("delete", "table", "ip", table);
+  }
 }
 
 async function untagThenPing(
