@@ -121,7 +121,13 @@ export function labScript(lab: Lab, options: LabScriptOptions): string {
     if (step.undo.length === 0) continue;
     body.push(
       comment(`undo: ${step.summary}`),
-      ...step.undo.flatMap((a) => actionLines(a, db)).map((l) => `${l} || failed=1`),
+      ...step.undo.flatMap((a) => {
+        const lines = actionLines(a, db).map((l) => `${l} || failed=1`);
+        // A daemon that already exited has removed its pid file: nothing to stop.
+        return "argv" in a && a.argv[0] === "pkill" && a.argv[1] === "-F"
+          ? lines.map((l) => `[ ! -e ${scriptLine([a.argv[2]!])} ] || ${l}`)
+          : lines;
+      }),
       "",
     );
   }
