@@ -41,6 +41,10 @@ export function buildCli(): Command {
     .argument("<name>", 'recipe name, "list", or "export"')
     .argument("[recipe]", "with export: the recipe to print as a YAML lab file")
     .option("--prefix <prefix>", "prefix for every host-visible name (namespaces, bridges, links)")
+    .option(
+      "--uplink <iface>",
+      "router only: a real NIC joins br-ex, its address and routes moving to br-ex (restored on down)",
+    )
     .option("--sandbox", "build the lab inside one namespace of its own: nothing in the host's")
     .option("--dry-run", "print the exact commands and change nothing")
     .option("--no-check", "skip the proofs")

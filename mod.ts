@@ -39,6 +39,7 @@ export {
   type VethPairOptions,
 } from "./lib/primitives/link.ts";
 export { bridgeAttach, linuxBridge } from "./lib/primitives/bridge.ts";
+export { uplink, type UplinkOptions, type UplinkRoute } from "./lib/primitives/uplink.ts";
 export {
   ovsAddBridge,
   type OvsAddBridgeOptions,

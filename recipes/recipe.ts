@@ -10,6 +10,12 @@ import { checkPrefix } from "../lib/names.ts";
 export interface RecipeOptions {
   /** Prepended to every namespace, bridge and root-side interface name, and to the lab name. @default "" */
   prefix?: string;
+  /**
+   * A real NIC of the host to join the lab's external bridge, its addresses and routes moving
+   * to the bridge (and back on `down`). Only recipes with `uplink: true` take it.
+   * @default undefined (the upstream is simulated by a namespace)
+   */
+  uplink?: string;
 }
 
 /** A tutorial scenario as a lab. */
@@ -20,6 +26,8 @@ export interface Recipe {
   description: string;
   /** Which seed and section it comes from. */
   source: string;
+  /** Whether the recipe takes {@link RecipeOptions.uplink}. @default false */
+  uplink?: boolean;
   /** Builds the lab description. */
   build(options?: RecipeOptions): LabInput;
 }

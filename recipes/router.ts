@@ -44,11 +44,12 @@ export const router: Recipe & { build(options?: RouterOptions): LabInput } = {
   description: "vm1 (static) and vm2 (DHCP) behind router namespace rt with SNAT and dnsmasq; " +
     "both reach the simulated upstream 192.168.100.1 as 192.168.100.11",
   source: "seed 003, part 1 (Linux network namespaces)",
+  uplink: true,
   build(options: RouterOptions = {}) {
     const p = prefixer(options);
     const [vm1, vm2, rt, wan] = [p("vm1"), p("vm2"), p("rt"), p(options.wan ?? "wan")];
     const [brIn, brEx] = [p("br-in"), p("br-ex")];
-    return {
+    const lab: LabInput = {
       name: p("router"),
       description: this.description,
       nodes: {
@@ -121,5 +122,22 @@ export const router: Recipe & { build(options?: RouterOptions): LabInput } = {
         },
       ],
     };
+    return options.uplink === undefined ? lab : withUplink(lab, options.uplink, wan, brEx);
   },
 };
+
+/**
+ * The seed's real mode: the host's NIC joins br-ex (its address and routes move to br-ex) and
+ * the real upstream gateway at 192.168.100.1 replaces the simulated `wan` namespace. SNAT is
+ * not observed there: the upstream is not a namespace of the lab.
+ */
+function withUplink(lab: LabInput, nic: string, wan: string, brEx: string): LabInput {
+  const { [wan]: _wan, ...nodes } = lab.nodes ?? {};
+  return {
+    ...lab,
+    nodes,
+    bridges: { ...lab.bridges, [brEx]: { type: "linux", uplink: nic } },
+    links: (lab.links ?? []).filter((l) => !l.endpoints.some((e) => e.startsWith(`${wan}:`))),
+    expect: (lab.expect ?? []).filter((e) => !("snat" in e)),
+  };
+}

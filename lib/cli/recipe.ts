@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { getRecipe, recipes } from "../../recipes/mod.ts";
+import { getRecipe, type Recipe, type RecipeOptions, recipes } from "../../recipes/mod.ts";
 import { UsageError } from "../errors.ts";
 import { labToYaml } from "../lab/file.ts";
 import { validateLab } from "../lab/validate.ts";
@@ -15,6 +15,7 @@ import { table } from "./render.ts";
 /** Flags of `recipe`. */
 export interface RecipeFlags {
   prefix?: string;
+  uplink?: string;
   sandbox?: true;
   dryRun?: true;
   check?: boolean;
@@ -24,6 +25,21 @@ export interface RecipeFlags {
 /** The lab, sandboxed when `sandbox` (`--sandbox`; see lib/lab/sandbox.ts). */
 export function withSandbox<T extends object>(lab: T, sandbox: boolean | undefined): T {
   return sandbox ? { ...lab, sandbox: true } : lab;
+}
+
+/** The recipe's options from the flags; `--uplink` only where the recipe takes one. */
+function buildOptions(recipe: Recipe, flags: RecipeFlags): RecipeOptions {
+  if (flags.uplink !== undefined && !recipe.uplink) {
+    throw new UsageError(`Recipe "${recipe.name}" has no uplink`, {
+      hint: `recipes with one: ${
+        [...recipes.values()].filter((r) => r.uplink).map((r) => r.name).join(", ")
+      }`,
+    });
+  }
+  return {
+    ...(flags.prefix !== undefined ? { prefix: flags.prefix } : {}),
+    ...(flags.uplink !== undefined ? { uplink: flags.uplink } : {}),
+  };
 }
 
 /** Runs `recipe NAME` (or lists the recipes, or exports one as a lab file). */
@@ -41,7 +57,7 @@ export async function recipeCommand(
     const recipe = getRecipe(second);
     const lab = validateLab(
       withSandbox(
-        recipe.build(flags.prefix !== undefined ? { prefix: flags.prefix } : {}),
+        recipe.build(buildOptions(recipe, flags)),
         flags.sandbox,
       ),
       `recipe ${second}`,
@@ -49,6 +65,7 @@ export async function recipeCommand(
     if (flags.json) return outJson(lab);
     const again = ["netkit recipe export", second];
     if (flags.prefix !== undefined) again.push("--prefix", flags.prefix);
+    if (flags.uplink !== undefined) again.push("--uplink", flags.uplink);
     if (flags.sandbox) again.push("--sandbox");
     return out(labToYaml(lab, [
       `netkit lab file: recipe ${recipe.name} (${recipe.source}), made by: ${again.join(" ")}`,
@@ -74,7 +91,7 @@ export async function recipeCommand(
   const recipe = getRecipe(name);
   const lab = validateLab(
     withSandbox(
-      recipe.build(flags.prefix !== undefined ? { prefix: flags.prefix } : {}),
+      recipe.build(buildOptions(recipe, flags)),
       flags.sandbox,
     ),
     `recipe ${name}`,

@@ -23,6 +23,8 @@ import { ovsAddBridge, ovsAddInternalPort, ovsAddPort } from "../primitives/ovs.
 import { masquerade, snat } from "../primitives/nat.ts";
 import { dhcp, dhcpChecksumFill, dhcpClient } from "../primitives/dhcp.ts";
 import type { Step } from "../plan/step.ts";
+import { uplink, type UplinkOptions } from "../primitives/uplink.ts";
+import { UsageError } from "../errors.ts";
 import type { Lab } from "./schema.ts";
 import { layoutOf } from "./validate.ts";
 
@@ -32,6 +34,8 @@ export interface PlanContext {
   stateDir: string;
   /** Datapath for OVS bridges. @default "netdev" */
   datapathType?: "netdev" | "system";
+  /** What each real uplink NIC carries now (read from the host by the runtime). */
+  uplinks?: Record<string, Pick<UplinkOptions, "addresses" | "routes">>;
 }
 
 /** True when the lab uses Open vSwitch. */
@@ -59,6 +63,16 @@ export function planLab(lab: Lab, context: PlanContext): Step[] {
         ? linuxBridge(name)
         : ovsAddBridge(name, { ...owner, datapathType: context.datapathType ?? "netdev" }),
     );
+  }
+  for (const [name, bridge] of Object.entries(lab.bridges)) {
+    if (bridge.uplink === undefined) continue;
+    const carried = context.uplinks?.[bridge.uplink];
+    if (!carried) {
+      throw new UsageError(`The plan needs what uplink "${bridge.uplink}" carries now`, {
+        hint: "plan with the runtime's planForHost(), which reads it from the host",
+      });
+    }
+    steps.push(uplink(bridge.uplink, name, carried));
   }
 
   // Every veth pair first, then every bridge port, then the OVS ports' root ends up: runs of the

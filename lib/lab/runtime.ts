@@ -21,6 +21,7 @@ import {
 } from "../ovs/instance.ts";
 import { labDir, listLabNames, pruneStateRoot, readJson, writeAtomic } from "../state.ts";
 import { planLab, usesOvs } from "./plan.ts";
+import { readUplink } from "./host_uplink.ts";
 import { programsOf, requireNoConflicts, requireRoot, requireTools } from "./preflight.ts";
 import type { Lab } from "./schema.ts";
 import { requireNoSandboxConflicts, sandboxOf, sandboxOvsTarget, sandboxPlan } from "./sandbox.ts";
@@ -100,10 +101,19 @@ export async function planFor(
   runner: Runner = defaultRunner,
 ): Promise<{ steps: Step[]; ovs?: OvsTarget }> {
   const ns = sandboxOf(lab);
+  const nics = Object.values(lab.bridges).flatMap((b) => b.uplink ?? []);
   if (ns === undefined) {
     const ovs = usesOvs(lab) ? await chooseOvs(runner) : undefined;
-    const steps = planLab(lab, { stateDir, datapathType: await datapathType() });
+    const uplinks = Object.fromEntries(
+      await Promise.all(nics.map(async (nic) => [nic, await readUplink(nic, runner)] as const)),
+    );
+    const steps = planLab(lab, { stateDir, datapathType: await datapathType(), uplinks });
     return ovs ? { steps, ovs } : { steps };
+  }
+  if (nics.length) {
+    throw new UsageError("A sandboxed lab cannot use the host's real uplink", {
+      hint: "leave out --uplink (the upstream is then simulated), or --sandbox",
+    });
   }
   // The lab's own userspace switch, inside its parent namespace.
   const ovs = usesOvs(lab) ? sandboxOvsTarget(stateDir) : undefined;

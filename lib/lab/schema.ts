@@ -118,6 +118,8 @@ export const Port = z.strictObject({
 /** A Linux or OVS bridge in the root namespace. */
 export const Bridge = z.strictObject({
   type: z.enum(["linux", "ovs"]),
+  /** A real NIC of the host that joins this (Linux) bridge; its addresses and routes move too. */
+  uplink: Ifname.optional(),
   ports: z.record(Ifname, Port).default({}),
 });
 

@@ -180,6 +180,14 @@ function crossCheck(lab: Lab): LabIssue[] {
     });
   });
   for (const [bname, bridge] of Object.entries(lab.bridges)) {
+    if (bridge.uplink !== undefined) {
+      if (bridge.type !== "linux") {
+        add(["bridges", bname, "uplink"], "an uplink joins a Linux bridge (type: linux)");
+      }
+      if (seen.has(`/${bridge.uplink}`)) {
+        add(["bridges", bname, "uplink"], `"${bridge.uplink}" is made by the lab, not a NIC`);
+      }
+    }
     for (const [port, p] of Object.entries(bridge.ports)) {
       const path = ["bridges", bname, "ports", port];
       if (bridge.type === "linux" && (p.internal || p.tag !== undefined)) {
