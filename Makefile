@@ -37,12 +37,14 @@ lint: deps
 
 # Every test: unit and integration (real namespaces, OVS, dnsmasq, udhcpc), as root.
 test: deps lint
-	"$(DENO)" test -A --no-check=remote --parallel=false tests/ 2>&1 | tee .test-output.txt
-	summary=$$(grep -E '^(ok|FAILED) \|' .test-output.txt | tail -1)
-	passed=$$(sed -E 's/.* ([0-9]+) passed.*/\1/' <<<"$$summary")
-	failed=$$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$$summary")
+	status=0
+	NO_COLOR=1 "$(DENO)" test -A --no-check=remote tests/ 2>&1 | tee .test-output.txt || status=$$?
+	summary=$$(grep -E '^(ok|FAILED) \|' .test-output.txt | tail -1 || true)
 	rm -f .test-output.txt
-	echo "$$passed passed, $$failed failed"
+	passed=$$(sed -nE 's/.* ([0-9]+) passed.*/\1/p' <<<"$$summary")
+	failed=$$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' <<<"$$summary")
+	echo "$${passed:-0} passed, $${failed:-0} failed"
+	exit $$status
 
 unit: deps
 	"$(DENO)" test -A tests/unit/
