@@ -106,7 +106,10 @@ export function planLab(lab: Lab, context: PlanContext): Step[] {
     for (const [port, p] of Object.entries(bridge.ports)) {
       if (!p.internal) continue;
       steps.push(ovsAddInternalPort(bname, port, { ...owner, tag: p.tag }));
-      if (p.node) steps.push(moveLink(port, p.node));
+      // No undo for the move: the tap goes away with `del-port` (undone right after) wherever it
+      // is, and moving it "back" to PID 1's namespace would be wrong when netkit itself runs in
+      // another namespace.
+      if (p.node) steps.push({ ...moveLink(port, p.node), undo: [] });
       else steps.push(linkUp(port));
     }
   }
