@@ -37,7 +37,7 @@ lint: deps
 
 # Every test: unit and integration (real namespaces, OVS, dnsmasq, udhcpc), as root.
 test: deps lint
-	status=0
+	@status=0
 	NO_COLOR=1 "$(DENO)" test -A --no-check=remote tests/ 2>&1 | tee .test-output.txt || status=$$?
 	summary=$$(grep -E '^(ok|FAILED) \|' .test-output.txt | tail -1 || true)
 	rm -f .test-output.txt

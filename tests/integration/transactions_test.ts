@@ -54,7 +54,7 @@ Deno.test("kill -9 at random points of a bring-up, then down: nothing is left", 
   let midway = 0;
   for (let t = 0; t < trials; t++) {
     const name = names[t % names.length]!;
-    const delay = Math.floor(150 + random() * 900);
+    const delay = Math.floor(80 + random() * 620);
     const child = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", "--no-check", MAIN, "recipe", name, "--prefix", "t5c-", "--no-check"],
       stdout: "null",
