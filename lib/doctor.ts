@@ -11,6 +11,7 @@
 import { defaultRunner, type Runner } from "./exec/runner.ts";
 import { PACKAGE_OF, which } from "./lab/preflight.ts";
 import { ovsStatus } from "./ovs/instance.ts";
+import { pathExists } from "./state.ts";
 
 /**
  * How a row came out. `fail`: netkit cannot work. `warn`: some labs or features will not work.
@@ -164,14 +165,7 @@ async function toolRow(t: ToolSpec, runner: Runner): Promise<DoctorRow> {
   return { check, status: "ok", detail: version ? `${version} (${path})` : path };
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const exists = pathExists;
 
 async function ovsRow(runner: Runner): Promise<DoctorRow> {
   const check = "Open vSwitch";

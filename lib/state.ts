@@ -57,3 +57,13 @@ export async function pruneStateRoot(): Promise<void> {
     await Deno.remove(dir).catch(() => {}); // fails while not empty: that is fine
   }
 }
+
+/** True when `path` exists (file, directory or anything else). */
+export async function pathExists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -22,6 +22,7 @@
 import { dirname, join } from "node:path";
 import { defaultRunner, type Runner } from "../exec/runner.ts";
 import { UsageError } from "../errors.ts";
+import { pathExists } from "../state.ts";
 
 /** An OVS that netkit can talk to. */
 export interface OvsTarget {
@@ -52,14 +53,7 @@ export function privateTarget(): OvsTarget {
   return { kind: "private", db: `unix:${join(runDir, "db.sock")}`, runDir };
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const exists = pathExists;
 
 async function pidAlive(pidFile: string): Promise<number | undefined> {
   try {
