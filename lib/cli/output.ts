@@ -5,9 +5,15 @@
  */
 const enc = new TextEncoder();
 
-/** Writes text to standard output. */
+/** Writes text to standard output; a reader that went away (`| head`) ends netkit quietly. */
 export function out(text: string): void {
-  Deno.stdout.writeSync(enc.encode(text));
+  const data = enc.encode(text);
+  try {
+    for (let n = 0; n < data.length;) n += Deno.stdout.writeSync(data.subarray(n));
+  } catch (error) {
+    if (error instanceof Deno.errors.BrokenPipe) Deno.exit(0);
+    throw error;
+  }
 }
 
 /** Writes text to standard error. */

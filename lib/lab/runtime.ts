@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { UsageError } from "../errors.ts";
 import { defaultRunner, type Runner } from "../exec/runner.ts";
 import { Executor, withOvsDb } from "../plan/executor.ts";
-import { Journal } from "../plan/journal.ts";
+import { Journal, type JournalEntry } from "../plan/journal.ts";
 import type { Step } from "../plan/step.ts";
 import {
   chooseOvs,
@@ -18,6 +18,7 @@ import {
   runningPrivateOvs,
   schemaPath,
   startPrivateOvs,
+  stopPrivateOvsIfSoleUser,
 } from "../ovs/instance.ts";
 import { labDir, listLabNames, pruneStateRoot, readJson, writeAtomic } from "../state.ts";
 import { planLab, usesOvs } from "./plan.ts";
@@ -229,6 +230,14 @@ export async function stopUnusedPrivateOvs(runner: Runner = defaultRunner): Prom
   return await releasePrivateOvs(runner);
 }
 
+/** The journal entries without their `ovs-vsctl` undo actions. */
+function withoutOvsUndo(entries: JournalEntry[]): JournalEntry[] {
+  return entries.map((e) => ({
+    ...e,
+    undo: e.undo.filter((a) => !("argv" in a && a.argv[0] === "ovs-vsctl")),
+  }));
+}
+
 /** What {@link downLab} did. */
 export interface DownResult {
   /** False when the lab was not up (nothing to do). */
@@ -266,7 +275,12 @@ export async function downLab(
       ...(ovsDbOf(state?.ovs) !== undefined ? { ovsDb: ovsDbOf(state?.ovs)! } : {}),
       ...(sandbox !== undefined ? { hostNs: sandbox } : {}),
     });
-    const errors = await executor.undo(entries);
+    // The last lab on netkit's private OVS: stop the switch first and skip the ovs-vsctl undos.
+    // Stopping removes its database, bridges and internal ports at once, where deleting hundreds
+    // of userspace ports one by one takes seconds.
+    const ovsGone = state?.ovs?.kind === "private" &&
+      await stopPrivateOvsIfSoleUser(runner, dir);
+    const errors = await executor.undo(ovsGone ? withoutOvsUndo(entries) : entries);
     if (errors.length) {
       throw new Error(
         `Could not fully remove lab "${name}" (its journal is kept; run down again):\n` +

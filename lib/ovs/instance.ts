@@ -198,6 +198,25 @@ async function launch(dir: string, target: OvsTarget, runner: Runner): Promise<v
 }
 
 /**
+ * Stops the private OVS when `user` is its only live user (the last lab on it is going away).
+ * Returns true when it stopped it; false (and nothing changed) when another user needs it.
+ */
+export async function stopPrivateOvsIfSoleUser(
+  runner: Runner = defaultRunner,
+  user: string,
+): Promise<boolean> {
+  if (!(await exists(privateRunDir()))) return false;
+  return await withOvsLock(async (dir) => {
+    for await (const entry of Deno.readDir(join(dir, "users"))) {
+      const who = await Deno.readTextFile(join(dir, "users", entry.name)).catch(() => "");
+      if (who === user) continue;
+      if (who === MANUAL_USER || await exists(join(who, "lab.json"))) return false;
+    }
+    return await stopPrivateOvs(runner);
+  });
+}
+
+/**
  * Forgets `user` (when given) and any user whose lab is gone; stops the private OVS when no
  * user is left. Returns true when it stopped it.
  */
@@ -233,7 +252,10 @@ export async function stopPrivateOvs(runner: Runner = defaultRunner): Promise<bo
     const pid = await pidAlive(pidFile);
     if (pid === undefined && !(await exists(ctl))) continue;
     // Ask through the control socket first: it works even if the pid file is missing.
-    await runner.run(["ovs-appctl", "-t", ctl, "exit"], { allowFailure: true }).catch(() => {});
+    // `--cleanup` makes ovs-vswitchd remove its datapath and the tap devices of its bridges and
+    // internal ports; a plain `exit` leaves them for a restart to pick up.
+    const exit = daemon === "ovs-vswitchd" ? ["exit", "--cleanup"] : ["exit"];
+    await runner.run(["ovs-appctl", "-t", ctl, ...exit], { allowFailure: true }).catch(() => {});
     for (let i = 0; i < 100 && pid !== undefined && await pidAlive(pidFile); i++) {
       await new Promise((r) => setTimeout(r, 20));
     }
