@@ -49,7 +49,16 @@ export function renderStatus(s: LabStatus): string {
   }
   return `Lab ${s.name} (${s.status}), OVS: ${s.ovs}` +
     (s.sandbox === undefined ? "" : `, sandbox: namespace ${s.sandbox}`) + `\n${t.toString()}\n` +
-    (s.bridges.length ? `${b.toString()}\n` : "");
+    (s.bridges.length ? `${b.toString()}\n` : "") + leasesTable(s);
+}
+
+function leasesTable(s: LabStatus): string {
+  if (s.leases.length === 0) return "";
+  const t = table(["DHCP client", "address", "router", "lease time", "server"]);
+  for (const l of s.leases) {
+    t.push([`${l.node}/${l.interface}`, l.address, l.router || "-", `${l.leaseTime}s`, l.server]);
+  }
+  return `${t.toString()}\n`;
 }
 
 /** One line per proof: PASS/FAIL, what, evidence. */

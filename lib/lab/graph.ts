@@ -85,7 +85,15 @@ export function graphText(lab: Lab): string {
   lines.push("");
   const drawn = new Set<string>();
   for (const [bridge, br] of Object.entries(lab.bridges)) {
-    const rows = edges.filter((e) => e.b === bridge).map((e) => {
+    // A link between two bridges shows in both boxes, seen from each side.
+    const mine = edges.flatMap((e) =>
+      e.b === bridge
+        ? [e]
+        : e.a === bridge && e.b in lab.bridges
+        ? [{ a: e.b, aIf: e.bIf, b: e.a, bIf: e.aIf, kind: e.kind }]
+        : []
+    );
+    const rows = mine.map((e) => {
       const tag = br.ports[e.bIf]?.tag;
       const left = e.kind === "internal" ? `${e.bIf} (internal)` : e.bIf;
       const right = e.a in lab.bridges ? `${e.a} (bridge)` : `${e.a}:${e.aIf}`;

@@ -7,6 +7,8 @@
 import { defaultRunner, type Runner } from "../exec/runner.ts";
 import { ovsShow } from "../ovs/query.ts";
 import type { LabState } from "./runtime.ts";
+import { dhcpClientFiles } from "../primitives/dhcp.ts";
+import { labDir } from "../state.ts";
 import { sandboxOf } from "./sandbox.ts";
 
 /** One interface inside a node. */
@@ -25,6 +27,44 @@ export interface LabStatus {
   sandbox?: string;
   nodes: { name: string; interfaces: InterfaceStatus[] }[];
   bridges: { name: string; type: "linux" | "ovs"; ports: { name: string; tag?: number }[] }[];
+  /** DHCP leases the lab's clients hold, as their hook recorded them. */
+  leases: LeaseStatus[];
+}
+
+/** A DHCP lease held by a lab's client. */
+export interface LeaseStatus {
+  node: string;
+  interface: string;
+  address: string;
+  router: string;
+  /** Lease time in seconds. */
+  leaseTime: number;
+  server: string;
+}
+
+/** The leases recorded by the lab's DHCP clients (see dhcpHook in lib/primitives/dhcp.ts). */
+async function leasesOf(state: LabState, stateDir: string): Promise<LeaseStatus[]> {
+  const out: LeaseStatus[] = [];
+  for (const [node, n] of Object.entries(state.lab.nodes)) {
+    for (const [iface, cfg] of Object.entries(n.interfaces)) {
+      if (!cfg.dhcp) continue;
+      const text = await Deno.readTextFile(dhcpClientFiles(stateDir, node, iface).lease)
+        .catch(() => "");
+      const rec = Object.fromEntries(
+        text.trim().split("\n").filter(Boolean).map((l) => l.split("=", 2) as [string, string]),
+      );
+      if (!rec.ip) continue;
+      out.push({
+        node,
+        interface: iface,
+        address: `${rec.ip}/${rec.mask ?? ""}`,
+        router: rec.router ?? "",
+        leaseTime: Number(rec.lease ?? 0),
+        server: rec.serverid ?? "",
+      });
+    }
+  }
+  return out;
 }
 
 interface IpAddr {
@@ -86,5 +126,6 @@ export async function labStatus(
     ...(sandbox !== undefined ? { sandbox } : {}),
     nodes,
     bridges,
+    leases: await leasesOf(state, labDir(state.lab.name)),
   };
 }
