@@ -30,6 +30,9 @@
 import { join } from "node:path";
 import { UsageError } from "../errors.ts";
 
+/** The namespaces a rootless lab lives in: the user's own user, network, mount and PID ones. */
+const UNSHARE_FLAGS = ["--user", "--map-root-user", "--net", "--mount", "--pid", "--fork"];
+
 /** The environment variable that marks a process running inside the holder's namespaces. */
 export const INNER_ENV = "NETKIT_ROOTLESS_INNER";
 /** The environment variable that makes main.ts run as the holder (PID 1 of the namespace). */
@@ -81,16 +84,7 @@ export async function rootlessUnavailable(): Promise<string | undefined> {
     const found = await run([p, "--version"]);
     if (found.code === 127) return `${p} (util-linux) is missing`;
   }
-  const r = await run([
-    "unshare",
-    "--user",
-    "--map-root-user",
-    "--net",
-    "--mount",
-    "--pid",
-    "--fork",
-    "true",
-  ]);
+  const r = await run(["unshare", ...UNSHARE_FLAGS, "true"]);
   if (r.code === 0) return undefined;
   return `this kernel does not let an unprivileged user create user namespaces (${
     r.stderr.trim().split("\n").pop() || `unshare exit ${r.code}`
@@ -156,12 +150,7 @@ async function startHolder(dir: string): Promise<HolderRecord> {
   const child = new Deno.Command("setsid", {
     args: [
       "unshare",
-      "--user",
-      "--map-root-user",
-      "--net",
-      "--mount",
-      "--pid",
-      "--fork",
+      ...UNSHARE_FLAGS,
       "--kill-child",
       "--mount-proc",
       // This program again (main.ts turns into the holder on HOLDER_ENV), without the command.
