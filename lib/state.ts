@@ -67,3 +67,18 @@ export async function pathExists(path: string): Promise<boolean> {
     return false;
   }
 }
+
+/** Runs `fn` holding a lock (flock) on `path`, created if missing with mode 0600. */
+export async function withFileLock<T>(
+  path: string,
+  fn: () => Promise<T>,
+  exclusive = true,
+): Promise<T> {
+  const file = await Deno.open(path, { create: true, write: true, mode: 0o600 });
+  try {
+    await file.lock(exclusive);
+    return await fn();
+  } finally {
+    file.close();
+  }
+}

@@ -8,6 +8,7 @@ import { getRecipe, type Recipe, type RecipeOptions, recipes } from "../../recip
 import { UsageError } from "../errors.ts";
 import { labToYaml } from "../lab/file.ts";
 import { validateLab } from "../lab/validate.ts";
+import type { Lab } from "../lab/schema.ts";
 import { runLabUp } from "./lab_up.ts";
 import { out, outJson } from "./output.ts";
 import { table } from "./render.ts";
@@ -42,6 +43,14 @@ function buildOptions(recipe: Recipe, flags: RecipeFlags): RecipeOptions {
   };
 }
 
+/** The recipe's lab for these flags, validated. */
+function recipeLab(recipe: Recipe, flags: RecipeFlags): Lab {
+  return validateLab(
+    withSandbox(recipe.build(buildOptions(recipe, flags)), flags.sandbox),
+    `recipe ${recipe.name}`,
+  );
+}
+
 /** Runs `recipe NAME` (or lists the recipes, or exports one as a lab file). */
 export async function recipeCommand(
   name: string,
@@ -55,13 +64,7 @@ export async function recipeCommand(
       });
     }
     const recipe = getRecipe(second);
-    const lab = validateLab(
-      withSandbox(
-        recipe.build(buildOptions(recipe, flags)),
-        flags.sandbox,
-      ),
-      `recipe ${second}`,
-    );
+    const lab = recipeLab(recipe, flags);
     if (flags.json) return outJson(lab);
     const again = ["netkit recipe export", second];
     if (flags.prefix !== undefined) again.push("--prefix", flags.prefix);
@@ -88,14 +91,7 @@ export async function recipeCommand(
     for (const r of list) t.push([r.name, r.description, r.source]);
     return out(t.toString() + "\n");
   }
-  const recipe = getRecipe(name);
-  const lab = validateLab(
-    withSandbox(
-      recipe.build(buildOptions(recipe, flags)),
-      flags.sandbox,
-    ),
-    `recipe ${name}`,
-  );
+  const lab = recipeLab(getRecipe(name), flags);
   await runLabUp(lab, {
     ...(flags.dryRun ? { dryRun: true } : {}),
     ...(flags.check === false ? { check: false } : {}),

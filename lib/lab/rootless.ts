@@ -29,6 +29,7 @@
  */
 import { join } from "node:path";
 import { UsageError } from "../errors.ts";
+import { withFileLock } from "../state.ts";
 
 /** The namespaces a rootless lab lives in: the user's own user, network, mount and PID ones. */
 const UNSHARE_FLAGS = ["--user", "--map-root-user", "--net", "--mount", "--pid", "--fork"];
@@ -104,18 +105,8 @@ async function ensureDir(): Promise<string> {
   return dir;
 }
 
-async function withLock<T>(
-  file: string,
-  exclusive: boolean,
-  fn: () => Promise<T>,
-): Promise<T> {
-  const f = await Deno.open(file, { create: true, write: true, mode: 0o600 });
-  try {
-    await f.lock(exclusive);
-    return await fn();
-  } finally {
-    f.close();
-  }
+function withLock<T>(file: string, exclusive: boolean, fn: () => Promise<T>): Promise<T> {
+  return withFileLock(file, fn, exclusive);
 }
 
 async function userns(pid: number): Promise<string | undefined> {

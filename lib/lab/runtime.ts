@@ -20,7 +20,14 @@ import {
   startPrivateOvs,
   stopPrivateOvsIfSoleUser,
 } from "../ovs/instance.ts";
-import { labDir, listLabNames, pruneStateRoot, readJson, writeAtomic } from "../state.ts";
+import {
+  labDir,
+  listLabNames,
+  pruneStateRoot,
+  readJson,
+  withFileLock,
+  writeAtomic,
+} from "../state.ts";
 import { planLab, usesOvs } from "./plan.ts";
 import { readUplink } from "./host_uplink.ts";
 import { programsOf, requireNoConflicts, requireRoot, requireTools } from "./preflight.ts";
@@ -58,13 +65,7 @@ export interface UpResult {
 async function withLock<T>(lab: string, fn: () => Promise<T>): Promise<T> {
   const dir = labDir(lab);
   await Deno.mkdir(dir, { recursive: true });
-  const file = await Deno.open(join(dir, "lock"), { create: true, write: true });
-  try {
-    await file.lock(true);
-    return await fn();
-  } finally {
-    file.close();
-  }
+  return await withFileLock(join(dir, "lock"), fn);
 }
 
 /** The saved state of lab `name`, or undefined when it is not up. */
