@@ -34,11 +34,12 @@ export {
   type InNsOptions,
   linkUp,
   moveLink,
+  noIpv6LinkLocal,
   renameLink,
   vethPair,
   type VethPairOptions,
 } from "./lib/primitives/link.ts";
-export { bridgeAttach, linuxBridge } from "./lib/primitives/bridge.ts";
+export { bridgeAttach, linuxBridge, type LinuxBridgeOptions } from "./lib/primitives/bridge.ts";
 export { uplink, type UplinkOptions, type UplinkRoute } from "./lib/primitives/uplink.ts";
 export {
   ovsAddBridge,

@@ -125,7 +125,7 @@ Deno.test("Executor merges consecutive ip steps of one namespace into one ip -ba
   assertEquals(runner.commands.map((c) => c.argv.join(" ")), [
     "ip netns add a",
     "ip -n a link set dev lo up",
-    "ip -n a -batch -",
+    "nsenter --net=/run/netns/a ip -batch -",
   ]);
   assertEquals(runner.commands[2]!.stdin, "addr add 10.0.0.1/24 dev eth0\nlink set dev eth0 up\n");
 });

@@ -1,0 +1,37 @@
+/**
+ * How the executor runs commands inside a lab namespace: the argv of one namespace's
+ * `ip -batch` and of a command such as `sysctl` that only needs the namespace's network stack.
+ *
+ * Both join the namespace with `nsenter --net=/run/netns/NS` rather than `ip -n NS` or
+ * `ip netns exec NS`. The effect is the same: the same netlink requests (or `/proc/sys/net`
+ * writes) in the same network namespace. But `ip -n` and `ip netns exec` also unshare a mount
+ * namespace and remount `/sys` for the namespace, and unsharing copies the mount table, which
+ * holds one mount per named namespace: at 1,000 namespaces that made each call about 5 ms slower
+ * than at 10 (measured here, see bench/RESULTS.md), a cost per namespace that grew with the
+ * number of namespaces. `nsenter --net` costs the same at any count.
+ *
+ * Dry-run and `export` show each command as the plan holds it (`ip -n NS ...`,
+ * `ip netns exec NS sysctl ...`): what a person would type, with the identical effect.
+ *
+ * @module
+ */
+
+/** Where iproute2 keeps the bind mounts of named namespaces (its NETNS_RUN_DIR). */
+export const NETNS_RUN_DIR = "/run/netns";
+
+/**
+ * `argv` run inside the network namespace `ns` (and nothing else of it):
+ * `nsenter --net=/run/netns/NS ARGV...`.
+ */
+export function inNetns(ns: string, argv: readonly string[]): string[] {
+  return ["nsenter", `--net=${NETNS_RUN_DIR}/${ns}`, ...argv];
+}
+
+/**
+ * The argv of one `ip -batch -` (commands on standard input) in namespace `ns`; `""` is the
+ * executor's own namespace. `force`: run every line even after one fails (`ip -force`).
+ */
+export function ipBatchArgv(ns: string, force = false): string[] {
+  const ip = force ? ["ip", "-force", "-batch", "-"] : ["ip", "-batch", "-"];
+  return ns === "" ? ip : inNetns(ns, ip);
+}
