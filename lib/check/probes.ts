@@ -9,6 +9,7 @@ import { defaultRunner, type Runner } from "../exec/runner.ts";
 import { startCapture } from "../exec/capture.ts";
 import { inNs } from "../plan/step.ts";
 import { Executor } from "../plan/executor.ts";
+import { pool } from "../plan/schedule.ts";
 import { ovsRemoveTag } from "../primitives/ovs.ts";
 import { dhcpClientFiles } from "../primitives/dhcp.ts";
 import { ipToNumber } from "../addr.ts";
@@ -34,20 +35,47 @@ export interface CheckContext {
   ovs?: OvsTarget | undefined;
 }
 
+/**
+ * How long a ping proof waits, in seconds. A reachable path answers its first probe within
+ * milliseconds here (namespaces on one host; the first probe waits only for ARP), so one reply
+ * ends the proof at once; probes go out every 0.2 s (a fresh OVS port may drop the first ones)
+ * until the deadline, which is what a broken path costs. An unreachable proof must not stop
+ * early: it passes only after a whole window of probes went unanswered, a window hundreds of
+ * times a lab's round trip, and runs only after the lab's reachable proofs have passed (see
+ * {@link checkLab}), so that a lab that forwards nothing yet cannot pass it by accident.
+ */
+export const PING_DEADLINE_S = { reachable: 2, unreachable: 1 } as const;
+
+/**
+ * The ping of a proof: `ping -n -q -c 1 -i 0.2 -w 2 TO` (the first reply ends it) when `reach`,
+ * else `ping -n -q -i 0.2 -w 1 TO` (five probes over one second, none may be answered).
+ */
+export function pingArgv(from: string, to: string, reach: boolean): string[] {
+  const deadline = String(reach ? PING_DEADLINE_S.reachable : PING_DEADLINE_S.unreachable);
+  return inNs(from, [
+    "ping",
+    "-n",
+    "-q",
+    ...(reach ? ["-c", "1"] : []),
+    "-i",
+    "0.2",
+    "-w",
+    deadline,
+    to,
+  ]);
+}
+
 async function ping(
   from: string,
   to: string,
   reach: boolean,
   runner: Runner,
 ): Promise<CheckResult> {
-  const count = reach ? "3" : "2";
-  const r = await runner.run(
-    inNs(from, ["ping", "-n", "-q", "-c", count, "-i", "0.2", "-W", "1", to]),
-    { allowFailure: true },
-  );
+  const r = await runner.run(pingArgv(from, to, reach), { allowFailure: true });
   const summary = (r.stdout + r.stderr).split("\n").find((l) => /packets transmitted/.test(l)) ??
     (r.stderr.trim() || `exit ${r.code}`);
-  const got = r.code === 0;
+  // Reached: some probe was answered. Exit 2 ("Network is unreachable", ...) answers none.
+  const got = Number(/(\d+) (?:packets )?received/.exec(summary)?.[1] ?? 0) > 0;
   return {
     name: `${from} -> ${to} ${reach ? "reachable" : "unreachable"}`,
     pass: got === reach,
@@ -133,6 +161,8 @@ async function snatSeen(e: Extract<Expect, { snat: unknown }>["snat"], runner: R
     };
   }
   const p = await ping(e.from, e.to, true, runner);
+  // tcpdump prints the request a moment after it passed: wait for it (bounded) before stopping.
+  if (p.pass) await capture.ready(/IP \d+\.\d+\.\d+\.\d+ > /, 1000);
   const out = await capture.stop();
   const sources = [...out.matchAll(/IP (\d+\.\d+\.\d+\.\d+) > /g)].map((m) => m[1]!);
   const distinct = [...new Set(sources)];
@@ -246,29 +276,48 @@ async function dhcpListening(node: string, iface: string, runner: Runner): Promi
   };
 }
 
+/** How many proofs of one kind run at once. */
+const PROOFS_AT_ONCE = 32;
+
 /**
- * Runs every expectation of the lab (independent ones in parallel), and for each node with a
- * DHCP server, that the server listens on UDP port 67.
+ * Runs every expectation of the lab, and for each node with a DHCP server, that the server
+ * listens on UDP port 67. Independent proofs run side by side: first the reachable pings, the
+ * leases and the DHCP servers; then the unreachable pings (after the reachable ones passed, the
+ * lab is known to forward: see {@link PING_DEADLINE_S}); then, one at a time, the proofs that
+ * watch shared traffic or change the lab (SNAT, VLAN untag). Results: the pings and leases in
+ * the lab's order, the DHCP servers, then the SNAT and untag proofs in the lab's order.
  */
 export async function checkLab(lab: Lab, ctx: CheckContext): Promise<CheckResult[]> {
   const runner = ctx.runner ?? defaultRunner;
-  const results: CheckResult[] = [];
-  const parallel = lab.expect.filter((e) => !("untag" in e) && !("snat" in e));
-  results.push(
-    ...await Promise.all(parallel.map((e) => {
-      if ("lease" in e) return lease(e.lease, ctx);
-      const pe = e as Extract<Expect, { ping: unknown; reach: boolean }>;
-      return ping(pe.ping.from, pe.ping.to, pe.reach, runner);
-    })),
-    ...await Promise.all(
-      Object.entries(lab.nodes).flatMap(([name, node]) =>
-        node.dhcpServer ? [dhcpListening(name, node.dhcpServer.interface, runner)] : []
-      ),
-    ),
+  const each = async <T>(items: readonly T[], fn: (item: T) => Promise<CheckResult>) =>
+    (await pool(items, PROOFS_AT_ONCE, fn)).map((r) => {
+      if (r.status === "rejected") throw r.reason;
+      return r.value;
+    });
+  type PingExpect = Extract<Expect, { ping: unknown; reach: boolean }>;
+  type LeaseExpect = Extract<Expect, { lease: unknown }>;
+  const pings = lab.expect.filter((e): e is PingExpect => "ping" in e && !("untag" in e));
+  const reachable = pings.filter((e) => e.reach);
+  const unreachable = pings.filter((e) => !e.reach);
+  const leases = lab.expect.filter((e): e is LeaseExpect => "lease" in e);
+  const servers = Object.entries(lab.nodes).flatMap(([name, node]) =>
+    node.dhcpServer ? [[name, node.dhcpServer.interface] as const] : []
   );
+  const [reached, held, listening] = await Promise.all([
+    each(reachable, (e) => ping(e.ping.from, e.ping.to, true, runner)),
+    each(leases, (e) => lease(e.lease, ctx)),
+    each(servers, ([name, iface]) => dhcpListening(name, iface, runner)),
+  ]);
+  const refused = await each(unreachable, (e) => ping(e.ping.from, e.ping.to, false, runner));
+  const results = new Map<Expect, CheckResult>([
+    ...reachable.map((e, i) => [e, reached[i]!] as const),
+    ...leases.map((e, i) => [e, held[i]!] as const),
+    ...unreachable.map((e, i) => [e, refused[i]!] as const),
+  ]);
+  const oneByOne: CheckResult[] = [];
   for (const e of lab.expect) {
-    if ("snat" in e) results.push(await snatSeen(e.snat, runner));
-    else if ("untag" in e) results.push(await untagThenPing(e, ctx));
+    if ("snat" in e) oneByOne.push(await snatSeen(e.snat, runner));
+    else if ("untag" in e) oneByOne.push(await untagThenPing(e, ctx));
   }
-  return results;
+  return [...lab.expect.flatMap((e) => results.get(e) ?? []), ...listening, ...oneByOne];
 }
