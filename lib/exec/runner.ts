@@ -65,13 +65,23 @@ export function setSpawnRewrite(fn: ((argv: readonly string[]) => readonly strin
   rewrite = fn;
 }
 
+/** Everything a pipe yields, in one buffer of that size. */
+async function drain(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  if (chunks.length === 1) return chunks[0]!;
+  const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  chunks.reduce((at, c) => (all.set(c, at), at + c.length), 0);
+  return all;
+}
+
 /** The runner that really spawns processes with `Deno.Command`. */
 export class ProcessRunner implements Runner {
   async run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
     if (rewrite) argv = rewrite(argv);
     const [program, ...args] = argv;
     if (program === undefined) throw new Error("Cannot run an empty command");
-    let output: Deno.CommandOutput;
+    let output: { code: number; stdout: Uint8Array; stderr: Uint8Array };
     try {
       const child = new Deno.Command(program, {
         args,
@@ -80,12 +90,17 @@ export class ProcessRunner implements Runner {
         stderr: "piped",
         ...(options.env ? { env: options.env } : {}),
       }).spawn();
+      // Read both pipes while writing stdin (a child that fills a pipe never waits on us), into
+      // buffers of the output's own size: `child.output()` holds far larger ones until the next
+      // garbage collection, about 140 KB per command, 140 MB over a 1,000-namespace bring-up.
+      const read = Promise.all([drain(child.stdout), drain(child.stderr)]);
       if (options.stdin !== undefined) {
         const writer = child.stdin.getWriter();
         await writer.write(new TextEncoder().encode(options.stdin));
         await writer.close();
       }
-      output = await child.output();
+      const [stdout, stderr] = await read;
+      output = { code: (await child.status).code, stdout, stderr };
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) {
         throw new CommandError(argv, 127, `${program}: command not found`);
