@@ -8,7 +8,7 @@ import { Argument, Command, CommanderError, Option } from "@commander-js/extra-t
 import denoJson from "./deno.json" with { type: "json" };
 import { ExitCode, UsageError } from "./lib/errors.ts";
 import { err } from "./lib/cli/output.ts";
-import { red } from "./lib/cli/render.ts";
+import { red } from "./lib/cli/color.ts";
 
 /** Builds the command tree. Subcommands load their modules only when they run. */
 export function buildCli(): Command {

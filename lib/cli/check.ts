@@ -9,7 +9,7 @@ import { readLabState } from "../lab/runtime.ts";
 import { checkLabName } from "../names.ts";
 import { labDir } from "../state.ts";
 import { out, outJson } from "./output.ts";
-import { renderChecks } from "./render.ts";
+import { renderChecks } from "./text.ts";
 
 /** Runs a lab's proofs. */
 export async function checkCommand(lab: string, flags: { json?: true }): Promise<void> {

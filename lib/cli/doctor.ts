@@ -6,7 +6,8 @@
 import { doctor, type DoctorStatus } from "../doctor.ts";
 import { CheckFailedError } from "../errors.ts";
 import { out, outJson } from "./output.ts";
-import { dim, green, red, table, yellow } from "./render.ts";
+import { dim, green, red, yellow } from "./color.ts";
+import { table } from "./render.ts";
 
 const LABEL: Record<DoctorStatus, (s: string) => string> = {
   ok: green,

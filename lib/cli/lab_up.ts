@@ -12,7 +12,8 @@ import type { Lab } from "../lab/schema.ts";
 import { labDir } from "../state.ts";
 import { sandboxOf } from "../lab/sandbox.ts";
 import { out, outJson, progress, progressDone } from "./output.ts";
-import { green, renderProofs, renderStatus, renderSummary } from "./render.ts";
+import { green } from "./color.ts";
+import { renderProofs, renderSummary } from "./text.ts";
 
 /**
  * Above this many namespaces, `up` prints a summary instead of the full table (which
@@ -78,7 +79,7 @@ export async function runLabUp(lab: Lab, flags: LabUpFlags): Promise<void> {
     out(
       Object.keys(lab.nodes).length > SUMMARY_ABOVE
         ? renderSummary(labSummary(lab))
-        : renderStatus(await labStatus(state)),
+        : (await import("./render.ts")).renderStatus(await labStatus(state)),
     );
     if (checks.length) out(renderProofs(checks));
     out(`Remove it with: netkit down ${lab.name}\n`);

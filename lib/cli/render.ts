@@ -1,27 +1,13 @@
 /**
- * Rendering for people: tables (cli-table3) and one-line results. The library returns data; only
- * the CLI prints.
+ * Rendering for people: tables (cli-table3). The library returns data; only the CLI prints.
+ * Lines without a table are in text.ts, colours in color.ts: neither loads cli-table3, which
+ * costs more to load than the rest of a command's start.
  *
  * @module
  */
 import Table from "cli-table3";
-import type { CheckResult } from "../check/probes.ts";
-import type { LabStatus, LabSummary } from "../lab/status.ts";
-
-/** Whether to use colour: a terminal, and NO_COLOR unset. */
-export function useColor(): boolean {
-  return Deno.stdout.isTerminal() && !Deno.env.get("NO_COLOR");
-}
-
-const paint = (code: number, s: string) => (useColor() ? `\x1b[${code}m${s}\x1b[0m` : s);
-/** Green text on a colour terminal. */
-export const green = (s: string) => paint(32, s);
-/** Red text on a colour terminal. */
-export const red = (s: string) => paint(31, s);
-/** Yellow text on a colour terminal. */
-export const yellow = (s: string) => paint(33, s);
-/** Dim text on a colour terminal. */
-export const dim = (s: string) => paint(2, s);
+import type { LabStatus } from "../lab/status.ts";
+import { useColor } from "./color.ts";
 
 /** A table in netkit's style: plain borders, colour only on a terminal. */
 export function table(head: string[]): Table.Table {
@@ -59,39 +45,4 @@ function leasesTable(s: LabStatus): string {
     t.push([`${l.node}/${l.interface}`, l.address, l.router || "-", `${l.leaseTime}s`, l.server]);
   }
   return `${t.toString()}\n`;
-}
-
-/** One line per proof: PASS/FAIL, what, evidence. */
-export function renderChecks(results: CheckResult[]): string {
-  return results.map((r) =>
-    `${r.pass ? green("PASS") : red("FAIL")} ${r.name}\n     ${dim(r.evidence)}`
-  ).join("\n") + "\n";
-}
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
-
-/**
- * A few lines instead of the full table, for a big lab: what it is made of and its bridges;
- * `netkit status LAB` prints the full table.
- */
-export function renderSummary(s: LabSummary): string {
-  const bridges = s.bridges.map((b) =>
-    `  ${b.name} (${b.type === "ovs" ? "OVS" : "Linux bridge"}): ${plural(b.ports, "port")}\n`
-  );
-  return `Lab ${s.name}: ${plural(s.namespaces, "namespace")}, ${plural(s.links, "veth pair")}, ` +
-    `${plural(s.bridges.length, "bridge")}${bridges.length ? ":" : ""}\n${bridges.join("")}` +
-    `The full table: netkit status ${s.name}\n`;
-}
-
-/** How many proofs {@link renderProofs} lists one by one; above it, only the failed ones. */
-export const PROOFS_LISTED = 20;
-
-/** The proofs, one by one; for many, the count that passed and each one that failed. */
-export function renderProofs(results: CheckResult[]): string {
-  if (results.length <= PROOFS_LISTED) return renderChecks(results);
-  const failed = results.filter((r) => !r.pass);
-  const line = `${failed.length ? red("FAIL") : green("PASS")} ${
-    results.length - failed.length
-  } of ${results.length} proofs passed\n`;
-  return line + (failed.length ? renderChecks(failed) : "");
 }

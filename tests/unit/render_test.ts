@@ -5,7 +5,7 @@
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { star, validateLab } from "../../mod.ts";
 import { labSummary } from "../../lib/lab/status.ts";
-import { PROOFS_LISTED, renderProofs, renderSummary } from "../../lib/cli/render.ts";
+import { PROOFS_LISTED, renderProofs, renderSummary } from "../../lib/cli/text.ts";
 import type { CheckResult } from "../../lib/check/probes.ts";
 
 Deno.env.set("NO_COLOR", "1");
