@@ -3,10 +3,14 @@
  *
  * Every command is an argv array handed to `Deno.Command`; nothing is ever passed through a shell.
  * A {@link Runner} is injectable so that dry-run and unit tests record commands instead of running
- * them.
+ * them. One command the real runner may carry out without a process: a namespace's
+ * `nsenter --net=/run/netns/NS ip -batch -` whose lines netlink.ts handles, with the same effect
+ * and the same result.
  *
  * @module
  */
+import { ipBatchNetnsPath } from "./netns_argv.ts";
+import { ipBatchInProcess } from "./netlink.ts";
 
 /** What one finished command returned. */
 export interface RunResult {
@@ -81,6 +85,15 @@ export class ProcessRunner implements Runner {
     if (rewrite) argv = rewrite(argv);
     const [program, ...args] = argv;
     if (program === undefined) throw new Error("Cannot run an empty command");
+    // A namespace's `ip -batch`: over rtnetlink from this process when it can (netlink.ts).
+    const nsPath = options.stdin === undefined ? undefined : ipBatchNetnsPath(argv);
+    const done = nsPath === undefined ? undefined : ipBatchInProcess(nsPath, options.stdin!);
+    if (done) {
+      if (done.code !== 0 && !options.allowFailure) {
+        throw new CommandError(argv, done.code, done.stderr);
+      }
+      return done;
+    }
     let output: { code: number; stdout: Uint8Array; stderr: Uint8Array };
     try {
       const child = new Deno.Command(program, {

@@ -33,7 +33,7 @@ export const PACKAGE_OF: Record<string, string> = {
 
 /**
  * The programs a plan runs (looking through `ip netns exec NS`); with `ip -n NS` commands, also
- * `nsenter`, which the executor runs a namespace's batch with (lib/plan/netns_argv.ts).
+ * `nsenter`, which the executor runs a namespace's batch with (lib/exec/netns_argv.ts).
  */
 export function programsOf(steps: readonly Step[]): Set<string> {
   const programs = new Set<string>();

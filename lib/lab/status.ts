@@ -10,7 +10,7 @@ import type { LabState } from "./runtime.ts";
 import { dhcpClientFiles } from "../primitives/dhcp.ts";
 import { labDir } from "../state.ts";
 import { sandboxOf } from "./sandbox.ts";
-import { inNetns } from "../plan/netns_argv.ts";
+import { inNetns } from "../exec/netns_argv.ts";
 import { pool } from "../plan/schedule.ts";
 import type { Lab } from "./schema.ts";
 

@@ -7,7 +7,7 @@
  * - A namespace's batch joins the namespace with `nsenter --net=/run/netns/NS ip -batch -`, not
  *   `ip -n NS -batch -`, whose cost grows with the number of namespaces; on the fast path, a
  *   namespace's `ip netns exec NS sysctl -w net....` commands run as one
- *   `nsenter --net=/run/netns/NS sysctl -w ...` (see netns_argv.ts). The effect is identical,
+ *   `nsenter --net=/run/netns/NS sysctl -w ...` (see lib/exec/netns_argv.ts). The effect is identical,
  *   and dry-run and export show the plan's own commands (`ip -n NS ...`, `ip netns exec NS
  *   sysctl ...`), as a person would type them.
  * - When a step fails, every step already started is undone in reverse; undo errors are collected
@@ -20,7 +20,7 @@ import { CommandError, defaultRunner, type Runner } from "../exec/runner.ts";
 import type { Journal, JournalEntry } from "./journal.ts";
 import { type Action, isRun, type RunAction, type Step } from "./step.ts";
 import { dirname } from "node:path";
-import { inNetns, ipBatchArgv } from "./netns_argv.ts";
+import { inNetns, ipBatchArgv } from "../exec/netns_argv.ts";
 import {
   deletedBridges,
   deletedNamespaces,

@@ -35,3 +35,13 @@ export function ipBatchArgv(ns: string, force = false): string[] {
   const ip = force ? ["ip", "-force", "-batch", "-"] : ["ip", "-batch", "-"];
   return ns === "" ? ip : inNetns(ns, ip);
 }
+
+/**
+ * The namespace file of an argv made by {@link ipBatchArgv} for a namespace (without `force`),
+ * `/run/netns/NS`; undefined for any other argv.
+ */
+export function ipBatchNetnsPath(argv: readonly string[]): string | undefined {
+  const [nsenter, net, ...ip] = argv;
+  if (nsenter !== "nsenter" || !net?.startsWith(`--net=${NETNS_RUN_DIR}/`)) return undefined;
+  return ip.join(" ") === "ip -batch -" ? net.slice("--net=".length) : undefined;
+}
