@@ -109,7 +109,7 @@ Deno.test("a missing tool is named with its Debian package; nothing changes", op
   const before = await snapshot();
   const bin = await Deno.makeTempDir();
   try {
-    for (const tool of ["ip", "sysctl", "pkill"]) {
+    for (const tool of ["ip", "nsenter", "sysctl", "pkill"]) {
       const path = (await sh("sh", "-c", `command -v ${tool}`)).trim();
       await Deno.symlink(path, `${bin}/${tool}`);
     }
