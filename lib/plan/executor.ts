@@ -29,6 +29,7 @@ import {
   levelsOf,
   mergeOvs,
   pool,
+  releasedWithBridge,
   removedWithBridge,
   runsInside,
   type Scheduled,
@@ -423,9 +424,13 @@ export class Executor {
     return errors;
   }
 
-  /** undo() on the fast path: reverse order, batched, skipping what namespace deletion removes. */
+  /**
+   * undo() on the fast path: reverse order, batched, skipping what deleting a namespace or a
+   * bridge removes anyway.
+   */
   private async undoScheduled(entries: readonly JournalEntry[]): Promise<Error[]> {
-    const actions = [...entries].reverse().flatMap((e) => e.undo);
+    const released = releasedWithBridge(entries.map((e) => e.key));
+    const actions = [...entries].reverse().flatMap((e) => (released.has(e.key) ? [] : e.undo));
     const gone = deletedNamespaces(actions);
     const bridges = deletedBridges(actions);
     const kept = actions.filter((a) => !runsInside(a, gone) && !removedWithBridge(a, bridges));

@@ -75,6 +75,22 @@ Deno.test("undo skips what deleting the namespaces and the bridge removes", asyn
   assert(/del-br u-br/.test(cmds) && /netns delete u-h3/.test(cmds), cmds);
 });
 
+Deno.test("undo leaves a Linux bridge's ports to the bridge's own deletion", async () => {
+  const steps = plan("linux");
+  const runner = new RecordingRunner();
+  await new Executor({ runner, schedule: true }).undo(
+    steps.map((s) => ({ key: s.key, undo: s.undo })),
+  );
+  assertEquals(runner.commands.map((c) => c.stdin), [
+    "link delete dev u-br\nnetns delete u-h3\nnetns delete u-h2\nnetns delete u-h1\n",
+  ]);
+  // a port whose bridge stays is still released
+  const port = steps.find((s) => s.key.startsWith("bridge-port:"))!;
+  const alone = new RecordingRunner();
+  await new Executor({ runner: alone, schedule: true }).undo([{ key: port.key, undo: port.undo }]);
+  assertEquals(alone.commands.map((c) => c.argv.join(" ")), ["ip link set dev u-h1-p nomaster"]);
+});
+
 Deno.test("a failure on the fast path names its step and undoes every started step", async () => {
   const runner = new RecordingRunner((argv) =>
     argv.join(" ") === "nsenter --net=/run/netns/u-h2 ip -batch -"
