@@ -5,8 +5,7 @@
  *
  * @module
  */
-import { defaultRunner, type Runner } from "../exec/runner.ts";
-import { startCapture } from "../exec/capture.ts";
+import { defaultRunner, type Runner, watchOutput } from "../exec/runner.ts";
 import { inNs } from "../plan/step.ts";
 import { Executor } from "../plan/executor.ts";
 import { ovsRemoveTag } from "../primitives/ovs.ts";
@@ -109,7 +108,7 @@ async function lease(e: Extract<Expect, { lease: unknown }>["lease"], ctx: Check
 async function snatSeen(e: Extract<Expect, { snat: unknown }>["snat"], runner: Runner) {
   if (isRootlessInner()) return await snatSeenNft(e, runner);
   const name = `${e.observer} sees ${e.from}'s packets to ${e.to} from ${e.source}`;
-  const capture = startCapture(
+  const capture = watchOutput(runner.spawn(
     inNs(e.observer, [
       "tcpdump",
       "-n",
@@ -121,7 +120,7 @@ async function snatSeen(e: Extract<Expect, { snat: unknown }>["snat"], runner: R
       e.interface,
       "icmp[icmptype] == icmp-echo and dst host " + e.to,
     ]),
-  );
+  ));
   if (!(await capture.ready(/listening on/))) {
     const err = await capture.stop();
     return {

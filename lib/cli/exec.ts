@@ -6,6 +6,7 @@
 import { UsageError } from "../errors.ts";
 import { listLabs } from "../lab/runtime.ts";
 import { inNs } from "../plan/step.ts";
+import { defaultRunner } from "../exec/runner.ts";
 
 /** Runs `command` in namespace `node` of a lab that is up; exits with its code. */
 export async function execCommand(node: string, command: string[]): Promise<void> {
@@ -16,13 +17,10 @@ export async function execCommand(node: string, command: string[]): Promise<void
       hint: known.length ? `known nodes: ${known.join(", ")}` : "no lab is up",
     });
   }
-  const [program, ...args] = inNs(node, command);
-  const status = await new Deno.Command(program!, {
-    args,
+  const status = await defaultRunner.spawn(inNs(node, command), {
     stdin: "inherit",
     stdout: "inherit",
     stderr: "inherit",
-  })
-    .spawn().status;
+  }).status;
   if (status.code !== 0) Deno.exit(status.code);
 }

@@ -8,10 +8,8 @@
 import { join } from "node:path";
 import type { Command } from "@commander-js/extra-typings";
 import { ExitCode, UsageError } from "../errors.ts";
-import { setSpawnRewrite } from "../exec/runner.ts";
 import {
   isRootlessInner,
-  rootlessArgv,
   rootlessDir,
   rootlessUnavailable,
   runInside,
@@ -42,15 +40,11 @@ async function labOf(action: Command): Promise<Lab> {
 }
 
 /**
- * Runs before every command's action. Inside the namespaces it adapts the commands netkit runs;
- * outside, in rootless mode, it runs the command inside and throws {@link ExitCode} with its
+ * Runs before every command's action. Inside the namespaces it does nothing; outside, in rootless mode, it runs the command inside and throws {@link ExitCode} with its
  * exit code; otherwise it returns and the command runs here.
  */
 export async function rootlessPreAction(program: Command, action: Command): Promise<void> {
-  if (isRootlessInner()) {
-    setSpawnRewrite(rootlessArgv);
-    return;
-  }
+  if (isRootlessInner()) return;
   const forced = (program.opts() as { rootless?: boolean }).rootless === true;
   if (!forced && Deno.uid() === 0) return;
   const name = action.name();

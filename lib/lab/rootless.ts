@@ -20,8 +20,8 @@
  *   exclusively, so it waits for bring-ups that already started).
  *
  * Inside, two programs differ from a root host: dnsmasq must not switch to user `nobody` or
- * group `dip` (neither is mapped: the setgid fails), so it runs with `--user=root --group=`
- * (see {@link rootlessArgv}); and tcpdump always drops root through `initgroups()`, which a
+ * group `dip` (neither is mapped: the setgid fails), so the plan gives it `--user=root --group=` (the
+ * `rootless` plan option, lib/lab/plan.ts); and tcpdump always drops root through `initgroups()`, which a
  * user namespace made by an unprivileged user forbids, so the SNAT proof counts sources with an
  * nftables set instead (lib/check/probes.ts).
  *
@@ -30,6 +30,7 @@
 import { join } from "node:path";
 import { UsageError } from "../errors.ts";
 import { withFileLock } from "../state.ts";
+import { CommandError, defaultRunner, type Runner } from "../exec/runner.ts";
 
 /** The namespaces a rootless lab lives in: the user's own user, network, mount and PID ones. */
 const UNSHARE_FLAGS = ["--user", "--map-root-user", "--net", "--mount", "--pid", "--fork"];
@@ -61,16 +62,13 @@ export interface HolderRecord {
   startedAt: string;
 }
 
-const dec = new TextDecoder();
+const runner: Runner = defaultRunner;
 
 async function run(argv: string[]): Promise<{ code: number; stderr: string }> {
-  const [p, ...args] = argv;
   try {
-    const r = await new Deno.Command(p!, { args, stdin: "null", stdout: "null", stderr: "piped" })
-      .output();
-    return { code: r.code, stderr: dec.decode(r.stderr) };
+    return await runner.run(argv, { allowFailure: true });
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return { code: 127, stderr: `${p}: not found` };
+    if (error instanceof CommandError) return { code: error.code, stderr: error.stderr };
     throw error;
   }
 }
@@ -138,22 +136,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function startHolder(dir: string): Promise<HolderRecord> {
   const own = await userns(Deno.pid);
-  const child = new Deno.Command("setsid", {
-    args: [
-      "unshare",
-      ...UNSHARE_FLAGS,
-      "--kill-child",
-      "--mount-proc",
-      // This program again (main.ts turns into the holder on HOLDER_ENV), without the command.
-      ...(await selfArgv()).slice(0, -Deno.args.length || undefined),
-      "rootless-holder",
-    ],
-    env: { [HOLDER_ENV]: "1" },
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  child.unref();
+  const child = runner.spawn([
+    "setsid",
+    "unshare",
+    ...UNSHARE_FLAGS,
+    "--kill-child",
+    "--mount-proc",
+    // This program again (main.ts turns into the holder on HOLDER_ENV), without the command.
+    ...(await selfArgv()).slice(0, -Deno.args.length || undefined),
+    "rootless-holder",
+  ], { env: { [HOLDER_ENV]: "1" }, stdout: "null", stderr: "null", detached: true });
   let pid: number | undefined;
   let ns: string | undefined;
   for (let i = 0; i < 500; i++) {
@@ -168,11 +160,7 @@ async function startHolder(dir: string): Promise<HolderRecord> {
     await sleep(10);
   }
   if (!pid || !ns || ns === own) {
-    try {
-      Deno.kill(child.pid, "SIGKILL");
-    } catch {
-      // gone
-    }
+    child.kill("SIGKILL");
     throw new Error("Could not start the rootless namespaces (unshare did not come up)");
   }
   const enter = ["nsenter", `--target=${pid}`, "--user", "--mount", "--net"];
@@ -206,11 +194,7 @@ async function startHolder(dir: string): Promise<HolderRecord> {
 
 async function killHolder(pid: number): Promise<void> {
   const ns = await userns(pid);
-  try {
-    Deno.kill(pid, "SIGKILL");
-  } catch {
-    // already gone
-  }
+  await run(["kill", "-s", "KILL", String(pid)]); // "No such process" when already gone
   // PID 1 of a namespace takes every other process in it along; wait until they are gone.
   for (let i = 0; i < 500; i++) {
     let left = false;
@@ -255,41 +239,31 @@ export async function runInside(): Promise<number> {
       await useFile.lock(false); // shared: a stop waits until this command is done
       return rec;
     });
-    const env: Record<string, string> = {
-      ...Deno.env.toObject(),
+    // The inner command's environment: this one's, with netkit's own state and private OVS
+    // where the namespaces keep them.
+    const env = {
       [INNER_ENV]: "1",
       NETKIT_STATE_DIR: INNER_STATE_DIR,
+      NETKIT_OVS_DIR: `${INNER_STATE_DIR}/ovs`,
     };
-    delete env.NETKIT_OVS_DIR;
-    const status = await new Deno.Command("nsenter", {
-      args: [
-        `--target=${rec.pid}`,
-        "--user",
-        "--net",
-        "--mount",
-        "--pid",
-        "--preserve-credentials",
-        `--wd=${Deno.cwd()}`,
-        "--",
-        ...(await selfArgv()),
-      ],
-      env,
-      clearEnv: true,
-      stdin: "inherit",
-      stdout: "inherit",
-      stderr: "inherit",
-    }).spawn().status;
-    code = status.signal ? 128 + signalNumber(status.signal) : status.code;
+    const status = await runner.spawn([
+      "nsenter",
+      `--target=${rec.pid}`,
+      "--user",
+      "--net",
+      "--mount",
+      "--pid",
+      "--preserve-credentials",
+      `--wd=${Deno.cwd()}`,
+      "--",
+      ...(await selfArgv()),
+    ], { env, stdin: "inherit", stdout: "inherit", stderr: "inherit" }).status;
+    code = status.code;
   } finally {
     useFile.close();
   }
   await stopIfIdle();
   return code;
-}
-
-function signalNumber(signal: Deno.Signal): number {
-  return ({ SIGINT: 2, SIGTERM: 15, SIGKILL: 9, SIGHUP: 1 } as Record<string, number>)[signal] ??
-    0;
 }
 
 /** Stops the holder when no lab is left in it. Returns true when it stopped one. */
@@ -333,20 +307,4 @@ export async function holderMain(): Promise<never> {
     // waitpid(-1) blocks (on a worker thread) until some child exits; -1 when there is none.
     if (!waitpid || (await waitpid(-1, status, 0)) < 0) await sleep(1000);
   }
-}
-
-/**
- * Rewrites a command for the inside of a user namespace: dnsmasq keeps the namespace's root
- * (switching to `nobody`/`dip` fails there: no other id is mapped).
- */
-export function rootlessArgv(argv: readonly string[]): readonly string[] {
-  const at = argv[0] === "dnsmasq"
-    ? 0
-    : argv[0] === "ip" && argv[1] === "netns" && argv[2] === "exec" && argv[4] === "dnsmasq"
-    ? 4
-    : -1;
-  if (at < 0 || argv.some((a) => a.startsWith("--user=") || a.startsWith("--group="))) {
-    return argv;
-  }
-  return [...argv.slice(0, at + 1), "--user=root", "--group=", ...argv.slice(at + 1)];
 }

@@ -32,6 +32,7 @@ import { planLab, usesOvs } from "./plan.ts";
 import { readUplink } from "./host_uplink.ts";
 import { programsOf, requireNoConflicts, requireRoot, requireTools } from "./preflight.ts";
 import type { Lab } from "./schema.ts";
+import { isRootlessInner } from "./rootless.ts";
 import { requireNoSandboxConflicts, sandboxOf, sandboxOvsTarget, sandboxPlan } from "./sandbox.ts";
 
 /** What netkit remembers of a lab on the host (`lab.json`). */
@@ -109,7 +110,12 @@ export async function planFor(
     const uplinks = Object.fromEntries(
       await Promise.all(nics.map(async (nic) => [nic, await readUplink(nic, runner)] as const)),
     );
-    const steps = planLab(lab, { stateDir, datapathType: await datapathType(), uplinks });
+    const steps = planLab(lab, {
+      stateDir,
+      datapathType: await datapathType(),
+      uplinks,
+      rootless: isRootlessInner(),
+    });
     return ovs ? { steps, ovs } : { steps };
   }
   if (nics.length) {
@@ -119,10 +125,13 @@ export async function planFor(
   }
   // The lab's own userspace switch, inside its parent namespace.
   const ovs = usesOvs(lab) ? sandboxOvsTarget(stateDir) : undefined;
-  const steps = sandboxPlan(planLab(lab, { stateDir, datapathType: "netdev" }), {
-    ns,
-    ovs: ovs ? { dir: ovs.runDir, schema: await schemaPath() } : undefined,
-  });
+  const steps = sandboxPlan(
+    planLab(lab, { stateDir, datapathType: "netdev", rootless: isRootlessInner() }),
+    {
+      ns,
+      ovs: ovs ? { dir: ovs.runDir, schema: await schemaPath() } : undefined,
+    },
+  );
   return ovs ? { steps, ovs } : { steps };
 }
 
@@ -207,7 +216,6 @@ export async function upLab(lab: Lab, options: UpOptions = {}): Promise<UpResult
     const executor = new Executor({
       runner,
       journal,
-      schedule: true,
       ...(ovsDbOf(target) !== undefined ? { ovsDb: ovsDbOf(target)! } : {}),
       ...(sandbox !== undefined ? { hostNs: sandbox } : {}),
       ...(options.failAt !== undefined ? { failAt: options.failAt } : {}),
@@ -272,7 +280,6 @@ export async function downLab(
     const sandbox = state ? sandboxOf(state.lab) : undefined;
     const executor = new Executor({
       runner,
-      schedule: true,
       ...(ovsDbOf(state?.ovs) !== undefined ? { ovsDb: ovsDbOf(state?.ovs)! } : {}),
       ...(sandbox !== undefined ? { hostNs: sandbox } : {}),
     });

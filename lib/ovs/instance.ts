@@ -257,7 +257,7 @@ export async function stopPrivateOvs(runner: Runner = defaultRunner): Promise<bo
     if (daemon === "ovs-vswitchd" && pid !== undefined) {
       // SIGTERM ends it at once; `ovs-appctl exit` makes a userspace switch close its ports one
       // by one first (about 15 ms each), which is seconds for a large lab.
-      Deno.kill(pid, "SIGTERM");
+      await runner.run(["kill", "-s", "TERM", String(pid)], { allowFailure: true });
     } else {
       // Through the control socket: it works even when the pid file is missing.
       await runner.run(["ovs-appctl", "-t", ctl, "exit"], { allowFailure: true }).catch(() => {});
@@ -265,7 +265,9 @@ export async function stopPrivateOvs(runner: Runner = defaultRunner): Promise<bo
     for (let i = 0; i < 250 && pid !== undefined && await pidAlive(pidFile); i++) {
       await new Promise((r) => setTimeout(r, 20));
     }
-    if (pid !== undefined && await pidAlive(pidFile)) Deno.kill(pid, "SIGKILL");
+    if (pid !== undefined && await pidAlive(pidFile)) {
+      await runner.run(["kill", "-s", "KILL", String(pid)], { allowFailure: true });
+    }
     stopped = true;
   }
   for (const tap of [...taps, "ovs-netdev"]) {
