@@ -329,6 +329,3 @@ export function watchOutput(process: Process): OutputWatch {
     },
   };
 }
-
-/** The process-wide default runner. */
-export const defaultRunner: Runner = new ProcessRunner();

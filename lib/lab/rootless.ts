@@ -30,7 +30,8 @@
 import { join } from "node:path";
 import { UsageError } from "../errors.ts";
 import { withFileLock } from "../state.ts";
-import { CommandError, defaultRunner, type Runner } from "../exec/runner.ts";
+import { CommandError, type Runner } from "../exec/runner.ts";
+import type { Environment } from "../host.ts";
 
 /** The namespaces a rootless lab lives in: the user's own user, network, mount and PID ones. */
 const UNSHARE_FLAGS = ["--user", "--map-root-user", "--net", "--mount", "--pid", "--fork"];
@@ -42,15 +43,17 @@ export const HOLDER_ENV = "NETKIT_ROOTLESS_HOLDER";
 /** Where netkit keeps its state inside the holder's mount namespace (a private tmpfs). */
 export const INNER_STATE_DIR = "/run/netkit";
 
-/** True in a process that runs inside the holder's namespaces. */
-export function isRootlessInner(): boolean {
-  return Deno.env.get(INNER_ENV) === "1";
+/** What the rootless functions work with: the user's directory and a runner. */
+export interface Rootless {
+  /** The per-user directory of the holder's PID and locks (see {@link rootlessDir}). */
+  dir: string;
+  /** Runs unshare, nsenter, mount and kill. */
+  runner: Runner;
 }
 
-/** The per-user directory of the holder's PID and locks. */
-export function rootlessDir(): string {
-  const xdg = Deno.env.get("XDG_RUNTIME_DIR");
-  return xdg ? join(xdg, "netkit") : `/tmp/netkit-${Deno.uid()}`;
+/** The per-user directory of the holder's PID and locks: `$XDG_RUNTIME_DIR/netkit`, else `/tmp/netkit-UID`. */
+export function rootlessDir(env: Environment): string {
+  return env.xdgRuntimeDir ? join(env.xdgRuntimeDir, "netkit") : `/tmp/netkit-${Deno.uid()}`;
 }
 
 /** What `holder.json` holds. */
@@ -62,9 +65,7 @@ export interface HolderRecord {
   startedAt: string;
 }
 
-const runner: Runner = defaultRunner;
-
-async function run(argv: string[]): Promise<{ code: number; stderr: string }> {
+async function run(runner: Runner, argv: string[]): Promise<{ code: number; stderr: string }> {
   try {
     return await runner.run(argv, { allowFailure: true });
   } catch (error) {
@@ -78,20 +79,20 @@ async function run(argv: string[]): Promise<{ code: number; stderr: string }> {
  * namespaces (tried for real: `unshare --user --map-root-user --net --mount --pid --fork true`).
  * Returns undefined when it does, else the reason.
  */
-export async function rootlessUnavailable(): Promise<string | undefined> {
+export async function rootlessUnavailable(rl: Rootless): Promise<string | undefined> {
   for (const p of ["unshare", "nsenter", "setsid"]) {
-    const found = await run([p, "--version"]);
+    const found = await run(rl.runner, [p, "--version"]);
     if (found.code === 127) return `${p} (util-linux) is missing`;
   }
-  const r = await run(["unshare", ...UNSHARE_FLAGS, "true"]);
+  const r = await run(rl.runner, ["unshare", ...UNSHARE_FLAGS, "true"]);
   if (r.code === 0) return undefined;
   return `this kernel does not let an unprivileged user create user namespaces (${
     r.stderr.trim().split("\n").pop() || `unshare exit ${r.code}`
   })`;
 }
 
-async function ensureDir(): Promise<string> {
-  const dir = rootlessDir();
+async function ensureDir(rl: Rootless): Promise<string> {
+  const dir = rl.dir;
   await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
   const info = await Deno.lstat(dir);
   if (!info.isDirectory || info.uid !== Deno.uid() || ((info.mode ?? 0) & 0o077) !== 0) {
@@ -112,10 +113,10 @@ async function userns(pid: number): Promise<string | undefined> {
 }
 
 /** The running holder, or undefined (a stale record is ignored). */
-export async function runningHolder(): Promise<HolderRecord | undefined> {
+export async function runningHolder(rl: Rootless): Promise<HolderRecord | undefined> {
   let rec: HolderRecord;
   try {
-    rec = JSON.parse(await Deno.readTextFile(join(rootlessDir(), "holder.json")));
+    rec = JSON.parse(await Deno.readTextFile(join(rl.dir, "holder.json")));
   } catch {
     return undefined;
   }
@@ -134,7 +135,8 @@ export async function selfArgv(): Promise<string[]> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function startHolder(dir: string): Promise<HolderRecord> {
+async function startHolder(rl: Rootless): Promise<HolderRecord> {
+  const { dir, runner } = rl;
   const own = await userns(Deno.pid);
   const child = runner.spawn([
     "setsid",
@@ -179,9 +181,9 @@ async function startHolder(dir: string): Promise<HolderRecord> {
     [...enter, "--preserve-credentials", "mount", "-t", "sysfs", "sysfs", "/sys"],
   ];
   for (const argv of steps) {
-    const r = await run(argv);
+    const r = await run(runner, argv);
     if (r.code !== 0) {
-      await killHolder(pid);
+      await killHolder(rl, pid);
       throw new Error(`Could not set up the rootless namespaces: ${argv.join(" ")}: ${r.stderr}`);
     }
   }
@@ -192,9 +194,9 @@ async function startHolder(dir: string): Promise<HolderRecord> {
   return rec;
 }
 
-async function killHolder(pid: number): Promise<void> {
+async function killHolder(rl: Rootless, pid: number): Promise<void> {
   const ns = await userns(pid);
-  await run(["kill", "-s", "KILL", String(pid)]); // "No such process" when already gone
+  await run(rl.runner, ["kill", "-s", "KILL", String(pid)]); // "No such process" when gone
   // PID 1 of a namespace takes every other process in it along; wait until they are gone.
   for (let i = 0; i < 500; i++) {
     let left = false;
@@ -227,15 +229,15 @@ async function labsInside(rec: HolderRecord): Promise<string[]> {
  * Runs this very command line inside the user's namespaces (starting the holder if needed) and
  * returns its exit code. Afterwards, when no lab is left, the holder is stopped.
  */
-export async function runInside(): Promise<number> {
-  const dir = await ensureDir();
+export async function runInside(rl: Rootless): Promise<number> {
+  const dir = await ensureDir(rl);
   const lifecycle = join(dir, "lifecycle.lock");
   const use = join(dir, "use.lock");
   const useFile = await Deno.open(use, { create: true, write: true, mode: 0o600 });
   let code: number;
   try {
     const rec = await withLock(lifecycle, true, async () => {
-      const rec = (await runningHolder()) ?? (await startHolder(dir));
+      const rec = (await runningHolder(rl)) ?? (await startHolder(rl));
       await useFile.lock(false); // shared: a stop waits until this command is done
       return rec;
     });
@@ -246,7 +248,7 @@ export async function runInside(): Promise<number> {
       NETKIT_STATE_DIR: INNER_STATE_DIR,
       NETKIT_OVS_DIR: `${INNER_STATE_DIR}/ovs`,
     };
-    const status = await runner.spawn([
+    const status = await rl.runner.spawn([
       "nsenter",
       `--target=${rec.pid}`,
       "--user",
@@ -262,25 +264,25 @@ export async function runInside(): Promise<number> {
   } finally {
     useFile.close();
   }
-  await stopIfIdle();
+  await stopIfIdle(rl);
   return code;
 }
 
 /** Stops the holder when no lab is left in it. Returns true when it stopped one. */
-export async function stopIfIdle(): Promise<boolean> {
-  const dir = rootlessDir();
+export async function stopIfIdle(rl: Rootless): Promise<boolean> {
+  const dir = rl.dir;
   return await withLock(
     join(dir, "lifecycle.lock"),
     true,
     () =>
       withLock(join(dir, "use.lock"), true, async () => {
-        const rec = await runningHolder();
+        const rec = await runningHolder(rl);
         if (!rec) {
           await Deno.remove(join(dir, "holder.json")).catch(() => {});
           return false;
         }
         if ((await labsInside(rec)).length) return false;
-        await killHolder(rec.pid);
+        await killHolder(rl, rec.pid);
         await Deno.remove(join(dir, "holder.json")).catch(() => {});
         return true;
       }),

@@ -16,6 +16,7 @@
  * @module
  */
 import { CommandError, type Runner } from "../exec/runner.ts";
+import { addressOvs, type OvsTarget } from "../ovs/target.ts";
 import type { Journal, JournalEntry } from "./journal.ts";
 import { type Action, isRun, type RunAction, type Step } from "./step.ts";
 import { dirname } from "node:path";
@@ -37,8 +38,8 @@ export interface ExecutorOptions {
   runner: Runner;
   /** Where undos are recorded before each step. @default none */
   journal?: Journal | undefined;
-  /** OVS database to talk to (`unix:/path/db.sock`); inserted into every `ovs-vsctl` call. */
-  ovsDb?: string | undefined;
+  /** The OVS that `ovs-vsctl` talks to; addressed by the one rule of lib/ovs/target.ts. */
+  ovs?: OvsTarget | undefined;
   /** How many batches of one level run at once. @default 8 */
   parallel?: number;
   /**
@@ -116,20 +117,14 @@ export function isExists(error: unknown): boolean {
   return error instanceof CommandError && EXISTS.some((re) => re.test(error.stderr));
 }
 
-/** Returns argv with `--db=...` after `ovs-vsctl` when a private OVS is in use. */
-export function withOvsDb(argv: readonly string[], ovsDb: string | undefined): string[] {
-  if (ovsDb === undefined || argv[0] !== "ovs-vsctl") return [...argv];
-  return ["ovs-vsctl", `--db=${ovsDb}`, ...argv.slice(1)];
-}
-
 /** Runs one action. */
 export async function runAction(
   action: Action,
   runner: Runner,
-  ovsDb: string | undefined,
+  ovs: OvsTarget | undefined,
 ): Promise<void> {
   if (isRun(action)) {
-    await runner.run(withOvsDb(action.argv, ovsDb));
+    await runner.run(addressOvs(action.argv, ovs));
   } else if ("write" in action) {
     await Deno.mkdir(dirname(action.write), { recursive: true });
     await Deno.writeTextFile(action.write, action.content, { mode: action.mode ?? 0o644 });
@@ -268,7 +263,7 @@ export class Executor {
       // A step that cannot be scheduled: its actions in order.
       for (const [k, { action, step }] of actions.entries()) {
         try {
-          await runAction(action, this.runner, this.options.ovsDb);
+          await runAction(action, this.runner, this.options.ovs);
         } catch (error) {
           return { index: step, error, touched: k > 0 || !isExists(error) ? [step] : [] };
         }
@@ -307,11 +302,11 @@ export class Executor {
 
   /** One lane: one `ip -batch`, one `ovs-vsctl` transaction, or a single command. */
   private async runLane(lane: Scheduled[]): Promise<void> {
-    const ovsDb = this.options.ovsDb;
+    const ovs = this.options.ovs;
     const actions = lane.map((s) => s.action);
     if (actions.length === 1) {
       try {
-        return await runAction(actions[0]!, this.runner, ovsDb);
+        return await runAction(actions[0]!, this.runner, ovs);
       } catch (error) {
         throw new LaneError(0, 0, error, lane[0]!.lane === "ovs");
       }
@@ -320,7 +315,7 @@ export class Executor {
       let done = 0;
       for (const chunk of mergeOvs(actions.map((a) => a.argv))) {
         try {
-          await this.runner.run(withOvsDb(chunk.argv, ovsDb));
+          await this.runner.run(addressOvs(chunk.argv, ovs));
         } catch (error) {
           throw new LaneError(done, done, error, true);
         }
@@ -369,7 +364,7 @@ export class Executor {
   /** Runs one undo action; records its error unless it only says "already gone". */
   private async tolerant(action: Action, errors: Error[]): Promise<void> {
     try {
-      await runAction(action, this.runner, this.options.ovsDb);
+      await runAction(action, this.runner, this.options.ovs);
     } catch (error) {
       if (!isGone(error)) errors.push(asError(error));
     }
@@ -400,7 +395,7 @@ export class Executor {
       // One transaction; if it fails, each command again on its own to tell gone from failed.
       try {
         for (const chunk of mergeOvs(actions.map((a) => a.argv))) {
-          await this.runner.run(withOvsDb(chunk.argv, this.options.ovsDb));
+          await this.runner.run(addressOvs(chunk.argv, this.options.ovs));
         }
       } catch {
         for (const action of actions) await this.tolerant(action, errors);
