@@ -8,7 +8,9 @@
  *
  * @module
  */
-import type { Runner } from "./exec/runner.ts";
+import { CommandError, type Runner } from "./exec/runner.ts";
+import { Executor, StepError } from "./plan/executor.ts";
+import { createNs } from "./primitives/netns.ts";
 import type { Host } from "./host.ts";
 import { PACKAGE_OF, which } from "./lab/preflight.ts";
 import { ovsStatus } from "./ovs/instance.ts";
@@ -295,13 +297,20 @@ async function kernelRowsAsRoot(host: Host, hasIp: boolean): Promise<DoctorRow[]
     }
     return rows;
   }
+  // The throwaway namespace is a step like any other: created and always removed by the
+  // executor (the attempts below only make objects inside it, which go with it).
   const ns = `netkit-doctor-${Deno.pid}`;
-  const addError = await attempt(["ip", "netns", "add", ns], runner);
-  if (addError) {
+  const namespace = createNs(ns);
+  const executor = new Executor({ runner });
+  try {
+    await executor.apply([namespace]);
+  } catch (error) {
+    const cause = error instanceof StepError ? error.cause : error;
     rows.push({
       check: "network namespaces: ip netns add",
       status: "fail",
-      detail: addError,
+      detail: (cause instanceof CommandError ? cause.stderr.trim() || cause.message : String(cause))
+        .split("\n")[0]!,
       fix: "a kernel with CONFIG_NET_NS",
     });
     return rows;
@@ -355,7 +364,7 @@ async function kernelRowsAsRoot(host: Host, hasIp: boolean): Promise<DoctorRow[]
       });
     }
   } finally {
-    await attempt(["ip", "netns", "del", ns], runner);
+    await executor.undo([{ key: namespace.key, undo: namespace.undo }]);
   }
   return rows;
 }

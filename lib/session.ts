@@ -53,7 +53,7 @@ export class LabSession implements AsyncDisposable {
     if (needsOvs && !this.#ovs) {
       const target = await chooseOvs(this.host);
       this.#ovs = target.kind === "private"
-        ? await startPrivateOvs(this.host, this.stateDir)
+        ? await startPrivateOvs(this.host, { user: this.stateDir })
         : target;
       await this.save();
     }

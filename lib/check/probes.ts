@@ -7,7 +7,10 @@
  */
 import { type Runner, watchOutput } from "../exec/runner.ts";
 import { type Host, resolveHost } from "../host.ts";
-import { inNs } from "../plan/step.ts";
+import { cmd, inNs, type Step } from "../plan/step.ts";
+import { Journal } from "../plan/journal.ts";
+import { vsctl } from "../ovs/target.ts";
+import { join } from "node:path";
 import { Executor } from "../plan/executor.ts";
 import { ovsRemoveTag } from "../primitives/ovs.ts";
 import { dhcpClientFiles } from "../primitives/dhcp.ts";
@@ -218,8 +221,27 @@ async function untagThenPing(
   ctx: Context,
 ): Promise<CheckResult> {
   const runner = ctx.host.runner;
-  const step = ovsRemoveTag(e.untag.port, e.untag.tag);
-  const exec = new Executor({ runner, ovs: ctx.ovs });
+  const { port, tag } = e.untag;
+  // A journaled step of the lab whose undo puts back the tag the port has now, so that the
+  // port is restored exactly, and by `down` too if netkit is killed during the proof.
+  const now = await runner.run(vsctl(ctx.ovs, "--timeout=5", "get", "Port", port, "tag"), {
+    allowFailure: true,
+  });
+  const original = now.stdout.trim();
+  const step: Step = {
+    ...ovsRemoveTag(port, tag),
+    summary: `remove VLAN ${tag} from port ${port} for the untag proof`,
+    undo: [
+      /^\d+$/.test(original)
+        ? cmd("ovs-vsctl", "set", "port", port, `tag=${original}`)
+        : cmd("ovs-vsctl", "clear", "port", port, "tag"),
+    ],
+  };
+  const exec = new Executor({
+    runner,
+    ovs: ctx.ovs,
+    journal: new Journal(join(ctx.stateDir, "journal.jsonl")),
+  });
   await exec.apply([step]);
   const p = await ping(e.ping.from, e.ping.to, e.reach, runner).finally(async () => {
     const errors = await exec.undo([{ key: step.key, undo: step.undo }]);

@@ -29,6 +29,7 @@ export const PACKAGE_OF: Record<string, string> = {
   tcpdump: "tcpdump",
   sysctl: "procps",
   pkill: "procps",
+  kill: "procps",
 };
 
 /** The programs a plan runs (looking through `ip netns exec NS`). */
@@ -36,6 +37,7 @@ export function programsOf(steps: readonly Step[]): Set<string> {
   const programs = new Set<string>();
   for (const step of steps) {
     for (const action of [...step.do, ...step.undo]) {
+      if ("stopDaemon" in action) programs.add("kill");
       if (!isRun(action)) continue;
       const a = action.argv;
       programs.add(a[0]!);

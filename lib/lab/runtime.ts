@@ -9,12 +9,14 @@
 import { join } from "node:path";
 import { UsageError } from "../errors.ts";
 import { type Host, resolveHost } from "../host.ts";
-import { Executor, type ExecutorOptions } from "../plan/executor.ts";
+import { Executor, type ExecutorOptions, StepError } from "../plan/executor.ts";
 import { Journal, type JournalEntry } from "../plan/journal.ts";
-import type { Step } from "../plan/step.ts";
+import { shownArgv, type Step } from "../plan/step.ts";
 import {
   chooseOvs,
   datapathType,
+  privateOvsSteps,
+  privateOvsStopped,
   releasePrivateOvs,
   runningPrivateOvs,
   schemaPath,
@@ -50,8 +52,16 @@ export interface LabState {
 
 /** A lab's plan for a host, and where the lab lives there. */
 export interface HostPlan {
-  /** The steps, in order. */
+  /**
+   * The steps, in order. When the lab needs netkit's private OVS and it does not run yet, the
+   * first {@link HostPlan.sharedSteps} steps start it (lib/ovs/daemons.ts).
+   */
   steps: Step[];
+  /**
+   * How many of the first steps start the private OVS: shared by every lab on the host, they are
+   * journaled in its own run directory, not in the lab's, and stopped with its last user.
+   */
+  sharedSteps: number;
   /** The OVS its bridges live in, if any. */
   ovs?: OvsTarget;
   /** A sandboxed lab's parent namespace (lib/lab/sandbox.ts). */
@@ -134,7 +144,14 @@ export async function planFor(
       ),
     );
     const steps = planLab(lab, { stateDir, datapathType: await datapathType(), uplinks, rootless });
-    return ovs ? { steps, ovs } : { steps };
+    const shared = ovs?.kind === "private" && await privateOvsStopped(host)
+      ? await privateOvsSteps(host)
+      : [];
+    return {
+      steps: [...shared, ...steps],
+      sharedSteps: shared.length,
+      ...(ovs ? { ovs } : {}),
+    };
   }
   if (nics.length) {
     throw new UsageError("A sandboxed lab cannot use the host's real uplink", {
@@ -150,20 +167,12 @@ export async function planFor(
       ovs: ovs ? { dir: ovs.runDir, schema: await schemaPath() } : undefined,
     },
   );
-  return ovs ? { steps, ovs, sandbox: ns } : { steps, sandbox: ns };
+  return { steps, sharedSteps: 0, sandbox: ns, ...(ovs ? { ovs } : {}) };
 }
 
 /** The plan as the exact commands, one argv per action (`ovs-vsctl` with its `--db`). */
 export function planCommands(steps: readonly Step[], ovs?: OvsTarget): string[][] {
-  return steps.flatMap((s) =>
-    s.do.map((a) =>
-      "argv" in a
-        ? addressOvs(a.argv, ovs)
-        : "write" in a
-        ? ["netkit-write", a.write]
-        : ["rm", "-f", a.remove]
-    )
-  );
+  return steps.flatMap((s) => s.do.map((a) => addressOvs(shownArgv(a), ovs)));
 }
 
 /** The executor for a lab: its OVS, and its sandbox's parent namespace if any. */
@@ -193,10 +202,11 @@ export async function upLab(lab: Lab, options: UpOptions = {}): Promise<UpResult
   const host = options.host ?? resolveHost();
   const runner = host.runner;
   requireRoot(`Bringing up lab "${lab.name}"`);
-  const { steps, ovs, sandbox } = await planForHost(host, lab);
+  const { steps, sharedSteps, ovs, sandbox } = await planForHost(host, lab);
   const programs = programsOf(steps);
-  if (ovs && ovs.kind !== "system") {
-    for (const p of ["ovsdb-tool", "ovsdb-server", "ovs-vswitchd", "ovs-appctl"]) programs.add(p);
+  if (ovs?.kind === "private") {
+    // Its start may not be in this plan (it ran when we looked), but its stop will be needed.
+    for (const p of programsOf(await privateOvsSteps(host))) programs.add(p);
   }
   await requireTools(host, programs);
   return await withLock(host, lab.name, async () => {
@@ -234,22 +244,32 @@ export async function upLab(lab: Lab, options: UpOptions = {}): Promise<UpResult
       createdAt: new Date().toISOString(),
     };
     await writeAtomic(join(dir, "lab.json"), JSON.stringify(state, null, 2));
+    // The plan's first `sharedSteps` steps start the private OVS, journaled in its own run
+    // directory; the rest is the lab's. Step indices (progress, failAt, errors) are the plan's.
+    const { failAt, onProgress } = options;
+    const progress = (offset: number) =>
+      onProgress &&
+      ((i: number, _n: number, step: Step) => onProgress(i + offset, steps.length, step));
     let target: OvsTarget | undefined;
     try {
-      target = ovs?.kind === "private" ? await startPrivateOvs(host, dir) : ovs;
-    } catch (error) {
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
-      await stopUnusedPrivateOvs(host);
-      await pruneStateRoot(host.stateRoot);
-      throw error;
-    }
-    const executor = labExecutor(host, { ovs: target, sandbox }, {
-      journal: new Journal(join(dir, "journal.jsonl")),
-      failAt: options.failAt,
-      onProgress: options.onProgress,
-    });
-    try {
-      await executor.apply(steps);
+      target = ovs?.kind === "private"
+        ? await startPrivateOvs(host, {
+          user: dir,
+          failAt: failAt !== undefined && failAt < sharedSteps ? failAt : undefined,
+          onProgress: progress(0),
+        })
+        : ovs;
+      const executor = labExecutor(host, { ovs: target, sandbox }, {
+        journal: new Journal(join(dir, "journal.jsonl")),
+        failAt: failAt !== undefined && failAt >= sharedSteps ? failAt - sharedSteps : undefined,
+        onProgress: progress(sharedSteps),
+      });
+      try {
+        await executor.apply(steps.slice(sharedSteps));
+      } catch (error) {
+        if (!(error instanceof StepError) || sharedSteps === 0) throw error;
+        throw new StepError(error.step, error.index + sharedSteps, error.cause, error.undoErrors);
+      }
     } catch (error) {
       await Deno.remove(dir, { recursive: true }).catch(() => {});
       await stopUnusedPrivateOvs(host);

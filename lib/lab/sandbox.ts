@@ -13,7 +13,8 @@
  * - any other root-namespace command gets `ip netns exec P`, except those that touch no network
  *   namespace (`ovs-vsctl` talks to a Unix socket, `pkill` to processes);
  * - a lab with OVS bridges gets its own ovsdb-server and ovs-vswitchd, started inside P with their
- *   files in the lab's state directory, and stopped by their undo. Two userspace ovs-vswitchd
+ *   files in the lab's state directory, and stopped by their undo (the same steps as netkit's
+ *   private OVS: lib/ovs/daemons.ts). Two userspace ovs-vswitchd
  *   only clash over the `ovs-netdev` device when they share a network namespace, so this one
  *   never meets netkit's per-host private OVS or the system's.
  *
@@ -23,7 +24,8 @@ import { join } from "node:path";
 import { UsageError } from "../errors.ts";
 import { checkNsName, NAME_MAX_BYTES } from "../names.ts";
 import { type OvsTarget, ovsTarget } from "../ovs/target.ts";
-import { type Action, cmd, isRun, type Step } from "../plan/step.ts";
+import { type Action, isRun, type Step } from "../plan/step.ts";
+import { ovsDaemonSteps } from "../ovs/daemons.ts";
 import { createNs } from "../primitives/netns.ts";
 import { hostNamespaces } from "./preflight.ts";
 import type { Lab } from "./schema.ts";
@@ -79,64 +81,10 @@ export function sandboxAction(action: Action, ns: string): Action {
 
 /**
  * The steps that start a sandboxed lab's own ovsdb-server and ovs-vswitchd inside `ns`, their
- * files in `dir`. `ovs-vsctl` gets its `--db=` from the executor (the {@link sandboxOvsTarget}).
+ * files in `dir`: the same steps as netkit's private OVS (lib/ovs/daemons.ts), run in `ns`.
  */
 export function sandboxOvsSteps(ns: string, dir: string, schema: string): Step[] {
-  const f = (name: string) => join(dir, name);
-  const daemonFiles = (d: string) => [f(`${d}.pid`), f(`${d}.log`), f(`${d}.ctl`)];
-  const stop = (d: string) => cmd("ovs-appctl", "--timeout=10", "-t", f(`${d}.ctl`), "exit");
-  return [
-    {
-      key: `daemon:ovsdb-server@${ns}`,
-      summary: `start the lab's own ovsdb-server in ${ns}`,
-      do: [
-        cmd("mkdir", "-p", dir),
-        cmd("ovsdb-tool", "create", f("conf.db"), schema),
-        cmd(
-          "ip",
-          "netns",
-          "exec",
-          ns,
-          "ovsdb-server",
-          f("conf.db"),
-          `--remote=punix:${f("db.sock")}`,
-          `--pidfile=${f("ovsdb-server.pid")}`,
-          `--unixctl=${f("ovsdb-server.ctl")}`,
-          `--log-file=${f("ovsdb-server.log")}`,
-          "--detach",
-        ),
-        cmd("ovs-vsctl", "--no-wait", "init"),
-      ],
-      undo: [
-        stop("ovsdb-server"),
-        ...[...daemonFiles("ovsdb-server"), f("conf.db"), f(".conf.db.~lock~"), f("db.sock")]
-          .map((remove) => ({ remove })),
-      ],
-      pidFile: f("ovsdb-server.pid"),
-    },
-    {
-      key: `daemon:ovs-vswitchd@${ns}`,
-      summary: `start the lab's own ovs-vswitchd in ${ns}`,
-      do: [
-        cmd(
-          "ip",
-          "netns",
-          "exec",
-          ns,
-          "env",
-          `OVS_RUNDIR=${dir}`,
-          "ovs-vswitchd",
-          `unix:${f("db.sock")}`,
-          `--pidfile=${f("ovs-vswitchd.pid")}`,
-          `--unixctl=${f("ovs-vswitchd.ctl")}`,
-          `--log-file=${f("ovs-vswitchd.log")}`,
-          "--detach",
-        ),
-      ],
-      undo: [stop("ovs-vswitchd"), ...daemonFiles("ovs-vswitchd").map((remove) => ({ remove }))],
-      pidFile: f("ovs-vswitchd.pid"),
-    },
-  ];
+  return ovsDaemonSteps(dir, { ns, schema });
 }
 
 /** Options for {@link sandboxPlan}. */

@@ -17,7 +17,7 @@
 import { dirname, join } from "node:path";
 import { scriptLine } from "../exec/shell.ts";
 import type { Host } from "../host.ts";
-import type { Action, Step } from "../plan/step.ts";
+import { type Action, shownArgv, type Step } from "../plan/step.ts";
 import { addressOvs, ovsDbOf, type OvsTarget } from "../ovs/target.ts";
 import { planFor } from "./runtime.ts";
 import type { Lab } from "./schema.ts";
@@ -61,9 +61,9 @@ function heredoc(path: string, content: string, mode: number): string[] {
 }
 
 function actionLines(action: Action, ovs: OvsTarget | undefined): string[] {
-  if ("argv" in action) return [scriptLine(addressOvs(action.argv, ovs))];
   if ("write" in action) return heredoc(action.write, action.content, action.mode ?? 0o644);
-  return [scriptLine(["rm", "-f", action.remove])];
+  if ("recordDaemon" in action) return []; // netkit's own bookkeeping: nothing for a script
+  return [scriptLine(addressOvs(shownArgv(action), ovs))];
 }
 
 /**
@@ -124,8 +124,9 @@ export function labScript(lab: Lab, options: LabScriptOptions): string {
       ...step.undo.flatMap((a) => {
         const lines = actionLines(a, options.ovs).map((l) => `${l} || failed=1`);
         // A daemon that already exited has removed its pid file: nothing to stop.
-        return "argv" in a && a.argv[0] === "pkill" && a.argv[1] === "-F"
-          ? lines.map((l) => `[ ! -e ${scriptLine([a.argv[2]!])} ] || ${l}`)
+        const argv = shownArgv(a);
+        return argv[0] === "pkill" && argv[1] === "-F"
+          ? lines.map((l) => `[ ! -e ${scriptLine([argv[2]!])} ] || ${l}`)
           : lines;
       }),
       "",
@@ -156,9 +157,9 @@ export async function exportLabScript(
   options: { teardown?: boolean; command?: string } = {},
 ): Promise<string> {
   const stateDir = scriptStateDir(host.stateRoot, lab.name);
-  const { steps, ovs, sandbox } = await planFor(host, lab, stateDir);
+  const { steps, sharedSteps, ovs, sandbox } = await planFor(host, lab, stateDir);
   return labScript(lab, {
-    steps,
+    steps: steps.slice(sharedSteps), // a script starts no private OVS: see the module doc
     ovs,
     sandbox,
     stateDir,

@@ -4,8 +4,9 @@
  * - `system`: the host's own ovsdb-server answers on `/run/openvswitch/db.sock` (or
  *   `/var/run/openvswitch/db.sock`) and its ovs-vswitchd runs.
  * - `private`: netkit's own ovsdb-server and ovs-vswitchd with their run directory in the
- *   host's `privateOvsDir` (`$NETKIT_OVS_DIR`, default `/run/netkit/ovs`; see lib/host.ts). netkit starts it when a lab needs OVS and no
- *   system one is usable, and stops it when the last lab that used it is removed.
+ *   host's `privateOvsDir` (`$NETKIT_OVS_DIR`, default `/run/netkit/ovs`; see lib/host.ts).
+ *   netkit starts it when a lab needs OVS and no system one is usable, and stops it when the
+ *   last lab that used it is removed.
  *
  * There is one private OVS per host, whatever the state directory is: two userspace
  * ovs-vswitchd on one host fight over the `ovs-netdev` device and neither can create bridges.
@@ -13,18 +14,29 @@
  * `lab.json` is gone no longer counts, and when no user is left the instance stops. All of this
  * happens under one lock, so concurrent labs never start two instances or stop a used one.
  *
+ * Starting it is a plan of two steps (lib/ovs/daemons.ts, the same steps as a sandboxed lab's
+ * own OVS) run by the executor with a journal of its own in the run directory; stopping it is
+ * that journal's undo. So a start that netkit did not finish (killed half-way) is undone by the
+ * next start or stop, and a daemon is signalled only while it still is the process netkit
+ * started (lib/exec/daemon.ts).
+ *
  * The host's `ovsMode` (`NETKIT_OVS=system|private|auto`, default `auto`) forces the choice; the
- * tests use `private`.
- * Without the openvswitch kernel module, bridges use the userspace datapath (`netdev`), where
- * internal ports are tap devices that can be moved into namespaces and VLAN tags work.
+ * tests use `private`. Without the openvswitch kernel module, bridges use the userspace datapath
+ * (`netdev`), where internal ports are tap devices that can be moved into namespaces and VLAN
+ * tags work.
  *
  * @module
  */
 import { dirname, join } from "node:path";
 import type { Runner } from "../exec/runner.ts";
+import { daemonPid } from "../exec/daemon.ts";
 import type { Host } from "../host.ts";
 import { UsageError } from "../errors.ts";
+import { Executor, type ExecutorOptions } from "../plan/executor.ts";
+import { Journal } from "../plan/journal.ts";
+import { cmd, type Step } from "../plan/step.ts";
 import { pathExists } from "../state.ts";
+import { ovsDaemonSteps } from "./daemons.ts";
 import { type OvsTarget, ovsTarget, vsctl } from "./target.ts";
 
 export type { OvsTarget } from "./target.ts";
@@ -41,6 +53,7 @@ export function privateTarget(host: Host): OvsTarget {
 
 const exists = pathExists;
 
+/** A live process named by a pid file, whoever started it (the system's OVS). */
 async function pidAlive(pidFile: string): Promise<number | undefined> {
   try {
     const pid = Number((await Deno.readTextFile(pidFile)).trim());
@@ -52,9 +65,18 @@ async function pidAlive(pidFile: string): Promise<number | undefined> {
   }
 }
 
+/**
+ * The pid of one of `target`'s daemons; for an OVS netkit runs itself, only while it still is the
+ * process netkit started (lib/exec/daemon.ts).
+ */
+function ovsDaemonPid(target: OvsTarget, daemon: string): Promise<number | undefined> {
+  const pidFile = join(target.runDir, `${daemon}.pid`);
+  return target.kind === "system" ? pidAlive(pidFile) : daemonPid(pidFile, daemon);
+}
+
 /** True when an ovsdb-server answers at `db` and an ovs-vswitchd runs beside it. */
 async function answers(target: OvsTarget, runner: Runner): Promise<boolean> {
-  if (!(await pidAlive(join(target.runDir, "ovs-vswitchd.pid")))) return false;
+  if (!(await ovsDaemonPid(target, "ovs-vswitchd"))) return false;
   const r = await runner.run(
     vsctl(target, "--timeout=2", "get", "Open_vSwitch", ".", "ovs_version"),
     { allowFailure: true },
@@ -125,47 +147,67 @@ async function withOvsLock<T>(host: Host, fn: (dir: string) => Promise<T>): Prom
 
 const userFile = (dir: string, user: string) => join(dir, "users", encodeURIComponent(user));
 
+/** The steps that start the host's private OVS (see lib/ovs/daemons.ts). */
+export async function privateOvsSteps(host: Host): Promise<Step[]> {
+  return ovsDaemonSteps(host.privateOvsDir, { schema: await schemaPath() });
+}
+
+/** True when the host's private OVS would have to be started for a new lab. */
+export async function privateOvsStopped(host: Host): Promise<boolean> {
+  return !(await answers(privateTarget(host), host.runner));
+}
+
+/** The private OVS's own journal: its daemon steps, undone when it stops. */
+const journalOf = (dir: string) => new Journal(join(dir, "journal.jsonl"));
+
+/** Options for {@link startPrivateOvs}. */
+export interface StartOvsOptions {
+  /** Who uses it: a lab's state directory. @default {@link MANUAL_USER} */
+  user?: string | undefined;
+  /** Test hook: fail step k of the start (see the executor). */
+  failAt?: number | undefined;
+  /** Called before each step of the start. */
+  onProgress?: ExecutorOptions["onProgress"];
+}
+
 /**
- * Starts the private OVS unless it already runs, and records `user` (a lab's state directory,
- * or {@link MANUAL_USER}) as one of its users. Returns its target.
+ * Starts the host's private OVS unless it already runs, and records the user (a lab's state
+ * directory, or {@link MANUAL_USER}) as one of its users. The start is
+ * {@link privateOvsSteps}, journaled in the run directory; a start that was interrupted is
+ * undone first. Returns its target.
+ *
+ * @example
+ * ```ts ignore
+ * import { resolveHost, startPrivateOvs } from "./mod.ts";
+ * const ovs = await startPrivateOvs(resolveHost());
+ * console.log(ovs.db);
+ * ```
  */
-export async function startPrivateOvs(host: Host, user: string = MANUAL_USER): Promise<OvsTarget> {
+export async function startPrivateOvs(
+  host: Host,
+  options: StartOvsOptions = {},
+): Promise<OvsTarget> {
+  const user = options.user ?? MANUAL_USER;
   return await withOvsLock(host, async (dir) => {
     await Deno.writeTextFile(userFile(dir, user), user);
     const target = privateTarget(host);
     if (await answers(target, host.runner)) return target;
-    await launch(dir, target, host.runner);
+    const journal = journalOf(dir);
+    const executor = new Executor({
+      runner: host.runner,
+      journal,
+      ovs: target,
+      failAt: options.failAt,
+      onProgress: options.onProgress,
+    });
+    const stale = await journal.read();
+    if (stale.length) {
+      await executor.undo(stale);
+      await journal.remove();
+    }
+    await executor.apply(await privateOvsSteps(host));
     return target;
   });
-}
-
-async function launch(dir: string, target: OvsTarget, runner: Runner): Promise<void> {
-  const db = join(dir, "conf.db");
-  if (!(await exists(db))) {
-    await runner.run(["ovsdb-tool", "create", db, await schemaPath()]);
-  }
-  if (!(await pidAlive(join(dir, "ovsdb-server.pid")))) {
-    await runner.run([
-      "ovsdb-server",
-      db,
-      `--remote=punix:${join(dir, "db.sock")}`,
-      `--pidfile=${join(dir, "ovsdb-server.pid")}`,
-      `--unixctl=${join(dir, "ovsdb-server.ctl")}`,
-      `--log-file=${join(dir, "ovsdb-server.log")}`,
-      "--detach",
-    ]);
-  }
-  await runner.run(vsctl(target, "--no-wait", "init"));
-  if (!(await pidAlive(join(dir, "ovs-vswitchd.pid")))) {
-    await runner.run([
-      "ovs-vswitchd",
-      `unix:${join(dir, "db.sock")}`,
-      `--pidfile=${join(dir, "ovs-vswitchd.pid")}`,
-      `--unixctl=${join(dir, "ovs-vswitchd.ctl")}`,
-      `--log-file=${join(dir, "ovs-vswitchd.log")}`,
-      "--detach",
-    ], { env: { OVS_RUNDIR: dir } });
-  }
 }
 
 /**
@@ -187,6 +229,12 @@ export async function stopPrivateOvsIfSoleUser(host: Host, user: string): Promis
 /**
  * Forgets `user` (when given) and any user whose lab is gone; stops the private OVS when no
  * user is left. Returns true when it stopped it.
+ *
+ * @example
+ * ```ts ignore
+ * import { releasePrivateOvs, resolveHost } from "./mod.ts";
+ * await releasePrivateOvs(resolveHost());
+ * ```
  */
 export async function releasePrivateOvs(host: Host, user?: string): Promise<boolean> {
   if (!(await exists(host.privateOvsDir))) return false;
@@ -204,44 +252,38 @@ export async function releasePrivateOvs(host: Host, user?: string): Promise<bool
 }
 
 /**
- * Stops the private OVS (if it runs) and removes its run directory, whoever uses it. Prefer
- * {@link releasePrivateOvs}, which stops it only when no lab needs it.
+ * Stops the private OVS (if it runs) and removes its run directory, whoever uses it: its
+ * journal is undone (a daemon is signalled only while it still is the process netkit started),
+ * then the tap devices ovs-vswitchd made are removed. Prefer {@link releasePrivateOvs}, which
+ * stops it only when no lab needs it. Returns true when a daemon was running.
+ *
+ * @example
+ * ```ts ignore
+ * import { resolveHost, stopPrivateOvs } from "./mod.ts";
+ * await stopPrivateOvs(resolveHost());
+ * ```
  */
 export async function stopPrivateOvs(host: Host): Promise<boolean> {
   const dir = host.privateOvsDir;
-  const runner = host.runner;
   if (!(await exists(dir))) return false;
+  const target = privateTarget(host);
+  const running = (await ovsDaemonPid(target, "ovs-vswitchd")) !== undefined ||
+    (await ovsDaemonPid(target, "ovsdb-server")) !== undefined;
   // The tap devices ovs-vswitchd made (bridges' own ports, internal ports) outlive it: note them
-  // first, from netkit's own database, and remove them once it has gone.
-  const taps = await internalInterfaces(privateTarget(host), runner);
-  let stopped = false;
-  for (const daemon of ["ovs-vswitchd", "ovsdb-server"]) {
-    const pidFile = join(dir, `${daemon}.pid`);
-    const ctl = join(dir, `${daemon}.ctl`);
-    const pid = await pidAlive(pidFile);
-    if (pid === undefined && !(await exists(ctl))) continue;
-    if (daemon === "ovs-vswitchd" && pid !== undefined) {
-      // SIGTERM ends it at once; `ovs-appctl exit` makes a userspace switch close its ports one
-      // by one first (about 15 ms each), which is seconds for a large lab.
-      await runner.run(["kill", "-s", "TERM", String(pid)], { allowFailure: true });
-    } else {
-      // Through the control socket: it works even when the pid file is missing.
-      await runner.run(["ovs-appctl", "-t", ctl, "exit"], { allowFailure: true }).catch(() => {});
-    }
-    for (let i = 0; i < 250 && pid !== undefined && await pidAlive(pidFile); i++) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    if (pid !== undefined && await pidAlive(pidFile)) {
-      await runner.run(["kill", "-s", "KILL", String(pid)], { allowFailure: true });
-    }
-    stopped = true;
-  }
-  for (const tap of [...taps, "ovs-netdev"]) {
-    await runner.run(["ip", "link", "delete", "dev", tap], { allowFailure: true }).catch(() => {});
-  }
+  // first, from netkit's own database; they are removed once it has gone.
+  const taps = await internalInterfaces(target, host.runner);
+  const journaled = await journalOf(dir).read();
+  // Without a journal (an instance started before netkit journaled it): the same steps' undo.
+  const entries = journaled.length
+    ? journaled
+    : (await privateOvsSteps(host)).map((s) => ({ key: s.key, undo: s.undo }));
+  await new Executor({ runner: host.runner, ovs: target }).undo([
+    { key: "ovs-taps", undo: taps.map((tap) => cmd("ip", "link", "delete", "dev", tap)) },
+    ...entries,
+  ]);
   await Deno.remove(dir, { recursive: true }).catch(() => {});
   await Deno.remove(dirname(dir)).catch(() => {}); // /run/netkit, when nothing else is in it
-  return stopped;
+  return running;
 }
 
 /** The names of the internal interfaces (tap devices with the userspace datapath) in `ovs`. */
@@ -279,14 +321,23 @@ export interface OvsStatus {
   datapathType: "system" | "netdev";
 }
 
-/** Reports which OVS is usable now. */
+/**
+ * Reports which OVS is usable now.
+ *
+ * @example
+ * ```ts ignore
+ * import { ovsStatus, resolveHost } from "./mod.ts";
+ * const status = await ovsStatus(resolveHost());
+ * console.log(status.kind, status.db);
+ * ```
+ */
 export async function ovsStatus(host: Host): Promise<OvsStatus> {
   const dp = await datapathType();
   const found = await runningPrivateOvs(host) ?? await systemOvs(host.runner);
   if (!found) return { kind: "none", datapathType: dp };
   const pids: Record<string, number> = {};
   for (const d of ["ovsdb-server", "ovs-vswitchd"]) {
-    const pid = await pidAlive(join(found.runDir, `${d}.pid`));
+    const pid = await ovsDaemonPid(found, d);
     if (pid) pids[d] = pid;
   }
   return {

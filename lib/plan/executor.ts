@@ -17,6 +17,7 @@
  */
 import { CommandError, type Runner } from "../exec/runner.ts";
 import { addressOvs, type OvsTarget } from "../ovs/target.ts";
+import { recordDaemon, stopDaemon } from "../exec/daemon.ts";
 import type { Journal, JournalEntry } from "./journal.ts";
 import { type Action, isRun, type RunAction, type Step } from "./step.ts";
 import { dirname } from "node:path";
@@ -92,6 +93,7 @@ const GONE = [
   /does not exist/i,
   /no bridge named/i,
   /no port named/i,
+  /no row .* in table/i,
   /No such process/i,
   /Cannot assign requested address/i,
   /Address not found/i,
@@ -129,6 +131,10 @@ export async function runAction(
     await Deno.mkdir(dirname(action.write), { recursive: true });
     await Deno.writeTextFile(action.write, action.content, { mode: action.mode ?? 0o644 });
     await Deno.chmod(action.write, action.mode ?? 0o644);
+  } else if ("recordDaemon" in action) {
+    await recordDaemon(action.recordDaemon);
+  } else if ("stopDaemon" in action) {
+    await stopDaemon(runner, action.stopDaemon, action.program);
   } else {
     await Deno.remove(action.remove).catch((e) => {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
