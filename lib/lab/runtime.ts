@@ -286,11 +286,11 @@ export async function stopUnusedPrivateOvs(host: Host): Promise<boolean> {
   return await releasePrivateOvs(host);
 }
 
-/** The journal entries without their `ovs-vsctl` undo actions. */
+/** The journal entries without their OVS undo actions. */
 function withoutOvsUndo(entries: JournalEntry[]): JournalEntry[] {
   return entries.map((e) => ({
     ...e,
-    undo: e.undo.filter((a) => !("argv" in a && a.argv[0] === "ovs-vsctl")),
+    undo: e.undo.filter((a) => !("ovsRemove" in a) && !("argv" in a && a.argv[0] === "ovs-vsctl")),
   }));
 }
 

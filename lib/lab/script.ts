@@ -17,8 +17,8 @@
 import { dirname, join } from "node:path";
 import { scriptLine } from "../exec/shell.ts";
 import type { Host } from "../host.ts";
-import { type Action, shownArgv, type Step } from "../plan/step.ts";
-import { addressOvs, ovsDbOf, type OvsTarget } from "../ovs/target.ts";
+import { type Action, type OvsRemoveAction, shownArgv, type Step } from "../plan/step.ts";
+import { addressOvs, ovsDbOf, type OvsTarget, vsctl } from "../ovs/target.ts";
 import { planFor } from "./runtime.ts";
 import type { Lab } from "./schema.ts";
 
@@ -60,8 +60,23 @@ function heredoc(path: string, content: string, mode: number): string[] {
   ];
 }
 
+/**
+ * A mark-checked OVS removal as one shell command: the row's UUID from `ovs-vsctl find` with the
+ * lab's mark, then its removal by UUID (see {@link OvsRemoveAction}).
+ */
+function ovsRemoveLine(a: OvsRemoveAction, ovs: OvsTarget | undefined): string {
+  const table = a.ovsRemove === "bridge" ? "Bridge" : "Port";
+  const find = vsctl(ovs, "--bare", "--columns=_uuid", "find", table, `name=${a.name}`);
+  find.push(`external_ids:netkit-lab=${a.lab}`);
+  const remove = a.ovsRemove === "bridge"
+    ? vsctl(ovs, "remove", "Open_vSwitch", ".", "bridges")
+    : vsctl(ovs, "--if-exists", "remove", "Bridge", a.bridge ?? "", "ports");
+  return `{ uuid=$(${scriptLine(find)}) && { [ -z "$uuid" ] || ${scriptLine(remove)} "$uuid"; }; }`;
+}
+
 function actionLines(action: Action, ovs: OvsTarget | undefined): string[] {
   if ("write" in action) return heredoc(action.write, action.content, action.mode ?? 0o644);
+  if ("ovsRemove" in action) return [ovsRemoveLine(action, ovs)];
   if ("recordDaemon" in action) return []; // netkit's own bookkeeping: nothing for a script
   return [scriptLine(addressOvs(shownArgv(action), ovs))];
 }

@@ -8,7 +8,7 @@
  * @module
  */
 import { join } from "node:path";
-import { cmd, ip, type Step } from "../plan/step.ts";
+import { cmd, type Step } from "../plan/step.ts";
 
 /** Options for {@link ovsDaemonSteps}. */
 export interface OvsDaemonOptions {
@@ -25,8 +25,9 @@ export interface OvsDaemonOptions {
  *
  * Each daemon is noted when it has started and stopped by its pid file only while it still is
  * that process (lib/exec/daemon.ts): SIGTERM ends ovs-vswitchd at once, where `ovs-appctl exit`
- * makes a userspace switch close its ports one by one (about 15 ms each). The switch's
- * `ovs-netdev` device goes with it.
+ * makes a userspace switch close its ports one by one (about 15 ms each). The tap devices the
+ * switch made outlive it: a sandboxed lab's go with its parent namespace, the private OVS's are
+ * removed when it stops (lib/ovs/instance.ts).
  *
  * @example The steps of a private OVS in /run/netkit/ovs
  * ```ts
@@ -86,11 +87,7 @@ export function ovsDaemonSteps(dir: string, options: OvsDaemonOptions): Step[] {
         ])),
         { recordDaemon: f("ovs-vswitchd.pid") },
       ],
-      undo: [
-        stop("ovs-vswitchd"),
-        ip(ns, "link", "delete", "dev", "ovs-netdev"),
-        ...daemonFiles("ovs-vswitchd").map((remove) => ({ remove })),
-      ],
+      undo: [stop("ovs-vswitchd"), ...daemonFiles("ovs-vswitchd").map((remove) => ({ remove }))],
       pidFile: f("ovs-vswitchd.pid"),
     },
   ];

@@ -278,7 +278,10 @@ export async function stopPrivateOvs(host: Host): Promise<boolean> {
     ? journaled
     : (await privateOvsSteps(host)).map((s) => ({ key: s.key, undo: s.undo }));
   await new Executor({ runner: host.runner, ovs: target }).undo([
-    { key: "ovs-taps", undo: taps.map((tap) => cmd("ip", "link", "delete", "dev", tap)) },
+    {
+      key: "ovs-taps",
+      undo: [...taps, "ovs-netdev"].map((tap) => cmd("ip", "link", "delete", "dev", tap)),
+    },
     ...entries,
   ]);
   await Deno.remove(dir, { recursive: true }).catch(() => {});

@@ -16,10 +16,10 @@
  * @module
  */
 import { CommandError, type Runner } from "../exec/runner.ts";
-import { addressOvs, type OvsTarget } from "../ovs/target.ts";
+import { addressOvs, type OvsTarget, vsctl } from "../ovs/target.ts";
 import { recordDaemon, stopDaemon } from "../exec/daemon.ts";
 import type { Journal, JournalEntry } from "./journal.ts";
-import { type Action, isRun, type RunAction, type Step } from "./step.ts";
+import { type Action, isRun, type OvsRemoveAction, type RunAction, type Step } from "./step.ts";
 import { dirname } from "node:path";
 import {
   deletedBridges,
@@ -135,11 +135,49 @@ export async function runAction(
     await recordDaemon(action.recordDaemon);
   } else if ("stopDaemon" in action) {
     await stopDaemon(runner, action.stopDaemon, action.program);
+  } else if ("ovsRemove" in action) {
+    await removeMarked([action], runner, ovs);
   } else {
     await Deno.remove(action.remove).catch((e) => {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
     });
   }
+}
+
+/**
+ * Removes the OVS bridges and ports of `actions` that carry their lab's mark: one `ovs-vsctl find`
+ * of every row with the mark, then one transaction that removes exactly those rows by UUID (see
+ * {@link OvsRemoveAction}). Rows without the mark, and rows that are gone, are left alone.
+ */
+export async function removeMarked(
+  actions: readonly OvsRemoveAction[],
+  runner: Runner,
+  ovs: OvsTarget | undefined,
+): Promise<void> {
+  const labs = [...new Set(actions.map((a) => a.lab))];
+  const find = (
+    table: string,
+    lab: string,
+  ) => ["--", "--columns=_uuid,name", "find", table, `external_ids:netkit-lab=${lab}`];
+  const query = labs.flatMap((lab) => [...find("Bridge", lab), ...find("Port", lab)]);
+  const out = (await runner.run(vsctl(ovs, "--format=json", ...query))).stdout.trim().split("\n");
+  const marked = new Map<string, string>(); // "bridge|port/LAB/NAME" -> UUID
+  labs.forEach((lab, i) => {
+    (["bridge", "port"] as const).forEach((kind, k) => {
+      const rows =
+        (JSON.parse(out[2 * i + k] || '{"data":[]}') as { data: [[string, string], string][] })
+          .data;
+      for (const [[, uuid], name] of rows) marked.set(`${kind}/${lab}/${name}`, uuid);
+    });
+  });
+  const removals = actions.flatMap((a) => {
+    const uuid = marked.get(`${a.ovsRemove}/${a.lab}/${a.name}`);
+    if (uuid === undefined) return [];
+    return a.ovsRemove === "bridge"
+      ? ["--", "remove", "Open_vSwitch", ".", "bridges", uuid]
+      : ["--", "--if-exists", "remove", "Bridge", a.bridge ?? "", "ports", uuid];
+  });
+  if (removals.length) await runner.run(vsctl(ovs, ...removals));
 }
 
 /** The lines of an `ip -batch` for `actions`, each without its leading `ip [-n NS]`. */
@@ -350,27 +388,35 @@ export class Executor {
     const kept = actions.filter((a) => !runsInside(a, gone) && !removedWithBridge(a, bridges));
     const errors: Error[] = [];
     let run: { action: RunAction; lane: string }[] = [];
+    let marked: OvsRemoveAction[] = [];
     const flush = async () => {
       if (run.length) errors.push(...await this.undoLevels(levelsOf(run, this.hostLane)));
       run = [];
+      if (marked.length) await this.tolerant(marked, errors);
+      marked = [];
     };
     for (const action of kept) {
       const lane = laneOf(action);
-      if (lane !== undefined) {
+      if (lane !== undefined && !marked.length) {
         run.push({ action: action as RunAction, lane });
-        continue;
+      } else if ("ovsRemove" in action && !run.length) {
+        marked.push(action); // consecutive OVS removals: one query, one transaction
+      } else {
+        await flush();
+        if (lane !== undefined) run.push({ action: action as RunAction, lane });
+        else if ("ovsRemove" in action) marked.push(action);
+        else await this.tolerant(action, errors);
       }
-      await flush();
-      await this.tolerant(action, errors);
     }
     await flush();
     return errors;
   }
 
-  /** Runs one undo action; records its error unless it only says "already gone". */
-  private async tolerant(action: Action, errors: Error[]): Promise<void> {
+  /** Runs one undo action (or a group of OVS removals); records errors but "already gone". */
+  private async tolerant(action: Action | OvsRemoveAction[], errors: Error[]): Promise<void> {
     try {
-      await runAction(action, this.runner, this.options.ovs);
+      if (Array.isArray(action)) await removeMarked(action, this.runner, this.options.ovs);
+      else await runAction(action, this.runner, this.options.ovs);
     } catch (error) {
       if (!isGone(error)) errors.push(asError(error));
     }

@@ -232,10 +232,14 @@ export function deletedNamespaces(actions: readonly Action[]): Set<string> {
   return out;
 }
 
-/** The OVS bridges that these undo actions delete (`ovs-vsctl [--if-exists] del-br BR`). */
+/**
+ * The OVS bridges that these undo actions delete (a mark-checked bridge removal, or
+ * `ovs-vsctl [--if-exists] del-br BR`).
+ */
 export function deletedBridges(actions: readonly Action[]): Set<string> {
   const out = new Set<string>();
   for (const a of actions) {
+    if ("ovsRemove" in a && a.ovsRemove === "bridge") out.add(a.name);
     if (!isRun(a) || a.argv[0] !== "ovs-vsctl") continue;
     const words = a.argv.filter((w) => w !== "--if-exists");
     if (words.length === 3 && words[1] === "del-br") out.add(words[2]!);
@@ -243,8 +247,14 @@ export function deletedBridges(actions: readonly Action[]): Set<string> {
   return out;
 }
 
-/** True for `ovs-vsctl [--if-exists] del-port BR PORT` with BR in `bridges` (del-br removes it). */
+/**
+ * True for the removal of a port of one of `bridges` (a mark-checked one, or `ovs-vsctl
+ * [--if-exists] del-port BR PORT`): removing the bridge removes it.
+ */
 export function removedWithBridge(action: Action, bridges: ReadonlySet<string>): boolean {
+  if ("ovsRemove" in action) {
+    return action.ovsRemove === "port" && bridges.has(action.bridge ?? "");
+  }
   if (!isRun(action) || action.argv[0] !== "ovs-vsctl") return false;
   const words = action.argv.filter((w) => w !== "--if-exists");
   return words.length === 4 && words[1] === "del-port" && bridges.has(words[2]!);

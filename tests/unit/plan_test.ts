@@ -24,7 +24,7 @@ import {
   vethPair,
 } from "../../mod.ts";
 import { Journal } from "../../lib/plan/journal.ts";
-import { cmd } from "../../lib/plan/step.ts";
+import { cmd, shownArgv } from "../../lib/plan/step.ts";
 import { shellLine } from "../../lib/exec/shell.ts";
 
 const argvOf = (lab: string) => {
@@ -60,10 +60,13 @@ Deno.test("planLab() builds ovs-internal: internal ports moved into their namesp
 
 Deno.test("every step of a recipe plan has an undo that removes what it made", () => {
   const steps = planLab(validateLab(getRecipe("ovs-internal").build()), { stateDir: "/tmp/x" });
-  const undos = steps.flatMap((s) => s.undo).map((a) => ("argv" in a ? a.argv.join(" ") : ""));
+  const undos = steps.flatMap((s) => s.undo).map((a) => shownArgv(a).join(" "));
   assert(undos.includes("ip netns delete ns1"));
-  assert(undos.includes("ovs-vsctl --if-exists del-br br1"));
-  assert(undos.includes("ovs-vsctl --if-exists del-port br1 tap1"));
+  // OVS objects go only while they carry the lab's mark
+  assert(undos.includes("netkit-ovs-remove del-br br1 if:external_ids:netkit-lab=ovs-internal"));
+  assert(
+    undos.includes("netkit-ovs-remove del-port br1 tap1 if:external_ids:netkit-lab=ovs-internal"),
+  );
 });
 
 Deno.test("validateLab() reports each problem with its path and reason", () => {
