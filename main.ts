@@ -10,6 +10,13 @@ import { ExitCode, UsageError } from "./lib/errors.ts";
 import { err } from "./lib/cli/output.ts";
 import { red } from "./lib/cli/render.ts";
 
+/** `--uplink IFACE`, repeatable: the host NICs a lab may take (see lib/reach.ts). */
+function uplinkOption(description: string) {
+  return new Option("--uplink <iface>", description).argParser(
+    (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+  );
+}
+
 /** Builds the command tree. Subcommands load their modules only when they run. */
 export function buildCli(): Command {
   const program = new Command()
@@ -60,13 +67,14 @@ export function buildCli(): Command {
   program.command("up")
     .description("bring up the lab a YAML lab file describes, prove it works, and show it")
     .argument("<file>", "lab file (YAML); see examples/labs/")
+    .addOption(uplinkOption("allow the file's bridges.NAME.uplink: IFACE, a real NIC (repeatable)"))
     .option("--sandbox", "build the lab inside one namespace of its own: nothing in the host's")
     .option("--dry-run", "print the exact commands and change nothing")
     .option("--no-check", "skip the proofs")
     .option("--json", "print the result as JSON")
     .addHelpText(
       "after",
-      "\nExamples:\n  netkit up examples/labs/bridge-three.yaml\n  netkit up lab.yaml --dry-run\n  netkit up lab.yaml --sandbox",
+      "\nExamples:\n  netkit up examples/labs/bridge-three.yaml\n  netkit up lab.yaml --dry-run\n  netkit up lab.yaml --sandbox\n  netkit up router.yaml --uplink ens3",
     )
     .action(async (file, flags) => (await import("./lib/cli/up.ts")).upCommand(file, flags));
 
@@ -113,6 +121,7 @@ export function buildCli(): Command {
     .addOption(new Option("--format <format>", "output format").choices(["sh"]).default("sh"))
     .option("--teardown", "print the script that removes the lab instead")
     .option("--prefix <prefix>", "with a recipe: prefix for every host-visible name")
+    .addOption(uplinkOption("allow a lab file's bridges.NAME.uplink: IFACE, a real NIC"))
     .option("--sandbox", "the script builds the lab inside one namespace of its own")
     .addHelpText(
       "after",

@@ -8,6 +8,7 @@
 import { getRecipe } from "../../recipes/mod.ts";
 import { UsageError } from "../errors.ts";
 import { isLabFileArg, loadLabFile } from "../lab/file.ts";
+import { readLabFileFor } from "./up.ts";
 import type { Lab } from "../lab/schema.ts";
 import { exportLabScript } from "../lab/script.ts";
 import { validateLab } from "../lab/validate.ts";
@@ -20,10 +21,20 @@ export interface ExportFlags {
   teardown?: true;
   prefix?: string;
   sandbox?: true;
+  /** Host NICs a lab file's bridges may take as uplink (`--uplink NIC`). */
+  uplink?: string[];
 }
 
-/** A lab from a lab file or a recipe name (with its prefix). */
-export async function labFromArg(arg: string, prefix?: string): Promise<Lab> {
+/**
+ * A lab from a lab file or a recipe name (with its prefix). `uplinks`: the NICs the command line
+ * names with `--uplink`, or `"any"` for a command that neither builds the lab nor writes a
+ * script that does (`graph`).
+ */
+export async function labFromArg(
+  arg: string,
+  prefix?: string,
+  uplinks: readonly string[] | "any" = [],
+): Promise<Lab> {
   if (await isLabFileArg(arg)) {
     if (prefix !== undefined) {
       throw new UsageError("--prefix applies to recipes, not to lab files", {
@@ -31,7 +42,13 @@ export async function labFromArg(arg: string, prefix?: string): Promise<Lab> {
           "edit the names in the file, or export a recipe: netkit recipe export NAME --prefix P",
       });
     }
-    return await loadLabFile(arg);
+    if (uplinks === "any") return await loadLabFile(arg, { uplinks });
+    return (await readLabFileFor(arg, uplinks)).lab;
+  }
+  if (uplinks !== "any" && uplinks.length) {
+    throw new UsageError("--uplink applies to lab files here", {
+      hint: "for the router recipe: netkit recipe export router --uplink NIC",
+    });
   }
   const recipe = getRecipe(arg);
   return validateLab(
@@ -47,9 +64,10 @@ export async function exportCommand(target: string, flags: ExportFlags): Promise
       hint: "use --format sh",
     });
   }
-  const lab = withSandbox(await labFromArg(target, flags.prefix), flags.sandbox);
+  const lab = withSandbox(await labFromArg(target, flags.prefix, flags.uplink), flags.sandbox);
   const command = ["netkit", "export", target, "--format", "sh"];
   if (flags.prefix !== undefined) command.push("--prefix", flags.prefix);
+  for (const nic of flags.uplink ?? []) command.push("--uplink", nic);
   if (flags.sandbox) command.push("--sandbox");
   out(
     await exportLabScript(lab, {

@@ -27,6 +27,7 @@ export async function graphCommand(
   const up = !(await isLabFileArg(target)) && /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(target)
     ? await readLabState(target)
     : undefined;
-  const lab = up?.lab ?? await labFromArg(target, flags.prefix);
+  // A picture builds nothing: a file's uplink is drawn without --uplink.
+  const lab = up?.lab ?? await labFromArg(target, flags.prefix, "any");
   out(RENDER[format as keyof typeof RENDER](lab));
 }

@@ -48,6 +48,7 @@ function recipeLab(recipe: Recipe, flags: RecipeFlags): Lab {
   return validateLab(
     withSandbox(recipe.build(buildOptions(recipe, flags)), flags.sandbox),
     `recipe ${recipe.name}`,
+    { uplinks: flags.uplink === undefined ? [] : [flags.uplink] },
   );
 }
 
@@ -72,7 +73,9 @@ export async function recipeCommand(
     if (flags.sandbox) again.push("--sandbox");
     return out(labToYaml(lab, [
       `netkit lab file: recipe ${recipe.name} (${recipe.source}), made by: ${again.join(" ")}`,
-      "Bring it up: netkit up FILE    Remove it: netkit down FILE",
+      `Bring it up: netkit up FILE${
+        flags.uplink === undefined ? "" : ` --uplink ${flags.uplink}`
+      }    Remove it: netkit down FILE`,
     ]));
   }
   if (second !== undefined) {

@@ -31,7 +31,10 @@ function refuseOvs(lab: Lab): void {
 
 async function labOf(action: Command): Promise<Lab> {
   const [first] = action.args;
-  if (action.name() === "up") return await (await import("../lab/file.ts")).loadLabFile(first!);
+  if (action.name() === "up") {
+    const { uplink } = action.opts() as { uplink?: string[] };
+    return (await (await import("./up.ts")).readLabFileFor(first!, uplink)).lab;
+  }
   const { getRecipe } = await import("../../recipes/mod.ts");
   const { validateLab } = await import("../lab/validate.ts");
   const prefix = (action.opts() as { prefix?: string }).prefix;

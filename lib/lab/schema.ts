@@ -22,11 +22,22 @@
  */
 import { z } from "zod";
 import { IFNAME_MAX_BYTES, NAME_MAX_BYTES } from "../names.ts";
+import {
+  ifnameProblem,
+  nsNameProblem,
+  sysctlKeyProblem,
+  sysctlValueProblem,
+  textProblem,
+} from "../reach.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s).length;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const article = (word: string) => (/^[aeiou]/.test(word) ? "an" : "a");
-const nameOf = (kind: string, max: number) =>
+const nameOf = (
+  kind: string,
+  max: number,
+  problem: (name: string) => string | undefined = () => undefined,
+) =>
   z.string().regex(NAME, {
     message: `${article(kind)} ${kind} name uses letters, digits, "-", "_" and "." only, ` +
       "starting with a letter or digit",
@@ -35,12 +46,40 @@ const nameOf = (kind: string, max: number) =>
       `${JSON.stringify(issue.input)} is ${bytes(String(issue.input))} bytes: ${
         article(kind)
       } ${kind} name is at most ${max} bytes${kind === "interface" ? " (the kernel's limit)" : ""}`,
+  }).refine((s) => problem(s) === undefined, {
+    error: (issue) => problem(String(issue.input)),
   });
 
-/** An interface name (at most 15 bytes). */
-export const Ifname = nameOf("interface", IFNAME_MAX_BYTES);
-/** A namespace name (at most 32 bytes). */
-export const NsName = nameOf("namespace", NAME_MAX_BYTES);
+/**
+ * An interface name (at most 15 bytes), never one that a tool reads as something else (`if2`,
+ * `lo`...: see `ifnameProblem` in lib/reach.ts). Reaches: `ip ... dev NAME` in its node, or in
+ * the root namespace for bridges and their ports.
+ */
+export const Ifname = nameOf("interface", IFNAME_MAX_BYTES, ifnameProblem);
+/**
+ * A namespace name (at most 32 bytes), never a number (`netns 1` is PID 1's namespace: see
+ * `nsNameProblem` in lib/reach.ts). Reaches: `/run/netns/NAME`, `ip -n NAME`, file names in the
+ * lab's state directory.
+ */
+export const NsName = nameOf("namespace", NAME_MAX_BYTES, nsNameProblem);
+
+/**
+ * A node's sysctls: `net.*` keys of its own network namespace only, values that stay there
+ * (see `sysctlKeyProblem` and `sysctlValueProblem` in lib/reach.ts). Reaches:
+ * `ip netns exec NODE sysctl -w KEY=VALUE`, i.e. /proc/sys/net inside the node.
+ */
+const Sysctls = z.record(z.string(), z.union([z.string(), z.number()])).superRefine(
+  (sysctls, ctx) => {
+    for (const [key, value] of Object.entries(sysctls)) {
+      const bad = sysctlKeyProblem(key);
+      if (bad) ctx.addIssue({ code: "custom", message: bad, path: [key], params: { key: true } });
+      else {
+        const badValue = sysctlValueProblem(key, value);
+        if (badValue) ctx.addIssue({ code: "custom", message: badValue, path: [key] });
+      }
+    }
+  },
+);
 
 const octet = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
 const IPV4 = new RegExp(`^${octet}(\\.${octet}){3}$`);
@@ -97,8 +136,7 @@ export const DhcpServer = z.strictObject({
 export const Node = z.strictObject({
   /** `router` turns IPv4 forwarding on inside the namespace. */
   role: z.enum(["host", "router"]).default("host"),
-  sysctls: z.record(z.string().regex(/^[a-z0-9_.-]+$/), z.union([z.string(), z.number()]))
-    .default({}),
+  sysctls: Sysctls.default({}),
   interfaces: z.record(Ifname, Interface).default({}),
   routes: z.array(Route).default([]),
   nat: z.array(Nat).default([]),
@@ -165,7 +203,13 @@ export const Expectation = z.union([
 /** A whole lab. */
 export const LabSchema = z.strictObject({
   name: nameOf("lab", NAME_MAX_BYTES),
-  description: z.string().optional(),
+  /**
+   * One or a few lines for people. Reaches: `graph`'s header and an exported script's comments,
+   * so no control characters (escape sequences) and at most 1000 characters.
+   */
+  description: z.string().refine((s) => textProblem(s) === undefined, {
+    error: (issue) => `invalid description: ${textProblem(String(issue.input))}`,
+  }).optional(),
   /**
    * Build everything inside one parent namespace netkit makes for the lab (`nk-<lab>`), nothing
    * in the host's root namespace (see lib/lab/sandbox.ts).

@@ -20,6 +20,7 @@ import { withOvsDb } from "../plan/executor.ts";
 import type { Action, Step } from "../plan/step.ts";
 import type { OvsTarget } from "../ovs/instance.ts";
 import { stateRoot } from "../state.ts";
+import { printable } from "../reach.ts";
 import { ovsDbOf, planFor } from "./runtime.ts";
 import { sandboxOf } from "./sandbox.ts";
 import type { Lab } from "./schema.ts";
@@ -43,7 +44,7 @@ export interface LabScriptOptions {
   command?: string;
 }
 
-const comment = (text: string) => `# ${text.replace(/[\r\n]+/g, " ")}`;
+const comment = (text: string) => `# ${printable(text.replace(/[\r\n]+/g, " "))}`;
 
 function heredoc(path: string, content: string, mode: number): string[] {
   const lines = content.split("\n");
