@@ -376,7 +376,7 @@ export const LAB_LIMITS = {
   ports: 8192,
   /** Addresses, over all interfaces. */
   addresses: 16384,
-  /** Routes, over all nodes (a chain of 4096 nodes has 28,675). */
+  /** Routes, over all nodes (a chain of 4096 nodes has 28,649). */
   routes: 32768,
   /** Sysctls, over all nodes. */
   sysctls: 16384,
