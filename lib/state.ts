@@ -10,23 +10,39 @@
  * @module
  */
 import { join } from "node:path";
+import { checkLabName } from "./names.ts";
 
 /** The root of netkit's state on this host. */
 export function stateRoot(): string {
   return Deno.env.get("NETKIT_STATE_DIR") ?? "/run/netkit";
 }
 
-/** The directory of one lab's state. */
+/**
+ * The directory of one lab's state. `lab` must be a lab name (checked: a name is never a path,
+ * so the directory is always inside the state root).
+ *
+ * @throws {UsageError} When `lab` is not a valid lab name.
+ */
 export function labDir(lab: string): string {
-  return join(stateRoot(), "labs", lab);
+  return join(stateRoot(), "labs", checkLabName(lab));
 }
 
-/** The names of the labs that have state on this host, sorted. */
+/**
+ * The names of the labs that have state on this host, sorted: the directories under `labs/`
+ * whose names are lab names (netkit makes no other; anything else there is not netkit's).
+ */
 export async function listLabNames(): Promise<string[]> {
   const names: string[] = [];
+  const isLabName = (n: string) => {
+    try {
+      return checkLabName(n) === n;
+    } catch {
+      return false;
+    }
+  };
   try {
     for await (const entry of Deno.readDir(join(stateRoot(), "labs"))) {
-      if (entry.isDirectory) names.push(entry.name);
+      if (entry.isDirectory && isLabName(entry.name)) names.push(entry.name);
     }
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;

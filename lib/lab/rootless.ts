@@ -92,9 +92,13 @@ export async function rootlessUnavailable(): Promise<string | undefined> {
   })`;
 }
 
-async function ensureDir(): Promise<string> {
-  const dir = rootlessDir();
-  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+/**
+ * Throws {@link UsageError} unless `dir` is this user's own: a directory (not a symlink) owned by
+ * this uid that no one else may read or write (mode 0700). Checked before anything in it is read
+ * or written: in `/tmp` another user could have made `/tmp/netkit-UID` first and put a
+ * `holder.json` there that sends this user's commands into namespaces of theirs.
+ */
+async function requireOwnDir(dir: string): Promise<void> {
   const info = await Deno.lstat(dir);
   if (!info.isDirectory || info.uid !== Deno.uid() || ((info.mode ?? 0) & 0o077) !== 0) {
     throw new UsageError(
@@ -102,6 +106,12 @@ async function ensureDir(): Promise<string> {
       { hint: `remove it, or set XDG_RUNTIME_DIR to a private directory` },
     );
   }
+}
+
+async function ensureDir(): Promise<string> {
+  const dir = rootlessDir();
+  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  await requireOwnDir(dir);
   return dir;
 }
 
@@ -113,11 +123,26 @@ async function userns(pid: number): Promise<string | undefined> {
   return await Deno.readLink(`/proc/${pid}/ns/user`).catch(() => undefined);
 }
 
-/** The running holder, or undefined (a stale record is ignored). */
+/**
+ * The running holder, or undefined (a stale record is ignored). The directory must be this
+ * user's own (see {@link requireOwnDir}) and `holder.json` a file of this user's.
+ *
+ * @throws {UsageError} When the directory exists but is not this user's own.
+ */
 export async function runningHolder(): Promise<HolderRecord | undefined> {
+  const dir = rootlessDir();
+  try {
+    await requireOwnDir(dir);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+  const file = join(dir, "holder.json");
   let rec: HolderRecord;
   try {
-    rec = JSON.parse(await Deno.readTextFile(join(rootlessDir(), "holder.json")));
+    const info = await Deno.lstat(file);
+    if (!info.isFile || info.uid !== Deno.uid()) return undefined;
+    rec = JSON.parse(await Deno.readTextFile(file));
   } catch {
     return undefined;
   }
