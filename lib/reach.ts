@@ -253,10 +253,11 @@ export function sysctlKeyProblem(key: string): string | undefined {
   if (!/^[A-Za-z0-9_.-]+$/.test(key)) {
     return `sysctl key ${q} may hold only letters, digits, "_", "-" and "."`;
   }
-  if (!key.startsWith("net.")) {
+  if (key.split(".")[0] !== "net") {
     return `sysctl key ${q} is not a network namespace setting: only net.* keys stay inside ` +
       `the node (${key.split(".")[0]}.* changes the whole host)`;
   }
+  if (key === "net") return 'a sysctl key names one setting, such as "net.ipv4.ip_forward"';
   if (key.split(".").some((s) => s.startsWith("-"))) {
     return `sysctl key ${q} has a segment that starts with "-"`;
   }
