@@ -98,6 +98,7 @@ Deno.test("sysctlKeyProblem() allows only the node's own net.* keys", () => {
       "net.ipv4.conf.My_If-1.forwarding",
       "net.ipv6.conf.all.disable_ipv6",
       "net.ipv4.neigh.default.base_reachable_time_ms",
+      "net.ipv4.neigh.eth0.gc_stale_time",
       "net.ipv4.route.min_pmtu",
       "net.ipv6.route.gc_thresh",
       "net.core.somaxconn",
