@@ -1,0 +1,89 @@
+/**
+ * netkit's own files as untrusted input: a lab name is never a path, a lab.json is checked before
+ * netkit acts on it, and rootless mode reads its PID file only from a directory of the user's own.
+ */
+import { assertEquals, assertMatch, assertRejects, assertThrows } from "../helpers/assert.ts";
+import { UsageError } from "../../mod.ts";
+import { labDir, listLabNames } from "../../lib/state.ts";
+import { DamagedStateError, listLabs, readLabState } from "../../lib/lab/runtime.ts";
+import { runningHolder } from "../../lib/lab/rootless.ts";
+
+async function withEnv(name: string, value: string, fn: () => Promise<void>): Promise<void> {
+  const old = Deno.env.get(name);
+  Deno.env.set(name, value);
+  try {
+    await fn();
+  } finally {
+    if (old === undefined) Deno.env.delete(name);
+    else Deno.env.set(name, old);
+  }
+}
+
+async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "netkit-u11-" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("labDir() takes a lab name, never a path", () => {
+  for (const bad of ["../../etc", "a/b", "..", "", "-x", "a b"]) {
+    assertThrows(() => labDir(bad), UsageError);
+  }
+  assertMatch(labDir("lab-1"), /\/labs\/lab-1$/);
+});
+
+Deno.test("listLabNames() and readLabState(): only netkit's own state, as netkit wrote it", async () => {
+  await withTempDir(async (root) => {
+    await withEnv("NETKIT_STATE_DIR", root, async () => {
+      const write = async (dir: string, state: unknown) => {
+        await Deno.mkdir(`${root}/labs/${dir}`, { recursive: true });
+        await Deno.writeTextFile(`${root}/labs/${dir}/lab.json`, JSON.stringify(state));
+      };
+      const lab = (name: string) => ({
+        lab: { name, nodes: {}, bridges: {}, links: [], expect: [] },
+        status: "up",
+        createdAt: "2026-01-01T00:00:00Z",
+      });
+      await write("good", lab("good"));
+      await write("moved", lab("../../etc"));
+      await write("other", lab("someone"));
+      await write("ovs", {
+        ...lab("ovs"),
+        ovs: { kind: "private", db: "tcp:1.2.3.4:6640", runDir: "/" },
+      });
+      await write("names", { ...lab("names"), lab: { ...lab("names").lab, nodes: { "1": {} } } });
+      await Deno.mkdir(`${root}/labs/..hidden`);
+      await Deno.mkdir(`${root}/labs/with space`);
+      assertEquals(await listLabNames(), ["good", "moved", "names", "other", "ovs"]);
+      assertEquals((await readLabState("good"))?.lab.name, "good");
+      for (const name of ["moved", "other", "ovs", "names"]) {
+        await assertRejects(() => readLabState(name), DamagedStateError);
+      }
+      assertEquals((await listLabs()).map((s) => s.lab.name), ["good"]);
+      assertEquals(await readLabState("absent"), undefined);
+    });
+  });
+});
+
+Deno.test("rootless: holder.json is read only from a directory of the user's own", async () => {
+  await withTempDir(async (xdg) => {
+    await withEnv("XDG_RUNTIME_DIR", xdg, async () => {
+      assertEquals(await runningHolder(), undefined); // no directory yet: no holder
+      const dir = `${xdg}/netkit`;
+      await Deno.mkdir(dir, { mode: 0o700 });
+      await Deno.chmod(dir, 0o755); // readable by others: someone else may have made it
+      const record = { pid: Deno.pid, userns: await Deno.readLink("/proc/self/ns/user") };
+      await Deno.writeTextFile(`${dir}/holder.json`, JSON.stringify(record));
+      await assertRejects(() => runningHolder(), UsageError);
+      await Deno.chmod(dir, 0o700);
+      assertEquals((await runningHolder())?.pid, Deno.pid); // the record itself is believed
+      await Deno.remove(dir, { recursive: true });
+      await Deno.mkdir(`${xdg}/elsewhere`, { mode: 0o700 });
+      await Deno.symlink(`${xdg}/elsewhere`, dir); // a symlink is not the user's directory
+      await assertRejects(() => runningHolder(), UsageError);
+    });
+  });
+});
