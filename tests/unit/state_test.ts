@@ -69,21 +69,29 @@ Deno.test("listLabNames() and readLabState(): only netkit's own state, as netkit
 });
 
 Deno.test("rootless: holder.json is read only from a directory of the user's own", async () => {
-  await withTempDir(async (xdg) => {
-    await withEnv("XDG_RUNTIME_DIR", xdg, async () => {
-      assertEquals(await runningHolder(), undefined); // no directory yet: no holder
-      const dir = `${xdg}/netkit`;
-      await Deno.mkdir(dir, { mode: 0o700 });
-      await Deno.chmod(dir, 0o755); // readable by others: someone else may have made it
-      const record = { pid: Deno.pid, userns: await Deno.readLink("/proc/self/ns/user") };
-      await Deno.writeTextFile(`${dir}/holder.json`, JSON.stringify(record));
-      await assertRejects(() => runningHolder(), UsageError);
-      await Deno.chmod(dir, 0o700);
-      assertEquals((await runningHolder())?.pid, Deno.pid); // the record itself is believed
-      await Deno.remove(dir, { recursive: true });
-      await Deno.mkdir(`${xdg}/elsewhere`, { mode: 0o700 });
-      await Deno.symlink(`${xdg}/elsewhere`, dir); // a symlink is not the user's directory
-      await assertRejects(() => runningHolder(), UsageError);
+  // A live process of this user stands in for the holder (not this one: under a PID namespace
+  // of its own, the test runner may be PID 1, which is never a holder).
+  const holder = new Deno.Command("sleep", { args: ["30"] }).spawn();
+  try {
+    await withTempDir(async (xdg) => {
+      await withEnv("XDG_RUNTIME_DIR", xdg, async () => {
+        assertEquals(await runningHolder(), undefined); // no directory yet: no holder
+        const dir = `${xdg}/netkit`;
+        await Deno.mkdir(dir, { mode: 0o700 });
+        await Deno.chmod(dir, 0o755); // readable by others: someone else may have made it
+        const userns = await Deno.readLink(`/proc/${holder.pid}/ns/user`);
+        await Deno.writeTextFile(`${dir}/holder.json`, JSON.stringify({ pid: holder.pid, userns }));
+        await assertRejects(() => runningHolder(), UsageError);
+        await Deno.chmod(dir, 0o700);
+        assertEquals((await runningHolder())?.pid, holder.pid); // now the record is believed
+        await Deno.remove(dir, { recursive: true });
+        await Deno.mkdir(`${xdg}/elsewhere`, { mode: 0o700 });
+        await Deno.symlink(`${xdg}/elsewhere`, dir); // a symlink is not the user's directory
+        await assertRejects(() => runningHolder(), UsageError);
+      });
     });
-  });
+  } finally {
+    holder.kill("SIGKILL");
+    await holder.status;
+  }
 });
