@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { Host } from "../host.ts";
 import { downLab, stopUnusedPrivateOvs } from "../lab/runtime.ts";
 import { requireRoot } from "../lab/preflight.ts";
 import { listLabNames, pruneStateRoot } from "../state.ts";
@@ -15,20 +16,20 @@ import { out, outJson } from "./output.ts";
  * is a lab name. The name inside a lab's `lab.json` is never used as a path (a damaged or
  * tampered state fails that lab's `down`, which is reported; the others go on).
  */
-export async function cleanCommand(flags: { json?: true }): Promise<void> {
+export async function cleanCommand(host: Host, flags: { json?: true }): Promise<void> {
   requireRoot("netkit clean");
-  const known = await listLabNames();
+  const known = await listLabNames(host.stateRoot);
   const removed: string[] = [];
   const failed: { lab: string; error: string }[] = [];
   for (const name of known) {
     try {
-      if ((await downLab(name)).removed) removed.push(name);
+      if ((await downLab(name, { host })).removed) removed.push(name);
     } catch (error) {
       failed.push({ lab: name, error: error instanceof Error ? error.message : String(error) });
     }
   }
-  const stoppedOvs = await stopUnusedPrivateOvs();
-  await pruneStateRoot();
+  const stoppedOvs = await stopUnusedPrivateOvs(host);
+  await pruneStateRoot(host.stateRoot);
   if (flags.json) outJson({ removed, failed, stoppedOvs });
   else {
     out(
