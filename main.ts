@@ -75,13 +75,17 @@ export function buildCli(): Command {
   program.command("up")
     .description("bring up the lab a YAML lab file describes, prove it works, and show it")
     .argument("<file>", "lab file (YAML); see examples/labs/")
+    .option(
+      "--uplink <iface>",
+      "allow the file's bridges.NAME.uplink: IFACE, a real NIC (its addresses and routes move in)",
+    )
     .option("--sandbox", "build the lab inside one namespace of its own: nothing in the host's")
     .option("--dry-run", "print the exact commands and change nothing")
     .option("--no-check", "skip the proofs")
     .option("--json", "print the result as JSON")
     .addHelpText(
       "after",
-      "\nExamples:\n  netkit up examples/labs/bridge-three.yaml\n  netkit up lab.yaml --dry-run\n  netkit up lab.yaml --sandbox",
+      "\nExamples:\n  netkit up examples/labs/bridge-three.yaml\n  netkit up lab.yaml --dry-run\n  netkit up lab.yaml --sandbox\n  netkit up router.yaml --uplink ens3",
     )
     .action(async (file, flags) =>
       (await import("./lib/cli/up.ts")).upCommand(hostOf(), file, flags)
@@ -138,7 +142,7 @@ export function buildCli(): Command {
     .option("--prefix <prefix>", "with a recipe: prefix for every host-visible name")
     .option(
       "--uplink <iface>",
-      "with a recipe that has one (router): the real NIC that joins br-ex",
+      "the real NIC that joins br-ex (router), or that a lab file's bridges.NAME.uplink may take",
     )
     .option("--sandbox", "the script builds the lab inside one namespace of its own")
     .addHelpText(

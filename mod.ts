@@ -106,7 +106,8 @@ export {
 } from "./lib/exec/runner.ts";
 export { CheckFailedError, UsageError } from "./lib/errors.ts";
 export { type Lab, type LabInput, LabSchema } from "./lib/lab/schema.ts";
-export { LabValidationError, validateLab } from "./lib/lab/validate.ts";
+export { LabValidationError, validateLab, type ValidateOptions } from "./lib/lab/validate.ts";
+export type { ReachOptions } from "./lib/reach.ts";
 export { type PlanContext, planLab } from "./lib/lab/plan.ts";
 export { chain, type ChainOptions, star, type StarOptions } from "./lib/lab/generate.ts";
 export { downLab, listLabs, upLab, type UpOptions, type UpResult } from "./lib/lab/runtime.ts";

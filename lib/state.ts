@@ -10,18 +10,35 @@
  * @module
  */
 import { join } from "node:path";
+import { checkLabName } from "./names.ts";
 
-/** The directory of one lab's state, under the state root `root`. */
+/**
+ * The directory of one lab's state, under the state root `root`. `lab` must be a lab name
+ * (checked: a name is never a path, so the directory is always inside the state root).
+ *
+ * @throws {UsageError} When `lab` is not a valid lab name.
+ */
 export function labDir(root: string, lab: string): string {
-  return join(root, "labs", lab);
+  return join(root, "labs", checkLabName(lab));
 }
 
-/** The names of the labs that have state under the state root `root`, sorted. */
+/**
+ * The names of the labs that have state under the state root `root`, sorted: the directories
+ * under `labs/` whose names are lab names (netkit makes no other; anything else there is not
+ * netkit's).
+ */
 export async function listLabNames(root: string): Promise<string[]> {
   const names: string[] = [];
+  const isLabName = (n: string) => {
+    try {
+      return checkLabName(n) === n;
+    } catch {
+      return false;
+    }
+  };
   try {
     for await (const entry of Deno.readDir(join(root, "labs"))) {
-      if (entry.isDirectory) names.push(entry.name);
+      if (entry.isDirectory && isLabName(entry.name)) names.push(entry.name);
     }
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;

@@ -6,18 +6,19 @@
  * @module
  */
 import type { Host } from "../host.ts";
-import { downLab, listLabs, stopUnusedPrivateOvs } from "../lab/runtime.ts";
+import { downLab, stopUnusedPrivateOvs } from "../lab/runtime.ts";
 import { requireRoot } from "../lab/preflight.ts";
 import { listLabNames, pruneStateRoot } from "../state.ts";
 import { out, outJson } from "./output.ts";
 
-/** Removes every lab netkit recorded on this host. */
+/**
+ * Removes every lab netkit recorded on this host: one per directory of the state root whose name
+ * is a lab name. The name inside a lab's `lab.json` is never used as a path (a damaged or
+ * tampered state fails that lab's `down`, which is reported; the others go on).
+ */
 export async function cleanCommand(host: Host, flags: { json?: true }): Promise<void> {
   requireRoot("netkit clean");
-  const known = new Set([
-    ...(await listLabs({ host })).map((s) => s.lab.name),
-    ...await listLabNames(host.stateRoot),
-  ]);
+  const known = await listLabNames(host.stateRoot);
   const removed: string[] = [];
   const failed: { lab: string; error: string }[] = [];
   for (const name of known) {

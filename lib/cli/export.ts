@@ -16,6 +16,7 @@ export interface ExportFlags {
   format: string;
   teardown?: true;
   prefix?: string;
+  /** The router recipe's real NIC, or the one a lab file's bridges may take (`--uplink NIC`). */
   uplink?: string;
   sandbox?: true;
 }

@@ -45,7 +45,9 @@ export async function recipeCommand(
     if (flags.sandbox) again.push("--sandbox");
     return out(labToYaml(lab, [
       `netkit lab file: recipe ${recipe.name} (${recipe.source}), made by: ${again.join(" ")}`,
-      "Bring it up: netkit up FILE    Remove it: netkit down FILE",
+      `Bring it up: netkit up FILE${
+        flags.uplink === undefined ? "" : ` --uplink ${flags.uplink}`
+      }    Remove it: netkit down FILE`,
     ]));
   }
   if (second !== undefined) {

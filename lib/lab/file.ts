@@ -30,7 +30,13 @@ import {
 } from "yaml";
 import { UsageError } from "../errors.ts";
 import type { Lab } from "./schema.ts";
-import { type DocPath, LabValidationError, validateLab } from "./validate.ts";
+import {
+  type DocPath,
+  type LabIssue,
+  LabValidationError,
+  validateLab,
+  type ValidateOptions,
+} from "./validate.ts";
 import { LabSchema } from "./schema.ts";
 import { expandGenerators } from "./expand.ts";
 
@@ -217,11 +223,63 @@ export function offsetOfPath(doc: Document, path: DocPath, wantKey = false): num
   return range?.[0] ?? best;
 }
 
+/** A lab file, parsed and validated, with the way back from a document path to the file. */
+export interface LabSource {
+  /** The validated lab, defaults filled in. */
+  lab: Lab;
+  /** The file's name, as problems are reported under. */
+  file: string;
+  /** The problems `issues` (paths in the lab) as one error pointing into the file. */
+  errorAt(issues: LabIssue[]): LabFileError;
+}
+
+function errorAt(parsed: Parsed, file: string, issues: LabIssue[]): LabFileError {
+  const problems = issues.map((issue): LabFileProblem => {
+    const offset = offsetOfPath(parsed.doc, issue.path, issue.key === true);
+    const { line, col } = parsed.lines.linePos(offset);
+    return { file, line, column: col, message: issue.message, path: issue.path };
+  });
+  problems.sort((a, b) => a.line - b.line || a.column - b.column);
+  return new LabFileError(file, problems);
+}
+
+/**
+ * Parses and validates a lab written in YAML, and keeps the way back into the text (for problems
+ * found later, such as preflight's conflicts with the host).
+ *
+ * @throws {LabFileError} When the YAML or the lab is invalid.
+ */
+export function parseLabSource(
+  text: string,
+  file: string,
+  options: ValidateOptions = {},
+): LabSource {
+  const parsed = parseYaml(text, file);
+  if (parsed.value === null || parsed.value === undefined) {
+    throw new LabFileError(file, [{
+      file,
+      line: 1,
+      column: 1,
+      message: 'the file holds no lab: it needs at least "name" (see examples/labs/)',
+    }]);
+  }
+  try {
+    const expanded = expandGenerators(parsed.value);
+    if (expanded.issues.length) throw new LabValidationError(expanded.issues, `file ${file}`);
+    const lab = validateLab(expanded.doc, `file ${file}`, options);
+    return { lab, file, errorAt: (issues) => errorAt(parsed, file, issues) };
+  } catch (error) {
+    if (!(error instanceof LabValidationError)) throw error;
+    throw errorAt(parsed, file, error.issues);
+  }
+}
+
 /**
  * Parses and validates a lab written in YAML. Every problem is reported with `file:line:column`.
  *
  * @param text The YAML text.
  * @param file The name to report problems under (a path, or e.g. `<stdin>`).
+ * @param options What the command line allows beyond what the lab creates (`--uplink`).
  * @returns The validated lab, defaults filled in.
  * @throws {LabFileError} When the YAML or the lab is invalid (a {@link UsageError}: exit code 2).
  * @example Parse a small lab
@@ -241,35 +299,27 @@ export function offsetOfPath(doc: Document, path: DocPath, wantKey = false): num
  * lab.nodes.a?.interfaces.eth0?.addresses; // ["10.9.0.1/24"]
  * ```
  */
-export function parseLabYaml(text: string, file: string): Lab {
-  const { doc, lines, value } = parseYaml(text, file);
-  if (value === null || value === undefined) {
-    throw new LabFileError(file, [{
-      file,
-      line: 1,
-      column: 1,
-      message: 'the file holds no lab: it needs at least "name" (see examples/labs/)',
-    }]);
-  }
-  try {
-    const expanded = expandGenerators(value);
-    if (expanded.issues.length) throw new LabValidationError(expanded.issues, `file ${file}`);
-    return validateLab(expanded.doc, `file ${file}`);
-  } catch (error) {
-    if (!(error instanceof LabValidationError)) throw error;
-    const problems = error.issues.map((issue): LabFileProblem => {
-      const { line, col } = lines.linePos(offsetOfPath(doc, issue.path, issue.key === true));
-      return { file, line, column: col, message: issue.message, path: issue.path };
-    });
-    problems.sort((a, b) => a.line - b.line || a.column - b.column);
-    throw new LabFileError(file, problems);
-  }
+export function parseLabYaml(text: string, file: string, options: ValidateOptions = {}): Lab {
+  return parseLabSource(text, file, options).lab;
+}
+
+/**
+ * Reads, parses and validates a lab file, keeping the way back into it (see
+ * {@link parseLabSource}).
+ */
+export async function readLabSource(
+  path: string,
+  options: ValidateOptions = {},
+): Promise<LabSource> {
+  return parseLabSource(await readLabText(path), path, options);
 }
 
 /**
  * Reads, parses and validates a lab file. Files over 1 MiB are refused.
  *
  * @param path The lab file (YAML).
+ * @param options What the command line allows beyond what the lab creates: a bridge's `uplink`
+ *   is refused unless `options.uplinks` names that NIC (`--uplink NIC`).
  * @returns The validated lab, defaults filled in.
  * @throws {LabFileError} When the file cannot be read or is invalid, each problem with
  *   `file:line:column` (a {@link UsageError}: exit code 2).
@@ -280,8 +330,8 @@ export function parseLabYaml(text: string, file: string): Lab {
  * await upLab(lab);
  * ```
  */
-export async function loadLabFile(path: string): Promise<Lab> {
-  return parseLabYaml(await readLabText(path), path);
+export async function loadLabFile(path: string, options: ValidateOptions = {}): Promise<Lab> {
+  return (await readLabSource(path, options)).lab;
 }
 
 /**

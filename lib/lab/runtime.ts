@@ -7,6 +7,7 @@
  * @module
  */
 import { join } from "node:path";
+import { z } from "zod";
 import { UsageError } from "../errors.ts";
 import { type Host, resolveHost } from "../host.ts";
 import { Executor, type ExecutorOptions, StepError } from "../plan/executor.ts";
@@ -35,7 +36,7 @@ import {
 import { planLab, usesOvs } from "./plan.ts";
 import { readUplink } from "./host_uplink.ts";
 import { programsOf, requireNoConflicts, requireRoot, requireTools } from "./preflight.ts";
-import type { Lab } from "./schema.ts";
+import { type Lab, LabSchema, NsName } from "./schema.ts";
 import { requireNoSandboxConflicts, sandboxOf, sandboxOvsTarget, sandboxPlan } from "./sandbox.ts";
 
 /** What netkit remembers of a lab on the host (`lab.json`). */
@@ -93,13 +94,55 @@ async function withLock<T>(host: Host, lab: string, fn: () => Promise<T>): Promi
   return await withFileLock(join(dir, "lock"), fn);
 }
 
-/** The saved state of lab `name` on `host`, or undefined when it is not up. */
-export function readLabState(host: Host, name: string): Promise<LabState | undefined> {
-  return readJson<LabState>(join(labDir(host.stateRoot, name), "lab.json"));
+/**
+ * What `lab.json` must hold before netkit acts on it: the lab passes the same schema as any lab
+ * (its names are names, not paths), and the OVS it names is a Unix socket path.
+ */
+const LabStateSchema = z.object({
+  lab: LabSchema,
+  status: z.enum(["starting", "up"]),
+  ovs: z.strictObject({
+    kind: z.enum(["system", "private", "sandbox"]),
+    db: z.string().regex(/^unix:\/[^\s]*$/),
+    runDir: z.string().regex(/^\/[^\s]*$/).refine((p) => !p.split("/").includes("..")),
+  }).optional(),
+  sandbox: NsName.optional(),
+  createdAt: z.string(),
+});
+
+/** A lab's `lab.json` is not what netkit wrote: netkit does not act on it. Exit code 1. */
+export class DamagedStateError extends Error {
+  constructor(readonly lab: string, readonly path: string, reason: string) {
+    super(
+      `The state of lab "${lab}" (${path}) is not what netkit wrote (${reason}); netkit does ` +
+        "not act on it. Its journal, journal.jsonl beside it, lists what the lab created",
+    );
+    this.name = "DamagedStateError";
+  }
 }
 
 /**
- * Every lab with state on this host.
+ * The saved state of lab `name` on `host`, or undefined when it is not up. `name` must be a lab
+ * name (never a path); the state must be for that lab and pass {@link LabStateSchema}, else
+ * {@link DamagedStateError}.
+ */
+export async function readLabState(host: Host, name: string): Promise<LabState | undefined> {
+  const path = join(labDir(host.stateRoot, name), "lab.json");
+  const raw = await readJson<unknown>(path);
+  if (raw === undefined) return undefined;
+  const parsed = LabStateSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new DamagedStateError(name, path, `${issue?.path.join(".")}: ${issue?.message}`);
+  }
+  if (parsed.data.lab.name !== name) {
+    throw new DamagedStateError(name, path, `it names lab ${JSON.stringify(parsed.data.lab.name)}`);
+  }
+  return parsed.data as LabState;
+}
+
+/**
+ * Every lab with state on this host (a damaged state is left out; see {@link readLabState}).
  *
  * @example
  * ```ts
@@ -111,7 +154,10 @@ export async function listLabs(options: { host?: Host } = {}): Promise<LabState[
   const host = options.host ?? resolveHost();
   const states: LabState[] = [];
   for (const name of await listLabNames(host.stateRoot)) {
-    const s = await readLabState(host, name);
+    const s = await readLabState(host, name).catch((error) => {
+      if (error instanceof DamagedStateError) return undefined;
+      throw error;
+    });
     if (s) states.push(s);
   }
   return states;

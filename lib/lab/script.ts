@@ -20,6 +20,7 @@ import type { Host } from "../host.ts";
 import { type Action, type OvsRemoveAction, shownArgv, type Step } from "../plan/step.ts";
 import { addressOvs, ovsDbOf, type OvsTarget, vsctl } from "../ovs/target.ts";
 import { planFor } from "./runtime.ts";
+import { printable } from "../reach.ts";
 import type { Lab } from "./schema.ts";
 
 /** Where an exported script keeps its daemon files, under the state root `root`. */
@@ -43,7 +44,7 @@ export interface LabScriptOptions {
   command?: string;
 }
 
-const comment = (text: string) => `# ${text.replace(/[\r\n]+/g, " ")}`;
+const comment = (text: string) => `# ${printable(text.replace(/[\r\n]+/g, " "))}`;
 
 function heredoc(path: string, content: string, mode: number): string[] {
   const lines = content.split("\n");

@@ -29,9 +29,18 @@ export interface DhcpOptions {
   keepRoot?: boolean;
 }
 
+/**
+ * The base of a daemon's file names for interface `iface` of namespace `ns`: `KIND-NS@IFACE`.
+ * Names never hold "@", so two (namespace, interface) pairs never share a file (with a "-",
+ * `a-b` + `c` and `a` + `b-c` would).
+ */
+function daemonBase(stateDir: string, kind: string, ns: string, iface: string): string {
+  return join(stateDir, `${kind}-${checkNsName(ns)}@${checkIfname(iface)}`);
+}
+
 /** The files of a DHCP server started by {@link dhcp}. */
 export function dhcpFiles(stateDir: string, ns: string, iface: string) {
-  const base = join(stateDir, `dnsmasq-${ns}-${iface}`);
+  const base = daemonBase(stateDir, "dnsmasq", ns, iface);
   return { pid: `${base}.pid`, leases: `${base}.leases`, log: `${base}.log` };
 }
 
@@ -148,7 +157,7 @@ export interface DhcpClientOptions {
 
 /** The files of a DHCP client run by {@link dhcpClient}. */
 export function dhcpClientFiles(stateDir: string, ns: string, iface: string) {
-  const base = join(stateDir, `udhcpc-${ns}-${iface}`);
+  const base = daemonBase(stateDir, "udhcpc", ns, iface);
   return { hook: `${base}.hook`, lease: `${base}.lease`, pid: `${base}.pid` };
 }
 
