@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Command } from "@commander-js/extra-typings";
+import type { Command } from "../deps/commander.ts";
 import { recipes } from "../../recipes/mod.ts";
 import { out } from "./output.ts";
 

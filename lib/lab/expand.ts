@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { z } from "zod";
+import { z } from "../deps/zod.ts";
 import { UsageError } from "../errors.ts";
 import { chain, star } from "./generate.ts";
 import type { LabInput } from "./schema.ts";

@@ -27,7 +27,7 @@ import {
   type Node,
   parseDocument,
   visit,
-} from "yaml";
+} from "../deps/yaml.ts";
 import { UsageError } from "../errors.ts";
 import type { Lab } from "./schema.ts";
 import { type DocPath, LabValidationError, validateLab } from "./validate.ts";

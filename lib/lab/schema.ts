@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { z } from "zod";
+import { z } from "../deps/zod.ts";
 import { IFNAME_MAX_BYTES, NAME_MAX_BYTES } from "../names.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s).length;
