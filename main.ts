@@ -10,6 +10,9 @@ import { ExitCode, UsageError } from "./lib/errors.ts";
 import { err } from "./lib/cli/output.ts";
 import { red } from "./lib/cli/render.ts";
 
+const IGNORE_IMAGES =
+  "containerlab topologies: build linux nodes that name an image anyway (as namespaces)";
+
 /** Builds the command tree. Subcommands load their modules only when they run. */
 export function buildCli(): Command {
   const program = new Command()
@@ -59,14 +62,15 @@ export function buildCli(): Command {
 
   program.command("up")
     .description("bring up the lab a YAML lab file describes, prove it works, and show it")
-    .argument("<file>", "lab file (YAML); see examples/labs/")
+    .argument("<file>", "lab file (YAML) or containerlab topology (.clab.yml); see examples/")
     .option("--sandbox", "build the lab inside one namespace of its own: nothing in the host's")
     .option("--dry-run", "print the exact commands and change nothing")
     .option("--no-check", "skip the proofs")
+    .option("--ignore-images", IGNORE_IMAGES)
     .option("--json", "print the result as JSON")
     .addHelpText(
       "after",
-      "\nExamples:\n  netkit up examples/labs/bridge-three.yaml\n  netkit up lab.yaml --dry-run\n  netkit up lab.yaml --sandbox",
+      "\nExamples:\n  netkit up examples/labs/bridge-three.yaml\n  netkit up lab.yaml --dry-run\n  netkit up lab.yaml --sandbox\n  netkit up examples/clab/routed.clab.yml --ignore-images",
     )
     .action(async (file, flags) => (await import("./lib/cli/up.ts")).upCommand(file, flags));
 
@@ -114,6 +118,7 @@ export function buildCli(): Command {
     .option("--teardown", "print the script that removes the lab instead")
     .option("--prefix <prefix>", "with a recipe: prefix for every host-visible name")
     .option("--sandbox", "the script builds the lab inside one namespace of its own")
+    .option("--ignore-images", IGNORE_IMAGES)
     .addHelpText(
       "after",
       "\nExamples:\n  netkit export ovs-veth --format sh > lab.sh\n  netkit export lab.yaml --format sh --teardown > lab-down.sh",
@@ -125,11 +130,34 @@ export function buildCli(): Command {
     .argument("<lab>", "lab name, recipe name, or lab file")
     .option("--format <format>", "text, mermaid or dot", "text")
     .option("--prefix <prefix>", "prefix for a recipe's names")
+    .option("--ignore-images", IGNORE_IMAGES)
     .addHelpText(
       "after",
       "\nExamples:\n  netkit graph router\n  netkit graph lab.yaml --format mermaid",
     )
     .action(async (lab, flags) => (await import("./lib/cli/graph.ts")).graphCommand(lab, flags));
+
+  program.command("validate")
+    .description("check lab files (and containerlab topologies) without root; changes nothing")
+    .argument("<files...>", "lab files (YAML) or containerlab topologies (.clab.yml)")
+    .option("--ignore-images", IGNORE_IMAGES)
+    .option("-q, --quiet", "print only the problems")
+    .option("--json", "print a verdict per file as JSON")
+    .addHelpText(
+      "after",
+      "\nExit code: 0 when every file is valid, 2 when one is not (each problem: FILE:LINE:COL: message).\n\nExamples:\n  netkit validate examples/labs/*.yaml\n  netkit validate --quiet lab.yaml other.yaml   # in CI or a pre-commit hook",
+    )
+    .action(async (files, flags) =>
+      (await import("./lib/cli/validate.ts")).validateCommand(files, flags)
+    );
+
+  program.command("schema")
+    .description("print the lab file's JSON Schema (for editors and CI)")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  netkit schema > lab.schema.json\n  # then, first line of a lab file: # yaml-language-server: $schema=lab.schema.json",
+    )
+    .action(async () => (await import("./lib/cli/schema.ts")).schemaCommand());
 
   program.command("ovs")
     .description("the Open vSwitch netkit uses: status, or start/stop its private instance")

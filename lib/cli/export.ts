@@ -11,7 +11,7 @@ import { isLabFileArg, loadLabFile } from "../lab/file.ts";
 import type { Lab } from "../lab/schema.ts";
 import { exportLabScript } from "../lab/script.ts";
 import { validateLab } from "../lab/validate.ts";
-import { out } from "./output.ts";
+import { out, printNotice } from "./output.ts";
 import { withSandbox } from "./recipe.ts";
 
 /** Flags of `export`. */
@@ -20,10 +20,15 @@ export interface ExportFlags {
   teardown?: true;
   prefix?: string;
   sandbox?: true;
+  ignoreImages?: true;
 }
 
 /** A lab from a lab file or a recipe name (with its prefix). */
-export async function labFromArg(arg: string, prefix?: string): Promise<Lab> {
+export async function labFromArg(
+  arg: string,
+  prefix?: string,
+  options: { ignoreImages?: true } = {},
+): Promise<Lab> {
   if (await isLabFileArg(arg)) {
     if (prefix !== undefined) {
       throw new UsageError("--prefix applies to recipes, not to lab files", {
@@ -31,7 +36,7 @@ export async function labFromArg(arg: string, prefix?: string): Promise<Lab> {
           "edit the names in the file, or export a recipe: netkit recipe export NAME --prefix P",
       });
     }
-    return await loadLabFile(arg);
+    return await loadLabFile(arg, { ...options, onNotice: printNotice });
   }
   const recipe = getRecipe(arg);
   return validateLab(
@@ -47,10 +52,12 @@ export async function exportCommand(target: string, flags: ExportFlags): Promise
       hint: "use --format sh",
     });
   }
-  const lab = withSandbox(await labFromArg(target, flags.prefix), flags.sandbox);
+  const images = flags.ignoreImages ? { ignoreImages: true as const } : {};
+  const lab = withSandbox(await labFromArg(target, flags.prefix, images), flags.sandbox);
   const command = ["netkit", "export", target, "--format", "sh"];
   if (flags.prefix !== undefined) command.push("--prefix", flags.prefix);
   if (flags.sandbox) command.push("--sandbox");
+  if (flags.ignoreImages) command.push("--ignore-images");
   out(
     await exportLabScript(lab, {
       command: command.join(" "),

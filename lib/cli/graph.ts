@@ -16,7 +16,7 @@ const RENDER = { text: graphText, mermaid: graphMermaid, dot: graphDot } as cons
 /** Prints the picture of a lab. */
 export async function graphCommand(
   target: string,
-  flags: { format?: string; prefix?: string },
+  flags: { format?: string; prefix?: string; ignoreImages?: true },
 ): Promise<void> {
   const format = flags.format ?? "text";
   if (!(format in RENDER)) {
@@ -27,6 +27,7 @@ export async function graphCommand(
   const up = !(await isLabFileArg(target)) && /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(target)
     ? await readLabState(target)
     : undefined;
-  const lab = up?.lab ?? await labFromArg(target, flags.prefix);
+  const images = flags.ignoreImages ? { ignoreImages: true as const } : {};
+  const lab = up?.lab ?? await labFromArg(target, flags.prefix, images);
   out(RENDER[format as keyof typeof RENDER](lab));
 }

@@ -31,7 +31,11 @@ function refuseOvs(lab: Lab): void {
 
 async function labOf(action: Command): Promise<Lab> {
   const [first] = action.args;
-  if (action.name() === "up") return await (await import("../lab/file.ts")).loadLabFile(first!);
+  if (action.name() === "up") {
+    const { ignoreImages } = action.opts() as { ignoreImages?: true };
+    const { loadLabFile } = await import("../lab/file.ts");
+    return await loadLabFile(first!, ignoreImages ? { ignoreImages } : {});
+  }
   const { getRecipe } = await import("../../recipes/mod.ts");
   const { validateLab } = await import("../lab/validate.ts");
   const prefix = (action.opts() as { prefix?: string }).prefix;

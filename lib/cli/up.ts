@@ -6,6 +6,7 @@
  */
 import { loadLabFile } from "../lab/file.ts";
 import { type LabUpFlags, runLabUp } from "./lab_up.ts";
+import { printNotice } from "./output.ts";
 import { withSandbox } from "./recipe.ts";
 
 /** Flags of `up`. */
@@ -13,12 +14,17 @@ export interface UpFlags {
   sandbox?: true;
   dryRun?: true;
   check?: boolean;
+  ignoreImages?: true;
   json?: true;
 }
 
 /** Runs `up FILE`. */
 export async function upCommand(file: string, flags: UpFlags): Promise<void> {
-  const lab = withSandbox(await loadLabFile(file), flags.sandbox);
+  const loaded = await loadLabFile(file, {
+    ...(flags.ignoreImages ? { ignoreImages: true } : {}),
+    onNotice: printNotice,
+  });
+  const lab = withSandbox(loaded, flags.sandbox);
   const options: LabUpFlags = {
     ...(flags.dryRun ? { dryRun: true } : {}),
     ...(flags.check === false ? { check: false } : {}),

@@ -30,9 +30,10 @@ import {
 } from "../deps/yaml.ts";
 import { UsageError } from "../errors.ts";
 import type { Lab } from "./schema.ts";
-import { type DocPath, LabValidationError, validateLab } from "./validate.ts";
+import { type DocPath, type LabIssue, LabValidationError, validateLab } from "./validate.ts";
 import { LabSchema } from "./schema.ts";
 import { expandGenerators } from "./expand.ts";
+import { type ClabOptions, clabToLab, isClabDocument, isClabFileName } from "./clab.ts";
 
 /** The largest lab file netkit reads, in bytes (1 MiB). */
 export const MAX_LAB_FILE_BYTES = 1024 * 1024;
@@ -47,6 +48,12 @@ export interface LabFileProblem {
   message: string;
   /** The document path, for problems found after parsing. */
   path?: DocPath;
+}
+
+/** Options for reading a lab file (or a containerlab topology). */
+export interface LabFileOptions extends ClabOptions {
+  /** Called with each thing a containerlab topology holds that netkit ignores. */
+  onNotice?: (notice: LabFileProblem) => void;
 }
 
 /** A lab file is unreadable or invalid. Nothing was changed on the host. Exit code 2. */
@@ -219,9 +226,12 @@ export function offsetOfPath(doc: Document, path: DocPath, wantKey = false): num
 
 /**
  * Parses and validates a lab written in YAML. Every problem is reported with `file:line:column`.
+ * A containerlab topology (a file named `*.clab.yml`, or a document with `topology:`) is read as
+ * a netkit lab first (see lib/lab/clab.ts), its problems reported at its own lines.
  *
  * @param text The YAML text.
  * @param file The name to report problems under (a path, or e.g. `<stdin>`).
+ * @param options Containerlab's images, and where notices go; see {@link LabFileOptions}.
  * @returns The validated lab, defaults filled in.
  * @throws {LabFileError} When the YAML or the lab is invalid (a {@link UsageError}: exit code 2).
  * @example Parse a small lab
@@ -241,7 +251,7 @@ export function offsetOfPath(doc: Document, path: DocPath, wantKey = false): num
  * lab.nodes.a?.interfaces.eth0?.addresses; // ["10.9.0.1/24"]
  * ```
  */
-export function parseLabYaml(text: string, file: string): Lab {
+export function parseLabYaml(text: string, file: string, options: LabFileOptions = {}): Lab {
   const { doc, lines, value } = parseYaml(text, file);
   if (value === null || value === undefined) {
     throw new LabFileError(file, [{
@@ -251,25 +261,41 @@ export function parseLabYaml(text: string, file: string): Lab {
       message: 'the file holds no lab: it needs at least "name" (see examples/labs/)',
     }]);
   }
+  const problem = (issue: LabIssue): LabFileProblem => {
+    const { line, col } = lines.linePos(offsetOfPath(doc, issue.path, issue.key === true));
+    return { file, line, column: col, message: issue.message, path: issue.path };
+  };
+  const fail = (issues: LabIssue[]) => {
+    const problems = issues.map(problem);
+    problems.sort((a, b) => a.line - b.line || a.column - b.column);
+    return new LabFileError(file, problems);
+  };
+  if (isClabFileName(file) || isClabDocument(value)) {
+    const clab = clabToLab(value, options);
+    for (const notice of clab.notices) options.onNotice?.(problem(notice));
+    if (clab.problems.length) throw fail(clab.problems);
+    try {
+      return validateLab(clab.lab, `file ${file}`);
+    } catch (error) {
+      if (!(error instanceof LabValidationError)) throw error;
+      throw fail(error.issues.map((i) => ({ ...i, path: clab.origin(i.path), key: false })));
+    }
+  }
   try {
     const expanded = expandGenerators(value);
     if (expanded.issues.length) throw new LabValidationError(expanded.issues, `file ${file}`);
     return validateLab(expanded.doc, `file ${file}`);
   } catch (error) {
     if (!(error instanceof LabValidationError)) throw error;
-    const problems = error.issues.map((issue): LabFileProblem => {
-      const { line, col } = lines.linePos(offsetOfPath(doc, issue.path, issue.key === true));
-      return { file, line, column: col, message: issue.message, path: issue.path };
-    });
-    problems.sort((a, b) => a.line - b.line || a.column - b.column);
-    throw new LabFileError(file, problems);
+    throw fail(error.issues);
   }
 }
 
 /**
  * Reads, parses and validates a lab file. Files over 1 MiB are refused.
  *
- * @param path The lab file (YAML).
+ * @param path The lab file (YAML), or a containerlab topology (`*.clab.yml`).
+ * @param options Containerlab's images, and where notices go; see {@link LabFileOptions}.
  * @returns The validated lab, defaults filled in.
  * @throws {LabFileError} When the file cannot be read or is invalid, each problem with
  *   `file:line:column` (a {@link UsageError}: exit code 2).
@@ -280,8 +306,8 @@ export function parseLabYaml(text: string, file: string): Lab {
  * await upLab(lab);
  * ```
  */
-export async function loadLabFile(path: string): Promise<Lab> {
-  return parseLabYaml(await readLabText(path), path);
+export async function loadLabFile(path: string, options: LabFileOptions = {}): Promise<Lab> {
+  return parseLabYaml(await readLabText(path), path, options);
 }
 
 /**
