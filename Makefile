@@ -9,7 +9,7 @@ DENO := $(shell command -v deno 2>/dev/null || echo $(CURDIR)/$(TOOLS_DIR)/node_
 APT_PACKAGES := iproute2 openvswitch-switch dnsmasq-base iptables nftables iputils-ping busybox tcpdump procps shellcheck
 NEEDED_TOOLS := ip ovs-vsctl ovs-vswitchd ovsdb-server dnsmasq iptables nft ping busybox tcpdump pkill shellcheck
 
-.PHONY: deps demo test unit integration lint bench bundle compile clean-host
+.PHONY: deps demo test unit integration lint bench bundle compile schema clean-host
 
 # Deno from PATH, else from the npm registry; the Debian packages labs need.
 deps:
@@ -60,10 +60,14 @@ bench: deps
 	fi
 	"$(DENO)" run -A bench/bench.ts
 
+# The lab file's JSON Schema, generated from the zod schemas (tests/unit/schema_test.ts checks it).
+schema: deps
+	"$(DENO)" run -A main.ts schema > schema/lab.schema.json
+
 # One JS file with everything in it (works offline); see tests/integration/bundle_test.ts.
 bundle: deps
 	mkdir -p dist
-	"$(DENO)" bundle --platform=deno -o dist/netkit.js main.ts
+	"$(DENO)" bundle --platform=deno -o dist/netkit.js bundle.ts
 
 # Single executables. deno compile downloads its runtime (denort, from dl.deno.land) the first
 # time: without a network connection this says so in one line and fails.

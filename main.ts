@@ -159,6 +159,17 @@ export function buildCli(): Command {
     )
     .action(async () => (await import("./lib/cli/schema.ts")).schemaCommand());
 
+  program.command("run")
+    .description('run a Deno script whose `import ... from "netkit"` is this netkit\'s library')
+    .argument("<script>", "the script file (TypeScript or JavaScript)")
+    .argument("[args...]", "arguments for the script")
+    .allowUnknownOption()
+    .addHelpText(
+      "after",
+      '\nThe script runs with all permissions, in the Deno that runs netkit; "netkit" resolves to the\nlibrary inside this netkit (its mod.ts, or the bundle itself), so it needs no import map.\nOptions after SCRIPT go to the script; put -- before them if one is -h, --help or --rootless.\n\nExamples:\n  netkit run my-lab.ts\n  netkit run my-lab.ts -- --prefix t1-',
+    )
+    .action(async (script, args) => (await import("./lib/cli/run.ts")).runCommand(script, args));
+
   program.command("ovs")
     .description("the Open vSwitch netkit uses: status, or start/stop its private instance")
     .addArgument(new Argument("<action>", "what to do").choices(["status", "start", "stop"]))
@@ -213,9 +224,12 @@ export async function main(args: string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) {
+/** netkit as a process: the rootless holder, or the CLI with `Deno.args`; exits with its code. */
+export async function runMain(): Promise<never> {
   if (Deno.env.get("NETKIT_ROOTLESS_HOLDER") === "1") {
     await (await import("./lib/lab/rootless.ts")).holderMain(); // never returns
   }
   Deno.exit(await main(Deno.args));
 }
+
+if (import.meta.main) await runMain();

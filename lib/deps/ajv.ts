@@ -3,4 +3,4 @@
  *
  * @module
  */
-export { default as Ajv2020 } from "npm:ajv@8.20.0/dist/2020.js";
+export { Ajv2020 } from "npm:ajv@8.20.0/dist/2020.js";
