@@ -42,9 +42,13 @@ export const MAX_ALIAS_COUNT = 100;
 
 /** One problem in a lab file, with its 1-based position. */
 export interface LabFileProblem {
+  /** The file, as it was named. */
   file: string;
+  /** The line, from 1. */
   line: number;
+  /** The column, from 1. */
   column: number;
+  /** What is wrong (or, for a notice, what is ignored) and why. */
   message: string;
   /** The document path, for problems found after parsing. */
   path?: DocPath;
