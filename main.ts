@@ -198,6 +198,16 @@ export function buildCli(): Command {
       )
     );
 
+  program.command("man")
+    .description("print netkit's manual page (roff), made from these command definitions")
+    .addHelpText("after", "\nExamples:\n  netkit man | man -l -\n  netkit man > netkit.1")
+    .action(async (_flags, cmd) =>
+      (await import("./lib/cli/man.ts")).manCommand(
+        cmd.parent as unknown as Command,
+        denoJson.version,
+      )
+    );
+
   return program as unknown as Command;
 }
 

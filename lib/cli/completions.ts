@@ -107,7 +107,7 @@ function argCompletion(
         /recipe name/.test(desc)),
     labs: name === "lab" && /lab name/.test(desc),
     nodes: name === "node",
-    files: /file|path|dir/i.test(name) || /\bor (a |the )?(lab |YAML )*file\b/i.test(desc),
+    files: /file|path|dir|script/i.test(name) || /\bor (a |the )?(lab |YAML )*file\b/i.test(desc),
     commands: arg.variadic && name === "command",
     variadic: arg.variadic,
   };
