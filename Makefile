@@ -45,7 +45,7 @@ demo: deps
 lint: deps
 	"$(DENO)" fmt --check
 	"$(DENO)" lint
-	"$(DENO)" check main.ts mod.ts examples/ recipes/ tests/
+	"$(DENO)" check main.ts mod.ts bundle.ts examples/ recipes/ tests/
 
 # Every test: unit and integration (real namespaces, OVS, dnsmasq, udhcpc), as root.
 test: deps lint
