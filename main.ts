@@ -4,13 +4,16 @@
  *
  * @module
  */
-import { Argument, Command, CommanderError, Option } from "@commander-js/extra-typings";
+import { Argument, Command, CommanderError, Option } from "./lib/deps/commander.ts";
 import denoJson from "./deno.json" with { type: "json" };
 import { ExitCode, UsageError } from "./lib/errors.ts";
 import { err } from "./lib/cli/output.ts";
 import { red } from "./lib/cli/render.ts";
 import { type Host, readEnvironment, resolveHost } from "./lib/host.ts";
 import { ProcessRunner } from "./lib/exec/runner.ts";
+
+const IGNORE_IMAGES =
+  "containerlab topologies: build linux nodes that name an image anyway (as namespaces)";
 
 /**
  * Builds the command tree. Subcommands load their modules only when they run. The host context
@@ -74,7 +77,7 @@ export function buildCli(): Command {
 
   program.command("up")
     .description("bring up the lab a YAML lab file describes, prove it works, and show it")
-    .argument("<file>", "lab file (YAML); see examples/labs/")
+    .argument("<file>", "lab file (YAML) or containerlab topology (.clab.yml); see examples/")
     .option(
       "--uplink <iface>",
       "allow the file's bridges.NAME.uplink: IFACE, a real NIC (its addresses and routes move in)",
@@ -82,10 +85,11 @@ export function buildCli(): Command {
     .option("--sandbox", "build the lab inside one namespace of its own: nothing in the host's")
     .option("--dry-run", "print the exact commands and change nothing")
     .option("--no-check", "skip the proofs")
+    .option("--ignore-images", IGNORE_IMAGES)
     .option("--json", "print the result as JSON")
     .addHelpText(
       "after",
-      "\nExamples:\n  netkit up examples/labs/bridge-three.yaml\n  netkit up lab.yaml --dry-run\n  netkit up lab.yaml --sandbox\n  netkit up router.yaml --uplink ens3",
+      "\nExamples:\n  netkit up examples/labs/bridge-three.yaml\n  netkit up lab.yaml --dry-run\n  netkit up lab.yaml --sandbox\n  netkit up router.yaml --uplink ens3\n  netkit up examples/clab/routed.clab.yml --ignore-images",
     )
     .action(async (file, flags) =>
       (await import("./lib/cli/up.ts")).upCommand(hostOf(), file, flags)
@@ -145,6 +149,7 @@ export function buildCli(): Command {
       "the real NIC that joins br-ex (router), or that a lab file's bridges.NAME.uplink may take",
     )
     .option("--sandbox", "the script builds the lab inside one namespace of its own")
+    .option("--ignore-images", IGNORE_IMAGES)
     .addHelpText(
       "after",
       "\nExamples:\n  netkit export ovs-veth --format sh > lab.sh\n  netkit export lab.yaml --format sh --teardown > lab-down.sh",
@@ -158,12 +163,48 @@ export function buildCli(): Command {
     .argument("<lab>", "lab name, recipe name, or lab file")
     .option("--format <format>", "text, mermaid or dot", "text")
     .option("--prefix <prefix>", "prefix for a recipe's names")
+    .option("--ignore-images", IGNORE_IMAGES)
     .addHelpText(
       "after",
       "\nExamples:\n  netkit graph router\n  netkit graph lab.yaml --format mermaid",
     )
     .action(async (lab, flags) =>
       (await import("./lib/cli/graph.ts")).graphCommand(hostOf(), lab, flags)
+    );
+
+  program.command("validate")
+    .description("check lab files (and containerlab topologies) without root; changes nothing")
+    .argument("<files...>", "lab files (YAML) or containerlab topologies (.clab.yml)")
+    .option("--ignore-images", IGNORE_IMAGES)
+    .option("-q, --quiet", "print only the problems")
+    .option("--json", "print a verdict per file as JSON")
+    .addHelpText(
+      "after",
+      "\nExit code: 0 when every file is valid, 2 when one is not (each problem: FILE:LINE:COL: message).\n\nExamples:\n  netkit validate examples/labs/*.yaml\n  netkit validate --quiet lab.yaml other.yaml   # in CI or a pre-commit hook",
+    )
+    .action(async (files, flags) =>
+      (await import("./lib/cli/validate.ts")).validateCommand(files, flags)
+    );
+
+  program.command("schema")
+    .description("print the lab file's JSON Schema (for editors and CI)")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  netkit schema > lab.schema.json\n  # then, first line of a lab file: # yaml-language-server: $schema=lab.schema.json",
+    )
+    .action(async () => (await import("./lib/cli/schema.ts")).schemaCommand());
+
+  program.command("run")
+    .description('run a Deno script whose `import ... from "netkit"` is this netkit\'s library')
+    .argument("<script>", "the script file (TypeScript or JavaScript)")
+    .argument("[args...]", "arguments for the script")
+    .allowUnknownOption()
+    .addHelpText(
+      "after",
+      '\nThe script runs with all permissions, in the Deno that runs netkit; "netkit" resolves to the\nlibrary inside this netkit (its mod.ts, or the bundle itself), so it needs no import map.\nOptions after SCRIPT go to the script; put -- before them if one is -h, --help or --rootless.\n\nExamples:\n  netkit run my-lab.ts\n  netkit run my-lab.ts -- --prefix t1-',
+    )
+    .action(async (script, args) =>
+      (await import("./lib/cli/run.ts")).runCommand(hostOf(), script, args)
     );
 
   program.command("ovs")
@@ -196,6 +237,16 @@ export function buildCli(): Command {
       )
     );
 
+  program.command("man")
+    .description("print netkit's manual page (roff), made from these command definitions")
+    .addHelpText("after", "\nExamples:\n  netkit man | man -l -\n  netkit man > netkit.1")
+    .action(async (_flags, cmd) =>
+      (await import("./lib/cli/man.ts")).manCommand(
+        cmd.parent as unknown as Command,
+        denoJson.version,
+      )
+    );
+
   return program as unknown as Command;
 }
 
@@ -222,9 +273,12 @@ export async function main(args: string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) {
+/** netkit as a process: the rootless holder, or the CLI with `Deno.args`; exits with its code. */
+export async function runMain(): Promise<never> {
   if (readEnvironment().rootlessHolder) {
     await (await import("./lib/lab/rootless.ts")).holderMain(); // never returns
   }
   Deno.exit(await main(Deno.args));
 }
+
+if (import.meta.main) await runMain();

@@ -114,4 +114,11 @@ export { downLab, listLabs, upLab, type UpOptions, type UpResult } from "./lib/l
 export { checkLab, type CheckResult } from "./lib/check/probes.ts";
 export { LabSession, openLab, type OpenLabOptions } from "./lib/session.ts";
 export { getRecipe, type Recipe, type RecipeOptions, recipes } from "./recipes/mod.ts";
-export { LabFileError, loadLabFile, parseLabYaml } from "./lib/lab/file.ts";
+export {
+  LabFileError,
+  type LabFileOptions,
+  type LabFileProblem,
+  loadLabFile,
+  parseLabYaml,
+} from "./lib/lab/file.ts";
+export type { ClabOptions } from "./lib/lab/clab.ts";

@@ -18,7 +18,7 @@ const RENDER = { text: graphText, mermaid: graphMermaid, dot: graphDot } as cons
 export async function graphCommand(
   host: Host,
   target: string,
-  flags: { format?: string; prefix?: string },
+  flags: { format?: string; prefix?: string; ignoreImages?: true },
 ): Promise<void> {
   const format = flags.format ?? "text";
   if (!(format in RENDER)) {

@@ -15,6 +15,7 @@ import { UsageError } from "../errors.ts";
 import { isLabFileArg, type LabSource, readLabSource } from "../lab/file.ts";
 import type { Lab } from "../lab/schema.ts";
 import { validateLab } from "../lab/validate.ts";
+import { printNotice } from "./output.ts";
 
 /** The flags that shape a lab. */
 export interface LabFlags {
@@ -27,6 +28,8 @@ export interface LabFlags {
   uplink?: string | undefined;
   /** `--sandbox`: the lab lives inside one namespace of its own (lib/lab/sandbox.ts). */
   sandbox?: boolean | undefined;
+  /** `--ignore-images`: a containerlab topology's images become notices (lib/lab/clab.ts). */
+  ignoreImages?: boolean | undefined;
 }
 
 /** What an argument may name: a recipe, a lab file, or either (a file when one exists). */
@@ -81,7 +84,11 @@ export async function labSourceFromArg(
         hint: "edit the file, or start from a recipe: netkit recipe export NAME --prefix P",
       });
     }
-    const source = await readLabSource(arg, { uplinks: use === "picture" ? "any" : uplinks });
+    const source = await readLabSource(arg, {
+      uplinks: use === "picture" ? "any" : uplinks,
+      ...(flags.ignoreImages ? { ignoreImages: true } : {}),
+      onNotice: printNotice,
+    });
     const used = Object.values(source.lab.bridges).some((b) => b.uplink === flags.uplink);
     if (flags.uplink !== undefined && !used) {
       throw new UsageError(

@@ -61,3 +61,8 @@ export function progress(text: string): void {
 export function progressDone(): void {
   if (Deno.stderr.isTerminal()) err("\r\x1b[2K");
 }
+
+/** A lab file's notice (something it holds that netkit ignores), on standard error. */
+export function printNotice(n: { file: string; line: number; column: number; message: string }) {
+  err(`${n.file}:${n.line}:${n.column}: notice: ${n.message}\n`);
+}

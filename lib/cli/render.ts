@@ -4,7 +4,7 @@
  *
  * @module
  */
-import Table from "cli-table3";
+import Table from "../deps/cli_table3.ts";
 import type { CheckResult } from "../check/probes.ts";
 import type { LabStatus } from "../lab/status.ts";
 import { readEnvironment } from "../host.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 import { join } from "node:path";
-import type { Command } from "@commander-js/extra-typings";
+import type { Command } from "../deps/commander.ts";
 import { ExitCode, UsageError } from "../errors.ts";
 import type { Environment, Host } from "../host.ts";
 import type { Runner } from "../exec/runner.ts";

@@ -17,6 +17,7 @@ export interface UpFlags {
   sandbox?: true;
   dryRun?: true;
   check?: boolean;
+  ignoreImages?: true;
   json?: true;
   /** The host NIC the lab file's bridges may take as uplink (`--uplink NIC`). */
   uplink?: string;

@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { z } from "zod";
+import { z } from "../deps/zod.ts";
 import { UsageError } from "../errors.ts";
 import { LAB_LIMITS } from "../reach.ts";
 import { chain, star } from "./generate.ts";
@@ -40,6 +40,9 @@ const Generator = z.union([
   }),
 ]);
 
+/** The `generate:` list of a lab file (also part of the lab file's JSON Schema). */
+export const GenerateSchema = z.array(Generator);
+
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -51,7 +54,7 @@ const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !
 export function expandGenerators(doc: unknown): { doc: unknown; issues: LabIssue[] } {
   if (!isObj(doc) || !("generate" in doc)) return { doc, issues: [] };
   const { generate, ...rest } = doc;
-  const parsed = z.array(Generator).safeParse(generate);
+  const parsed = GenerateSchema.safeParse(generate);
   if (!parsed.success) {
     return {
       doc: rest,

@@ -7,7 +7,7 @@
  * @module
  */
 import { join } from "node:path";
-import { z } from "zod";
+import { z } from "../deps/zod.ts";
 import { UsageError } from "../errors.ts";
 import { type Host, resolveHost } from "../host.ts";
 import { Executor, type ExecutorOptions, StepError } from "../plan/executor.ts";

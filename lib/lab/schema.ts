@@ -25,7 +25,7 @@
  *
  * @module
  */
-import { z } from "zod";
+import { z } from "../deps/zod.ts";
 import { IFNAME_MAX_BYTES, NAME_MAX_BYTES } from "../names.ts";
 import {
   ifnameProblem,
