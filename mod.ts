@@ -76,27 +76,50 @@ export {
 } from "./lib/ovs/query.ts";
 export {
   ovsStatus,
-  type OvsTarget,
   releasePrivateOvs,
   startPrivateOvs,
   stopPrivateOvs,
 } from "./lib/ovs/instance.ts";
+export type { OvsTarget } from "./lib/ovs/target.ts";
+export {
+  type Environment,
+  type Host,
+  type OvsMode,
+  readEnvironment,
+  resolveHost,
+} from "./lib/host.ts";
 export type { Action, RunAction, Step, WriteAction } from "./lib/plan/step.ts";
 export { Executor, type ExecutorOptions, StepError } from "./lib/plan/executor.ts";
 export {
   CommandError,
+  type ExitStatus,
+  type OutputWatch,
+  type Process,
   ProcessRunner,
+  type RecordedCommand,
   RecordingRunner,
   type Runner,
+  type RunOptions,
   type RunResult,
+  type SpawnOptions,
+  type StreamMode,
+  watchOutput,
 } from "./lib/exec/runner.ts";
 export { CheckFailedError, UsageError } from "./lib/errors.ts";
 export { type Lab, type LabInput, LabSchema } from "./lib/lab/schema.ts";
-export { LabValidationError, validateLab } from "./lib/lab/validate.ts";
+export { LabValidationError, validateLab, type ValidateOptions } from "./lib/lab/validate.ts";
+export type { ReachOptions } from "./lib/reach.ts";
 export { type PlanContext, planLab } from "./lib/lab/plan.ts";
 export { chain, type ChainOptions, star, type StarOptions } from "./lib/lab/generate.ts";
 export { downLab, listLabs, upLab, type UpOptions, type UpResult } from "./lib/lab/runtime.ts";
 export { checkLab, type CheckResult } from "./lib/check/probes.ts";
 export { LabSession, openLab, type OpenLabOptions } from "./lib/session.ts";
 export { getRecipe, type Recipe, type RecipeOptions, recipes } from "./recipes/mod.ts";
-export { LabFileError, loadLabFile, parseLabYaml } from "./lib/lab/file.ts";
+export {
+  LabFileError,
+  type LabFileOptions,
+  type LabFileProblem,
+  loadLabFile,
+  parseLabYaml,
+} from "./lib/lab/file.ts";
+export type { ClabOptions } from "./lib/lab/clab.ts";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import ipaddr from "ipaddr.js";
+import ipaddr from "./deps/ipaddr.ts";
 import { UsageError } from "./errors.ts";
 
 /** A parsed `A.B.C.D/N` interface address. */

@@ -5,17 +5,19 @@
  *
  * @module
  */
-import { defaultRunner, type Runner } from "../exec/runner.ts";
-import { startCapture } from "../exec/capture.ts";
-import { inNs } from "../plan/step.ts";
+import { type Runner, watchOutput } from "../exec/runner.ts";
+import { type Host, resolveHost } from "../host.ts";
+import { cmd, inNs, type Step } from "../plan/step.ts";
+import { Journal } from "../plan/journal.ts";
+import { vsctl } from "../ovs/target.ts";
+import { join } from "node:path";
 import { Executor } from "../plan/executor.ts";
 import { pool } from "../plan/schedule.ts";
 import { ovsRemoveTag } from "../primitives/ovs.ts";
 import { dhcpClientFiles } from "../primitives/dhcp.ts";
 import { ipToNumber } from "../addr.ts";
 import type { Expect, Lab } from "../lab/schema.ts";
-import type { OvsTarget } from "../ovs/instance.ts";
-import { isRootlessInner } from "../lab/rootless.ts";
+import type { OvsTarget } from "../ovs/target.ts";
 
 /** The outcome of one proof. */
 export interface CheckResult {
@@ -28,7 +30,8 @@ export interface CheckResult {
 
 /** What the probes need. */
 export interface CheckContext {
-  runner?: Runner;
+  /** Where and how to work. @default resolveHost() */
+  host?: Host | undefined;
   /** The lab's state directory (lease records). */
   stateDir: string;
   /** The OVS of the lab, for VLAN probes. */
@@ -65,6 +68,9 @@ export function pingArgv(from: string, to: string, reach: boolean): string[] {
   ]);
 }
 
+/** The context with its host resolved. */
+type Context = CheckContext & { host: Host };
+
 async function ping(
   from: string,
   to: string,
@@ -83,8 +89,8 @@ async function ping(
   };
 }
 
-async function lease(e: Extract<Expect, { lease: unknown }>["lease"], ctx: CheckContext) {
-  const runner = ctx.runner ?? defaultRunner;
+async function lease(e: Extract<Expect, { lease: unknown }>["lease"], ctx: Context) {
+  const runner = ctx.host.runner;
   const name = `${e.node}/${e.interface} holds a lease in ${e.range[0]}-${e.range[1]}`;
   const file = dhcpClientFiles(ctx.stateDir, e.node, e.interface).lease;
   let text: string;
@@ -134,10 +140,11 @@ async function lease(e: Extract<Expect, { lease: unknown }>["lease"], ctx: Check
   };
 }
 
-async function snatSeen(e: Extract<Expect, { snat: unknown }>["snat"], runner: Runner) {
-  if (isRootlessInner()) return await snatSeenNft(e, runner);
+async function snatSeen(e: Extract<Expect, { snat: unknown }>["snat"], host: Host) {
+  const runner = host.runner;
+  if (host.rootless) return await snatSeenNft(e, runner);
   const name = `${e.observer} sees ${e.from}'s packets to ${e.to} from ${e.source}`;
-  const capture = startCapture(
+  const capture = watchOutput(runner.spawn(
     inNs(e.observer, [
       "tcpdump",
       "-n",
@@ -149,7 +156,7 @@ async function snatSeen(e: Extract<Expect, { snat: unknown }>["snat"], runner: R
       e.interface,
       "icmp[icmptype] == icmp-echo and dst host " + e.to,
     ]),
-  );
+  ));
   if (!(await capture.ready(/listening on/))) {
     const err = await capture.stop();
     return {
@@ -241,13 +248,29 @@ async function snatSeenNft(e: Extract<Expect, { snat: unknown }>["snat"], runner
 
 async function untagThenPing(
   e: Extract<Expect, { untag: unknown }>,
-  ctx: CheckContext,
+  ctx: Context,
 ): Promise<CheckResult> {
-  const runner = ctx.runner ?? defaultRunner;
-  const step = ovsRemoveTag(e.untag.port, e.untag.tag);
+  const runner = ctx.host.runner;
+  const { port, tag } = e.untag;
+  // A journaled step of the lab whose undo puts back the tag the port has now, so that the
+  // port is restored exactly, and by `down` too if netkit is killed during the proof.
+  const now = await runner.run(vsctl(ctx.ovs, "--timeout=5", "get", "Port", port, "tag"), {
+    allowFailure: true,
+  });
+  const original = now.stdout.trim();
+  const step: Step = {
+    ...ovsRemoveTag(port, tag),
+    summary: `remove VLAN ${tag} from port ${port} for the untag proof`,
+    undo: [
+      /^\d+$/.test(original)
+        ? cmd("ovs-vsctl", "set", "port", port, `tag=${original}`)
+        : cmd("ovs-vsctl", "clear", "port", port, "tag"),
+    ],
+  };
   const exec = new Executor({
     runner,
-    ...(ctx.ovs && ctx.ovs.kind !== "system" ? { ovsDb: ctx.ovs.db } : {}),
+    ovs: ctx.ovs,
+    journal: new Journal(join(ctx.stateDir, "journal.jsonl")),
   });
   await exec.apply([step]);
   const p = await ping(e.ping.from, e.ping.to, e.reach, runner).finally(async () => {
@@ -286,9 +309,19 @@ const PROOFS_AT_ONCE = 32;
  * lab is known to forward: see {@link PING_DEADLINE_S}); then, one at a time, the proofs that
  * watch shared traffic or change the lab (SNAT, VLAN untag). Results: the pings and leases in
  * the lab's order, the DHCP servers, then the SNAT and untag proofs in the lab's order.
+ *
+ * @example
+ * ```ts ignore
+ * import { checkLab, getRecipe, validateLab } from "./mod.ts";
+ * const lab = validateLab(getRecipe("ovs-veth").build());
+ * for (const r of await checkLab(lab, { stateDir: "/run/netkit/labs/ovs-veth" })) {
+ *   console.log(r.pass ? "PASS" : "FAIL", r.name);
+ * }
+ * ```
  */
-export async function checkLab(lab: Lab, ctx: CheckContext): Promise<CheckResult[]> {
-  const runner = ctx.runner ?? defaultRunner;
+export async function checkLab(lab: Lab, context: CheckContext): Promise<CheckResult[]> {
+  const ctx: Context = { ...context, host: context.host ?? resolveHost() };
+  const runner = ctx.host.runner;
   const each = async <T>(items: readonly T[], fn: (item: T) => Promise<CheckResult>) =>
     (await pool(items, PROOFS_AT_ONCE, fn)).map((r) => {
       if (r.status === "rejected") throw r.reason;
@@ -316,7 +349,7 @@ export async function checkLab(lab: Lab, ctx: CheckContext): Promise<CheckResult
   ]);
   const oneByOne: CheckResult[] = [];
   for (const e of lab.expect) {
-    if ("snat" in e) oneByOne.push(await snatSeen(e.snat, runner));
+    if ("snat" in e) oneByOne.push(await snatSeen(e.snat, ctx.host));
     else if ("untag" in e) oneByOne.push(await untagThenPing(e, ctx));
   }
   return [...lab.expect.flatMap((e) => results.get(e) ?? []), ...listening, ...oneByOne];

@@ -6,11 +6,11 @@
 import { checkLab } from "../check/probes.ts";
 import { CheckFailedError } from "../errors.ts";
 import { shellLine } from "../exec/shell.ts";
+import type { Host } from "../host.ts";
 import { labStatus, labSummary } from "../lab/status.ts";
 import { planCommands, planForHost, readLabState, upLab } from "../lab/runtime.ts";
 import type { Lab } from "../lab/schema.ts";
 import { labDir } from "../state.ts";
-import { sandboxOf } from "../lab/sandbox.ts";
 import { out, outJson, progress, progressDone } from "./output.ts";
 import { green } from "./color.ts";
 import { renderProofs, renderSummary } from "./text.ts";
@@ -29,12 +29,11 @@ export interface LabUpFlags {
 }
 
 /** Brings `lab` up, runs its proofs, prints what was built. */
-export async function runLabUp(lab: Lab, flags: LabUpFlags): Promise<void> {
+export async function runLabUp(host: Host, lab: Lab, flags: LabUpFlags): Promise<void> {
   if (flags.dryRun) {
-    const { steps, ovs } = await planForHost(lab);
+    const { steps, ovs, sandbox } = await planForHost(host, lab);
     const commands = planCommands(steps, ovs);
     if (flags.json) return outJson({ lab: lab.name, ovs: ovs ?? null, commands });
-    const sandbox = sandboxOf(lab);
     if (sandbox !== undefined) {
       out(`# sandbox: everything outside the lab's namespaces lives in namespace ${sandbox}\n`);
     }
@@ -53,14 +52,15 @@ export async function runLabUp(lab: Lab, flags: LabUpFlags): Promise<void> {
   }
   const started = performance.now();
   const result = await upLab(lab, {
+    host,
     onProgress: (i, total, step) => progress(`[${i + 1}/${total}] ${step.summary}`),
   });
   progressDone();
   const ms = Math.round(performance.now() - started);
-  const state = (await readLabState(lab.name))!;
+  const state = (await readLabState(host, lab.name))!;
   const checks = flags.check === false
     ? []
-    : await checkLab(lab, { stateDir: labDir(lab.name), ovs: state.ovs });
+    : await checkLab(lab, { host, stateDir: labDir(host.stateRoot, lab.name), ovs: state.ovs });
   if (flags.json) {
     outJson({
       lab: lab.name,
@@ -68,7 +68,7 @@ export async function runLabUp(lab: Lab, flags: LabUpFlags): Promise<void> {
       steps: result.steps.length,
       ms,
       checks,
-      status: await labStatus(state),
+      status: await labStatus(host, state),
     });
   } else {
     out(
@@ -79,7 +79,7 @@ export async function runLabUp(lab: Lab, flags: LabUpFlags): Promise<void> {
     out(
       Object.keys(lab.nodes).length > SUMMARY_ABOVE
         ? renderSummary(labSummary(lab))
-        : (await import("./render.ts")).renderStatus(await labStatus(state)),
+        : (await import("./render.ts")).renderStatus(await labStatus(host, state)),
     );
     if (checks.length) out(renderProofs(checks));
     out(`Remove it with: netkit down ${lab.name}\n`);

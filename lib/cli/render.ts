@@ -5,7 +5,7 @@
  *
  * @module
  */
-import Table from "cli-table3";
+import Table from "../deps/cli_table3.ts";
 import type { LabStatus } from "../lab/status.ts";
 import { useColor } from "./color.ts";
 

@@ -18,15 +18,31 @@
  *   - ping: { from: ns2, to: 10.0.0.1 }
  * ```
  *
+ * A lab is untrusted input (it may come from a file someone else wrote), so every field below
+ * says what it reaches on the host, and lib/reach.ts holds the checks that keep it there: in
+ * short, a lab reaches its own namespaces, the bridges and root-side interfaces it creates, files
+ * in its own state directory, and nothing else unless the command line says `--uplink NIC`.
+ *
  * @module
  */
-import { z } from "zod";
+import { z } from "../deps/zod.ts";
 import { IFNAME_MAX_BYTES, NAME_MAX_BYTES } from "../names.ts";
+import {
+  ifnameProblem,
+  nsNameProblem,
+  sysctlKeyProblem,
+  sysctlValueProblem,
+  textProblem,
+} from "../reach.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s).length;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const article = (word: string) => (/^[aeiou]/.test(word) ? "an" : "a");
-const nameOf = (kind: string, max: number) =>
+const nameOf = (
+  kind: string,
+  max: number,
+  problem: (name: string) => string | undefined = () => undefined,
+) =>
   z.string().regex(NAME, {
     message: `${article(kind)} ${kind} name uses letters, digits, "-", "_" and "." only, ` +
       "starting with a letter or digit",
@@ -35,12 +51,40 @@ const nameOf = (kind: string, max: number) =>
       `${JSON.stringify(issue.input)} is ${bytes(String(issue.input))} bytes: ${
         article(kind)
       } ${kind} name is at most ${max} bytes${kind === "interface" ? " (the kernel's limit)" : ""}`,
+  }).refine((s) => problem(s) === undefined, {
+    error: (issue) => problem(String(issue.input)),
   });
 
-/** An interface name (at most 15 bytes). */
-export const Ifname = nameOf("interface", IFNAME_MAX_BYTES);
-/** A namespace name (at most 32 bytes). */
-export const NsName = nameOf("namespace", NAME_MAX_BYTES);
+/**
+ * An interface name (at most 15 bytes), never one that a tool reads as something else (`if2`,
+ * `lo`...: see `ifnameProblem` in lib/reach.ts). Reaches: `ip ... dev NAME` in its node, or in
+ * the root namespace for bridges and their ports.
+ */
+export const Ifname = nameOf("interface", IFNAME_MAX_BYTES, ifnameProblem);
+/**
+ * A namespace name (at most 32 bytes), never a number (`netns 1` is PID 1's namespace: see
+ * `nsNameProblem` in lib/reach.ts). Reaches: `/run/netns/NAME`, `ip -n NAME`, file names in the
+ * lab's state directory.
+ */
+export const NsName = nameOf("namespace", NAME_MAX_BYTES, nsNameProblem);
+
+/**
+ * A node's sysctls: `net.*` keys of its own network namespace only, values that stay there
+ * (see `sysctlKeyProblem` and `sysctlValueProblem` in lib/reach.ts). Reaches:
+ * `ip netns exec NODE sysctl -w KEY=VALUE`, i.e. /proc/sys/net inside the node.
+ */
+const Sysctls = z.record(z.string(), z.union([z.string(), z.number()])).superRefine(
+  (sysctls, ctx) => {
+    for (const [key, value] of Object.entries(sysctls)) {
+      const bad = sysctlKeyProblem(key);
+      if (bad) ctx.addIssue({ code: "custom", message: bad, path: [key], params: { key: true } });
+      else {
+        const badValue = sysctlValueProblem(key, value);
+        if (badValue) ctx.addIssue({ code: "custom", message: badValue, path: [key] });
+      }
+    }
+  },
+);
 
 const octet = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
 const IPV4 = new RegExp(`^${octet}(\\.${octet}){3}$`);
@@ -53,17 +97,27 @@ export const Cidr = z.string().refine((s) => {
     /^\d{1,2}$/.test(p) && Number(p) <= 32;
 }, { message: "expected an IPv4 address with prefix, A.B.C.D/N" });
 
-/** Configuration of an interface that lands in a node. */
+/**
+ * Configuration of an interface that lands in a node. Its name (the record key) reaches
+ * `ip -n NODE ... dev NAME` inside the node only.
+ */
 export const Interface = z.strictObject({
-  /** Static addresses. */
+  /** Static addresses. Reaches: `ip -n NODE addr add` inside the node only. */
   addresses: z.array(Cidr).default([]),
-  /** Take an address by DHCP (busybox udhcpc with netkit's hook). */
+  /**
+   * Take an address by DHCP (busybox udhcpc with netkit's hook). Reaches: the node's interface
+   * (udhcpc runs inside it), a hook, pid and lease file in the lab's state directory; the hook
+   * writes no host file (no /etc/resolv.conf).
+   */
   dhcp: z.boolean().default(false),
-  /** Create the interface under this name, then rename it (the seed's `link-in-rt` -> `eth0`). */
+  /**
+   * Create the interface under this name, then rename it (the seed's `link-in-rt` -> `eth0`).
+   * Reaches: the node only (the veth end is created inside the node and renamed there).
+   */
   createAs: Ifname.optional(),
 });
 
-/** A route inside a node. */
+/** A route inside a node. Reaches: `ip -n NODE route add` in the node's own table only. */
 export const Route = z.strictObject({
   to: z.union([z.literal("default"), Cidr]),
   via: Ipv4.optional(),
@@ -72,7 +126,10 @@ export const Route = z.strictObject({
   message: 'a route needs "via" or "dev"',
 });
 
-/** A NAT rule inside a router node. */
+/**
+ * A NAT rule inside a router node. Reaches: `ip netns exec NODE iptables -t nat` in the node's
+ * own netfilter tables, marked `netkit:<lab>`; never the host's firewall.
+ */
 export const Nat = z.strictObject({
   type: z.enum(["snat", "masquerade"]),
   source: Cidr,
@@ -85,7 +142,12 @@ export const Nat = z.strictObject({
   message: 'a masquerade rule needs "outInterface"',
 });
 
-/** A DHCP server (dnsmasq) inside a node. */
+/**
+ * A DHCP server (dnsmasq) inside a node. Reaches: a dnsmasq process in the node bound to
+ * `interface` (DNS off, `--conf-file=/dev/null`: no host configuration read), its pid, lease and
+ * log files in the lab's state directory. Refused on an interface that shares a LAN with an
+ * uplink, where it would answer the real network (lib/reach.ts).
+ */
 export const DhcpServer = z.strictObject({
   interface: Ifname,
   range: z.tuple([Ipv4, Ipv4]),
@@ -93,32 +155,50 @@ export const DhcpServer = z.strictObject({
   router: Ipv4.optional(),
 });
 
-/** A network namespace. */
+/**
+ * A network namespace. Its name (the record key) reaches `/run/netns/NAME`, `ip -n NAME` and the
+ * names of daemon files in the lab's state directory.
+ */
 export const Node = z.strictObject({
-  /** `router` turns IPv4 forwarding on inside the namespace. */
+  /** `router` turns IPv4 forwarding on inside the namespace (never the host's). */
   role: z.enum(["host", "router"]).default("host"),
-  sysctls: z.record(z.string().regex(/^[a-z0-9_.-]+$/), z.union([z.string(), z.number()]))
-    .default({}),
+  sysctls: Sysctls.default({}),
   interfaces: z.record(Ifname, Interface).default({}),
   routes: z.array(Route).default([]),
   nat: z.array(Nat).default([]),
   dhcpServer: DhcpServer.optional(),
 });
 
-/** A port of a bridge, keyed by its interface name. */
+/**
+ * A port of a bridge, keyed by its interface name. Reaches: the OVS port of that name on the
+ * lab's own bridge (`ovs-vsctl add-port`, marked `external_ids:netkit-lab`).
+ */
 export const Port = z.strictObject({
-  /** VLAN tag (OVS access port). */
+  /** VLAN tag (OVS access port). Reaches: the `tag` of the lab's own port. */
   tag: z.number().int().min(1).max(4094).optional(),
-  /** An OVS internal port (OVS creates the interface). */
+  /**
+   * An OVS internal port (OVS creates the interface). Reaches: a tap interface of that name in
+   * the host's root namespace, before it moves into `node` (preflight refuses a name the host
+   * already has).
+   */
   internal: z.boolean().default(false),
-  /** Move the internal port's interface into this node. */
+  /** Move the internal port's interface into this node (one of the lab's). */
   node: NsName.optional(),
 });
 
-/** A Linux or OVS bridge in the root namespace. */
+/**
+ * A Linux or OVS bridge in the root namespace. Its name (the record key) reaches a new interface
+ * of that name in the host's root namespace (or the sandbox namespace); preflight refuses a name
+ * the host already has, also as an alternative name or an OVS port.
+ */
 export const Bridge = z.strictObject({
+  /** `ovs`: a bridge on netkit's private OVS, or on the system's when it runs. */
   type: z.enum(["linux", "ovs"]),
-  /** A real NIC of the host that joins this (Linux) bridge; its addresses and routes move too. */
+  /**
+   * A real NIC of the host that joins this (Linux) bridge; its addresses and routes move too.
+   * Reaches: the host's own NIC, its addresses and routes, and the real network behind it. A lab
+   * cannot do that on its own: refused unless the command line says `--uplink` with that NIC.
+   */
   uplink: Ifname.optional(),
   ports: z.record(Ifname, Port).default({}),
 });
@@ -127,10 +207,19 @@ const Endpoint = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*:[A-Za-z0-9][A-Za-
   message: 'an endpoint is "OWNER:IFNAME", OWNER a node or a bridge',
 });
 
-/** A veth pair between two owners (nodes or bridges). */
+/**
+ * A veth pair between two owners (nodes or bridges). Reaches: an end created inside its node, or
+ * in the root namespace for a bridge's end (preflight: the name must be free on the host).
+ */
 export const Link = z.strictObject({ endpoints: z.tuple([Endpoint, Endpoint]) });
 
-/** A proof the lab must pass. */
+/**
+ * A proof the lab must pass. `ping` runs `ip netns exec FROM ping TO` from one of the lab's
+ * nodes; it leaves the lab only through an uplink the command line allowed. `lease` reads the
+ * lease file in the lab's state directory. `snat` counts packets with tcpdump or a temporary
+ * nftables table inside the observer node (one of the lab's). `untag` removes a VLAN tag and
+ * sets it back: only on a port of the lab's own OVS bridges that the lab tags with that tag.
+ */
 export const Expectation = z.union([
   z.strictObject({
     ping: z.strictObject({ from: NsName, to: Ipv4 }),
@@ -164,13 +253,24 @@ export const Expectation = z.union([
 
 /** A whole lab. */
 export const LabSchema = z.strictObject({
+  /**
+   * Reaches: the lab's state directory `/run/netkit/labs/NAME`, the marks on what it creates
+   * (`external_ids:netkit-lab=NAME`, `netkit:NAME` comments) and the sandbox namespace `nk-NAME`.
+   */
   name: nameOf("lab", NAME_MAX_BYTES),
-  description: z.string().optional(),
+  /**
+   * One or a few lines for people. Reaches: `graph`'s header and an exported script's comments,
+   * so no control characters (escape sequences) and at most 1000 characters.
+   */
+  description: z.string().refine((s) => textProblem(s) === undefined, {
+    error: (issue) => `invalid description: ${textProblem(String(issue.input))}`,
+  }).optional(),
   /**
    * Build everything inside one parent namespace netkit makes for the lab (`nk-<lab>`), nothing
    * in the host's root namespace (see lib/lab/sandbox.ts).
    */
   sandbox: z.boolean().optional(),
+  /** Network namespaces the lab creates (at most 4096: see `LAB_LIMITS` in lib/reach.ts). */
   nodes: z.record(NsName, Node).default({}),
   bridges: z.record(Ifname, Bridge).default({}),
   links: z.array(Link).default([]),

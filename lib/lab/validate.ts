@@ -8,6 +8,7 @@
  */
 import { inSubnet, ipToNumber, networkOf } from "../addr.ts";
 import { UsageError } from "../errors.ts";
+import { ifnameProblem, layoutOf, reachIssues, type ReachOptions, sizeIssues } from "../reach.ts";
 import { type Lab, LabSchema } from "./schema.ts";
 
 /** A path into the lab document, e.g. `["nodes", "ns1", "interfaces", "eth0"]`. */
@@ -38,48 +39,34 @@ export function formatPath(path: DocPath): string {
   return path.length === 0 ? "(top level)" : path.map(String).join(".");
 }
 
-/** Where each interface of the lab lives, derived from links and internal ports. */
-export interface LabLayout {
-  /** node -> interface names that land in it. */
-  nodeIfaces: Map<string, Set<string>>;
-  /** Interface names in the root namespace (bridges and root-side ends). */
-  rootIfaces: Set<string>;
-}
+export { type LabLayout, layoutOf } from "../reach.ts";
 
-/** Derives where every interface lives. Assumes owners exist (see {@link validateLab}). */
-export function layoutOf(lab: Lab): LabLayout {
-  const nodeIfaces = new Map<string, Set<string>>(
-    Object.keys(lab.nodes).map((n) => [n, new Set<string>()]),
-  );
-  const rootIfaces = new Set<string>(Object.keys(lab.bridges));
-  for (const link of lab.links) {
-    for (const ep of link.endpoints) {
-      const [owner = "", ifname = ""] = ep.split(":");
-      if (owner in lab.bridges) rootIfaces.add(ifname);
-      else nodeIfaces.get(owner)?.add(ifname);
-    }
-  }
-  for (const bridge of Object.values(lab.bridges)) {
-    for (const [port, p] of Object.entries(bridge.ports)) {
-      if (!p.internal) continue;
-      if (p.node) nodeIfaces.get(p.node)?.add(port);
-      else rootIfaces.add(port);
-    }
-  }
-  return { nodeIfaces, rootIfaces };
-}
+/** Options of {@link validateLab}: what the command line allows beyond what the lab creates. */
+export type ValidateOptions = ReachOptions;
 
 /**
  * Validates a lab description. Returns the lab with defaults filled in, or throws
  * {@link LabValidationError} listing every problem with its path.
+ *
+ * Beyond its shape, a lab may touch only what it creates (lib/reach.ts): a bridge's `uplink`
+ * (a NIC of the host) is refused unless `options.uplinks` names it, as `--uplink NIC` does on the
+ * command line.
  */
-export function validateLab(input: unknown, source = "lab"): Lab {
+export function validateLab(
+  input: unknown,
+  source = "lab",
+  options: ValidateOptions = {},
+): Lab {
+  // Too big: say only that (the other checks would take long and report in bulk).
+  const big = typeof input === "object" && input !== null ? sizeIssues(input) : [];
+  if (big.length) throw new LabValidationError(big, source);
   const parsed = LabSchema.safeParse(input);
   if (!parsed.success) {
     throw new LabValidationError(parsed.error.issues.flatMap((i) => zodIssues(i, [])), source);
   }
   const lab = parsed.data;
   const issues = crossCheck(lab);
+  if (issues.length === 0) issues.push(...reachIssues(lab, options));
   if (issues.length) throw new LabValidationError(issues, source);
   return lab;
 }
@@ -102,6 +89,7 @@ interface ZodIssueLike {
   keys?: string[];
   issues?: ZodIssueLike[];
   errors?: ZodIssueLike[][];
+  params?: Record<string, unknown> | undefined;
 }
 
 /**
@@ -120,6 +108,9 @@ function zodIssues(issue: ZodIssueLike, prefix: DocPath): LabIssue[] {
   }
   if (issue.code === "invalid_key" && issue.issues?.length) {
     return [{ path, message: issueMessage({ ...issue, code: issue.code }), key: true }];
+  }
+  if (issue.code === "custom" && issue.params?.key === true) {
+    return [{ path, message: issue.message, key: true }];
   }
   if (issue.code === "invalid_union" && issue.errors?.length) {
     const best = issue.errors.reduce((a, b) => (b.length < a.length ? b : a));
@@ -164,6 +155,8 @@ function crossCheck(lab: Lab): LabIssue[] {
       if (new TextEncoder().encode(ifname).length > 15) {
         add(path, `interface name "${ifname}" is over 15 bytes`);
       }
+      const alias = ifnameProblem(ifname);
+      if (alias) add(path, `invalid interface name: ${alias}`);
       if (isBridge(owner)) claim("", ifname, path);
       else if (isNode(owner)) {
         const createAs = lab.nodes[owner]?.interfaces[ifname]?.createAs;
@@ -179,6 +172,7 @@ function crossCheck(lab: Lab): LabIssue[] {
       }
     });
   });
+  const attached = new Set(lab.links.flatMap((l) => l.endpoints));
   for (const [bname, bridge] of Object.entries(lab.bridges)) {
     if (bridge.uplink !== undefined) {
       if (bridge.type !== "linux") {
@@ -203,8 +197,7 @@ function crossCheck(lab: Lab): LabIssue[] {
           else claim(p.node, port, path);
         }
       } else {
-        const attached = lab.links.some((l) => l.endpoints.includes(`${bname}:${port}`));
-        if (!attached) {
+        if (!attached.has(`${bname}:${port}`)) {
           add(path, `no link ends at "${bname}:${port}": add a link or make it internal`);
         }
       }

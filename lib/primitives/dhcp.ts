@@ -21,11 +21,26 @@ export interface DhcpOptions {
   router?: string;
   /** Directory for the pid, lease and log files (the lab's state directory). */
   stateDir: string;
+  /**
+   * Keep dnsmasq running as the namespace's root (`--user=root --group=`) instead of switching
+   * to `nobody`: needed in rootless mode, where no other user or group is mapped into the user
+   * namespace and the switch fails. @default false
+   */
+  keepRoot?: boolean;
+}
+
+/**
+ * The base of a daemon's file names for interface `iface` of namespace `ns`: `KIND-NS@IFACE`.
+ * Names never hold "@", so two (namespace, interface) pairs never share a file (with a "-",
+ * `a-b` + `c` and `a` + `b-c` would).
+ */
+function daemonBase(stateDir: string, kind: string, ns: string, iface: string): string {
+  return join(stateDir, `${kind}-${checkNsName(ns)}@${checkIfname(iface)}`);
 }
 
 /** The files of a DHCP server started by {@link dhcp}. */
 export function dhcpFiles(stateDir: string, ns: string, iface: string) {
-  const base = join(stateDir, `dnsmasq-${ns}-${iface}`);
+  const base = daemonBase(stateDir, "dnsmasq", ns, iface);
   return { pid: `${base}.pid`, leases: `${base}.leases`, log: `${base}.log` };
 }
 
@@ -52,6 +67,7 @@ export function dhcp(ns: string, options: DhcpOptions): Step {
   const files = dhcpFiles(options.stateDir, ns, options.interface);
   const argv = [
     "dnsmasq",
+    ...(options.keepRoot ? ["--user=root", "--group="] : []),
     "--conf-file=/dev/null",
     "--port=0",
     "--bind-interfaces",
@@ -141,7 +157,7 @@ export interface DhcpClientOptions {
 
 /** The files of a DHCP client run by {@link dhcpClient}. */
 export function dhcpClientFiles(stateDir: string, ns: string, iface: string) {
-  const base = join(stateDir, `udhcpc-${ns}-${iface}`);
+  const base = daemonBase(stateDir, "udhcpc", ns, iface);
   return { hook: `${base}.hook`, lease: `${base}.lease`, pid: `${base}.pid` };
 }
 

@@ -50,6 +50,22 @@ async function daemons(): Promise<string[]> {
   return out.sort();
 }
 
+/**
+ * Sysctls a lab must never change: the root namespace's forwarding and bridge filtering, and
+ * host-wide ones a lab file might aim at (tests/attacks/).
+ */
+const HOST_SYSCTLS = [
+  "net/ipv4/ip_forward",
+  "net/bridge/bridge-nf-call-iptables",
+  "kernel/core_pattern",
+  "kernel/modprobe",
+  "vm/overcommit_memory",
+  "fs/protected_symlinks",
+  "net/core/netdev_max_backlog",
+  "net/ipv4/tcp_congestion_control",
+  "net/netfilter/nf_hooks_lwtunnel",
+];
+
 /** Takes a snapshot of the host's network state. */
 export async function snapshot(): Promise<HostSnapshot> {
   const namespaces = (await sh("ip", "netns", "list")).split("\n").map((l) => l.split(" ")[0]!)
@@ -57,7 +73,7 @@ export async function snapshot(): Promise<HostSnapshot> {
   const links = (JSON.parse((await sh("ip", "-j", "link", "show")) || "[]") as { ifname: string }[])
     .map((l) => l.ifname).sort();
   const sysctls: Record<string, string> = {};
-  for (const k of ["net/ipv4/ip_forward", "net/bridge/bridge-nf-call-iptables"]) {
+  for (const k of HOST_SYSCTLS) {
     sysctls[k] = (await readOr(`/proc/sys/${k}`)).trim();
   }
   const stateDir = Deno.env.get("NETKIT_STATE_DIR");
