@@ -11,7 +11,8 @@
  * number of namespaces. `nsenter --net` costs the same at any count.
  *
  * Dry-run and `export` show each command as the plan holds it (`ip -n NS ...`,
- * `ip netns exec NS sysctl ...`): what a person would type, with the identical effect.
+ * `ip netns exec NS sysctl ...`): what a person would type, with the identical effect. The real
+ * runner may carry both argv shapes out in-process (lib/exec/in_process.ts).
  *
  * @module
  */
@@ -44,4 +45,26 @@ export function ipBatchNetnsPath(argv: readonly string[]): string | undefined {
   const [nsenter, net, ...ip] = argv;
   if (nsenter !== "nsenter" || !net?.startsWith(`--net=${NETNS_RUN_DIR}/`)) return undefined;
   return ip.join(" ") === "ip -batch -" ? net.slice("--net=".length) : undefined;
+}
+
+/**
+ * The argv that sets network sysctls `sets` (`KEY=VALUE`) in namespace `ns`:
+ * `nsenter --net=/run/netns/NS sysctl -q -w KEY=VALUE...`.
+ */
+export function sysctlArgv(ns: string, sets: readonly string[]): string[] {
+  return inNetns(ns, ["sysctl", "-q", "-w", ...sets]);
+}
+
+/**
+ * The namespace file and the `KEY=VALUE` words of an argv made by {@link sysctlArgv} whose every
+ * key is a network sysctl (`net.` and letters, digits, `_`, `-`, `.`); undefined for any other.
+ */
+export function sysctlArgvParts(
+  argv: readonly string[],
+): { nsPath: string; sets: string[] } | undefined {
+  const [nsenter, net, sysctl, q, w, ...sets] = argv;
+  if (nsenter !== "nsenter" || !net?.startsWith(`--net=${NETNS_RUN_DIR}/`)) return undefined;
+  if (sysctl !== "sysctl" || q !== "-q" || w !== "-w" || sets.length === 0) return undefined;
+  if (!sets.every((s) => /^net\.[a-z0-9_.-]+=[^=\s]*$/.test(s))) return undefined;
+  return { nsPath: net.slice("--net=".length), sets };
 }

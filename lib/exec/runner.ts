@@ -8,14 +8,14 @@
  * {@link Process}. Runners are injectable, so that dry-run and unit tests record commands
  * instead of running them ({@link RecordingRunner}).
  *
- * One command the real runner may carry out without a process: a namespace's
- * `nsenter --net=/run/netns/NS ip -batch -` whose lines lib/exec/netlink.ts handles, with the
- * same effect and the same result.
+ * Two commands the real runner may carry out without a process, with the same effect and the
+ * same result (lib/exec/in_process.ts): a namespace's `nsenter --net=/run/netns/NS ip -batch -`
+ * and its `nsenter --net=/run/netns/NS sysctl -q -w net.KEY=VALUE...`.
  *
  * @module
  */
-import { ipBatchNetnsPath } from "./netns_argv.ts";
-import { ipBatchInProcess } from "./netlink.ts";
+import { ipBatchNetnsPath, sysctlArgvParts } from "./netns_argv.ts";
+import { ipBatchInProcess, sysctlInProcess } from "./in_process.ts";
 
 /** What one finished command returned. */
 export interface RunResult {
@@ -128,6 +128,15 @@ function notFound(argv: readonly string[]): CommandError {
   return new CommandError(argv, 127, `${argv[0]}: command not found`);
 }
 
+/** What in_process.ts did for `argv` instead of a process, or undefined (then spawn it). */
+function inProcess(argv: readonly string[], options: RunOptions): RunResult | undefined {
+  if (options.env !== undefined) return undefined;
+  const nsPath = options.stdin === undefined ? undefined : ipBatchNetnsPath(argv);
+  if (nsPath !== undefined) return ipBatchInProcess(nsPath, options.stdin!);
+  const sysctl = options.stdin === undefined ? sysctlArgvParts(argv) : undefined;
+  return sysctl && sysctlInProcess(sysctl.nsPath, sysctl.sets);
+}
+
 /** Everything a pipe yields, in one buffer of that size. */
 async function drain(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
@@ -153,9 +162,7 @@ export class ProcessRunner implements Runner {
   async run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
     const [program, ...args] = argv;
     if (program === undefined) throw new Error("Cannot run an empty command");
-    // A namespace's `ip -batch`: over rtnetlink from this process when it can (netlink.ts).
-    const nsPath = options.stdin === undefined ? undefined : ipBatchNetnsPath(argv);
-    const done = nsPath === undefined ? undefined : ipBatchInProcess(nsPath, options.stdin!);
+    const done = inProcess(argv, options);
     if (done) {
       if (done.code !== 0 && !options.allowFailure) {
         throw new CommandError(argv, done.code, done.stderr);

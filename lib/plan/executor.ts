@@ -15,7 +15,7 @@
  *   `ip netns exec NS sysctl -w net....` commands run as one `nsenter --net=/run/netns/NS sysctl
  *   -w ...` (see lib/exec/netns_argv.ts). The effect is identical, and dry-run and export show
  *   the plan's own commands (`ip -n NS ...`, `ip netns exec NS sysctl ...`), as a person would
- *   type them. (The runner may carry a namespace's batch out in-process: lib/exec/netlink.ts.)
+ *   type them. (The real runner may carry both out in-process: lib/exec/in_process.ts.)
  * - Undo tolerates objects that are already gone ("Cannot find device" counts as success) and
  *   skips commands inside namespaces it deletes anyway, and the ports of bridges it deletes.
  *
@@ -27,7 +27,7 @@ import { recordDaemon, stopDaemon } from "../exec/daemon.ts";
 import type { Journal, JournalEntry } from "./journal.ts";
 import { type Action, isRun, type OvsRemoveAction, type RunAction, type Step } from "./step.ts";
 import { dirname } from "node:path";
-import { inNetns, ipBatchArgv } from "../exec/netns_argv.ts";
+import { ipBatchArgv, sysctlArgv } from "../exec/netns_argv.ts";
 import {
   deletedBridges,
   deletedNamespaces,
@@ -525,9 +525,7 @@ async function runSysctls(
   const sets = (a: RunAction) => a.argv.slice(5).filter((w) => w !== "-q" && w !== "-w");
   const path = (a: RunAction) =>
     `/proc/sys/${(sets(a)[0] ?? "").split("=")[0]!.replaceAll(".", "/")}`;
-  const r = await runner.run(inNetns(ns, ["sysctl", "-q", "-w", ...actions.flatMap(sets)]), {
-    allowFailure: true,
-  });
+  const r = await runner.run(sysctlArgv(ns, actions.flatMap(sets)), { allowFailure: true });
   if (r.code === 0) return undefined;
   const at = Math.max(0, actions.findIndex((a) => r.stderr.includes(path(a))));
   return new BatchLineError(actions[at]!.argv, r.code, r.stderr, at + 1);

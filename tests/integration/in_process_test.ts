@@ -1,14 +1,15 @@
 /**
- * lib/exec/netlink.ts on the real kernel (root): a namespace's `ip -batch` run in-process over
- * rtnetlink does what `ip -batch` does, line for line: the same addresses, links and routes, and
- * for a failing line the same message and line number. Two twin namespaces t13-nl-a (in-process)
+ * lib/exec/in_process.ts on the real kernel (root): a namespace's `ip -batch` run in-process
+ * over rtnetlink does what `ip -batch` does, line for line: the same addresses, links and routes,
+ * and for a failing line the same message and line number; network sysctls set in-process are
+ * what `sysctl -w` sets, with sysctl's messages. Two twin namespaces t13-nl-a (in-process)
  * and t13-nl-b (ip); both are removed afterwards.
  *
  * @module
  */
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { isRoot, sh } from "../helpers/host.ts";
-import { ipBatchInProcess, parseLine } from "../../lib/exec/netlink.ts";
+import { ipBatchInProcess, parseLine, sysctlInProcess } from "../../lib/exec/in_process.ts";
 import type { RunResult } from "../../lib/exec/runner.ts";
 
 const opts = { ignore: !isRoot, sanitizeResources: false, sanitizeOps: false };
@@ -136,3 +137,34 @@ Deno.test("lines it does not handle go to ip: nothing is done in-process", opts,
   // a namespace that does not exist: the process reports it
   assertEquals(ipBatchInProcess("/run/netns/t13-nl-none", "link set dev lo up\n"), undefined);
 });
+
+async function sysctl(ns: string, ...args: string[]): Promise<RunResult> {
+  const r = await new Deno.Command("nsenter", {
+    args: [`--net=/run/netns/${ns}`, "sysctl", ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: r.code, stdout: dec.decode(r.stdout), stderr: dec.decode(r.stderr) };
+}
+
+Deno.test(
+  "network sysctls set in-process are what sysctl -w sets, with its messages",
+  opts,
+  async () => {
+    await twins(async () => {
+      const sets = ["net.ipv4.ip_forward=1", "net.ipv4.conf.all.rp_filter=2"];
+      assertEquals(sysctlInProcess(`/run/netns/${A}`, sets), { code: 0, stdout: "", stderr: "" });
+      assertEquals(await sysctl(B, "-q", "-w", ...sets), { code: 0, stdout: "", stderr: "" });
+      const read = ["net.ipv4.ip_forward", "net.ipv4.conf.all.rp_filter"];
+      const [a, b] = [await sysctl(A, ...read), await sysctl(B, ...read)];
+      assertEquals(a.stdout, "net.ipv4.ip_forward = 1\nnet.ipv4.conf.all.rp_filter = 2\n");
+      assertEquals(a, b);
+      // only the namespace changed: this one keeps its own value
+      assertEquals((await sh("sysctl", "-n", "net.ipv4.conf.all.rp_filter")).trim() === "2", false);
+      const bad = ["net.ipv4.nope=1", "net.ipv4.conf.all.forwarding=abc", "net.ipv4.ip_forward=0"];
+      assertEquals(sysctlInProcess(`/run/netns/${A}`, bad), await sysctl(B, "-q", "-w", ...bad));
+      assertEquals(await sysctl(A, "net.ipv4.ip_forward"), await sysctl(B, "net.ipv4.ip_forward"));
+    });
+  },
+);

@@ -1,21 +1,24 @@
 /**
- * A namespace's `ip -batch` carried out in this process, over rtnetlink (Deno FFI to libc),
- * instead of by an `nsenter ... ip` process: the {@link ProcessRunner} (runner.ts) uses it for
- * `nsenter --net=/run/netns/NS ip -batch -` when every line is one of the few commands below,
- * and spawns the process otherwise. The effect is the same: the same netlink requests `ip`
+ * Two commands the real runner (runner.ts) carries out in this process, through Deno FFI to
+ * libc, instead of spawning them: a namespace's `nsenter --net=/run/netns/NS ip -batch -` when
+ * every line is one of the few commands below (over rtnetlink), and
+ * `nsenter --net=/run/netns/NS sysctl -q -w net.KEY=VALUE...` (writes to `/proc/sys/net/...`
+ * opened from inside the namespace). Anything else, and the runner spawns the process. The effect is the same: the same netlink requests `ip`
  * sends, in the same namespace, line after line, stopping at the first failure with the message
  * `ip` would print (`Cannot find device "X"`, the kernel's `Error: ...`, or `RTNETLINK answers:
  * ...`) and `Command failed -:N`. Dry-run and export show the plan's `ip -n NS ...` lines.
  *
- * Why: a lab's namespaces each need a few commands (loopback up, addresses, links up, routes).
- * Measured at 1,000 namespaces (bench/RESULTS.md), a process per namespace (fork, exec of
- * nsenter and ip, ip's shared libraries) cost about 2-7 ms each; the same requests from here
- * cost about 0.2-0.7 ms, and the bring-up's peak memory stays flat.
+ * Why: a lab's namespaces each need a few commands (loopback up, addresses, links up, routes;
+ * forwarding on in a router). Measured at 1,000 namespaces (bench/RESULTS.md), a process per
+ * namespace (Deno's spawn, exec of nsenter and ip, ip's shared libraries) cost about 2-7 ms
+ * each; the same requests from here cost about 0.2-0.7 ms, and the bring-up's peak memory stays
+ * flat.
  *
  * How: the only namespace switch is `setns()` around `socket()` (a netlink socket belongs to
- * the namespace it was made in), on this thread, restored before any other code runs; every
- * request then goes over that socket. Without FFI (`--allow-ffi`, glibc's `libc.so.6`) or
- * without the namespace file, the runner spawns the process as before.
+ * the namespace it was made in) or around the writes to `/proc/sys/net` (which answer for the
+ * namespace of the thread that opens them), on this thread, restored before any other code runs.
+ * Without FFI (`--allow-ffi`, glibc's `libc.so.6`) or without the namespace file, the runner
+ * spawns the process as before.
  *
  * The commands (words after `ip`; anything else, and the whole batch goes to `ip`):
  *
@@ -113,6 +116,7 @@ const SYMBOLS = {
   setns: { parameters: ["i32", "i32"], result: "i32" },
   socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
   setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
+  write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   send: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize" },
   recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize" },
   strerror: { parameters: ["i32"], result: "pointer" },
@@ -148,23 +152,37 @@ function strerror(c: Libc, code: number): string {
   return p === null ? `errno ${code}` : Deno.UnsafePointerView.getCString(p);
 }
 
-/** A netlink socket in namespace file `path`, or undefined (the process path then reports). */
-function socketIn(c: Libc, path: string): number | undefined {
+/**
+ * Runs `fn` (synchronous: nothing else runs meanwhile) on this thread inside the network
+ * namespace at `path`, and comes back. Undefined when the namespace cannot be entered.
+ */
+function withNetns<T>(c: Libc, path: string, fn: () => T): { value: T } | undefined {
   const nsfd = c.open(cstring(path), O_RDONLY_CLOEXEC);
   if (nsfd < 0) return undefined;
   try {
     if (c.setns(nsfd, CLONE_NEWNET) !== 0) return undefined;
-    const fd = c.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-    if (c.setns(home, CLONE_NEWNET) !== 0) {
-      // Never go on in a lab's namespace: every later process would start in it.
-      throw new Error(`Cannot return to netkit's own network namespace: ${strerror(c, errno(c))}`);
+    try {
+      return { value: fn() };
+    } finally {
+      if (c.setns(home, CLONE_NEWNET) !== 0) {
+        // Never go on in a lab's namespace: every later process would start in it.
+        throw new Error(
+          `Cannot return to netkit's own network namespace: ${strerror(c, errno(c))}`,
+        );
+      }
     }
-    if (fd < 0) return undefined;
-    c.setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, new Int32Array([1]), 4);
-    return fd;
   } finally {
     c.close(nsfd);
   }
+}
+
+/** A netlink socket in namespace file `path`, or undefined (the process path then reports). */
+function socketIn(c: Libc, path: string): number | undefined {
+  const fd = withNetns(c, path, () => c.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE))
+    ?.value;
+  if (fd === undefined || fd < 0) return undefined;
+  c.setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, new Int32Array([1]), 4);
+  return fd;
 }
 
 // ---- messages ----
@@ -365,4 +383,44 @@ export function ipBatchInProcess(nsPath: string, script: string): RunResult | un
   } finally {
     c.close(fd);
   }
+}
+
+const O_WRONLY_CLOEXEC = 0o1 | 0o2000000, ENOENT = 2;
+
+/**
+ * Sets network sysctls (`net.KEY=VALUE` words) in the network namespace at `nsPath` as
+ * `sysctl -q -w` does: each value and a newline written to `/proc/sys/net/...`, every key tried,
+ * exit 1 and sysctl's own message for each that failed. Undefined when this process cannot do
+ * it (no FFI, no namespace file): then nothing was done.
+ */
+export function sysctlInProcess(nsPath: string, sets: readonly string[]): RunResult | undefined {
+  const c = load();
+  if (!c) return undefined;
+  const done = withNetns(c, nsPath, () =>
+    sets.map((set) => {
+      const at = set.indexOf("=");
+      const [key, value] = [set.slice(0, at), set.slice(at + 1)];
+      const path = `/proc/sys/${key.replaceAll(".", "/")}`;
+      const fd = c.open(cstring(path), O_WRONLY_CLOEXEC);
+      if (fd < 0) {
+        const code = errno(c);
+        return code === ENOENT
+          ? `sysctl: cannot stat ${path}: ${strerror(c, code)}`
+          : `sysctl: permission denied on key "${key}"`;
+      }
+      try {
+        const bytes = enc.encode(`${value}\n`);
+        if (Number(c.write(fd, bytes, BigInt(bytes.length))) < 0) {
+          return `sysctl: setting key "${key}": ${strerror(c, errno(c))}`;
+        }
+        return "";
+      } finally {
+        c.close(fd);
+      }
+    }));
+  if (!done) return undefined;
+  const errors = done.value.filter((e) => e !== "");
+  return errors.length
+    ? { code: 1, stdout: "", stderr: errors.map((e) => `${e}\n`).join("") }
+    : { code: 0, stdout: "", stderr: "" };
 }
