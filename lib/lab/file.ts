@@ -253,6 +253,14 @@ export function parseLabYaml(text: string, file: string): Lab {
   }
   try {
     const expanded = expandGenerators(value);
+    if (value !== null && typeof value === "object" && "tunnels" in value) {
+      // A tunnel names a remote address: only the multi-host split makes them (lib/multihost/).
+      expanded.issues.push({
+        path: ["tunnels"],
+        message: "a lab file cannot name tunnels: netkit makes them for links between hosts",
+        key: true,
+      });
+    }
     if (expanded.issues.length) throw new LabValidationError(expanded.issues, `file ${file}`);
     return validateLab(expanded.doc, `file ${file}`);
   } catch (error) {

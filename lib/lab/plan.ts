@@ -24,6 +24,7 @@ import { masquerade, snat } from "../primitives/nat.ts";
 import { dhcp, dhcpChecksumFill, dhcpClient } from "../primitives/dhcp.ts";
 import type { Step } from "../plan/step.ts";
 import { uplink, type UplinkOptions } from "../primitives/uplink.ts";
+import { linkMtu, ovsMtu, vxlanLink } from "../primitives/vxlan.ts";
 import { UsageError } from "../errors.ts";
 import type { Lab } from "./schema.ts";
 import { layoutOf } from "./validate.ts";
@@ -88,6 +89,9 @@ export function planLab(lab: Lab, context: PlanContext): Step[] {
       return { who, ifname, isBridge, name: createAs ?? ifname, ns: isBridge ? undefined : who };
     }) as [EndInfo, EndInfo];
     steps.push(vethPair(a.name, b.name, { ns: a.ns, peerNs: b.ns }));
+    if (lab.mtu !== undefined) {
+      for (const end of [a, b]) steps.push(linkMtu(end.name, lab.mtu, { ns: end.ns }));
+    }
     for (const end of [a, b]) {
       if (!end.isBridge) continue;
       const bridge = lab.bridges[end.who]!;
@@ -100,12 +104,34 @@ export function planLab(lab: Lab, context: PlanContext): Step[] {
       }
     }
   }
+  // Links to another host (multi-host labs): one VXLAN end here, attached like a veth end.
+  for (const tunnel of lab.tunnels ?? []) {
+    const [who = "", ifname = ""] = tunnel.end.split(":");
+    const isBridge = who in lab.bridges;
+    const createAs = isBridge ? undefined : lab.nodes[who]?.interfaces[ifname]?.createAs;
+    steps.push(vxlanLink(createAs ?? ifname, {
+      ns: isBridge ? undefined : who,
+      vni: tunnel.vni,
+      local: tunnel.local,
+      remote: tunnel.remote,
+      port: tunnel.port,
+      mtu: lab.mtu,
+    }));
+    if (!isBridge) continue;
+    const bridge = lab.bridges[who]!;
+    if (bridge.type === "linux") ports.push(bridgeAttach(ifname, who));
+    else {
+      ports.push(ovsAddPort(who, ifname, { ...owner, tag: bridge.ports[ifname]?.tag }));
+      portsUp.push(linkUp(ifname));
+    }
+  }
   steps.push(...ports, ...portsUp);
 
   for (const [bname, bridge] of Object.entries(lab.bridges)) {
     for (const [port, p] of Object.entries(bridge.ports)) {
       if (!p.internal) continue;
       steps.push(ovsAddInternalPort(bname, port, { ...owner, tag: p.tag }));
+      if (lab.mtu !== undefined) steps.push(ovsMtu(port, lab.mtu));
       // No undo for the move: the tap goes away with `del-port` (undone right after) wherever it
       // is, and moving it "back" to PID 1's namespace would be wrong when netkit itself runs in
       // another namespace.

@@ -93,6 +93,12 @@ export const DhcpServer = z.strictObject({
   router: Ipv4.optional(),
 });
 
+/**
+ * A host role of a multi-host lab (`h1`, `edge`, ...): a name only. Which machine plays it comes
+ * from the command line (`--hosts FILE`), never from the lab file: see lib/multihost/inventory.ts.
+ */
+export const HostRole = nameOf("host", NAME_MAX_BYTES);
+
 /** A network namespace. */
 export const Node = z.strictObject({
   /** `router` turns IPv4 forwarding on inside the namespace. */
@@ -103,6 +109,8 @@ export const Node = z.strictObject({
   routes: z.array(Route).default([]),
   nat: z.array(Nat).default([]),
   dhcpServer: DhcpServer.optional(),
+  /** Multi-host labs: the host role this node runs on (a key of the lab's `hosts`). */
+  host: HostRole.optional(),
 });
 
 /** A port of a bridge, keyed by its interface name. */
@@ -121,6 +129,8 @@ export const Bridge = z.strictObject({
   /** A real NIC of the host that joins this (Linux) bridge; its addresses and routes move too. */
   uplink: Ifname.optional(),
   ports: z.record(Ifname, Port).default({}),
+  /** Multi-host labs: the host role this bridge runs on. */
+  host: HostRole.optional(),
 });
 
 const Endpoint = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*:[A-Za-z0-9][A-Za-z0-9_.-]*$/, {
@@ -129,6 +139,24 @@ const Endpoint = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*:[A-Za-z0-9][A-Za-
 
 /** A veth pair between two owners (nodes or bridges). */
 export const Link = z.strictObject({ endpoints: z.tuple([Endpoint, Endpoint]) });
+
+/**
+ * One end of a link whose other end is on another host: a VXLAN device (lib/primitives/vxlan.ts).
+ * Made only by the multi-host split (lib/multihost/split.ts) from the operator's inventory; a lab
+ * file that names one is refused (it would make the host send UDP wherever the file says).
+ */
+export const Tunnel = z.strictObject({
+  /** `OWNER:IFNAME` on this host. */
+  end: Endpoint,
+  /** The VXLAN network identifier (1 to 16777215), one per link. */
+  vni: z.number().int().min(1).max(16_777_215),
+  /** This host's underlay address. */
+  local: Ipv4,
+  /** The other host's underlay address. */
+  remote: Ipv4,
+  /** UDP port. @default 4789 (IANA's VXLAN port) */
+  port: z.number().int().min(1).max(65535).default(4789),
+});
 
 /** A proof the lab must pass. */
 export const Expectation = z.union([
@@ -175,6 +203,15 @@ export const LabSchema = z.strictObject({
   bridges: z.record(Ifname, Bridge).default({}),
   links: z.array(Link).default([]),
   expect: z.array(Expectation).default([]),
+  /**
+   * Multi-host labs: the host roles nodes and bridges name with `host:`. Names only; the machines
+   * come from `--hosts FILE` on the command line (lib/multihost/inventory.ts).
+   */
+  hosts: z.record(HostRole, z.strictObject({ description: z.string().optional() })).optional(),
+  /** Every interface the lab creates gets this MTU (multi-host: at most the underlay's − 50). */
+  mtu: z.number().int().min(576).max(65_535).optional(),
+  /** Set by the multi-host split only (see {@link Tunnel}). */
+  tunnels: z.array(Tunnel).optional(),
 });
 
 /** A validated lab (defaults filled in). */

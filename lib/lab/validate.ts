@@ -9,6 +9,7 @@
 import { inSubnet, ipToNumber, networkOf } from "../addr.ts";
 import { UsageError } from "../errors.ts";
 import { type Lab, LabSchema } from "./schema.ts";
+import { hostIssues } from "../multihost/validate.ts";
 
 /** A path into the lab document, e.g. `["nodes", "ns1", "interfaces", "eth0"]`. */
 export type DocPath = (string | number)[];
@@ -58,6 +59,11 @@ export function layoutOf(lab: Lab): LabLayout {
       if (owner in lab.bridges) rootIfaces.add(ifname);
       else nodeIfaces.get(owner)?.add(ifname);
     }
+  }
+  for (const tunnel of lab.tunnels ?? []) {
+    const [owner = "", ifname = ""] = tunnel.end.split(":");
+    if (owner in lab.bridges) rootIfaces.add(ifname);
+    else nodeIfaces.get(owner)?.add(ifname);
   }
   for (const bridge of Object.values(lab.bridges)) {
     for (const [port, p] of Object.entries(bridge.ports)) {
@@ -179,6 +185,13 @@ function crossCheck(lab: Lab): LabIssue[] {
       }
     });
   });
+  (lab.tunnels ?? []).forEach((tunnel, i) => {
+    const [owner = "", ifname = ""] = tunnel.end.split(":");
+    const path = ["tunnels", i, "end"];
+    if (isBridge(owner)) claim("", ifname, path);
+    else if (isNode(owner)) claim(owner, ifname, path);
+    else add(path, `"${owner}" is neither a node nor a bridge`);
+  });
   for (const [bname, bridge] of Object.entries(lab.bridges)) {
     if (bridge.uplink !== undefined) {
       if (bridge.type !== "linux") {
@@ -203,7 +216,8 @@ function crossCheck(lab: Lab): LabIssue[] {
           else claim(p.node, port, path);
         }
       } else {
-        const attached = lab.links.some((l) => l.endpoints.includes(`${bname}:${port}`));
+        const attached = lab.links.some((l) => l.endpoints.includes(`${bname}:${port}`)) ||
+          (lab.tunnels ?? []).some((t) => t.end === `${bname}:${port}`);
         if (!attached) {
           add(path, `no link ends at "${bname}:${port}": add a link or make it internal`);
         }
@@ -292,5 +306,6 @@ function crossCheck(lab: Lab): LabIssue[] {
       if (!isNode(n)) add(["expect", k], `node "${n}" does not exist`);
     }
   });
+  issues.push(...hostIssues(lab));
   return issues;
 }
