@@ -60,15 +60,25 @@ export function buildCli(): Command {
   program.command("up")
     .description("bring up the lab a YAML lab file describes, prove it works, and show it")
     .argument("<file>", "lab file (YAML); see examples/labs/")
+    .option(
+      "--hosts <file>",
+      "multi-host labs: your inventory (YAML) of the machines that play the lab's host roles",
+    )
     .option("--sandbox", "build the lab inside one namespace of its own: nothing in the host's")
     .option("--dry-run", "print the exact commands and change nothing")
     .option("--no-check", "skip the proofs")
     .option("--json", "print the result as JSON")
     .addHelpText(
       "after",
-      "\nExamples:\n  netkit up examples/labs/bridge-three.yaml\n  netkit up lab.yaml --dry-run\n  netkit up lab.yaml --sandbox",
+      "\nExamples:\n  netkit up examples/labs/bridge-three.yaml\n  netkit up lab.yaml --dry-run\n  netkit up lab.yaml --sandbox\n  netkit up examples/labs/two-hosts.yaml --hosts hosts.yaml\n\nA lab file may place nodes on host roles (hosts: { h1: {}, h2: {} }, host: h1); the machines\nthat play them come only from --hosts FILE, never from the lab file (see README, Multi-host).",
     )
     .action(async (file, flags) => (await import("./lib/cli/up.ts")).upCommand(file, flags));
+
+  program.command("part", { hidden: true })
+    .description("what a multi-host controller runs on each host over SSH (JSON)")
+    .argument("<action>", "up (the part on stdin), down, status, check")
+    .argument("[lab]", "lab name")
+    .action(async (action, lab) => (await import("./lib/cli/part.ts")).partCommand(action, lab));
 
   program.command("down")
     .description("remove a lab: everything it created, and only that")

@@ -14,6 +14,7 @@ import { renderChecks } from "./render.ts";
 /** Runs a lab's proofs. */
 export async function checkCommand(lab: string, flags: { json?: true }): Promise<void> {
   checkLabName(lab);
+  if (await (await import("./multihost.ts")).checkIfMultihost(lab, flags.json === true)) return;
   const state = await readLabState(lab);
   if (!state) {
     throw new UsageError(`Lab "${lab}" is not up`, { hint: "netkit status lists the labs" });

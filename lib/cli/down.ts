@@ -13,6 +13,7 @@ import { out, outJson } from "./output.ts";
 /** Removes a lab. */
 export async function downCommand(arg: string, flags: { json?: true }): Promise<void> {
   const lab = (await isLabFileArg(arg)) ? await readLabName(arg) : checkLabName(arg);
+  if (await (await import("./multihost.ts")).downIfMultihost(lab, flags.json === true)) return;
   const r = await downLab(lab);
   if (flags.json) return outJson({ lab, ...r });
   out(

@@ -11,6 +11,7 @@ import { inNs } from "../plan/step.ts";
 export async function execCommand(node: string, command: string[]): Promise<void> {
   const labs = await listLabs();
   if (!labs.some((s) => node in s.lab.nodes)) {
+    if (await (await import("./multihost.ts")).execIfMultihost(node, command)) return;
     const known = labs.flatMap((s) => Object.keys(s.lab.nodes));
     throw new UsageError(`No lab that is up has a node "${node}"`, {
       hint: known.length ? `known nodes: ${known.join(", ")}` : "no lab is up",

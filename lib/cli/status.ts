@@ -28,6 +28,7 @@ export async function statusCommand(lab: string | undefined, flags: { json?: tru
     return out(t.toString() + "\n");
   }
   checkLabName(lab);
+  if (await (await import("./multihost.ts")).statusIfMultihost(lab, flags.json === true)) return;
   const state = await readLabState(lab);
   if (!state) {
     throw new UsageError(`Lab "${lab}" is not up`, { hint: "netkit status lists the labs" });

@@ -10,6 +10,7 @@ import { withSandbox } from "./recipe.ts";
 
 /** Flags of `up`. */
 export interface UpFlags {
+  hosts?: string;
   sandbox?: true;
   dryRun?: true;
   check?: boolean;
@@ -19,6 +20,11 @@ export interface UpFlags {
 /** Runs `up FILE`. */
 export async function upCommand(file: string, flags: UpFlags): Promise<void> {
   const lab = withSandbox(await loadLabFile(file), flags.sandbox);
+  if (lab.hosts !== undefined || flags.hosts !== undefined) {
+    const multihost = await import("./multihost.ts");
+    multihost.refuseStrayHosts(lab, flags.hosts);
+    return await multihost.upMultihostCommand(lab, flags);
+  }
   const options: LabUpFlags = {
     ...(flags.dryRun ? { dryRun: true } : {}),
     ...(flags.check === false ? { check: false } : {}),

@@ -1,0 +1,97 @@
+/**
+ * The host side of a multi-host bring-up (`netkit part up`, run by the controller over SSH): the
+ * host receives its part of the lab, brings it up with the ordinary upLab() (its own planner,
+ * executor and journal, so `netkit down LAB` on this host alone removes it), and then holds it
+ * *prepared* until the controller says whether every other host made it too.
+ *
+ * The conversation is JSON lines. Controller → host: the part (`{"part": LAB}`), then `commit`
+ * or `abort`. Host → controller: `progress` lines, then `prepared` (or `error`), then `committed`
+ * or `rolledBack`.
+ *
+ * Two phases, so that one host's failure rolls back every host: a host commits only when the
+ * controller says so, and anything else — `abort`, or end of input because the controller died
+ * or the SSH connection (or sshd) went away — makes it remove its own part. A reader that has
+ * gone away never stops the bring-up half-way: progress lines that cannot be written are
+ * dropped, and the decision is read once the part is up.
+ *
+ * @module
+ */
+import { UsageError } from "../errors.ts";
+import { downLab, upLab, type UpOptions } from "../lab/runtime.ts";
+import { validateLab } from "../lab/validate.ts";
+
+/** One line from a host to the controller. */
+export type PartMessage =
+  | { progress: { index: number; total: number; summary: string } }
+  | { prepared: { steps: number; already: boolean; ms: number } }
+  | { committed: true }
+  | { rolledBack: { undone: number } }
+  | { error: { message: string; usage: boolean } };
+
+/** The two directions of the conversation. */
+export interface PartIo {
+  /** Lines from the controller (end: the controller or its connection went away). */
+  lines: AsyncIterator<string>;
+  /** Sends a line to the controller; must not throw when nobody reads any more. */
+  send(message: PartMessage): Promise<void>;
+}
+
+/** Options for {@link servePart}. */
+export interface ServePartOptions {
+  /** Passed to upLab (tests: `failAt`). */
+  up?: Pick<UpOptions, "failAt" | "runner">;
+}
+
+/**
+ * Serves one `part up` conversation. Returns the exit code: 0 committed, 1 failed or rolled
+ * back, 2 the part was refused before anything changed.
+ */
+export async function servePart(io: PartIo, options: ServePartOptions = {}): Promise<number> {
+  const first = await io.lines.next();
+  if (first.done) {
+    await io.send({ error: { message: "no part received", usage: true } });
+    return 2;
+  }
+  let lab;
+  try {
+    const message = JSON.parse(first.value) as { part?: unknown };
+    lab = validateLab(message.part, "part from the controller");
+    if (lab.hosts !== undefined) throw new UsageError("A part is a single-host lab");
+  } catch (error) {
+    await io.send({ error: { message: messageOf(error), usage: true } });
+    return 2;
+  }
+  const started = performance.now();
+  let result;
+  try {
+    result = await upLab(lab, {
+      ...options.up,
+      onProgress: (index, total, step) => {
+        void io.send({ progress: { index, total, summary: step.summary } });
+      },
+    });
+  } catch (error) {
+    await io.send({ error: { message: messageOf(error), usage: error instanceof UsageError } });
+    return error instanceof UsageError ? 2 : 1;
+  }
+  await io.send({
+    prepared: {
+      steps: result.steps.length,
+      already: result.already,
+      ms: Math.round(performance.now() - started),
+    },
+  });
+  const decision = await io.lines.next();
+  if (!decision.done && decision.value.trim() === "commit") {
+    await io.send({ committed: true });
+    return 0;
+  }
+  // abort, or the controller is gone: remove what this call made (not a part that was up before).
+  const undone = result.already ? 0 : (await downLab(lab.name)).undone;
+  await io.send({ rolledBack: { undone } });
+  return 1;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
