@@ -308,9 +308,18 @@ export function requireInventory(lab: Lab, inventory: Inventory | undefined): In
   return inventory;
 }
 
+/** Runs `fn` holding the lab's lock; a lab left without a record leaves no lock file either. */
 async function withRecordLock<T>(lab: string, fn: () => Promise<T>): Promise<T> {
   await Deno.mkdir(recordDir(), { recursive: true, mode: 0o700 });
-  return await withFileLock(join(recordDir(), `${lab}.lock`), fn);
+  const lock = join(recordDir(), `${lab}.lock`);
+  try {
+    return await withFileLock(lock, fn);
+  } finally {
+    if (!(await readRecord(lab))) {
+      await Deno.remove(lock).catch(() => {});
+      await removeRecord(lab);
+    }
+  }
 }
 
 /**

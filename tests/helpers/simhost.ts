@@ -52,6 +52,7 @@ export interface Underlay extends AsyncDisposable {
 /** A Linux bridge `name` with `NET.254/24`, MTU `mtu`: the underlay switch. */
 export async function underlayBridge(name: string, net: string, mtu = 1500): Promise<Underlay> {
   await must("ip", "link", "add", "name", name, "mtu", String(mtu), "type", "bridge");
+  await must("ip", "link", "set", "dev", name, "addrgenmode", "none"); // no late IPv6 address
   await must("ip", "addr", "add", `${net}.254/24`, "dev", name);
   await must("ip", "link", "set", "dev", name, "up");
   return {
@@ -279,8 +280,11 @@ export async function simulatedHost(
       "netns",
       String(pid),
     );
+    await must("ip", "link", "set", "dev", veth, "addrgenmode", "none");
     await must("ip", "link", "set", "dev", veth, "master", underlay.bridge, "up");
     await must(...inside(["ip", "link", "set", "dev", "lo", "up"]));
+    // No IPv6 link-local address: it would appear a moment later and make snapshots differ.
+    await must(...inside(["ip", "link", "set", "dev", "eth0", "addrgenmode", "none"]));
     await must(...inside(["ip", "addr", "add", `${address}/24`, "dev", "eth0"]));
     await must(...inside(["ip", "link", "set", "dev", "eth0", "up"]));
     const hostKey = join(dir, "host_ed25519");
