@@ -6,10 +6,10 @@ SHELL := /bin/bash
 DENO_VERSION := 2.9.6
 TOOLS_DIR := .tools
 DENO := $(shell command -v deno 2>/dev/null || echo $(CURDIR)/$(TOOLS_DIR)/node_modules/.bin/deno)
-APT_PACKAGES := iproute2 openvswitch-switch dnsmasq-base iptables nftables iputils-ping busybox tcpdump procps shellcheck
-NEEDED_TOOLS := ip ovs-vsctl ovs-vswitchd ovsdb-server dnsmasq iptables nft ping busybox tcpdump pkill shellcheck
+APT_PACKAGES := iproute2 openvswitch-switch dnsmasq-base iptables nftables iputils-ping busybox tcpdump procps shellcheck openssh-server openssh-client util-linux
+NEEDED_TOOLS := ip ovs-vsctl ovs-vswitchd ovsdb-server dnsmasq iptables nft ping busybox tcpdump pkill shellcheck ssh ssh-keygen /usr/sbin/sshd unshare nsenter
 
-.PHONY: deps demo test unit integration lint bench bundle compile clean-host
+.PHONY: deps demo multihost-demo test unit integration lint bench bundle compile clean-host
 
 # Deno from PATH, else from the npm registry; the Debian packages labs need.
 deps:
@@ -29,6 +29,12 @@ deps:
 demo: deps
 	"$(DENO)" run -A main.ts recipe ovs-internal
 	"$(DENO)" run -A main.ts down ovs-internal
+
+# A lab over two machines, on this one: two simulated hosts (namespaces with their own /run and
+# Debian's sshd) on an underlay bridge, the lab brought up over SSH, proved, shown, removed. All
+# of it inside a network + mount namespace of its own, so the machine's network is never touched.
+multihost-demo: deps
+	unshare --net --mount --propagation private -- bash -c 'mount -t tmpfs -o mode=0755 nk-demo-run /run && mkdir -p /run/lock && ip link set lo up && exec "$$0" run -A examples/multihost_demo.ts' "$(DENO)"
 
 lint: deps
 	"$(DENO)" fmt --check
