@@ -9,7 +9,7 @@ DENO := $(shell command -v deno 2>/dev/null || echo $(CURDIR)/$(TOOLS_DIR)/node_
 APT_PACKAGES := iproute2 openvswitch-switch dnsmasq-base iptables nftables iputils-ping busybox tcpdump procps shellcheck openssh-server openssh-client util-linux
 NEEDED_TOOLS := ip ovs-vsctl ovs-vswitchd ovsdb-server dnsmasq iptables nft ping busybox tcpdump pkill shellcheck ssh ssh-keygen /usr/sbin/sshd unshare nsenter
 
-.PHONY: deps demo multihost-demo test unit integration lint bench bundle compile clean-host
+.PHONY: deps demo multihost-demo bench-multihost test unit integration lint bench bundle compile clean-host
 
 # Deno from PATH, else from the npm registry; the Debian packages labs need.
 deps:
@@ -70,6 +70,11 @@ bench: deps
 bundle: deps
 	mkdir -p dist
 	"$(DENO)" bundle --platform=deno -o dist/netkit.js main.ts
+
+# One lab of 4 x 50 namespaces from the controller over SSH on 4 simulated hosts, against the
+# same lab on one host (bench/RESULTS.md, "Multi-host"). Inside a namespace of its own.
+bench-multihost: deps
+	unshare --net --mount --propagation private -- bash -c 'mount -t tmpfs -o mode=0755 nk-bench-run /run && mkdir -p /run/lock && ip link set lo up && exec "$$0" run -A bench/multihost.ts' "$(DENO)"
 
 # Single executables. deno compile downloads its runtime (denort, from dl.deno.land) the first
 # time: without a network connection this says so in one line and fails.

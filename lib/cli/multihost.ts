@@ -61,6 +61,7 @@ export async function upMultihostCommand(lab: Lab, flags: MultihostUpFlags): Pro
   const terminal = Deno.stderr.isTerminal();
   const result = await upMultihost(lab, inventory, {
     cacheDir: cacheDir(),
+    check: flags.check !== false,
     onPhase: (phase) =>
       progress(
         phase === "facts"
@@ -79,8 +80,7 @@ export async function upMultihostCommand(lab: Lab, flags: MultihostUpFlags): Pro
   });
   progressDone();
   const record = result.record;
-  const checks = flags.check === false ? [] : await checkMultihost(record);
-  const status = await statusMultihost(record);
+  const { checks, status } = result;
   if (flags.json) {
     outJson({
       lab: lab.name,

@@ -4,9 +4,10 @@
  * executor and journal, so `netkit down LAB` on this host alone removes it), and then holds it
  * *prepared* until the controller says whether every other host made it too.
  *
- * The conversation is JSON lines. Controller → host: the part (`{"part": LAB}`), then `commit`
- * or `abort`. Host → controller: `progress` lines, then `prepared` (or `error`), then `committed`
- * or `rolledBack`.
+ * The conversation is JSON lines. Controller → host: the part (`{"part": LAB, "check": true}`),
+ * then `commit` or `abort`. Host → controller: `progress` lines, then `prepared` (or `error`),
+ * then `committed` (with the part's proofs, when asked, and its status: one SSH session per host
+ * for the whole bring-up) or `rolledBack`.
  *
  * Two phases, so that one host's failure rolls back every host: a host commits only when the
  * controller says so, and anything else — `abort`, or end of input because the controller died
@@ -17,14 +18,17 @@
  * @module
  */
 import { UsageError } from "../errors.ts";
-import { downLab, upLab, type UpOptions } from "../lab/runtime.ts";
+import { checkLab, type CheckResult } from "../check/probes.ts";
+import { downLab, readLabState, upLab, type UpOptions } from "../lab/runtime.ts";
+import { type LabStatus, labStatus } from "../lab/status.ts";
+import { labDir } from "../state.ts";
 import { validateLab } from "../lab/validate.ts";
 
 /** One line from a host to the controller. */
 export type PartMessage =
   | { progress: { index: number; total: number; summary: string } }
   | { prepared: { steps: number; already: boolean; ms: number } }
-  | { committed: true }
+  | { committed: { checks: CheckResult[]; status: LabStatus | null } }
   | { rolledBack: { undone: number } }
   | { error: { message: string; usage: boolean } };
 
@@ -52,9 +56,10 @@ export async function servePart(io: PartIo, options: ServePartOptions = {}): Pro
     await io.send({ error: { message: "no part received", usage: true } });
     return 2;
   }
-  let lab;
+  let lab, check = false;
   try {
-    const message = JSON.parse(first.value) as { part?: unknown };
+    const message = JSON.parse(first.value) as { part?: unknown; check?: unknown };
+    check = message.check === true;
     lab = validateLab(message.part, "part from the controller");
     if (lab.hosts !== undefined) throw new UsageError("A part is a single-host lab");
   } catch (error) {
@@ -83,7 +88,11 @@ export async function servePart(io: PartIo, options: ServePartOptions = {}): Pro
   });
   const decision = await io.lines.next();
   if (!decision.done && decision.value.trim() === "commit") {
-    await io.send({ committed: true });
+    const state = await readLabState(lab.name);
+    const checks = check && state
+      ? await checkLab(state.lab, { stateDir: labDir(lab.name), ovs: state.ovs })
+      : [];
+    await io.send({ committed: { checks, status: state ? await labStatus(state) : null } });
     return 0;
   }
   // abort, or the controller is gone: remove what this call made (not a part that was up before).

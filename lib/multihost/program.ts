@@ -163,7 +163,11 @@ export async function provision(
   role: string,
   program: RemoteProgram,
 ): Promise<number> {
-  const machine = (await runner.run(["uname", "-m"])).stdout.trim();
+  const [uname, listed] = await Promise.all([
+    runner.run(["uname", "-m"]),
+    runner.run(["ls", "-1d", "--", ...program.files.map((f) => f.remote)], { allowFailure: true }),
+  ]);
+  const machine = uname.stdout.trim();
   if (machine !== MACHINE[Deno.build.arch]) {
     throw new UsageError(
       `Host ${role} is ${machine}; this netkit runs on ${Deno.build.arch} and cannot copy itself there`,
@@ -171,9 +175,9 @@ export async function provision(
     );
   }
   let copied = 0;
+  const present = new Set(listed.stdout.split("\n"));
   for (const file of program.files) {
-    const there = await runner.run(["test", "-f", file.remote], { allowFailure: true });
-    if (there.code === 0) continue;
+    if (present.has(file.remote)) continue;
     await runner.run(["mkdir", "-p", "-m", "0755", file.remote.replace(/\/[^/]*$/, "")]);
     await runner.upload(file.local, file.remote);
     copied++;

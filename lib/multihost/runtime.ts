@@ -173,6 +173,8 @@ export interface UpMultihostOptions {
   onPrepared?: () => Promise<void> | void;
   /** How this netkit runs (tests). @default selfProgram() */
   self?: SelfProgram;
+  /** Run every host's proofs right after the commit. @default false */
+  check?: boolean;
 }
 
 /** What {@link upMultihost} did. */
@@ -184,6 +186,10 @@ export interface UpMultihostResult {
   /** Files copied to hosts (netkit itself). */
   copied: Record<string, number>;
   ms: number;
+  /** Every host's proofs (when asked for), run right after the commit. */
+  checks: HostCheckResult[];
+  /** Every host's part as it is now. */
+  status: Record<string, LabStatus | null>;
 }
 
 /** A host's part failed; carries the role and whether it was bad input. */
@@ -197,6 +203,8 @@ export class PartError extends Error {
 interface Outcome {
   code: number;
   committed: boolean;
+  /** What the host reported with its commit: its proofs and status. */
+  report?: { checks: CheckResult[]; status: LabStatus | null };
   rolledBack: boolean;
   stderr: string;
 }
@@ -216,16 +224,18 @@ class PartSession {
     program: string[],
     part: Lab,
     onProgress?: UpMultihostOptions["onProgress"],
+    check = false,
   ) {
     const child = runner.spawn([...program, "part", "up"]);
     this.child = child;
-    void child.write(JSON.stringify({ part }) + "\n");
+    void child.write(JSON.stringify({ part, check }) + "\n");
     let resolve!: (v: { steps: number; already: boolean }) => void;
     let reject!: (e: Error) => void;
     this.prepared = new Promise((res, rej) => (resolve = res, reject = rej));
     this.prepared.catch(() => {}); // handled by the caller through allSettled
     this.outcome = (async () => {
       let committed = false, rolledBack = false, settled = false;
+      let report: Outcome["report"];
       for await (const line of child.lines()) {
         let message: PartMessage;
         try {
@@ -243,8 +253,10 @@ class PartSession {
           settled = true;
           this.failedCleanly = true;
           reject(new PartError(role, message.error.message, message.error.usage));
-        } else if ("committed" in message) committed = true;
-        else if ("rolledBack" in message) rolledBack = true;
+        } else if ("committed" in message) {
+          committed = true;
+          report = message.committed;
+        } else if ("rolledBack" in message) rolledBack = true;
       }
       const code = await child.status;
       const stderr = await child.stderr();
@@ -254,7 +266,7 @@ class PartSession {
           : `netkit exited ${code} before its part was up${stderr ? `: ${stderr.trim()}` : ""}`;
         reject(new PartError(role, why, false));
       }
-      return { code, committed, rolledBack, stderr };
+      return { code, committed, rolledBack, stderr, ...(report ? { report } : {}) };
     })();
   }
 
@@ -341,7 +353,11 @@ export async function upMultihost(
     const existing = await readRecord(lab.name);
     if (existing) {
       if (existing.status === "up" && JSON.stringify(existing.lab) === JSON.stringify(lab)) {
-        return { record: existing, already: true, steps: {}, copied: {}, ms: 0 };
+        const [status, checks] = await Promise.all([
+          statusMultihost(existing),
+          options.check ? checkMultihost(existing) : Promise.resolve([]),
+        ]);
+        return { record: existing, already: true, steps: {}, copied: {}, ms: 0, checks, status };
       }
       throw new UsageError(
         existing.status === "up"
@@ -419,6 +435,7 @@ export async function upMultihost(
         hosts[role]!.program,
         split.parts[role]!,
         options.onProgress,
+        options.check ?? false,
       )
     );
     const settled = await Promise.allSettled(sessions.map((s) => s.prepared));
@@ -441,6 +458,12 @@ export async function upMultihost(
         steps,
         copied,
         ms: Math.round(performance.now() - started),
+        checks: outcomes.flatMap((o, i) =>
+          (o.report?.checks ?? []).map((c) => ({ ...c, host: sessions[i]!.role }))
+        ),
+        status: Object.fromEntries(
+          outcomes.map((o, i) => [sessions[i]!.role, o.report?.status ?? null]),
+        ),
       };
     }
     // Roll back every host: those that committed (a commit that only some hosts confirmed), and

@@ -121,15 +121,14 @@ Deno.test("multi-host labs over SSH between simulated hosts", opts, async (t) =>
         assertMatch(up.stdout, /^PASS \[h2\] c -> 10\.60\.0\.1 reachable/m);
         assertMatch(up.stdout, /lab MTU 1450 \(underlay MTU 1500 − 50\)/);
 
-        // The underlay carries the lab's packets as VXLAN: UDP to port 4789 between the hosts.
+        // The underlay carries the lab's packets as VXLAN: UDP to port 4789 between the hosts. (On
+        // h1's port of the underlay switch: the bridge device itself sees only flooded frames.)
         const capture = startCapture([
           "tcpdump",
           "-l",
           "-n",
           "-i",
-          underlay.bridge,
-          "-c",
-          "2",
+          "ul-h1",
           "udp",
           "port",
           "4789",
@@ -137,9 +136,12 @@ Deno.test("multi-host labs over SSH between simulated hosts", opts, async (t) =>
         assert(await capture.ready(/listening on/), "tcpdump did not start");
         const ping = await netkit(["exec", "a", "--", "ping", "-c", "2", "-W", "2", "10.60.0.3"]);
         assertEquals(ping.code, 0, ping.stderr + ping.stdout);
-        await capture.ready(/10\.251\.0\.2\.\d+ > 10\.251\.0\.1\.4789/, 5000);
+        await capture.ready(/IP 10\.60\.0\.3 > 10\.60\.0\.1: ICMP echo reply/, 5000);
         const seen = await capture.stop();
         assertMatch(seen, /10\.251\.0\.1\.\d+ > 10\.251\.0\.2\.4789: VXLAN/);
+        assertMatch(seen, /10\.251\.0\.2\.\d+ > 10\.251\.0\.1\.4789: VXLAN/);
+        // ... and inside them, the lab's own ping.
+        assertMatch(seen, /IP 10\.60\.0\.1 > 10\.60\.0\.3: ICMP echo request/);
 
         // Don't fragment: the lab MTU (1450 = 1422 bytes of ICMP data + 28) passes; one more fails.
         const fits = await netkit([
