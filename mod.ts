@@ -39,6 +39,20 @@ export {
   type VethPairOptions,
 } from "./lib/primitives/link.ts";
 export { bridgeAttach, linuxBridge } from "./lib/primitives/bridge.ts";
+export {
+  linkMtu,
+  ovsMtu,
+  VXLAN_OVERHEAD,
+  VXLAN_PORT,
+  vxlanLink,
+  type VxlanLinkOptions,
+} from "./lib/primitives/vxlan.ts";
+export {
+  type HostSpec,
+  type Inventory,
+  loadInventory,
+  parseInventory,
+} from "./lib/multihost/inventory.ts";
 export { uplink, type UplinkOptions, type UplinkRoute } from "./lib/primitives/uplink.ts";
 export {
   ovsAddBridge,

@@ -210,6 +210,16 @@ Deno.test("multi-host labs over SSH between simulated hosts", opts, async (t) =>
       },
     );
 
+    await t.step("a host that refuses its part makes every other host roll back", async () => {
+      await h2.run("ip", "netns", "add", "b"); // h2 already has a namespace the lab wants
+      const conflict = await netkit(["up", file, "--hosts", inventory]);
+      assertEquals(conflict.code, 2, conflict.stderr);
+      assertMatch(conflict.stderr, /host h2: .*"b".*every host's part was rolled back/s);
+      await h2.run("ip", "netns", "delete", "b");
+      await assertHostsUnchanged(hosts, before, "after h2 refused its part");
+      await assertHostUnchanged(withHosts, "after h2 refused its part");
+    });
+
     await t.step("an sshd killed mid-bring-up rolls back every host", async () => {
       // A bigger part on h2, so that its bring-up is under way when its sshd dies.
       const big = join(keys.dir, "big.yaml");
