@@ -42,8 +42,8 @@ const AbsPath = z.string().refine((p) => isAbsolute(p) && !p.includes("\0"), {
   message: "an absolute path",
 });
 
-/** One machine. */
-export const HostEntry = z.strictObject({
+/** One machine (the schema of {@link HostSpec}). */
+const HostEntry = z.strictObject({
   /** `[USER@]HOST` to log in to (a `Host` alias of the ssh config works too). */
   ssh: Destination.optional(),
   /** The machine netkit runs on (no SSH). */
@@ -61,16 +61,35 @@ export const HostEntry = z.strictObject({
 });
 
 /** The inventory file. */
-export const InventorySchema = z.strictObject({
+const InventorySchema = z.strictObject({
   /** `ssh -F FILE` for every host (relative to the inventory file). */
   sshConfig: z.string().min(1).optional(),
   hosts: z.record(HostRole, HostEntry),
 });
 
-/** One machine of the inventory. */
-export type HostSpec = z.infer<typeof HostEntry>;
+/** One machine of the inventory (see the module doc). */
+export interface HostSpec {
+  /** `[USER@]HOST` to log in to. */
+  ssh?: string;
+  /** The machine netkit runs on (no SSH). */
+  local?: true;
+  /** SSH port. */
+  port?: number;
+  /** The host's address on the underlay. */
+  underlay: string;
+  /** The underlay MTU, when not the interface's. */
+  mtu?: number;
+  /** Where netkit keeps its own copy on the host. @default "/var/cache/netkit" */
+  cache?: string;
+}
+
 /** A parsed inventory (sshConfig made absolute). */
-export type Inventory = z.infer<typeof InventorySchema>;
+export interface Inventory {
+  /** `ssh -F FILE` for every host. */
+  sshConfig?: string;
+  /** Each host role's machine. */
+  hosts: Record<string, HostSpec>;
+}
 
 /**
  * Parses an inventory. Problems are reported as `FILE:LINE:COLUMN: message` (exit code 2).
@@ -110,7 +129,7 @@ export function parseInventory(text: string, file: string): Inventory {
       where: messages[0]?.split(": ")[0] ?? file,
     });
   }
-  const inv = parsed.data;
+  const inv = parsed.data as Inventory;
   if (inv.sshConfig !== undefined && !isAbsolute(inv.sshConfig)) {
     inv.sshConfig = resolve(dirname(resolve(file)), inv.sshConfig);
   }
