@@ -74,10 +74,14 @@ export function buildCli(): Command {
     )
     .action(async (file, flags) => (await import("./lib/cli/up.ts")).upCommand(file, flags));
 
-  program.command("part", { hidden: true })
-    .description("what a multi-host controller runs on each host over SSH (JSON)")
+  program.command("part")
+    .description("what a multi-host controller runs on each host over SSH (JSON; see README)")
     .argument("<action>", "up (the part on stdin), down, status, check")
     .argument("[lab]", "lab name")
+    .addHelpText(
+      "after",
+      "\nExample (what `netkit status LAB` on the controller runs on each host):\n  netkit part status two-hosts",
+    )
     .action(async (action, lab) => (await import("./lib/cli/part.ts")).partCommand(action, lab));
 
   program.command("down")

@@ -147,7 +147,8 @@ function dryRun(lab: Lab, inventory: Inventory, json: boolean): void {
     "# each host runs its part with its own netkit (copied there if missing); underlay MTU " +
       "assumed 1500 unless the inventory says (up reads it from each host)\n",
   );
-  out(tunnelLines(split.tunnels, split.mtu, split.underlayMtu).replace(/^/gm, "# "));
+  const tunnels = tunnelLines(split.tunnels, split.mtu, split.underlayMtu).trimEnd();
+  if (tunnels) out(tunnels.replace(/^/gm, "# ") + "\n");
   for (const [role, h] of Object.entries(hosts)) {
     out(`\n# host ${role} (${h.host})\n${h.commands.map(shellLine).join("\n")}\n`);
   }

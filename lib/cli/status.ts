@@ -21,6 +21,18 @@ export async function statusCommand(lab: string | undefined, flags: { json?: tru
       ovs: s.ovs?.kind ?? "none",
       createdAt: s.createdAt,
     }));
+    // Multi-host labs this machine controls (each host also lists its own part).
+    const { listRecords } = await import("../multihost/record.ts");
+    for (const r of await listRecords()) {
+      labs.push({
+        name: r.lab.name,
+        status: r.status,
+        nodes: Object.keys(r.lab.nodes).length,
+        bridges: Object.keys(r.lab.bridges).length,
+        ovs: `${Object.keys(r.hosts).length} hosts`,
+        createdAt: r.createdAt,
+      });
+    }
     if (flags.json) return outJson(labs);
     if (labs.length === 0) return out("No labs are up.\n");
     const t = table(["lab", "status", "nodes", "bridges", "ovs", "since"]);
