@@ -21,6 +21,7 @@ import {
   stopPrivateOvsIfSoleUser,
 } from "../ovs/instance.ts";
 import {
+  captureDir,
   labDir,
   listLabNames,
   pruneStateRoot,
@@ -33,6 +34,7 @@ import { readUplink } from "./host_uplink.ts";
 import { programsOf, requireNoConflicts, requireRoot, requireTools } from "./preflight.ts";
 import type { Lab } from "./schema.ts";
 import { requireNoSandboxConflicts, sandboxOf, sandboxOvsTarget, sandboxPlan } from "./sandbox.ts";
+import { hostContextForLab } from "./impair_host.ts";
 
 /** What netkit remembers of a lab on the host (`lab.json`). */
 export interface LabState {
@@ -62,7 +64,8 @@ export interface UpResult {
   ovs?: OvsTarget;
 }
 
-async function withLock<T>(lab: string, fn: () => Promise<T>): Promise<T> {
+/** Runs `fn` holding lab `lab`'s lock (bring-up, removal and one-off changes take turns). */
+export async function withLock<T>(lab: string, fn: () => Promise<T>): Promise<T> {
   const dir = labDir(lab);
   await Deno.mkdir(dir, { recursive: true });
   return await withFileLock(join(dir, "lock"), fn);
@@ -104,12 +107,13 @@ export async function planFor(
 ): Promise<{ steps: Step[]; ovs?: OvsTarget }> {
   const ns = sandboxOf(lab);
   const nics = Object.values(lab.bridges).flatMap((b) => b.uplink ?? []);
+  const host = { ...await hostContextForLab(lab, runner), captureDir: captureDir(lab.name) };
   if (ns === undefined) {
     const ovs = usesOvs(lab) ? await chooseOvs(runner) : undefined;
     const uplinks = Object.fromEntries(
       await Promise.all(nics.map(async (nic) => [nic, await readUplink(nic, runner)] as const)),
     );
-    const steps = planLab(lab, { stateDir, datapathType: await datapathType(), uplinks });
+    const steps = planLab(lab, { stateDir, datapathType: await datapathType(), uplinks, ...host });
     return ovs ? { steps, ovs } : { steps };
   }
   if (nics.length) {
@@ -119,7 +123,7 @@ export async function planFor(
   }
   // The lab's own userspace switch, inside its parent namespace.
   const ovs = usesOvs(lab) ? sandboxOvsTarget(stateDir) : undefined;
-  const steps = sandboxPlan(planLab(lab, { stateDir, datapathType: "netdev" }), {
+  const steps = sandboxPlan(planLab(lab, { stateDir, datapathType: "netdev", ...host }), {
     ns,
     ovs: ovs ? { dir: ovs.runDir, schema: await schemaPath() } : undefined,
   });
