@@ -1,6 +1,6 @@
 /**
- * `netkit clean`: removes every lab recorded on this host (each from its own journal) and stops
- * the private OVS. The safe counterpart of `mn -c`: it removes only what netkit recorded, never
+ * `netkit clean`: removes every lab recorded on this host (each from its own journal), stops
+ * the private OVS, and removes the packet captures kept after `down`. The safe counterpart of `mn -c`: it removes only what netkit recorded, never
  * anything found by name pattern.
  *
  * @module
@@ -9,6 +9,7 @@ import { downLab, listLabs, stopUnusedPrivateOvs } from "../lab/runtime.ts";
 import { requireRoot } from "../lab/preflight.ts";
 import { listLabNames, pruneStateRoot } from "../state.ts";
 import { out, outJson } from "./output.ts";
+import { removeCaptures } from "../lab/captures.ts";
 
 /** Removes every lab netkit recorded on this host. */
 export async function cleanCommand(flags: { json?: true }): Promise<void> {
@@ -24,8 +25,9 @@ export async function cleanCommand(flags: { json?: true }): Promise<void> {
     }
   }
   const stoppedOvs = await stopUnusedPrivateOvs();
+  const captures = await removeCaptures();
   await pruneStateRoot();
-  if (flags.json) outJson({ removed, failed, stoppedOvs });
+  if (flags.json) outJson({ removed, failed, stoppedOvs, captures });
   else {
     out(
       removed.length
@@ -33,6 +35,7 @@ export async function cleanCommand(flags: { json?: true }): Promise<void> {
         : "No labs to remove.\n",
     );
     if (stoppedOvs) out("Stopped netkit's private OVS.\n");
+    if (captures) out(`Removed ${captures} kept packet capture(s).\n`);
   }
   if (failed.length) {
     throw new Error(failed.map((f) => `${f.lab}: ${f.error}`).join("\n"));

@@ -8,7 +8,8 @@ import { listLabs, readLabState } from "../lab/runtime.ts";
 import { labStatus } from "../lab/status.ts";
 import { checkLabName } from "../names.ts";
 import { out, outJson } from "./output.ts";
-import { renderStatus, table } from "./render.ts";
+import { capturesTable, renderStatus, table } from "./render.ts";
+import { keptCaptures } from "../lab/captures.ts";
 
 /** Lists labs, or shows one. */
 export async function statusCommand(lab: string | undefined, flags: { json?: true }) {
@@ -22,10 +23,15 @@ export async function statusCommand(lab: string | undefined, flags: { json?: tru
       createdAt: s.createdAt,
     }));
     if (flags.json) return outJson(labs);
-    if (labs.length === 0) return out("No labs are up.\n");
+    // Captures of labs that are down, kept until `netkit clean`.
+    const kept = (await keptCaptures()).filter((c) => !labs.some((l) => l.name === c.lab));
+    const keptText = kept.length
+      ? `Captures kept after down (netkit clean removes them):\n${capturesTable(kept)}`
+      : "";
+    if (labs.length === 0) return out(`No labs are up.\n${keptText}`);
     const t = table(["lab", "status", "nodes", "bridges", "ovs", "since"]);
     for (const l of labs) t.push([l.name, l.status, l.nodes, l.bridges, l.ovs, l.createdAt]);
-    return out(t.toString() + "\n");
+    return out(t.toString() + "\n" + keptText);
   }
   checkLabName(lab);
   const state = await readLabState(lab);

@@ -10,6 +10,7 @@ import type { LabState } from "./runtime.ts";
 import { dhcpClientFiles } from "../primitives/dhcp.ts";
 import { labDir } from "../state.ts";
 import { sandboxOf } from "./sandbox.ts";
+import { type CaptureStatus, labCaptures } from "./captures.ts";
 
 /** One interface inside a node. */
 export interface InterfaceStatus {
@@ -29,6 +30,8 @@ export interface LabStatus {
   bridges: { name: string; type: "linux" | "ovs"; ports: { name: string; tag?: number }[] }[];
   /** DHCP leases the lab's clients hold, as their hook recorded them. */
   leases: LeaseStatus[];
+  /** The lab's packet captures (`capture: true`). */
+  captures: CaptureStatus[];
 }
 
 /** A DHCP lease held by a lab's client. */
@@ -127,5 +130,6 @@ export async function labStatus(
     nodes,
     bridges,
     leases: await leasesOf(state, labDir(state.lab.name)),
+    captures: await labCaptures(state.lab),
   };
 }

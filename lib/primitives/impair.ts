@@ -59,6 +59,12 @@ export interface ImpairOptions extends ImpairSettings {
 
 /** Delay or jitter was asked for on a kernel without netem. A {@link UsageError}: exit code 2. */
 export class NetemMissingError extends UsageError {
+  /**
+   * The error for `field`, asked for at `where`.
+   *
+   * @param field The field that needs netem.
+   * @param where Where it was asked for (a lab document path, or an option).
+   */
   constructor(readonly field: "delay" | "jitter", where?: string) {
     super(
       `${where ? `${where}: ` : ""}${field} needs the kernel's netem qdisc ` +
