@@ -313,3 +313,30 @@ Deno.test("a lab with impairments and captures exports to YAML and parses back t
   });
   assertEquals(parseLabYaml(labToYaml(lab), "x.yaml"), lab);
 });
+
+Deno.test("examples/labs/router-lossy.yaml is the router recipe plus its impairments, capture and proofs", async () => {
+  const { loadLabFile } = await import("../../lib/lab/file.ts");
+  const { router } = await import("../../recipes/router.ts");
+  const example = await loadLabFile(
+    new URL("../../examples/labs/router-lossy.yaml", import.meta.url).pathname,
+  );
+  const recipe = validateLab(router.build({ prefix: "rl-" }));
+  // Take the additions away: what is left is the recipe, node for node and link for link.
+  const bare = structuredClone(example);
+  delete bare.nodes["rl-rt"]!.interfaces.eth1!.impair;
+  delete bare.nodes["rl-wan"]!.interfaces.eth0!.impair;
+  delete bare.nodes["rl-wan"]!.interfaces.eth0!.capture;
+  assertEquals(bare.nodes, recipe.nodes);
+  assertEquals(bare.bridges, recipe.bridges);
+  assertEquals(bare.links, recipe.links);
+  const withoutWithin = example.expect.map(({ within: _w, ...e }) => e);
+  for (const e of recipe.expect) {
+    assert(withoutWithin.some((x) => JSON.stringify(x) === JSON.stringify(e)), JSON.stringify(e));
+  }
+  assertEquals(example.nodes["rl-rt"]!.interfaces.eth1!.impair, { rate: "10mbit", loss: "2%" });
+  assertEquals(example.nodes["rl-wan"]!.interfaces.eth0!.capture, true);
+  const kinds = example.expect.map((e) =>
+    Object.keys(e).find((k) => k !== "within" && k !== "reach")
+  );
+  for (const k of ["tcp", "route", "link", "lease", "snat"]) assert(kinds.includes(k), k);
+});
