@@ -115,7 +115,13 @@ export async function captureCommand(lab: string, end: string, flags: CaptureFla
   );
   for (const [s, h] of handlers) Deno.addSignalListener(s, h);
   try {
-    if (file && child.stdout) await child.stdout.pipeTo(file.writable);
+    // Each chunk written at once (Deno's pipeTo into a file's writable holds data back), so the
+    // file can be read while the capture runs.
+    if (file && child.stdout) {
+      for await (const chunk of child.stdout) {
+        for (let n = 0; n < chunk.length;) n += await file.write(chunk.subarray(n));
+      }
+    }
     const status = await child.status;
     // A reader that went away (Wireshark closed): the capture simply ends.
     if (status.signal === "SIGPIPE") return;
@@ -123,5 +129,6 @@ export async function captureCommand(lab: string, end: string, flags: CaptureFla
   } finally {
     for (const [s, h] of handlers) Deno.removeSignalListener(s, h);
     child.kill();
+    file?.close();
   }
 }
