@@ -1,8 +1,8 @@
 /**
  * Where netkit keeps what it knows about the labs on this host.
  *
- * `$NETKIT_STATE_DIR` (default `/run/netkit`, a tmpfs that a reboot clears together with every
- * namespace) holds `labs/<lab>/` for each lab: `lab.json` (the lab as it was brought up),
+ * The host's state root (lib/host.ts: `$NETKIT_STATE_DIR`, default `/run/netkit`, a tmpfs that
+ * a reboot clears together with every namespace) holds `labs/<lab>/` for each lab: `lab.json` (the lab as it was brought up),
  * `journal.jsonl` (the undo of every step, written before the step runs), `lock`, and the files
  * of the lab's daemons (dnsmasq, udhcpc and tcpdump pid, lease and hook files). `ovs/` holds the
  * private Open vSwitch when netkit runs one. `captures/<lab>/` holds the lab's packet captures,
@@ -12,34 +12,30 @@
  */
 import { join } from "node:path";
 
-/** The root of netkit's state on this host. */
-export function stateRoot(): string {
-  return Deno.env.get("NETKIT_STATE_DIR") ?? "/run/netkit";
-}
-
-/** The directory of one lab's state. */
-export function labDir(lab: string): string {
-  return join(stateRoot(), "labs", lab);
+/** The directory of one lab's state, under the state root `root`. */
+export function labDir(root: string, lab: string): string {
+  return join(root, "labs", lab);
 }
 
 /**
- * Where the packet captures of lab `lab` are kept (`capture: true`): outside the lab's own
- * directory, so that they survive `down` (which removes that directory); `clean` removes them.
+ * Where the packet captures of lab `lab` are kept under the state root `root` (`capture:
+ * true`): outside the lab's own directory, so that they survive `down` (which removes that
+ * directory); `clean` removes them.
  */
-export function captureDir(lab: string): string {
-  return join(capturesRoot(), lab);
+export function captureDir(root: string, lab: string): string {
+  return join(capturesRoot(root), lab);
 }
 
 /** The directory of every lab's kept captures (`captures/<lab>/<node>/<interface>.pcap`). */
-export function capturesRoot(): string {
-  return join(stateRoot(), "captures");
+export function capturesRoot(root: string): string {
+  return join(root, "captures");
 }
 
-/** The names of the labs that have state on this host, sorted. */
-export async function listLabNames(): Promise<string[]> {
+/** The names of the labs that have state under the state root `root`, sorted. */
+export async function listLabNames(root: string): Promise<string[]> {
   const names: string[] = [];
   try {
-    for await (const entry of Deno.readDir(join(stateRoot(), "labs"))) {
+    for await (const entry of Deno.readDir(join(root, "labs"))) {
       if (entry.isDirectory) names.push(entry.name);
     }
   } catch (error) {
@@ -66,8 +62,8 @@ export async function readJson<T>(path: string): Promise<T | undefined> {
 }
 
 /** Removes netkit's state directories once they are empty, so a clean host holds nothing. */
-export async function pruneStateRoot(): Promise<void> {
-  for (const dir of [join(stateRoot(), "labs"), stateRoot()]) {
+export async function pruneStateRoot(root: string): Promise<void> {
+  for (const dir of [join(root, "labs"), root]) {
     await Deno.remove(dir).catch(() => {}); // fails while not empty: that is fine
   }
 }

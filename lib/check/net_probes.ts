@@ -5,8 +5,7 @@
  *
  * @module
  */
-import { defaultRunner, type Runner } from "../exec/runner.ts";
-import { spawn } from "../exec/spawn.ts";
+import type { Process, Runner } from "../exec/runner.ts";
 import { inNs } from "../plan/step.ts";
 import { networkOf } from "../addr.ts";
 import type { Expect } from "../lab/schema.ts";
@@ -39,19 +38,22 @@ async function listening(ns: string, port: number, runner: Runner): Promise<bool
  * server to speak. With `listen: NODE`, `busybox nc -l -p PORT -e true` listens in NODE for the
  * proof's duration (started, waited for with `ss`, stopped).
  */
-export async function tcpReach(e: TcpExpect, runner: Runner = defaultRunner): Promise<CheckResult> {
+export async function tcpReach(e: TcpExpect, runner: Runner): Promise<CheckResult> {
   const { from, to, port, listen } = e.tcp;
   const name = `${from} -> ${to}:${port} (TCP) ${e.reach ? "reachable" : "unreachable"}` +
     (listen === undefined ? "" : `, listener in ${listen}`);
-  let listener: ReturnType<typeof spawn> | undefined;
+  let listener: Process | undefined;
   try {
     if (listen !== undefined) {
       if (await listening(listen, port, runner)) {
         return { name, pass: false, evidence: `TCP port ${port} is already in use in ${listen}` };
       }
-      listener = spawn(inNs(listen, ["busybox", "nc", "-l", "-p", String(port), "-e", "true"]), {
-        stdout: "null",
-      });
+      listener = runner.spawn(
+        inNs(listen, ["busybox", "nc", "-l", "-p", String(port), "-e", "true"]),
+        {
+          stdout: "null",
+        },
+      );
       let exited = false;
       listener.status.then(() => (exited = true));
       const deadline = Date.now() + LISTEN_WAIT_MS;
@@ -115,7 +117,7 @@ function routeKey(to: string): string {
 /** `ip -n NODE -j route show`: a route to `to` (via `via`, out of `dev`, when given) exists. */
 export async function routePresent(
   e: RouteExpect,
-  runner: Runner = defaultRunner,
+  runner: Runner,
 ): Promise<CheckResult> {
   const want = routeKey(e.to);
   const name = `${e.node} has a route to ${e.to}` + (e.via === undefined ? "" : ` via ${e.via}`) +
@@ -150,7 +152,7 @@ interface IpLink {
  */
 export async function linkState(
   e: LinkExpect,
-  runner: Runner = defaultRunner,
+  runner: Runner,
 ): Promise<CheckResult> {
   const name = `${e.node}/${e.interface} is ${e.state}`;
   const r = await runner.run(["ip", "-n", e.node, "-j", "link", "show", "dev", e.interface], {

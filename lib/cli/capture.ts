@@ -18,8 +18,7 @@
  * @module
  */
 import { UsageError } from "../errors.ts";
-import { defaultRunner } from "../exec/runner.ts";
-import { spawn } from "../exec/spawn.ts";
+import type { Host } from "../host.ts";
 import { labEnd } from "../lab/change.ts";
 import { inNs } from "../plan/step.ts";
 import { ExitCode } from "../errors.ts";
@@ -72,7 +71,12 @@ export function captureArgv(
 }
 
 /** Runs `capture`. */
-export async function captureCommand(lab: string, end: string, flags: CaptureFlags): Promise<void> {
+export async function captureCommand(
+  host: Host,
+  lab: string,
+  end: string,
+  flags: CaptureFlags,
+): Promise<void> {
   const count = countOf(flags.count);
   if (flags.filter !== undefined && flags.filter.length > 4096) {
     throw new UsageError("The filter is over 4096 characters", { where: "--filter" });
@@ -83,10 +87,10 @@ export async function captureCommand(lab: string, end: string, flags: CaptureFla
     });
   }
   if (flags.write === "") throw new UsageError("-w needs a file name, or - for standard output");
-  const { node, ifname } = await labEnd(lab, end);
+  const { node, ifname } = await labEnd(host, lab, end);
 
   // Compile the filter on the interface first: a bad filter is bad input (exit 2).
-  const check = await defaultRunner.run(
+  const check = await host.runner.run(
     captureArgv(node, ifname, { pcap: false, filter: flags.filter, compileOnly: true }),
     { allowFailure: true },
   );
@@ -105,10 +109,13 @@ export async function captureCommand(lab: string, end: string, flags: CaptureFla
   const file = toFile
     ? await Deno.open(flags.write!, { write: true, create: true, truncate: true })
     : undefined;
-  const child = spawn(captureArgv(node, ifname, { pcap, count, filter: flags.filter }), {
-    stdout: toFile ? "piped" : "inherit",
-    stderr: "inherit",
-  });
+  const child = host.runner.spawn(
+    captureArgv(node, ifname, { pcap, count, filter: flags.filter }),
+    {
+      stdout: toFile ? "piped" : "inherit",
+      stderr: "inherit",
+    },
+  );
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
   const handlers = signals.map((s) =>
     [s, () => child.kill(s === "SIGINT" ? "SIGINT" : "SIGTERM")] as const

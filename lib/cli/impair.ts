@@ -10,7 +10,7 @@
  * @module
  */
 import { UsageError } from "../errors.ts";
-import { defaultRunner } from "../exec/runner.ts";
+import type { Host } from "../host.ts";
 import { shellLine } from "../exec/shell.ts";
 import { changeLab, labEnd } from "../lab/change.ts";
 import { impairPresent } from "../lab/impair_host.ts";
@@ -76,10 +76,15 @@ function report(
 }
 
 /** Runs `impair`. */
-export async function impairCommand(lab: string, end: string, flags: ImpairFlags): Promise<void> {
+export async function impairCommand(
+  host: Host,
+  lab: string,
+  end: string,
+  flags: ImpairFlags,
+): Promise<void> {
   const settings = settingsOf(flags);
-  const { node, ifname } = await labEnd(lab, end);
-  const runner = defaultRunner;
+  const { node, ifname } = await labEnd(host, lab, end);
+  const runner = host.runner;
   const present = await impairPresent(node, ifname, runner);
   const steps: Step[] = [];
   if (present.qdisc || present.lossTable) steps.push(impairClear(node, ifname, present));
@@ -90,7 +95,7 @@ export async function impairCommand(lab: string, end: string, flags: ImpairFlags
     if (field && !netem) throw new NetemMissingError(field, `--${field}`);
     steps.push(impair(node, ifname, { ...settings, netem, lab }));
   }
-  if (!flags.dryRun && steps.length) await changeLab(lab, steps);
+  if (!flags.dryRun && steps.length) await changeLab(host, lab, steps);
   const what = flags.clear ? "cleared" : describeImpair(settings, netem);
   report(
     steps,
@@ -107,14 +112,15 @@ export async function impairCommand(lab: string, end: string, flags: ImpairFlags
 
 /** Runs `link LAB NODE:IFACE down|up`. */
 export async function linkCommand(
+  host: Host,
   lab: string,
   end: string,
   state: "down" | "up",
   flags: { dryRun?: true; json?: true },
 ): Promise<void> {
-  const { node, ifname } = await labEnd(lab, end);
+  const { node, ifname } = await labEnd(host, lab, end);
   const step = state === "down" ? linkDown(ifname, { ns: node }) : linkUp(ifname, { ns: node });
-  if (!flags.dryRun) await changeLab(lab, [step]);
+  if (!flags.dryRun) await changeLab(host, lab, [step]);
   report(
     [step],
     flags,

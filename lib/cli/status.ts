@@ -4,6 +4,7 @@
  * @module
  */
 import { UsageError } from "../errors.ts";
+import type { Host } from "../host.ts";
 import { listLabs, readLabState } from "../lab/runtime.ts";
 import { labStatus } from "../lab/status.ts";
 import { checkLabName } from "../names.ts";
@@ -12,9 +13,13 @@ import { capturesTable, renderStatus, table } from "./render.ts";
 import { keptCaptures } from "../lab/captures.ts";
 
 /** Lists labs, or shows one. */
-export async function statusCommand(lab: string | undefined, flags: { json?: true }) {
+export async function statusCommand(
+  host: Host,
+  lab: string | undefined,
+  flags: { json?: true },
+): Promise<void> {
   if (lab === undefined) {
-    const labs = (await listLabs()).map((s) => ({
+    const labs = (await listLabs({ host })).map((s) => ({
       name: s.lab.name,
       status: s.status,
       nodes: Object.keys(s.lab.nodes).length,
@@ -24,7 +29,9 @@ export async function statusCommand(lab: string | undefined, flags: { json?: tru
     }));
     if (flags.json) return outJson(labs);
     // Captures of labs that are down, kept until `netkit clean`.
-    const kept = (await keptCaptures()).filter((c) => !labs.some((l) => l.name === c.lab));
+    const kept = (await keptCaptures(host.stateRoot)).filter((c) =>
+      !labs.some((l) => l.name === c.lab)
+    );
     const keptText = kept.length
       ? `Captures kept after down (netkit clean removes them):\n${capturesTable(kept)}`
       : "";
@@ -34,11 +41,11 @@ export async function statusCommand(lab: string | undefined, flags: { json?: tru
     return out(t.toString() + "\n" + keptText);
   }
   checkLabName(lab);
-  const state = await readLabState(lab);
+  const state = await readLabState(host, lab);
   if (!state) {
     throw new UsageError(`Lab "${lab}" is not up`, { hint: "netkit status lists the labs" });
   }
-  const s = await labStatus(state);
+  const s = await labStatus(host, state);
   if (flags.json) return outJson(s);
   out(renderStatus(s));
 }

@@ -14,13 +14,14 @@ import { dirname, resolve } from "node:path";
 import { checkLab, type CheckResult } from "../check/probes.ts";
 import { junitReport, tapReport } from "../check/report.ts";
 import { CheckFailedError, UsageError } from "../errors.ts";
-import { isLabFileArg, loadLabFile } from "../lab/file.ts";
+import { isLabFileArg } from "../lab/file.ts";
+import type { Host } from "../host.ts";
+import { labFromArg } from "./lab_arg.ts";
 import { downLab, readLabState, upLab } from "../lab/runtime.ts";
 import type { Lab } from "../lab/schema.ts";
 import { checkLabName } from "../names.ts";
 import { labDir, writeAtomic } from "../state.ts";
 import { err, out, outJson, progress, progressDone } from "./output.ts";
-import { withSandbox } from "./recipe.ts";
 import { green, red, renderChecks } from "./render.ts";
 
 /** Flags of `test`. */
@@ -33,15 +34,15 @@ export interface TestFlags {
 }
 
 /** The lab to test and whether it must already be up. */
-async function labToTest(arg: string, flags: TestFlags): Promise<Lab> {
-  if (await isLabFileArg(arg)) return withSandbox(await loadLabFile(arg), flags.sandbox);
+async function labToTest(host: Host, arg: string, flags: TestFlags): Promise<Lab> {
+  if (await isLabFileArg(arg)) return await labFromArg(arg, { sandbox: flags.sandbox }, "file");
   checkLabName(arg);
   if (flags.up) {
     throw new UsageError("--up needs a lab file: it brings the lab up from it", {
       hint: `netkit recipe export RECIPE > lab.yaml && netkit test lab.yaml --up`,
     });
   }
-  const state = await readLabState(arg);
+  const state = await readLabState(host, arg);
   if (!state) {
     throw new UsageError(`Lab "${arg}" is not up`, { hint: "netkit status lists the labs" });
   }
@@ -60,7 +61,7 @@ async function checkReportPath(path: string): Promise<void> {
 }
 
 /** Runs `test`. */
-export async function testCommand(arg: string, flags: TestFlags): Promise<void> {
+export async function testCommand(host: Host, arg: string, flags: TestFlags): Promise<void> {
   if (flags.tap && flags.json) {
     throw new UsageError("--tap and --json both print the results: choose one");
   }
@@ -68,8 +69,8 @@ export async function testCommand(arg: string, flags: TestFlags): Promise<void> 
     throw new UsageError("--sandbox is for --up: a lab that is up stays as it came up");
   }
   if (flags.junit !== undefined) await checkReportPath(flags.junit);
-  const lab = await labToTest(arg, flags);
-  const state = await readLabState(lab.name);
+  const lab = await labToTest(host, arg, flags);
+  const state = await readLabState(host, lab.name);
   if (flags.up && state) {
     throw new UsageError(`Lab "${lab.name}" is already up: --up would remove it afterwards`, {
       hint: `test it as it is: netkit test ${lab.name}`,
@@ -97,7 +98,7 @@ export async function testCommand(arg: string, flags: TestFlags): Promise<void> 
       await bringUp.catch(() => {});
       if (!ours) return;
       try {
-        const r = await downLab(lab.name);
+        const r = await downLab(lab.name, { host });
         removal = r.removed ? `Removed lab ${lab.name} (${r.undone} steps undone).` : undefined;
       } catch (e) {
         error ??= {
@@ -146,6 +147,7 @@ export async function testCommand(arg: string, flags: TestFlags): Promise<void> 
   try {
     if (flags.up) {
       const up = upLab(lab, {
+        host,
         onProgress: (i, total, step) => {
           if (!flags.tap && !flags.json) progress(`[${i + 1}/${total}] ${step.summary}`);
         },
@@ -161,8 +163,12 @@ export async function testCommand(arg: string, flags: TestFlags): Promise<void> 
       }
     }
     phase = `run the proofs of lab ${lab.name}`;
-    const now = (await readLabState(lab.name))!;
-    results = await checkLab(lab, { stateDir: labDir(lab.name), ovs: now.ovs });
+    const now = (await readLabState(host, lab.name))!;
+    results = await checkLab(lab, {
+      host,
+      stateDir: labDir(host.stateRoot, lab.name),
+      ovs: now.ovs,
+    });
   } catch (e) {
     if (e instanceof UsageError) throw e;
     error = { name: phase, message: e instanceof Error ? e.message : String(e) };

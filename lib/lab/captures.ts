@@ -36,9 +36,9 @@ async function tcpdumpRuns(pidFile: string): Promise<boolean> {
   return comm.trim() === "tcpdump" && !/\) Z /.test(stat);
 }
 
-/** The captures lab `lab` (up) records, from its description. */
-export async function labCaptures(lab: Lab): Promise<CaptureStatus[]> {
-  const options = { dir: captureDir(lab.name), stateDir: labDir(lab.name) };
+/** The captures lab `lab` (up) records, from its description; `root` is the state root. */
+export async function labCaptures(root: string, lab: Lab): Promise<CaptureStatus[]> {
+  const options = { dir: captureDir(root, lab.name), stateDir: labDir(root, lab.name) };
   const out: CaptureStatus[] = [];
   for (const [node, n] of Object.entries(lab.nodes)) {
     for (const [ifname, iface] of Object.entries(n.interfaces)) {
@@ -57,8 +57,11 @@ export async function labCaptures(lab: Lab): Promise<CaptureStatus[]> {
   return out;
 }
 
-/** Every capture file kept on this host (`captures/<lab>/<node>/<interface>.pcap`), sorted. */
-export async function keptCaptures(): Promise<CaptureStatus[]> {
+/**
+ * Every capture file kept under the state root `root` (`captures/<lab>/<node>/<iface>.pcap`),
+ * sorted.
+ */
+export async function keptCaptures(root: string): Promise<CaptureStatus[]> {
   const out: CaptureStatus[] = [];
   const list = async (dir: string) => {
     const names: string[] = [];
@@ -69,11 +72,11 @@ export async function keptCaptures(): Promise<CaptureStatus[]> {
     }
     return names.sort();
   };
-  for (const lab of await list(capturesRoot())) {
-    for (const node of await list(join(capturesRoot(), lab))) {
-      for (const file of await list(join(capturesRoot(), lab, node))) {
+  for (const lab of await list(capturesRoot(root))) {
+    for (const node of await list(join(capturesRoot(root), lab))) {
+      for (const file of await list(join(capturesRoot(root), lab, node))) {
         if (!file.endsWith(".pcap")) continue;
-        const path = join(capturesRoot(), lab, node, file);
+        const path = join(capturesRoot(root), lab, node, file);
         out.push({
           lab,
           node,
@@ -88,10 +91,10 @@ export async function keptCaptures(): Promise<CaptureStatus[]> {
   return out;
 }
 
-/** Removes every kept capture (`clean`). Returns how many files there were. */
-export async function removeCaptures(): Promise<number> {
-  const kept = await keptCaptures();
-  await Deno.remove(capturesRoot(), { recursive: true }).catch((e) => {
+/** Removes every kept capture under the state root `root` (`clean`); returns how many. */
+export async function removeCaptures(root: string): Promise<number> {
+  const kept = await keptCaptures(root);
+  await Deno.remove(capturesRoot(root), { recursive: true }).catch((e) => {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   });
   return kept.length;

@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import { UsageError } from "../errors.ts";
-import { defaultRunner, type Runner } from "../exec/runner.ts";
+import type { Host } from "../host.ts";
 import { Executor } from "../plan/executor.ts";
 import { Journal } from "../plan/journal.ts";
 import type { Step } from "../plan/step.ts";
@@ -29,9 +29,9 @@ export interface LabEnd {
  * Reads lab `lab` (it must be up) and checks `end` (`NODE:IFACE`) names an interface of one of
  * its nodes. Throws {@link UsageError} (exit 2, nothing changed) saying what is wrong.
  */
-export async function labEnd(lab: string, end: string): Promise<LabEnd> {
+export async function labEnd(host: Host, lab: string, end: string): Promise<LabEnd> {
   checkLabName(lab);
-  const state = await readLabState(lab);
+  const state = await readLabState(host, lab);
   if (!state || state.status !== "up") {
     throw new UsageError(`Lab "${lab}" is not up`, { hint: "netkit status lists the labs" });
   }
@@ -62,31 +62,21 @@ function nodeInterfaces(lab: Lab, node: string): string[] | undefined {
   return [...(layoutOf(lab).nodeIfaces.get(node) ?? [])].sort();
 }
 
-/** Options for {@link changeLab}. */
-export interface ChangeOptions {
-  /** @default the real process runner */
-  runner?: Runner;
-}
-
 /**
- * Applies `steps` to lab `lab`, which must be up: under the lab's lock, each undo journaled
+ * Applies `steps` to lab `lab` on `host`, which must be up: under the lab's lock, each undo journaled
  * before its step runs. On failure, the steps of this change that ran are undone and the error
  * (a `StepError`) is thrown.
  */
-export async function changeLab(
-  lab: string,
-  steps: readonly Step[],
-  options: ChangeOptions = {},
-): Promise<void> {
+export async function changeLab(host: Host, lab: string, steps: readonly Step[]): Promise<void> {
   requireRoot(`Changing lab "${lab}"`);
-  await withLock(lab, async () => {
-    const state = await readLabState(lab);
+  await withLock(host, lab, async () => {
+    const state = await readLabState(host, lab);
     if (!state || state.status !== "up") {
       throw new UsageError(`Lab "${lab}" is not up`, { hint: "netkit status lists the labs" });
     }
     const executor = new Executor({
-      runner: options.runner ?? defaultRunner,
-      journal: new Journal(join(labDir(lab), "journal.jsonl")),
+      runner: host.runner,
+      journal: new Journal(join(labDir(host.stateRoot, lab), "journal.jsonl")),
     });
     await executor.apply(steps);
   });

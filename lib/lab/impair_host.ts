@@ -7,10 +7,10 @@
  */
 import { UsageError } from "../errors.ts";
 import type { Runner } from "../exec/runner.ts";
+import type { Host } from "../host.ts";
 import { hasQdisc } from "./qdisc.ts";
 import { type ImpairPresent, lossTable } from "../primitives/impair.ts";
 import { inNs } from "../plan/step.ts";
-import { isRootlessInner } from "./rootless.ts";
 import type { Lab } from "./schema.ts";
 
 /** Every `[node, interface, config]` of the lab's nodes. */
@@ -25,10 +25,10 @@ function interfacesOf(lab: Lab) {
  * drops root with `initgroups()`, which a user namespace of an unprivileged user forbids, and
  * its daemon would die at once, unseen.
  */
-export async function hostContextForLab(lab: Lab, runner: Runner): Promise<{ netem: boolean }> {
+export async function hostContextForLab(lab: Lab, host: Host): Promise<{ netem: boolean }> {
   const ifaces = interfacesOf(lab);
   const captured = ifaces.find(([, , i]) => i.capture);
-  if (captured && isRootlessInner()) {
+  if (captured && host.rootless) {
     throw new UsageError(
       `nodes.${captured[0]}.interfaces.${captured[1]}.capture: captures need tcpdump, which ` +
         "cannot run in rootless mode (it drops root with initgroups(), forbidden there)",
@@ -39,7 +39,7 @@ export async function hostContextForLab(lab: Lab, runner: Runner): Promise<{ net
     i.impair !== undefined &&
     (i.impair.loss !== undefined || i.impair.delay !== undefined || i.impair.jitter !== undefined)
   );
-  return { netem: asksNetem ? (await hasQdisc("netem", runner)).ok : false };
+  return { netem: asksNetem ? (await hasQdisc("netem", host.runner)).ok : false };
 }
 
 /**

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { defaultRunner, type Runner } from "../exec/runner.ts";
+import type { Runner } from "../exec/runner.ts";
 import type { DoctorRow } from "../doctor.ts";
 
 /** The qdiscs netkit's impairments use, with a small valid configuration for the probe. */
@@ -36,7 +36,7 @@ export function qdiscProbeArgv(kind: "netem" | "tbf"): string[] {
 /** Tries to create a `kind` qdisc in a throwaway anonymous namespace (see the module doc). */
 export async function hasQdisc(
   kind: "netem" | "tbf",
-  runner: Runner = defaultRunner,
+  runner: Runner,
 ): Promise<QdiscProbe> {
   try {
     const r = await runner.run(qdiscProbeArgv(kind), { allowFailure: true });
@@ -51,7 +51,7 @@ export async function hasQdisc(
 }
 
 /** `doctor`'s rows for the qdiscs impairments use (as root: the probe creates a namespace). */
-export async function qdiscDoctorRows(runner: Runner = defaultRunner): Promise<DoctorRow[]> {
+export async function qdiscDoctorRows(runner: Runner): Promise<DoctorRow[]> {
   const [tbf, netem] = await Promise.all([hasQdisc("tbf", runner), hasQdisc("netem", runner)]);
   return [
     tbf.ok ? { check: "kernel: tbf (impair rate)", status: "ok", detail: tbf.detail } : {

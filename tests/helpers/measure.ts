@@ -9,7 +9,10 @@ import { sh } from "./host.ts";
 const dec = new TextDecoder();
 
 /** Waits (bounded) until `cond` holds; false when it never did. */
-export async function waitFor(cond: () => Promise<boolean>, ms = 5000): Promise<boolean> {
+export async function waitFor(
+  cond: () => boolean | Promise<boolean>,
+  ms = 5000,
+): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     if (await cond()) return true;

@@ -174,10 +174,10 @@ Deno.test(
       const live = start(["capture", "t15-cap", "t15-ca:eth0", "-w", "-", "--filter", "icmp"]);
       const out = collect(live.stdout);
       const err = collect(live.stderr);
-      assert(await waitFor(async () => /listening on eth0/.test(err.text())), err.text());
+      assert(await waitFor(() => /listening on eth0/.test(err.text())), err.text());
       await ping("t15-ca", "10.15.5.2", 1);
       assert(
-        await waitFor(async () => {
+        await waitFor(() => {
           const p = ipv4Packets(readPcap(out.bytes()));
           return echoes(p, "10.15.5.1", "10.15.5.2").replies === 1;
         }),
@@ -203,7 +203,7 @@ Deno.test(
       ]);
       const cout = collect(counted.stdout);
       const cerr = collect(counted.stderr);
-      assert(await waitFor(async () => /listening on eth0/.test(cerr.text())), cerr.text());
+      assert(await waitFor(() => /listening on eth0/.test(cerr.text())), cerr.text());
       await ping("t15-ca", "10.15.5.2", 5);
       assertEquals((await counted.status).code, 0, cerr.text());
       await cout.done, await cerr.done;
@@ -216,7 +216,7 @@ Deno.test(
       const toFile = start(["capture", "t15-cap", "t15-cb:eth0", "-w", pcapFile]);
       const ferr = collect(toFile.stderr);
       await toFile.stdout.cancel();
-      assert(await waitFor(async () => /listening on eth0/.test(ferr.text())), ferr.text());
+      assert(await waitFor(() => /listening on eth0/.test(ferr.text())), ferr.text());
       await ping("t15-ca", "10.15.5.2", 4);
       // Packets reach the file as they come (tcpdump -U into netkit's pipe into the file).
       assert(

@@ -20,7 +20,7 @@ import {
   useTestState,
 } from "../helpers/host.ts";
 import { pingCounts, throughputMbps } from "../helpers/measure.ts";
-import { hasQdisc } from "../../mod.ts";
+import { hasQdisc, ProcessRunner } from "../../mod.ts";
 
 const stateDir = useTestState("impair");
 const opts = { ignore: !isRoot, sanitizeResources: false, sanitizeOps: false };
@@ -187,7 +187,7 @@ Deno.test("bad impairments: exit 2, where and why, nothing changed", opts, async
     assertMatch(r.stderr, new RegExp(`${file}:5:58: "10mbps": tc's "bps" means bytes per second`));
     assertMatch(r.stderr, new RegExp(`${file}:6:58: "1000%" is not a percentage`));
 
-    const netem = (await hasQdisc("netem")).ok;
+    const netem = (await hasQdisc("netem", new ProcessRunner())).ok;
     if (!netem) {
       // This kernel has no netem: delay is refused in one line, before anything changes.
       await Deno.writeTextFile(file, LAB.replace("loss: 10%", "delay: 20ms"));
