@@ -32,6 +32,7 @@ export {
   addRoute,
   type AddRouteOptions,
   type InNsOptions,
+  linkDown,
   linkUp,
   moveLink,
   renameLink,
@@ -39,6 +40,17 @@ export {
   type VethPairOptions,
 } from "./lib/primitives/link.ts";
 export { bridgeAttach, linuxBridge } from "./lib/primitives/bridge.ts";
+export {
+  impair,
+  impairClear,
+  type ImpairOptions,
+  type ImpairPresent,
+  type ImpairSettings,
+  NetemMissingError,
+} from "./lib/primitives/impair.ts";
+export { capture, type CaptureOptions } from "./lib/primitives/capture.ts";
+export { type Pcap, PcapFormatError, type PcapRecord, readPcap } from "./lib/pcap.ts";
+export { hasQdisc, type QdiscProbe } from "./lib/lab/qdisc.ts";
 export { uplink, type UplinkOptions, type UplinkRoute } from "./lib/primitives/uplink.ts";
 export {
   ovsAddBridge,
@@ -112,6 +124,7 @@ export { type PlanContext, planLab } from "./lib/lab/plan.ts";
 export { chain, type ChainOptions, star, type StarOptions } from "./lib/lab/generate.ts";
 export { downLab, listLabs, upLab, type UpOptions, type UpResult } from "./lib/lab/runtime.ts";
 export { checkLab, type CheckResult } from "./lib/check/probes.ts";
+export { junitReport, type ReportOptions, tapReport } from "./lib/check/report.ts";
 export { LabSession, openLab, type OpenLabOptions } from "./lib/session.ts";
 export { getRecipe, type Recipe, type RecipeOptions, recipes } from "./recipes/mod.ts";
 export {

@@ -3,7 +3,8 @@
  *
  * Kernel features are tested, not guessed: as root, the doctor creates a throwaway network
  * namespace (`netkit-doctor-PID`), tries to create a veth pair, a Linux bridge and a tap device
- * inside it and to list its NAT table, then deletes it (always). Without root it can only read
+ * inside it and to list its NAT table, then deletes it (always); the tbf and netem qdiscs are
+ * tried in an anonymous namespace of `unshare` (lib/lab/qdisc.ts). Without root it can only read
  * `/sys/module` and says so.
  *
  * @module
@@ -15,6 +16,7 @@ import type { Host } from "./host.ts";
 import { PACKAGE_OF, which } from "./lab/preflight.ts";
 import { ovsStatus } from "./ovs/instance.ts";
 import { pathExists } from "./state.ts";
+import { qdiscDoctorRows } from "./lab/qdisc.ts";
 
 /**
  * How a row came out. `fail`: netkit cannot work. `warn`: some labs or features will not work.
@@ -114,6 +116,20 @@ const TOOLS: ToolSpec[] = [
     versionArgv: ["tcpdump", "--version"],
     essential: false,
     usedFor: "capture proofs",
+  },
+  {
+    name: "tc",
+    program: "tc",
+    versionArgv: ["tc", "-V"],
+    essential: false,
+    usedFor: "impairments (rate, loss, delay)",
+  },
+  {
+    name: "nft",
+    program: "nft",
+    versionArgv: ["nft", "--version"],
+    essential: false,
+    usedFor: "impairment loss without netem",
   },
   {
     name: "sysctl",
@@ -416,6 +432,9 @@ export async function doctor(host: Host): Promise<DoctorReport> {
         rows.some((r) => r.check === "tool ip" && r.status === "ok"),
       ),
     );
+    if (rows.some((r) => r.check === "tool tc" && r.status === "ok")) {
+      rows.push(...await qdiscDoctorRows(host.runner));
+    }
   } else if (netns) {
     rows.push(...await kernelRowsUnprivileged());
   }

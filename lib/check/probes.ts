@@ -17,6 +17,7 @@ import { dhcpClientFiles } from "../primitives/dhcp.ts";
 import { ipToNumber } from "../addr.ts";
 import type { Expect, Lab } from "../lab/schema.ts";
 import type { OvsTarget } from "../ovs/target.ts";
+import { eventually, linkState, routePresent, tcpReach } from "./net_probes.ts";
 
 /** The outcome of one proof. */
 export interface CheckResult {
@@ -25,6 +26,8 @@ export interface CheckResult {
   pass: boolean;
   /** What was seen (a ping summary, a lease, captured sources). */
   evidence: string;
+  /** How long the proof took, in milliseconds. */
+  ms?: number;
 }
 
 /** What the probes need. */
@@ -286,22 +289,35 @@ export async function checkLab(lab: Lab, context: CheckContext): Promise<CheckRe
   const ctx: Context = { ...context, host: context.host ?? resolveHost() };
   const runner = ctx.host.runner;
   const results: CheckResult[] = [];
-  const parallel = lab.expect.filter((e) => !("untag" in e) && !("snat" in e));
+  // One at a time: proofs that change something while they run (a tag, a listener's port).
+  const alone = (e: Expect) =>
+    "untag" in e || "snat" in e || ("tcp" in e && e.tcp.listen !== undefined);
+  const parallel = lab.expect.filter((e) => !alone(e));
   results.push(
-    ...await Promise.all(parallel.map((e) => {
-      if ("lease" in e) return lease(e.lease, ctx);
-      const pe = e as Extract<Expect, { ping: unknown; reach: boolean }>;
-      return ping(pe.ping.from, pe.ping.to, pe.reach, runner);
-    })),
+    ...await Promise.all(parallel.map((e) =>
+      eventually(e.within, () => {
+        if ("lease" in e) return lease(e.lease, ctx);
+        if ("tcp" in e) return tcpReach(e, runner);
+        if ("route" in e) return routePresent(e.route, runner);
+        if ("link" in e) return linkState(e.link, runner);
+        const pe = e as Extract<Expect, { ping: unknown; reach: boolean }>;
+        return ping(pe.ping.from, pe.ping.to, pe.reach, runner);
+      })
+    )),
     ...await Promise.all(
       Object.entries(lab.nodes).flatMap(([name, node]) =>
         node.dhcpServer ? [dhcpListening(name, node.dhcpServer.interface, runner)] : []
       ),
     ),
   );
-  for (const e of lab.expect) {
-    if ("snat" in e) results.push(await snatSeen(e.snat, ctx.host));
-    else if ("untag" in e) results.push(await untagThenPing(e, ctx));
+  for (const e of lab.expect.filter(alone)) {
+    results.push(
+      await eventually(e.within, () => {
+        if ("snat" in e) return snatSeen(e.snat, ctx.host);
+        if ("untag" in e) return untagThenPing(e, ctx);
+        return tcpReach(e as Extract<Expect, { tcp: unknown }>, runner);
+      }),
+    );
   }
   return results;
 }

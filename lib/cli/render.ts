@@ -7,6 +7,7 @@
 import Table from "../deps/cli_table3.ts";
 import type { CheckResult } from "../check/probes.ts";
 import type { LabStatus } from "../lab/status.ts";
+import type { CaptureStatus } from "../lab/captures.ts";
 import { readEnvironment } from "../host.ts";
 
 /** Whether to use colour: a terminal, and NO_COLOR unset. */
@@ -50,7 +51,17 @@ export function renderStatus(s: LabStatus): string {
   }
   return `Lab ${s.name} (${s.status}), OVS: ${s.ovs}` +
     (s.sandbox === undefined ? "" : `, sandbox: namespace ${s.sandbox}`) + `\n${t.toString()}\n` +
-    (s.bridges.length ? `${b.toString()}\n` : "") + leasesTable(s);
+    (s.bridges.length ? `${b.toString()}\n` : "") + leasesTable(s) + capturesTable(s.captures);
+}
+
+/** A table of packet captures (for status), or nothing when there are none. */
+export function capturesTable(captures: CaptureStatus[]): string {
+  if (captures.length === 0) return "";
+  const t = table(["capture", "file", "bytes", "tcpdump"]);
+  for (const c of captures) {
+    t.push([`${c.node}/${c.interface}`, c.file, c.bytes, c.running ? "running" : "stopped"]);
+  }
+  return `${t.toString()}\n`;
 }
 
 function leasesTable(s: LabStatus): string {

@@ -4,8 +4,9 @@
  *
  * The order: namespaces, their sysctls, bridges, veth pairs (each end created directly in its
  * namespace), then their bridge ports (all pairs before all ports, so that each kind batches), OVS internal ports (moved into their nodes), then per node:
- * renames, addresses, links up, routes, NAT, DHCP servers; DHCP clients last, once every server
- * runs. Teardown is the reverse, from the journal.
+ * renames, captures (tcpdump started before the interface has an address), addresses, links up,
+ * impairments, routes, NAT, DHCP servers; DHCP clients last, once every server runs. Teardown is
+ * the reverse, from the journal.
  *
  * @module
  */
@@ -24,6 +25,9 @@ import { masquerade, snat } from "../primitives/nat.ts";
 import { dhcp, dhcpChecksumFill, dhcpClient } from "../primitives/dhcp.ts";
 import type { Step } from "../plan/step.ts";
 import { uplink, type UplinkOptions } from "../primitives/uplink.ts";
+import { impair, NetemMissingError, netemOnlyField } from "../primitives/impair.ts";
+import { capture } from "../primitives/capture.ts";
+import { join } from "node:path";
 import { UsageError } from "../errors.ts";
 import type { Lab } from "./schema.ts";
 import { layoutOf } from "./validate.ts";
@@ -36,6 +40,13 @@ export interface PlanContext {
   datapathType?: "netdev" | "system";
   /** What each real uplink NIC carries now (read from the host by the runtime). */
   uplinks?: Record<string, Pick<UplinkOptions, "addresses" | "routes">>;
+  /**
+   * Whether the kernel has the netem qdisc (read by the runtime, lib/lab/qdisc.ts). Without it,
+   * loss uses nftables and a lab asking for delay or jitter is refused. @default false
+   */
+  netem?: boolean;
+  /** Where `capture: true` interfaces are recorded. @default `STATEDIR/captures` */
+  captureDir?: string;
   /**
    * The lab runs in rootless mode (lib/lab/rootless.ts): daemons keep the user namespace's root
    * (dnsmasq's `--user=root --group=`). @default false
@@ -123,10 +134,28 @@ export function planLab(lab: Lab, context: PlanContext): Step[] {
     for (const ifname of layout.nodeIfaces.get(name) ?? []) {
       const iface = node.interfaces[ifname];
       if (iface?.createAs) steps.push(renameLink(iface.createAs, ifname, { ns: name }));
+      if (iface?.capture) {
+        steps.push(capture(name, ifname, {
+          dir: context.captureDir ?? join(context.stateDir, "captures"),
+          stateDir: context.stateDir,
+        }));
+      }
       for (const cidr of iface?.addresses ?? []) {
         steps.push(addAddress(ifname, cidr, { ns: name }));
       }
       steps.push(linkUp(ifname, { ns: name }));
+      if (iface?.impair) {
+        const needsNetem = netemOnlyField(iface.impair);
+        if (needsNetem && !context.netem) {
+          throw new NetemMissingError(
+            needsNetem,
+            ["nodes", name, "interfaces", ifname, "impair", needsNetem].join("."),
+          );
+        }
+        steps.push(
+          impair(name, ifname, { ...iface.impair, netem: context.netem ?? false, lab: lab.name }),
+        );
+      }
     }
     for (const route of node.routes) {
       steps.push(addRoute(route.to, {

@@ -31,6 +31,10 @@ export const PACKAGE_OF: Record<string, string> = {
   sysctl: "procps",
   pkill: "procps",
   kill: "procps",
+  tc: "iproute2",
+  mkdir: "coreutils",
+  unshare: "util-linux",
+  iperf3: "iperf3",
 };
 
 /** The programs a plan runs (looking through `ip netns exec NS`). */

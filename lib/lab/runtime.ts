@@ -26,6 +26,7 @@ import {
 } from "../ovs/instance.ts";
 import { addressOvs, type OvsTarget } from "../ovs/target.ts";
 import {
+  captureDir,
   labDir,
   listLabNames,
   pruneStateRoot,
@@ -38,6 +39,7 @@ import { readUplink } from "./host_uplink.ts";
 import { programsOf, requireNoConflicts, requireRoot, requireTools } from "./preflight.ts";
 import { type Lab, LabSchema, NsName } from "./schema.ts";
 import { requireNoSandboxConflicts, sandboxOf, sandboxOvsTarget, sandboxPlan } from "./sandbox.ts";
+import { hostContextForLab } from "./impair_host.ts";
 
 /** What netkit remembers of a lab on the host (`lab.json`). */
 export interface LabState {
@@ -88,7 +90,8 @@ export interface UpResult {
   ovs?: OvsTarget;
 }
 
-async function withLock<T>(host: Host, lab: string, fn: () => Promise<T>): Promise<T> {
+/** Runs `fn` holding lab `lab`'s lock (bring-up, removal and one-off changes take turns). */
+export async function withLock<T>(host: Host, lab: string, fn: () => Promise<T>): Promise<T> {
   const dir = labDir(host.stateRoot, lab);
   await Deno.mkdir(dir, { recursive: true });
   return await withFileLock(join(dir, "lock"), fn);
@@ -182,6 +185,10 @@ export async function planFor(
   const ns = sandboxOf(lab);
   const nics = Object.values(lab.bridges).flatMap((b) => b.uplink ?? []);
   const rootless = host.rootless;
+  const extra = {
+    ...await hostContextForLab(lab, host),
+    captureDir: captureDir(host.stateRoot, lab.name),
+  };
   if (ns === undefined) {
     const ovs = usesOvs(lab) ? await chooseOvs(host) : undefined;
     const uplinks = Object.fromEntries(
@@ -189,7 +196,13 @@ export async function planFor(
         nics.map(async (nic) => [nic, await readUplink(nic, host.runner)] as const),
       ),
     );
-    const steps = planLab(lab, { stateDir, datapathType: await datapathType(), uplinks, rootless });
+    const steps = planLab(lab, {
+      stateDir,
+      datapathType: await datapathType(),
+      uplinks,
+      rootless,
+      ...extra,
+    });
     const shared = ovs?.kind === "private" && await privateOvsStopped(host)
       ? await privateOvsSteps(host)
       : [];
@@ -207,7 +220,7 @@ export async function planFor(
   // The lab's own userspace switch, inside its parent namespace.
   const ovs = usesOvs(lab) ? sandboxOvsTarget(stateDir) : undefined;
   const steps = sandboxPlan(
-    planLab(lab, { stateDir, datapathType: "netdev", rootless }),
+    planLab(lab, { stateDir, datapathType: "netdev", rootless, ...extra }),
     {
       ns,
       ovs: ovs ? { dir: ovs.runDir, schema: await schemaPath() } : undefined,

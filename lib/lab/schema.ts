@@ -34,6 +34,13 @@ import {
   sysctlValueProblem,
   textProblem,
 } from "../reach.ts";
+import {
+  durationProblem,
+  MAX_DELAY_US,
+  MAX_WITHIN_US,
+  percentProblem,
+  rateProblem,
+} from "../units.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s).length;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -97,6 +104,38 @@ export const Cidr = z.string().refine((s) => {
     /^\d{1,2}$/.test(p) && Number(p) <= 32;
 }, { message: "expected an IPv4 address with prefix, A.B.C.D/N" });
 
+/** A string checked by one of lib/units.ts's parsers, with its message. */
+const unitText = (problem: (value: unknown) => string | undefined) =>
+  z.string({ error: (issue) => problem(issue.input) }).refine((s) => problem(s) === undefined, {
+    error: (issue) => problem(issue.input),
+  });
+
+/** A duration such as `20ms`, at most 10 s (impairments). */
+const Delay = unitText((v) => durationProblem(v, MAX_DELAY_US));
+/** A duration such as `10s`, at most 10 minutes (a proof's `within`). */
+const Within = unitText((v) => durationProblem(v, MAX_WITHIN_US));
+
+/**
+ * What happens to the traffic *leaving* an interface (tc shapes egress): `rate` (tbf), `loss`
+ * (netem, or an nftables random-drop rule in the node's namespace when the kernel has no netem),
+ * `delay` and `jitter` (netem only). To shape both directions of a link, impair both ends. See
+ * lib/primitives/impair.ts.
+ */
+export const Impair = z.strictObject({
+  /** Bits per second: `10mbit`, `512kbit`. */
+  rate: unitText(rateProblem).optional(),
+  /** Share of packets dropped: `5%`, `0.5%`. */
+  loss: unitText(percentProblem).optional(),
+  /** Added one-way delay: `20ms`. */
+  delay: Delay.optional(),
+  /** Random variation of the delay: `5ms` (needs `delay`). */
+  jitter: Delay.optional(),
+}).refine((i) => Object.values(i).some((v) => v !== undefined), {
+  message: "an impairment needs at least one of rate, loss, delay, jitter",
+}).refine((i) => i.jitter === undefined || i.delay !== undefined, {
+  message: '"jitter" varies a delay: add "delay" too',
+});
+
 /**
  * Configuration of an interface that lands in a node. Its name (the record key) reaches
  * `ip -n NODE ... dev NAME` inside the node only.
@@ -115,6 +154,14 @@ export const Interface = z.strictObject({
    * Reaches: the node only (the veth end is created inside the node and renamed there).
    */
   createAs: Ifname.optional(),
+  /** Shape the traffic leaving this interface (see {@link Impair}). */
+  impair: Impair.optional(),
+  /**
+   * Record every frame on this interface from the start, into
+   * `$NETKIT_STATE_DIR/captures/<lab>/<node>-<interface>.pcap` (kept after `down`, removed by
+   * `clean`; see lib/primitives/capture.ts).
+   */
+  capture: z.boolean().optional(),
 });
 
 /** A route inside a node. Reaches: `ip -n NODE route add` in the node's own table only. */
@@ -219,12 +266,14 @@ export const Link = z.strictObject({ endpoints: z.tuple([Endpoint, Endpoint]) })
  * lease file in the lab's state directory. `snat` counts packets with tcpdump or a temporary
  * nftables table inside the observer node (one of the lab's). `untag` removes a VLAN tag and
  * sets it back: only on a port of the lab's own OVS bridges that the lab tags with that tag.
+ * Any proof takes `within: 10s`: retried until it passes, for at most that long.
  */
 export const Expectation = z.union([
   z.strictObject({
     ping: z.strictObject({ from: NsName, to: Ipv4 }),
     /** Whether the ping must succeed (`false`: it must fail, e.g. across VLANs). */
     reach: z.boolean().default(true),
+    within: Within.optional(),
   }),
   z.strictObject({
     lease: z.strictObject({
@@ -234,6 +283,7 @@ export const Expectation = z.union([
       router: Ipv4.optional(),
       leaseTime: z.number().int().optional(),
     }),
+    within: Within.optional(),
   }),
   z.strictObject({
     snat: z.strictObject({
@@ -243,11 +293,43 @@ export const Expectation = z.union([
       interface: Ifname,
       source: Ipv4,
     }),
+    within: Within.optional(),
   }),
   z.strictObject({
     untag: z.strictObject({ port: Ifname, tag: z.number().int().min(1).max(4094) }),
     ping: z.strictObject({ from: NsName, to: Ipv4 }),
     reach: z.boolean().default(true),
+    within: Within.optional(),
+  }),
+  z.strictObject({
+    /** A TCP connection from `from` to `to`:`port`; `listen`: a node where netkit listens for it. */
+    tcp: z.strictObject({
+      from: NsName,
+      to: Ipv4,
+      port: z.number().int().min(1).max(65535),
+      listen: NsName.optional(),
+    }),
+    reach: z.boolean().default(true),
+    within: Within.optional(),
+  }),
+  z.strictObject({
+    /** A route in `node`'s table (`to` as written in the lab, or `default`). */
+    route: z.strictObject({
+      node: NsName,
+      to: z.union([z.literal("default"), Cidr]),
+      via: Ipv4.optional(),
+      dev: Ifname.optional(),
+    }),
+    within: Within.optional(),
+  }),
+  z.strictObject({
+    /** An interface of `node` is up (carrier: both ends of a veth up) or down. */
+    link: z.strictObject({
+      node: NsName,
+      interface: Ifname,
+      state: z.enum(["up", "down"]).default("up"),
+    }),
+    within: Within.optional(),
   }),
 ]);
 
@@ -283,3 +365,5 @@ export type Lab = z.infer<typeof LabSchema>;
 export type LabInput = z.input<typeof LabSchema>;
 /** One proof. */
 export type Expect = z.infer<typeof Expectation>;
+/** An impairment as written (rate, loss, delay, jitter as text). */
+export type ImpairSpec = z.infer<typeof Impair>;

@@ -9,6 +9,7 @@ import { ovsShow } from "../ovs/query.ts";
 import type { LabState } from "./runtime.ts";
 import { dhcpClientFiles } from "../primitives/dhcp.ts";
 import { labDir } from "../state.ts";
+import { type CaptureStatus, labCaptures } from "./captures.ts";
 
 /** One interface inside a node. */
 export interface InterfaceStatus {
@@ -28,6 +29,8 @@ export interface LabStatus {
   bridges: { name: string; type: "linux" | "ovs"; ports: { name: string; tag?: number }[] }[];
   /** DHCP leases the lab's clients hold, as their hook recorded them. */
   leases: LeaseStatus[];
+  /** The lab's packet captures (`capture: true`). */
+  captures: CaptureStatus[];
 }
 
 /** A DHCP lease held by a lab's client. */
@@ -124,5 +127,6 @@ export async function labStatus(host: Host, state: LabState): Promise<LabStatus>
     nodes,
     bridges,
     leases: await leasesOf(state, labDir(host.stateRoot, state.lab.name)),
+    captures: await labCaptures(host.stateRoot, state.lab),
   };
 }

@@ -280,9 +280,25 @@ function crossCheck(lab: Lab): LabIssue[] {
       ? [e.lease.node]
       : "snat" in e
       ? [e.snat.from, e.snat.observer]
+      : "tcp" in e
+      ? [e.tcp.from, ...(e.tcp.listen === undefined ? [] : [e.tcp.listen])]
+      : "route" in e
+      ? [e.route.node]
+      : "link" in e
+      ? [e.link.node]
       : [];
     for (const n of nodes) {
       if (!isNode(n)) add(["expect", k], `node "${n}" does not exist`);
+    }
+    const ifaceOf = "link" in e
+      ? { node: e.link.node, ifname: e.link.interface, path: ["expect", k, "link", "interface"] }
+      : "route" in e && e.route.dev !== undefined
+      ? { node: e.route.node, ifname: e.route.dev, path: ["expect", k, "route", "dev"] }
+      : undefined;
+    if (
+      ifaceOf && isNode(ifaceOf.node) && !layout.nodeIfaces.get(ifaceOf.node)?.has(ifaceOf.ifname)
+    ) {
+      add(ifaceOf.path, `node "${ifaceOf.node}" has no interface "${ifaceOf.ifname}"`);
     }
   });
   return issues;

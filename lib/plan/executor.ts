@@ -99,6 +99,7 @@ const GONE = [
   /Address not found/i,
   /does a matching rule exist/i,
   /No chain\/target\/match by that name/i,
+  /Cannot delete qdisc with handle of zero/i, // tc: the interface has only its default qdisc
 ];
 
 /** True when a failed undo command only says its object is already gone. */

@@ -76,6 +76,26 @@ export function linkUp(name: string, options: InNsOptions = {}): Step {
 }
 
 /**
+ * `ip [-n NS] link set dev NAME down`: takes a link down (a flap: both ends of a veth lose their
+ * carrier). Undo brings it up again.
+ *
+ * @example Cut the router lab's uplink
+ * ```ts
+ * import { linkDown } from "./mod.ts";
+ * linkDown("eth1", { ns: "rt" });
+ * ```
+ */
+export function linkDown(name: string, options: InNsOptions = {}): Step {
+  checkIfname(name);
+  return {
+    key: `down:${options.ns ?? ""}/${name}`,
+    summary: `take ${name}${where(options.ns)} down`,
+    do: [ip(options.ns, "link", "set", "dev", name, "down")],
+    undo: [ip(options.ns, "link", "set", "dev", name, "up")],
+  };
+}
+
+/**
  * `ip [-n NS] addr add CIDR dev NAME`. Undo: `ip [-n NS] addr del CIDR dev NAME`.
  *
  * @example
