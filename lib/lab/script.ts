@@ -124,9 +124,14 @@ export function labScript(lab: Lab, options: LabScriptOptions): string {
       ...step.undo.flatMap((a) => {
         const lines = actionLines(a, db).map((l) => `${l} || failed=1`);
         // A daemon that already exited has removed its pid file: nothing to stop.
-        return "argv" in a && a.argv[0] === "pkill" && a.argv[1] === "-F"
-          ? lines.map((l) => `[ ! -e ${scriptLine([a.argv[2]!])} ] || ${l}`)
-          : lines;
+        if ("argv" in a && a.argv[0] === "pkill" && a.argv[1] === "-F") {
+          return lines.map((l) => `[ ! -e ${scriptLine([a.argv[2]!])} ] || ${l}`);
+        }
+        // Waiting for a daemon that is already gone: pidwait exits 1, which is fine.
+        if ("argv" in a && a.argv.includes("pidwait")) {
+          return [`{ ${actionLines(a, db)[0]} || [ "$?" -eq 1 ]; } || failed=1`];
+        }
+        return lines;
       }),
       "",
     );
