@@ -10,8 +10,11 @@ import { startCapture } from "../exec/capture.ts";
 import { inNs } from "../plan/step.ts";
 import { Executor } from "../plan/executor.ts";
 import { ovsRemoveTag } from "../primitives/ovs.ts";
-import { dhcpClientFiles } from "../primitives/dhcp.ts";
-import { ipToNumber } from "../addr.ts";
+import { dhcp6ClientFiles, dhcpClientFiles } from "../primitives/dhcp.ts";
+import { familyOf, inSubnetAny, ipToBigInt, ipToNumber } from "../addr.ts";
+import { linkDown } from "../primitives/link.ts";
+import { Journal } from "../plan/journal.ts";
+import { join } from "node:path";
 import type { Expect, Lab } from "../lab/schema.ts";
 import type { OvsTarget } from "../ovs/instance.ts";
 import { isRootlessInner } from "../lab/rootless.ts";
@@ -56,6 +59,7 @@ async function ping(
 }
 
 async function lease(e: Extract<Expect, { lease: unknown }>["lease"], ctx: CheckContext) {
+  if (familyOf(e.range[0]) === 6) return await lease6(e, ctx);
   const runner = ctx.runner ?? defaultRunner;
   const name = `${e.node}/${e.interface} holds a lease in ${e.range[0]}-${e.range[1]}`;
   const file = dhcpClientFiles(ctx.stateDir, e.node, e.interface).lease;
@@ -230,6 +234,204 @@ async function untagThenPing(
   };
 }
 
+/** A DHCPv6 lease (dhclient's, recorded by netkit's hook) in the range, on the interface. */
+async function lease6(e: Extract<Expect, { lease: unknown }>["lease"], ctx: CheckContext) {
+  const runner = ctx.runner ?? defaultRunner;
+  const name = `${e.node}/${e.interface} holds a DHCPv6 lease in ${e.range[0]}-${e.range[1]}`;
+  const file = dhcp6ClientFiles(ctx.stateDir, e.node, e.interface).lease;
+  const text = await Deno.readTextFile(file).catch(() => undefined);
+  if (text === undefined) return { name, pass: false, evidence: `no lease recorded (${file})` };
+  const rec = Object.fromEntries(
+    text.trim().split("\n").map((l) => l.split("=", 2) as [string, string]),
+  );
+  const ip = rec.ip ?? "";
+  const addr = await runner.run(
+    ["ip", "-n", e.node, "-6", "-o", "addr", "show", "dev", e.interface, "scope", "global"],
+    { allowFailure: true },
+  );
+  const problems: string[] = [];
+  const n = familyOf(ip) === 6 ? ipToBigInt(ip) : -1n;
+  if (!(n >= ipToBigInt(e.range[0]) && n <= ipToBigInt(e.range[1]))) {
+    problems.push(`${ip || "no address"} is outside the range`);
+  }
+  if (!addr.stdout.includes(` ${ip}/`)) problems.push(`${ip} is not on ${e.interface}`);
+  if (e.leaseTime !== undefined && Number(rec.lease) !== e.leaseTime) {
+    problems.push(`lease time ${rec.lease}, expected ${e.leaseTime}`);
+  }
+  return {
+    name,
+    pass: problems.length === 0,
+    evidence: `ip ${ip}/${rec.prefixlen}, lease time ${rec.lease}s, server ${rec.serverid}` +
+      (problems.length ? ` — ${problems.join("; ")}` : ""),
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * How long a proof waits for routing to converge, in seconds: twice the longest OSPF dead
+ * interval of the lab (FRR's default is 40 s), and at least 30 s (BGP sessions, SLAAC).
+ */
+export function convergenceWithin(lab: Lab): number {
+  const dead = Object.values(lab.nodes).map((n) =>
+    n.routing?.ospf ? (n.routing.ospf.dead ?? 40) : 0
+  );
+  return Math.max(30, 2 * Math.max(0, ...dead));
+}
+
+/**
+ * Polls `probe` every 200 ms until it returns a value or `seconds` pass; returns the value and
+ * how long it took, or undefined. A bounded wait on a condition, never a fixed sleep.
+ */
+async function waitFor<T>(
+  seconds: number,
+  probe: () => Promise<T | undefined>,
+): Promise<{ value: T; ms: number } | undefined> {
+  const start = performance.now();
+  for (;;) {
+    const value = await probe();
+    const ms = Math.round(performance.now() - start);
+    if (value !== undefined) return { value, ms };
+    if (ms >= seconds * 1000) return undefined;
+    await sleep(200);
+  }
+}
+
+interface IpRoute {
+  dst: string;
+  gateway?: string;
+  dev?: string;
+  protocol?: string;
+  nexthops?: { gateway?: string; dev?: string }[];
+}
+
+/** A route to `to` in `node`'s main table put there by `protocol` appears within `within` s. */
+async function routePresent(
+  e: Extract<Expect, { route: unknown }>["route"],
+  lab: Lab,
+  runner: Runner,
+): Promise<CheckResult> {
+  const family = familyOf(e.to.split("/")[0]!) === 6 ? "-6" : "-4";
+  const within = e.within ?? convergenceWithin(lab);
+  const name = `${e.node} has a route to ${e.to} by ${e.protocol}`;
+  let last = "";
+  const found = await waitFor(within, async () => {
+    const r = await runner.run(
+      ["ip", "-n", e.node, family, "-j", "route", "show", "match", e.to],
+      { allowFailure: true },
+    );
+    const routes = r.code === 0 ? (JSON.parse(r.stdout || "[]") as IpRoute[]) : [];
+    last = routes.map(describeRoute).join("; ") || r.stderr.trim() || "no route";
+    const prefix = e.to.split("/")[1];
+    return routes.find((x) =>
+      x.protocol === e.protocol &&
+      (x.dst === e.to || (x.dst === "default" && Number(prefix) === 0) ||
+        `${x.dst}/${family === "-6" ? 128 : 32}` === e.to ||
+        (x.dst.includes("/") && inSubnetAny(e.to.split("/")[0]!, x.dst) &&
+          x.dst.split("/")[1] === prefix))
+    );
+  });
+  return {
+    name,
+    pass: found !== undefined,
+    evidence: found
+      ? `${describeRoute(found.value)} (after ${(found.ms / 1000).toFixed(1)} s)`
+      : `none within ${within} s; routes matching ${e.to}: ${last}`,
+  };
+}
+
+function describeRoute(r: IpRoute): string {
+  const hops = r.nexthops?.length
+    ? r.nexthops.map((h) => `nexthop via ${h.gateway ?? "?"} dev ${h.dev ?? "?"}`).join(" ")
+    : `${r.gateway ? `via ${r.gateway} ` : ""}dev ${r.dev ?? "?"}`;
+  return `${r.dst} ${hops} proto ${r.protocol ?? "?"}`;
+}
+
+interface IpAddrInfo {
+  addr_info?: {
+    family: string;
+    local: string;
+    prefixlen: number;
+    dynamic?: boolean;
+    tentative?: boolean;
+    scope?: string;
+  }[];
+}
+
+/** A SLAAC address (dynamic, inside `prefix`, past duplicate detection) appears in time. */
+async function slaacAddress(
+  e: Extract<Expect, { slaac: unknown }>["slaac"],
+  runner: Runner,
+): Promise<CheckResult> {
+  const within = e.within ?? 30;
+  const name = `${e.node}/${e.interface} has a SLAAC address in ${e.prefix}`;
+  let seen = "";
+  const found = await waitFor(within, async () => {
+    const r = await runner.run(
+      ["ip", "-n", e.node, "-6", "-j", "addr", "show", "dev", e.interface],
+      { allowFailure: true },
+    );
+    const info = r.code === 0
+      ? (JSON.parse(r.stdout || "[]") as IpAddrInfo[]).flatMap((l) => l.addr_info ?? [])
+      : [];
+    seen = info.map((a) => `${a.local}/${a.prefixlen}${a.dynamic ? " dynamic" : ""}`)
+      .join(", ");
+    return info.find((a) =>
+      a.dynamic === true && a.tentative !== true && a.scope === "global" &&
+      inSubnetAny(a.local, e.prefix)
+    );
+  });
+  return {
+    name,
+    pass: found !== undefined,
+    evidence: found
+      ? `${found.value.local}/${found.value.prefixlen} (autoconfigured from a router advertisement, after ${
+        (found.ms / 1000).toFixed(1)
+      } s)`
+      : `none within ${within} s; addresses: ${seen || "none"}`,
+  };
+}
+
+/**
+ * Takes `down` ("NODE:IFNAME") down with a journaled step (its undo, link up, goes into the lab's
+ * journal first, so even a crash in the middle leaves it for `down`), waits up to `within` s for
+ * `from` to reach `to`, then sets the link up again, whatever happened.
+ */
+async function failover(
+  e: Extract<Expect, { failover: unknown }>["failover"],
+  lab: Lab,
+  ctx: CheckContext,
+): Promise<CheckResult> {
+  const runner = ctx.runner ?? defaultRunner;
+  const [node = "", ifname = ""] = e.down.split(":");
+  const within = e.within ?? convergenceWithin(lab);
+  const name = `with ${node}:${ifname} down, ${e.from} -> ${e.to} reachable within ${within} s`;
+  const step = linkDown(ifname, { ns: node });
+  const exec = new Executor({ runner, journal: new Journal(join(ctx.stateDir, "journal.jsonl")) });
+  await exec.apply([step]);
+  let tries = 0;
+  const found = await waitFor(within, async () => {
+    tries++;
+    const r = await runner.run(
+      inNs(e.from, ["ping", "-n", "-q", "-c", "1", "-W", "1", e.to]),
+      { allowFailure: true },
+    );
+    return r.code === 0 ? r : undefined;
+  }).finally(async () => {
+    const errors = await exec.undo([{ key: step.key, undo: step.undo }]);
+    if (errors.length) throw errors[0];
+  });
+  return {
+    name,
+    pass: found !== undefined,
+    evidence: found
+      ? `answered after ${
+        (found.ms / 1000).toFixed(1)
+      } s (${tries} ping(s)); ${node}:${ifname} is up again`
+      : `no answer in ${tries} ping(s); ${node}:${ifname} is up again`,
+  };
+}
+
 /** Proves a node's DHCP server listens: dnsmasq holds UDP port 67 on its interface. */
 async function dhcpListening(node: string, iface: string, runner: Runner): Promise<CheckResult> {
   const r = await runner.run(
@@ -253,7 +455,22 @@ async function dhcpListening(node: string, iface: string, runner: Runner): Promi
 export async function checkLab(lab: Lab, ctx: CheckContext): Promise<CheckResult[]> {
   const runner = ctx.runner ?? defaultRunner;
   const results: CheckResult[] = [];
-  const parallel = lab.expect.filter((e) => !("untag" in e) && !("snat" in e));
+  // First what waits for the network to settle (routing converging, SLAAC), then the rest.
+  results.push(
+    ...await Promise.all(
+      lab.expect.flatMap((e) =>
+        "route" in e
+          ? [routePresent(e.route, lab, runner)]
+          : "slaac" in e
+          ? [slaacAddress(e.slaac, runner)]
+          : []
+      ),
+    ),
+  );
+  const parallel = lab.expect.filter((e) =>
+    !("untag" in e) && !("snat" in e) && !("route" in e) && !("slaac" in e) &&
+    !("failover" in e)
+  );
   results.push(
     ...await Promise.all(parallel.map((e) => {
       if ("lease" in e) return lease(e.lease, ctx);
@@ -269,6 +486,7 @@ export async function checkLab(lab: Lab, ctx: CheckContext): Promise<CheckResult
   for (const e of lab.expect) {
     if ("snat" in e) results.push(await snatSeen(e.snat, runner));
     else if ("untag" in e) results.push(await untagThenPing(e, ctx));
+    else if ("failover" in e) results.push(await failover(e.failover, lab, ctx));
   }
   return results;
 }

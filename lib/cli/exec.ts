@@ -6,6 +6,9 @@
 import { UsageError } from "../errors.ts";
 import { listLabs } from "../lab/runtime.ts";
 import { inNs } from "../plan/step.ts";
+import { frrDir } from "../primitives/frr.ts";
+import type { Lab } from "../lab/schema.ts";
+import { labDir } from "../state.ts";
 
 /** Runs `command` in namespace `node` of a lab that is up; exits with its code. */
 export async function execCommand(node: string, command: string[]): Promise<void> {
@@ -16,7 +19,8 @@ export async function execCommand(node: string, command: string[]): Promise<void
       hint: known.length ? `known nodes: ${known.join(", ")}` : "no lab is up",
     });
   }
-  const [program, ...args] = inNs(node, command);
+  const state = labs.find((s) => node in s.lab.nodes)!;
+  const [program, ...args] = inNs(node, withVtySocket(state.lab, node, command));
   const status = await new Deno.Command(program!, {
     args,
     stdin: "inherit",
@@ -25,4 +29,16 @@ export async function execCommand(node: string, command: string[]): Promise<void
   })
     .spawn().status;
   if (status.code !== 0) Deno.exit(status.code);
+}
+
+/**
+ * `vtysh ...` on a node with routing daemons becomes `vtysh --vty_socket DIR ...`: vtysh talks to
+ * the node's own FRR daemons, whose sockets live in the lab's state directory (never to the
+ * system's FRR). Any other command, or a vtysh that names its socket directory, stays as it is.
+ */
+export function withVtySocket(lab: Lab, node: string, command: string[]): string[] {
+  const [program = "", ...rest] = command;
+  if (program.split("/").at(-1) !== "vtysh" || !lab.nodes[node]?.routing) return command;
+  if (rest.some((a) => a === "--vty_socket" || a.startsWith("--vty_socket="))) return command;
+  return [program, "--vty_socket", frrDir(labDir(lab.name), node), ...rest];
 }

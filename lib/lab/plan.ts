@@ -76,6 +76,9 @@ export function planLab(lab: Lab, context: PlanContext): Step[] {
     steps.push(createNs(name));
     if (node.role === "router") steps.push(ipForward(name));
     if (node.role === "router" && ipv6) steps.push(ipv6Forward(name));
+    // Linux drops an interface's IPv6 addresses when it goes down (IPv4 ones stay): keep them,
+    // so that a link set down and up again (a failover proof, a user) comes back as it was.
+    if (ipv6) steps.push(sysctl(name, "net.ipv6.conf.all.keep_addr_on_down", "1"));
     for (const [key, value] of Object.entries(node.sysctls)) {
       steps.push(sysctl(name, key, String(value)));
     }

@@ -28,6 +28,13 @@ export const PACKAGE_OF: Record<string, string> = {
   tcpdump: "tcpdump",
   sysctl: "procps",
   pkill: "procps",
+  pidwait: "procps",
+  dhclient: "isc-dhcp-client",
+  vtysh: "frr",
+  "/usr/lib/frr/zebra": "frr",
+  "/usr/lib/frr/ospfd": "frr",
+  "/usr/lib/frr/ospf6d": "frr",
+  "/usr/lib/frr/bgpd": "frr",
 };
 
 /** The programs a plan runs (looking through `ip netns exec NS`). */
@@ -46,6 +53,10 @@ export function programsOf(steps: readonly Step[]): Set<string> {
 
 /** The path of `program` on PATH, or undefined. */
 export async function which(program: string): Promise<string | undefined> {
+  if (program.startsWith("/")) {
+    const info = await Deno.stat(program).catch(() => undefined);
+    return info?.isFile && (info.mode ?? 0o111) & 0o111 ? program : undefined;
+  }
   const path = Deno.env.get("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin";
   for (const dir of path.split(":")) {
     if (!dir) continue;

@@ -70,7 +70,7 @@ async function leasesOf(state: LabState, stateDir: string): Promise<LeaseStatus[
 interface IpAddr {
   ifname: string;
   operstate: string;
-  addr_info?: { family: string; local: string; prefixlen: number }[];
+  addr_info?: { family: string; local: string; prefixlen: number; scope?: string }[];
 }
 
 /** Reads the live state of a lab from the kernel and OVS. */
@@ -87,9 +87,10 @@ export async function labStatus(
         interfaces: links.filter((l) => l.ifname !== "lo").map((l) => ({
           name: l.ifname,
           state: l.operstate,
-          addresses: (l.addr_info ?? []).filter((a) => a.family === "inet").map((a) =>
-            `${a.local}/${a.prefixlen}`
-          ),
+          // IPv4 and global IPv6 addresses (link-local ones are on every interface).
+          addresses: (l.addr_info ?? []).filter((a) =>
+            a.family === "inet" || (a.family === "inet6" && a.scope === "global")
+          ).map((a) => `${a.local}/${a.prefixlen}`),
         })),
       };
     }),

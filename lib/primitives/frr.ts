@@ -117,6 +117,14 @@ export interface BgpOptions {
 const lines = (...parts: (string | string[] | false)[]) =>
   parts.flatMap((p) => (p === false ? [] : p)).join("\n") + "\n";
 
+/**
+ * With hellos quicker than FRR's 5 s retransmit interval, a lost database packet is sent again
+ * after one hello interval: otherwise one early loss (the neighbour's daemon not listening yet)
+ * delays an adjacency by 5 s.
+ */
+const retransmit = (o: OspfOptions) =>
+  o.hello !== undefined && o.hello < 5 ? word(o.hello) : undefined;
+
 /** zebra's configuration: its hostname (the node). */
 export function zebraConfig(ns: string): string {
   return lines(`hostname ${word(checkNsName(ns))}`, "!");
@@ -136,6 +144,7 @@ export function ospfConfig(ns: string, routerId: string, o: OspfOptions): string
         ` ip ospf area ${area}`,
         o.hello !== undefined && ` ip ospf hello-interval ${word(o.hello)}`,
         o.dead !== undefined && ` ip ospf dead-interval ${word(o.dead)}`,
+        retransmit(o) !== undefined && ` ip ospf retransmit-interval ${retransmit(o)}`,
         i.pointToPoint === true && " ip ospf network point-to-point",
         "!",
       ].filter((l): l is string => l !== false)
@@ -159,6 +168,7 @@ export function ospf6Config(ns: string, routerId: string, o: OspfOptions): strin
         ` ipv6 ospf6 area ${area}`,
         o.hello !== undefined && ` ipv6 ospf6 hello-interval ${word(o.hello)}`,
         o.dead !== undefined && ` ipv6 ospf6 dead-interval ${word(o.dead)}`,
+        retransmit(o) !== undefined && ` ipv6 ospf6 retransmit-interval ${retransmit(o)}`,
         i.pointToPoint === true && " ipv6 ospf6 network point-to-point",
         i.passive === true && " ipv6 ospf6 passive",
         "!",

@@ -76,6 +76,26 @@ export function linkUp(name: string, options: InNsOptions = {}): Step {
 }
 
 /**
+ * `ip [-n NS] link set dev NAME down`: takes a link down (a failover proof does, for a while).
+ * Undo sets it up again.
+ *
+ * @example The link from r1 to r3 fails
+ * ```ts
+ * import { linkDown } from "./mod.ts";
+ * linkDown("eth1", { ns: "r1" });
+ * ```
+ */
+export function linkDown(name: string, options: InNsOptions = {}): Step {
+  checkIfname(name);
+  return {
+    key: `down:${options.ns ?? ""}/${name}`,
+    summary: `take ${name}${where(options.ns)} down`,
+    do: [ip(options.ns, "link", "set", "dev", name, "down")],
+    undo: [ip(options.ns, "link", "set", "dev", name, "up")],
+  };
+}
+
+/**
  * `ip [-n NS] addr add CIDR dev NAME`. Undo: `ip [-n NS] addr del CIDR dev NAME`. An IPv6 address
  * is added with `nodad`: a lab's addresses are unique by validation, and the address is usable at
  * once instead of after duplicate address detection.
