@@ -354,6 +354,7 @@ interface IpAddrInfo {
     prefixlen: number;
     dynamic?: boolean;
     tentative?: boolean;
+    nodad?: boolean;
     scope?: string;
   }[];
 }
@@ -376,9 +377,11 @@ async function slaacAddress(
       : [];
     seen = info.map((a) => `${a.local}/${a.prefixlen}${a.dynamic ? " dynamic" : ""}`)
       .join(", ");
+    // SLAAC: from the advertised prefix (its length), with lifetimes, past duplicate address
+    // detection; a DHCPv6 address (netkit's hook adds a /128 with nodad) is not one.
     return info.find((a) =>
-      a.dynamic === true && a.tentative !== true && a.scope === "global" &&
-      inSubnetAny(a.local, e.prefix)
+      a.dynamic === true && a.tentative !== true && a.nodad !== true && a.scope === "global" &&
+      String(a.prefixlen) === e.prefix.split("/")[1] && inSubnetAny(a.local, e.prefix)
     );
   });
   return {
@@ -432,19 +435,42 @@ async function failover(
   };
 }
 
-/** Proves a node's DHCP server listens: dnsmasq holds UDP port 67 on its interface. */
-async function dhcpListening(node: string, iface: string, runner: Runner): Promise<CheckResult> {
+/**
+ * Proves a node's DHCP server listens: dnsmasq holds UDP port 67 (DHCPv4) or 547 (DHCPv6) on
+ * its interface.
+ */
+async function dhcpListening(
+  node: string,
+  iface: string,
+  runner: Runner,
+  port = 67,
+): Promise<CheckResult> {
   const r = await runner.run(
-    ["ip", "netns", "exec", node, "ss", "-H", "-u", "-a", "-n", "-l", "-p", "sport", "=", ":67"],
+    [
+      "ip",
+      "netns",
+      "exec",
+      node,
+      "ss",
+      "-H",
+      "-u",
+      "-a",
+      "-n",
+      "-l",
+      "-p",
+      "sport",
+      "=",
+      `:${port}`,
+    ],
     { allowFailure: true },
   );
   const lines = r.stdout.split("\n").map((l) => l.replace(/\s+/g, " ").trim()).filter(Boolean);
-  const found = lines.find((l) => /dnsmasq/.test(l) && l.includes(`%${iface}:67 `)) ??
+  const found = lines.find((l) => /dnsmasq/.test(l) && l.includes(`%${iface}:${port} `)) ??
     lines.find((l) => /dnsmasq/.test(l));
   return {
-    name: `dnsmasq in ${node} listens on UDP port 67 (${iface})`,
+    name: `dnsmasq in ${node} listens on UDP port ${port} (${iface})`,
     pass: found !== undefined,
-    evidence: found ?? (r.stderr.trim() || "nothing listens on UDP port 67"),
+    evidence: found ?? (r.stderr.trim() || `nothing listens on UDP port ${port}`),
   };
 }
 
@@ -478,9 +504,13 @@ export async function checkLab(lab: Lab, ctx: CheckContext): Promise<CheckResult
       return ping(pe.ping.from, pe.ping.to, pe.reach, runner);
     })),
     ...await Promise.all(
-      Object.entries(lab.nodes).flatMap(([name, node]) =>
-        node.dhcpServer ? [dhcpListening(name, node.dhcpServer.interface, runner)] : []
-      ),
+      Object.entries(lab.nodes).flatMap(([name, node]) => {
+        const d = node.dhcpServer;
+        return [
+          ...(d?.range ? [dhcpListening(name, d.interface, runner)] : []),
+          ...(d?.range6 ? [dhcpListening(name, d.interface, runner, 547)] : []),
+        ];
+      }),
     ),
   );
   for (const e of lab.expect) {

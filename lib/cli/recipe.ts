@@ -17,6 +17,7 @@ import { table } from "./render.ts";
 export interface RecipeFlags {
   prefix?: string;
   uplink?: string;
+  ipv6?: true;
   sandbox?: true;
   dryRun?: true;
   check?: boolean;
@@ -37,9 +38,17 @@ function buildOptions(recipe: Recipe, flags: RecipeFlags): RecipeOptions {
       }`,
     });
   }
+  if (flags.ipv6 && !recipe.ipv6) {
+    throw new UsageError(`Recipe "${recipe.name}" has no --ipv6 variant`, {
+      hint: `recipes with one: ${
+        [...recipes.values()].filter((r) => r.ipv6).map((r) => r.name).join(", ")
+      }`,
+    });
+  }
   return {
     ...(flags.prefix !== undefined ? { prefix: flags.prefix } : {}),
     ...(flags.uplink !== undefined ? { uplink: flags.uplink } : {}),
+    ...(flags.ipv6 ? { ipv6: true } : {}),
   };
 }
 
@@ -69,6 +78,7 @@ export async function recipeCommand(
     const again = ["netkit recipe export", second];
     if (flags.prefix !== undefined) again.push("--prefix", flags.prefix);
     if (flags.uplink !== undefined) again.push("--uplink", flags.uplink);
+    if (flags.ipv6) again.push("--ipv6");
     if (flags.sandbox) again.push("--sandbox");
     return out(labToYaml(lab, [
       `netkit lab file: recipe ${recipe.name} (${recipe.source}), made by: ${again.join(" ")}`,

@@ -7,7 +7,7 @@
 import { defaultRunner, type Runner } from "../exec/runner.ts";
 import { ovsShow } from "../ovs/query.ts";
 import type { LabState } from "./runtime.ts";
-import { dhcpClientFiles } from "../primitives/dhcp.ts";
+import { dhcp6ClientFiles, dhcpClientFiles } from "../primitives/dhcp.ts";
 import { labDir } from "../state.ts";
 import { sandboxOf } from "./sandbox.ts";
 
@@ -47,6 +47,23 @@ async function leasesOf(state: LabState, stateDir: string): Promise<LeaseStatus[
   const out: LeaseStatus[] = [];
   for (const [node, n] of Object.entries(state.lab.nodes)) {
     for (const [iface, cfg] of Object.entries(n.interfaces)) {
+      if (cfg.dhcp6) {
+        const text = await Deno.readTextFile(dhcp6ClientFiles(stateDir, node, iface).lease)
+          .catch(() => "");
+        const rec = Object.fromEntries(
+          text.trim().split("\n").filter(Boolean).map((l) => l.split("=", 2) as [string, string]),
+        );
+        if (rec.ip) {
+          out.push({
+            node,
+            interface: iface,
+            address: `${rec.ip}/${rec.prefixlen ?? ""}`,
+            router: "",
+            leaseTime: Number(rec.lease ?? 0),
+            server: rec.serverid ?? "",
+          });
+        }
+      }
       if (!cfg.dhcp) continue;
       const text = await Deno.readTextFile(dhcpClientFiles(stateDir, node, iface).lease)
         .catch(() => "");
