@@ -26,12 +26,13 @@
  * @module
  */
 
-export { createNs, deleteNs, ipForward, sysctl } from "./lib/primitives/netns.ts";
+export { createNs, deleteNs, ipForward, ipv6Forward, sysctl } from "./lib/primitives/netns.ts";
 export {
   addAddress,
   addRoute,
   type AddRouteOptions,
   type InNsOptions,
+  linkDown,
   linkUp,
   moveLink,
   renameLink,
@@ -59,11 +60,31 @@ export {
 } from "./lib/primitives/nat.ts";
 export {
   dhcp,
+  dhcp6Client,
+  type Dhcp6ClientOptions,
+  dhcp6Hook,
   dhcpClient,
   type DhcpClientOptions,
   dhcpHook,
   type DhcpOptions,
 } from "./lib/primitives/dhcp.ts";
+export {
+  bgpConfig,
+  type BgpNeighborOptions,
+  type BgpOptions,
+  type FrrDaemon,
+  frrDaemon,
+  type FrrDaemonOptions,
+  frrRouter,
+  type FrrRouterOptions,
+  frrSetup,
+  type FrrSetupOptions,
+  ospf6Config,
+  ospfConfig,
+  type OspfInterface,
+  type OspfOptions,
+  zebraConfig,
+} from "./lib/primitives/frr.ts";
 export {
   ovsList,
   ovsListBridges,
@@ -92,7 +113,7 @@ export {
 export { CheckFailedError, UsageError } from "./lib/errors.ts";
 export { type Lab, type LabInput, LabSchema } from "./lib/lab/schema.ts";
 export { LabValidationError, validateLab } from "./lib/lab/validate.ts";
-export { type PlanContext, planLab } from "./lib/lab/plan.ts";
+export { labUsesIpv6, type PlanContext, planLab } from "./lib/lab/plan.ts";
 export { chain, type ChainOptions, star, type StarOptions } from "./lib/lab/generate.ts";
 export { downLab, listLabs, upLab, type UpOptions, type UpResult } from "./lib/lab/runtime.ts";
 export { checkLab, type CheckResult } from "./lib/check/probes.ts";

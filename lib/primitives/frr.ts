@@ -80,6 +80,7 @@ export function dotted(value: number | string): string {
 
 /** One interface OSPF runs on. */
 export interface OspfInterface {
+  /** The interface, inside the node. */
   name: string;
   /** Point-to-point (a direct link to one other router): no DR election. @default false */
   pointToPoint?: boolean;
@@ -89,8 +90,9 @@ export interface OspfInterface {
 
 /** Options for OSPF (ospfd, and ospf6d for IPv6). */
 export interface OspfOptions {
-  /** @default 0 (the backbone) */
+  /** The area of every interface, a number or dotted. @default 0 (the backbone) */
   area?: number | string;
+  /** The interfaces OSPF runs on (passive ones included). */
   interfaces: OspfInterface[];
   /** Hello interval in seconds. @default 10 */
   hello?: number;
@@ -102,13 +104,17 @@ export interface OspfOptions {
 
 /** One BGP neighbor. */
 export interface BgpNeighborOptions {
+  /** Its address (on a subnet of the router: a directly connected neighbor). */
   address: string;
+  /** Its AS number (another one than the router's: eBGP; the same: iBGP). */
   asn: number;
 }
 
 /** Options for BGP (bgpd). */
 export interface BgpOptions {
+  /** The router's AS number. */
   asn: number;
+  /** The sessions; an IPv4 neighbor carries IPv4 prefixes, an IPv6 one IPv6 prefixes. */
   neighbors: BgpNeighborOptions[];
   /** Prefixes announced (either family; each goes to the neighbors of its family). */
   networks?: string[];
@@ -325,7 +331,9 @@ export interface FrrRouterOptions {
   stateDir: string;
   /** The router ID (dotted). */
   routerId: string;
+  /** Run OSPF (ospfd; ospf6d too with `ipv6`). @default none */
   ospf?: OspfOptions | undefined;
+  /** Run BGP (bgpd). @default none */
   bgp?: BgpOptions | undefined;
 }
 
@@ -341,7 +349,7 @@ export interface FrrRouterOptions {
  *   routerId: "10.0.12.1",
  *   ospf: { interfaces: [{ name: "eth0" }, { name: "eth1" }], hello: 1, dead: 4 },
  * });
- * steps.map((s) => s.key); // frr-dir:r1, daemon:zebra@r1, daemon:ospfd@r1
+ * steps.length; // 3: the directory and configuration, zebra, ospfd
  * ```
  */
 export function frrRouter(ns: string, options: FrrRouterOptions): Step[] {
