@@ -29,6 +29,15 @@ function refuseOvs(lab: Lab): void {
   );
 }
 
+/** FRR's daemons switch to user frr, which a user namespace mapping only the user cannot do. */
+function refuseRouting(lab: Lab): void {
+  throw new UsageError(
+    `Lab "${lab.name}" runs routing daemons (FRR), which need root: they switch to user "frr", ` +
+      "and a rootless lab's user namespace maps only your own user; nothing was changed",
+    { hint: "run it with sudo" },
+  );
+}
+
 async function labOf(action: Command): Promise<Lab> {
   const [first] = action.args;
   if (action.name() === "up") return await (await import("../lab/file.ts")).loadLabFile(first!);
@@ -64,6 +73,7 @@ export async function rootlessPreAction(program: Command, action: Command): Prom
       const { usesOvs } = await import("../lab/plan.ts");
       const lab = await labOf(action);
       if (usesOvs(lab)) refuseOvs(lab);
+      if (Object.values(lab.nodes).some((n) => n.routing !== undefined)) refuseRouting(lab);
       delegate = true;
       break;
     }

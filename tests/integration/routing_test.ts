@@ -256,3 +256,27 @@ Deno.test("bad routed lab files: exit 2, FILE:LINE:COLUMN, nothing changed", opt
   }
   await assertHostUnchanged(before, "after bad routed lab files");
 });
+
+Deno.test(
+  "a generated IPv6 chain: routers forward IPv6, the ends reach each other",
+  opts,
+  async () => {
+    const before = await snapshot();
+    const dir = await Deno.makeTempDir({ prefix: "netkit-t16-" });
+    const file = `${dir}/chain6.yaml`;
+    await Deno.writeTextFile(
+      file,
+      "name: t16-chain6\ngenerate:\n  - chain: { prefix: t16c-, count: 4, subnet: 2001:db8:60::/48 }\n",
+    );
+    try {
+      const up = await netkit(["up", file]);
+      assertEquals(up.code, 0, up.stderr + up.stdout);
+      assertMatch(up.stdout, /PASS t16c-n1 -> 2001:db8:60:2::2 reachable/);
+    } finally {
+      const down = await netkit(["down", file]);
+      assertEquals(down.code, 0, down.stderr + down.stdout);
+      await Deno.remove(dir, { recursive: true });
+    }
+    await assertHostUnchanged(before, "after the IPv6 chain and down");
+  },
+);

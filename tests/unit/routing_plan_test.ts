@@ -318,3 +318,16 @@ Deno.test("a bad routed lab file: FILE:LINE:COLUMN for each problem", () => {
   assertMatch(again.message, /bad\.yaml:8:34: OSPF interface "eth9" is not on node "r1"/);
   assertMatch(again.message, /bad\.yaml:9:49: BGP neighbor 10\.7\.0\.1 is not in any subnet/);
 });
+
+Deno.test("star() and chain() allocate IPv6 subnets too", async () => {
+  const { chain, star } = await import("../../mod.ts");
+  const s = validateLab(star({ prefix: "s-", count: 3, subnet: "2001:db8:50::/64" }));
+  assertEquals(s.nodes["s-h3"]?.interfaces.eth0?.addresses, ["2001:db8:50::3/64"]);
+  const c = validateLab(chain({ prefix: "c-", count: 3, subnet: "2001:db8:60::/48" }));
+  assertEquals(c.nodes["c-n2"]?.interfaces.right?.addresses, ["2001:db8:60:1::1/64"]);
+  assertEquals(c.expect, [{ ping: { from: "c-n1", to: "2001:db8:60:1::2" }, reach: true }]);
+  assert(labUsesIpv6(c));
+  const cmds = argvs(planLab(c, { stateDir: "/tmp/x" }));
+  assert(cmds.includes("ip -n c-n1 route add ::/0 via 2001:db8:60::2"), cmds.join("\n"));
+  assert(cmds.includes("ip netns exec c-n2 sysctl -q -w net.ipv6.conf.all.forwarding=1"));
+});
