@@ -10,18 +10,19 @@
  *           eth2 10.1.0.1/24, 2001:db8:1::1/64 (passive)
  *                r1
  *   eth0 10.0.12.1/30       eth1 10.0.13.1/30
- *   2001:db8:12::1/64       2001:db8:13::1/64
  *        /                         \
  *   eth0 10.0.12.2/30             eth0 10.0.13.2/30
  *        r2 eth1 10.0.23.1/30 ---- eth1 10.0.23.2/30 r3
- *           2001:db8:23::1/64      2001:db8:23::2/64
  *                                   eth2 10.3.0.1/24, 2001:db8:3::1/64 (passive)
  *                                    |
  *                h3 [eth0 10.3.0.10/24, 2001:db8:3::10/64]
  * ```
  *
  * Every link is a veth pair between two namespaces (no bridge); the links between routers are
- * OSPF point-to-point links. `netkit exec r1 -- vtysh -c 'show ip ospf neighbor'` shows r1's
+ * OSPF point-to-point links. They carry no global IPv6 prefix: OSPFv3 speaks over link-local
+ * addresses and routes the hosts' IPv6 networks through them (as many IPv6 networks do; it also
+ * keeps Debian's FRR 8.4 zebra clear of an assertion it can hit when a prefix is both connected
+ * and learned by OSPFv3 on a link that goes down, FRR pull request 14142). `netkit exec r1 -- vtysh -c 'show ip ospf neighbor'` shows r1's
  * adjacencies.
  *
  * @module
@@ -58,8 +59,8 @@ export const ospfTriangle: Recipe = {
         [r1]: {
           role: "router",
           interfaces: {
-            eth0: { addresses: ["10.0.12.1/30", "2001:db8:12::1/64"] },
-            eth1: { addresses: ["10.0.13.1/30", "2001:db8:13::1/64"] },
+            eth0: { addresses: ["10.0.12.1/30"] },
+            eth1: { addresses: ["10.0.13.1/30"] },
             eth2: { addresses: ["10.1.0.1/24", "2001:db8:1::1/64"] },
           },
           routing: { ospf: ospf("eth2") },
@@ -67,16 +68,16 @@ export const ospfTriangle: Recipe = {
         [r2]: {
           role: "router",
           interfaces: {
-            eth0: { addresses: ["10.0.12.2/30", "2001:db8:12::2/64"] },
-            eth1: { addresses: ["10.0.23.1/30", "2001:db8:23::1/64"] },
+            eth0: { addresses: ["10.0.12.2/30"] },
+            eth1: { addresses: ["10.0.23.1/30"] },
           },
           routing: { ospf: ospf() },
         },
         [r3]: {
           role: "router",
           interfaces: {
-            eth0: { addresses: ["10.0.13.2/30", "2001:db8:13::2/64"] },
-            eth1: { addresses: ["10.0.23.2/30", "2001:db8:23::2/64"] },
+            eth0: { addresses: ["10.0.13.2/30"] },
+            eth1: { addresses: ["10.0.23.2/30"] },
             eth2: { addresses: ["10.3.0.1/24", "2001:db8:3::1/64"] },
           },
           routing: { ospf: ospf("eth2") },
@@ -113,6 +114,7 @@ export const ospfTriangle: Recipe = {
         { route: { node: r3, to: "10.0.12.0/30", protocol: "ospf" } },
         { route: { node: r1, to: "2001:db8:3::/64", protocol: "ospf" } },
         { route: { node: r2, to: "2001:db8:1::/64", protocol: "ospf" } },
+        { route: { node: r2, to: "2001:db8:3::/64", protocol: "ospf" } },
         { route: { node: r3, to: "2001:db8:1::/64", protocol: "ospf" } },
         // The hosts reach each other, in both families.
         { ping: { from: h1, to: "10.3.0.10" } },

@@ -79,6 +79,11 @@ export function planLab(lab: Lab, context: PlanContext): Step[] {
     // Linux drops an interface's IPv6 addresses when it goes down (IPv4 ones stay): keep them,
     // so that a link set down and up again (a failover proof, a user) comes back as it was.
     if (ipv6) steps.push(sysctl(name, "net.ipv6.conf.all.keep_addr_on_down", "1"));
+    // No duplicate address detection on the lab's interfaces (made after this, they take the
+    // namespace's default): the addresses are unique by validation, and a link-local address
+    // still tentative for a second after link-up would hold up neighbour discovery, DHCPv6 and
+    // OSPFv3. Every address is usable as soon as its link is up.
+    if (ipv6) steps.push(sysctl(name, "net.ipv6.conf.default.accept_dad", "0"));
     for (const [key, value] of Object.entries(node.sysctls)) {
       steps.push(sysctl(name, key, String(value)));
     }
@@ -217,8 +222,9 @@ export function routerIdOf(lab: Lab, node: string): string {
 
 /**
  * The FRR steps of a router node: OSPF on its `ospf.interfaces` (point-to-point where the link
- * leads straight to another node, passive on `ospf.passive`), OSPFv3 beside it when one of those
- * interfaces has an IPv6 address, BGP as written.
+ * leads straight to another node, passive on `ospf.passive`), OSPFv3 on the same interfaces when
+ * the lab uses IPv6 (it speaks over link-local addresses: a transit link needs no global IPv6
+ * prefix), BGP as written.
  */
 function routingSteps(lab: Lab, name: string, context: PlanContext): Step[] {
   const node = lab.nodes[name]!;
@@ -236,7 +242,6 @@ function routingSteps(lab: Lab, name: string, context: PlanContext): Step[] {
       ...(o.passive ?? []).map((i) => ({ name: i, passive: true })),
     ]
     : [];
-  const ospfIpv6 = interfaces.some((i) => node.interfaces[i.name]?.addresses.some(isV6));
   return frrRouter(name, {
     stateDir: context.stateDir,
     routerId: routerIdOf(lab, name),
@@ -245,7 +250,7 @@ function routingSteps(lab: Lab, name: string, context: PlanContext): Step[] {
       interfaces,
       ...(o.hello !== undefined ? { hello: o.hello } : {}),
       ...(o.dead !== undefined ? { dead: o.dead } : {}),
-      ipv6: ospfIpv6,
+      ipv6: labUsesIpv6(lab),
     },
     bgp: routing.bgp && {
       asn: routing.bgp.asn,

@@ -140,7 +140,7 @@ export const DhcpServer = z.strictObject({
 const Asn = z.number().int().min(1, { message: "an AS number is 1 to 4294967295" })
   .max(4_294_967_295, { message: "an AS number is 1 to 4294967295" });
 
-/** OSPF (FRR's ospfd; ospf6d too when an OSPF interface has an IPv6 address). */
+/** OSPF (FRR's ospfd; ospf6d on the same interfaces too when the lab uses IPv6). */
 export const Ospf = z.strictObject({
   /** The area of every OSPF interface: a number or dotted, e.g. `0` or `0.0.0.0`. */
   area: z.union([z.number().int().min(0).max(4_294_967_295), Ipv4]).default(0),
