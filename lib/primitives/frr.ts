@@ -238,7 +238,7 @@ export interface FrrSetupOptions {
 
 /**
  * `install -d -o frr -g frr DIR` and the daemons' configuration files in it: the node's own FRR
- * directory. Undo removes the files and the directory.
+ * directory. Undo removes the files and the (then empty) directory.
  *
  * @example The directory of router r1, with zebra's configuration
  * ```ts
@@ -263,7 +263,7 @@ export function frrSetup(ns: string, options: FrrSetupOptions): Step {
     ],
     undo: [
       ...daemons.map((d) => ({ remove: frrFiles(options.stateDir, ns, d).config })),
-      { remove: dir },
+      cmd("rmdir", dir), // a directory: `rmdir` (also in exported scripts), never `rm -r`
     ],
   };
 }
