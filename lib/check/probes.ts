@@ -396,6 +396,25 @@ async function slaacAddress(
 }
 
 /**
+ * A ping that must get through in a routed lab: single pings until the first answer (at most
+ * `within` seconds: the routing daemons may still be converging), then the measured {@link ping}.
+ */
+async function pingOnceConverged(
+  from: string,
+  to: string,
+  within: number,
+  runner: Runner,
+): Promise<CheckResult> {
+  await waitFor(within, async () => {
+    const r = await runner.run(inNs(from, ["ping", "-n", "-q", "-c", "1", "-W", "1", to]), {
+      allowFailure: true,
+    });
+    return r.code === 0 ? true : undefined;
+  });
+  return await ping(from, to, true, runner);
+}
+
+/**
  * Takes `down` ("NODE:IFNAME") down with a journaled step (its undo, link up, goes into the lab's
  * journal first, so even a crash in the middle leaves it for `down`), waits up to `within` s for
  * `from` to reach `to`, then sets the link up again, whatever happened.
@@ -493,6 +512,9 @@ export async function checkLab(lab: Lab, ctx: CheckContext): Promise<CheckResult
       ),
     ),
   );
+  // In a lab with routing daemons, a ping that must get through first waits for routing to
+  // converge (a bounded wait on the first answer).
+  const routed = Object.values(lab.nodes).some((n) => n.routing !== undefined);
   const parallel = lab.expect.filter((e) =>
     !("untag" in e) && !("snat" in e) && !("route" in e) && !("slaac" in e) &&
     !("failover" in e)
@@ -501,7 +523,9 @@ export async function checkLab(lab: Lab, ctx: CheckContext): Promise<CheckResult
     ...await Promise.all(parallel.map((e) => {
       if ("lease" in e) return lease(e.lease, ctx);
       const pe = e as Extract<Expect, { ping: unknown; reach: boolean }>;
-      return ping(pe.ping.from, pe.ping.to, pe.reach, runner);
+      return routed && pe.reach
+        ? pingOnceConverged(pe.ping.from, pe.ping.to, convergenceWithin(lab), runner)
+        : ping(pe.ping.from, pe.ping.to, pe.reach, runner);
     })),
     ...await Promise.all(
       Object.entries(lab.nodes).flatMap(([name, node]) => {
