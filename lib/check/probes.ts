@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { defaultRunner, type Runner } from "../exec/runner.ts";
-import { startCapture } from "../exec/capture.ts";
+import { type Runner, watchOutput } from "../exec/runner.ts";
+import { type Host, resolveHost } from "../host.ts";
 import { inNs } from "../plan/step.ts";
 import { Executor } from "../plan/executor.ts";
 import { ovsRemoveTag } from "../primitives/ovs.ts";
@@ -16,8 +16,7 @@ import { linkDown } from "../primitives/link.ts";
 import { Journal } from "../plan/journal.ts";
 import { join } from "node:path";
 import type { Expect, Lab } from "../lab/schema.ts";
-import type { OvsTarget } from "../ovs/instance.ts";
-import { isRootlessInner } from "../lab/rootless.ts";
+import type { OvsTarget } from "../ovs/target.ts";
 
 /** The outcome of one proof. */
 export interface CheckResult {
@@ -30,12 +29,16 @@ export interface CheckResult {
 
 /** What the probes need. */
 export interface CheckContext {
-  runner?: Runner;
+  /** Where and how to work. @default resolveHost() */
+  host?: Host | undefined;
   /** The lab's state directory (lease records). */
   stateDir: string;
   /** The OVS of the lab, for VLAN probes. */
   ovs?: OvsTarget | undefined;
 }
+
+/** The context with its host resolved. */
+type Context = CheckContext & { host: Host };
 
 async function ping(
   from: string,
@@ -58,9 +61,9 @@ async function ping(
   };
 }
 
-async function lease(e: Extract<Expect, { lease: unknown }>["lease"], ctx: CheckContext) {
+async function lease(e: Extract<Expect, { lease: unknown }>["lease"], ctx: Context) {
   if (familyOf(e.range[0]) === 6) return await lease6(e, ctx);
-  const runner = ctx.runner ?? defaultRunner;
+  const runner = ctx.host.runner;
   const name = `${e.node}/${e.interface} holds a lease in ${e.range[0]}-${e.range[1]}`;
   const file = dhcpClientFiles(ctx.stateDir, e.node, e.interface).lease;
   let text: string;
@@ -110,10 +113,11 @@ async function lease(e: Extract<Expect, { lease: unknown }>["lease"], ctx: Check
   };
 }
 
-async function snatSeen(e: Extract<Expect, { snat: unknown }>["snat"], runner: Runner) {
-  if (isRootlessInner()) return await snatSeenNft(e, runner);
+async function snatSeen(e: Extract<Expect, { snat: unknown }>["snat"], host: Host) {
+  const runner = host.runner;
+  if (host.rootless) return await snatSeenNft(e, runner);
   const name = `${e.observer} sees ${e.from}'s packets to ${e.to} from ${e.source}`;
-  const capture = startCapture(
+  const capture = watchOutput(runner.spawn(
     inNs(e.observer, [
       "tcpdump",
       "-n",
@@ -125,7 +129,7 @@ async function snatSeen(e: Extract<Expect, { snat: unknown }>["snat"], runner: R
       e.interface,
       "icmp[icmptype] == icmp-echo and dst host " + e.to,
     ]),
-  );
+  ));
   if (!(await capture.ready(/listening on/))) {
     const err = await capture.stop();
     return {
@@ -215,14 +219,11 @@ async function snatSeenNft(e: Extract<Expect, { snat: unknown }>["snat"], runner
 
 async function untagThenPing(
   e: Extract<Expect, { untag: unknown }>,
-  ctx: CheckContext,
+  ctx: Context,
 ): Promise<CheckResult> {
-  const runner = ctx.runner ?? defaultRunner;
+  const runner = ctx.host.runner;
   const step = ovsRemoveTag(e.untag.port, e.untag.tag);
-  const exec = new Executor({
-    runner,
-    ...(ctx.ovs && ctx.ovs.kind !== "system" ? { ovsDb: ctx.ovs.db } : {}),
-  });
+  const exec = new Executor({ runner, ovs: ctx.ovs });
   await exec.apply([step]);
   const p = await ping(e.ping.from, e.ping.to, e.reach, runner).finally(async () => {
     const errors = await exec.undo([{ key: step.key, undo: step.undo }]);
@@ -235,8 +236,8 @@ async function untagThenPing(
 }
 
 /** A DHCPv6 lease (dhclient's, recorded by netkit's hook) in the range, on the interface. */
-async function lease6(e: Extract<Expect, { lease: unknown }>["lease"], ctx: CheckContext) {
-  const runner = ctx.runner ?? defaultRunner;
+async function lease6(e: Extract<Expect, { lease: unknown }>["lease"], ctx: Context) {
+  const runner = ctx.host.runner;
   const name = `${e.node}/${e.interface} holds a DHCPv6 lease in ${e.range[0]}-${e.range[1]}`;
   const file = dhcp6ClientFiles(ctx.stateDir, e.node, e.interface).lease;
   const text = await Deno.readTextFile(file).catch(() => undefined);
@@ -422,9 +423,9 @@ async function pingOnceConverged(
 async function failover(
   e: Extract<Expect, { failover: unknown }>["failover"],
   lab: Lab,
-  ctx: CheckContext,
+  ctx: Context,
 ): Promise<CheckResult> {
-  const runner = ctx.runner ?? defaultRunner;
+  const runner = ctx.host.runner;
   const [node = "", ifname = ""] = e.down.split(":");
   const within = e.within ?? convergenceWithin(lab);
   const name = `with ${node}:${ifname} down, ${e.from} -> ${e.to} reachable within ${within} s`;
@@ -496,9 +497,19 @@ async function dhcpListening(
 /**
  * Runs every expectation of the lab (independent ones in parallel), and for each node with a
  * DHCP server, that the server listens on UDP port 67.
+ *
+ * @example
+ * ```ts ignore
+ * import { checkLab, getRecipe, validateLab } from "./mod.ts";
+ * const lab = validateLab(getRecipe("ovs-veth").build());
+ * for (const r of await checkLab(lab, { stateDir: "/run/netkit/labs/ovs-veth" })) {
+ *   console.log(r.pass ? "PASS" : "FAIL", r.name);
+ * }
+ * ```
  */
-export async function checkLab(lab: Lab, ctx: CheckContext): Promise<CheckResult[]> {
-  const runner = ctx.runner ?? defaultRunner;
+export async function checkLab(lab: Lab, context: CheckContext): Promise<CheckResult[]> {
+  const ctx: Context = { ...context, host: context.host ?? resolveHost() };
+  const runner = ctx.host.runner;
   const results: CheckResult[] = [];
   // First what waits for the network to settle (routing converging, SLAAC), then the rest.
   results.push(
@@ -538,7 +549,7 @@ export async function checkLab(lab: Lab, ctx: CheckContext): Promise<CheckResult
     ),
   );
   for (const e of lab.expect) {
-    if ("snat" in e) results.push(await snatSeen(e.snat, runner));
+    if ("snat" in e) results.push(await snatSeen(e.snat, ctx.host));
     else if ("untag" in e) results.push(await untagThenPing(e, ctx));
     else if ("failover" in e) results.push(await failover(e.failover, lab, ctx));
   }

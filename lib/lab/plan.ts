@@ -38,6 +38,11 @@ export interface PlanContext {
   datapathType?: "netdev" | "system";
   /** What each real uplink NIC carries now (read from the host by the runtime). */
   uplinks?: Record<string, Pick<UplinkOptions, "addresses" | "routes">>;
+  /**
+   * The lab runs in rootless mode (lib/lab/rootless.ts): daemons keep the user namespace's root
+   * (dnsmasq's `--user=root --group=`). @default false
+   */
+  rootless?: boolean;
 }
 
 /** True when the lab uses Open vSwitch. */
@@ -195,6 +200,7 @@ export function planLab(lab: Lab, context: PlanContext): Step[] {
         stateDir: context.stateDir,
         ...(server.leaseTime !== undefined ? { leaseTime: server.leaseTime } : {}),
         ...(server.router !== undefined ? { router: server.router } : {}),
+        ...(context.rootless ? { keepRoot: true } : {}),
       }));
     }
   }

@@ -30,6 +30,12 @@ export interface DhcpOptions {
   range6PrefixLength?: number;
   /** Router advertisements of the interface's IPv6 /64 prefixes, for SLAAC. @default false */
   slaac?: boolean;
+  /**
+   * Keep dnsmasq running as the namespace's root (`--user=root --group=`) instead of switching
+   * to `nobody`: needed in rootless mode, where no other user or group is mapped into the user
+   * namespace and the switch fails. @default false
+   */
+  keepRoot?: boolean;
 }
 
 /** The files of a DHCP server started by {@link dhcp}. */
@@ -68,6 +74,7 @@ export function dhcp(ns: string, options: DhcpOptions): Step {
   const files = dhcpFiles(options.stateDir, ns, options.interface);
   const argv = [
     "dnsmasq",
+    ...(options.keepRoot ? ["--user=root", "--group="] : []),
     "--conf-file=/dev/null",
     "--port=0",
     "--bind-interfaces",
