@@ -63,13 +63,14 @@ export function buildCli(): Command {
       "--uplink <iface>",
       "router only: a real NIC joins br-ex, its address and routes moving to br-ex (restored on down)",
     )
+    .option("--ipv6", "router only: the dual-stack variant (IPv6 routed, SLAAC, DHCPv6)")
     .option("--sandbox", "build the lab inside one namespace of its own: nothing in the host's")
     .option("--dry-run", "print the exact commands and change nothing")
     .option("--no-check", "skip the proofs")
     .option("--json", "print the result as JSON")
     .addHelpText(
       "after",
-      "\nExamples:\n  netkit recipe list\n  netkit recipe ovs-internal\n  netkit recipe ovs-veth --prefix t1- --dry-run\n  netkit recipe router --sandbox\n  netkit recipe export ovs-veth --prefix t1- > lab.yaml",
+      "\nExamples:\n  netkit recipe list\n  netkit recipe ovs-internal\n  netkit recipe ovs-veth --prefix t1- --dry-run\n  netkit recipe router --sandbox\n  netkit recipe router --ipv6\n  netkit recipe export ovs-veth --prefix t1- > lab.yaml",
     )
     .action(async (name, second, flags) =>
       (await import("./lib/cli/recipe.ts")).recipeCommand(hostOf(), name, second, flags)

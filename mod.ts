@@ -26,7 +26,7 @@
  * @module
  */
 
-export { createNs, deleteNs, ipForward, sysctl } from "./lib/primitives/netns.ts";
+export { createNs, deleteNs, ipForward, ipv6Forward, sysctl } from "./lib/primitives/netns.ts";
 export {
   addAddress,
   addRoute,
@@ -71,11 +71,31 @@ export {
 } from "./lib/primitives/nat.ts";
 export {
   dhcp,
+  dhcp6Client,
+  type Dhcp6ClientOptions,
+  dhcp6Hook,
   dhcpClient,
   type DhcpClientOptions,
   dhcpHook,
   type DhcpOptions,
 } from "./lib/primitives/dhcp.ts";
+export {
+  bgpConfig,
+  type BgpNeighborOptions,
+  type BgpOptions,
+  type FrrDaemon,
+  frrDaemon,
+  type FrrDaemonOptions,
+  frrRouter,
+  type FrrRouterOptions,
+  frrSetup,
+  type FrrSetupOptions,
+  ospf6Config,
+  ospfConfig,
+  type OspfInterface,
+  type OspfOptions,
+  zebraConfig,
+} from "./lib/primitives/frr.ts";
 export {
   ovsList,
   ovsListBridges,
@@ -120,7 +140,7 @@ export { CheckFailedError, UsageError } from "./lib/errors.ts";
 export { type Lab, type LabInput, LabSchema } from "./lib/lab/schema.ts";
 export { LabValidationError, validateLab, type ValidateOptions } from "./lib/lab/validate.ts";
 export type { ReachOptions } from "./lib/reach.ts";
-export { type PlanContext, planLab } from "./lib/lab/plan.ts";
+export { labUsesIpv6, type PlanContext, planLab } from "./lib/lab/plan.ts";
 export { chain, type ChainOptions, star, type StarOptions } from "./lib/lab/generate.ts";
 export { downLab, listLabs, upLab, type UpOptions, type UpResult } from "./lib/lab/runtime.ts";
 export { checkLab, type CheckResult } from "./lib/check/probes.ts";

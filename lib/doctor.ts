@@ -97,6 +97,27 @@ const TOOLS: ToolSpec[] = [
     usedFor: "DHCP clients",
   },
   {
+    name: "dhclient",
+    program: "dhclient",
+    versionArgv: ["dhclient", "--version"],
+    essential: false,
+    usedFor: "DHCPv6 clients",
+  },
+  {
+    name: "FRR zebra",
+    program: "/usr/lib/frr/zebra",
+    versionArgv: ["/usr/lib/frr/zebra", "--version"],
+    essential: false,
+    usedFor: "routing (OSPF, BGP)",
+  },
+  {
+    name: "vtysh",
+    program: "vtysh",
+    versionArgv: ["vtysh", "--version"],
+    essential: false,
+    usedFor: "routing (exec NODE -- vtysh)",
+  },
+  {
     name: "iptables",
     program: "iptables",
     versionArgv: ["iptables", "--version"],

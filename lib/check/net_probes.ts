@@ -7,7 +7,7 @@
  */
 import type { Process, Runner } from "../exec/runner.ts";
 import { inNs } from "../plan/step.ts";
-import { networkOf } from "../addr.ts";
+import { familyOf, networkOfAny } from "../addr.ts";
 import type { Expect } from "../lab/schema.ts";
 import { formatDuration, parseDuration } from "../units.ts";
 import type { CheckResult } from "./probes.ts";
@@ -105,31 +105,49 @@ interface IpRoute {
   dst: string;
   gateway?: string;
   dev?: string;
+  protocol?: string;
 }
 
-/** `10.0.0.5/32` → `10.0.0.5`, `10.0.0.1/24` → `10.0.0.0/24`: the way `ip route` prints it. */
+/**
+ * `10.0.0.5/32` → `10.0.0.5`, `10.0.0.1/24` → `10.0.0.0/24`, `2001:db8::1/64` → `2001:db8::/64`:
+ * the way `ip route` prints it.
+ */
 function routeKey(to: string): string {
   if (to === "default") return to;
-  const net = networkOf(to);
-  return net.endsWith("/32") ? net.slice(0, -3) : net;
+  const net = networkOfAny(to);
+  return net.endsWith("/32") || net.endsWith("/128") ? net.slice(0, net.lastIndexOf("/")) : net;
 }
 
-/** `ip -n NODE -j route show`: a route to `to` (via `via`, out of `dev`, when given) exists. */
+/**
+ * `ip -n NODE [-6] -j route show`: a route to `to` exists (through `via`, out of `dev`, put there
+ * by `protocol`, when given). The family is `to`'s, or for `default` the family of `via`.
+ */
 export async function routePresent(
   e: RouteExpect,
   runner: Runner,
 ): Promise<CheckResult> {
   const want = routeKey(e.to);
+  const v6 = familyOf((e.to === "default" ? e.via : e.to.split("/")[0]) ?? "") === 6;
   const name = `${e.node} has a route to ${e.to}` + (e.via === undefined ? "" : ` via ${e.via}`) +
-    (e.dev === undefined ? "" : ` dev ${e.dev}`);
-  const r = await runner.run(["ip", "-n", e.node, "-j", "route", "show"], { allowFailure: true });
+    (e.dev === undefined ? "" : ` dev ${e.dev}`) +
+    (e.protocol === undefined ? "" : ` by ${e.protocol}`);
+  const r = await runner.run(
+    ["ip", "-n", e.node, ...(v6 ? ["-6"] : []), "-j", "route", "show"],
+    { allowFailure: true },
+  );
   if (r.code !== 0) return { name, pass: false, evidence: r.stderr.trim() || `exit ${r.code}` };
   const routes = JSON.parse(r.stdout || "[]") as IpRoute[];
   const text = (x: IpRoute) =>
-    [x.dst, ...(x.gateway ? ["via", x.gateway] : []), ...(x.dev ? ["dev", x.dev] : [])].join(" ");
+    [
+      x.dst,
+      ...(x.gateway ? ["via", x.gateway] : []),
+      ...(x.dev ? ["dev", x.dev] : []),
+      ...(x.protocol ? ["proto", x.protocol] : []),
+    ].join(" ");
   const found = routes.find((x) =>
     x.dst === want && (e.via === undefined || x.gateway === e.via) &&
-    (e.dev === undefined || x.dev === e.dev)
+    (e.dev === undefined || x.dev === e.dev) &&
+    (e.protocol === undefined || x.protocol === e.protocol)
   );
   return {
     name,

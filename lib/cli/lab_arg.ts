@@ -1,6 +1,6 @@
 /**
  * The one way a command-line argument and its flags become a validated lab: a recipe name
- * (with `--prefix` and `--uplink`) or a lab file, then `--sandbox`. Used by `recipe`, `up`,
+ * (with `--prefix`, `--uplink` and `--ipv6`) or a lab file, then `--sandbox`. Used by `recipe`, `up`,
  * `export`, `graph` and rootless mode's pre-check, so they all read the same flags the same way.
  *
  * A lab may touch only what it creates (lib/reach.ts). The one exception is a NIC of the host as
@@ -26,6 +26,8 @@ export interface LabFlags {
    * may take (without it, a lab file's uplink is refused).
    */
   uplink?: string | undefined;
+  /** `--ipv6`: a recipe's dual-stack variant. */
+  ipv6?: boolean | undefined;
   /** `--sandbox`: the lab lives inside one namespace of its own (lib/lab/sandbox.ts). */
   sandbox?: boolean | undefined;
   /** `--ignore-images`: a containerlab topology's images become notices (lib/lab/clab.ts). */
@@ -44,9 +46,17 @@ function recipeOptions(recipe: Recipe, flags: LabFlags): RecipeOptions {
       }`,
     });
   }
+  if (flags.ipv6 && !recipe.ipv6) {
+    throw new UsageError(`Recipe "${recipe.name}" has no --ipv6 variant`, {
+      hint: `recipes with one: ${
+        [...recipes.values()].filter((r) => r.ipv6).map((r) => r.name).join(", ")
+      }`,
+    });
+  }
   return {
     ...(flags.prefix !== undefined ? { prefix: flags.prefix } : {}),
     ...(flags.uplink !== undefined ? { uplink: flags.uplink } : {}),
+    ...(flags.ipv6 ? { ipv6: true } : {}),
   };
 }
 
@@ -79,8 +89,14 @@ export async function labSourceFromArg(
   const file = kind === "file" || (kind === "recipe or file" && await isLabFileArg(arg));
   const uplinks = flags.uplink === undefined ? [] : [flags.uplink];
   if (file) {
-    if (flags.prefix !== undefined) {
-      throw new UsageError("--prefix applies to recipes, not to lab files", {
+    for (
+      const [flag, value] of [
+        ["--prefix", flags.prefix],
+        ["--ipv6", flags.ipv6 || undefined],
+      ]
+    ) {
+      if (value === undefined) continue;
+      throw new UsageError(`${flag} applies to recipes, not to lab files`, {
         hint: "edit the file, or start from a recipe: netkit recipe export NAME --prefix P",
       });
     }

@@ -41,8 +41,8 @@ export function labEdges(lab: Lab): LabEdge[] {
 function ifaceLabel(lab: Lab, node: string, ifname: string): string {
   const iface = lab.nodes[node]?.interfaces[ifname];
   if (!iface) return "";
-  if (iface.dhcp) return "dhcp";
-  return iface.addresses.join(", ");
+  return [...(iface.dhcp ? ["dhcp"] : []), ...iface.addresses, ...(iface.dhcp6 ? ["dhcpv6"] : [])]
+    .join(", ");
 }
 
 function nodeNotes(lab: Lab, name: string): string {
@@ -53,8 +53,25 @@ function nodeNotes(lab: Lab, name: string): string {
   for (const r of n.nat) {
     notes.push(`${r.type} ${r.source}${r.toSource ? ` -> ${r.toSource}` : ""}`);
   }
-  if (n.dhcpServer) {
-    notes.push(`dhcp server ${n.dhcpServer.range[0]}-${n.dhcpServer.range[1]}`);
+  const d = n.dhcpServer;
+  if (d?.range) notes.push(`dhcp server ${d.range[0]}-${d.range[1]}`);
+  if (d?.range6) notes.push(`dhcpv6 server ${d.range6[0]}-${d.range6[1]}`);
+  if (d?.slaac) notes.push(`router advertisements (SLAAC) on ${d.interface}`);
+  const ospf = n.routing?.ospf;
+  if (ospf) {
+    notes.push(
+      `ospf area ${ospf.area} on ${ospf.interfaces.join(", ")}` +
+        (ospf.passive?.length ? ` (passive: ${ospf.passive.join(", ")})` : ""),
+    );
+  }
+  const bgp = n.routing?.bgp;
+  if (bgp) {
+    notes.push(
+      `bgp as ${bgp.asn}, neighbors ${
+        bgp.neighbors.map((x) => `${x.address} (as ${x.asn})`).join(", ")
+      }` +
+        (bgp.networks?.length ? `, announces ${bgp.networks.join(", ")}` : ""),
+    );
   }
   for (const r of n.routes) notes.push(`route ${r.to}${r.via ? ` via ${r.via}` : ""}`);
   return notes.join("; ");

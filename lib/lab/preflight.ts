@@ -35,6 +35,13 @@ export const PACKAGE_OF: Record<string, string> = {
   mkdir: "coreutils",
   unshare: "util-linux",
   iperf3: "iperf3",
+  pidwait: "procps",
+  dhclient: "isc-dhcp-client",
+  vtysh: "frr",
+  "/usr/lib/frr/zebra": "frr",
+  "/usr/lib/frr/ospfd": "frr",
+  "/usr/lib/frr/ospf6d": "frr",
+  "/usr/lib/frr/bgpd": "frr",
 };
 
 /** The programs a plan runs (looking through `ip netns exec NS`). */
@@ -52,8 +59,12 @@ export function programsOf(steps: readonly Step[]): Set<string> {
   return programs;
 }
 
-/** The path of `program` in the host's search path, or undefined. */
+/** The path of `program` in the host's search path (or `program` itself when absolute), or undefined. */
 export async function which(host: Host, program: string): Promise<string | undefined> {
+  if (program.startsWith("/")) {
+    const info = await Deno.stat(program).catch(() => undefined);
+    return info?.isFile && (info.mode ?? 0o111) & 0o111 ? program : undefined;
+  }
   for (const dir of host.path) {
     try {
       const info = await Deno.stat(join(dir, program));

@@ -41,6 +41,7 @@ import {
   percentProblem,
   rateProblem,
 } from "../units.ts";
+import { familyOf, isIpv6, parseAnyCidr } from "../addr.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s).length;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -96,13 +97,48 @@ const Sysctls = z.record(z.string(), z.union([z.string(), z.number()])).superRef
 const octet = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
 const IPV4 = new RegExp(`^${octet}(\\.${octet}){3}$`);
 /** An IPv4 address. */
-export const Ipv4 = z.string().regex(IPV4, { message: "expected an IPv4 address A.B.C.D" });
+export const Ipv4 = z.string().regex(IPV4, {
+  error: (i) => v4Only(i.input, "expected an IPv4 address A.B.C.D"),
+});
 /** An IPv4 interface address with prefix, `A.B.C.D/N`. */
 export const Cidr = z.string().refine((s) => {
   const [a, p, extra] = s.split("/");
   return extra === undefined && a !== undefined && IPV4.test(a) && p !== undefined &&
     /^\d{1,2}$/.test(p) && Number(p) <= 32;
-}, { message: "expected an IPv4 address with prefix, A.B.C.D/N" });
+}, { error: (i) => v4Only(i.input, "expected an IPv4 address with prefix, A.B.C.D/N") });
+
+/** The message for an IPv6 value in an IPv4-only field, else `otherwise`. */
+function v4Only(input: unknown, otherwise: string): string {
+  const text = typeof input === "string" ? input : "";
+  return familyOf(text.split("/")[0] ?? "") === 6
+    ? `${text} is IPv6, but this field takes IPv4 only (${otherwise.replace(/^expected /, "")})`
+    : otherwise;
+}
+/** An IPv6 address, e.g. `2001:db8::1` (no zone, no prefix). */
+export const Ipv6 = z.string().refine(isIpv6, {
+  message: "expected an IPv6 address, e.g. 2001:db8::1",
+});
+/** An IPv4 or IPv6 address. */
+export const IpAddress = z.string().refine((s) => familyOf(s) !== undefined, {
+  message: "expected an IPv4 or IPv6 address",
+});
+/** An interface address or prefix of either family, `A.B.C.D/N` or `X:X::X/N`. */
+export const AnyCidr = z.string().refine((s) => {
+  try {
+    return parseAnyCidr(s) !== undefined;
+  } catch {
+    return false;
+  }
+}, {
+  error: (i) => {
+    const text = typeof i.input === "string" ? i.input : "";
+    return text.includes(":")
+      ? "expected an IPv6 address with prefix, such as 2001:db8::1/64"
+      : /^[\d./]+$/.test(text)
+      ? "expected an IPv4 address with prefix, A.B.C.D/N"
+      : "expected an address with prefix, A.B.C.D/N or an IPv6 address such as 2001:db8::1/64";
+  },
+});
 
 /** A string checked by one of lib/units.ts's parsers, with its message. */
 const unitText = (problem: (value: unknown) => string | undefined) =>
@@ -141,8 +177,8 @@ export const Impair = z.strictObject({
  * `ip -n NODE ... dev NAME` inside the node only.
  */
 export const Interface = z.strictObject({
-  /** Static addresses. Reaches: `ip -n NODE addr add` inside the node only. */
-  addresses: z.array(Cidr).default([]),
+  /** Static addresses (IPv4 or IPv6). Reaches: `ip -n NODE addr add` inside the node only. */
+  addresses: z.array(AnyCidr).default([]),
   /**
    * Take an address by DHCP (busybox udhcpc with netkit's hook). Reaches: the node's interface
    * (udhcpc runs inside it), a hook, pid and lease file in the lab's state directory; the hook
@@ -154,6 +190,11 @@ export const Interface = z.strictObject({
    * Reaches: the node only (the veth end is created inside the node and renamed there).
    */
   createAs: Ifname.optional(),
+  /**
+   * Take an IPv6 address by DHCPv6 (ISC dhclient with netkit's hook, which writes no host file).
+   * Reaches: the node's interface, files in the lab's state directory.
+   */
+  dhcp6: z.boolean().optional(),
   /** Shape the traffic leaving this interface (see {@link Impair}). */
   impair: Impair.optional(),
   /**
@@ -166,8 +207,9 @@ export const Interface = z.strictObject({
 
 /** A route inside a node. Reaches: `ip -n NODE route add` in the node's own table only. */
 export const Route = z.strictObject({
-  to: z.union([z.literal("default"), Cidr]),
-  via: Ipv4.optional(),
+  /** A prefix of either family, or `default` (its family is `via`'s; IPv6 without `via`: `::/0`). */
+  to: z.union([z.literal("default"), AnyCidr]),
+  via: IpAddress.optional(),
   dev: Ifname.optional(),
 }).refine((r) => r.via !== undefined || r.dev !== undefined, {
   message: 'a route needs "via" or "dev"',
@@ -197,9 +239,52 @@ export const Nat = z.strictObject({
  */
 export const DhcpServer = z.strictObject({
   interface: Ifname,
-  range: z.tuple([Ipv4, Ipv4]),
+  /** IPv4 addresses handed out (DHCPv4). */
+  range: z.tuple([Ipv4, Ipv4]).optional(),
   leaseTime: z.number().int().min(120).max(31_536_000).optional(),
   router: Ipv4.optional(),
+  /** IPv6 addresses handed out by DHCPv6 (with router advertisements: clients learn the route). */
+  range6: z.tuple([Ipv6, Ipv6]).optional(),
+  /** Router advertisements of the interface's IPv6 /64 prefixes, for SLAAC. */
+  slaac: z.boolean().optional(),
+});
+
+const Asn = z.number().int().min(1, { message: "an AS number is 1 to 4294967295" })
+  .max(4_294_967_295, { message: "an AS number is 1 to 4294967295" });
+
+/** OSPF (FRR's ospfd; ospf6d on the same interfaces too when the lab uses IPv6). */
+export const Ospf = z.strictObject({
+  /** The area of every OSPF interface: a number or dotted, e.g. `0` or `0.0.0.0`. */
+  area: z.union([z.number().int().min(0).max(4_294_967_295), Ipv4]).default(0),
+  /** Interfaces that speak OSPF (hellos, adjacencies). */
+  interfaces: z.array(Ifname).min(1, { message: "OSPF needs at least one interface" }),
+  /** Interfaces whose networks are advertised without speaking OSPF on them (host LANs). */
+  passive: z.array(Ifname).optional(),
+  /** Hello interval in seconds. @default 10 (FRR's) */
+  hello: z.number().int().min(1).max(65535).optional(),
+  /** Dead interval in seconds (more than the hello interval). @default 40 (FRR's) */
+  dead: z.number().int().min(1).max(65535).optional(),
+});
+
+/** One BGP session. */
+export const BgpNeighbor = z.strictObject({ address: IpAddress, asn: Asn });
+
+/** BGP (FRR's bgpd). */
+export const Bgp = z.strictObject({
+  asn: Asn,
+  neighbors: z.array(BgpNeighbor).min(1, { message: "BGP needs at least one neighbor" }),
+  /** Prefixes this router announces (network addresses, either family). */
+  networks: z.array(AnyCidr).optional(),
+});
+
+/** Dynamic routing on a router node: FRR daemons in the node's namespace. */
+export const Routing = z.strictObject({
+  /** The router ID. @default the node's first IPv4 address */
+  routerId: Ipv4.optional(),
+  ospf: Ospf.optional(),
+  bgp: Bgp.optional(),
+}).refine((r) => r.ospf !== undefined || r.bgp !== undefined, {
+  message: 'routing needs "ospf" or "bgp"',
 });
 
 /**
@@ -214,6 +299,8 @@ export const Node = z.strictObject({
   routes: z.array(Route).default([]),
   nat: z.array(Nat).default([]),
   dhcpServer: DhcpServer.optional(),
+  /** OSPF and BGP by FRR (needs `role: router`). */
+  routing: Routing.optional(),
 });
 
 /**
@@ -270,7 +357,7 @@ export const Link = z.strictObject({ endpoints: z.tuple([Endpoint, Endpoint]) })
  */
 export const Expectation = z.union([
   z.strictObject({
-    ping: z.strictObject({ from: NsName, to: Ipv4 }),
+    ping: z.strictObject({ from: NsName, to: IpAddress }),
     /** Whether the ping must succeed (`false`: it must fail, e.g. across VLANs). */
     reach: z.boolean().default(true),
     within: Within.optional(),
@@ -279,7 +366,8 @@ export const Expectation = z.union([
     lease: z.strictObject({
       node: NsName,
       interface: Ifname,
-      range: z.tuple([Ipv4, Ipv4]),
+      /** IPv4 for a DHCP lease, IPv6 for a DHCPv6 one. */
+      range: z.tuple([IpAddress, IpAddress]),
       router: Ipv4.optional(),
       leaseTime: z.number().int().optional(),
     }),
@@ -297,7 +385,7 @@ export const Expectation = z.union([
   }),
   z.strictObject({
     untag: z.strictObject({ port: Ifname, tag: z.number().int().min(1).max(4094) }),
-    ping: z.strictObject({ from: NsName, to: Ipv4 }),
+    ping: z.strictObject({ from: NsName, to: IpAddress }),
     reach: z.boolean().default(true),
     within: Within.optional(),
   }),
@@ -313,12 +401,17 @@ export const Expectation = z.union([
     within: Within.optional(),
   }),
   z.strictObject({
-    /** A route in `node`'s table (`to` as written in the lab, or `default`). */
+    /**
+     * A route in `node`'s table (`to` as written in the lab, or `default`), through `via`, out of
+     * `dev`, put there by `protocol` (e.g. `ospf`) when given. In a lab with routing daemons it
+     * waits (bounded) for routing to converge; `within` sets that bound.
+     */
     route: z.strictObject({
       node: NsName,
-      to: z.union([z.literal("default"), Cidr]),
-      via: Ipv4.optional(),
+      to: z.union([z.literal("default"), AnyCidr]),
+      via: IpAddress.optional(),
       dev: Ifname.optional(),
+      protocol: z.enum(["ospf", "bgp", "kernel", "static", "ra", "boot"]).optional(),
     }),
     within: Within.optional(),
   }),
@@ -330,6 +423,29 @@ export const Expectation = z.union([
       state: z.enum(["up", "down"]).default("up"),
     }),
     within: Within.optional(),
+  }),
+  z.strictObject({
+    /** A SLAAC address inside `prefix` appears on `node`'s `interface` within `within` s. */
+    slaac: z.strictObject({
+      node: NsName,
+      interface: Ifname,
+      prefix: AnyCidr,
+      within: z.number().int().min(1).max(600).optional(),
+    }),
+  }),
+  z.strictObject({
+    /**
+     * `down` ("NODE:IFNAME") is set down (a journaled step, set up again afterwards, also when
+     * the proof fails); `from` must then reach `to` within `within` seconds.
+     */
+    failover: z.strictObject({
+      down: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*:[A-Za-z0-9][A-Za-z0-9_.-]*$/, {
+        message: 'expected "NODE:IFNAME"',
+      }),
+      from: NsName,
+      to: IpAddress,
+      within: z.number().int().min(1).max(600).optional(),
+    }),
   }),
 ]);
 

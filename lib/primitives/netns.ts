@@ -96,3 +96,17 @@ export function sysctl(ns: string, key: string, value: string, undoValue?: strin
 export function ipForward(ns: string): Step {
   return { ...sysctl(ns, "net.ipv4.ip_forward", "1", "0"), key: `forward:${ns}` };
 }
+
+/**
+ * `ip netns exec NS sysctl -w net.ipv6.conf.all.forwarding=1`: turns IPv6 forwarding on inside
+ * one namespace (never the host's). Undo turns it off again.
+ *
+ * @example Make namespace rt an IPv6 router
+ * ```ts
+ * import { ipv6Forward } from "./mod.ts";
+ * ipv6Forward("rt");
+ * ```
+ */
+export function ipv6Forward(ns: string): Step {
+  return { ...sysctl(ns, "net.ipv6.conf.all.forwarding", "1", "0"), key: `forward6:${ns}` };
+}
