@@ -15,6 +15,7 @@ import { ipToNumber } from "../addr.ts";
 import type { Expect, Lab } from "../lab/schema.ts";
 import type { OvsTarget } from "../ovs/instance.ts";
 import { isRootlessInner } from "../lab/rootless.ts";
+import { isOvsProof, ovsProof } from "./probes_ovs.ts";
 
 /** The outcome of one proof. */
 export interface CheckResult {
@@ -34,7 +35,7 @@ export interface CheckContext {
   ovs?: OvsTarget | undefined;
 }
 
-async function ping(
+export async function ping(
   from: string,
   to: string,
   reach: boolean,
@@ -253,7 +254,7 @@ async function dhcpListening(node: string, iface: string, runner: Runner): Promi
 export async function checkLab(lab: Lab, ctx: CheckContext): Promise<CheckResult[]> {
   const runner = ctx.runner ?? defaultRunner;
   const results: CheckResult[] = [];
-  const parallel = lab.expect.filter((e) => !("untag" in e) && !("snat" in e));
+  const parallel = lab.expect.filter((e) => !("untag" in e) && !("snat" in e) && !isOvsProof(e));
   results.push(
     ...await Promise.all(parallel.map((e) => {
       if ("lease" in e) return lease(e.lease, ctx);
@@ -269,6 +270,7 @@ export async function checkLab(lab: Lab, ctx: CheckContext): Promise<CheckResult
   for (const e of lab.expect) {
     if ("snat" in e) results.push(await snatSeen(e.snat, runner));
     else if ("untag" in e) results.push(await untagThenPing(e, ctx));
+    else if (isOvsProof(e)) results.push(await ovsProof(e, lab, ctx));
   }
   return results;
 }

@@ -27,6 +27,7 @@ import { uplink, type UplinkOptions } from "../primitives/uplink.ts";
 import { UsageError } from "../errors.ts";
 import type { Lab } from "./schema.ts";
 import { layoutOf } from "./validate.ts";
+import { isBondMember, planOvsFeatures } from "./plan_ovs.ts";
 
 /** What the plan needs to know about the host. */
 export interface PlanContext {
@@ -36,6 +37,11 @@ export interface PlanContext {
   datapathType?: "netdev" | "system";
   /** What each real uplink NIC carries now (read from the host by the runtime). */
   uplinks?: Record<string, Pick<UplinkOptions, "addresses" | "routes">>;
+  /**
+   * The run directory of the OVS the lab uses, where its bridges' management sockets are
+   * (`<dir>/<bridge>.mgmt`): needed for OpenFlow flows.
+   */
+  ovsRunDir?: string;
 }
 
 /** True when the lab uses Open vSwitch. */
@@ -92,6 +98,7 @@ export function planLab(lab: Lab, context: PlanContext): Step[] {
       if (!end.isBridge) continue;
       const bridge = lab.bridges[end.who]!;
       if (bridge.type === "linux") ports.push(bridgeAttach(end.ifname, end.who));
+      else if (isBondMember(lab, end.who, end.ifname)) portsUp.push(linkUp(end.ifname));
       else {
         ports.push(
           ovsAddPort(end.who, end.ifname, { ...owner, tag: bridge.ports[end.ifname]?.tag }),
@@ -113,6 +120,8 @@ export function planLab(lab: Lab, context: PlanContext): Step[] {
       else steps.push(linkUp(port));
     }
   }
+
+  steps.push(...planOvsFeatures(lab, context.ovsRunDir));
 
   for (const [name, node] of Object.entries(lab.nodes)) {
     for (const ifname of layout.nodeIfaces.get(name) ?? []) {

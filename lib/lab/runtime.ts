@@ -109,7 +109,12 @@ export async function planFor(
     const uplinks = Object.fromEntries(
       await Promise.all(nics.map(async (nic) => [nic, await readUplink(nic, runner)] as const)),
     );
-    const steps = planLab(lab, { stateDir, datapathType: await datapathType(), uplinks });
+    const steps = planLab(lab, {
+      stateDir,
+      datapathType: await datapathType(),
+      uplinks,
+      ...(ovs ? { ovsRunDir: ovs.runDir } : {}),
+    });
     return ovs ? { steps, ovs } : { steps };
   }
   if (nics.length) {
@@ -119,10 +124,17 @@ export async function planFor(
   }
   // The lab's own userspace switch, inside its parent namespace.
   const ovs = usesOvs(lab) ? sandboxOvsTarget(stateDir) : undefined;
-  const steps = sandboxPlan(planLab(lab, { stateDir, datapathType: "netdev" }), {
-    ns,
-    ovs: ovs ? { dir: ovs.runDir, schema: await schemaPath() } : undefined,
-  });
+  const steps = sandboxPlan(
+    planLab(lab, {
+      stateDir,
+      datapathType: "netdev",
+      ...(ovs ? { ovsRunDir: ovs.runDir } : {}),
+    }),
+    {
+      ns,
+      ovs: ovs ? { dir: ovs.runDir, schema: await schemaPath() } : undefined,
+    },
+  );
   return ovs ? { steps, ovs } : { steps };
 }
 
@@ -231,11 +243,13 @@ export async function stopUnusedPrivateOvs(runner: Runner = defaultRunner): Prom
   return await releasePrivateOvs(runner);
 }
 
-/** The journal entries without their `ovs-vsctl` undo actions. */
+/** The journal entries without their `ovs-vsctl` and `ovs-ofctl` undo actions. */
 function withoutOvsUndo(entries: JournalEntry[]): JournalEntry[] {
   return entries.map((e) => ({
     ...e,
-    undo: e.undo.filter((a) => !("argv" in a && a.argv[0] === "ovs-vsctl")),
+    undo: e.undo.filter((a) =>
+      !("argv" in a && (a.argv[0] === "ovs-vsctl" || a.argv[0] === "ovs-ofctl"))
+    ),
   }));
 }
 

@@ -9,6 +9,7 @@
 import { inSubnet, ipToNumber, networkOf } from "../addr.ts";
 import { UsageError } from "../errors.ts";
 import { type Lab, LabSchema } from "./schema.ts";
+import { ovsIssues } from "./validate_ovs.ts";
 
 /** A path into the lab document, e.g. `["nodes", "ns1", "interfaces", "eth0"]`. */
 export type DocPath = (string | number)[];
@@ -202,7 +203,7 @@ function crossCheck(lab: Lab): LabIssue[] {
           if (!isNode(p.node)) add([...path, "node"], `node "${p.node}" does not exist`);
           else claim(p.node, port, path);
         }
-      } else {
+      } else if (p.bond === undefined) {
         const attached = lab.links.some((l) => l.endpoints.includes(`${bname}:${port}`));
         if (!attached) {
           add(path, `no link ends at "${bname}:${port}": add a link or make it internal`);
@@ -280,6 +281,7 @@ function crossCheck(lab: Lab): LabIssue[] {
       }
     }
   }
+  issues.push(...ovsIssues(lab, layout));
   lab.expect.forEach((e, k) => {
     const nodes = "ping" in e && e.ping
       ? [e.ping.from]
