@@ -19,10 +19,10 @@ import { cmd, type Step } from "../plan/step.ts";
 import { UsageError } from "../errors.ts";
 import { labUuid } from "../ovs/ids.ts";
 
-/** The QoS types netkit applies. */
-export const QOS_TYPES = ["linux-htb"] as const;
 /** A QoS type netkit applies. */
-export type QosType = typeof QOS_TYPES[number];
+export type QosType = "linux-htb";
+/** The QoS types netkit applies. */
+export const QOS_TYPES: readonly QosType[] = ["linux-htb"];
 
 /**
  * Why netkit refuses QoS `type` on a port, or undefined when it applies it. One line, for
