@@ -3,7 +3,7 @@
  * (`ovs-vsctl add-bond`, active-backup, no LACP). Either link may fail; traffic keeps flowing.
  *
  * ```
- *                                  bond-a              bond-b
+ *                                  bond0               bond1
  *   h1 [eth0 10.0.8.1/24]--[h1-p] bra [a1]====veth====[b1] brb [h2-p]--[eth0 10.0.8.2/24] h2
  *                                     [a2]====veth====[b2]
  * ```
@@ -42,8 +42,8 @@ export const ovsBond: Recipe = {
         [h2]: { interfaces: { eth0: { addresses: ["10.0.8.2/24"] } } },
       },
       bridges: {
-        [bra]: { type: "ovs", ports: { [p("bond-a")]: bond([a1, a2]) } },
-        [brb]: { type: "ovs", ports: { [p("bond-b")]: bond([b1, b2]) } },
+        [bra]: { type: "ovs", ports: { [p("bond0")]: bond([a1, a2]) } },
+        [brb]: { type: "ovs", ports: { [p("bond1")]: bond([b1, b2]) } },
       },
       links: [
         { endpoints: [`${bra}:${a1}`, `${brb}:${b1}`] },
