@@ -34,6 +34,12 @@ type ThroughputProof = Extract<Expect, { throughput: unknown }>;
 /** A proof this module runs. */
 export type OvsProof = FlowProof | LinkDownProof | CaptureProof | ThroughputProof;
 
+/**
+ * A capture or server outlives netkit if netkit is killed mid-proof (its namespace stays while a
+ * process runs in it): `timeout` bounds it. It passes the SIGINT that stops it on to the command.
+ */
+const BOUNDED = ["timeout", "60"];
+
 /** True for the proofs this module runs (they run one at a time, after the others). */
 export function isOvsProof(e: Expect): e is OvsProof {
   return "flow" in e || "linkDown" in e || "capture" in e || "throughput" in e;
@@ -162,7 +168,16 @@ async function captured(e: CaptureProof, runner: Runner): Promise<CheckResult> {
   const to = e.ping.to;
   const name = `${node}/${iface} captures the ping ${e.ping.from} -> ${to}, both ways`;
   const capture = startCapture(
-    inNs(node, ["tcpdump", "-n", "-l", "--immediate-mode", "-i", iface, `icmp and host ${to}`]),
+    inNs(node, [
+      ...BOUNDED,
+      "tcpdump",
+      "-n",
+      "-l",
+      "--immediate-mode",
+      "-i",
+      iface,
+      `icmp and host ${to}`,
+    ]),
   );
   if (!(await capture.ready(/listening on/))) {
     const err = await capture.stop();
@@ -197,7 +212,7 @@ async function throughput(e: ThroughputProof, runner: Runner): Promise<CheckResu
     Math.round(t.tolerance * 100)
   }%`;
   // --forceflush: on a pipe iperf3 would hold "Server listening" in its buffer until it exits.
-  const server = startCapture(inNs(t.server, ["iperf3", "-s", "-1", "--forceflush"]));
+  const server = startCapture(inNs(t.server, [...BOUNDED, "iperf3", "-s", "-1", "--forceflush"]));
   if (!(await server.ready(/Server listening/))) {
     const err = await server.stop();
     return { name, pass: false, evidence: `iperf3 server did not start: ${err.trim() || "?"}` };

@@ -33,7 +33,7 @@ async function readOr(path: string): Promise<string> {
   return await Deno.readTextFile(path).catch(() => "");
 }
 
-/** The processes netkit could start: dnsmasq, udhcpc, tcpdump, ovsdb-server, ovs-vswitchd. */
+/** The processes netkit could start: dnsmasq, udhcpc, tcpdump, iperf3, ovsdb-server, ovs-vswitchd. */
 async function daemons(): Promise<string[]> {
   const out: string[] = [];
   for await (const e of Deno.readDir("/proc")) {
@@ -42,7 +42,8 @@ async function daemons(): Promise<string[]> {
     if (/\) Z /.test(stat)) continue; // zombies are waiting for their parent, not running
     const cmdline = (await readOr(`/proc/${e.name}/cmdline`)).replaceAll("\0", " ").trim();
     if (
-      /^(\S*\/)?(dnsmasq|udhcpc|busybox udhcpc|tcpdump|ovsdb-server|ovs-vswitchd)\b/.test(cmdline)
+      /^(\S*\/)?(dnsmasq|udhcpc|busybox udhcpc|tcpdump|iperf3|ovsdb-server|ovs-vswitchd)\b/
+        .test(cmdline)
     ) {
       out.push(cmdline);
     }
