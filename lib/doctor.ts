@@ -113,6 +113,13 @@ const TOOLS: ToolSpec[] = [
     usedFor: "capture proofs",
   },
   {
+    name: "iperf3",
+    program: "iperf3",
+    versionArgv: ["iperf3", "--version"],
+    essential: false,
+    usedFor: "throughput proofs (QoS)",
+  },
+  {
     name: "sysctl",
     program: "sysctl",
     versionArgv: ["sysctl", "--version"],
@@ -195,7 +202,8 @@ async function ovsRow(runner: Runner): Promise<DoctorRow> {
     };
   }
   const missing: string[] = [];
-  for (const p of ["ovs-vsctl", "ovsdb-server", "ovs-vswitchd", "ovsdb-tool", "ovs-appctl"]) {
+  const programs = ["ovs-vsctl", "ovs-ofctl", "ovsdb-server", "ovs-vswitchd", "ovsdb-tool"];
+  for (const p of [...programs, "ovs-appctl"]) {
     if (!(await which(p))) missing.push(p);
   }
   const schema = await exists("/usr/share/openvswitch/vswitch.ovsschema") ||

@@ -17,6 +17,7 @@ export const PACKAGE_OF: Record<string, string> = {
   ip: "iproute2",
   "ovs-vsctl": "openvswitch-switch",
   "ovs-appctl": "openvswitch-switch",
+  "ovs-ofctl": "openvswitch-switch",
   "ovsdb-server": "openvswitch-switch",
   "ovsdb-tool": "openvswitch-switch",
   "ovs-vswitchd": "openvswitch-switch",
@@ -26,6 +27,7 @@ export const PACKAGE_OF: Record<string, string> = {
   nft: "nftables",
   ping: "iputils-ping",
   tcpdump: "tcpdump",
+  iperf3: "iperf3",
   sysctl: "procps",
   pkill: "procps",
 };

@@ -33,7 +33,9 @@ async function readOr(path: string): Promise<string> {
   return await Deno.readTextFile(path).catch(() => "");
 }
 
-/** The processes netkit could start: dnsmasq, udhcpc, tcpdump, iperf3, ovsdb-server, ovs-vswitchd. */
+/**
+ * The processes netkit could start: dnsmasq, udhcpc, tcpdump, iperf3, ovsdb-server, ovs-vswitchd.
+ */
 async function daemons(): Promise<string[]> {
   const out: string[] = [];
   for await (const e of Deno.readDir("/proc")) {
