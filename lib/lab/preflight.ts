@@ -11,6 +11,7 @@ import { isRun, type Step } from "../plan/step.ts";
 import type { OvsTarget } from "../ovs/instance.ts";
 import type { Lab } from "./schema.ts";
 import { layoutOf } from "./validate.ts";
+import { bondNames } from "./validate_ovs.ts";
 
 /** The Debian package that provides each tool netkit calls. */
 export const PACKAGE_OF: Record<string, string> = {
@@ -139,6 +140,9 @@ export async function requireNoConflicts(
   for (const name of layoutOf(lab).rootIfaces) {
     if (links.has(name)) conflicts.push(`interface "${name}"`);
     else if (ports.has(name)) conflicts.push(`OVS port or bridge "${name}"`);
+  }
+  for (const name of bondNames(lab)) {
+    if (ports.has(name)) conflicts.push(`OVS port "${name}" (a bond of the lab)`);
   }
   if (conflicts.length) {
     throw new UsageError(

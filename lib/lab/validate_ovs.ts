@@ -26,6 +26,13 @@ export function bondMembers(bridge: Bridge): Map<string, string> {
   return memberOf;
 }
 
+/** The names of the lab's bonds (OVS ports with no interface of their own name). */
+export function bondNames(lab: Lab): string[] {
+  return Object.values(lab.bridges).flatMap((b) =>
+    Object.entries(b.ports).flatMap(([name, p]) => (p.bond ? [name] : []))
+  );
+}
+
 /** The link ends at bridge `name` (interfaces the lab creates there). */
 export function linkEndsAt(lab: Lab, name: string): string[] {
   return lab.links.flatMap((l) =>

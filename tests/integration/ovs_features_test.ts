@@ -331,3 +331,37 @@ Deno.test(
     await assertHostUnchanged(before, "after dry-runs and exports");
   },
 );
+
+Deno.test(
+  "a bond named like an OVS port that exists is a conflict: exit 2, nothing changed",
+  opts,
+  async () => {
+    const before = await snapshot();
+    const dir = await Deno.makeTempDir({ prefix: "netkit-t9-" });
+    try {
+      const first = await netkit(["recipe", "ovs-bond", "--prefix", "t9c-", "--no-check"]);
+      assertEquals(first.code, 0, first.stdout + first.stderr);
+      const during = await snapshot();
+      const file = join(dir, "clash.yaml");
+      await Deno.writeTextFile(
+        file,
+        `name: t9d-clash
+bridges:
+  t9d-br0: { type: ovs, ports: { t9c-bond0: { bond: [t9d-a1, t9d-a2] } } }
+  t9d-br1: { type: ovs }
+links:
+  - endpoints: [t9d-br0:t9d-a1, t9d-br1:t9d-b1]
+  - endpoints: [t9d-br0:t9d-a2, t9d-br1:t9d-b2]
+`,
+      );
+      const r = await netkit(["up", file]);
+      assertEquals(r.code, 2, r.stdout + r.stderr);
+      assertMatch(r.stderr, /would create what already exists on this host: OVS port "t9c-bond0"/);
+      await assertHostUnchanged(during, "after the clashing lab was refused");
+    } finally {
+      await netkit(["down", "t9c-ovs-bond"]);
+      await Deno.remove(dir, { recursive: true });
+    }
+    await assertHostUnchanged(before, "after the bond conflict test");
+  },
+);
