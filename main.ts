@@ -9,9 +9,20 @@ import denoJson from "./deno.json" with { type: "json" };
 import { ExitCode, UsageError } from "./lib/errors.ts";
 import { err } from "./lib/cli/output.ts";
 import { red } from "./lib/cli/render.ts";
+import { type Host, readEnvironment, resolveHost } from "./lib/host.ts";
+import { ProcessRunner } from "./lib/exec/runner.ts";
 
-/** Builds the command tree. Subcommands load their modules only when they run. */
+/**
+ * Builds the command tree. Subcommands load their modules only when they run. The host context
+ * (lib/host.ts) is resolved once, before the action, from the environment and the global flags,
+ * and handed to the action.
+ */
 export function buildCli(): Command {
+  const env = readEnvironment();
+  const runner = new ProcessRunner();
+  let overrides: Partial<Host> = { runner };
+  let host: Host | undefined;
+  const hostOf = (): Host => (host ??= resolveHost(overrides, env));
   const program = new Command()
     .name("netkit")
     .description("Build, prove and remove Linux network labs: namespaces, veth, bridges, OVS.")
@@ -24,13 +35,17 @@ export function buildCli(): Command {
       "run in a user + network namespace of your own (the default when not root, if allowed)",
     )
     .hook("preAction", async (_program, action) => {
-      const rootless = program.opts().rootless || Deno.uid() !== 0 ||
-        Deno.env.get("NETKIT_ROOTLESS_INNER") === "1";
+      // Rootless mode: forced, inside its namespaces, or by default for a user who is not root.
+      const rootless = program.opts().rootless === true || Deno.uid() !== 0 || env.rootlessInner;
+      overrides = { rootless, runner };
       if (rootless) {
-        await (await import("./lib/cli/rootless.ts")).rootlessPreAction(
+        const fromRootless = await (await import("./lib/cli/rootless.ts")).rootlessPreAction(
           program as unknown as Command,
           action as unknown as Command,
+          env,
+          runner,
         );
+        overrides = { ...overrides, ...fromRootless };
       }
     });
 
@@ -54,7 +69,7 @@ export function buildCli(): Command {
       "\nExamples:\n  netkit recipe list\n  netkit recipe ovs-internal\n  netkit recipe ovs-veth --prefix t1- --dry-run\n  netkit recipe router --sandbox\n  netkit recipe export ovs-veth --prefix t1- > lab.yaml",
     )
     .action(async (name, second, flags) =>
-      (await import("./lib/cli/recipe.ts")).recipeCommand(name, second, flags)
+      (await import("./lib/cli/recipe.ts")).recipeCommand(hostOf(), name, second, flags)
     );
 
   program.command("up")
@@ -68,14 +83,18 @@ export function buildCli(): Command {
       "after",
       "\nExamples:\n  netkit up examples/labs/bridge-three.yaml\n  netkit up lab.yaml --dry-run\n  netkit up lab.yaml --sandbox",
     )
-    .action(async (file, flags) => (await import("./lib/cli/up.ts")).upCommand(file, flags));
+    .action(async (file, flags) =>
+      (await import("./lib/cli/up.ts")).upCommand(hostOf(), file, flags)
+    );
 
   program.command("down")
     .description("remove a lab: everything it created, and only that")
     .argument("<lab>", "lab name (as shown by status), or the lab file it came up from")
     .option("--json", "print the result as JSON")
     .addHelpText("after", "\nExamples:\n  netkit down ovs-internal\n  netkit down lab.yaml")
-    .action(async (lab, flags) => (await import("./lib/cli/down.ts")).downCommand(lab, flags));
+    .action(async (lab, flags) =>
+      (await import("./lib/cli/down.ts")).downCommand(hostOf(), lab, flags)
+    );
 
   program.command("status")
     .alias("ls")
@@ -83,14 +102,18 @@ export function buildCli(): Command {
     .argument("[lab]", "lab name")
     .option("--json", "print the result as JSON")
     .addHelpText("after", "\nExamples:\n  netkit status\n  netkit status ovs-internal --json")
-    .action(async (lab, flags) => (await import("./lib/cli/status.ts")).statusCommand(lab, flags));
+    .action(async (lab, flags) =>
+      (await import("./lib/cli/status.ts")).statusCommand(hostOf(), lab, flags)
+    );
 
   program.command("check")
     .description("run a lab's proofs again; exit 1 when one fails")
     .argument("<lab>", "lab name")
     .option("--json", "print the result as JSON")
     .addHelpText("after", "\nExample:\n  netkit check ovs-internal")
-    .action(async (lab, flags) => (await import("./lib/cli/check.ts")).checkCommand(lab, flags));
+    .action(async (lab, flags) =>
+      (await import("./lib/cli/check.ts")).checkCommand(hostOf(), lab, flags)
+    );
 
   program.command("exec")
     .description("run a command inside a lab namespace")
@@ -98,14 +121,14 @@ export function buildCli(): Command {
     .argument("<command...>", "the command and its arguments (after --)")
     .addHelpText("after", "\nExample:\n  netkit exec ns1 -- ping -c1 10.0.0.2")
     .action(async (node, command) =>
-      (await import("./lib/cli/exec.ts")).execCommand(node, command)
+      (await import("./lib/cli/exec.ts")).execCommand(hostOf(), node, command)
     );
 
   program.command("clean")
     .description("remove every lab netkit recorded on this host, and its private OVS")
     .option("--json", "print the result as JSON")
     .addHelpText("after", "\nExample:\n  netkit clean")
-    .action(async (flags) => (await import("./lib/cli/clean.ts")).cleanCommand(flags));
+    .action(async (flags) => (await import("./lib/cli/clean.ts")).cleanCommand(hostOf(), flags));
 
   program.command("export")
     .description("print a recipe or lab file as one POSIX sh script (plain ip/ovs-vsctl/...)")
@@ -113,12 +136,18 @@ export function buildCli(): Command {
     .addOption(new Option("--format <format>", "output format").choices(["sh"]).default("sh"))
     .option("--teardown", "print the script that removes the lab instead")
     .option("--prefix <prefix>", "with a recipe: prefix for every host-visible name")
+    .option(
+      "--uplink <iface>",
+      "with a recipe that has one (router): the real NIC that joins br-ex",
+    )
     .option("--sandbox", "the script builds the lab inside one namespace of its own")
     .addHelpText(
       "after",
       "\nExamples:\n  netkit export ovs-veth --format sh > lab.sh\n  netkit export lab.yaml --format sh --teardown > lab-down.sh",
     )
-    .action(async (lab, flags) => (await import("./lib/cli/export.ts")).exportCommand(lab, flags));
+    .action(async (lab, flags) =>
+      (await import("./lib/cli/export.ts")).exportCommand(hostOf(), lab, flags)
+    );
 
   program.command("graph")
     .description("draw a lab (up, a recipe, or a lab file) as text, Mermaid or Graphviz dot")
@@ -129,20 +158,24 @@ export function buildCli(): Command {
       "after",
       "\nExamples:\n  netkit graph router\n  netkit graph lab.yaml --format mermaid",
     )
-    .action(async (lab, flags) => (await import("./lib/cli/graph.ts")).graphCommand(lab, flags));
+    .action(async (lab, flags) =>
+      (await import("./lib/cli/graph.ts")).graphCommand(hostOf(), lab, flags)
+    );
 
   program.command("ovs")
     .description("the Open vSwitch netkit uses: status, or start/stop its private instance")
     .addArgument(new Argument("<action>", "what to do").choices(["status", "start", "stop"]))
     .option("--json", "print the result as JSON")
     .addHelpText("after", "\nExamples:\n  netkit ovs status\n  netkit ovs stop")
-    .action(async (action, flags) => (await import("./lib/cli/ovs.ts")).ovsCommand(action, flags));
+    .action(async (action, flags) =>
+      (await import("./lib/cli/ovs.ts")).ovsCommand(hostOf(), action, flags)
+    );
 
   program.command("doctor")
     .description("check that this host can run netkit: root, tools, OVS, kernel features")
     .option("--json", "print the result as JSON")
     .addHelpText("after", "\nExamples:\n  netkit doctor\n  netkit doctor --json")
-    .action(async (flags) => (await import("./lib/cli/doctor.ts")).doctorCommand(flags));
+    .action(async (flags) => (await import("./lib/cli/doctor.ts")).doctorCommand(hostOf(), flags));
 
   program.command("completions")
     .description("print a shell completion script (subcommands, options, recipes, labs)")
@@ -186,7 +219,7 @@ export async function main(args: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
-  if (Deno.env.get("NETKIT_ROOTLESS_HOLDER") === "1") {
+  if (readEnvironment().rootlessHolder) {
     await (await import("./lib/lab/rootless.ts")).holderMain(); // never returns
   }
   Deno.exit(await main(Deno.args));

@@ -85,19 +85,34 @@ export {
 } from "./lib/ovs/query.ts";
 export {
   ovsStatus,
-  type OvsTarget,
   releasePrivateOvs,
   startPrivateOvs,
   stopPrivateOvs,
 } from "./lib/ovs/instance.ts";
+export type { OvsTarget } from "./lib/ovs/target.ts";
+export {
+  type Environment,
+  type Host,
+  type OvsMode,
+  readEnvironment,
+  resolveHost,
+} from "./lib/host.ts";
 export type { Action, RunAction, Step, WriteAction } from "./lib/plan/step.ts";
 export { Executor, type ExecutorOptions, StepError } from "./lib/plan/executor.ts";
 export {
   CommandError,
+  type ExitStatus,
+  type OutputWatch,
+  type Process,
   ProcessRunner,
+  type RecordedCommand,
   RecordingRunner,
   type Runner,
+  type RunOptions,
   type RunResult,
+  type SpawnOptions,
+  type StreamMode,
+  watchOutput,
 } from "./lib/exec/runner.ts";
 export { CheckFailedError, UsageError } from "./lib/errors.ts";
 export { type Lab, type LabInput, LabSchema } from "./lib/lab/schema.ts";

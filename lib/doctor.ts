@@ -8,7 +8,8 @@
  *
  * @module
  */
-import { defaultRunner, type Runner } from "./exec/runner.ts";
+import type { Runner } from "./exec/runner.ts";
+import type { Host } from "./host.ts";
 import { PACKAGE_OF, which } from "./lab/preflight.ts";
 import { ovsStatus } from "./ovs/instance.ts";
 import { pathExists } from "./state.ts";
@@ -148,9 +149,10 @@ async function firstLine(argv: string[], runner: Runner): Promise<string | undef
   }
 }
 
-async function toolRow(t: ToolSpec, runner: Runner): Promise<DoctorRow> {
+async function toolRow(t: ToolSpec, host: Host): Promise<DoctorRow> {
+  const runner = host.runner;
   const check = `tool ${t.name}`;
-  const path = await which(t.program);
+  const path = await which(host, t.program);
   const bad: DoctorStatus = t.essential ? "fail" : "warn";
   const fix = apt(PACKAGE_OF[t.program] ?? t.program);
   if (!path) {
@@ -174,18 +176,10 @@ async function toolRow(t: ToolSpec, runner: Runner): Promise<DoctorRow> {
 
 const exists = pathExists;
 
-async function ovsRow(runner: Runner): Promise<DoctorRow> {
+async function ovsRow(host: Host): Promise<DoctorRow> {
   const check = "Open vSwitch";
-  const mode = Deno.env.get("NETKIT_OVS") ?? "auto";
-  if (!["auto", "system", "private"].includes(mode)) {
-    return {
-      check,
-      status: "fail",
-      detail: `NETKIT_OVS=${JSON.stringify(mode)} is not auto, system or private`,
-      fix: "unset NETKIT_OVS",
-    };
-  }
-  const s = await ovsStatus(runner).catch(() => undefined);
+  const mode = host.ovsMode;
+  const s = await ovsStatus(host).catch(() => undefined);
   if (s && s.kind !== "none" && !(mode === "private" && s.kind === "system")) {
     return {
       check,
@@ -204,7 +198,7 @@ async function ovsRow(runner: Runner): Promise<DoctorRow> {
   const missing: string[] = [];
   const programs = ["ovs-vsctl", "ovs-ofctl", "ovsdb-server", "ovs-vswitchd", "ovsdb-tool"];
   for (const p of [...programs, "ovs-appctl"]) {
-    if (!(await which(p))) missing.push(p);
+    if (!(await which(host, p))) missing.push(p);
   }
   const schema = await exists("/usr/share/openvswitch/vswitch.ovsschema") ||
     await exists("/usr/local/share/openvswitch/vswitch.ovsschema");
@@ -295,7 +289,8 @@ const KERNEL = [
 ];
 
 /** Kernel rows as root: everything tried inside a throwaway namespace that is always deleted. */
-async function kernelRowsAsRoot(runner: Runner, hasIp: boolean): Promise<DoctorRow[]> {
+async function kernelRowsAsRoot(host: Host, hasIp: boolean): Promise<DoctorRow[]> {
+  const runner = host.runner;
   const rows: DoctorRow[] = [];
   if (!hasIp) {
     for (const k of ["veth", "bridge", "tun/tap", "NAT (iptables nat table)"]) {
@@ -339,7 +334,7 @@ async function kernelRowsAsRoot(runner: Runner, hasIp: boolean): Promise<DoctorR
           : { check: `kernel: ${k.name}`, status: "ok", detail: `created one in ${ns}` },
       );
     }
-    if (await which("iptables")) {
+    if (await which(host, "iptables")) {
       const e = await attempt(
         ["ip", "netns", "exec", ns, "iptables", "-t", "nat", "-L", "-n"],
         runner,
@@ -391,7 +386,7 @@ async function kernelRowsUnprivileged(): Promise<DoctorRow[]> {
 }
 
 /** Runs every check. Creates and deletes one throwaway namespace when running as root. */
-export async function doctor(runner: Runner = defaultRunner): Promise<DoctorReport> {
+export async function doctor(host: Host): Promise<DoctorReport> {
   const rows: DoctorRow[] = [];
   const root = Deno.uid() === 0;
   rows.push(
@@ -402,8 +397,8 @@ export async function doctor(runner: Runner = defaultRunner): Promise<DoctorRepo
       fix: "run as root",
     },
   );
-  for (const t of TOOLS) rows.push(await toolRow(t, runner));
-  rows.push(await ovsRow(runner));
+  for (const t of TOOLS) rows.push(await toolRow(t, host));
+  rows.push(await ovsRow(host));
   const netns = await exists("/proc/self/ns/net");
   rows.push(
     netns ? { check: "network namespaces: /proc/self/ns/net", status: "ok", detail: "present" } : {
@@ -416,7 +411,7 @@ export async function doctor(runner: Runner = defaultRunner): Promise<DoctorRepo
   if (netns && root) {
     rows.push(
       ...await kernelRowsAsRoot(
-        runner,
+        host,
         rows.some((r) => r.check === "tool ip" && r.status === "ok"),
       ),
     );

@@ -1,8 +1,8 @@
 /**
  * Where netkit keeps what it knows about the labs on this host.
  *
- * `$NETKIT_STATE_DIR` (default `/run/netkit`, a tmpfs that a reboot clears together with every
- * namespace) holds `labs/<lab>/` for each lab: `lab.json` (the lab as it was brought up),
+ * The host's state root (lib/host.ts: `$NETKIT_STATE_DIR`, default `/run/netkit`, a tmpfs that
+ * a reboot clears together with every namespace) holds `labs/<lab>/` for each lab: `lab.json` (the lab as it was brought up),
  * `journal.jsonl` (the undo of every step, written before the step runs), `lock`, and the files
  * of the lab's daemons (dnsmasq and udhcpc pid, lease and hook files). `ovs/` holds the private
  * Open vSwitch when netkit runs one.
@@ -11,21 +11,16 @@
  */
 import { join } from "node:path";
 
-/** The root of netkit's state on this host. */
-export function stateRoot(): string {
-  return Deno.env.get("NETKIT_STATE_DIR") ?? "/run/netkit";
+/** The directory of one lab's state, under the state root `root`. */
+export function labDir(root: string, lab: string): string {
+  return join(root, "labs", lab);
 }
 
-/** The directory of one lab's state. */
-export function labDir(lab: string): string {
-  return join(stateRoot(), "labs", lab);
-}
-
-/** The names of the labs that have state on this host, sorted. */
-export async function listLabNames(): Promise<string[]> {
+/** The names of the labs that have state under the state root `root`, sorted. */
+export async function listLabNames(root: string): Promise<string[]> {
   const names: string[] = [];
   try {
-    for await (const entry of Deno.readDir(join(stateRoot(), "labs"))) {
+    for await (const entry of Deno.readDir(join(root, "labs"))) {
       if (entry.isDirectory) names.push(entry.name);
     }
   } catch (error) {
@@ -52,8 +47,8 @@ export async function readJson<T>(path: string): Promise<T | undefined> {
 }
 
 /** Removes netkit's state directories once they are empty, so a clean host holds nothing. */
-export async function pruneStateRoot(): Promise<void> {
-  for (const dir of [join(stateRoot(), "labs"), stateRoot()]) {
+export async function pruneStateRoot(root: string): Promise<void> {
+  for (const dir of [join(root, "labs"), root]) {
     await Deno.remove(dir).catch(() => {}); // fails while not empty: that is fine
   }
 }

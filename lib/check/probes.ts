@@ -5,16 +5,15 @@
  *
  * @module
  */
-import { defaultRunner, type Runner } from "../exec/runner.ts";
-import { startCapture } from "../exec/capture.ts";
+import { type Runner, watchOutput } from "../exec/runner.ts";
+import { type Host, resolveHost } from "../host.ts";
 import { inNs } from "../plan/step.ts";
 import { Executor } from "../plan/executor.ts";
 import { ovsRemoveTag } from "../primitives/ovs.ts";
 import { dhcpClientFiles } from "../primitives/dhcp.ts";
 import { ipToNumber } from "../addr.ts";
 import type { Expect, Lab } from "../lab/schema.ts";
-import type { OvsTarget } from "../ovs/instance.ts";
-import { isRootlessInner } from "../lab/rootless.ts";
+import type { OvsTarget } from "../ovs/target.ts";
 import { isOvsProof, ovsProof } from "./probes_ovs.ts";
 
 /** The outcome of one proof. */
@@ -28,13 +27,18 @@ export interface CheckResult {
 
 /** What the probes need. */
 export interface CheckContext {
-  runner?: Runner;
+  /** Where and how to work. @default resolveHost() */
+  host?: Host | undefined;
   /** The lab's state directory (lease records). */
   stateDir: string;
   /** The OVS of the lab, for VLAN probes. */
   ovs?: OvsTarget | undefined;
 }
 
+/** The context with its host resolved. */
+export type Context = CheckContext & { host: Host };
+
+/** Pings `to` from `from`; passes when the outcome is `reach`. */
 export async function ping(
   from: string,
   to: string,
@@ -56,8 +60,8 @@ export async function ping(
   };
 }
 
-async function lease(e: Extract<Expect, { lease: unknown }>["lease"], ctx: CheckContext) {
-  const runner = ctx.runner ?? defaultRunner;
+async function lease(e: Extract<Expect, { lease: unknown }>["lease"], ctx: Context) {
+  const runner = ctx.host.runner;
   const name = `${e.node}/${e.interface} holds a lease in ${e.range[0]}-${e.range[1]}`;
   const file = dhcpClientFiles(ctx.stateDir, e.node, e.interface).lease;
   let text: string;
@@ -107,10 +111,11 @@ async function lease(e: Extract<Expect, { lease: unknown }>["lease"], ctx: Check
   };
 }
 
-async function snatSeen(e: Extract<Expect, { snat: unknown }>["snat"], runner: Runner) {
-  if (isRootlessInner()) return await snatSeenNft(e, runner);
+async function snatSeen(e: Extract<Expect, { snat: unknown }>["snat"], host: Host) {
+  const runner = host.runner;
+  if (host.rootless) return await snatSeenNft(e, runner);
   const name = `${e.observer} sees ${e.from}'s packets to ${e.to} from ${e.source}`;
-  const capture = startCapture(
+  const capture = watchOutput(runner.spawn(
     inNs(e.observer, [
       "tcpdump",
       "-n",
@@ -122,7 +127,7 @@ async function snatSeen(e: Extract<Expect, { snat: unknown }>["snat"], runner: R
       e.interface,
       "icmp[icmptype] == icmp-echo and dst host " + e.to,
     ]),
-  );
+  ));
   if (!(await capture.ready(/listening on/))) {
     const err = await capture.stop();
     return {
@@ -212,14 +217,11 @@ async function snatSeenNft(e: Extract<Expect, { snat: unknown }>["snat"], runner
 
 async function untagThenPing(
   e: Extract<Expect, { untag: unknown }>,
-  ctx: CheckContext,
+  ctx: Context,
 ): Promise<CheckResult> {
-  const runner = ctx.runner ?? defaultRunner;
+  const runner = ctx.host.runner;
   const step = ovsRemoveTag(e.untag.port, e.untag.tag);
-  const exec = new Executor({
-    runner,
-    ...(ctx.ovs && ctx.ovs.kind !== "system" ? { ovsDb: ctx.ovs.db } : {}),
-  });
+  const exec = new Executor({ runner, ovs: ctx.ovs });
   await exec.apply([step]);
   const p = await ping(e.ping.from, e.ping.to, e.reach, runner).finally(async () => {
     const errors = await exec.undo([{ key: step.key, undo: step.undo }]);
@@ -250,9 +252,19 @@ async function dhcpListening(node: string, iface: string, runner: Runner): Promi
 /**
  * Runs every expectation of the lab (independent ones in parallel), and for each node with a
  * DHCP server, that the server listens on UDP port 67.
+ *
+ * @example
+ * ```ts ignore
+ * import { checkLab, getRecipe, validateLab } from "./mod.ts";
+ * const lab = validateLab(getRecipe("ovs-veth").build());
+ * for (const r of await checkLab(lab, { stateDir: "/run/netkit/labs/ovs-veth" })) {
+ *   console.log(r.pass ? "PASS" : "FAIL", r.name);
+ * }
+ * ```
  */
-export async function checkLab(lab: Lab, ctx: CheckContext): Promise<CheckResult[]> {
-  const runner = ctx.runner ?? defaultRunner;
+export async function checkLab(lab: Lab, context: CheckContext): Promise<CheckResult[]> {
+  const ctx: Context = { ...context, host: context.host ?? resolveHost() };
+  const runner = ctx.host.runner;
   const results: CheckResult[] = [];
   const parallel = lab.expect.filter((e) => !("untag" in e) && !("snat" in e) && !isOvsProof(e));
   results.push(
@@ -268,7 +280,7 @@ export async function checkLab(lab: Lab, ctx: CheckContext): Promise<CheckResult
     ),
   );
   for (const e of lab.expect) {
-    if ("snat" in e) results.push(await snatSeen(e.snat, runner));
+    if ("snat" in e) results.push(await snatSeen(e.snat, ctx.host));
     else if ("untag" in e) results.push(await untagThenPing(e, ctx));
     else if (isOvsProof(e)) results.push(await ovsProof(e, lab, ctx));
   }

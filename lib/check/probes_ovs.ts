@@ -14,8 +14,7 @@
  *
  * @module
  */
-import { defaultRunner, type Runner } from "../exec/runner.ts";
-import { startCapture } from "../exec/capture.ts";
+import { type Runner, watchOutput } from "../exec/runner.ts";
 import { inNs, type Step } from "../plan/step.ts";
 import { Executor } from "../plan/executor.ts";
 import { linkUp } from "../primitives/link.ts";
@@ -25,7 +24,7 @@ import { ovsList } from "../ovs/query.ts";
 import type { Expect, Lab } from "../lab/schema.ts";
 import { sandboxOf } from "../lab/sandbox.ts";
 import { findFlow } from "../lab/validate_ovs.ts";
-import { type CheckContext, type CheckResult, ping } from "./probes.ts";
+import { type CheckResult, type Context, ping } from "./probes.ts";
 
 type FlowProof = Extract<Expect, { flow: unknown }>;
 type LinkDownProof = Extract<Expect, { linkDown: unknown }>;
@@ -56,8 +55,8 @@ async function until<T>(fn: () => Promise<T>, done: (v: T) => boolean, ms = 3000
   return value;
 }
 
-async function flowCounted(e: FlowProof, lab: Lab, ctx: CheckContext): Promise<CheckResult> {
-  const runner = ctx.runner ?? defaultRunner;
+async function flowCounted(e: FlowProof, lab: Lab, ctx: Context): Promise<CheckResult> {
+  const runner = ctx.host.runner;
   const { bridge, match, minPackets } = e.flow;
   const name = `${e.ping.from} -> ${e.ping.to} ${e.reach ? "reachable" : "unreachable"}, ` +
     `flow "${match}" on ${bridge} counts it`;
@@ -66,7 +65,7 @@ async function flowCounted(e: FlowProof, lab: Lab, ctx: CheckContext): Promise<C
   if (!ctx.ovs) return { name, pass: false, evidence: "the lab records no OVS" };
   const cookie = flowCookie(lab.name, index);
   const count = async () =>
-    (await ovsDumpFlows(bridge, { ovs: ctx.ovs, runner, cookie }))[0]?.nPackets;
+    (await ovsDumpFlows(bridge, { ovs: ctx.ovs, host: ctx.host, cookie }))[0]?.nPackets;
   const before = await count();
   if (before === undefined) {
     return { name, pass: false, evidence: `no flow with cookie ${cookie} on ${bridge}` };
@@ -89,20 +88,20 @@ function bondOf(lab: Lab, bridge: string, ifname: string): string | undefined {
 }
 
 /** The interface a bond sends on now (its `bond_active_slave` MAC, looked up by name). */
-async function activeMember(bond: string, ctx: CheckContext, runner: Runner): Promise<string> {
-  const [port] = await ovsList("Port", bond, { ovs: ctx.ovs!, runner });
+async function activeMember(bond: string, ctx: Context): Promise<string> {
+  const [port] = await ovsList("Port", bond, { ovs: ctx.ovs!, host: ctx.host });
   const mac = port?.bond_active_slave;
   if (typeof mac !== "string" || mac === "") return "none";
-  const ifaces = await ovsList("Interface", undefined, { ovs: ctx.ovs!, runner });
+  const ifaces = await ovsList("Interface", undefined, { ovs: ctx.ovs!, host: ctx.host });
   return String(ifaces.find((i) => i.mac_in_use === mac)?.name ?? mac);
 }
 
 async function linkDownThenPing(
   e: LinkDownProof,
   lab: Lab,
-  ctx: CheckContext,
+  ctx: Context,
 ): Promise<CheckResult> {
-  const runner = ctx.runner ?? defaultRunner;
+  const runner = ctx.host.runner;
   const [owner = "", ifname = ""] = e.linkDown.split(":");
   const onBridge = owner in lab.bridges;
   const ns = onBridge ? sandboxOf(lab) : owner;
@@ -127,7 +126,7 @@ async function linkDownThenPing(
   const p = await (async () => {
     const result = await ping(e.ping.from, e.ping.to, e.reach, runner);
     if (bond && ctx.ovs) {
-      active = `; ${bond}'s active member: ${await activeMember(bond, ctx, runner)}`;
+      active = `; ${bond}'s active member: ${await activeMember(bond, ctx)}`;
     }
     return result;
   })().catch(async (error) => {
@@ -138,7 +137,9 @@ async function linkDownThenPing(
   // Up again: wait until OVS (or the kernel) sees it, so the next proof starts from a whole lab.
   const state = async () => {
     if (onBridge && ctx.ovs) {
-      const [row] = await ovsList("Interface", ifname, { ovs: ctx.ovs, runner }).catch(() => []);
+      const [row] = await ovsList("Interface", ifname, { ovs: ctx.ovs, host: ctx.host }).catch(
+        () => [],
+      );
       return String(row?.link_state ?? "");
     }
     const r = await runner.run([
@@ -167,7 +168,7 @@ async function captured(e: CaptureProof, runner: Runner): Promise<CheckResult> {
   const { node, interface: iface } = e.capture;
   const to = e.ping.to;
   const name = `${node}/${iface} captures the ping ${e.ping.from} -> ${to}, both ways`;
-  const capture = startCapture(
+  const capture = watchOutput(runner.spawn(
     inNs(node, [
       ...BOUNDED,
       "tcpdump",
@@ -178,7 +179,7 @@ async function captured(e: CaptureProof, runner: Runner): Promise<CheckResult> {
       iface,
       `icmp and host ${to}`,
     ]),
-  );
+  ));
   if (!(await capture.ready(/listening on/))) {
     const err = await capture.stop();
     return {
@@ -212,7 +213,9 @@ async function throughput(e: ThroughputProof, runner: Runner): Promise<CheckResu
     Math.round(t.tolerance * 100)
   }%`;
   // --forceflush: on a pipe iperf3 would hold "Server listening" in its buffer until it exits.
-  const server = startCapture(inNs(t.server, [...BOUNDED, "iperf3", "-s", "-1", "--forceflush"]));
+  const server = watchOutput(
+    runner.spawn(inNs(t.server, [...BOUNDED, "iperf3", "-s", "-1", "--forceflush"])),
+  );
   if (!(await server.ready(/Server listening/))) {
     const err = await server.stop();
     return { name, pass: false, evidence: `iperf3 server did not start: ${err.trim() || "?"}` };
@@ -246,8 +249,8 @@ async function throughput(e: ThroughputProof, runner: Runner): Promise<CheckResu
 }
 
 /** Runs one of the proofs of this module. */
-export async function ovsProof(e: OvsProof, lab: Lab, ctx: CheckContext): Promise<CheckResult> {
-  const runner = ctx.runner ?? defaultRunner;
+export async function ovsProof(e: OvsProof, lab: Lab, ctx: Context): Promise<CheckResult> {
+  const runner = ctx.host.runner;
   if ("flow" in e) return await flowCounted(e, lab, ctx);
   if ("linkDown" in e) return await linkDownThenPing(e, lab, ctx);
   if ("capture" in e) return await captured(e, runner);

@@ -5,26 +5,30 @@
  *
  * @module
  */
+import type { Host } from "../host.ts";
 import { downLab, listLabs, stopUnusedPrivateOvs } from "../lab/runtime.ts";
 import { requireRoot } from "../lab/preflight.ts";
 import { listLabNames, pruneStateRoot } from "../state.ts";
 import { out, outJson } from "./output.ts";
 
 /** Removes every lab netkit recorded on this host. */
-export async function cleanCommand(flags: { json?: true }): Promise<void> {
+export async function cleanCommand(host: Host, flags: { json?: true }): Promise<void> {
   requireRoot("netkit clean");
-  const known = new Set([...(await listLabs()).map((s) => s.lab.name), ...await listLabNames()]);
+  const known = new Set([
+    ...(await listLabs({ host })).map((s) => s.lab.name),
+    ...await listLabNames(host.stateRoot),
+  ]);
   const removed: string[] = [];
   const failed: { lab: string; error: string }[] = [];
   for (const name of known) {
     try {
-      if ((await downLab(name)).removed) removed.push(name);
+      if ((await downLab(name, { host })).removed) removed.push(name);
     } catch (error) {
       failed.push({ lab: name, error: error instanceof Error ? error.message : String(error) });
     }
   }
-  const stoppedOvs = await stopUnusedPrivateOvs();
-  await pruneStateRoot();
+  const stoppedOvs = await stopUnusedPrivateOvs(host);
+  await pruneStateRoot(host.stateRoot);
   if (flags.json) outJson({ removed, failed, stoppedOvs });
   else {
     out(

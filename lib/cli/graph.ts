@@ -7,14 +7,16 @@
 import { UsageError } from "../errors.ts";
 import { graphDot, graphMermaid, graphText } from "../lab/graph.ts";
 import { isLabFileArg } from "../lab/file.ts";
+import type { Host } from "../host.ts";
 import { readLabState } from "../lab/runtime.ts";
-import { labFromArg } from "./export.ts";
+import { labFromArg } from "./lab_arg.ts";
 import { out } from "./output.ts";
 
 const RENDER = { text: graphText, mermaid: graphMermaid, dot: graphDot } as const;
 
 /** Prints the picture of a lab. */
 export async function graphCommand(
+  host: Host,
   target: string,
   flags: { format?: string; prefix?: string },
 ): Promise<void> {
@@ -25,8 +27,8 @@ export async function graphCommand(
     });
   }
   const up = !(await isLabFileArg(target)) && /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(target)
-    ? await readLabState(target)
+    ? await readLabState(host, target)
     : undefined;
-  const lab = up?.lab ?? await labFromArg(target, flags.prefix);
+  const lab = up?.lab ?? await labFromArg(target, flags, "recipe or file");
   out(RENDER[format as keyof typeof RENDER](lab));
 }

@@ -7,10 +7,11 @@
 import Table from "cli-table3";
 import type { CheckResult } from "../check/probes.ts";
 import type { LabStatus } from "../lab/status.ts";
+import { readEnvironment } from "../host.ts";
 
 /** Whether to use colour: a terminal, and NO_COLOR unset. */
 export function useColor(): boolean {
-  return Deno.stdout.isTerminal() && !Deno.env.get("NO_COLOR");
+  return Deno.stdout.isTerminal() && !readEnvironment().noColor;
 }
 
 const paint = (code: number, s: string) => (useColor() ? `\x1b[${code}m${s}\x1b[0m` : s);

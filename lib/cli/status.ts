@@ -4,6 +4,7 @@
  * @module
  */
 import { UsageError } from "../errors.ts";
+import type { Host } from "../host.ts";
 import { listLabs, readLabState } from "../lab/runtime.ts";
 import { labStatus } from "../lab/status.ts";
 import { checkLabName } from "../names.ts";
@@ -11,9 +12,13 @@ import { out, outJson } from "./output.ts";
 import { renderStatus, table } from "./render.ts";
 
 /** Lists labs, or shows one. */
-export async function statusCommand(lab: string | undefined, flags: { json?: true }) {
+export async function statusCommand(
+  host: Host,
+  lab: string | undefined,
+  flags: { json?: true },
+): Promise<void> {
   if (lab === undefined) {
-    const labs = (await listLabs()).map((s) => ({
+    const labs = (await listLabs({ host })).map((s) => ({
       name: s.lab.name,
       status: s.status,
       nodes: Object.keys(s.lab.nodes).length,
@@ -28,11 +33,11 @@ export async function statusCommand(lab: string | undefined, flags: { json?: tru
     return out(t.toString() + "\n");
   }
   checkLabName(lab);
-  const state = await readLabState(lab);
+  const state = await readLabState(host, lab);
   if (!state) {
     throw new UsageError(`Lab "${lab}" is not up`, { hint: "netkit status lists the labs" });
   }
-  const s = await labStatus(state);
+  const s = await labStatus(host, state);
   if (flags.json) return outJson(s);
   out(renderStatus(s));
 }

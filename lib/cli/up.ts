@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { loadLabFile } from "../lab/file.ts";
+import type { Host } from "../host.ts";
+import { labFromArg } from "./lab_arg.ts";
 import { type LabUpFlags, runLabUp } from "./lab_up.ts";
-import { withSandbox } from "./recipe.ts";
 
 /** Flags of `up`. */
 export interface UpFlags {
@@ -17,12 +17,12 @@ export interface UpFlags {
 }
 
 /** Runs `up FILE`. */
-export async function upCommand(file: string, flags: UpFlags): Promise<void> {
-  const lab = withSandbox(await loadLabFile(file), flags.sandbox);
+export async function upCommand(host: Host, file: string, flags: UpFlags): Promise<void> {
+  const lab = await labFromArg(file, flags, "file");
   const options: LabUpFlags = {
     ...(flags.dryRun ? { dryRun: true } : {}),
     ...(flags.check === false ? { check: false } : {}),
     ...(flags.json ? { json: true } : {}),
   };
-  await runLabUp(lab, options);
+  await runLabUp(host, lab, options);
 }

@@ -42,6 +42,11 @@ export interface PlanContext {
    * (`<dir>/<bridge>.mgmt`): needed for OpenFlow flows.
    */
   ovsRunDir?: string;
+  /**
+   * The lab runs in rootless mode (lib/lab/rootless.ts): daemons keep the user namespace's root
+   * (dnsmasq's `--user=root --group=`). @default false
+   */
+  rootless?: boolean;
 }
 
 /** True when the lab uses Open vSwitch. */
@@ -166,6 +171,7 @@ export function planLab(lab: Lab, context: PlanContext): Step[] {
         stateDir: context.stateDir,
         ...(server.leaseTime !== undefined ? { leaseTime: server.leaseTime } : {}),
         ...(server.router !== undefined ? { router: server.router } : {}),
+        ...(context.rootless ? { keepRoot: true } : {}),
       }));
     }
   }

@@ -6,9 +6,10 @@
  */
 import { join } from "node:path";
 import { UsageError } from "../errors.ts";
-import { defaultRunner, type Runner } from "../exec/runner.ts";
+import type { Runner } from "../exec/runner.ts";
+import type { Host } from "../host.ts";
 import { isRun, type Step } from "../plan/step.ts";
-import type { OvsTarget } from "../ovs/instance.ts";
+import { type OvsTarget, vsctl } from "../ovs/target.ts";
 import type { Lab } from "./schema.ts";
 import { layoutOf } from "./validate.ts";
 import { bondNames } from "./validate_ovs.ts";
@@ -47,11 +48,9 @@ export function programsOf(steps: readonly Step[]): Set<string> {
   return programs;
 }
 
-/** The path of `program` on PATH, or undefined. */
-export async function which(program: string): Promise<string | undefined> {
-  const path = Deno.env.get("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin";
-  for (const dir of path.split(":")) {
-    if (!dir) continue;
+/** The path of `program` in the host's search path, or undefined. */
+export async function which(host: Host, program: string): Promise<string | undefined> {
+  for (const dir of host.path) {
     try {
       const info = await Deno.stat(join(dir, program));
       if (info.isFile && (info.mode ?? 0o111) & 0o111) return join(dir, program);
@@ -72,9 +71,9 @@ export function requireRoot(what = "This command"): void {
 }
 
 /** Throws {@link UsageError} naming every missing tool and its Debian package. */
-export async function requireTools(programs: Iterable<string>): Promise<void> {
+export async function requireTools(host: Host, programs: Iterable<string>): Promise<void> {
   const missing: string[] = [];
-  for (const p of new Set(programs)) if (!(await which(p))) missing.push(p);
+  for (const p of new Set(programs)) if (!(await which(host, p))) missing.push(p);
   if (missing.length) {
     const pkgs = [...new Set(missing.map((m) => PACKAGE_OF[m] ?? m))];
     throw new UsageError(`Missing tool(s): ${missing.join(", ")}`, {
@@ -95,7 +94,7 @@ export async function hostNamespaces(): Promise<Set<string>> {
 }
 
 /** The interface names in the root namespace. */
-export async function hostLinks(runner: Runner = defaultRunner): Promise<Set<string>> {
+export async function hostLinks(runner: Runner): Promise<Set<string>> {
   const r = await runner.run(["ip", "-j", "link", "show"]);
   return new Set((JSON.parse(r.stdout || "[]") as { ifname: string }[]).map((l) => l.ifname));
 }
@@ -103,15 +102,7 @@ export async function hostLinks(runner: Runner = defaultRunner): Promise<Set<str
 async function ovsNames(ovs: OvsTarget | undefined, runner: Runner): Promise<Set<string>> {
   if (!ovs) return new Set();
   const r = await runner.run(
-    [
-      "ovs-vsctl",
-      `--db=${ovs.db}`,
-      "--timeout=5",
-      "--format=json",
-      "--columns=name",
-      "list",
-      "Port",
-    ],
+    vsctl(ovs, "--timeout=5", "--format=json", "--columns=name", "list", "Port"),
     { allowFailure: true },
   );
   if (r.code !== 0) return new Set();
@@ -126,7 +117,7 @@ async function ovsNames(ovs: OvsTarget | undefined, runner: Runner): Promise<Set
 export async function requireNoConflicts(
   lab: Lab,
   ovs: OvsTarget | undefined,
-  runner: Runner = defaultRunner,
+  runner: Runner,
 ): Promise<void> {
   const [namespaces, links, ports] = await Promise.all([
     hostNamespaces(),

@@ -1,25 +1,27 @@
 /**
  * The lab lifecycle on a host: `upLab` (preflight, lock, journal, apply, roll back on failure)
- * and `downLab` (undo the journal in reverse, then stop a private OVS no other lab needs).
+ * and `downLab` (undo the journal in reverse, then stop a private OVS no other lab needs). Both
+ * work on a {@link Host} (lib/host.ts); called without one, they resolve it from the
+ * environment.
  *
  * @module
  */
 import { join } from "node:path";
 import { UsageError } from "../errors.ts";
-import { defaultRunner, type Runner } from "../exec/runner.ts";
-import { Executor, withOvsDb } from "../plan/executor.ts";
+import { type Host, resolveHost } from "../host.ts";
+import { Executor, type ExecutorOptions } from "../plan/executor.ts";
 import { Journal, type JournalEntry } from "../plan/journal.ts";
 import type { Step } from "../plan/step.ts";
 import {
   chooseOvs,
   datapathType,
-  type OvsTarget,
   releasePrivateOvs,
   runningPrivateOvs,
   schemaPath,
   startPrivateOvs,
   stopPrivateOvsIfSoleUser,
 } from "../ovs/instance.ts";
+import { addressOvs, type OvsTarget } from "../ovs/target.ts";
 import {
   labDir,
   listLabNames,
@@ -41,12 +43,25 @@ export interface LabState {
   status: "starting" | "up";
   /** The OVS the lab's bridges live in, if any. */
   ovs?: OvsTarget;
+  /** A sandboxed lab's parent namespace (lib/lab/sandbox.ts). */
+  sandbox?: string;
   createdAt: string;
+}
+
+/** A lab's plan for a host, and where the lab lives there. */
+export interface HostPlan {
+  /** The steps, in order. */
+  steps: Step[];
+  /** The OVS its bridges live in, if any. */
+  ovs?: OvsTarget;
+  /** A sandboxed lab's parent namespace (lib/lab/sandbox.ts). */
+  sandbox?: string;
 }
 
 /** Options for {@link upLab}. */
 export interface UpOptions {
-  runner?: Runner;
+  /** Where and how to work. @default resolveHost() */
+  host?: Host;
   /** Test hook: make step k fail (see the executor). */
   failAt?: number;
   /** Progress callback. */
@@ -62,22 +77,31 @@ export interface UpResult {
   ovs?: OvsTarget;
 }
 
-async function withLock<T>(lab: string, fn: () => Promise<T>): Promise<T> {
-  const dir = labDir(lab);
+async function withLock<T>(host: Host, lab: string, fn: () => Promise<T>): Promise<T> {
+  const dir = labDir(host.stateRoot, lab);
   await Deno.mkdir(dir, { recursive: true });
   return await withFileLock(join(dir, "lock"), fn);
 }
 
-/** The saved state of lab `name`, or undefined when it is not up. */
-export function readLabState(name: string): Promise<LabState | undefined> {
-  return readJson<LabState>(join(labDir(name), "lab.json"));
+/** The saved state of lab `name` on `host`, or undefined when it is not up. */
+export function readLabState(host: Host, name: string): Promise<LabState | undefined> {
+  return readJson<LabState>(join(labDir(host.stateRoot, name), "lab.json"));
 }
 
-/** Every lab with state on this host. */
-export async function listLabs(): Promise<LabState[]> {
+/**
+ * Every lab with state on this host.
+ *
+ * @example
+ * ```ts
+ * import { listLabs } from "./mod.ts";
+ * for (const state of await listLabs()) console.log(state.lab.name, state.status);
+ * ```
+ */
+export async function listLabs(options: { host?: Host } = {}): Promise<LabState[]> {
+  const host = options.host ?? resolveHost();
   const states: LabState[] = [];
-  for (const name of await listLabNames()) {
-    const s = await readLabState(name);
+  for (const name of await listLabNames(host.stateRoot)) {
+    const s = await readLabState(host, name);
     if (s) states.push(s);
   }
   return states;
@@ -86,11 +110,8 @@ export async function listLabs(): Promise<LabState[]> {
 /**
  * The plan for a lab and the OVS it would use, without changing anything (for dry-run).
  */
-export function planForHost(
-  lab: Lab,
-  runner: Runner = defaultRunner,
-): Promise<{ steps: Step[]; ovs?: OvsTarget }> {
-  return planFor(lab, labDir(lab.name), runner);
+export function planForHost(host: Host, lab: Lab): Promise<HostPlan> {
+  return planFor(host, lab, labDir(host.stateRoot, lab.name));
 }
 
 /**
@@ -98,21 +119,25 @@ export function planForHost(
  * sandboxed lab (lib/lab/sandbox.ts) gets its sandboxed plan and its own OVS.
  */
 export async function planFor(
+  host: Host,
   lab: Lab,
   stateDir: string,
-  runner: Runner = defaultRunner,
-): Promise<{ steps: Step[]; ovs?: OvsTarget }> {
+): Promise<HostPlan> {
   const ns = sandboxOf(lab);
   const nics = Object.values(lab.bridges).flatMap((b) => b.uplink ?? []);
+  const rootless = host.rootless;
   if (ns === undefined) {
-    const ovs = usesOvs(lab) ? await chooseOvs(runner) : undefined;
+    const ovs = usesOvs(lab) ? await chooseOvs(host) : undefined;
     const uplinks = Object.fromEntries(
-      await Promise.all(nics.map(async (nic) => [nic, await readUplink(nic, runner)] as const)),
+      await Promise.all(
+        nics.map(async (nic) => [nic, await readUplink(nic, host.runner)] as const),
+      ),
     );
     const steps = planLab(lab, {
       stateDir,
       datapathType: await datapathType(),
       uplinks,
+      rootless,
       ...(ovs ? { ovsRunDir: ovs.runDir } : {}),
     });
     return ovs ? { steps, ovs } : { steps };
@@ -128,6 +153,7 @@ export async function planFor(
     planLab(lab, {
       stateDir,
       datapathType: "netdev",
+      rootless,
       ...(ovs ? { ovsRunDir: ovs.runDir } : {}),
     }),
     {
@@ -135,21 +161,15 @@ export async function planFor(
       ovs: ovs ? { dir: ovs.runDir, schema: await schemaPath() } : undefined,
     },
   );
-  return ovs ? { steps, ovs } : { steps };
-}
-
-/** The `--db=` address of an OVS netkit runs itself (private or sandbox), else undefined. */
-export function ovsDbOf(ovs: OvsTarget | undefined): string | undefined {
-  return ovs && ovs.kind !== "system" ? ovs.db : undefined;
+  return ovs ? { steps, ovs, sandbox: ns } : { steps, sandbox: ns };
 }
 
 /** The plan as the exact commands, one argv per action (`ovs-vsctl` with its `--db`). */
 export function planCommands(steps: readonly Step[], ovs?: OvsTarget): string[][] {
-  const db = ovsDbOf(ovs);
   return steps.flatMap((s) =>
     s.do.map((a) =>
       "argv" in a
-        ? withOvsDb(a.argv, db)
+        ? addressOvs(a.argv, ovs)
         : "write" in a
         ? ["netkit-write", a.write]
         : ["rm", "-f", a.remove]
@@ -157,24 +177,42 @@ export function planCommands(steps: readonly Step[], ovs?: OvsTarget): string[][
   );
 }
 
+/** The executor for a lab: its OVS, and its sandbox's parent namespace if any. */
+function labExecutor(
+  host: Host,
+  where: { ovs?: OvsTarget | undefined; sandbox?: string | undefined },
+  more: Omit<ExecutorOptions, "runner" | "ovs" | "hostNs"> = {},
+): Executor {
+  return new Executor({ runner: host.runner, ovs: where.ovs, hostNs: where.sandbox, ...more });
+}
+
 /**
  * Brings a validated lab up: preflight (root, tools, conflicts), then every step, journaled.
  * On failure the finished steps are undone and the error re-thrown. Running it on a lab that is
  * already up changes nothing and returns `already: true`.
+ *
+ * @example
+ * ```ts ignore
+ * import { downLab, getRecipe, upLab, validateLab } from "./mod.ts";
+ * const lab = validateLab(getRecipe("ovs-veth").build({ prefix: "demo-" }));
+ * const { steps } = await upLab(lab);
+ * console.log(`${steps.length} steps`);
+ * await downLab(lab.name);
+ * ```
  */
 export async function upLab(lab: Lab, options: UpOptions = {}): Promise<UpResult> {
-  const runner = options.runner ?? defaultRunner;
+  const host = options.host ?? resolveHost();
+  const runner = host.runner;
   requireRoot(`Bringing up lab "${lab.name}"`);
-  const { steps, ovs } = await planForHost(lab, runner);
+  const { steps, ovs, sandbox } = await planForHost(host, lab);
   const programs = programsOf(steps);
   if (ovs && ovs.kind !== "system") {
     for (const p of ["ovsdb-tool", "ovsdb-server", "ovs-vswitchd", "ovs-appctl"]) programs.add(p);
   }
-  const sandbox = sandboxOf(lab);
-  await requireTools(programs);
-  return await withLock(lab.name, async () => {
-    const dir = labDir(lab.name);
-    const existing = await readLabState(lab.name);
+  await requireTools(host, programs);
+  return await withLock(host, lab.name, async () => {
+    const dir = labDir(host.stateRoot, lab.name);
+    const existing = await readLabState(host, lab.name);
     if (existing) {
       if (existing.status === "up" && JSON.stringify(existing.lab) === JSON.stringify(lab)) {
         return { lab, steps, already: true, ...(existing.ovs ? { ovs: existing.ovs } : {}) };
@@ -189,12 +227,12 @@ export async function upLab(lab: Lab, options: UpOptions = {}): Promise<UpResult
     try {
       if (sandbox !== undefined) await requireNoSandboxConflicts(lab, sandbox);
       else {
-        const askOvs = ovs?.kind === "system" ? ovs : await runningPrivateOvs(runner);
+        const askOvs = ovs?.kind === "system" ? ovs : await runningPrivateOvs(host);
         await requireNoConflicts(lab, askOvs, runner);
       }
     } catch (error) {
       await Deno.remove(dir, { recursive: true }).catch(() => {});
-      await pruneStateRoot();
+      await pruneStateRoot(host.stateRoot);
       throw error;
     }
     // The state goes to disk before anything starts, private OVS included, so that a crash at
@@ -203,34 +241,30 @@ export async function upLab(lab: Lab, options: UpOptions = {}): Promise<UpResult
       lab,
       status: "starting",
       ...(ovs ? { ovs } : {}),
+      ...(sandbox !== undefined ? { sandbox } : {}),
       createdAt: new Date().toISOString(),
     };
     await writeAtomic(join(dir, "lab.json"), JSON.stringify(state, null, 2));
     let target: OvsTarget | undefined;
     try {
-      target = ovs?.kind === "private" ? await startPrivateOvs(runner, dir) : ovs;
+      target = ovs?.kind === "private" ? await startPrivateOvs(host, dir) : ovs;
     } catch (error) {
       await Deno.remove(dir, { recursive: true }).catch(() => {});
-      await stopUnusedPrivateOvs(runner);
-      await pruneStateRoot();
+      await stopUnusedPrivateOvs(host);
+      await pruneStateRoot(host.stateRoot);
       throw error;
     }
-    const journal = new Journal(join(dir, "journal.jsonl"));
-    const executor = new Executor({
-      runner,
-      journal,
-      schedule: true,
-      ...(ovsDbOf(target) !== undefined ? { ovsDb: ovsDbOf(target)! } : {}),
-      ...(sandbox !== undefined ? { hostNs: sandbox } : {}),
-      ...(options.failAt !== undefined ? { failAt: options.failAt } : {}),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    const executor = labExecutor(host, { ovs: target, sandbox }, {
+      journal: new Journal(join(dir, "journal.jsonl")),
+      failAt: options.failAt,
+      onProgress: options.onProgress,
     });
     try {
       await executor.apply(steps);
     } catch (error) {
       await Deno.remove(dir, { recursive: true }).catch(() => {});
-      await stopUnusedPrivateOvs(runner);
-      await pruneStateRoot();
+      await stopUnusedPrivateOvs(host);
+      await pruneStateRoot(host.stateRoot);
       throw error;
     }
     await writeAtomic(join(dir, "lab.json"), JSON.stringify({ ...state, status: "up" }, null, 2));
@@ -239,8 +273,8 @@ export async function upLab(lab: Lab, options: UpOptions = {}): Promise<UpResult
 }
 
 /** Stops the private OVS when no lab on the host uses it any more. */
-export async function stopUnusedPrivateOvs(runner: Runner = defaultRunner): Promise<boolean> {
-  return await releasePrivateOvs(runner);
+export async function stopUnusedPrivateOvs(host: Host): Promise<boolean> {
+  return await releasePrivateOvs(host);
 }
 
 /** The journal entries without their `ovs-vsctl` and `ovs-ofctl` undo actions. */
@@ -267,34 +301,31 @@ export interface DownResult {
  * Removes a lab: undoes its journal in reverse (so it also works after a crash), removes its
  * state, and stops the private OVS when no other lab needs it. A lab that is not up is a
  * success with `removed: false`. Removes only what the journal holds.
+ *
+ * @example
+ * ```ts ignore
+ * import { downLab } from "./mod.ts";
+ * const { removed, undone } = await downLab("ovs-veth");
+ * ```
  */
-export async function downLab(
-  name: string,
-  options: { runner?: Runner } = {},
-): Promise<DownResult> {
-  const runner = options.runner ?? defaultRunner;
+export async function downLab(name: string, options: { host?: Host } = {}): Promise<DownResult> {
+  const host = options.host ?? resolveHost();
   requireRoot(`Removing lab "${name}"`);
-  const result = await withLock(name, async () => {
-    const dir = labDir(name);
-    const state = await readLabState(name);
+  const result = await withLock(host, name, async () => {
+    const dir = labDir(host.stateRoot, name);
+    const state = await readLabState(host, name);
     const journal = new Journal(join(dir, "journal.jsonl"));
     const entries = await journal.read();
     if (!state && entries.length === 0) {
       await Deno.remove(dir, { recursive: true }).catch(() => {});
       return { removed: false, undone: 0 };
     }
-    const sandbox = state ? sandboxOf(state.lab) : undefined;
-    const executor = new Executor({
-      runner,
-      schedule: true,
-      ...(ovsDbOf(state?.ovs) !== undefined ? { ovsDb: ovsDbOf(state?.ovs)! } : {}),
-      ...(sandbox !== undefined ? { hostNs: sandbox } : {}),
-    });
+    const executor = labExecutor(host, state ?? {});
     // The last lab on netkit's private OVS: stop the switch first and skip the ovs-vsctl undos.
     // Stopping removes its database, bridges and internal ports at once, where deleting hundreds
     // of userspace ports one by one takes seconds.
     const ovsGone = state?.ovs?.kind === "private" &&
-      await stopPrivateOvsIfSoleUser(runner, dir);
+      await stopPrivateOvsIfSoleUser(host, dir);
     const errors = await executor.undo(ovsGone ? withoutOvsUndo(entries) : entries);
     if (errors.length) {
       throw new Error(
@@ -305,7 +336,7 @@ export async function downLab(
     await Deno.remove(dir, { recursive: true });
     return { removed: true, undone: entries.length };
   });
-  const stoppedOvs = await stopUnusedPrivateOvs(runner);
-  await pruneStateRoot();
+  const stoppedOvs = await stopUnusedPrivateOvs(host);
+  await pruneStateRoot(host.stateRoot);
   return { ...result, stoppedOvs };
 }

@@ -22,7 +22,7 @@
 import { join } from "node:path";
 import { UsageError } from "../errors.ts";
 import { checkNsName, NAME_MAX_BYTES } from "../names.ts";
-import type { OvsTarget } from "../ovs/instance.ts";
+import { type OvsTarget, ovsTarget } from "../ovs/target.ts";
 import { type Action, cmd, isRun, type Step } from "../plan/step.ts";
 import { createNs } from "../primitives/netns.ts";
 import { hostNamespaces } from "./preflight.ts";
@@ -59,8 +59,7 @@ export function sandboxOvsDir(stateDir: string): string {
 
 /** A sandboxed lab's own OVS (whether or not it runs). */
 export function sandboxOvsTarget(stateDir: string): OvsTarget {
-  const runDir = sandboxOvsDir(stateDir);
-  return { kind: "sandbox", db: `unix:${join(runDir, "db.sock")}`, runDir };
+  return ovsTarget("sandbox", sandboxOvsDir(stateDir));
 }
 
 /** Rewrites one action of the plan to run in the parent namespace `ns` (see the module doc). */

@@ -4,12 +4,11 @@
  *
  * @module
  */
-import { defaultRunner, type Runner } from "../exec/runner.ts";
+import type { Host } from "../host.ts";
 import { ovsShow } from "../ovs/query.ts";
 import type { LabState } from "./runtime.ts";
 import { dhcpClientFiles } from "../primitives/dhcp.ts";
 import { labDir } from "../state.ts";
-import { sandboxOf } from "./sandbox.ts";
 import { type OvsFeatureStatus, ovsFeatureStatus } from "./status_ovs.ts";
 
 /** One interface inside a node. */
@@ -75,10 +74,8 @@ interface IpAddr {
 }
 
 /** Reads the live state of a lab from the kernel and OVS. */
-export async function labStatus(
-  state: LabState,
-  runner: Runner = defaultRunner,
-): Promise<LabStatus> {
+export async function labStatus(host: Host, state: LabState): Promise<LabStatus> {
+  const runner = host.runner;
   const nodes = await Promise.all(
     Object.keys(state.lab.nodes).map(async (name) => {
       const r = await runner.run(["ip", "-n", name, "-j", "addr", "show"], { allowFailure: true });
@@ -96,10 +93,10 @@ export async function labStatus(
     }),
   );
   const show = state.ovs
-    ? await ovsShow({ ovs: state.ovs, runner }).catch(() => undefined)
+    ? await ovsShow({ ovs: state.ovs, host }).catch(() => undefined)
     : undefined;
   // A sandboxed lab's root side (Linux bridges and their ports) lives in its parent namespace.
-  const sandbox = sandboxOf(state.lab);
+  const sandbox = state.sandbox;
   const inRoot = sandbox === undefined ? ["ip"] : ["ip", "-n", sandbox];
   const bridges = await Promise.all(
     Object.entries(state.lab.bridges).map(async ([name, b]) => {
@@ -127,7 +124,7 @@ export async function labStatus(
     ...(sandbox !== undefined ? { sandbox } : {}),
     nodes,
     bridges,
-    leases: await leasesOf(state, labDir(state.lab.name)),
-    ...await ovsFeatureStatus(state.lab, state.ovs, runner),
+    leases: await leasesOf(state, labDir(host.stateRoot, state.lab.name)),
+    ...await ovsFeatureStatus(state.lab, state.ovs, host),
   };
 }

@@ -6,10 +6,10 @@
  *
  * @module
  */
-import { defaultRunner, type Runner } from "../exec/runner.ts";
+import type { Host } from "../host.ts";
 import { ovsDumpFlows, type OvsFlow } from "../ovs/flows.ts";
 import { ovsList, type OvsRecord } from "../ovs/query.ts";
-import type { OvsTarget } from "../ovs/instance.ts";
+import type { OvsTarget } from "../ovs/target.ts";
 import type { Lab } from "./schema.ts";
 
 /** One of the lab's flows, with the bridge it is on. */
@@ -65,7 +65,7 @@ const byUuid = (rows: OvsRecord[]) => new Map(rows.map((r) => [String(r._uuid), 
 export async function ovsFeatureStatus(
   lab: Lab,
   ovs: OvsTarget | undefined,
-  runner: Runner = defaultRunner,
+  host: Host,
 ): Promise<OvsFeatureStatus> {
   if (!ovs) return {};
   const bridges = Object.entries(lab.bridges).filter(([, b]) => b.type === "ovs");
@@ -77,7 +77,7 @@ export async function ovsFeatureStatus(
   const wantMirrors = bridges.some(([, b]) => Object.keys(b.mirrors ?? {}).length > 0);
   const wantQos = ports.some((p) => p.qos !== undefined);
   const out: OvsFeatureStatus = {};
-  const q = { ovs, runner };
+  const q = { ovs, host };
   const safe = <T>(p: Promise<T[]>) => p.catch(() => [] as T[]);
 
   if (wantFlows.length) {

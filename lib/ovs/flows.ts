@@ -4,9 +4,10 @@
  *
  * @module
  */
-import { defaultRunner, type Runner } from "../exec/runner.ts";
+import { type Host, resolveHost } from "../host.ts";
 import { checkIfname } from "../names.ts";
-import { chooseOvs, type OvsTarget } from "./instance.ts";
+import { chooseOvs } from "./instance.ts";
+import type { OvsTarget } from "./target.ts";
 import { labCookieMatch, ovsMgmtSocket } from "./ids.ts";
 
 /** One flow of a bridge. */
@@ -31,8 +32,8 @@ export interface OvsFlow {
 export interface OvsDumpFlowsOptions {
   /** Which OVS the bridge is in. @default the one a new lab would use */
   ovs?: OvsTarget | undefined;
-  /** Runs the command. @default the real process runner */
-  runner?: Runner;
+  /** The host context (its runner runs the command). @default resolveHost() */
+  host?: Host | undefined;
   /** Only the flows of this lab (by their cookie, see lib/ovs/ids.ts). @default every flow */
   lab?: string | undefined;
   /** Only the flow with this exact cookie (e.g. `0x…0001`). @default every flow */
@@ -122,8 +123,8 @@ export async function ovsDumpFlows(
   options: OvsDumpFlowsOptions = {},
 ): Promise<OvsFlow[]> {
   checkIfname(bridge);
-  const runner = options.runner ?? defaultRunner;
-  const ovs = options.ovs ?? await chooseOvs(runner);
+  const host = options.host ?? resolveHost();
+  const ovs = options.ovs ?? await chooseOvs(host);
   const argv = ["ovs-ofctl", "--names", "dump-flows", ovsMgmtSocket(ovs.runDir, bridge)];
   if (options.cookie !== undefined) {
     if (!/^0x[0-9a-f]{1,16}$/.test(options.cookie)) {
@@ -131,6 +132,6 @@ export async function ovsDumpFlows(
     }
     argv.push(`cookie=${options.cookie}/-1`);
   } else if (options.lab !== undefined) argv.push(labCookieMatch(options.lab));
-  const r = await runner.run(argv);
+  const r = await host.runner.run(argv);
   return parseDumpFlows(r.stdout);
 }

@@ -176,18 +176,23 @@ export function levelsOf(
 /** ARG_MAX is far larger; this keeps one `ovs-vsctl` command line to a sane size. */
 const OVS_CHUNK_CHARS = 64_000;
 
-/** Joins `ovs-vsctl` commands into as few transactions as the size limit allows. */
-export function mergeOvs(argvs: readonly (readonly string[])[]): string[][] {
-  const out: string[][] = [];
-  let current: string[] = [];
+/**
+ * Joins `ovs-vsctl` commands into as few transactions as the size limit allows; each comes with
+ * the number of commands it holds.
+ */
+export function mergeOvs(
+  argvs: readonly (readonly string[])[],
+): { argv: string[]; count: number }[] {
+  const out: { argv: string[]; count: number }[] = [];
+  let current: { argv: string[]; count: number } | undefined;
   let size = 0;
   for (const argv of argvs) {
     const length = argv.reduce((n, w) => n + w.length + 1, 0);
-    if (current.length && size + length > OVS_CHUNK_CHARS) out.push(current), current = [];
-    if (!current.length) current = ["ovs-vsctl", ...argv.slice(1)], size = length;
-    else current.push("--", ...argv.slice(1)), size += length + 3;
+    if (current && size + length > OVS_CHUNK_CHARS) out.push(current), current = undefined;
+    if (!current) current = { argv: ["ovs-vsctl", ...argv.slice(1)], count: 1 }, size = length;
+    else current.argv.push("--", ...argv.slice(1)), current.count++, size += length + 3;
   }
-  if (current.length) out.push(current);
+  if (current) out.push(current);
   return out;
 }
 

@@ -21,6 +21,12 @@ export interface DhcpOptions {
   router?: string;
   /** Directory for the pid, lease and log files (the lab's state directory). */
   stateDir: string;
+  /**
+   * Keep dnsmasq running as the namespace's root (`--user=root --group=`) instead of switching
+   * to `nobody`: needed in rootless mode, where no other user or group is mapped into the user
+   * namespace and the switch fails. @default false
+   */
+  keepRoot?: boolean;
 }
 
 /** The files of a DHCP server started by {@link dhcp}. */
@@ -52,6 +58,7 @@ export function dhcp(ns: string, options: DhcpOptions): Step {
   const files = dhcpFiles(options.stateDir, ns, options.interface);
   const argv = [
     "dnsmasq",
+    ...(options.keepRoot ? ["--user=root", "--group="] : []),
     "--conf-file=/dev/null",
     "--port=0",
     "--bind-interfaces",

@@ -22,6 +22,7 @@ import { Journal } from "../../lib/plan/journal.ts";
 import { downLab, readLabState, upLab } from "../../lib/lab/runtime.ts";
 import { validateLab } from "../../lib/lab/validate.ts";
 import { labDir } from "../../lib/state.ts";
+import { resolveHost } from "../../lib/host.ts";
 import { ovsDumpFlows } from "../../lib/ovs/flows.ts";
 import { ovsList } from "../../lib/ovs/query.ts";
 
@@ -143,7 +144,8 @@ Deno.test(
     const foreignQos = "0f0f0f0f-0000-4000-8000-000000000001";
     try {
       await upLab(lab);
-      const ovs = (await readLabState(lab.name))!.ovs!;
+      const host = resolveHost();
+      const ovs = (await readLabState(host, lab.name))!.ovs!;
       const vsctl = (...args: string[]) => sh("ovs-vsctl", `--db=${ovs.db}`, ...args);
       // Foreign objects beside the lab's own: a flow with another cookie, a mirror with the same
       // name, a QoS row.
@@ -177,10 +179,11 @@ Deno.test(
       assertEquals((await ovsDumpFlows(br, { ovs })).length, 3); // the lab's, the foreign, NORMAL
       assertEquals((await ovsList("Mirror", undefined, { ovs })).length, 2);
 
-      const entries = await new Journal(join(labDir(lab.name), "journal.jsonl")).read();
+      const entries = await new Journal(join(labDir(host.stateRoot, lab.name), "journal.jsonl"))
+        .read();
       const mine = entries.filter((e) => /^ovs-(flow|mirror|qos):/.test(e.key));
       assertEquals(mine.length, 3, JSON.stringify(entries.map((e) => e.key)));
-      const errors = await new Executor({ ovsDb: ovs.db }).undo(mine);
+      const errors = await new Executor({ runner: host.runner, ovs }).undo(mine);
       assertEquals(errors, []);
 
       const flows = await ovsDumpFlows(br, { ovs });
@@ -191,7 +194,7 @@ Deno.test(
       assertEquals(qos.map((q) => q._uuid), [foreignQos]);
       assertEquals((await vsctl("get", "port", `${P}b-p`, "qos")).trim(), "[]");
       // Undone twice: still fine (every undo tolerates what is already gone).
-      assertEquals(await new Executor({ ovsDb: ovs.db }).undo(mine), []);
+      assertEquals(await new Executor({ runner: host.runner, ovs }).undo(mine), []);
       await vsctl("destroy", "qos", foreignQos);
     } finally {
       await downLab(lab.name);

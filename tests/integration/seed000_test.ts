@@ -3,6 +3,7 @@
  * host exactly as before. Also the bad-input paths of the CLI, each with exit code 2 and no
  * change on the host.
  */
+import { resolveHost } from "../../lib/host.ts";
 import { assert, assertEquals, assertMatch, assertRejects } from "../helpers/assert.ts";
 import {
   assertHostUnchanged,
@@ -180,7 +181,7 @@ Deno.test(
 
 Deno.test("a step that fails half-way through bring-up leaves nothing behind", opts, async () => {
   const lab = validateLab(getRecipe("ovs-veth").build({ prefix: P }));
-  const { steps } = await planForHost(lab);
+  const { steps } = await planForHost(resolveHost(), lab);
   const before = await snapshot();
   for (const k of [0, Math.floor(steps.length / 2), steps.length - 1]) {
     const error = await assertRejects(() => upLab(lab, { failAt: k }), StepError);

@@ -3,6 +3,7 @@
  * to exactly the host we had; `kill -9` at random points of a bring-up followed by `down` leaves
  * nothing; concurrent bring-ups of one lab are serialised; hostile command lines change nothing.
  */
+import { resolveHost } from "../../lib/host.ts";
 import { assert, assertEquals, assertMatch, assertRejects } from "../helpers/assert.ts";
 import { assertHostUnchanged, isRoot, netkit, snapshot, useTestState } from "../helpers/host.ts";
 import { recipes, StepError, upLab, validateLab } from "../../mod.ts";
@@ -19,7 +20,7 @@ Deno.test(
     let cases = 0;
     for (const recipe of recipes.values()) {
       const lab = validateLab(recipe.build({ prefix: "t5f-" }));
-      const { steps } = await planForHost(lab);
+      const { steps } = await planForHost(resolveHost(), lab);
       for (let k = 0; k < steps.length; k++) {
         const error = await assertRejects(() => upLab(lab, { failAt: k }), StepError);
         assertEquals(error.index, k, `${recipe.name}: failed at the wrong step`);

@@ -173,7 +173,7 @@ Deno.test("the executor runs a sandboxed star as batches, the parent's after net
   const ns = sandboxNsName(lab.name);
   const steps = sandboxPlan(planLab(lab, { stateDir: "/tmp/x" }), { ns });
   const runner = new RecordingRunner();
-  await new Executor({ runner, schedule: true, hostNs: ns }).apply(steps);
+  await new Executor({ runner, hostNs: ns }).apply(steps);
   const cmds = runner.commands.map((c) => c.argv.join(" "));
   assertEquals(cmds[0], "ip -batch -");
   assert(runner.commands[0]!.stdin!.startsWith(`netns add ${ns}\n`));
