@@ -7,8 +7,8 @@
 import { type Host, resolveHost } from "../host.ts";
 import { checkIfname } from "../names.ts";
 import { chooseOvs } from "./instance.ts";
-import type { OvsTarget } from "./target.ts";
-import { labCookieMatch, ovsMgmtSocket } from "./ids.ts";
+import { ovsMgmtSocket, type OvsTarget } from "./target.ts";
+import { labCookieMatch } from "./ids.ts";
 
 /** One flow of a bridge. */
 export interface OvsFlow {

@@ -44,8 +44,3 @@ export function labUuid(...parts: string[]): string {
     h.slice(20, 32)
   }`;
 }
-
-/** The management socket of an OVS bridge, `unix:<run dir>/<bridge>.mgmt` (ovs-ofctl's target). */
-export function ovsMgmtSocket(runDir: string, bridge: string): string {
-  return `unix:${runDir.replace(/\/+$/, "")}/${bridge}.mgmt`;
-}

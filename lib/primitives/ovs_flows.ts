@@ -8,7 +8,8 @@
  */
 import { checkIfname } from "../names.ts";
 import { cmd, type Step } from "../plan/step.ts";
-import { flowCookie, ovsMgmtSocket } from "../ovs/ids.ts";
+import { flowCookie } from "../ovs/ids.ts";
+import { ovsMgmtSocket } from "../ovs/target.ts";
 import { parseFlow } from "../ovs/flow_syntax.ts";
 import { UsageError } from "../errors.ts";
 
