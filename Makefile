@@ -7,7 +7,7 @@ DENO_VERSION := 2.9.6
 TOOLS_DIR := .tools
 DENO := $(shell command -v deno 2>/dev/null || echo $(CURDIR)/$(TOOLS_DIR)/node_modules/.bin/deno)
 APT_PACKAGES := iproute2 openvswitch-switch dnsmasq-base iptables nftables iputils-ping busybox tcpdump procps shellcheck iperf3 frr isc-dhcp-client
-NEEDED_TOOLS := ip ovs-vsctl ovs-vswitchd ovsdb-server dnsmasq iptables nft ping busybox tcpdump pkill pidwait shellcheck iperf3 /usr/lib/frr/zebra vtysh dhclient
+NEEDED_TOOLS := ip ovs-vsctl ovs-ofctl ovs-vswitchd ovsdb-server dnsmasq iptables nft ping busybox tcpdump pkill pidwait shellcheck iperf3 /usr/lib/frr/zebra vtysh dhclient
 
 # make install: where (PREFIX, DESTDIR for packaging) and what goes there.
 PREFIX ?= /usr/local

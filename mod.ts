@@ -63,6 +63,16 @@ export {
   ovsRemoveTag,
   ovsSetTag,
 } from "./lib/primitives/ovs.ts";
+export { ovsAddFlow, type OvsAddFlowOptions } from "./lib/primitives/ovs_flows.ts";
+export {
+  type BondLacp,
+  type BondMode,
+  ovsAddBond,
+  type OvsAddBondOptions,
+} from "./lib/primitives/ovs_bond.ts";
+export { ovsAddMirror, type OvsAddMirrorOptions } from "./lib/primitives/ovs_mirror.ts";
+export { ovsSetQos, type OvsSetQosOptions, type QosType } from "./lib/primitives/ovs_qos.ts";
+export { ovsDumpFlows, type OvsDumpFlowsOptions, type OvsFlow } from "./lib/ovs/flows.ts";
 export {
   masquerade,
   type MasqueradeOptions,

@@ -153,6 +153,13 @@ const TOOLS: ToolSpec[] = [
     usedFor: "impairment loss without netem",
   },
   {
+    name: "iperf3",
+    program: "iperf3",
+    versionArgv: ["iperf3", "--version"],
+    essential: false,
+    usedFor: "throughput proofs (QoS)",
+  },
+  {
     name: "sysctl",
     program: "sysctl",
     versionArgv: ["sysctl", "--version"],
@@ -228,7 +235,8 @@ async function ovsRow(host: Host): Promise<DoctorRow> {
     };
   }
   const missing: string[] = [];
-  for (const p of ["ovs-vsctl", "ovsdb-server", "ovs-vswitchd", "ovsdb-tool", "ovs-appctl"]) {
+  const programs = ["ovs-vsctl", "ovs-ofctl", "ovsdb-server", "ovs-vswitchd", "ovsdb-tool"];
+  for (const p of [...programs, "ovs-appctl"]) {
     if (!(await which(host, p))) missing.push(p);
   }
   const schema = await exists("/usr/share/openvswitch/vswitch.ovsschema") ||

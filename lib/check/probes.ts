@@ -19,6 +19,7 @@ import { linkDown } from "../primitives/link.ts";
 import type { Expect, Lab } from "../lab/schema.ts";
 import type { OvsTarget } from "../ovs/target.ts";
 import { eventually, linkState, routePresent, tcpReach } from "./net_probes.ts";
+import { isOvsProof, ovsProof } from "./probes_ovs.ts";
 
 /** The outcome of one proof. */
 export interface CheckResult {
@@ -42,9 +43,10 @@ export interface CheckContext {
 }
 
 /** The context with its host resolved. */
-type Context = CheckContext & { host: Host };
+export type Context = CheckContext & { host: Host };
 
-async function ping(
+/** Pings `to` from `from`; passes when the outcome is `reach`. */
+export async function ping(
   from: string,
   to: string,
   reach: boolean,
@@ -503,7 +505,7 @@ export async function checkLab(lab: Lab, context: CheckContext): Promise<CheckRe
   const routed = Object.values(lab.nodes).some((n) => n.routing !== undefined);
   const converge = routed ? `${convergenceWithin(lab)}s` : undefined;
   const alone = (e: Expect) =>
-    "untag" in e || "snat" in e || "failover" in e ||
+    "untag" in e || "snat" in e || "failover" in e || isOvsProof(e) ||
     ("tcp" in e && e.tcp.listen !== undefined);
   const parallel = lab.expect.filter((e) => !alone(e));
   results.push(
@@ -535,6 +537,10 @@ export async function checkLab(lab: Lab, context: CheckContext): Promise<CheckRe
   for (const e of lab.expect.filter(alone)) {
     if ("failover" in e) {
       results.push(await failover(e.failover, lab, ctx));
+      continue;
+    }
+    if (isOvsProof(e)) {
+      results.push(await ovsProof(e, lab, ctx));
       continue;
     }
     results.push(

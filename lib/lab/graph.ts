@@ -8,6 +8,7 @@
 import type { Lab } from "./schema.ts";
 import { layoutOf } from "./validate.ts";
 import { sandboxOf } from "./sandbox.ts";
+import { bridgeNotes, portNote } from "./graph_ovs.ts";
 
 /** One edge of the lab graph: a veth pair or an internal port. */
 export interface LabEdge {
@@ -116,14 +117,17 @@ export function graphText(lab: Lab): string {
       const right = e.a in lab.bridges ? `${e.a} (bridge)` : `${e.a}:${e.aIf}`;
       drawn.add(e.a);
       return [
-        `${left}${tag === undefined ? "" : ` tag ${tag}`}`,
+        `${left}${tag === undefined ? "" : ` tag ${tag}`}${portNote(br, e.bIf)}`,
         right,
         e.a in lab.nodes ? ifaceLabel(lab, e.a, e.aIf) : "",
       ];
     });
     const w0 = Math.max(4, ...rows.map((r) => r[0]!.length));
     const w1 = Math.max(4, ...rows.map((r) => r[1]!.length));
-    const body = rows.map((r) => `${r[0]!.padEnd(w0)} ──── ${r[1]!.padEnd(w1)}  ${r[2]}`.trimEnd());
+    const body = [
+      ...rows.map((r) => `${r[0]!.padEnd(w0)} ──── ${r[1]!.padEnd(w1)}  ${r[2]}`.trimEnd()),
+      ...bridgeNotes(br),
+    ];
     const title = ` ${bridge} (${br.type === "ovs" ? "OVS" : "Linux bridge"}) `;
     const width = Math.max(title.length + 2, ...body.map((b) => b.length + 2));
     lines.push(`┌─${title}${"─".repeat(width - title.length - 1)}┐`);
@@ -173,7 +177,8 @@ export function graphMermaid(lab: Lab): string {
     out.push(`  ${mermaidId(b)}{{"${b} (${br.type})"}}`);
   }
   for (const e of labEdges(lab)) {
-    out.push(`  ${mermaidId(e.a)} ---|"${e.aIf} / ${e.bIf}"| ${mermaidId(e.b)}`);
+    const note = `${portNote(lab.bridges[e.a], e.aIf)}${portNote(lab.bridges[e.b], e.bIf)}`;
+    out.push(`  ${mermaidId(e.a)} ---|"${e.aIf} / ${e.bIf}${note}"| ${mermaidId(e.b)}`);
   }
   return out.join("\n") + "\n";
 }
@@ -198,7 +203,9 @@ export function graphDot(lab: Lab): string {
     out.push(`  ${dotQuote(b)} [shape=hexagon, label=${dotQuote(`${b}\n${br.type}`)}];`);
   }
   for (const e of labEdges(lab)) {
-    const label = [e.aIf, ifaceLabel(lab, e.a, e.aIf), "/", e.bIf].filter(Boolean).join(" ");
+    const note = `${portNote(lab.bridges[e.a], e.aIf)}${portNote(lab.bridges[e.b], e.bIf)}`;
+    const label = [e.aIf, ifaceLabel(lab, e.a, e.aIf), "/", e.bIf].filter(Boolean).join(" ") +
+      note;
     out.push(`  ${dotQuote(e.a)} -- ${dotQuote(e.b)} [label=${dotQuote(label)}];`);
   }
   out.push("}");

@@ -33,6 +33,7 @@ import { join } from "node:path";
 import { UsageError } from "../errors.ts";
 import type { Lab } from "./schema.ts";
 import { layoutOf } from "./validate.ts";
+import { isBondMember, planOvsFeatures } from "./plan_ovs.ts";
 
 /** What the plan needs to know about the host. */
 export interface PlanContext {
@@ -49,6 +50,11 @@ export interface PlanContext {
   netem?: boolean;
   /** Where `capture: true` interfaces are recorded. @default `STATEDIR/captures` */
   captureDir?: string;
+  /**
+   * The run directory of the OVS the lab uses, where its bridges' management sockets are
+   * (`<dir>/<bridge>.mgmt`): needed for OpenFlow flows.
+   */
+  ovsRunDir?: string;
   /**
    * The lab runs in rootless mode (lib/lab/rootless.ts): daemons keep the user namespace's root
    * (dnsmasq's `--user=root --group=`). @default false
@@ -140,6 +146,7 @@ export function planLab(lab: Lab, context: PlanContext): Step[] {
       if (!end.isBridge) continue;
       const bridge = lab.bridges[end.who]!;
       if (bridge.type === "linux") ports.push(bridgeAttach(end.ifname, end.who));
+      else if (isBondMember(lab, end.who, end.ifname)) portsUp.push(linkUp(end.ifname));
       else {
         ports.push(
           ovsAddPort(end.who, end.ifname, { ...owner, tag: bridge.ports[end.ifname]?.tag }),
@@ -161,6 +168,8 @@ export function planLab(lab: Lab, context: PlanContext): Step[] {
       else steps.push(linkUp(port));
     }
   }
+
+  steps.push(...planOvsFeatures(lab, context.ovsRunDir));
 
   for (const [name, node] of Object.entries(lab.nodes)) {
     for (const ifname of layout.nodeIfaces.get(name) ?? []) {

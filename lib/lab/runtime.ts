@@ -202,6 +202,7 @@ export async function planFor(
       uplinks,
       rootless,
       ...extra,
+      ...(ovs ? { ovsRunDir: ovs.runDir } : {}),
     });
     const shared = ovs?.kind === "private" && await privateOvsStopped(host)
       ? await privateOvsSteps(host)
@@ -220,7 +221,13 @@ export async function planFor(
   // The lab's own userspace switch, inside its parent namespace.
   const ovs = usesOvs(lab) ? sandboxOvsTarget(stateDir) : undefined;
   const steps = sandboxPlan(
-    planLab(lab, { stateDir, datapathType: "netdev", rootless, ...extra }),
+    planLab(lab, {
+      stateDir,
+      datapathType: "netdev",
+      rootless,
+      ...extra,
+      ...(ovs ? { ovsRunDir: ovs.runDir } : {}),
+    }),
     {
       ns,
       ovs: ovs ? { dir: ovs.runDir, schema: await schemaPath() } : undefined,
@@ -345,11 +352,14 @@ export async function stopUnusedPrivateOvs(host: Host): Promise<boolean> {
   return await releasePrivateOvs(host);
 }
 
-/** The journal entries without their OVS undo actions. */
+/** The journal entries without their OVS undo actions (`ovs-vsctl`, `ovs-ofctl`, marked removals). */
 function withoutOvsUndo(entries: JournalEntry[]): JournalEntry[] {
   return entries.map((e) => ({
     ...e,
-    undo: e.undo.filter((a) => !("ovsRemove" in a) && !("argv" in a && a.argv[0] === "ovs-vsctl")),
+    undo: e.undo.filter((a) =>
+      !("ovsRemove" in a) &&
+      !("argv" in a && (a.argv[0] === "ovs-vsctl" || a.argv[0] === "ovs-ofctl"))
+    ),
   }));
 }
 

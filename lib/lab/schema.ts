@@ -303,6 +303,14 @@ export const Node = z.strictObject({
   routing: Routing.optional(),
 });
 
+/** QoS on an OVS port (see lib/primitives/ovs_qos.ts for the types netkit applies). */
+export const PortQos = z.strictObject({
+  /** `linux-htb`; other types are refused with their reason in validation. */
+  type: z.string().max(64),
+  /** The most the bridge sends out of the port, in bits per second. */
+  maxRate: z.number().int().min(8000).max(100_000_000_000),
+});
+
 /**
  * A port of a bridge, keyed by its interface name. Reaches: the OVS port of that name on the
  * lab's own bridge (`ovs-vsctl add-port`, marked `external_ids:netkit-lab`).
@@ -318,6 +326,24 @@ export const Port = z.strictObject({
   internal: z.boolean().default(false),
   /** Move the internal port's interface into this node (one of the lab's). */
   node: NsName.optional(),
+  /** An OVS bond of these interfaces (each a link's end at this bridge); the key is the bond's name. */
+  bond: z.array(Ifname).min(2).max(8).optional(),
+  /** The bond's mode. @default "active-backup" */
+  mode: z.enum(["active-backup", "balance-slb"]).optional(),
+  /** LACP on the bond. @default "off" */
+  lacp: z.enum(["off", "active", "passive"]).optional(),
+  /** The member an active-backup bond prefers. */
+  primary: Ifname.optional(),
+  /** QoS: what the bridge sends out of this port is shaped. */
+  qos: PortQos.optional(),
+});
+
+/** A port mirror on an OVS bridge, keyed by its name. */
+export const Mirror = z.strictObject({
+  /** `all`, or the ports whose traffic (both directions) is copied. */
+  select: z.union([z.literal("all"), z.array(Ifname).min(1)]),
+  /** The port the copies leave by (a monitor node's link, usually). */
+  output: Ifname,
 });
 
 /**
@@ -335,6 +361,10 @@ export const Bridge = z.strictObject({
    */
   uplink: Ifname.optional(),
   ports: z.record(Ifname, Port).default({}),
+  /** OpenFlow flows (OVS), in netkit's checked subset (lib/ovs/flow_syntax.ts). */
+  flows: z.array(z.string().max(4096)).max(1000).optional(),
+  /** Port mirrors (OVS), by name. */
+  mirrors: z.record(Ifname, Mirror).optional(),
 });
 
 const Endpoint = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*:[A-Za-z0-9][A-Za-z0-9_.-]*$/, {
@@ -445,6 +475,40 @@ export const Expectation = z.union([
       from: NsName,
       to: IpAddress,
       within: z.number().int().min(1).max(600).optional(),
+    }),
+  }),
+  /** A ping, and the packet counter of one of the lab's flows going up by at least minPackets. */
+  z.strictObject({
+    flow: z.strictObject({
+      bridge: Ifname,
+      /** The flow's match as written in the bridge's `flows` (any order; priority may be left out). */
+      match: z.string().max(4096),
+      minPackets: z.number().int().min(1).max(1_000_000).default(1),
+    }),
+    ping: z.strictObject({ from: NsName, to: Ipv4 }),
+    reach: z.boolean().default(true),
+  }),
+  /** A link end ("OWNER:IFNAME") set down, a ping, the link up again. */
+  z.strictObject({
+    linkDown: Endpoint,
+    ping: z.strictObject({ from: NsName, to: Ipv4 }),
+    reach: z.boolean().default(true),
+  }),
+  /** A ping that a capture on a node's interface (a mirror's monitor) sees, both ways. */
+  z.strictObject({
+    capture: z.strictObject({ node: NsName, interface: Ifname }),
+    ping: z.strictObject({ from: NsName, to: Ipv4 }),
+  }),
+  /** iperf3 from a node to a server node: the measured rate within tolerance of `rate`. */
+  z.strictObject({
+    throughput: z.strictObject({
+      from: NsName,
+      server: NsName,
+      to: Ipv4,
+      /** The expected rate, in bits per second. */
+      rate: z.number().int().min(8000).max(100_000_000_000),
+      /** How far the measured rate may be from `rate`, as a fraction. @default 0.25 */
+      tolerance: z.number().gt(0).lt(1).default(0.25),
     }),
   }),
 ]);

@@ -10,6 +10,7 @@ import type { LabState } from "./runtime.ts";
 import { dhcp6ClientFiles, dhcpClientFiles } from "../primitives/dhcp.ts";
 import { labDir } from "../state.ts";
 import { type CaptureStatus, labCaptures } from "./captures.ts";
+import { type OvsFeatureStatus, ovsFeatureStatus } from "./status_ovs.ts";
 
 /** One interface inside a node. */
 export interface InterfaceStatus {
@@ -18,8 +19,8 @@ export interface InterfaceStatus {
   addresses: string[];
 }
 
-/** The live state of one lab. */
-export interface LabStatus {
+/** The live state of one lab (flows, bonds, mirrors and QoS when the lab declares them). */
+export interface LabStatus extends OvsFeatureStatus {
   name: string;
   status: LabState["status"];
   ovs: string;
@@ -146,5 +147,6 @@ export async function labStatus(host: Host, state: LabState): Promise<LabStatus>
     bridges,
     leases: await leasesOf(state, labDir(host.stateRoot, state.lab.name)),
     captures: await labCaptures(host.stateRoot, state.lab),
+    ...await ovsFeatureStatus(state.lab, state.ovs, host),
   };
 }

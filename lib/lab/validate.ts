@@ -19,6 +19,7 @@ import ipaddr from "../deps/ipaddr.ts";
 import { UsageError } from "../errors.ts";
 import { ifnameProblem, layoutOf, reachIssues, type ReachOptions, sizeIssues } from "../reach.ts";
 import { type Lab, LabSchema } from "./schema.ts";
+import { ovsIssues } from "./validate_ovs.ts";
 
 /** A path into the lab document, e.g. `["nodes", "ns1", "interfaces", "eth0"]`. */
 export type DocPath = (string | number)[];
@@ -205,7 +206,7 @@ function crossCheck(lab: Lab): LabIssue[] {
           if (!isNode(p.node)) add([...path, "node"], `node "${p.node}" does not exist`);
           else claim(p.node, port, path);
         }
-      } else {
+      } else if (p.bond === undefined) {
         if (!attached.has(`${bname}:${port}`)) {
           add(path, `no link ends at "${bname}:${port}": add a link or make it internal`);
         }
@@ -349,6 +350,7 @@ function crossCheck(lab: Lab): LabIssue[] {
     }
     if (node.routing) issues.push(...routingIssues(nname, node, ifaces));
   }
+  issues.push(...ovsIssues(lab, layout));
   lab.expect.forEach((e, k) => {
     const nodes = "ping" in e && e.ping
       ? [e.ping.from]

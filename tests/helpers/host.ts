@@ -34,7 +34,7 @@ async function readOr(path: string): Promise<string> {
 }
 
 /**
- * The processes netkit could start: dnsmasq, udhcpc, dhclient, tcpdump, ovsdb-server,
+ * The processes netkit could start: dnsmasq, udhcpc, dhclient, tcpdump, iperf3, ovsdb-server,
  * ovs-vswitchd, and FRR's daemons.
  */
 async function daemons(): Promise<string[]> {
@@ -45,7 +45,7 @@ async function daemons(): Promise<string[]> {
     if (/\) Z /.test(stat)) continue; // zombies are waiting for their parent, not running
     const cmdline = (await readOr(`/proc/${e.name}/cmdline`)).replaceAll("\0", " ").trim();
     if (
-      /^(\S*\/)?(dnsmasq|udhcpc|busybox udhcpc|tcpdump|ovsdb-server|ovs-vswitchd)\b/.test(
+      /^(\S*\/)?(dnsmasq|udhcpc|busybox udhcpc|tcpdump|iperf3|ovsdb-server|ovs-vswitchd)\b/.test(
         cmdline,
       ) ||
       /^(\S*\/)?(dhclient|zebra|ospfd|ospf6d|bgpd|staticd|watchfrr)\b/.test(cmdline)
