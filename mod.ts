@@ -26,12 +26,13 @@
  * @module
  */
 
-export { createNs, deleteNs, ipForward, sysctl } from "./lib/primitives/netns.ts";
+export { createNs, deleteNs, ipForward, ipv6Forward, sysctl } from "./lib/primitives/netns.ts";
 export {
   addAddress,
   addRoute,
   type AddRouteOptions,
   type InNsOptions,
+  linkDown,
   linkUp,
   moveLink,
   renameLink,
@@ -39,6 +40,17 @@ export {
   type VethPairOptions,
 } from "./lib/primitives/link.ts";
 export { bridgeAttach, linuxBridge } from "./lib/primitives/bridge.ts";
+export {
+  impair,
+  impairClear,
+  type ImpairOptions,
+  type ImpairPresent,
+  type ImpairSettings,
+  NetemMissingError,
+} from "./lib/primitives/impair.ts";
+export { capture, type CaptureOptions } from "./lib/primitives/capture.ts";
+export { type Pcap, PcapFormatError, type PcapRecord, readPcap } from "./lib/pcap.ts";
+export { hasQdisc, type QdiscProbe } from "./lib/lab/qdisc.ts";
 export {
   linkMtu,
   ovsMtu,
@@ -65,6 +77,16 @@ export {
   ovsRemoveTag,
   ovsSetTag,
 } from "./lib/primitives/ovs.ts";
+export { ovsAddFlow, type OvsAddFlowOptions } from "./lib/primitives/ovs_flows.ts";
+export {
+  type BondLacp,
+  type BondMode,
+  ovsAddBond,
+  type OvsAddBondOptions,
+} from "./lib/primitives/ovs_bond.ts";
+export { ovsAddMirror, type OvsAddMirrorOptions } from "./lib/primitives/ovs_mirror.ts";
+export { ovsSetQos, type OvsSetQosOptions, type QosType } from "./lib/primitives/ovs_qos.ts";
+export { ovsDumpFlows, type OvsDumpFlowsOptions, type OvsFlow } from "./lib/ovs/flows.ts";
 export {
   masquerade,
   type MasqueradeOptions,
@@ -73,11 +95,31 @@ export {
 } from "./lib/primitives/nat.ts";
 export {
   dhcp,
+  dhcp6Client,
+  type Dhcp6ClientOptions,
+  dhcp6Hook,
   dhcpClient,
   type DhcpClientOptions,
   dhcpHook,
   type DhcpOptions,
 } from "./lib/primitives/dhcp.ts";
+export {
+  bgpConfig,
+  type BgpNeighborOptions,
+  type BgpOptions,
+  type FrrDaemon,
+  frrDaemon,
+  type FrrDaemonOptions,
+  frrRouter,
+  type FrrRouterOptions,
+  frrSetup,
+  type FrrSetupOptions,
+  ospf6Config,
+  ospfConfig,
+  type OspfInterface,
+  type OspfOptions,
+  zebraConfig,
+} from "./lib/primitives/frr.ts";
 export {
   ovsList,
   ovsListBridges,
@@ -89,27 +131,51 @@ export {
 } from "./lib/ovs/query.ts";
 export {
   ovsStatus,
-  type OvsTarget,
   releasePrivateOvs,
   startPrivateOvs,
   stopPrivateOvs,
 } from "./lib/ovs/instance.ts";
+export type { OvsTarget } from "./lib/ovs/target.ts";
+export {
+  type Environment,
+  type Host,
+  type OvsMode,
+  readEnvironment,
+  resolveHost,
+} from "./lib/host.ts";
 export type { Action, RunAction, Step, WriteAction } from "./lib/plan/step.ts";
 export { Executor, type ExecutorOptions, StepError } from "./lib/plan/executor.ts";
 export {
   CommandError,
+  type ExitStatus,
+  type OutputWatch,
+  type Process,
   ProcessRunner,
+  type RecordedCommand,
   RecordingRunner,
   type Runner,
+  type RunOptions,
   type RunResult,
+  type SpawnOptions,
+  type StreamMode,
+  watchOutput,
 } from "./lib/exec/runner.ts";
 export { CheckFailedError, UsageError } from "./lib/errors.ts";
 export { type Lab, type LabInput, LabSchema } from "./lib/lab/schema.ts";
-export { LabValidationError, validateLab } from "./lib/lab/validate.ts";
-export { type PlanContext, planLab } from "./lib/lab/plan.ts";
+export { LabValidationError, validateLab, type ValidateOptions } from "./lib/lab/validate.ts";
+export type { ReachOptions } from "./lib/reach.ts";
+export { labUsesIpv6, type PlanContext, planLab } from "./lib/lab/plan.ts";
 export { chain, type ChainOptions, star, type StarOptions } from "./lib/lab/generate.ts";
 export { downLab, listLabs, upLab, type UpOptions, type UpResult } from "./lib/lab/runtime.ts";
 export { checkLab, type CheckResult } from "./lib/check/probes.ts";
+export { junitReport, type ReportOptions, tapReport } from "./lib/check/report.ts";
 export { LabSession, openLab, type OpenLabOptions } from "./lib/session.ts";
 export { getRecipe, type Recipe, type RecipeOptions, recipes } from "./recipes/mod.ts";
-export { LabFileError, loadLabFile, parseLabYaml } from "./lib/lab/file.ts";
+export {
+  LabFileError,
+  type LabFileOptions,
+  type LabFileProblem,
+  loadLabFile,
+  parseLabYaml,
+} from "./lib/lab/file.ts";
+export type { ClabOptions } from "./lib/lab/clab.ts";

@@ -3,15 +3,20 @@
  *
  * Kernel features are tested, not guessed: as root, the doctor creates a throwaway network
  * namespace (`netkit-doctor-PID`), tries to create a veth pair, a Linux bridge and a tap device
- * inside it and to list its NAT table, then deletes it (always). Without root it can only read
+ * inside it and to list its NAT table, then deletes it (always); the tbf and netem qdiscs are
+ * tried in an anonymous namespace of `unshare` (lib/lab/qdisc.ts). Without root it can only read
  * `/sys/module` and says so.
  *
  * @module
  */
-import { defaultRunner, type Runner } from "./exec/runner.ts";
+import { CommandError, type Runner } from "./exec/runner.ts";
+import { Executor, StepError } from "./plan/executor.ts";
+import { createNs } from "./primitives/netns.ts";
+import type { Host } from "./host.ts";
 import { PACKAGE_OF, which } from "./lab/preflight.ts";
 import { ovsStatus } from "./ovs/instance.ts";
 import { pathExists } from "./state.ts";
+import { qdiscDoctorRows } from "./lab/qdisc.ts";
 
 /**
  * How a row came out. `fail`: netkit cannot work. `warn`: some labs or features will not work.
@@ -92,6 +97,27 @@ const TOOLS: ToolSpec[] = [
     usedFor: "DHCP clients",
   },
   {
+    name: "dhclient",
+    program: "dhclient",
+    versionArgv: ["dhclient", "--version"],
+    essential: false,
+    usedFor: "DHCPv6 clients",
+  },
+  {
+    name: "FRR zebra",
+    program: "/usr/lib/frr/zebra",
+    versionArgv: ["/usr/lib/frr/zebra", "--version"],
+    essential: false,
+    usedFor: "routing (OSPF, BGP)",
+  },
+  {
+    name: "vtysh",
+    program: "vtysh",
+    versionArgv: ["vtysh", "--version"],
+    essential: false,
+    usedFor: "routing (exec NODE -- vtysh)",
+  },
+  {
     name: "iptables",
     program: "iptables",
     versionArgv: ["iptables", "--version"],
@@ -111,6 +137,27 @@ const TOOLS: ToolSpec[] = [
     versionArgv: ["tcpdump", "--version"],
     essential: false,
     usedFor: "capture proofs",
+  },
+  {
+    name: "tc",
+    program: "tc",
+    versionArgv: ["tc", "-V"],
+    essential: false,
+    usedFor: "impairments (rate, loss, delay)",
+  },
+  {
+    name: "nft",
+    program: "nft",
+    versionArgv: ["nft", "--version"],
+    essential: false,
+    usedFor: "impairment loss without netem",
+  },
+  {
+    name: "iperf3",
+    program: "iperf3",
+    versionArgv: ["iperf3", "--version"],
+    essential: false,
+    usedFor: "throughput proofs (QoS)",
   },
   {
     name: "sysctl",
@@ -141,9 +188,10 @@ async function firstLine(argv: string[], runner: Runner): Promise<string | undef
   }
 }
 
-async function toolRow(t: ToolSpec, runner: Runner): Promise<DoctorRow> {
+async function toolRow(t: ToolSpec, host: Host): Promise<DoctorRow> {
+  const runner = host.runner;
   const check = `tool ${t.name}`;
-  const path = await which(t.program);
+  const path = await which(host, t.program);
   const bad: DoctorStatus = t.essential ? "fail" : "warn";
   const fix = apt(PACKAGE_OF[t.program] ?? t.program);
   if (!path) {
@@ -167,18 +215,10 @@ async function toolRow(t: ToolSpec, runner: Runner): Promise<DoctorRow> {
 
 const exists = pathExists;
 
-async function ovsRow(runner: Runner): Promise<DoctorRow> {
+async function ovsRow(host: Host): Promise<DoctorRow> {
   const check = "Open vSwitch";
-  const mode = Deno.env.get("NETKIT_OVS") ?? "auto";
-  if (!["auto", "system", "private"].includes(mode)) {
-    return {
-      check,
-      status: "fail",
-      detail: `NETKIT_OVS=${JSON.stringify(mode)} is not auto, system or private`,
-      fix: "unset NETKIT_OVS",
-    };
-  }
-  const s = await ovsStatus(runner).catch(() => undefined);
+  const mode = host.ovsMode;
+  const s = await ovsStatus(host).catch(() => undefined);
   if (s && s.kind !== "none" && !(mode === "private" && s.kind === "system")) {
     return {
       check,
@@ -195,8 +235,9 @@ async function ovsRow(runner: Runner): Promise<DoctorRow> {
     };
   }
   const missing: string[] = [];
-  for (const p of ["ovs-vsctl", "ovsdb-server", "ovs-vswitchd", "ovsdb-tool", "ovs-appctl"]) {
-    if (!(await which(p))) missing.push(p);
+  const programs = ["ovs-vsctl", "ovs-ofctl", "ovsdb-server", "ovs-vswitchd", "ovsdb-tool"];
+  for (const p of [...programs, "ovs-appctl"]) {
+    if (!(await which(host, p))) missing.push(p);
   }
   const schema = await exists("/usr/share/openvswitch/vswitch.ovsschema") ||
     await exists("/usr/local/share/openvswitch/vswitch.ovsschema");
@@ -287,7 +328,8 @@ const KERNEL = [
 ];
 
 /** Kernel rows as root: everything tried inside a throwaway namespace that is always deleted. */
-async function kernelRowsAsRoot(runner: Runner, hasIp: boolean): Promise<DoctorRow[]> {
+async function kernelRowsAsRoot(host: Host, hasIp: boolean): Promise<DoctorRow[]> {
+  const runner = host.runner;
   const rows: DoctorRow[] = [];
   if (!hasIp) {
     for (const k of ["veth", "bridge", "tun/tap", "NAT (iptables nat table)"]) {
@@ -300,13 +342,20 @@ async function kernelRowsAsRoot(runner: Runner, hasIp: boolean): Promise<DoctorR
     }
     return rows;
   }
+  // The throwaway namespace is a step like any other: created and always removed by the
+  // executor (the attempts below only make objects inside it, which go with it).
   const ns = `netkit-doctor-${Deno.pid}`;
-  const addError = await attempt(["ip", "netns", "add", ns], runner);
-  if (addError) {
+  const namespace = createNs(ns);
+  const executor = new Executor({ runner });
+  try {
+    await executor.apply([namespace]);
+  } catch (error) {
+    const cause = error instanceof StepError ? error.cause : error;
     rows.push({
       check: "network namespaces: ip netns add",
       status: "fail",
-      detail: addError,
+      detail: (cause instanceof CommandError ? cause.stderr.trim() || cause.message : String(cause))
+        .split("\n")[0]!,
       fix: "a kernel with CONFIG_NET_NS",
     });
     return rows;
@@ -331,7 +380,7 @@ async function kernelRowsAsRoot(runner: Runner, hasIp: boolean): Promise<DoctorR
           : { check: `kernel: ${k.name}`, status: "ok", detail: `created one in ${ns}` },
       );
     }
-    if (await which("iptables")) {
+    if (await which(host, "iptables")) {
       const e = await attempt(
         ["ip", "netns", "exec", ns, "iptables", "-t", "nat", "-L", "-n"],
         runner,
@@ -360,7 +409,7 @@ async function kernelRowsAsRoot(runner: Runner, hasIp: boolean): Promise<DoctorR
       });
     }
   } finally {
-    await attempt(["ip", "netns", "del", ns], runner);
+    await executor.undo([{ key: namespace.key, undo: namespace.undo }]);
   }
   return rows;
 }
@@ -383,7 +432,7 @@ async function kernelRowsUnprivileged(): Promise<DoctorRow[]> {
 }
 
 /** Runs every check. Creates and deletes one throwaway namespace when running as root. */
-export async function doctor(runner: Runner = defaultRunner): Promise<DoctorReport> {
+export async function doctor(host: Host): Promise<DoctorReport> {
   const rows: DoctorRow[] = [];
   const root = Deno.uid() === 0;
   rows.push(
@@ -394,8 +443,8 @@ export async function doctor(runner: Runner = defaultRunner): Promise<DoctorRepo
       fix: "run as root",
     },
   );
-  for (const t of TOOLS) rows.push(await toolRow(t, runner));
-  rows.push(await ovsRow(runner));
+  for (const t of TOOLS) rows.push(await toolRow(t, host));
+  rows.push(await ovsRow(host));
   const netns = await exists("/proc/self/ns/net");
   rows.push(
     netns ? { check: "network namespaces: /proc/self/ns/net", status: "ok", detail: "present" } : {
@@ -408,10 +457,13 @@ export async function doctor(runner: Runner = defaultRunner): Promise<DoctorRepo
   if (netns && root) {
     rows.push(
       ...await kernelRowsAsRoot(
-        runner,
+        host,
         rows.some((r) => r.check === "tool ip" && r.status === "ok"),
       ),
     );
+    if (rows.some((r) => r.check === "tool tc" && r.status === "ok")) {
+      rows.push(...await qdiscDoctorRows(host.runner));
+    }
   } else if (netns) {
     rows.push(...await kernelRowsUnprivileged());
   }

@@ -5,11 +5,12 @@
  * @module
  */
 import { join } from "node:path";
-import { defaultRunner, type Runner } from "./exec/runner.ts";
+import { type Host, resolveHost } from "./host.ts";
 import { Executor } from "./plan/executor.ts";
 import { Journal } from "./plan/journal.ts";
 import { isRun, type Step } from "./plan/step.ts";
-import { chooseOvs, type OvsTarget, startPrivateOvs } from "./ovs/instance.ts";
+import { chooseOvs, startPrivateOvs } from "./ovs/instance.ts";
+import type { OvsTarget } from "./ovs/target.ts";
 import { downLab, type DownResult, type LabState, readLabState } from "./lab/runtime.ts";
 import { validateLab } from "./lab/validate.ts";
 import { labDir, writeAtomic } from "./state.ts";
@@ -18,8 +19,8 @@ import { requireRoot } from "./lab/preflight.ts";
 
 /** Options for {@link openLab}. */
 export interface OpenLabOptions {
-  /** Runs the commands. @default the real process runner */
-  runner?: Runner;
+  /** Where and how to work (its runner runs the commands). @default resolveHost() */
+  host?: Host;
 }
 
 /** A lab built step by step from a script. See {@link openLab}. */
@@ -27,13 +28,20 @@ export class LabSession implements AsyncDisposable {
   #ovs: OvsTarget | undefined;
   #closed = false;
 
-  constructor(readonly name: string, private readonly runner: Runner, state?: LabState) {
+  /**
+   * Use {@link openLab}.
+   *
+   * @param name The lab's name.
+   * @param host Where and how to work.
+   * @param state What the lab's state file says, when it exists.
+   */
+  constructor(readonly name: string, readonly host: Host, state?: LabState) {
     this.#ovs = state?.ovs;
   }
 
   /** The lab's state directory (for DHCP steps' `stateDir`). */
   get stateDir(): string {
-    return labDir(this.name);
+    return labDir(this.host.stateRoot, this.name);
   }
 
   /**
@@ -43,16 +51,16 @@ export class LabSession implements AsyncDisposable {
   async add(...steps: Step[]): Promise<void> {
     const needsOvs = steps.some((s) => s.do.some((a) => isRun(a) && a.argv[0] === "ovs-vsctl"));
     if (needsOvs && !this.#ovs) {
-      const target = await chooseOvs(this.runner);
+      const target = await chooseOvs(this.host);
       this.#ovs = target.kind === "private"
-        ? await startPrivateOvs(this.runner, this.stateDir)
+        ? await startPrivateOvs(this.host, { user: this.stateDir })
         : target;
       await this.save();
     }
     const executor = new Executor({
-      runner: this.runner,
+      runner: this.host.runner,
       journal: new Journal(join(this.stateDir, "journal.jsonl")),
-      ...(this.#ovs?.kind === "private" ? { ovsDb: this.#ovs.db } : {}),
+      ovs: this.#ovs,
     });
     await executor.apply(steps);
   }
@@ -60,7 +68,7 @@ export class LabSession implements AsyncDisposable {
   /** Removes everything this lab created (its journal, undone in reverse). */
   async down(): Promise<DownResult> {
     this.#closed = true;
-    return await downLab(this.name, { runner: this.runner });
+    return await downLab(this.name, { host: this.host });
   }
 
   /** `await using lab = await openLab(...)` removes the lab when the scope ends. */
@@ -97,9 +105,10 @@ export class LabSession implements AsyncDisposable {
 export async function openLab(name: string, options: OpenLabOptions = {}): Promise<LabSession> {
   checkLabName(name);
   requireRoot(`Opening lab "${name}"`);
-  await Deno.mkdir(labDir(name), { recursive: true });
-  const existing = await readLabState(name);
-  const session = new LabSession(name, options.runner ?? defaultRunner, existing);
+  const host = options.host ?? resolveHost();
+  await Deno.mkdir(labDir(host.stateRoot, name), { recursive: true });
+  const existing = await readLabState(host, name);
+  const session = new LabSession(name, host, existing);
   if (!existing) await session.save();
   return session;
 }

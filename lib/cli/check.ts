@@ -4,6 +4,7 @@
  * @module
  */
 import { checkLab } from "../check/probes.ts";
+import type { Host } from "../host.ts";
 import { CheckFailedError, UsageError } from "../errors.ts";
 import { readLabState } from "../lab/runtime.ts";
 import { checkLabName } from "../names.ts";
@@ -12,14 +13,24 @@ import { out, outJson } from "./output.ts";
 import { renderChecks } from "./render.ts";
 
 /** Runs a lab's proofs. */
-export async function checkCommand(lab: string, flags: { json?: true }): Promise<void> {
+export async function checkCommand(
+  host: Host,
+  lab: string,
+  flags: { json?: true },
+): Promise<void> {
   checkLabName(lab);
-  if (await (await import("./multihost.ts")).checkIfMultihost(lab, flags.json === true)) return;
-  const state = await readLabState(lab);
+  if (await (await import("./multihost.ts")).checkIfMultihost(host, lab, flags.json === true)) {
+    return;
+  }
+  const state = await readLabState(host, lab);
   if (!state) {
     throw new UsageError(`Lab "${lab}" is not up`, { hint: "netkit status lists the labs" });
   }
-  const results = await checkLab(state.lab, { stateDir: labDir(lab), ovs: state.ovs });
+  const results = await checkLab(state.lab, {
+    host,
+    stateDir: labDir(host.stateRoot, lab),
+    ovs: state.ovs,
+  });
   if (flags.json) outJson(results);
   else out(renderChecks(results));
   const failed = results.filter((r) => !r.pass).length;

@@ -5,6 +5,7 @@
  */
 import { doctor, type DoctorStatus } from "../doctor.ts";
 import { CheckFailedError } from "../errors.ts";
+import type { Host } from "../host.ts";
 import { out, outJson } from "./output.ts";
 import { dim, green, red, table, yellow } from "./render.ts";
 
@@ -16,8 +17,8 @@ const LABEL: Record<DoctorStatus, (s: string) => string> = {
 };
 
 /** Prints the report; exits 1 (via {@link CheckFailedError}) when netkit cannot work here. */
-export async function doctorCommand(flags: { json?: true }): Promise<void> {
-  const report = await doctor();
+export async function doctorCommand(host: Host, flags: { json?: true }): Promise<void> {
+  const report = await doctor(host);
   if (flags.json) {
     outJson(report);
   } else {

@@ -5,16 +5,19 @@
  *
  * @module
  */
+import type { Host } from "../host.ts";
 import { isLabFileArg, readLabName } from "../lab/file.ts";
 import { downLab } from "../lab/runtime.ts";
 import { checkLabName } from "../names.ts";
 import { out, outJson } from "./output.ts";
 
 /** Removes a lab. */
-export async function downCommand(arg: string, flags: { json?: true }): Promise<void> {
+export async function downCommand(host: Host, arg: string, flags: { json?: true }): Promise<void> {
   const lab = (await isLabFileArg(arg)) ? await readLabName(arg) : checkLabName(arg);
-  if (await (await import("./multihost.ts")).downIfMultihost(lab, flags.json === true)) return;
-  const r = await downLab(lab);
+  if (await (await import("./multihost.ts")).downIfMultihost(host, lab, flags.json === true)) {
+    return;
+  }
+  const r = await downLab(lab, { host });
   if (flags.json) return outJson({ lab, ...r });
   out(
     r.removed

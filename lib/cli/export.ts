@@ -5,54 +5,38 @@
  *
  * @module
  */
-import { getRecipe } from "../../recipes/mod.ts";
 import { UsageError } from "../errors.ts";
-import { isLabFileArg, loadLabFile } from "../lab/file.ts";
-import type { Lab } from "../lab/schema.ts";
+import type { Host } from "../host.ts";
 import { exportLabScript } from "../lab/script.ts";
-import { validateLab } from "../lab/validate.ts";
+import { labFromArg } from "./lab_arg.ts";
 import { out } from "./output.ts";
-import { withSandbox } from "./recipe.ts";
 
 /** Flags of `export`. */
 export interface ExportFlags {
   format: string;
   teardown?: true;
   prefix?: string;
+  /** The router recipe's real NIC, or the one a lab file's bridges may take (`--uplink NIC`). */
+  uplink?: string;
   sandbox?: true;
-}
-
-/** A lab from a lab file or a recipe name (with its prefix). */
-export async function labFromArg(arg: string, prefix?: string): Promise<Lab> {
-  if (await isLabFileArg(arg)) {
-    if (prefix !== undefined) {
-      throw new UsageError("--prefix applies to recipes, not to lab files", {
-        hint:
-          "edit the names in the file, or export a recipe: netkit recipe export NAME --prefix P",
-      });
-    }
-    return await loadLabFile(arg);
-  }
-  const recipe = getRecipe(arg);
-  return validateLab(
-    recipe.build(prefix !== undefined ? { prefix } : {}),
-    `recipe ${arg}`,
-  );
+  ignoreImages?: true;
 }
 
 /** Runs `export`. */
-export async function exportCommand(target: string, flags: ExportFlags): Promise<void> {
+export async function exportCommand(host: Host, target: string, flags: ExportFlags): Promise<void> {
   if (flags.format !== "sh") {
     throw new UsageError(`Unknown export format ${JSON.stringify(flags.format)}`, {
       hint: "use --format sh",
     });
   }
-  const lab = withSandbox(await labFromArg(target, flags.prefix), flags.sandbox);
+  const lab = await labFromArg(target, flags, "recipe or file");
   const command = ["netkit", "export", target, "--format", "sh"];
   if (flags.prefix !== undefined) command.push("--prefix", flags.prefix);
+  if (flags.uplink !== undefined) command.push("--uplink", flags.uplink);
   if (flags.sandbox) command.push("--sandbox");
+  if (flags.ignoreImages) command.push("--ignore-images");
   out(
-    await exportLabScript(lab, {
+    await exportLabScript(host, lab, {
       command: command.join(" "),
       ...(flags.teardown ? { teardown: true } : {}),
     }),

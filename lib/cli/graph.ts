@@ -7,16 +7,18 @@
 import { UsageError } from "../errors.ts";
 import { graphDot, graphMermaid, graphText } from "../lab/graph.ts";
 import { isLabFileArg } from "../lab/file.ts";
+import type { Host } from "../host.ts";
 import { readLabState } from "../lab/runtime.ts";
-import { labFromArg } from "./export.ts";
+import { labFromArg } from "./lab_arg.ts";
 import { out } from "./output.ts";
 
 const RENDER = { text: graphText, mermaid: graphMermaid, dot: graphDot } as const;
 
 /** Prints the picture of a lab. */
 export async function graphCommand(
+  host: Host,
   target: string,
-  flags: { format?: string; prefix?: string },
+  flags: { format?: string; prefix?: string; ignoreImages?: true },
 ): Promise<void> {
   const format = flags.format ?? "text";
   if (!(format in RENDER)) {
@@ -25,12 +27,13 @@ export async function graphCommand(
     });
   }
   const multihost = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(target) && format === "text"
-    ? await (await import("./multihost.ts")).graphIfMultihost(target)
+    ? await (await import("./multihost.ts")).graphIfMultihost(host, target)
     : undefined;
   if (multihost !== undefined) return out(multihost);
   const up = !(await isLabFileArg(target)) && /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(target)
-    ? await readLabState(target)
+    ? await readLabState(host, target)
     : undefined;
-  const lab = up?.lab ?? await labFromArg(target, flags.prefix);
+  // A picture builds nothing: a lab file's uplink is drawn without --uplink.
+  const lab = up?.lab ?? await labFromArg(target, flags, "recipe or file", "picture");
   out(RENDER[format as keyof typeof RENDER](lab));
 }

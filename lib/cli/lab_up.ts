@@ -6,11 +6,11 @@
 import { checkLab } from "../check/probes.ts";
 import { CheckFailedError } from "../errors.ts";
 import { shellLine } from "../exec/shell.ts";
+import type { Host } from "../host.ts";
 import { labStatus } from "../lab/status.ts";
 import { planCommands, planForHost, readLabState, upLab } from "../lab/runtime.ts";
 import type { Lab } from "../lab/schema.ts";
 import { labDir } from "../state.ts";
-import { sandboxOf } from "../lab/sandbox.ts";
 import { out, outJson, progress, progressDone } from "./output.ts";
 import { green, renderChecks, renderStatus } from "./render.ts";
 
@@ -22,12 +22,11 @@ export interface LabUpFlags {
 }
 
 /** Brings `lab` up, runs its proofs, prints what was built. */
-export async function runLabUp(lab: Lab, flags: LabUpFlags): Promise<void> {
+export async function runLabUp(host: Host, lab: Lab, flags: LabUpFlags): Promise<void> {
   if (flags.dryRun) {
-    const { steps, ovs } = await planForHost(lab);
+    const { steps, ovs, sandbox } = await planForHost(host, lab);
     const commands = planCommands(steps, ovs);
     if (flags.json) return outJson({ lab: lab.name, ovs: ovs ?? null, commands });
-    const sandbox = sandboxOf(lab);
     if (sandbox !== undefined) {
       out(`# sandbox: everything outside the lab's namespaces lives in namespace ${sandbox}\n`);
     }
@@ -46,15 +45,16 @@ export async function runLabUp(lab: Lab, flags: LabUpFlags): Promise<void> {
   }
   const started = performance.now();
   const result = await upLab(lab, {
+    host,
     onProgress: (i, total, step) => progress(`[${i + 1}/${total}] ${step.summary}`),
   });
   progressDone();
   const ms = Math.round(performance.now() - started);
-  const state = (await readLabState(lab.name))!;
+  const state = (await readLabState(host, lab.name))!;
   const checks = flags.check === false
     ? []
-    : await checkLab(lab, { stateDir: labDir(lab.name), ovs: state.ovs });
-  const status = await labStatus(state);
+    : await checkLab(lab, { host, stateDir: labDir(host.stateRoot, lab.name), ovs: state.ovs });
+  const status = await labStatus(host, state);
   if (flags.json) {
     outJson({
       lab: lab.name,

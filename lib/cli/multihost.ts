@@ -5,15 +5,18 @@
  *
  * @module
  */
-import { join } from "node:path";
-import { CheckFailedError, ExitCode, UsageError } from "../errors.ts";
+import { CheckFailedError, ExitCode } from "../errors.ts";
+import type { Host } from "../host.ts";
 import { shellLine } from "../exec/shell.ts";
 import { graphText } from "../lab/graph.ts";
 import { planCommands } from "../lab/runtime.ts";
 import { planLab } from "../lab/plan.ts";
 import type { Lab } from "../lab/schema.ts";
+import type { LabSource } from "../lab/file.ts";
+import { LabValidationError } from "../lab/validate.ts";
 import { describeHost, type Inventory, loadInventory } from "../multihost/inventory.ts";
-import { type MultihostRecord, readRecord } from "../multihost/record.ts";
+import { listRecords, type MultihostRecord, readRecord } from "../multihost/record.ts";
+import { labDir } from "../state.ts";
 import {
   checkMultihost,
   downMultihost,
@@ -34,12 +37,7 @@ export interface MultihostUpFlags {
   dryRun?: true;
   check?: boolean;
   json?: true;
-}
-
-/** The controller's cache directory (a bundle built from a source checkout). */
-function cacheDir(): string {
-  const base = Deno.env.get("XDG_CACHE_HOME") ?? join(Deno.env.get("HOME") ?? "/root", ".cache");
-  return join(base, "netkit");
+  uplink?: string;
 }
 
 function tunnelLines(tunnels: TunnelLink[], mtu: number, underlayMtu: number): string {
@@ -52,32 +50,45 @@ function tunnelLines(tunnels: TunnelLink[], mtu: number, underlayMtu: number): s
   }).join("");
 }
 
-/** `up FILE --hosts INVENTORY` for a lab with `hosts`. */
-export async function upMultihostCommand(lab: Lab, flags: MultihostUpFlags): Promise<void> {
+/** `up FILE --hosts INVENTORY` for a lab with `hosts` (validated by lib/cli/lab_arg.ts). */
+export async function upMultihostCommand(
+  host: Host,
+  lab: Lab,
+  flags: MultihostUpFlags,
+  source?: LabSource,
+): Promise<void> {
   const inventory: Inventory | undefined = flags.hosts === undefined
     ? undefined
     : await loadInventory(flags.hosts);
   if (flags.dryRun) return dryRun(lab, requireInventory(lab, inventory), flags.json === true);
   const terminal = Deno.stderr.isTerminal();
-  const result = await upMultihost(lab, inventory, {
-    cacheDir: cacheDir(),
-    check: flags.check !== false,
-    onPhase: (phase) =>
-      progress(
-        phase === "facts"
-          ? "reading the hosts"
-          : phase === "provision"
-          ? "copying netkit where it is missing"
-          : phase === "up"
-          ? "bringing up every host's part"
-          : "committing",
-      ),
-    ...(terminal
-      ? {
-        onProgress: (role, i, total, summary) => progress(`[${role} ${i + 1}/${total}] ${summary}`),
-      }
-      : {}),
-  });
+  let result;
+  try {
+    result = await upMultihost(host, lab, inventory, {
+      check: flags.check !== false,
+      ...(flags.uplink !== undefined ? { uplinks: [flags.uplink] } : {}),
+      onPhase: (phase) =>
+        progress(
+          phase === "facts"
+            ? "reading the hosts"
+            : phase === "provision"
+            ? "copying netkit where it is missing"
+            : phase === "up"
+            ? "bringing up every host's part"
+            : "committing",
+        ),
+      ...(terminal
+        ? {
+          onProgress: (role, i, total, summary) =>
+            progress(`[${role} ${i + 1}/${total}] ${summary}`),
+        }
+        : {}),
+    });
+  } catch (error) {
+    // Lab addresses on a host's underlay network: point at the lines of the file that name them.
+    if (error instanceof LabValidationError && source) throw source.errorAt(error.issues);
+    throw error;
+  }
   progressDone();
   const record = result.record;
   const { checks, status } = result;
@@ -136,10 +147,7 @@ function dryRun(lab: Lab, inventory: Inventory, json: boolean): void {
   );
   const hosts = Object.fromEntries(roles.map((role) => {
     const part = split.parts[role]!;
-    const steps = planLab(part, {
-      stateDir: `/run/netkit/labs/${lab.name}`,
-      datapathType: "netdev",
-    });
+    const steps = planLab(part, { stateDir: labDir("/run/netkit", lab.name) });
     return [role, { host: describeHost(inventory.hosts[role]!), commands: planCommands(steps) }];
   }));
   if (json) return outJson({ lab: lab.name, mtu: split.mtu, tunnels: split.tunnels, hosts });
@@ -174,9 +182,13 @@ export function renderRecordStatus(
 }
 
 /** `down LAB` for a multi-host lab; false when `lab` is not one. */
-export async function downIfMultihost(lab: string, json: boolean): Promise<boolean> {
-  if (!(await readRecord(lab))) return false;
-  const r = await downMultihost(lab);
+export async function downIfMultihost(
+  host: Host,
+  lab: string,
+  json: boolean,
+): Promise<boolean> {
+  if (!(await readRecord(host.stateRoot, lab))) return false;
+  const r = await downMultihost(host, lab);
   if (json) outJson({ lab, ...r });
   else {
     const parts = Object.entries(r.hosts).map(([role, h]) => `${role}: ${h.undone} steps undone`);
@@ -186,20 +198,28 @@ export async function downIfMultihost(lab: string, json: boolean): Promise<boole
 }
 
 /** `status LAB` for a multi-host lab; false when `lab` is not one. */
-export async function statusIfMultihost(lab: string, json: boolean): Promise<boolean> {
-  const record = await readRecord(lab);
+export async function statusIfMultihost(
+  host: Host,
+  lab: string,
+  json: boolean,
+): Promise<boolean> {
+  const record = await readRecord(host.stateRoot, lab);
   if (!record) return false;
-  const status = await statusMultihost(record);
+  const status = await statusMultihost(host, record);
   if (json) outJson({ ...record, status });
   else out(renderRecordStatus(record, status));
   return true;
 }
 
 /** `check LAB` for a multi-host lab; false when `lab` is not one. */
-export async function checkIfMultihost(lab: string, json: boolean): Promise<boolean> {
-  const record = await readRecord(lab);
+export async function checkIfMultihost(
+  host: Host,
+  lab: string,
+  json: boolean,
+): Promise<boolean> {
+  const record = await readRecord(host.stateRoot, lab);
   if (!record) return false;
-  const results = await checkMultihost(record);
+  const results = await checkMultihost(host, record);
   if (json) outJson(results);
   else out(renderChecks(results.map((c) => ({ ...c, name: `[${c.host}] ${c.name}` }))));
   const failed = results.filter((r) => !r.pass).length;
@@ -208,18 +228,21 @@ export async function checkIfMultihost(lab: string, json: boolean): Promise<bool
 }
 
 /** `exec NODE -- CMD` when NODE belongs to a multi-host lab; false otherwise. */
-export async function execIfMultihost(node: string, command: string[]): Promise<boolean> {
-  const { listRecords } = await import("../multihost/record.ts");
-  const record = (await listRecords()).find((r) => node in r.lab.nodes);
+export async function execIfMultihost(
+  host: Host,
+  node: string,
+  command: string[],
+): Promise<boolean> {
+  const record = (await listRecords(host.stateRoot)).find((r) => node in r.lab.nodes);
   if (!record) return false;
-  const code = await execMultihost(record, node, command, Deno.stdin.isTerminal());
+  const code = await execMultihost(host, record, node, command, Deno.stdin.isTerminal());
   if (code !== 0) throw new ExitCode(code);
   return true;
 }
 
 /** `graph LAB` for a multi-host lab: the picture, then where each node and bridge runs. */
-export async function graphIfMultihost(lab: string): Promise<string | undefined> {
-  const record = await readRecord(lab);
+export async function graphIfMultihost(host: Host, lab: string): Promise<string | undefined> {
+  const record = await readRecord(host.stateRoot, lab);
   if (!record) return undefined;
   const placement = Object.entries(record.hosts).map(([role, h]) => {
     const here = [
@@ -230,14 +253,4 @@ export async function graphIfMultihost(lab: string): Promise<string | undefined>
   });
   return graphText(record.lab) + "\n" + placement.join("\n") + "\n" +
     tunnelLines(record.tunnels, record.mtu, record.underlayMtu);
-}
-
-/** Refuses `--hosts` for a lab that places nothing on hosts. */
-export function refuseStrayHosts(lab: Lab, hosts: string | undefined): void {
-  if (hosts !== undefined && lab.hosts === undefined) {
-    throw new UsageError(`--hosts was given, but lab "${lab.name}" places nothing on hosts`, {
-      where: "--hosts",
-      hint: 'a multi-host lab lists its host roles under "hosts" and puts "host: ROLE" on nodes',
-    });
-  }
 }

@@ -4,30 +4,29 @@
  * @module
  */
 import { UsageError } from "../errors.ts";
+import type { Host } from "../host.ts";
 import { listLabs } from "../lab/runtime.ts";
 import { requireRoot } from "../lab/preflight.ts";
-import {
-  MANUAL_USER,
-  ovsStatus,
-  privateRunDir,
-  releasePrivateOvs,
-  startPrivateOvs,
-} from "../ovs/instance.ts";
+import { MANUAL_USER, ovsStatus, releasePrivateOvs, startPrivateOvs } from "../ovs/instance.ts";
 import { out, outJson } from "./output.ts";
 
 /** Shows, starts or stops the OVS netkit uses. */
-export async function ovsCommand(action: string, flags: { json?: true }): Promise<void> {
+export async function ovsCommand(
+  host: Host,
+  action: string,
+  flags: { json?: true },
+): Promise<void> {
   if (action === "start") {
     requireRoot("Starting OVS");
-    const t = await startPrivateOvs();
+    const t = await startPrivateOvs(host);
     return flags.json ? outJson(t) : out(`netkit's private OVS runs: ${t.db}\n`);
   }
   if (action === "stop") {
     requireRoot("Stopping OVS");
-    const stopped = await releasePrivateOvs(undefined, MANUAL_USER);
-    const running = await Deno.stat(privateRunDir()).then(() => true, () => false);
+    const stopped = await releasePrivateOvs(host, MANUAL_USER);
+    const running = await Deno.stat(host.privateOvsDir).then(() => true, () => false);
     if (!stopped && running) {
-      const users = (await listLabs()).filter((s) => s.ovs?.kind === "private");
+      const users = (await listLabs({ host })).filter((s) => s.ovs?.kind === "private");
       throw new UsageError("The private OVS is still used by labs, so it keeps running", {
         hint: `remove them first with netkit down${
           users.length ? ` (${users.map((s) => s.lab.name).join(", ")})` : ""
@@ -38,7 +37,7 @@ export async function ovsCommand(action: string, flags: { json?: true }): Promis
       stopped ? "Stopped netkit's private OVS.\n" : "netkit's private OVS was not running.\n",
     );
   }
-  const s = await ovsStatus();
+  const s = await ovsStatus(host);
   if (flags.json) return outJson(s);
   out(
     s.kind === "none"

@@ -8,43 +8,25 @@
  */
 import { checkLab } from "../check/probes.ts";
 import { ExitCode, UsageError } from "../errors.ts";
+import { linesOf } from "../exec/runner.ts";
+import type { Host } from "../host.ts";
 import { downLab, readLabState } from "../lab/runtime.ts";
 import { labStatus } from "../lab/status.ts";
 import { type PartMessage, servePart } from "../multihost/part.ts";
 import { checkLabName } from "../names.ts";
 import { labDir } from "../state.ts";
+import { outLine } from "./output.ts";
 
-const enc = new TextEncoder();
-
-/** Writes one JSON line; false when the reader is gone. */
-function sendLine(value: unknown): boolean {
-  const data = enc.encode(JSON.stringify(value) + "\n");
-  try {
-    for (let n = 0; n < data.length;) n += Deno.stdout.writeSync(data.subarray(n));
-    return true;
-  } catch {
-    return false; // the controller or its connection went away: part.ts decides what follows
-  }
-}
-
-async function* stdinLines(): AsyncIterableIterator<string> {
-  let rest = "";
-  for await (const chunk of Deno.stdin.readable.pipeThrough(new TextDecoderStream())) {
-    rest += chunk;
-    for (let nl = rest.indexOf("\n"); nl >= 0; nl = rest.indexOf("\n")) {
-      yield rest.slice(0, nl);
-      rest = rest.slice(nl + 1);
-    }
-  }
-  if (rest) yield rest;
-}
-
-/** Runs `part ACTION [LAB]`. */
-export async function partCommand(action: string, lab: string | undefined): Promise<void> {
+/** Runs `part ACTION [LAB]` on this host. */
+export async function partCommand(
+  host: Host,
+  action: string,
+  lab: string | undefined,
+): Promise<void> {
   if (action === "up") {
-    const code = await servePart({
-      lines: stdinLines(),
-      send: (message: PartMessage) => Promise.resolve(void sendLine(message)),
+    const code = await servePart(host, {
+      lines: linesOf(Deno.stdin.readable),
+      send: (message: PartMessage) => Promise.resolve(void outLine(message)),
     });
     if (code !== 0) throw new ExitCode(code);
     return;
@@ -53,19 +35,25 @@ export async function partCommand(action: string, lab: string | undefined): Prom
   checkLabName(lab);
   try {
     if (action === "down") {
-      sendLine(await downLab(lab));
+      outLine(await downLab(lab, { host }));
     } else if (action === "status") {
-      const state = await readLabState(lab);
-      sendLine(state ? await labStatus(state) : null);
+      const state = await readLabState(host, lab);
+      outLine(state ? await labStatus(host, state) : null);
     } else if (action === "check") {
-      const state = await readLabState(lab);
+      const state = await readLabState(host, lab);
       if (!state) throw new UsageError(`Lab "${lab}" is not up on this host`);
-      sendLine(await checkLab(state.lab, { stateDir: labDir(lab), ovs: state.ovs }));
+      outLine(
+        await checkLab(state.lab, {
+          host,
+          stateDir: labDir(host.stateRoot, lab),
+          ovs: state.ovs,
+        }),
+      );
     } else {
       throw new UsageError(`Unknown part action "${action}"`, { hint: "up, down, status, check" });
     }
   } catch (error) {
-    sendLine({ error: error instanceof Error ? error.message : String(error) });
+    outLine({ error: error instanceof Error ? error.message : String(error) });
     throw new ExitCode(error instanceof UsageError ? 2 : 1);
   }
 }

@@ -4,11 +4,11 @@
  *
  * @module
  */
-import { getRecipe, type Recipe, type RecipeOptions, recipes } from "../../recipes/mod.ts";
+import { recipes } from "../../recipes/mod.ts";
 import { UsageError } from "../errors.ts";
+import type { Host } from "../host.ts";
 import { labToYaml } from "../lab/file.ts";
-import { validateLab } from "../lab/validate.ts";
-import type { Lab } from "../lab/schema.ts";
+import { labFromArg } from "./lab_arg.ts";
 import { runLabUp } from "./lab_up.ts";
 import { out, outJson } from "./output.ts";
 import { table } from "./render.ts";
@@ -17,42 +17,16 @@ import { table } from "./render.ts";
 export interface RecipeFlags {
   prefix?: string;
   uplink?: string;
+  ipv6?: true;
   sandbox?: true;
   dryRun?: true;
   check?: boolean;
   json?: true;
 }
 
-/** The lab, sandboxed when `sandbox` (`--sandbox`; see lib/lab/sandbox.ts). */
-export function withSandbox<T extends object>(lab: T, sandbox: boolean | undefined): T {
-  return sandbox ? { ...lab, sandbox: true } : lab;
-}
-
-/** The recipe's options from the flags; `--uplink` only where the recipe takes one. */
-function buildOptions(recipe: Recipe, flags: RecipeFlags): RecipeOptions {
-  if (flags.uplink !== undefined && !recipe.uplink) {
-    throw new UsageError(`Recipe "${recipe.name}" has no uplink`, {
-      hint: `recipes with one: ${
-        [...recipes.values()].filter((r) => r.uplink).map((r) => r.name).join(", ")
-      }`,
-    });
-  }
-  return {
-    ...(flags.prefix !== undefined ? { prefix: flags.prefix } : {}),
-    ...(flags.uplink !== undefined ? { uplink: flags.uplink } : {}),
-  };
-}
-
-/** The recipe's lab for these flags, validated. */
-function recipeLab(recipe: Recipe, flags: RecipeFlags): Lab {
-  return validateLab(
-    withSandbox(recipe.build(buildOptions(recipe, flags)), flags.sandbox),
-    `recipe ${recipe.name}`,
-  );
-}
-
 /** Runs `recipe NAME` (or lists the recipes, or exports one as a lab file). */
 export async function recipeCommand(
+  host: Host,
   name: string,
   second: string | undefined,
   flags: RecipeFlags,
@@ -63,16 +37,19 @@ export async function recipeCommand(
         hint: "netkit recipe export ovs-veth --prefix t1- > lab.yaml",
       });
     }
-    const recipe = getRecipe(second);
-    const lab = recipeLab(recipe, flags);
+    const lab = await labFromArg(second, flags, "recipe");
     if (flags.json) return outJson(lab);
+    const recipe = recipes.get(second)!;
     const again = ["netkit recipe export", second];
     if (flags.prefix !== undefined) again.push("--prefix", flags.prefix);
     if (flags.uplink !== undefined) again.push("--uplink", flags.uplink);
+    if (flags.ipv6) again.push("--ipv6");
     if (flags.sandbox) again.push("--sandbox");
     return out(labToYaml(lab, [
       `netkit lab file: recipe ${recipe.name} (${recipe.source}), made by: ${again.join(" ")}`,
-      "Bring it up: netkit up FILE    Remove it: netkit down FILE",
+      `Bring it up: netkit up FILE${
+        flags.uplink === undefined ? "" : ` --uplink ${flags.uplink}`
+      }    Remove it: netkit down FILE`,
     ]));
   }
   if (second !== undefined) {
@@ -91,8 +68,8 @@ export async function recipeCommand(
     for (const r of list) t.push([r.name, r.description, r.source]);
     return out(t.toString() + "\n");
   }
-  const lab = recipeLab(getRecipe(name), flags);
-  await runLabUp(lab, {
+  const lab = await labFromArg(name, flags, "recipe");
+  await runLabUp(host, lab, {
     ...(flags.dryRun ? { dryRun: true } : {}),
     ...(flags.check === false ? { check: false } : {}),
     ...(flags.json ? { json: true } : {}),

@@ -6,18 +6,19 @@
  * @module
  */
 import { join } from "node:path";
-import type { Command } from "@commander-js/extra-typings";
+import type { Command } from "../deps/commander.ts";
 import { ExitCode, UsageError } from "../errors.ts";
-import { setSpawnRewrite } from "../exec/runner.ts";
+import type { Environment, Host } from "../host.ts";
+import type { Runner } from "../exec/runner.ts";
 import {
-  isRootlessInner,
-  rootlessArgv,
+  type Rootless,
   rootlessDir,
   rootlessUnavailable,
   runInside,
   runningHolder,
 } from "../lab/rootless.ts";
 import type { Lab } from "../lab/schema.ts";
+import { labFromArg } from "./lab_arg.ts";
 
 const OVS_REASON =
   "ovs-vswitchd cannot run in an unprivileged user namespace (it needs /dev/net/tun or the openvswitch kernel module)";
@@ -29,41 +30,49 @@ function refuseOvs(lab: Lab): void {
   );
 }
 
-async function labOf(action: Command): Promise<Lab> {
-  const [first] = action.args;
-  if (action.name() === "up") return await (await import("../lab/file.ts")).loadLabFile(first!);
-  const { getRecipe } = await import("../../recipes/mod.ts");
-  const { validateLab } = await import("../lab/validate.ts");
-  const prefix = (action.opts() as { prefix?: string }).prefix;
-  return validateLab(
-    getRecipe(first!).build(prefix !== undefined ? { prefix } : {}),
-    `recipe ${first}`,
+/** FRR's daemons switch to user frr, which a user namespace mapping only the user cannot do. */
+function refuseRouting(lab: Lab): void {
+  throw new UsageError(
+    `Lab "${lab.name}" runs routing daemons (FRR), which need root: they switch to user "frr", ` +
+      "and a rootless lab's user namespace maps only your own user; nothing was changed",
+    { hint: "run it with sudo" },
   );
 }
 
 /**
- * Runs before every command's action. Inside the namespaces it adapts the commands netkit runs;
- * outside, in rootless mode, it runs the command inside and throws {@link ExitCode} with its
- * exit code; otherwise it returns and the command runs here.
+ * Runs before every command's action in rootless mode. Inside the namespaces it does nothing;
+ * outside, it runs the command inside and throws {@link ExitCode} with its exit code, or
+ * returns what the command's host context must say when it runs here (a read-only command with
+ * no rootless labs looks at an empty state directory).
  */
-export async function rootlessPreAction(program: Command, action: Command): Promise<void> {
-  if (isRootlessInner()) {
-    setSpawnRewrite(rootlessArgv);
-    return;
-  }
+export async function rootlessPreAction(
+  program: Command,
+  action: Command,
+  env: Environment,
+  runner: Runner,
+): Promise<Partial<Host>> {
+  if (env.rootlessInner) return {};
+  const rl: Rootless = { dir: rootlessDir(env), runner };
   const forced = (program.opts() as { rootless?: boolean }).rootless === true;
-  if (!forced && Deno.uid() === 0) return;
+  if (!forced && Deno.uid() === 0) return {};
   const name = action.name();
-  const opts = action.opts() as { dryRun?: boolean; sandbox?: boolean };
+  const opts = action.opts() as {
+    dryRun?: boolean;
+    sandbox?: boolean;
+    prefix?: string;
+    uplink?: string;
+  };
+  let host: Partial<Host> = {};
   let delegate: boolean;
   switch (name) {
     case "recipe":
     case "up": {
-      if (name === "recipe" && ["list", "export"].includes(action.args[0] ?? "")) return;
-      if (opts.dryRun) return; // prints commands, changes nothing: no namespaces needed
+      if (name === "recipe" && ["list", "export"].includes(action.args[0] ?? "")) return {};
+      if (opts.dryRun) return {}; // prints commands, changes nothing: no namespaces needed
       const { usesOvs } = await import("../lab/plan.ts");
-      const lab = await labOf(action);
+      const lab = await labFromArg(action.args[0]!, opts, name === "up" ? "file" : "recipe");
       if (usesOvs(lab)) refuseOvs(lab);
+      if (Object.values(lab.nodes).some((n) => n.routing !== undefined)) refuseRouting(lab);
       delegate = true;
       break;
     }
@@ -76,25 +85,25 @@ export async function rootlessPreAction(program: Command, action: Command): Prom
     case "exec":
     case "graph":
       // Read-only: with no holder running there are no rootless labs (none is started for this).
-      delegate = (await runningHolder()) !== undefined;
-      if (!delegate && (forced || !(await rootlessUnavailable()))) {
-        Deno.env.set("NETKIT_STATE_DIR", join(rootlessDir(), "no-labs"));
+      delegate = (await runningHolder(rl)) !== undefined;
+      if (!delegate && (forced || !(await rootlessUnavailable(rl)))) {
+        host = { stateRoot: join(rl.dir, "no-labs") }; // no holder: no rootless labs
       }
       break;
     case "ovs":
-      if (!forced) return;
+      if (!forced) return {};
       throw new UsageError(`netkit ovs needs root: ${OVS_REASON}`, { hint: "run it with sudo" });
     default:
-      return; // doctor, export, completions: nothing to run inside
+      return {}; // doctor, export, completions: nothing to run inside
   }
-  if (!delegate) return;
-  const unavailable = await rootlessUnavailable();
+  if (!delegate) return host;
+  const unavailable = await rootlessUnavailable(rl);
   if (unavailable) {
-    if (!forced) return; // not root and no user namespaces: the command says it needs root
+    if (!forced) return {}; // not root and no user namespaces: the command says it needs root
     throw new UsageError(`--rootless: ${unavailable}; nothing was changed`, {
       hint:
         "run it as root, or allow unprivileged user namespaces (sysctl user.max_user_namespaces)",
     });
   }
-  throw new ExitCode(await runInside());
+  throw new ExitCode(await runInside(rl));
 }

@@ -4,16 +4,22 @@
  * @module
  */
 import { UsageError } from "../errors.ts";
+import type { Host } from "../host.ts";
 import { listLabs, readLabState } from "../lab/runtime.ts";
 import { labStatus } from "../lab/status.ts";
 import { checkLabName } from "../names.ts";
 import { out, outJson } from "./output.ts";
-import { renderStatus, table } from "./render.ts";
+import { capturesTable, renderStatus, table } from "./render.ts";
+import { keptCaptures } from "../lab/captures.ts";
 
 /** Lists labs, or shows one. */
-export async function statusCommand(lab: string | undefined, flags: { json?: true }) {
+export async function statusCommand(
+  host: Host,
+  lab: string | undefined,
+  flags: { json?: true },
+): Promise<void> {
   if (lab === undefined) {
-    const labs = (await listLabs()).map((s) => ({
+    const labs = (await listLabs({ host })).map((s) => ({
       name: s.lab.name,
       status: s.status,
       nodes: Object.keys(s.lab.nodes).length,
@@ -23,7 +29,7 @@ export async function statusCommand(lab: string | undefined, flags: { json?: tru
     }));
     // Multi-host labs this machine controls (each host also lists its own part).
     const { listRecords } = await import("../multihost/record.ts");
-    for (const r of await listRecords()) {
+    for (const r of await listRecords(host.stateRoot)) {
       labs.push({
         name: r.lab.name,
         status: r.status,
@@ -34,18 +40,27 @@ export async function statusCommand(lab: string | undefined, flags: { json?: tru
       });
     }
     if (flags.json) return outJson(labs);
-    if (labs.length === 0) return out("No labs are up.\n");
+    // Captures of labs that are down, kept until `netkit clean`.
+    const kept = (await keptCaptures(host.stateRoot)).filter((c) =>
+      !labs.some((l) => l.name === c.lab)
+    );
+    const keptText = kept.length
+      ? `Captures kept after down (netkit clean removes them):\n${capturesTable(kept)}`
+      : "";
+    if (labs.length === 0) return out(`No labs are up.\n${keptText}`);
     const t = table(["lab", "status", "nodes", "bridges", "ovs", "since"]);
     for (const l of labs) t.push([l.name, l.status, l.nodes, l.bridges, l.ovs, l.createdAt]);
-    return out(t.toString() + "\n");
+    return out(t.toString() + "\n" + keptText);
   }
   checkLabName(lab);
-  if (await (await import("./multihost.ts")).statusIfMultihost(lab, flags.json === true)) return;
-  const state = await readLabState(lab);
+  if (await (await import("./multihost.ts")).statusIfMultihost(host, lab, flags.json === true)) {
+    return;
+  }
+  const state = await readLabState(host, lab);
   if (!state) {
     throw new UsageError(`Lab "${lab}" is not up`, { hint: "netkit status lists the labs" });
   }
-  const s = await labStatus(state);
+  const s = await labStatus(host, state);
   if (flags.json) return outJson(s);
   out(renderStatus(s));
 }

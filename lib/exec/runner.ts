@@ -1,9 +1,13 @@
 /**
- * The only module that spawns processes.
+ * The only module that starts processes.
  *
  * Every command is an argv array handed to `Deno.Command`; nothing is ever passed through a shell.
- * A {@link Runner} is injectable so that dry-run and unit tests record commands instead of running
- * them.
+ * A {@link Runner} has two verbs: {@link Runner.run} runs a command to completion and returns
+ * what it printed; {@link Runner.spawn} starts a long-running one (a capture, an interactive
+ * command with the terminal, a re-executed netkit, a namespace holder) and hands back a
+ * {@link Process}. Runners are injectable, so that dry-run and unit tests record commands
+ * instead of running them ({@link RecordingRunner}), and a command can run on another machine
+ * through the same interface (lib/exec/ssh_runner.ts).
  *
  * @module
  */
@@ -28,10 +32,61 @@ export interface RunOptions {
   env?: Record<string, string>;
 }
 
-/** Runs argv arrays. The real one spawns; others record. */
+/** Where one of a spawned process's standard streams goes. */
+export type StreamMode = "piped" | "inherit" | "null";
+
+/** Options for {@link Runner.spawn}. */
+export interface SpawnOptions {
+  /**
+   * Standard input: closed, the terminal's, or piped (write to {@link Process.stdin}: a
+   * conversation such as a multi-host part's). @default "null"
+   */
+  stdin?: "null" | "inherit" | "piped";
+  /** Standard output. @default "piped" (read it from {@link Process.stdout}) */
+  stdout?: StreamMode;
+  /** Standard error. @default "piped" (read it from {@link Process.stderr}) */
+  stderr?: StreamMode;
+  /** Extra environment variables. @default {} */
+  env?: Record<string, string>;
+  /**
+   * Let netkit exit while the process still runs (a holder that outlives the command that
+   * started it). @default false
+   */
+  detached?: boolean;
+}
+
+/** How a process ended. */
+export interface ExitStatus {
+  /** Its exit code (128 + the signal number when a signal ended it). */
+  code: number;
+  /** The signal that ended it, or null. */
+  signal: Deno.Signal | null;
+}
+
+/** A process started by {@link Runner.spawn}. */
+export interface Process {
+  /** The command it runs. */
+  readonly argv: readonly string[];
+  /** Its process id (0 for a recorded one). */
+  readonly pid: number;
+  /** Resolves when it has exited. */
+  readonly status: Promise<ExitStatus>;
+  /** Its standard input, when piped. */
+  readonly stdin: WritableStream<Uint8Array> | null;
+  /** Its standard output, when piped. */
+  readonly stdout: ReadableStream<Uint8Array> | null;
+  /** Its standard error, when piped. */
+  readonly stderr: ReadableStream<Uint8Array> | null;
+  /** Sends it a signal; a process that has already exited is fine. @default "SIGTERM" */
+  kill(signal?: Deno.Signal): void;
+}
+
+/** Runs argv arrays: to completion ({@link Runner.run}) or in the background ({@link Runner.spawn}). */
 export interface Runner {
-  /** Runs `argv` and resolves with what it printed. */
+  /** Runs `argv` to completion and resolves with what it printed. */
   run(argv: readonly string[], options?: RunOptions): Promise<RunResult>;
+  /** Starts `argv` and returns at once; see {@link Process}. */
+  spawn(argv: readonly string[], options?: SpawnOptions): Process;
 }
 
 /** A command exited non-zero (or could not start). Carries the argv, exit code and stderr. */
@@ -43,6 +98,11 @@ export class CommandError extends Error {
   /** What it printed on standard error. */
   readonly stderr: string;
 
+  /**
+   * @param argv The command that failed.
+   * @param code Its exit code.
+   * @param stderr What it printed on standard error (the last three lines go in the message).
+   */
   constructor(argv: readonly string[], code: number, stderr: string) {
     const tail = stderr.trim().split("\n").slice(-3).join(" | ");
     super(`Command failed (exit ${code}): ${argv.join(" ")}${tail ? `: ${tail}` : ""}`);
@@ -55,20 +115,32 @@ export class CommandError extends Error {
 
 const decoder = new TextDecoder();
 
-let rewrite: ((argv: readonly string[]) => readonly string[]) | undefined;
+/** The signal numbers a shell reports as 128 + N. */
+const SIGNALS: Partial<Record<Deno.Signal, number>> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGQUIT: 3,
+  SIGKILL: 9,
+  SIGTERM: 15,
+};
 
-/**
- * Installs a rewrite that {@link ProcessRunner} applies to every argv just before it spawns it
- * (rootless mode: see lib/lab/rootless.ts). `undefined` removes it.
- */
-export function setSpawnRewrite(fn: ((argv: readonly string[]) => readonly string[]) | undefined) {
-  rewrite = fn;
+function notFound(argv: readonly string[]): CommandError {
+  return new CommandError(argv, 127, `${argv[0]}: command not found`);
 }
 
-/** The runner that really spawns processes with `Deno.Command`. */
+/**
+ * The runner that really starts processes with `Deno.Command`.
+ *
+ * @example
+ * ```ts
+ * import { ProcessRunner } from "./mod.ts";
+ * const runner = new ProcessRunner();
+ * const { stdout } = await runner.run(["ip", "-V"]);
+ * ```
+ */
 export class ProcessRunner implements Runner {
+  /** Runs `argv` to completion; throws {@link CommandError} on a non-zero exit. */
   async run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
-    if (rewrite) argv = rewrite(argv);
     const [program, ...args] = argv;
     if (program === undefined) throw new Error("Cannot run an empty command");
     let output: Deno.CommandOutput;
@@ -87,9 +159,7 @@ export class ProcessRunner implements Runner {
       }
       output = await child.output();
     } catch (error) {
-      if (error instanceof Deno.errors.NotFound) {
-        throw new CommandError(argv, 127, `${program}: command not found`);
-      }
+      if (error instanceof Deno.errors.NotFound) throw notFound(argv);
       throw error;
     }
     const result = {
@@ -102,35 +172,201 @@ export class ProcessRunner implements Runner {
     }
     return result;
   }
+
+  /** Starts `argv`; throws {@link CommandError} (exit 127) when the program does not exist. */
+  spawn(argv: readonly string[], options: SpawnOptions = {}): Process {
+    const [program, ...args] = argv;
+    if (program === undefined) throw new Error("Cannot run an empty command");
+    let child: Deno.ChildProcess;
+    try {
+      child = new Deno.Command(program, {
+        args,
+        stdin: options.stdin ?? "null",
+        stdout: options.stdout ?? "piped",
+        stderr: options.stderr ?? "piped",
+        ...(options.env ? { env: options.env } : {}),
+      }).spawn();
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) throw notFound(argv);
+      throw error;
+    }
+    if (options.detached) child.unref();
+    const piped = (mode: StreamMode | undefined) => (mode ?? "piped") === "piped";
+    return {
+      argv,
+      pid: child.pid,
+      status: child.status.then((s) => ({
+        code: s.signal ? 128 + (SIGNALS[s.signal] ?? 0) : s.code,
+        signal: s.signal,
+      })),
+      stdin: options.stdin === "piped" ? child.stdin : null,
+      stdout: piped(options.stdout) ? child.stdout : null,
+      stderr: piped(options.stderr) ? child.stderr : null,
+      kill(signal: Deno.Signal = "SIGTERM") {
+        try {
+          child.kill(signal);
+        } catch {
+          // it has exited already
+        }
+      },
+    };
+  }
 }
 
 /** One command a {@link RecordingRunner} saw. */
 export interface RecordedCommand {
+  /** The command. */
   argv: readonly string[];
+  /** What it was given on standard input, if anything. */
   stdin?: string;
+  /** True when it was started with {@link Runner.spawn}. */
+  spawned?: boolean;
 }
 
 /**
  * A runner that records commands and runs nothing: used for dry-run and for unit tests.
  * `respond` may supply canned results (for example to make one command fail).
+ *
+ * @example Record what a plan would run
+ * ```ts
+ * import { createNs, Executor, RecordingRunner } from "./mod.ts";
+ * const runner = new RecordingRunner();
+ * await new Executor({ runner }).apply([createNs("ns1")]);
+ * console.log(runner.commands.map((c) => c.argv.join(" ")));
+ * ```
  */
 export class RecordingRunner implements Runner {
+  /** Every command seen, in order. */
   readonly commands: RecordedCommand[] = [];
+  /** @param respond Gives the result of a command (undefined: exit 0, no output). */
   constructor(
-    private readonly respond?: (argv: readonly string[]) => RunResult | undefined,
+    private readonly respond?: (
+      argv: readonly string[],
+      stdin: string | undefined,
+    ) => RunResult | undefined,
   ) {}
 
+  /** Records `argv`; resolves with the canned result. */
   run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
     this.commands.push(
       options.stdin === undefined ? { argv } : { argv, stdin: options.stdin },
     );
-    const result = this.respond?.(argv) ?? { code: 0, stdout: "", stderr: "" };
+    const result = this.respond?.(argv, options.stdin) ?? { code: 0, stdout: "", stderr: "" };
     if (result.code !== 0 && !options.allowFailure) {
       return Promise.reject(new CommandError(argv, result.code, result.stderr));
     }
     return Promise.resolve(result);
   }
+
+  /** Records `argv`; the process has already exited with the canned result. */
+  spawn(argv: readonly string[], options: SpawnOptions = {}): Process {
+    this.commands.push({ argv, spawned: true });
+    const result = this.respond?.(argv, undefined) ?? { code: 0, stdout: "", stderr: "" };
+    const stream = (mode: StreamMode | undefined, text: string) =>
+      (mode ?? "piped") === "piped"
+        ? new ReadableStream<Uint8Array>({
+          start(controller) {
+            if (text) controller.enqueue(new TextEncoder().encode(text));
+            controller.close();
+          },
+        })
+        : null;
+    return {
+      argv,
+      pid: 0,
+      status: Promise.resolve({ code: result.code, signal: null }),
+      stdin: options.stdin === "piped" ? new WritableStream<Uint8Array>() : null,
+      stdout: stream(options.stdout, result.stdout),
+      stderr: stream(options.stderr, result.stderr),
+      kill() {},
+    };
+  }
 }
 
-/** The process-wide default runner. */
-export const defaultRunner: Runner = new ProcessRunner();
+/** The output of a spawned process, collected while it runs: see {@link watchOutput}. */
+export interface OutputWatch {
+  /** Resolves true once `pattern` matches what it printed so far (stdout and stderr), false after `ms`. */
+  ready(pattern: RegExp, ms?: number): Promise<boolean>;
+  /** Sends `signal` (default SIGINT), waits for the exit, and returns everything on stdout. */
+  stop(signal?: Deno.Signal): Promise<string>;
+}
+
+/**
+ * Collects a spawned process's piped stdout and stderr as it runs, to wait for a line (tcpdump's
+ * "listening on") and to read everything once it is stopped.
+ *
+ * @example A capture inside a namespace
+ * ```ts ignore
+ * import { ProcessRunner, watchOutput } from "./mod.ts";
+ * const capture = watchOutput(new ProcessRunner().spawn(["ip", "netns", "exec", "wan", "tcpdump", "-n", "-l", "icmp"]));
+ * if (await capture.ready(/listening on/)) console.log(await capture.stop());
+ * ```
+ */
+export function watchOutput(process: Process): OutputWatch {
+  let out = "";
+  let err = "";
+  const waiters: (() => void)[] = [];
+  const pump = async (stream: ReadableStream<Uint8Array> | null, into: (s: string) => void) => {
+    if (!stream) return;
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+      into(chunk);
+      waiters.splice(0).forEach((w) => w());
+    }
+  };
+  const done = Promise.all([
+    pump(process.stdout, (s) => (out += s)),
+    pump(process.stderr, (s) => (err += s)),
+  ]);
+  return {
+    async ready(pattern, ms = 3000) {
+      const deadline = Date.now() + ms;
+      while (!pattern.test(out + err)) {
+        if (Date.now() > deadline) return false;
+        await Promise.race([
+          new Promise<void>((r) => waiters.push(r)),
+          new Promise((r) => setTimeout(r, 50)),
+        ]);
+      }
+      return true;
+    },
+    async stop(signal: Deno.Signal = "SIGINT") {
+      process.kill(signal);
+      await process.status;
+      await done;
+      return out;
+    },
+  };
+}
+
+/**
+ * A byte stream (a spawned process's stdout, or standard input) as lines of text, each without
+ * its newline, as they come; the last line may lack one.
+ *
+ * @example
+ * ```ts ignore
+ * import { linesOf, ProcessRunner } from "./runner.ts";
+ * const child = new ProcessRunner().spawn(["ip", "monitor", "link"]);
+ * for await (const line of linesOf(child.stdout!)) console.log(line);
+ * ```
+ */
+export async function* linesOf(
+  stream: ReadableStream<Uint8Array>,
+): AsyncIterableIterator<string> {
+  let rest = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    rest += chunk;
+    for (let nl = rest.indexOf("\n"); nl >= 0; nl = rest.indexOf("\n")) {
+      yield rest.slice(0, nl);
+      rest = rest.slice(nl + 1);
+    }
+  }
+  if (rest) yield rest;
+}
+
+/** Reads a stream to its end as text (a spawned process's stderr); nothing for null. */
+export async function textOf(stream: ReadableStream<Uint8Array> | null): Promise<string> {
+  if (!stream) return "";
+  let text = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) text += chunk;
+  return text;
+}

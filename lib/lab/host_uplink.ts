@@ -5,7 +5,7 @@
  * @module
  */
 import { UsageError } from "../errors.ts";
-import { defaultRunner, type Runner } from "../exec/runner.ts";
+import type { Runner } from "../exec/runner.ts";
 import type { UplinkOptions } from "../primitives/uplink.ts";
 
 interface IpAddr {
@@ -19,7 +19,7 @@ interface IpRoute {
 /** The addresses and gateway routes of `nic` in the current network namespace. */
 export async function readUplink(
   nic: string,
-  runner: Runner = defaultRunner,
+  runner: Runner,
 ): Promise<Pick<UplinkOptions, "addresses" | "routes">> {
   const addr = await runner.run(["ip", "-j", "addr", "show", "dev", nic], { allowFailure: true });
   if (addr.code !== 0) {

@@ -20,8 +20,8 @@
  *   exclusively, so it waits for bring-ups that already started).
  *
  * Inside, two programs differ from a root host: dnsmasq must not switch to user `nobody` or
- * group `dip` (neither is mapped: the setgid fails), so it runs with `--user=root --group=`
- * (see {@link rootlessArgv}); and tcpdump always drops root through `initgroups()`, which a
+ * group `dip` (neither is mapped: the setgid fails), so the plan gives it `--user=root --group=` (the
+ * `rootless` plan option, lib/lab/plan.ts); and tcpdump always drops root through `initgroups()`, which a
  * user namespace made by an unprivileged user forbids, so the SNAT proof counts sources with an
  * nftables set instead (lib/check/probes.ts).
  *
@@ -30,6 +30,8 @@
 import { join } from "node:path";
 import { UsageError } from "../errors.ts";
 import { withFileLock } from "../state.ts";
+import { CommandError, type Runner } from "../exec/runner.ts";
+import type { Environment } from "../host.ts";
 
 /** The namespaces a rootless lab lives in: the user's own user, network, mount and PID ones. */
 const UNSHARE_FLAGS = ["--user", "--map-root-user", "--net", "--mount", "--pid", "--fork"];
@@ -41,15 +43,17 @@ export const HOLDER_ENV = "NETKIT_ROOTLESS_HOLDER";
 /** Where netkit keeps its state inside the holder's mount namespace (a private tmpfs). */
 export const INNER_STATE_DIR = "/run/netkit";
 
-/** True in a process that runs inside the holder's namespaces. */
-export function isRootlessInner(): boolean {
-  return Deno.env.get(INNER_ENV) === "1";
+/** What the rootless functions work with: the user's directory and a runner. */
+export interface Rootless {
+  /** The per-user directory of the holder's PID and locks (see {@link rootlessDir}). */
+  dir: string;
+  /** Runs unshare, nsenter, mount and kill. */
+  runner: Runner;
 }
 
-/** The per-user directory of the holder's PID and locks. */
-export function rootlessDir(): string {
-  const xdg = Deno.env.get("XDG_RUNTIME_DIR");
-  return xdg ? join(xdg, "netkit") : `/tmp/netkit-${Deno.uid()}`;
+/** The per-user directory of the holder's PID and locks: `$XDG_RUNTIME_DIR/netkit`, else `/tmp/netkit-UID`. */
+export function rootlessDir(env: Environment): string {
+  return env.xdgRuntimeDir ? join(env.xdgRuntimeDir, "netkit") : `/tmp/netkit-${Deno.uid()}`;
 }
 
 /** What `holder.json` holds. */
@@ -61,16 +65,11 @@ export interface HolderRecord {
   startedAt: string;
 }
 
-const dec = new TextDecoder();
-
-async function run(argv: string[]): Promise<{ code: number; stderr: string }> {
-  const [p, ...args] = argv;
+async function run(runner: Runner, argv: string[]): Promise<{ code: number; stderr: string }> {
   try {
-    const r = await new Deno.Command(p!, { args, stdin: "null", stdout: "null", stderr: "piped" })
-      .output();
-    return { code: r.code, stderr: dec.decode(r.stderr) };
+    return await runner.run(argv, { allowFailure: true });
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return { code: 127, stderr: `${p}: not found` };
+    if (error instanceof CommandError) return { code: error.code, stderr: error.stderr };
     throw error;
   }
 }
@@ -80,21 +79,25 @@ async function run(argv: string[]): Promise<{ code: number; stderr: string }> {
  * namespaces (tried for real: `unshare --user --map-root-user --net --mount --pid --fork true`).
  * Returns undefined when it does, else the reason.
  */
-export async function rootlessUnavailable(): Promise<string | undefined> {
+export async function rootlessUnavailable(rl: Rootless): Promise<string | undefined> {
   for (const p of ["unshare", "nsenter", "setsid"]) {
-    const found = await run([p, "--version"]);
+    const found = await run(rl.runner, [p, "--version"]);
     if (found.code === 127) return `${p} (util-linux) is missing`;
   }
-  const r = await run(["unshare", ...UNSHARE_FLAGS, "true"]);
+  const r = await run(rl.runner, ["unshare", ...UNSHARE_FLAGS, "true"]);
   if (r.code === 0) return undefined;
   return `this kernel does not let an unprivileged user create user namespaces (${
     r.stderr.trim().split("\n").pop() || `unshare exit ${r.code}`
   })`;
 }
 
-async function ensureDir(): Promise<string> {
-  const dir = rootlessDir();
-  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+/**
+ * Throws {@link UsageError} unless `dir` is this user's own: a directory (not a symlink) owned by
+ * this uid that no one else may read or write (mode 0700). Checked before anything in it is read
+ * or written: in `/tmp` another user could have made `/tmp/netkit-UID` first and put a
+ * `holder.json` there that sends this user's commands into namespaces of theirs.
+ */
+async function requireOwnDir(dir: string): Promise<void> {
   const info = await Deno.lstat(dir);
   if (!info.isDirectory || info.uid !== Deno.uid() || ((info.mode ?? 0) & 0o077) !== 0) {
     throw new UsageError(
@@ -102,6 +105,12 @@ async function ensureDir(): Promise<string> {
       { hint: `remove it, or set XDG_RUNTIME_DIR to a private directory` },
     );
   }
+}
+
+async function ensureDir(rl: Rootless): Promise<string> {
+  const dir = rl.dir;
+  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  await requireOwnDir(dir);
   return dir;
 }
 
@@ -113,11 +122,25 @@ async function userns(pid: number): Promise<string | undefined> {
   return await Deno.readLink(`/proc/${pid}/ns/user`).catch(() => undefined);
 }
 
-/** The running holder, or undefined (a stale record is ignored). */
-export async function runningHolder(): Promise<HolderRecord | undefined> {
+/**
+ * The running holder, or undefined (a stale record is ignored). The directory must be this
+ * user's own (see {@link requireOwnDir}) and `holder.json` a file of this user's.
+ *
+ * @throws {UsageError} When the directory exists but is not this user's own.
+ */
+export async function runningHolder(rl: Rootless): Promise<HolderRecord | undefined> {
+  try {
+    await requireOwnDir(rl.dir);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+  const file = join(rl.dir, "holder.json");
   let rec: HolderRecord;
   try {
-    rec = JSON.parse(await Deno.readTextFile(join(rootlessDir(), "holder.json")));
+    const info = await Deno.lstat(file);
+    if (!info.isFile || info.uid !== Deno.uid()) return undefined;
+    rec = JSON.parse(await Deno.readTextFile(file));
   } catch {
     return undefined;
   }
@@ -136,24 +159,19 @@ export async function selfArgv(): Promise<string[]> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function startHolder(dir: string): Promise<HolderRecord> {
+async function startHolder(rl: Rootless): Promise<HolderRecord> {
+  const { dir, runner } = rl;
   const own = await userns(Deno.pid);
-  const child = new Deno.Command("setsid", {
-    args: [
-      "unshare",
-      ...UNSHARE_FLAGS,
-      "--kill-child",
-      "--mount-proc",
-      // This program again (main.ts turns into the holder on HOLDER_ENV), without the command.
-      ...(await selfArgv()).slice(0, -Deno.args.length || undefined),
-      "rootless-holder",
-    ],
-    env: { [HOLDER_ENV]: "1" },
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  child.unref();
+  const child = runner.spawn([
+    "setsid",
+    "unshare",
+    ...UNSHARE_FLAGS,
+    "--kill-child",
+    "--mount-proc",
+    // This program again (main.ts turns into the holder on HOLDER_ENV), without the command.
+    ...(await selfArgv()).slice(0, -Deno.args.length || undefined),
+    "rootless-holder",
+  ], { env: { [HOLDER_ENV]: "1" }, stdout: "null", stderr: "null", detached: true });
   let pid: number | undefined;
   let ns: string | undefined;
   for (let i = 0; i < 500; i++) {
@@ -168,11 +186,7 @@ async function startHolder(dir: string): Promise<HolderRecord> {
     await sleep(10);
   }
   if (!pid || !ns || ns === own) {
-    try {
-      Deno.kill(child.pid, "SIGKILL");
-    } catch {
-      // gone
-    }
+    child.kill("SIGKILL");
     throw new Error("Could not start the rootless namespaces (unshare did not come up)");
   }
   const enter = ["nsenter", `--target=${pid}`, "--user", "--mount", "--net"];
@@ -191,9 +205,9 @@ async function startHolder(dir: string): Promise<HolderRecord> {
     [...enter, "--preserve-credentials", "mount", "-t", "sysfs", "sysfs", "/sys"],
   ];
   for (const argv of steps) {
-    const r = await run(argv);
+    const r = await run(runner, argv);
     if (r.code !== 0) {
-      await killHolder(pid);
+      await killHolder(rl, pid);
       throw new Error(`Could not set up the rootless namespaces: ${argv.join(" ")}: ${r.stderr}`);
     }
   }
@@ -204,13 +218,9 @@ async function startHolder(dir: string): Promise<HolderRecord> {
   return rec;
 }
 
-async function killHolder(pid: number): Promise<void> {
+async function killHolder(rl: Rootless, pid: number): Promise<void> {
   const ns = await userns(pid);
-  try {
-    Deno.kill(pid, "SIGKILL");
-  } catch {
-    // already gone
-  }
+  await run(rl.runner, ["kill", "-s", "KILL", String(pid)]); // "No such process" when gone
   // PID 1 of a namespace takes every other process in it along; wait until they are gone.
   for (let i = 0; i < 500; i++) {
     let left = false;
@@ -243,70 +253,60 @@ async function labsInside(rec: HolderRecord): Promise<string[]> {
  * Runs this very command line inside the user's namespaces (starting the holder if needed) and
  * returns its exit code. Afterwards, when no lab is left, the holder is stopped.
  */
-export async function runInside(): Promise<number> {
-  const dir = await ensureDir();
+export async function runInside(rl: Rootless): Promise<number> {
+  const dir = await ensureDir(rl);
   const lifecycle = join(dir, "lifecycle.lock");
   const use = join(dir, "use.lock");
   const useFile = await Deno.open(use, { create: true, write: true, mode: 0o600 });
   let code: number;
   try {
     const rec = await withLock(lifecycle, true, async () => {
-      const rec = (await runningHolder()) ?? (await startHolder(dir));
+      const rec = (await runningHolder(rl)) ?? (await startHolder(rl));
       await useFile.lock(false); // shared: a stop waits until this command is done
       return rec;
     });
-    const env: Record<string, string> = {
-      ...Deno.env.toObject(),
+    // The inner command's environment: this one's, with netkit's own state and private OVS
+    // where the namespaces keep them.
+    const env = {
       [INNER_ENV]: "1",
       NETKIT_STATE_DIR: INNER_STATE_DIR,
+      NETKIT_OVS_DIR: `${INNER_STATE_DIR}/ovs`,
     };
-    delete env.NETKIT_OVS_DIR;
-    const status = await new Deno.Command("nsenter", {
-      args: [
-        `--target=${rec.pid}`,
-        "--user",
-        "--net",
-        "--mount",
-        "--pid",
-        "--preserve-credentials",
-        `--wd=${Deno.cwd()}`,
-        "--",
-        ...(await selfArgv()),
-      ],
-      env,
-      clearEnv: true,
-      stdin: "inherit",
-      stdout: "inherit",
-      stderr: "inherit",
-    }).spawn().status;
-    code = status.signal ? 128 + signalNumber(status.signal) : status.code;
+    const status = await rl.runner.spawn([
+      "nsenter",
+      `--target=${rec.pid}`,
+      "--user",
+      "--net",
+      "--mount",
+      "--pid",
+      "--preserve-credentials",
+      `--wd=${Deno.cwd()}`,
+      "--",
+      ...(await selfArgv()),
+    ], { env, stdin: "inherit", stdout: "inherit", stderr: "inherit" }).status;
+    code = status.code;
   } finally {
     useFile.close();
   }
-  await stopIfIdle();
+  await stopIfIdle(rl);
   return code;
 }
 
-function signalNumber(signal: Deno.Signal): number {
-  return ({ SIGINT: 2, SIGTERM: 15, SIGKILL: 9, SIGHUP: 1 } as Record<string, number>)[signal] ??
-    0;
-}
-
 /** Stops the holder when no lab is left in it. Returns true when it stopped one. */
-export async function stopIfIdle(): Promise<boolean> {
-  const dir = rootlessDir();
+export async function stopIfIdle(rl: Rootless): Promise<boolean> {
+  const dir = rl.dir;
   return await withLock(
     join(dir, "lifecycle.lock"),
     true,
     () =>
       withLock(join(dir, "use.lock"), true, async () => {
-        const rec = await runningHolder();
+        const rec = await runningHolder(rl);
         if (!rec) {
           await Deno.remove(join(dir, "holder.json")).catch(() => {});
           return false;
         }
         if ((await labsInside(rec)).length) return false;
-        await killHolder(rec.pid);
+        await killHolder(rl, rec.pid);
         await Deno.remove(join(dir, "holder.json")).catch(() => {});
         return true;
       }),
@@ -333,20 +333,4 @@ export async function holderMain(): Promise<never> {
     // waitpid(-1) blocks (on a worker thread) until some child exits; -1 when there is none.
     if (!waitpid || (await waitpid(-1, status, 0)) < 0) await sleep(1000);
   }
-}
-
-/**
- * Rewrites a command for the inside of a user namespace: dnsmasq keeps the namespace's root
- * (switching to `nobody`/`dip` fails there: no other id is mapped).
- */
-export function rootlessArgv(argv: readonly string[]): readonly string[] {
-  const at = argv[0] === "dnsmasq"
-    ? 0
-    : argv[0] === "ip" && argv[1] === "netns" && argv[2] === "exec" && argv[4] === "dnsmasq"
-    ? 4
-    : -1;
-  if (at < 0 || argv.some((a) => a.startsWith("--user=") || a.startsWith("--group="))) {
-    return argv;
-  }
-  return [...argv.slice(0, at + 1), "--user=root", "--group=", ...argv.slice(at + 1)];
 }

@@ -1,26 +1,32 @@
 /**
  * The lab lifecycle on a host: `upLab` (preflight, lock, journal, apply, roll back on failure)
- * and `downLab` (undo the journal in reverse, then stop a private OVS no other lab needs).
+ * and `downLab` (undo the journal in reverse, then stop a private OVS no other lab needs). Both
+ * work on a {@link Host} (lib/host.ts); called without one, they resolve it from the
+ * environment.
  *
  * @module
  */
 import { join } from "node:path";
+import { z } from "../deps/zod.ts";
 import { UsageError } from "../errors.ts";
-import { defaultRunner, type Runner } from "../exec/runner.ts";
-import { Executor, withOvsDb } from "../plan/executor.ts";
+import { type Host, resolveHost } from "../host.ts";
+import { Executor, type ExecutorOptions, StepError } from "../plan/executor.ts";
 import { Journal, type JournalEntry } from "../plan/journal.ts";
-import type { Step } from "../plan/step.ts";
+import { shownArgv, type Step } from "../plan/step.ts";
 import {
   chooseOvs,
   datapathType,
-  type OvsTarget,
+  privateOvsSteps,
+  privateOvsStopped,
   releasePrivateOvs,
   runningPrivateOvs,
   schemaPath,
   startPrivateOvs,
   stopPrivateOvsIfSoleUser,
 } from "../ovs/instance.ts";
+import { addressOvs, type OvsTarget } from "../ovs/target.ts";
 import {
+  captureDir,
   labDir,
   listLabNames,
   pruneStateRoot,
@@ -31,8 +37,9 @@ import {
 import { planLab, usesOvs } from "./plan.ts";
 import { readUplink } from "./host_uplink.ts";
 import { programsOf, requireNoConflicts, requireRoot, requireTools } from "./preflight.ts";
-import type { Lab } from "./schema.ts";
+import { type Lab, LabSchema, NsName } from "./schema.ts";
 import { requireNoSandboxConflicts, sandboxOf, sandboxOvsTarget, sandboxPlan } from "./sandbox.ts";
+import { hostContextForLab } from "./impair_host.ts";
 
 /** What netkit remembers of a lab on the host (`lab.json`). */
 export interface LabState {
@@ -41,12 +48,33 @@ export interface LabState {
   status: "starting" | "up";
   /** The OVS the lab's bridges live in, if any. */
   ovs?: OvsTarget;
+  /** A sandboxed lab's parent namespace (lib/lab/sandbox.ts). */
+  sandbox?: string;
   createdAt: string;
+}
+
+/** A lab's plan for a host, and where the lab lives there. */
+export interface HostPlan {
+  /**
+   * The steps, in order. When the lab needs netkit's private OVS and it does not run yet, the
+   * first {@link HostPlan.sharedSteps} steps start it (lib/ovs/daemons.ts).
+   */
+  steps: Step[];
+  /**
+   * How many of the first steps start the private OVS: shared by every lab on the host, they are
+   * journaled in its own run directory, not in the lab's, and stopped with its last user.
+   */
+  sharedSteps: number;
+  /** The OVS its bridges live in, if any. */
+  ovs?: OvsTarget;
+  /** A sandboxed lab's parent namespace (lib/lab/sandbox.ts). */
+  sandbox?: string;
 }
 
 /** Options for {@link upLab}. */
 export interface UpOptions {
-  runner?: Runner;
+  /** Where and how to work. @default resolveHost() */
+  host?: Host;
   /** Test hook: make step k fail (see the executor). */
   failAt?: number;
   /** Progress callback. */
@@ -62,22 +90,77 @@ export interface UpResult {
   ovs?: OvsTarget;
 }
 
-async function withLock<T>(lab: string, fn: () => Promise<T>): Promise<T> {
-  const dir = labDir(lab);
+/** Runs `fn` holding lab `lab`'s lock (bring-up, removal and one-off changes take turns). */
+export async function withLock<T>(host: Host, lab: string, fn: () => Promise<T>): Promise<T> {
+  const dir = labDir(host.stateRoot, lab);
   await Deno.mkdir(dir, { recursive: true });
   return await withFileLock(join(dir, "lock"), fn);
 }
 
-/** The saved state of lab `name`, or undefined when it is not up. */
-export function readLabState(name: string): Promise<LabState | undefined> {
-  return readJson<LabState>(join(labDir(name), "lab.json"));
+/**
+ * What `lab.json` must hold before netkit acts on it: the lab passes the same schema as any lab
+ * (its names are names, not paths), and the OVS it names is a Unix socket path.
+ */
+const LabStateSchema = z.object({
+  lab: LabSchema,
+  status: z.enum(["starting", "up"]),
+  ovs: z.strictObject({
+    kind: z.enum(["system", "private", "sandbox"]),
+    db: z.string().regex(/^unix:\/[^\s]*$/),
+    runDir: z.string().regex(/^\/[^\s]*$/).refine((p) => !p.split("/").includes("..")),
+  }).optional(),
+  sandbox: NsName.optional(),
+  createdAt: z.string(),
+});
+
+/** A lab's `lab.json` is not what netkit wrote: netkit does not act on it. Exit code 1. */
+export class DamagedStateError extends Error {
+  constructor(readonly lab: string, readonly path: string, reason: string) {
+    super(
+      `The state of lab "${lab}" (${path}) is not what netkit wrote (${reason}); netkit does ` +
+        "not act on it. Its journal, journal.jsonl beside it, lists what the lab created",
+    );
+    this.name = "DamagedStateError";
+  }
 }
 
-/** Every lab with state on this host. */
-export async function listLabs(): Promise<LabState[]> {
+/**
+ * The saved state of lab `name` on `host`, or undefined when it is not up. `name` must be a lab
+ * name (never a path); the state must be for that lab and pass {@link LabStateSchema}, else
+ * {@link DamagedStateError}.
+ */
+export async function readLabState(host: Host, name: string): Promise<LabState | undefined> {
+  const path = join(labDir(host.stateRoot, name), "lab.json");
+  const raw = await readJson<unknown>(path);
+  if (raw === undefined) return undefined;
+  const parsed = LabStateSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new DamagedStateError(name, path, `${issue?.path.join(".")}: ${issue?.message}`);
+  }
+  if (parsed.data.lab.name !== name) {
+    throw new DamagedStateError(name, path, `it names lab ${JSON.stringify(parsed.data.lab.name)}`);
+  }
+  return parsed.data as LabState;
+}
+
+/**
+ * Every lab with state on this host (a damaged state is left out; see {@link readLabState}).
+ *
+ * @example
+ * ```ts
+ * import { listLabs } from "./mod.ts";
+ * for (const state of await listLabs()) console.log(state.lab.name, state.status);
+ * ```
+ */
+export async function listLabs(options: { host?: Host } = {}): Promise<LabState[]> {
+  const host = options.host ?? resolveHost();
   const states: LabState[] = [];
-  for (const name of await listLabNames()) {
-    const s = await readLabState(name);
+  for (const name of await listLabNames(host.stateRoot)) {
+    const s = await readLabState(host, name).catch((error) => {
+      if (error instanceof DamagedStateError) return undefined;
+      throw error;
+    });
     if (s) states.push(s);
   }
   return states;
@@ -86,11 +169,8 @@ export async function listLabs(): Promise<LabState[]> {
 /**
  * The plan for a lab and the OVS it would use, without changing anything (for dry-run).
  */
-export function planForHost(
-  lab: Lab,
-  runner: Runner = defaultRunner,
-): Promise<{ steps: Step[]; ovs?: OvsTarget }> {
-  return planFor(lab, labDir(lab.name), runner);
+export function planForHost(host: Host, lab: Lab): Promise<HostPlan> {
+  return planFor(host, lab, labDir(host.stateRoot, lab.name));
 }
 
 /**
@@ -98,19 +178,40 @@ export function planForHost(
  * sandboxed lab (lib/lab/sandbox.ts) gets its sandboxed plan and its own OVS.
  */
 export async function planFor(
+  host: Host,
   lab: Lab,
   stateDir: string,
-  runner: Runner = defaultRunner,
-): Promise<{ steps: Step[]; ovs?: OvsTarget }> {
+): Promise<HostPlan> {
   const ns = sandboxOf(lab);
   const nics = Object.values(lab.bridges).flatMap((b) => b.uplink ?? []);
+  const rootless = host.rootless;
+  const extra = {
+    ...await hostContextForLab(lab, host),
+    captureDir: captureDir(host.stateRoot, lab.name),
+  };
   if (ns === undefined) {
-    const ovs = usesOvs(lab) ? await chooseOvs(runner) : undefined;
+    const ovs = usesOvs(lab) ? await chooseOvs(host) : undefined;
     const uplinks = Object.fromEntries(
-      await Promise.all(nics.map(async (nic) => [nic, await readUplink(nic, runner)] as const)),
+      await Promise.all(
+        nics.map(async (nic) => [nic, await readUplink(nic, host.runner)] as const),
+      ),
     );
-    const steps = planLab(lab, { stateDir, datapathType: await datapathType(), uplinks });
-    return ovs ? { steps, ovs } : { steps };
+    const steps = planLab(lab, {
+      stateDir,
+      datapathType: await datapathType(),
+      uplinks,
+      rootless,
+      ...extra,
+      ...(ovs ? { ovsRunDir: ovs.runDir } : {}),
+    });
+    const shared = ovs?.kind === "private" && await privateOvsStopped(host)
+      ? await privateOvsSteps(host)
+      : [];
+    return {
+      steps: [...shared, ...steps],
+      sharedSteps: shared.length,
+      ...(ovs ? { ovs } : {}),
+    };
   }
   if (nics.length) {
     throw new UsageError("A sandboxed lab cannot use the host's real uplink", {
@@ -119,50 +220,71 @@ export async function planFor(
   }
   // The lab's own userspace switch, inside its parent namespace.
   const ovs = usesOvs(lab) ? sandboxOvsTarget(stateDir) : undefined;
-  const steps = sandboxPlan(planLab(lab, { stateDir, datapathType: "netdev" }), {
-    ns,
-    ovs: ovs ? { dir: ovs.runDir, schema: await schemaPath() } : undefined,
-  });
-  return ovs ? { steps, ovs } : { steps };
-}
-
-/** The `--db=` address of an OVS netkit runs itself (private or sandbox), else undefined. */
-export function ovsDbOf(ovs: OvsTarget | undefined): string | undefined {
-  return ovs && ovs.kind !== "system" ? ovs.db : undefined;
+  const steps = sandboxPlan(
+    planLab(lab, {
+      stateDir,
+      datapathType: "netdev",
+      rootless,
+      ...extra,
+      ...(ovs ? { ovsRunDir: ovs.runDir } : {}),
+    }),
+    {
+      ns,
+      ovs: ovs ? { dir: ovs.runDir, schema: await schemaPath() } : undefined,
+    },
+  );
+  return { steps, sharedSteps: 0, sandbox: ns, ...(ovs ? { ovs } : {}) };
 }
 
 /** The plan as the exact commands, one argv per action (`ovs-vsctl` with its `--db`). */
 export function planCommands(steps: readonly Step[], ovs?: OvsTarget): string[][] {
-  const db = ovsDbOf(ovs);
-  return steps.flatMap((s) =>
-    s.do.map((a) =>
-      "argv" in a
-        ? withOvsDb(a.argv, db)
-        : "write" in a
-        ? ["netkit-write", a.write]
-        : ["rm", "-f", a.remove]
-    )
-  );
+  return steps.flatMap((s) => s.do.map((a) => addressOvs(shownArgv(a), ovs)));
+}
+
+/** The executor for a lab: its OVS, and its sandbox's parent namespace if any. */
+function labExecutor(
+  host: Host,
+  where: { ovs?: OvsTarget | undefined; sandbox?: string | undefined },
+  more: Omit<ExecutorOptions, "runner" | "ovs" | "hostNs"> = {},
+): Executor {
+  return new Executor({ runner: host.runner, ovs: where.ovs, hostNs: where.sandbox, ...more });
 }
 
 /**
  * Brings a validated lab up: preflight (root, tools, conflicts), then every step, journaled.
  * On failure the finished steps are undone and the error re-thrown. Running it on a lab that is
  * already up changes nothing and returns `already: true`.
+ *
+ * @example
+ * ```ts ignore
+ * import { downLab, getRecipe, upLab, validateLab } from "./mod.ts";
+ * const lab = validateLab(getRecipe("ovs-veth").build({ prefix: "demo-" }));
+ * const { steps } = await upLab(lab);
+ * console.log(`${steps.length} steps`);
+ * await downLab(lab.name);
+ * ```
  */
 export async function upLab(lab: Lab, options: UpOptions = {}): Promise<UpResult> {
-  const runner = options.runner ?? defaultRunner;
-  requireRoot(`Bringing up lab "${lab.name}"`);
-  const { steps, ovs } = await planForHost(lab, runner);
-  const programs = programsOf(steps);
-  if (ovs && ovs.kind !== "system") {
-    for (const p of ["ovsdb-tool", "ovsdb-server", "ovs-vswitchd", "ovs-appctl"]) programs.add(p);
+  const host = options.host ?? resolveHost();
+  const runner = host.runner;
+  if (lab.hosts !== undefined) {
+    // Its host roles need machines: the multi-host controller (lib/multihost/) splits it first.
+    throw new UsageError(
+      `Lab "${lab.name}" places its nodes on hosts ${Object.keys(lab.hosts).join(", ")}`,
+      { hint: "bring it up over its machines: netkit up FILE --hosts INVENTORY" },
+    );
   }
-  const sandbox = sandboxOf(lab);
-  await requireTools(programs);
-  return await withLock(lab.name, async () => {
-    const dir = labDir(lab.name);
-    const existing = await readLabState(lab.name);
+  requireRoot(`Bringing up lab "${lab.name}"`);
+  const { steps, sharedSteps, ovs, sandbox } = await planForHost(host, lab);
+  const programs = programsOf(steps);
+  if (ovs?.kind === "private") {
+    // Its start may not be in this plan (it ran when we looked), but its stop will be needed.
+    for (const p of programsOf(await privateOvsSteps(host))) programs.add(p);
+  }
+  await requireTools(host, programs);
+  return await withLock(host, lab.name, async () => {
+    const dir = labDir(host.stateRoot, lab.name);
+    const existing = await readLabState(host, lab.name);
     if (existing) {
       if (existing.status === "up" && JSON.stringify(existing.lab) === JSON.stringify(lab)) {
         return { lab, steps, already: true, ...(existing.ovs ? { ovs: existing.ovs } : {}) };
@@ -177,12 +299,12 @@ export async function upLab(lab: Lab, options: UpOptions = {}): Promise<UpResult
     try {
       if (sandbox !== undefined) await requireNoSandboxConflicts(lab, sandbox);
       else {
-        const askOvs = ovs?.kind === "system" ? ovs : await runningPrivateOvs(runner);
+        const askOvs = ovs?.kind === "system" ? ovs : await runningPrivateOvs(host);
         await requireNoConflicts(lab, askOvs, runner);
       }
     } catch (error) {
       await Deno.remove(dir, { recursive: true }).catch(() => {});
-      await pruneStateRoot();
+      await pruneStateRoot(host.stateRoot);
       throw error;
     }
     // The state goes to disk before anything starts, private OVS included, so that a crash at
@@ -191,34 +313,40 @@ export async function upLab(lab: Lab, options: UpOptions = {}): Promise<UpResult
       lab,
       status: "starting",
       ...(ovs ? { ovs } : {}),
+      ...(sandbox !== undefined ? { sandbox } : {}),
       createdAt: new Date().toISOString(),
     };
     await writeAtomic(join(dir, "lab.json"), JSON.stringify(state, null, 2));
+    // The plan's first `sharedSteps` steps start the private OVS, journaled in its own run
+    // directory; the rest is the lab's. Step indices (progress, failAt, errors) are the plan's.
+    const { failAt, onProgress } = options;
+    const progress = (offset: number) =>
+      onProgress &&
+      ((i: number, _n: number, step: Step) => onProgress(i + offset, steps.length, step));
     let target: OvsTarget | undefined;
     try {
-      target = ovs?.kind === "private" ? await startPrivateOvs(runner, dir) : ovs;
+      target = ovs?.kind === "private"
+        ? await startPrivateOvs(host, {
+          user: dir,
+          failAt: failAt !== undefined && failAt < sharedSteps ? failAt : undefined,
+          onProgress: progress(0),
+        })
+        : ovs;
+      const executor = labExecutor(host, { ovs: target, sandbox }, {
+        journal: new Journal(join(dir, "journal.jsonl")),
+        failAt: failAt !== undefined && failAt >= sharedSteps ? failAt - sharedSteps : undefined,
+        onProgress: progress(sharedSteps),
+      });
+      try {
+        await executor.apply(steps.slice(sharedSteps));
+      } catch (error) {
+        if (!(error instanceof StepError) || sharedSteps === 0) throw error;
+        throw new StepError(error.step, error.index + sharedSteps, error.cause, error.undoErrors);
+      }
     } catch (error) {
       await Deno.remove(dir, { recursive: true }).catch(() => {});
-      await stopUnusedPrivateOvs(runner);
-      await pruneStateRoot();
-      throw error;
-    }
-    const journal = new Journal(join(dir, "journal.jsonl"));
-    const executor = new Executor({
-      runner,
-      journal,
-      schedule: true,
-      ...(ovsDbOf(target) !== undefined ? { ovsDb: ovsDbOf(target)! } : {}),
-      ...(sandbox !== undefined ? { hostNs: sandbox } : {}),
-      ...(options.failAt !== undefined ? { failAt: options.failAt } : {}),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    });
-    try {
-      await executor.apply(steps);
-    } catch (error) {
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
-      await stopUnusedPrivateOvs(runner);
-      await pruneStateRoot();
+      await stopUnusedPrivateOvs(host);
+      await pruneStateRoot(host.stateRoot);
       throw error;
     }
     await writeAtomic(join(dir, "lab.json"), JSON.stringify({ ...state, status: "up" }, null, 2));
@@ -227,15 +355,18 @@ export async function upLab(lab: Lab, options: UpOptions = {}): Promise<UpResult
 }
 
 /** Stops the private OVS when no lab on the host uses it any more. */
-export async function stopUnusedPrivateOvs(runner: Runner = defaultRunner): Promise<boolean> {
-  return await releasePrivateOvs(runner);
+export async function stopUnusedPrivateOvs(host: Host): Promise<boolean> {
+  return await releasePrivateOvs(host);
 }
 
-/** The journal entries without their `ovs-vsctl` undo actions. */
+/** The journal entries without their OVS undo actions (`ovs-vsctl`, `ovs-ofctl`, marked removals). */
 function withoutOvsUndo(entries: JournalEntry[]): JournalEntry[] {
   return entries.map((e) => ({
     ...e,
-    undo: e.undo.filter((a) => !("argv" in a && a.argv[0] === "ovs-vsctl")),
+    undo: e.undo.filter((a) =>
+      !("ovsRemove" in a) &&
+      !("argv" in a && (a.argv[0] === "ovs-vsctl" || a.argv[0] === "ovs-ofctl"))
+    ),
   }));
 }
 
@@ -253,34 +384,31 @@ export interface DownResult {
  * Removes a lab: undoes its journal in reverse (so it also works after a crash), removes its
  * state, and stops the private OVS when no other lab needs it. A lab that is not up is a
  * success with `removed: false`. Removes only what the journal holds.
+ *
+ * @example
+ * ```ts ignore
+ * import { downLab } from "./mod.ts";
+ * const { removed, undone } = await downLab("ovs-veth");
+ * ```
  */
-export async function downLab(
-  name: string,
-  options: { runner?: Runner } = {},
-): Promise<DownResult> {
-  const runner = options.runner ?? defaultRunner;
+export async function downLab(name: string, options: { host?: Host } = {}): Promise<DownResult> {
+  const host = options.host ?? resolveHost();
   requireRoot(`Removing lab "${name}"`);
-  const result = await withLock(name, async () => {
-    const dir = labDir(name);
-    const state = await readLabState(name);
+  const result = await withLock(host, name, async () => {
+    const dir = labDir(host.stateRoot, name);
+    const state = await readLabState(host, name);
     const journal = new Journal(join(dir, "journal.jsonl"));
     const entries = await journal.read();
     if (!state && entries.length === 0) {
       await Deno.remove(dir, { recursive: true }).catch(() => {});
       return { removed: false, undone: 0 };
     }
-    const sandbox = state ? sandboxOf(state.lab) : undefined;
-    const executor = new Executor({
-      runner,
-      schedule: true,
-      ...(ovsDbOf(state?.ovs) !== undefined ? { ovsDb: ovsDbOf(state?.ovs)! } : {}),
-      ...(sandbox !== undefined ? { hostNs: sandbox } : {}),
-    });
+    const executor = labExecutor(host, state ?? {});
     // The last lab on netkit's private OVS: stop the switch first and skip the ovs-vsctl undos.
     // Stopping removes its database, bridges and internal ports at once, where deleting hundreds
     // of userspace ports one by one takes seconds.
     const ovsGone = state?.ovs?.kind === "private" &&
-      await stopPrivateOvsIfSoleUser(runner, dir);
+      await stopPrivateOvsIfSoleUser(host, dir);
     const errors = await executor.undo(ovsGone ? withoutOvsUndo(entries) : entries);
     if (errors.length) {
       throw new Error(
@@ -291,7 +419,7 @@ export async function downLab(
     await Deno.remove(dir, { recursive: true });
     return { removed: true, undone: entries.length };
   });
-  const stoppedOvs = await stopUnusedPrivateOvs(runner);
-  await pruneStateRoot();
+  const stoppedOvs = await stopUnusedPrivateOvs(host);
+  await pruneStateRoot(host.stateRoot);
   return { ...result, stoppedOvs };
 }

@@ -13,7 +13,8 @@
  * - any other root-namespace command gets `ip netns exec P`, except those that touch no network
  *   namespace (`ovs-vsctl` talks to a Unix socket, `pkill` to processes);
  * - a lab with OVS bridges gets its own ovsdb-server and ovs-vswitchd, started inside P with their
- *   files in the lab's state directory, and stopped by their undo. Two userspace ovs-vswitchd
+ *   files in the lab's state directory, and stopped by their undo (the same steps as netkit's
+ *   private OVS: lib/ovs/daemons.ts). Two userspace ovs-vswitchd
  *   only clash over the `ovs-netdev` device when they share a network namespace, so this one
  *   never meets netkit's per-host private OVS or the system's.
  *
@@ -22,10 +23,12 @@
 import { join } from "node:path";
 import { UsageError } from "../errors.ts";
 import { checkNsName, NAME_MAX_BYTES } from "../names.ts";
-import type { OvsTarget } from "../ovs/instance.ts";
-import { type Action, cmd, isRun, type Step } from "../plan/step.ts";
+import { type OvsTarget, ovsTarget } from "../ovs/target.ts";
+import { type Action, isRun, type Step } from "../plan/step.ts";
+import { ovsDaemonSteps } from "../ovs/daemons.ts";
 import { createNs } from "../primitives/netns.ts";
-import { hostNamespaces } from "./preflight.ts";
+import { HostConflictError, hostNamespaces } from "./preflight.ts";
+import { hostNamesOf } from "../reach.ts";
 import type { Lab } from "./schema.ts";
 
 /** Commands that act on no network namespace: they run unchanged in a sandboxed plan. */
@@ -59,8 +62,7 @@ export function sandboxOvsDir(stateDir: string): string {
 
 /** A sandboxed lab's own OVS (whether or not it runs). */
 export function sandboxOvsTarget(stateDir: string): OvsTarget {
-  const runDir = sandboxOvsDir(stateDir);
-  return { kind: "sandbox", db: `unix:${join(runDir, "db.sock")}`, runDir };
+  return ovsTarget("sandbox", sandboxOvsDir(stateDir));
 }
 
 /** Rewrites one action of the plan to run in the parent namespace `ns` (see the module doc). */
@@ -80,64 +82,10 @@ export function sandboxAction(action: Action, ns: string): Action {
 
 /**
  * The steps that start a sandboxed lab's own ovsdb-server and ovs-vswitchd inside `ns`, their
- * files in `dir`. `ovs-vsctl` gets its `--db=` from the executor (the {@link sandboxOvsTarget}).
+ * files in `dir`: the same steps as netkit's private OVS (lib/ovs/daemons.ts), run in `ns`.
  */
 export function sandboxOvsSteps(ns: string, dir: string, schema: string): Step[] {
-  const f = (name: string) => join(dir, name);
-  const daemonFiles = (d: string) => [f(`${d}.pid`), f(`${d}.log`), f(`${d}.ctl`)];
-  const stop = (d: string) => cmd("ovs-appctl", "--timeout=10", "-t", f(`${d}.ctl`), "exit");
-  return [
-    {
-      key: `daemon:ovsdb-server@${ns}`,
-      summary: `start the lab's own ovsdb-server in ${ns}`,
-      do: [
-        cmd("mkdir", "-p", dir),
-        cmd("ovsdb-tool", "create", f("conf.db"), schema),
-        cmd(
-          "ip",
-          "netns",
-          "exec",
-          ns,
-          "ovsdb-server",
-          f("conf.db"),
-          `--remote=punix:${f("db.sock")}`,
-          `--pidfile=${f("ovsdb-server.pid")}`,
-          `--unixctl=${f("ovsdb-server.ctl")}`,
-          `--log-file=${f("ovsdb-server.log")}`,
-          "--detach",
-        ),
-        cmd("ovs-vsctl", "--no-wait", "init"),
-      ],
-      undo: [
-        stop("ovsdb-server"),
-        ...[...daemonFiles("ovsdb-server"), f("conf.db"), f(".conf.db.~lock~"), f("db.sock")]
-          .map((remove) => ({ remove })),
-      ],
-      pidFile: f("ovsdb-server.pid"),
-    },
-    {
-      key: `daemon:ovs-vswitchd@${ns}`,
-      summary: `start the lab's own ovs-vswitchd in ${ns}`,
-      do: [
-        cmd(
-          "ip",
-          "netns",
-          "exec",
-          ns,
-          "env",
-          `OVS_RUNDIR=${dir}`,
-          "ovs-vswitchd",
-          `unix:${f("db.sock")}`,
-          `--pidfile=${f("ovs-vswitchd.pid")}`,
-          `--unixctl=${f("ovs-vswitchd.ctl")}`,
-          `--log-file=${f("ovs-vswitchd.log")}`,
-          "--detach",
-        ),
-      ],
-      undo: [stop("ovs-vswitchd"), ...daemonFiles("ovs-vswitchd").map((remove) => ({ remove }))],
-      pidFile: f("ovs-vswitchd.pid"),
-    },
-  ];
+  return ovsDaemonSteps(dir, { ns, schema });
 }
 
 /** Options for {@link sandboxPlan}. */
@@ -185,16 +133,8 @@ export function sandboxPlan(steps: readonly Step[], options: SandboxPlanOptions)
  */
 export async function requireNoSandboxConflicts(lab: Lab, ns: string): Promise<void> {
   const existing = await hostNamespaces();
-  const conflicts = [ns, ...Object.keys(lab.nodes)].filter((n) => existing.has(n));
-  if (conflicts.length) {
-    throw new UsageError(
-      `Lab "${lab.name}" would create what already exists on this host: ${
-        conflicts.map((n) => `namespace "${n}"`).join(", ")
-      }`,
-      {
-        hint:
-          "netkit never adopts or deletes what it did not create: remove them yourself, or use --prefix for other names",
-      },
-    );
-  }
+  const wanted = new Map([[ns, ["sandbox"]], ...hostNamesOf(lab).namespaces]);
+  const conflicts = [...wanted].filter(([n]) => existing.has(n))
+    .map(([n, path]) => ({ what: `namespace "${n}"`, path }));
+  if (conflicts.length) throw new HostConflictError(lab.name, conflicts);
 }

@@ -5,7 +5,7 @@
  * in them is expanded.
  *
  * The scripts keep their daemon files (dnsmasq's pid and lease files, udhcpc's hook) in a
- * directory of their own, `$NETKIT_STATE_DIR/sh/<lab>`, apart from netkit's `labs/`, so that
+ * directory of their own, `<state root>/sh/<lab>` (lib/host.ts), apart from netkit's `labs/`, so that
  * netkit never takes a script-built lab for one of its own (and `netkit down` never removes the
  * files the teardown script needs).
  *
@@ -16,17 +16,16 @@
  */
 import { dirname, join } from "node:path";
 import { scriptLine } from "../exec/shell.ts";
-import { withOvsDb } from "../plan/executor.ts";
-import type { Action, Step } from "../plan/step.ts";
-import type { OvsTarget } from "../ovs/instance.ts";
-import { stateRoot } from "../state.ts";
-import { ovsDbOf, planFor } from "./runtime.ts";
-import { sandboxOf } from "./sandbox.ts";
+import type { Host } from "../host.ts";
+import { type Action, type OvsRemoveAction, shownArgv, type Step } from "../plan/step.ts";
+import { addressOvs, ovsDbOf, type OvsTarget, vsctl } from "../ovs/target.ts";
+import { planFor } from "./runtime.ts";
+import { printable } from "../reach.ts";
 import type { Lab } from "./schema.ts";
 
-/** Where an exported script keeps its daemon files. */
-export function scriptStateDir(lab: string): string {
-  return join(stateRoot(), "sh", lab);
+/** Where an exported script keeps its daemon files, under the state root `root`. */
+export function scriptStateDir(root: string, lab: string): string {
+  return join(root, "sh", lab);
 }
 
 /** Options for {@link labScript}. */
@@ -35,6 +34,8 @@ export interface LabScriptOptions {
   steps: readonly Step[];
   /** The OVS netkit would use; a private one adds `--db=` to every `ovs-vsctl`. */
   ovs?: OvsTarget | undefined;
+  /** A sandboxed lab's parent namespace, for the script's header. */
+  sandbox?: string | undefined;
   /** The directory the steps keep their files in. */
   stateDir: string;
   /** Print the teardown script instead. */
@@ -43,7 +44,7 @@ export interface LabScriptOptions {
   command?: string;
 }
 
-const comment = (text: string) => `# ${text.replace(/[\r\n]+/g, " ")}`;
+const comment = (text: string) => `# ${printable(text.replace(/[\r\n]+/g, " "))}`;
 
 function heredoc(path: string, content: string, mode: number): string[] {
   const lines = content.split("\n");
@@ -60,10 +61,25 @@ function heredoc(path: string, content: string, mode: number): string[] {
   ];
 }
 
-function actionLines(action: Action, db: string | undefined): string[] {
-  if ("argv" in action) return [scriptLine(withOvsDb(action.argv, db))];
+/**
+ * A mark-checked OVS removal as one shell command: the row's UUID from `ovs-vsctl find` with the
+ * lab's mark, then its removal by UUID (see {@link OvsRemoveAction}).
+ */
+function ovsRemoveLine(a: OvsRemoveAction, ovs: OvsTarget | undefined): string {
+  const table = a.ovsRemove === "bridge" ? "Bridge" : "Port";
+  const find = vsctl(ovs, "--bare", "--columns=_uuid", "find", table, `name=${a.name}`);
+  find.push(`external_ids:netkit-lab=${a.lab}`);
+  const remove = a.ovsRemove === "bridge"
+    ? vsctl(ovs, "remove", "Open_vSwitch", ".", "bridges")
+    : vsctl(ovs, "--if-exists", "remove", "Bridge", a.bridge ?? "", "ports");
+  return `{ uuid=$(${scriptLine(find)}) && { [ -z "$uuid" ] || ${scriptLine(remove)} "$uuid"; }; }`;
+}
+
+function actionLines(action: Action, ovs: OvsTarget | undefined): string[] {
   if ("write" in action) return heredoc(action.write, action.content, action.mode ?? 0o644);
-  return [scriptLine(["rm", "-f", action.remove])];
+  if ("ovsRemove" in action) return [ovsRemoveLine(action, ovs)];
+  if ("recordDaemon" in action) return []; // netkit's own bookkeeping: nothing for a script
+  return [scriptLine(addressOvs(shownArgv(action), ovs))];
 }
 
 /**
@@ -87,7 +103,7 @@ export function labScript(lab: Lab, options: LabScriptOptions): string {
       : `# Run as root. Remove the lab with the teardown script (${made} --teardown).`,
   ];
   if (lab.description) head.push(comment(lab.description));
-  const sandbox = sandboxOf(lab);
+  const sandbox = options.sandbox;
   if (sandbox !== undefined) {
     head.push(comment(`Sandboxed: everything outside the lab's namespaces lives in ${sandbox}.`));
   }
@@ -111,7 +127,7 @@ export function labScript(lab: Lab, options: LabScriptOptions): string {
   if (!options.teardown) {
     if (usesDir) body.push(scriptLine(["mkdir", "-p", stateDir]), "");
     for (const step of steps) {
-      body.push(comment(step.summary), ...step.do.flatMap((a) => actionLines(a, db)), "");
+      body.push(comment(step.summary), ...step.do.flatMap((a) => actionLines(a, options.ovs)), "");
     }
     body.push(comment(`lab ${lab.name} is up`));
     return [...head, ...body].join("\n") + "\n";
@@ -122,11 +138,17 @@ export function labScript(lab: Lab, options: LabScriptOptions): string {
     body.push(
       comment(`undo: ${step.summary}`),
       ...step.undo.flatMap((a) => {
-        const lines = actionLines(a, db).map((l) => `${l} || failed=1`);
+        const lines = actionLines(a, options.ovs).map((l) => `${l} || failed=1`);
         // A daemon that already exited has removed its pid file: nothing to stop.
-        return "argv" in a && a.argv[0] === "pkill" && a.argv[1] === "-F"
-          ? lines.map((l) => `[ ! -e ${scriptLine([a.argv[2]!])} ] || ${l}`)
-          : lines;
+        const argv = shownArgv(a);
+        if (argv[0] === "pkill" && argv[1] === "-F") {
+          return lines.map((l) => `[ ! -e ${scriptLine([argv[2]!])} ] || ${l}`);
+        }
+        // Waiting for a daemon that is already gone: pidwait exits 1, which is fine.
+        if (argv.includes("pidwait")) {
+          return [`{ ${actionLines(a, options.ovs)[0]} || [ "$?" -eq 1 ]; } || failed=1`];
+        }
+        return lines;
       }),
       "",
     );
@@ -138,7 +160,7 @@ export function labScript(lab: Lab, options: LabScriptOptions): string {
     }
     body.push(
       `${scriptLine(["rmdir", stateDir])} || failed=1`,
-      `${scriptLine(["rmdir", dirname(stateDir), stateRoot()])} 2>/dev/null || :`,
+      `${scriptLine(["rmdir", dirname(stateDir), dirname(dirname(stateDir))])} 2>/dev/null || :`,
       "",
     );
   }
@@ -151,14 +173,16 @@ export function labScript(lab: Lab, options: LabScriptOptions): string {
  * ({@link planForHost}); nothing is changed or started.
  */
 export async function exportLabScript(
+  host: Host,
   lab: Lab,
   options: { teardown?: boolean; command?: string } = {},
 ): Promise<string> {
-  const stateDir = scriptStateDir(lab.name);
-  const { steps, ovs } = await planFor(lab, stateDir);
+  const stateDir = scriptStateDir(host.stateRoot, lab.name);
+  const { steps, sharedSteps, ovs, sandbox } = await planFor(host, lab, stateDir);
   return labScript(lab, {
-    steps,
+    steps: steps.slice(sharedSteps), // a script starts no private OVS: see the module doc
     ovs,
+    sandbox,
     stateDir,
     ...(options.teardown ? { teardown: true } : {}),
     ...(options.command !== undefined ? { command: options.command } : {}),

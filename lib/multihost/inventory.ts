@@ -26,8 +26,8 @@
  * @module
  */
 import { dirname, isAbsolute, resolve } from "node:path";
-import { isMap, LineCounter, parseDocument } from "yaml";
-import { z } from "zod";
+import { isMap, LineCounter, parseDocument } from "../deps/yaml.ts";
+import { z } from "../deps/zod.ts";
 import { UsageError } from "../errors.ts";
 import { HostRole, Ipv4 } from "../lab/schema.ts";
 import { offsetOfPath } from "../lab/file.ts";

@@ -18,11 +18,23 @@
  * @module
  */
 import { UsageError } from "../errors.ts";
+import type { Host } from "../host.ts";
 import { checkLab, type CheckResult } from "../check/probes.ts";
 import { downLab, readLabState, upLab, type UpOptions } from "../lab/runtime.ts";
 import { type LabStatus, labStatus } from "../lab/status.ts";
 import { labDir } from "../state.ts";
 import { validateLab } from "../lab/validate.ts";
+
+/**
+ * What the controller sends first: the host's part (a single-host lab with its VXLAN ends),
+ * whether to run its proofs after the commit, and the host NICs the controller's command line
+ * allowed as uplinks (`--uplink`) for bridges of this part.
+ */
+export interface PartRequest {
+  part: unknown;
+  check?: boolean;
+  uplinks?: string[];
+}
 
 /** One line from a host to the controller. */
 export type PartMessage =
@@ -43,14 +55,22 @@ export interface PartIo {
 /** Options for {@link servePart}. */
 export interface ServePartOptions {
   /** Passed to upLab (tests: `failAt`). */
-  up?: Pick<UpOptions, "failAt" | "runner">;
+  up?: Pick<UpOptions, "failAt">;
 }
 
 /**
- * Serves one `part up` conversation. Returns the exit code: 0 committed, 1 failed or rolled
- * back, 2 the part was refused before anything changed.
+ * Serves one `part up` conversation on `host`. Returns the exit code: 0 committed, 1 failed or
+ * rolled back, 2 the part was refused before anything changed.
+ *
+ * The part is validated like any lab, with the same reach rules (lib/reach.ts); its `tunnels`
+ * are allowed because it comes from the controller over the operator's own SSH connection (the
+ * controller made them from its `--hosts` inventory), never from a lab file.
  */
-export async function servePart(io: PartIo, options: ServePartOptions = {}): Promise<number> {
+export async function servePart(
+  host: Host,
+  io: PartIo,
+  options: ServePartOptions = {},
+): Promise<number> {
   const first = await io.lines.next();
   if (first.done) {
     await io.send({ error: { message: "no part received", usage: true } });
@@ -58,9 +78,12 @@ export async function servePart(io: PartIo, options: ServePartOptions = {}): Pro
   }
   let lab, check = false;
   try {
-    const message = JSON.parse(first.value) as { part?: unknown; check?: unknown };
+    const message = JSON.parse(first.value) as PartRequest;
     check = message.check === true;
-    lab = validateLab(message.part, "part from the controller");
+    const uplinks = Array.isArray(message.uplinks)
+      ? message.uplinks.filter((u): u is string => typeof u === "string")
+      : [];
+    lab = validateLab(message.part, "part from the controller", { tunnels: true, uplinks });
     if (lab.hosts !== undefined) throw new UsageError("A part is a single-host lab");
   } catch (error) {
     await io.send({ error: { message: messageOf(error), usage: true } });
@@ -71,6 +94,7 @@ export async function servePart(io: PartIo, options: ServePartOptions = {}): Pro
   try {
     result = await upLab(lab, {
       ...options.up,
+      host,
       onProgress: (index, total, step) => {
         void io.send({ progress: { index, total, summary: step.summary } });
       },
@@ -88,15 +112,19 @@ export async function servePart(io: PartIo, options: ServePartOptions = {}): Pro
   });
   const decision = await io.lines.next();
   if (!decision.done && decision.value.trim() === "commit") {
-    const state = await readLabState(lab.name);
+    const state = await readLabState(host, lab.name);
     const checks = check && state
-      ? await checkLab(state.lab, { stateDir: labDir(lab.name), ovs: state.ovs })
+      ? await checkLab(state.lab, {
+        host,
+        stateDir: labDir(host.stateRoot, lab.name),
+        ovs: state.ovs,
+      })
       : [];
-    await io.send({ committed: { checks, status: state ? await labStatus(state) : null } });
+    await io.send({ committed: { checks, status: state ? await labStatus(host, state) : null } });
     return 0;
   }
   // abort, or the controller is gone: remove what this call made (not a part that was up before).
-  const undone = result.already ? 0 : (await downLab(lab.name)).undone;
+  const undone = result.already ? 0 : (await downLab(lab.name, { host })).undone;
   await io.send({ rolledBack: { undone } });
   return 1;
 }

@@ -27,16 +27,18 @@
  * @module
  */
 import { UsageError } from "../errors.ts";
-import { CommandError } from "../exec/runner.ts";
+import type { Host } from "../host.ts";
+import { CommandError, linesOf, type Process, type Runner, textOf } from "../exec/runner.ts";
 import { SSH_FAILED, SshRunner } from "../exec/ssh_runner.ts";
-import { LocalRunner, type Spawned, type SpawningRunner } from "../exec/spawn.ts";
 import type { Lab } from "../lab/schema.ts";
+import { LabValidationError } from "../lab/validate.ts";
 import type { LabStatus } from "../lab/status.ts";
 import type { CheckResult } from "../check/probes.ts";
 import { withFileLock } from "../state.ts";
+import { checkLabName } from "../names.ts";
 import { join } from "node:path";
 import { DEFAULT_CACHE, describeHost, type HostSpec, type Inventory } from "./inventory.ts";
-import type { PartMessage } from "./part.ts";
+import type { PartMessage, PartRequest } from "./part.ts";
 import {
   ensureBundle,
   localArgv,
@@ -60,7 +62,8 @@ import { hostOf } from "./validate.ts";
 export interface HostConnection {
   role: string;
   spec: HostSpec;
-  runner: SpawningRunner;
+  /** The host context's runner for a `local` role, an {@link SshRunner} wrapping it otherwise. */
+  runner: Runner;
 }
 
 /**
@@ -75,6 +78,7 @@ export class HostConnections implements AsyncDisposable {
 
   /** Prepares runners for `roles` (nothing connects until the first command). */
   static async open(
+    host: Host,
     specs: Record<string, HostSpec>,
     roles: readonly string[],
     sshConfig?: string,
@@ -83,11 +87,11 @@ export class HostConnections implements AsyncDisposable {
     const hosts = new Map<string, HostConnection>();
     for (const role of roles) {
       const spec = specs[role]!;
-      const runner = spec.local ? new LocalRunner() : new SshRunner({
+      const runner = spec.local ? host.runner : new SshRunner({
         destination: spec.ssh!,
         port: spec.port,
         configFile: sshConfig,
-      }, { controlDir });
+      }, { local: host.runner, controlDir });
       hosts.set(role, { role, spec, runner });
     }
     return new HostConnections(hosts, controlDir);
@@ -163,8 +167,13 @@ export async function readFacts(conn: HostConnection): Promise<HostFacts> {
 
 /** Options for {@link upMultihost}. */
 export interface UpMultihostOptions {
-  /** The controller's cache (a bundle built from a source checkout). */
-  cacheDir: string;
+  /** The controller's cache (a bundle built from a source checkout). @default host.cacheDir */
+  cacheDir?: string;
+  /**
+   * The host NICs the command line allows as a bridge's uplink (`--uplink NIC`), passed on to
+   * the host whose part has that bridge. @default []
+   */
+  uplinks?: readonly string[];
   /** Progress of one host's part. */
   onProgress?: (role: string, index: number, total: number, summary: string) => void;
   /** Called for each phase: reading hosts, copying netkit, bringing parts up. */
@@ -213,22 +222,24 @@ interface Outcome {
 class PartSession {
   readonly prepared: Promise<{ steps: number; already: boolean }>;
   readonly outcome: Promise<Outcome>;
-  private readonly child: Spawned;
+  private readonly child: Process;
+  private readonly input: WritableStreamDefaultWriter<Uint8Array>;
   private decided = false;
   /** The host reported its own failure (its upLab rolled back what it had done). */
   failedCleanly = false;
 
   constructor(
     readonly role: string,
-    runner: SpawningRunner,
+    runner: Runner,
     program: string[],
-    part: Lab,
+    request: PartRequest,
     onProgress?: UpMultihostOptions["onProgress"],
-    check = false,
   ) {
-    const child = runner.spawn([...program, "part", "up"]);
+    const child = runner.spawn([...program, "part", "up"], { stdin: "piped" });
     this.child = child;
-    void child.write(JSON.stringify({ part, check }) + "\n");
+    this.input = child.stdin!.getWriter();
+    void this.send(JSON.stringify(request) + "\n");
+    const stderr = textOf(child.stderr);
     let resolve!: (v: { steps: number; already: boolean }) => void;
     let reject!: (e: Error) => void;
     this.prepared = new Promise((res, rej) => (resolve = res, reject = rej));
@@ -236,7 +247,7 @@ class PartSession {
     this.outcome = (async () => {
       let committed = false, rolledBack = false, settled = false;
       let report: Outcome["report"];
-      for await (const line of child.lines()) {
+      for await (const line of linesOf(child.stdout!)) {
         let message: PartMessage;
         try {
           message = JSON.parse(line) as PartMessage;
@@ -258,24 +269,34 @@ class PartSession {
           report = message.committed;
         } else if ("rolledBack" in message) rolledBack = true;
       }
-      const code = await child.status;
-      const stderr = await child.stderr();
+      const { code } = await child.status;
+      const errText = await stderr;
       if (!settled) {
         const why = code === SSH_FAILED
-          ? `the SSH connection failed or was lost (${stderr.trim().split("\n").at(-1) ?? ""})`
-          : `netkit exited ${code} before its part was up${stderr ? `: ${stderr.trim()}` : ""}`;
+          ? `the SSH connection failed or was lost (${errText.trim().split("\n").at(-1) ?? ""})`
+          : `netkit exited ${code} before its part was up${errText ? `: ${errText.trim()}` : ""}`;
         reject(new PartError(role, why, false));
       }
-      return { code, committed, rolledBack, stderr, ...(report ? { report } : {}) };
+      return { code, committed, rolledBack, stderr: errText, ...(report ? { report } : {}) };
     })();
+  }
+
+  /** Writes to the host's netkit; false when it no longer reads. */
+  private async send(text: string): Promise<boolean> {
+    try {
+      await this.input.write(new TextEncoder().encode(text));
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Tells the host to commit or to abort (once). */
   async decide(commit: boolean): Promise<void> {
     if (this.decided) return;
     this.decided = true;
-    await this.child.write(commit ? "commit\n" : "abort\n");
-    await this.child.closeStdin();
+    await this.send(commit ? "commit\n" : "abort\n");
+    await this.input.close().catch(() => {});
   }
 }
 
@@ -321,15 +342,16 @@ export function requireInventory(lab: Lab, inventory: Inventory | undefined): In
 }
 
 /** Runs `fn` holding the lab's lock; a lab left without a record leaves no lock file either. */
-async function withRecordLock<T>(lab: string, fn: () => Promise<T>): Promise<T> {
-  await Deno.mkdir(recordDir(), { recursive: true, mode: 0o700 });
-  const lock = join(recordDir(), `${lab}.lock`);
+async function withRecordLock<T>(host: Host, lab: string, fn: () => Promise<T>): Promise<T> {
+  const dir = recordDir(host.stateRoot);
+  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  const lock = join(dir, `${checkLabName(lab)}.lock`);
   try {
     return await withFileLock(lock, fn);
   } finally {
-    if (!(await readRecord(lab))) {
+    if (!(await readRecord(host.stateRoot, lab).catch(() => undefined))) {
       await Deno.remove(lock).catch(() => {});
-      await removeRecord(lab);
+      await removeRecord(host.stateRoot, lab);
     }
   }
 }
@@ -337,25 +359,28 @@ async function withRecordLock<T>(lab: string, fn: () => Promise<T>): Promise<T> 
 /**
  * Brings a multi-host lab up from the controller (see the module doc for the steps).
  *
- * @throws {UsageError} Bad input (a role without a machine, a host unreachable, overlapping
- *   addresses, a host refusing its part): nothing was changed on any host.
+ * @throws {UsageError} Bad input (a role without a machine, a host unreachable, a host refusing
+ *   its part): nothing was changed on any host.
+ * @throws {LabValidationError} Lab addresses overlap a host's underlay network (the issues'
+ *   paths point into the lab): nothing was changed on any host.
  * @throws {PartError} A host's part failed; every host's part was rolled back.
  */
 export async function upMultihost(
+  host: Host,
   lab: Lab,
   inventory: Inventory | undefined,
-  options: UpMultihostOptions,
+  options: UpMultihostOptions = {},
 ): Promise<UpMultihostResult> {
   const started = performance.now();
   const inv = requireInventory(lab, inventory);
   const roles = rolesOf(lab);
-  return await withRecordLock(lab.name, async () => {
-    const existing = await readRecord(lab.name);
+  return await withRecordLock(host, lab.name, async () => {
+    const existing = await readRecord(host.stateRoot, lab.name);
     if (existing) {
       if (existing.status === "up" && JSON.stringify(existing.lab) === JSON.stringify(lab)) {
         const [status, checks] = await Promise.all([
-          statusMultihost(existing),
-          options.check ? checkMultihost(existing) : Promise.resolve([]),
+          statusMultihost(host, existing),
+          options.check ? checkMultihost(host, existing) : Promise.resolve([]),
         ]);
         return { record: existing, already: true, steps: {}, copied: {}, ms: 0, checks, status };
       }
@@ -366,17 +391,20 @@ export async function upMultihost(
         { hint: `run: netkit down ${lab.name}` },
       );
     }
-    await using conns = await HostConnections.open(inv.hosts, roles, inv.sshConfig);
+    await using conns = await HostConnections.open(host, inv.hosts, roles, inv.sshConfig);
     options.onPhase?.("facts");
     const facts = Object.fromEntries(
       await Promise.all(roles.map(async (r) => [r, await readFacts(conns.get(r))] as const)),
     );
     const clash = overlaps(lab, Object.fromEntries(roles.map((r) => [r, facts[r]!.network])));
     if (clash.length) {
-      const c = clash[0]!;
-      throw new UsageError(
-        `Lab address ${c.cidr} (${c.where}) overlaps host ${c.host}'s underlay network ${c.underlay}`,
-        { where: c.where, hint: "give the lab addresses outside the networks its tunnels run on" },
+      throw new LabValidationError(
+        clash.map((c) => ({
+          path: c.path,
+          message: `${c.cidr} overlaps host ${c.host}'s underlay network ${c.underlay}, the ` +
+            "network the lab's tunnels run on: give the lab addresses outside it",
+        })),
+        `lab ${lab.name}`,
       );
     }
     const split = splitLab(
@@ -389,7 +417,7 @@ export async function upMultihost(
     const hosts: Record<string, RecordHost> = {};
     const needsBundle = self.kind !== "compiled" && roles.some((r) => !inv.hosts[r]!.local);
     const bundle = needsBundle
-      ? await ensureBundle(self, options.cacheDir, new LocalRunner())
+      ? await ensureBundle(self, options.cacheDir ?? host.cacheDir, host.runner)
       : undefined;
     for (const role of roles) {
       const spec = inv.hosts[role]!;
@@ -426,18 +454,23 @@ export async function upMultihost(
         throw unreachable(conn, error);
       }
     }));
-    await writeRecord(record);
+    await writeRecord(host.stateRoot, record);
     options.onPhase?.("up");
-    const sessions = roles.map((role) =>
-      new PartSession(
+    const sessions = roles.map((role) => {
+      const part = split.parts[role]!;
+      const nics = new Set(Object.values(part.bridges).flatMap((b) => b.uplink ?? []));
+      return new PartSession(
         role,
         conns.get(role).runner,
         hosts[role]!.program,
-        split.parts[role]!,
+        {
+          part,
+          check: options.check ?? false,
+          uplinks: (options.uplinks ?? []).filter((nic) => nics.has(nic)),
+        },
         options.onProgress,
-        options.check ?? false,
-      )
-    );
+      );
+    });
     const settled = await Promise.allSettled(sessions.map((s) => s.prepared));
     const failures = settled.flatMap((s) => (s.status === "rejected" ? [s.reason as Error] : []));
     if (failures.length === 0) await options.onPrepared?.();
@@ -451,7 +484,7 @@ export async function upMultihost(
     });
     if (commit && outcomes.every((o) => o.committed)) {
       record.status = "up";
-      await writeRecord(record);
+      await writeRecord(host.stateRoot, record);
       return {
         record,
         already: false,
@@ -479,7 +512,7 @@ export async function upMultihost(
         leftovers.push(s.role);
       }
     }));
-    if (leftovers.length === 0) await removeRecord(lab.name);
+    if (leftovers.length === 0) await removeRecord(host.stateRoot, lab.name);
     const first = failures[0] ??
       new PartError(
         sessions.find((_, i) => !outcomes[i]!.committed)!.role,
@@ -544,13 +577,13 @@ export interface DownMultihostResult {
  * Removes a multi-host lab from every host (each undoes its own journal), then the controller's
  * record. Hosts that cannot be reached keep the record, so `down` can be run again.
  */
-export async function downMultihost(name: string): Promise<DownMultihostResult> {
-  return await withRecordLock(name, async () => {
-    const record = await readRecord(name);
+export async function downMultihost(host: Host, name: string): Promise<DownMultihostResult> {
+  return await withRecordLock(host, name, async () => {
+    const record = await readRecord(host.stateRoot, name);
     if (!record) return { removed: false, hosts: {} };
     const roles = Object.keys(record.hosts);
     const specs = Object.fromEntries(roles.map((r) => [r, record.hosts[r]!.spec]));
-    await using conns = await HostConnections.open(specs, roles, record.sshConfig);
+    await using conns = await HostConnections.open(host, specs, roles, record.sshConfig);
     const hosts: DownMultihostResult["hosts"] = {};
     const errors: string[] = [];
     await Promise.all(roles.map(async (role) => {
@@ -567,18 +600,19 @@ export async function downMultihost(name: string): Promise<DownMultihostResult> 
           errors.map((e) => `  ${e}`).join("\n"),
       );
     }
-    await removeRecord(name);
+    await removeRecord(host.stateRoot, name);
     return { removed: true, hosts };
   });
 }
 
 /** The live status of each host's part (undefined for a host whose part is not up). */
 export async function statusMultihost(
+  host: Host,
   record: MultihostRecord,
 ): Promise<Record<string, LabStatus | null>> {
   const roles = Object.keys(record.hosts);
   const specs = Object.fromEntries(roles.map((r) => [r, record.hosts[r]!.spec]));
-  await using conns = await HostConnections.open(specs, roles, record.sshConfig);
+  await using conns = await HostConnections.open(host, specs, roles, record.sshConfig);
   const out: Record<string, LabStatus | null> = {};
   await Promise.all(roles.map(async (role) => {
     out[role] = await partCall<LabStatus | null>(
@@ -594,10 +628,13 @@ export async function statusMultihost(
 export type HostCheckResult = CheckResult & { host: string };
 
 /** Runs every host's proofs (each host those of its part), in parallel. */
-export async function checkMultihost(record: MultihostRecord): Promise<HostCheckResult[]> {
+export async function checkMultihost(
+  host: Host,
+  record: MultihostRecord,
+): Promise<HostCheckResult[]> {
   const roles = Object.keys(record.hosts);
   const specs = Object.fromEntries(roles.map((r) => [r, record.hosts[r]!.spec]));
-  await using conns = await HostConnections.open(specs, roles, record.sshConfig);
+  await using conns = await HostConnections.open(host, specs, roles, record.sshConfig);
   const per = await Promise.all(roles.map(async (role) => {
     const results = await partCall<CheckResult[]>(
       conns.get(role),
@@ -614,6 +651,7 @@ export async function checkMultihost(record: MultihostRecord): Promise<HostCheck
  * (`ssh -tt` when standard input is a terminal). Returns the exit code.
  */
 export async function execMultihost(
+  host: Host,
   record: MultihostRecord,
   node: string,
   command: string[],
@@ -622,14 +660,16 @@ export async function execMultihost(
   const role = record.lab.nodes[node]?.host;
   if (role === undefined) throw new UsageError(`Lab "${record.lab.name}" has no node "${node}"`);
   await using conns = await HostConnections.open(
+    host,
     { [role]: record.hosts[role]!.spec },
     [role],
     record.sshConfig,
   );
   const conn = conns.get(role);
   const argv = ["ip", "netns", "exec", node, ...command];
+  const terminal = { stdin: "inherit", stdout: "inherit", stderr: "inherit" } as const;
   const child = conn.runner instanceof SshRunner
-    ? conn.runner.spawn(argv, { stdin: "inherit", output: "inherit", tty })
-    : conn.runner.spawn(argv, { stdin: "inherit", output: "inherit" });
-  return await child.status;
+    ? conn.runner.spawn(argv, { ...terminal, tty })
+    : conn.runner.spawn(argv, terminal);
+  return (await child.status).code;
 }

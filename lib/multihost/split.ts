@@ -14,11 +14,12 @@
  *
  * @module
  */
-import { inSubnet, networkOf } from "../addr.ts";
+import { prefixesOverlap } from "../addr.ts";
 import { UsageError } from "../errors.ts";
-import type { Expect, Lab } from "../lab/schema.ts";
+import type { Lab } from "../lab/schema.ts";
+import type { DocPath } from "../lab/validate.ts";
 import { VXLAN_OVERHEAD, VXLAN_PORT } from "../primitives/vxlan.ts";
-import { hostOf } from "./validate.ts";
+import { hostOf, proofPlaces } from "./validate.ts";
 
 /** One link between two hosts. */
 export interface TunnelLink {
@@ -69,13 +70,6 @@ export function vniBase(lab: string): number {
     h = Math.imul(h, 0x01000193) >>> 0;
   }
   return (1 + (h % 4000)) * 4096;
-}
-
-/** The node a proof runs from (its part is that node's host's). */
-function anchorOf(e: Expect): string {
-  if ("lease" in e) return e.lease.node;
-  if ("snat" in e) return e.snat.from;
-  return e.ping.from;
 }
 
 const ownerOf = (endpoint: string) => endpoint.split(":")[0] ?? "";
@@ -145,13 +139,14 @@ export function splitLab(lab: Lab, underlay: Record<string, HostUnderlay>): Spli
       });
     }
   }
-  for (const e of lab.expect) partOf(where.get(anchorOf(e))!).expect.push(e);
+  for (const e of lab.expect) partOf(where.get(proofPlaces(lab, e)[0]!)!).expect.push(e);
   return { mtu, underlayMtu, parts, tunnels };
 }
 
 /** A lab address that overlaps a host's underlay network. */
 export interface Overlap {
-  where: string;
+  /** Where the lab names the address. */
+  path: DocPath;
   cidr: string;
   host: string;
   underlay: string;
@@ -163,14 +158,13 @@ export interface Overlap {
  */
 export function overlaps(lab: Lab, underlays: Record<string, string>): Overlap[] {
   const out: Overlap[] = [];
-  const overlap = (a: string, b: string) =>
-    inSubnet(networkOf(a).split("/")[0]!, b) || inSubnet(networkOf(b).split("/")[0]!, a);
   for (const [node, n] of Object.entries(lab.nodes)) {
     for (const [ifname, iface] of Object.entries(n.interfaces)) {
-      iface.addresses.forEach((cidr) => {
+      iface.addresses.forEach((cidr, k) => {
         for (const [host, net] of Object.entries(underlays)) {
-          if (overlap(cidr, net)) {
-            out.push({ where: `nodes.${node}.interfaces.${ifname}`, cidr, host, underlay: net });
+          if (prefixesOverlap(cidr, net)) {
+            const path = ["nodes", node, "interfaces", ifname, "addresses", k];
+            out.push({ path, cidr, host, underlay: net });
           }
         }
       });

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { Lab } from "../lab/schema.ts";
+import type { Expect, Lab } from "../lab/schema.ts";
 import type { LabIssue } from "../lab/validate.ts";
 
 /** The host role each node and bridge is on (only those that name one). */
@@ -17,6 +17,32 @@ export function hostOf(lab: Lab): Map<string, string> {
   for (const [name, node] of Object.entries(lab.nodes)) if (node.host) out.set(name, node.host);
   for (const [name, br] of Object.entries(lab.bridges)) if (br.host) out.set(name, br.host);
   return out;
+}
+
+/**
+ * The nodes and bridges a proof touches, the one it runs from first: a proof runs on one host,
+ * so in a multi-host lab all of them must be on the same host.
+ */
+export function proofPlaces(lab: Lab, e: Expect): string[] {
+  const owner = (endpoint: string) => endpoint.split(":")[0] ?? "";
+  const bridgeWithPort = (port: string) =>
+    Object.entries(lab.bridges).find(([name, b]) =>
+      port in b.ports || lab.links.some((l) => l.endpoints.includes(`${name}:${port}`))
+    )?.[0];
+  if ("lease" in e) return [e.lease.node];
+  if ("snat" in e) return [e.snat.from, e.snat.observer];
+  if ("tcp" in e) return [e.tcp.from, ...(e.tcp.listen === undefined ? [] : [e.tcp.listen])];
+  if ("route" in e) return [e.route.node];
+  if ("link" in e) return [e.link.node];
+  if ("slaac" in e) return [e.slaac.node];
+  if ("failover" in e) return [e.failover.from, owner(e.failover.down)];
+  if ("throughput" in e) return [e.throughput.from, e.throughput.server];
+  const from = e.ping.from;
+  if ("untag" in e) return [from, ...(bridgeWithPort(e.untag.port) ?? [])];
+  if ("flow" in e) return [from, e.flow.bridge];
+  if ("linkDown" in e) return [from, owner(e.linkDown)];
+  if ("capture" in e) return [from, e.capture.node];
+  return [from];
 }
 
 /** True when the lab places its nodes on hosts (it declares `hosts`). */
@@ -75,14 +101,7 @@ export function hostIssues(lab: Lab): LabIssue[] {
     }
   }
   lab.expect.forEach((e, k) => {
-    const parts: string[] = [];
-    if ("snat" in e) parts.push(e.snat.from, e.snat.observer);
-    if ("untag" in e) {
-      parts.push(e.ping.from);
-      const bridge = Object.entries(lab.bridges).find(([, b]) => e.untag.port in b.ports);
-      if (bridge) parts.push(bridge[0]);
-    }
-    const hosts = new Set(parts.map((p) => where.get(p)));
+    const hosts = new Set(proofPlaces(lab, e).map((p) => where.get(p)));
     if (hosts.size > 1) {
       add(
         ["expect", k],

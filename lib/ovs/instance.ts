@@ -3,58 +3,57 @@
  *
  * - `system`: the host's own ovsdb-server answers on `/run/openvswitch/db.sock` (or
  *   `/var/run/openvswitch/db.sock`) and its ovs-vswitchd runs.
- * - `private`: netkit's own ovsdb-server and ovs-vswitchd with their run directory in
- *   `$NETKIT_OVS_DIR` (default `/run/netkit/ovs`). netkit starts it when a lab needs OVS and no
- *   system one is usable, and stops it when the last lab that used it is removed.
+ * - `private`: netkit's own ovsdb-server and ovs-vswitchd with their run directory in the
+ *   host's `privateOvsDir` (`$NETKIT_OVS_DIR`, default `/run/netkit/ovs`; see lib/host.ts).
+ *   netkit starts it when a lab needs OVS and no system one is usable, and stops it when the
+ *   last lab that used it is removed.
  *
- * There is one private OVS per host, whatever `NETKIT_STATE_DIR` says: two userspace
+ * There is one private OVS per host, whatever the state directory is: two userspace
  * ovs-vswitchd on one host fight over the `ovs-netdev` device and neither can create bridges.
  * Each lab that uses it leaves a file in `users/` naming its state directory; a user whose
  * `lab.json` is gone no longer counts, and when no user is left the instance stops. All of this
  * happens under one lock, so concurrent labs never start two instances or stop a used one.
  *
- * `NETKIT_OVS=system|private|auto` (default `auto`) forces the choice; the tests use `private`.
- * Without the openvswitch kernel module, bridges use the userspace datapath (`netdev`), where
- * internal ports are tap devices that can be moved into namespaces and VLAN tags work.
+ * Starting it is a plan of two steps (lib/ovs/daemons.ts, the same steps as a sandboxed lab's
+ * own OVS) run by the executor with a journal of its own in the run directory; stopping it is
+ * that journal's undo. So a start that netkit did not finish (killed half-way) is undone by the
+ * next start or stop, and a daemon is signalled only while it still is the process netkit
+ * started (lib/exec/daemon.ts).
+ *
+ * The host's `ovsMode` (`NETKIT_OVS=system|private|auto`, default `auto`) forces the choice; the
+ * tests use `private`. Without the openvswitch kernel module, bridges use the userspace datapath
+ * (`netdev`), where internal ports are tap devices that can be moved into namespaces and VLAN
+ * tags work.
  *
  * @module
  */
 import { dirname, join } from "node:path";
-import { defaultRunner, type Runner } from "../exec/runner.ts";
+import type { Runner } from "../exec/runner.ts";
+import { daemonPid } from "../exec/daemon.ts";
+import type { Host } from "../host.ts";
 import { UsageError } from "../errors.ts";
+import { Executor, type ExecutorOptions } from "../plan/executor.ts";
+import { Journal } from "../plan/journal.ts";
+import { cmd, type Step } from "../plan/step.ts";
 import { pathExists } from "../state.ts";
+import { ovsDaemonSteps } from "./daemons.ts";
+import { type OvsTarget, ovsTarget, vsctl } from "./target.ts";
 
-/** An OVS that netkit can talk to. */
-export interface OvsTarget {
-  /**
-   * `system` (the host's), `private` (netkit's own, one per host) or `sandbox` (a sandboxed lab's
-   * own, inside the lab's parent namespace; see lib/lab/sandbox.ts).
-   */
-  kind: "system" | "private" | "sandbox";
-  /** The database address, e.g. `unix:/run/netkit/ovs/db.sock`. */
-  db: string;
-  /** The run directory (pid files, control sockets). */
-  runDir: string;
-}
+export type { OvsTarget } from "./target.ts";
 
 const SYSTEM_DIRS = ["/run/openvswitch", "/var/run/openvswitch"];
-
-/** The private instance's run directory (one per host). */
-export function privateRunDir(): string {
-  return Deno.env.get("NETKIT_OVS_DIR") ?? "/run/netkit/ovs";
-}
 
 /** A user that keeps the private OVS running regardless of labs (`netkit ovs start`). */
 export const MANUAL_USER = "manual";
 
-/** The private instance as a target (whether or not it runs). */
-export function privateTarget(): OvsTarget {
-  const runDir = privateRunDir();
-  return { kind: "private", db: `unix:${join(runDir, "db.sock")}`, runDir };
+/** The host's private instance as a target (whether or not it runs). */
+export function privateTarget(host: Host): OvsTarget {
+  return ovsTarget("private", host.privateOvsDir);
 }
 
 const exists = pathExists;
 
+/** A live process named by a pid file, whoever started it (the system's OVS). */
 async function pidAlive(pidFile: string): Promise<number | undefined> {
   try {
     const pid = Number((await Deno.readTextFile(pidFile)).trim());
@@ -66,52 +65,49 @@ async function pidAlive(pidFile: string): Promise<number | undefined> {
   }
 }
 
+/**
+ * The pid of one of `target`'s daemons; for an OVS netkit runs itself, only while it still is the
+ * process netkit started (lib/exec/daemon.ts).
+ */
+function ovsDaemonPid(target: OvsTarget, daemon: string): Promise<number | undefined> {
+  const pidFile = join(target.runDir, `${daemon}.pid`);
+  return target.kind === "system" ? pidAlive(pidFile) : daemonPid(pidFile, daemon);
+}
+
 /** True when an ovsdb-server answers at `db` and an ovs-vswitchd runs beside it. */
 async function answers(target: OvsTarget, runner: Runner): Promise<boolean> {
-  if (!(await pidAlive(join(target.runDir, "ovs-vswitchd.pid")))) return false;
+  if (!(await ovsDaemonPid(target, "ovs-vswitchd"))) return false;
   const r = await runner.run(
-    ["ovs-vsctl", `--db=${target.db}`, "--timeout=2", "get", "Open_vSwitch", ".", "ovs_version"],
+    vsctl(target, "--timeout=2", "get", "Open_vSwitch", ".", "ovs_version"),
     { allowFailure: true },
   ).catch(() => ({ code: 1 }));
   return r.code === 0;
 }
 
 /** The system OVS when it is usable, else undefined. */
-export async function systemOvs(runner: Runner = defaultRunner): Promise<OvsTarget | undefined> {
+export async function systemOvs(runner: Runner): Promise<OvsTarget | undefined> {
   for (const dir of SYSTEM_DIRS) {
-    const target: OvsTarget = { kind: "system", db: `unix:${join(dir, "db.sock")}`, runDir: dir };
+    const target = ovsTarget("system", dir);
     if (await exists(join(dir, "db.sock")) && await answers(target, runner)) return target;
   }
   return undefined;
 }
 
 /** The private OVS when it runs, else undefined. */
-export async function runningPrivateOvs(
-  runner: Runner = defaultRunner,
-): Promise<OvsTarget | undefined> {
-  const target = privateTarget();
-  return await answers(target, runner) ? target : undefined;
-}
-
-function mode(): "auto" | "system" | "private" {
-  const value = Deno.env.get("NETKIT_OVS") ?? "auto";
-  if (value !== "auto" && value !== "system" && value !== "private") {
-    throw new UsageError(`Invalid NETKIT_OVS=${JSON.stringify(value)}`, {
-      hint: "use auto, system or private",
-    });
-  }
-  return value;
+export async function runningPrivateOvs(host: Host): Promise<OvsTarget | undefined> {
+  const target = privateTarget(host);
+  return await answers(target, host.runner) ? target : undefined;
 }
 
 /**
  * The OVS a new lab would use, without starting anything: the system one when usable (and
  * allowed), else the private one (which {@link ensureOvs} would start).
  */
-export async function chooseOvs(runner: Runner = defaultRunner): Promise<OvsTarget> {
-  const m = mode();
-  if (m === "auto" && await runningPrivateOvs(runner)) return privateTarget();
+export async function chooseOvs(host: Host): Promise<OvsTarget> {
+  const m = host.ovsMode;
+  if (m === "auto" && await runningPrivateOvs(host)) return privateTarget(host);
   if (m !== "private") {
-    const system = await systemOvs(runner);
+    const system = await systemOvs(host.runner);
     if (system) return system;
     if (m === "system") {
       throw new UsageError("NETKIT_OVS=system, but no system Open vSwitch answers", {
@@ -119,7 +115,7 @@ export async function chooseOvs(runner: Runner = defaultRunner): Promise<OvsTarg
       });
     }
   }
-  return privateTarget();
+  return privateTarget(host);
 }
 
 /** The datapath for new bridges: the kernel's when its module is loaded, else userspace. */
@@ -132,8 +128,8 @@ export async function datapathType(): Promise<"system" | "netdev"> {
  * file included, so after taking the lock we check that the file is still the one at the path
  * (same inode); if it was removed meanwhile, we take the new one instead.
  */
-async function withOvsLock<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = privateRunDir();
+async function withOvsLock<T>(host: Host, fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = host.privateOvsDir;
   for (;;) {
     await Deno.mkdir(join(dir, "users"), { recursive: true });
     const lock = await Deno.open(join(dir, "lock"), { create: true, write: true });
@@ -151,81 +147,98 @@ async function withOvsLock<T>(fn: (dir: string) => Promise<T>): Promise<T> {
 
 const userFile = (dir: string, user: string) => join(dir, "users", encodeURIComponent(user));
 
-/**
- * Starts the private OVS unless it already runs, and records `user` (a lab's state directory,
- * or {@link MANUAL_USER}) as one of its users. Returns its target.
- */
-export async function startPrivateOvs(
-  runner: Runner = defaultRunner,
-  user: string = MANUAL_USER,
-): Promise<OvsTarget> {
-  return await withOvsLock(async (dir) => {
-    await Deno.writeTextFile(userFile(dir, user), user);
-    const target = privateTarget();
-    if (await answers(target, runner)) return target;
-    await launch(dir, target, runner);
-    return target;
-  });
+/** The steps that start the host's private OVS (see lib/ovs/daemons.ts). */
+export async function privateOvsSteps(host: Host): Promise<Step[]> {
+  return ovsDaemonSteps(host.privateOvsDir, { schema: await schemaPath() });
 }
 
-async function launch(dir: string, target: OvsTarget, runner: Runner): Promise<void> {
-  const db = join(dir, "conf.db");
-  if (!(await exists(db))) {
-    await runner.run(["ovsdb-tool", "create", db, await schemaPath()]);
-  }
-  if (!(await pidAlive(join(dir, "ovsdb-server.pid")))) {
-    await runner.run([
-      "ovsdb-server",
-      db,
-      `--remote=punix:${join(dir, "db.sock")}`,
-      `--pidfile=${join(dir, "ovsdb-server.pid")}`,
-      `--unixctl=${join(dir, "ovsdb-server.ctl")}`,
-      `--log-file=${join(dir, "ovsdb-server.log")}`,
-      "--detach",
-    ]);
-  }
-  await runner.run(["ovs-vsctl", `--db=${target.db}`, "--no-wait", "init"]);
-  if (!(await pidAlive(join(dir, "ovs-vswitchd.pid")))) {
-    await runner.run([
-      "ovs-vswitchd",
-      `unix:${join(dir, "db.sock")}`,
-      `--pidfile=${join(dir, "ovs-vswitchd.pid")}`,
-      `--unixctl=${join(dir, "ovs-vswitchd.ctl")}`,
-      `--log-file=${join(dir, "ovs-vswitchd.log")}`,
-      "--detach",
-    ], { env: { OVS_RUNDIR: dir } });
-  }
+/** True when the host's private OVS would have to be started for a new lab. */
+export async function privateOvsStopped(host: Host): Promise<boolean> {
+  return !(await answers(privateTarget(host), host.runner));
+}
+
+/** The private OVS's own journal: its daemon steps, undone when it stops. */
+const journalOf = (dir: string) => new Journal(join(dir, "journal.jsonl"));
+
+/** Options for {@link startPrivateOvs}. */
+export interface StartOvsOptions {
+  /** Who uses it: a lab's state directory. @default {@link MANUAL_USER} */
+  user?: string | undefined;
+  /** Test hook: fail step k of the start (see the executor). */
+  failAt?: number | undefined;
+  /** Called before each step of the start. */
+  onProgress?: ExecutorOptions["onProgress"];
+}
+
+/**
+ * Starts the host's private OVS unless it already runs, and records the user (a lab's state
+ * directory, or {@link MANUAL_USER}) as one of its users. The start is
+ * {@link privateOvsSteps}, journaled in the run directory; a start that was interrupted is
+ * undone first. Returns its target.
+ *
+ * @example
+ * ```ts ignore
+ * import { resolveHost, startPrivateOvs } from "./mod.ts";
+ * const ovs = await startPrivateOvs(resolveHost());
+ * console.log(ovs.db);
+ * ```
+ */
+export async function startPrivateOvs(
+  host: Host,
+  options: StartOvsOptions = {},
+): Promise<OvsTarget> {
+  const user = options.user ?? MANUAL_USER;
+  return await withOvsLock(host, async (dir) => {
+    await Deno.writeTextFile(userFile(dir, user), user);
+    const target = privateTarget(host);
+    if (await answers(target, host.runner)) return target;
+    const journal = journalOf(dir);
+    const executor = new Executor({
+      runner: host.runner,
+      journal,
+      ovs: target,
+      failAt: options.failAt,
+      onProgress: options.onProgress,
+    });
+    const stale = await journal.read();
+    if (stale.length) {
+      await executor.undo(stale);
+      await journal.remove();
+    }
+    await executor.apply(await privateOvsSteps(host));
+    return target;
+  });
 }
 
 /**
  * Stops the private OVS when `user` is its only live user (the last lab on it is going away).
  * Returns true when it stopped it; false (and nothing changed) when another user needs it.
  */
-export async function stopPrivateOvsIfSoleUser(
-  runner: Runner = defaultRunner,
-  user: string,
-): Promise<boolean> {
-  if (!(await exists(privateRunDir()))) return false;
-  return await withOvsLock(async (dir) => {
+export async function stopPrivateOvsIfSoleUser(host: Host, user: string): Promise<boolean> {
+  if (!(await exists(host.privateOvsDir))) return false;
+  return await withOvsLock(host, async (dir) => {
     for await (const entry of Deno.readDir(join(dir, "users"))) {
       const who = await Deno.readTextFile(join(dir, "users", entry.name)).catch(() => "");
       if (who === user) continue;
       if (who === MANUAL_USER || await exists(join(who, "lab.json"))) return false;
     }
-    return await stopPrivateOvs(runner);
+    return await stopPrivateOvs(host);
   });
 }
 
 /**
  * Forgets `user` (when given) and any user whose lab is gone; stops the private OVS when no
  * user is left. Returns true when it stopped it.
+ *
+ * @example
+ * ```ts ignore
+ * import { releasePrivateOvs, resolveHost } from "./mod.ts";
+ * await releasePrivateOvs(resolveHost());
+ * ```
  */
-export async function releasePrivateOvs(
-  runner: Runner = defaultRunner,
-  user?: string,
-): Promise<boolean> {
-  if (!(await exists(privateRunDir()))) return false;
-  return await withOvsLock(async (dir) => {
+export async function releasePrivateOvs(host: Host, user?: string): Promise<boolean> {
+  if (!(await exists(host.privateOvsDir))) return false;
+  return await withOvsLock(host, async (dir) => {
     if (user !== undefined) await Deno.remove(userFile(dir, user)).catch(() => {});
     let live = 0;
     for await (const entry of Deno.readDir(join(dir, "users"))) {
@@ -234,59 +247,54 @@ export async function releasePrivateOvs(
       if (who === MANUAL_USER || await exists(join(who, "lab.json"))) live++;
       else await Deno.remove(path).catch(() => {});
     }
-    return live === 0 ? await stopPrivateOvs(runner) : false;
+    return live === 0 ? await stopPrivateOvs(host) : false;
   });
 }
 
 /**
- * Stops the private OVS (if it runs) and removes its run directory, whoever uses it. Prefer
- * {@link releasePrivateOvs}, which stops it only when no lab needs it.
+ * Stops the private OVS (if it runs) and removes its run directory, whoever uses it: its
+ * journal is undone (a daemon is signalled only while it still is the process netkit started),
+ * then the tap devices ovs-vswitchd made are removed. Prefer {@link releasePrivateOvs}, which
+ * stops it only when no lab needs it. Returns true when a daemon was running.
+ *
+ * @example
+ * ```ts ignore
+ * import { resolveHost, stopPrivateOvs } from "./mod.ts";
+ * await stopPrivateOvs(resolveHost());
+ * ```
  */
-export async function stopPrivateOvs(runner: Runner = defaultRunner): Promise<boolean> {
-  const dir = privateRunDir();
+export async function stopPrivateOvs(host: Host): Promise<boolean> {
+  const dir = host.privateOvsDir;
   if (!(await exists(dir))) return false;
+  const target = privateTarget(host);
+  const running = (await ovsDaemonPid(target, "ovs-vswitchd")) !== undefined ||
+    (await ovsDaemonPid(target, "ovsdb-server")) !== undefined;
   // The tap devices ovs-vswitchd made (bridges' own ports, internal ports) outlive it: note them
-  // first, from netkit's own database, and remove them once it has gone.
-  const taps = await internalInterfaces(privateTarget(), runner);
-  let stopped = false;
-  for (const daemon of ["ovs-vswitchd", "ovsdb-server"]) {
-    const pidFile = join(dir, `${daemon}.pid`);
-    const ctl = join(dir, `${daemon}.ctl`);
-    const pid = await pidAlive(pidFile);
-    if (pid === undefined && !(await exists(ctl))) continue;
-    if (daemon === "ovs-vswitchd" && pid !== undefined) {
-      // SIGTERM ends it at once; `ovs-appctl exit` makes a userspace switch close its ports one
-      // by one first (about 15 ms each), which is seconds for a large lab.
-      Deno.kill(pid, "SIGTERM");
-    } else {
-      // Through the control socket: it works even when the pid file is missing.
-      await runner.run(["ovs-appctl", "-t", ctl, "exit"], { allowFailure: true }).catch(() => {});
-    }
-    for (let i = 0; i < 250 && pid !== undefined && await pidAlive(pidFile); i++) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    if (pid !== undefined && await pidAlive(pidFile)) Deno.kill(pid, "SIGKILL");
-    stopped = true;
-  }
-  for (const tap of [...taps, "ovs-netdev"]) {
-    await runner.run(["ip", "link", "delete", "dev", tap], { allowFailure: true }).catch(() => {});
-  }
+  // first, from netkit's own database; they are removed once it has gone.
+  const taps = await internalInterfaces(target, host.runner);
+  const journaled = await journalOf(dir).read();
+  // Without a journal (an instance started before netkit journaled it): the same steps' undo.
+  const entries = journaled.length
+    ? journaled
+    : (await privateOvsSteps(host)).map((s) => ({ key: s.key, undo: s.undo }));
+  await new Executor({ runner: host.runner, ovs: target }).undo([
+    {
+      key: "ovs-taps",
+      undo: [...taps, "ovs-netdev"].map((tap) => cmd("ip", "link", "delete", "dev", tap)),
+    },
+    ...entries,
+  ]);
   await Deno.remove(dir, { recursive: true }).catch(() => {});
   await Deno.remove(dirname(dir)).catch(() => {}); // /run/netkit, when nothing else is in it
-  return stopped;
+  return running;
 }
 
 /** The names of the internal interfaces (tap devices with the userspace datapath) in `ovs`. */
 async function internalInterfaces(ovs: OvsTarget, runner: Runner): Promise<string[]> {
-  const r = await runner.run([
-    "ovs-vsctl",
-    `--db=${ovs.db}`,
-    "--timeout=2",
-    "--format=json",
-    "--columns=name,type",
-    "list",
-    "Interface",
-  ], { allowFailure: true }).catch(() => undefined);
+  const r = await runner.run(
+    vsctl(ovs, "--timeout=2", "--format=json", "--columns=name,type", "list", "Interface"),
+    { allowFailure: true },
+  ).catch(() => undefined);
   if (!r || r.code !== 0) return [];
   const rows = (JSON.parse(r.stdout) as { data: [string, string][] }).data;
   return rows.filter(([, type]) => type === "internal").map(([name]) => name);
@@ -316,14 +324,23 @@ export interface OvsStatus {
   datapathType: "system" | "netdev";
 }
 
-/** Reports which OVS is usable now. */
-export async function ovsStatus(runner: Runner = defaultRunner): Promise<OvsStatus> {
+/**
+ * Reports which OVS is usable now.
+ *
+ * @example
+ * ```ts ignore
+ * import { ovsStatus, resolveHost } from "./mod.ts";
+ * const status = await ovsStatus(resolveHost());
+ * console.log(status.kind, status.db);
+ * ```
+ */
+export async function ovsStatus(host: Host): Promise<OvsStatus> {
   const dp = await datapathType();
-  const found = await runningPrivateOvs(runner) ?? await systemOvs(runner);
+  const found = await runningPrivateOvs(host) ?? await systemOvs(host.runner);
   if (!found) return { kind: "none", datapathType: dp };
   const pids: Record<string, number> = {};
   for (const d of ["ovsdb-server", "ovs-vswitchd"]) {
-    const pid = await pidAlive(join(found.runDir, `${d}.pid`));
+    const pid = await ovsDaemonPid(found, d);
     if (pid) pids[d] = pid;
   }
   return {

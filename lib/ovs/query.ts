@@ -4,15 +4,16 @@
  *
  * @module
  */
-import { defaultRunner, type Runner } from "../exec/runner.ts";
-import { chooseOvs, type OvsTarget } from "./instance.ts";
+import { type Host, resolveHost } from "../host.ts";
+import { chooseOvs } from "./instance.ts";
+import { type OvsTarget, vsctl as vsctlArgv } from "./target.ts";
 
 /** Options for the OVS queries. */
 export interface OvsQueryOptions {
   /** Which OVS to ask. @default the one a new lab would use */
-  ovs?: OvsTarget;
-  /** Runs the command. @default the real process runner */
-  runner?: Runner;
+  ovs?: OvsTarget | undefined;
+  /** The host context (its runner runs the query). @default resolveHost() */
+  host?: Host | undefined;
 }
 
 /** One row of an OVS table: column name to value (sets as arrays, maps as objects). */
@@ -31,14 +32,14 @@ export function ovsValue(value: unknown): unknown {
 }
 
 async function vsctl(args: string[], options: OvsQueryOptions): Promise<string> {
-  const runner = options.runner ?? defaultRunner;
-  const ovs = options.ovs ?? await chooseOvs(runner);
-  const r = await runner.run(["ovs-vsctl", `--db=${ovs.db}`, "--timeout=5", ...args]);
+  const host = options.host ?? resolveHost();
+  const ovs = options.ovs ?? await chooseOvs(host);
+  const r = await host.runner.run(vsctlArgv(ovs, "--timeout=5", ...args));
   return r.stdout;
 }
 
 /**
- * `ovs-vsctl --format=json list TABLE [RECORD]`: the Bridge, Port or Interface table as typed
+ * `ovs-vsctl --format=json list TABLE [RECORD]`: the Bridge, Port, Interface, Mirror or QoS table as typed
  * records.
  *
  * @example The tags of every port
@@ -48,7 +49,7 @@ async function vsctl(args: string[], options: OvsQueryOptions): Promise<string> 
  * ```
  */
 export async function ovsList(
-  table: "Bridge" | "Port" | "Interface" | "Open_vSwitch",
+  table: "Bridge" | "Port" | "Interface" | "Mirror" | "QoS" | "Open_vSwitch",
   record?: string,
   options: OvsQueryOptions = {},
 ): Promise<OvsRecord[]> {

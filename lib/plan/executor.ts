@@ -1,18 +1,25 @@
 /**
  * The executor: the one place where Steps become processes.
  *
- * - Before a step runs, its undo goes into the journal (when there is one).
- * - Consecutive steps made only of `ip` commands for the same namespace are merged into one
- *   `ip [-n NS] -batch -` call: one process instead of dozens, with the same effect.
- * - When a step fails, every step already started is undone in reverse; undo errors are collected
- *   and the original error is re-thrown as a {@link StepError} naming the step and command.
- * - Undo tolerates objects that are already gone ("Cannot find device" counts as success).
+ * - A plan runs as *segments*: a maximal run of steps made only of `ip` and `ovs-vsctl` commands
+ *   is scheduled (lib/plan/schedule.ts) into a few levels of parallel batches (one `ip -batch`
+ *   per namespace, one `ovs-vsctl` transaction); any other step (a daemon, a file, a command in
+ *   a namespace) is a segment of its own, its actions run in order.
+ * - Before a segment runs, the undo of each of its steps goes into the journal (one write).
+ * - When a step fails, every step that changed something is undone in reverse, and the error is
+ *   re-thrown as a {@link StepError} naming the step and its command. A step that never ran, or
+ *   whose command failed because its object already exists ("File exists"), is not undone:
+ *   rollback never removes what the lab did not create.
+ * - Undo tolerates objects that are already gone ("Cannot find device" counts as success) and
+ *   skips commands inside namespaces it deletes anyway.
  *
  * @module
  */
-import { CommandError, defaultRunner, type Runner } from "../exec/runner.ts";
+import { CommandError, type Runner } from "../exec/runner.ts";
+import { addressOvs, type OvsTarget, vsctl } from "../ovs/target.ts";
+import { recordDaemon, stopDaemon } from "../exec/daemon.ts";
 import type { Journal, JournalEntry } from "./journal.ts";
-import { type Action, isRun, type RunAction, type Step } from "./step.ts";
+import { type Action, isRun, type OvsRemoveAction, type RunAction, type Step } from "./step.ts";
 import { dirname } from "node:path";
 import {
   deletedBridges,
@@ -28,36 +35,33 @@ import {
 
 /** How the executor runs. */
 export interface ExecutorOptions {
-  /** Runs the commands. @default the real process runner */
-  runner?: Runner;
+  /** Runs the commands. */
+  runner: Runner;
   /** Where undos are recorded before each step. @default none */
-  journal?: Journal;
-  /** OVS database to talk to (`unix:/path/db.sock`); inserted into every `ovs-vsctl` call. */
-  ovsDb?: string;
-  /** Merge consecutive `ip` steps into `ip -batch`. @default true */
-  batch?: boolean;
-  /**
-   * The fast path (see schedule.ts): runs of `ip`/`ovs-vsctl` steps become a few levels of
-   * parallel batches (one `ip -batch` per namespace, one `ovs-vsctl` transaction), journaled with
-   * one write; undo skips commands inside namespaces it deletes anyway. upLab and downLab use it.
-   * @default false (step by step, only consecutive same-namespace `ip` steps merged)
-   */
-  schedule?: boolean;
-  /** How many batches of one level run at once on the fast path. @default 8 */
+  journal?: Journal | undefined;
+  /** The OVS that `ovs-vsctl` talks to; addressed by the one rule of lib/ovs/target.ts. */
+  ovs?: OvsTarget | undefined;
+  /** How many batches of one level run at once. @default 8 */
   parallel?: number;
   /**
-   * The namespace that plays the root namespace's part on the fast path: a sandboxed lab's
-   * parent namespace (lib/lab/sandbox.ts). @default the root namespace
+   * The namespace that plays the root namespace's part: a sandboxed lab's parent namespace
+   * (lib/lab/sandbox.ts). @default the root namespace
    */
-  hostNs?: string;
+  hostNs?: string | undefined;
   /** Test hook: step index (0-based) that fails as if its command had failed. */
-  failAt?: number;
-  /** Called before each group of steps runs, with the index of its first step. */
-  onProgress?: (index: number, total: number, step: Step) => void;
+  failAt?: number | undefined;
+  /** Called before each segment runs, with the index of its first step. */
+  onProgress?: ((index: number, total: number, step: Step) => void) | undefined;
 }
 
 /** A bring-up step failed; what was done before it has been undone. */
 export class StepError extends Error {
+  /**
+   * @param step The step that failed.
+   * @param index Its index in the plan (0-based).
+   * @param cause Why it failed (a {@link CommandError} for a command).
+   * @param undoErrors Undo commands that failed during the rollback.
+   */
   constructor(
     readonly step: Step,
     readonly index: number,
@@ -89,11 +93,13 @@ const GONE = [
   /does not exist/i,
   /no bridge named/i,
   /no port named/i,
+  /no row .* in table/i,
   /No such process/i,
   /Cannot assign requested address/i,
   /Address not found/i,
   /does a matching rule exist/i,
   /No chain\/target\/match by that name/i,
+  /Cannot delete qdisc with handle of zero/i, // tc: the interface has only its default qdisc
 ];
 
 /** True when a failed undo command only says its object is already gone. */
@@ -101,50 +107,39 @@ export function isGone(error: unknown): boolean {
   if (!(error instanceof CommandError)) return false;
   // pkill exits 1 with nothing on stderr when no process matched.
   if (error.argv.includes("pkill") && error.code === 1) return true;
+  // pidwait (waiting for a stopped daemon to exit) exits 1 when no such process is left.
+  if (error.argv.includes("pidwait") && error.code === 1) return true;
   // ovs-appctl to a daemon that died without removing its control socket.
   if (error.argv[0] === "ovs-appctl" && /Connection refused/i.test(error.stderr)) return true;
   return GONE.some((re) => re.test(error.stderr));
 }
 
-/** Returns argv with `--db=...` after `ovs-vsctl` when a private OVS is in use. */
-export function withOvsDb(argv: readonly string[], ovsDb: string | undefined): string[] {
-  if (ovsDb === undefined || argv[0] !== "ovs-vsctl") return [...argv];
-  return ["ovs-vsctl", `--db=${ovsDb}`, ...argv.slice(1)];
-}
+/** stderr text that means "the object was there before": the step created nothing. */
+const EXISTS = [/File exists/i, /already exists/i];
 
-const BATCHABLE = new Set(["link", "addr", "address", "route", "netns"]);
-
-/** The namespace key of an `ip` command that `ip -batch` can take, or undefined. */
-function batchKey(action: Action): string | undefined {
-  if (!isRun(action) || action.argv[0] !== "ip") return undefined;
-  const a = action.argv;
-  const [ns, rest] = a[1] === "-n" ? [a[2] ?? "", a.slice(3)] : ["", a.slice(1)];
-  const object = rest[0] ?? "";
-  if (!BATCHABLE.has(object)) return undefined;
-  if (object === "netns" && !["add", "delete", "del"].includes(rest[1] ?? "")) return undefined;
-  if (rest.some((w) => /[\s"'\\#]/.test(w) || w === "")) return undefined;
-  return ns;
-}
-
-function stepBatchKey(step: Step): string | undefined {
-  if (step.do.length === 0) return undefined;
-  const keys = new Set(step.do.map(batchKey));
-  if (keys.size !== 1 || keys.has(undefined)) return undefined;
-  return [...keys][0];
+/** True when a failed command says that what it would create already exists. */
+export function isExists(error: unknown): boolean {
+  return error instanceof CommandError && EXISTS.some((re) => re.test(error.stderr));
 }
 
 /** Runs one action. */
 export async function runAction(
   action: Action,
   runner: Runner,
-  ovsDb: string | undefined,
+  ovs: OvsTarget | undefined,
 ): Promise<void> {
   if (isRun(action)) {
-    await runner.run(withOvsDb(action.argv, ovsDb));
+    await runner.run(addressOvs(action.argv, ovs));
   } else if ("write" in action) {
     await Deno.mkdir(dirname(action.write), { recursive: true });
     await Deno.writeTextFile(action.write, action.content, { mode: action.mode ?? 0o644 });
     await Deno.chmod(action.write, action.mode ?? 0o644);
+  } else if ("recordDaemon" in action) {
+    await recordDaemon(action.recordDaemon);
+  } else if ("stopDaemon" in action) {
+    await stopDaemon(runner, action.stopDaemon, action.program);
+  } else if ("ovsRemove" in action) {
+    await removeMarked([action], runner, ovs);
   } else {
     await Deno.remove(action.remove).catch((e) => {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
@@ -152,12 +147,53 @@ export async function runAction(
   }
 }
 
+/**
+ * Removes the OVS bridges and ports of `actions` that carry their lab's mark: one `ovs-vsctl find`
+ * of every row with the mark, then one transaction that removes exactly those rows by UUID (see
+ * {@link OvsRemoveAction}). Rows without the mark, and rows that are gone, are left alone.
+ */
+export async function removeMarked(
+  actions: readonly OvsRemoveAction[],
+  runner: Runner,
+  ovs: OvsTarget | undefined,
+): Promise<void> {
+  const labs = [...new Set(actions.map((a) => a.lab))];
+  const find = (
+    table: string,
+    lab: string,
+  ) => ["--", "--columns=_uuid,name", "find", table, `external_ids:netkit-lab=${lab}`];
+  const query = labs.flatMap((lab) => [...find("Bridge", lab), ...find("Port", lab)]);
+  const out = (await runner.run(vsctl(ovs, "--format=json", ...query))).stdout.trim().split("\n");
+  const marked = new Map<string, string>(); // "bridge|port/LAB/NAME" -> UUID
+  labs.forEach((lab, i) => {
+    (["bridge", "port"] as const).forEach((kind, k) => {
+      const rows =
+        (JSON.parse(out[2 * i + k] || '{"data":[]}') as { data: [[string, string], string][] })
+          .data;
+      for (const [[, uuid], name] of rows) marked.set(`${kind}/${lab}/${name}`, uuid);
+    });
+  });
+  const removals = actions.flatMap((a) => {
+    const uuid = marked.get(`${a.ovsRemove}/${a.lab}/${a.name}`);
+    if (uuid === undefined) return [];
+    return a.ovsRemove === "bridge"
+      ? ["--", "remove", "Open_vSwitch", ".", "bridges", uuid]
+      : ["--", "--if-exists", "remove", "Bridge", a.bridge ?? "", "ports", uuid];
+  });
+  if (removals.length) await runner.run(vsctl(ovs, ...removals));
+}
+
+/** The lines of an `ip -batch` for `actions`, each without its leading `ip [-n NS]`. */
+function batchInput(actions: readonly RunAction[]): string {
+  const lines = actions.map((a) => (a.argv[1] === "-n" ? a.argv.slice(3) : a.argv.slice(1)));
+  return lines.map((l) => l.join(" ")).join("\n") + "\n";
+}
+
 /** Runs several `ip` commands for one namespace as one `ip -batch -`. */
 async function runIpBatch(actions: RunAction[], ns: string, runner: Runner): Promise<void> {
-  const lines = actions.map((a) => (a.argv[1] === "-n" ? a.argv.slice(3) : a.argv.slice(1)));
   const argv = ns === "" ? ["ip", "-batch", "-"] : ["ip", "-n", ns, "-batch", "-"];
   try {
-    await runner.run(argv, { stdin: lines.map((l) => l.join(" ")).join("\n") + "\n" });
+    await runner.run(argv, { stdin: batchInput(actions) });
   } catch (error) {
     // ip stops at the first failing line and names it ("Command failed -:N"): report that
     // command, as if it had run on its own.
@@ -170,69 +206,93 @@ async function runIpBatch(actions: RunAction[], ns: string, runner: Runner): Pro
   }
 }
 
-/** Groups of consecutive step indices that run together. */
-function groups(steps: readonly Step[], batch: boolean, failAt?: number): number[][] {
-  const out: number[][] = [];
-  let current: number[] = [];
-  let currentKey: string | undefined;
-  steps.forEach((step, i) => {
-    const key = batch ? stepBatchKey(step) : undefined;
-    const joins = key !== undefined && key === currentKey && i !== failAt;
-    if (!joins && current.length) out.push(current), current = [];
-    current.push(i);
-    currentKey = key;
-    if (key === undefined) out.push(current), current = [], currentKey = undefined;
-  });
-  if (current.length) out.push(current);
-  return out;
+/**
+ * A lane failed: the first `done` of its actions ran, the one at `failed` failed, the rest did
+ * not run. `atomic`: the failed action belongs to an `ovs-vsctl` transaction, so none of the
+ * transaction's commands took effect.
+ */
+class LaneError extends Error {
+  constructor(
+    readonly done: number,
+    readonly failed: number,
+    override readonly cause: unknown,
+    readonly atomic = false,
+  ) {
+    super("lane failed");
+  }
 }
 
-/** Carries out plans: the only code that changes the host. */
+/** A failed segment: the failing step, its error, and the steps that changed something. */
+interface SegmentFailure {
+  index: number;
+  error: unknown;
+  touched: number[];
+}
+
+const asError = (error: unknown) => (error instanceof Error ? error : new Error(String(error)));
+
+/**
+ * Carries out plans: the only code that changes the host.
+ *
+ * @example Apply two steps, journaled; undo them again
+ * ```ts
+ * import { createNs, Executor, RecordingRunner } from "./mod.ts";
+ * const executor = new Executor({ runner: new RecordingRunner() });
+ * const steps = [createNs("a"), createNs("b")];
+ * await executor.apply(steps);
+ * await executor.undo(steps.map((s) => ({ key: s.key, undo: s.undo })));
+ * ```
+ */
 export class Executor {
+  /** Runs the commands. */
   readonly runner: Runner;
-  constructor(readonly options: ExecutorOptions = {}) {
-    this.runner = options.runner ?? defaultRunner;
+  /** @param options How to run; see {@link ExecutorOptions}. */
+  constructor(readonly options: ExecutorOptions) {
+    this.runner = options.runner;
   }
 
   /**
-   * Runs `steps` in order, journaling each undo first. On failure, undoes the started steps in
-   * reverse and throws {@link StepError}.
+   * Runs `steps` in order, journaling each undo first. On failure, undoes the steps that changed
+   * something, in reverse, forgets their journal entries, and throws {@link StepError}.
    */
   async apply(steps: readonly Step[]): Promise<void> {
-    if (this.options.schedule) return await this.applyScheduled(steps);
-    const { journal, ovsDb, failAt, onProgress } = this.options;
-    const started: Step[] = [];
-    for (const group of groups(steps, this.options.batch ?? true, failAt)) {
-      const first = group[0]!;
-      const groupSteps = group.map((i) => steps[i]!);
+    const { journal, failAt, onProgress } = this.options;
+    const mark = await journal?.size();
+    const done: Step[] = [];
+    for (const segment of segments(steps, failAt)) {
+      const first = segment[0]!;
+      const segmentSteps = segment.map((i) => steps[i]!);
       onProgress?.(first, steps.length, steps[first]!);
+      let failure: SegmentFailure | undefined;
       try {
-        await journal?.append(groupSteps.map(entryOf));
-        started.push(...groupSteps);
-        if (first === failAt) {
-          throw new CommandError(
-            ["netkit-fault-injection"],
-            1,
-            `injected failure at step ${first}`,
-          );
-        }
-        const key = this.batchOn ? stepBatchKey(groupSteps[0]!) : undefined;
-        const actions = groupSteps.flatMap((s) => s.do);
-        if (key !== undefined && actions.length > 1) {
-          await runIpBatch(actions as RunAction[], key, this.runner);
-        } else {
-          for (const action of actions) await runAction(action, this.runner, ovsDb);
-        }
+        await journal?.append(segmentSteps.map(entryOf));
+        failure = first === failAt
+          ? {
+            index: first,
+            error: new CommandError(
+              ["netkit-fault-injection"],
+              1,
+              `injected failure at step ${first}`,
+            ),
+            touched: [],
+          }
+          : await this.runSegment(segment, steps);
       } catch (error) {
-        const undoErrors = await this.undo(started.map(entryOf));
-        const failed = group.length === 1 ? first : this.locate(group, steps, error);
-        throw new StepError(
-          steps[failed]!,
-          failed,
-          error instanceof Error ? error : new Error(String(error)),
-          undoErrors,
-        );
+        failure = { index: first, error, touched: segment };
       }
+      if (!failure) {
+        done.push(...segmentSteps);
+        continue;
+      }
+      const rollback = [...done, ...failure.touched.map((i) => steps[i]!)].map(entryOf);
+      const undoErrors = await this.undo(rollback);
+      if (journal && mark !== undefined) {
+        // The journal keeps only what may still need undoing: the earlier entries, and the
+        // rolled-back steps again when their undo failed (so that `down` retries them).
+        await journal.truncate(mark);
+        if (undoErrors.length) await journal.append(rollback);
+      }
+      throw new StepError(steps[failure.index]!, failure.index, asError(failure.error), undoErrors);
     }
   }
 
@@ -240,197 +300,165 @@ export class Executor {
     return this.options.hostNs === undefined ? "root" : `ns:${this.options.hostNs}`;
   }
 
-  private get batchOn(): boolean {
-    return this.options.batch ?? true;
-  }
-
-  /** Which step of a failed batch failed: the batch stops at its first failing line. */
-  private locate(group: number[], steps: readonly Step[], error: unknown): number {
-    if (error instanceof BatchLineError) {
-      let line = error.line;
-      for (const i of group) {
-        line -= steps[i]!.do.length;
-        if (line <= 0) return i;
-      }
-    }
-    return group[0]!;
-  }
-
-  /**
-   * Undoes journal entries in reverse order. Objects that are already gone count as removed.
-   * Returns the errors of undos that really failed (it never throws for them).
-   */
-  async undo(entries: readonly JournalEntry[]): Promise<Error[]> {
-    if (this.options.schedule) return await this.undoScheduled(entries);
-    const errors: Error[] = [];
-    for (const entry of [...entries].reverse()) {
-      for (const action of entry.undo) {
+  /** Runs one segment; returns what failed, or undefined. */
+  private async runSegment(
+    segment: number[],
+    steps: readonly Step[],
+  ): Promise<SegmentFailure | undefined> {
+    const actions = segment.flatMap((i) => steps[i]!.do.map((action) => ({ action, step: i })));
+    if (segment.length === 1 && actions.some((a) => laneOf(a.action) === undefined)) {
+      // A step that cannot be scheduled: its actions in order.
+      for (const [k, { action, step }] of actions.entries()) {
         try {
-          await runAction(action, this.runner, this.options.ovsDb);
+          await runAction(action, this.runner, this.options.ovs);
         } catch (error) {
-          if (!isGone(error)) {
-            errors.push(error instanceof Error ? error : new Error(String(error)));
-          }
+          return { index: step, error, touched: k > 0 || !isExists(error) ? [step] : [] };
         }
       }
+      return undefined;
     }
-    return errors;
-  }
-
-  /** apply() on the fast path: segments of schedulable steps, each journaled with one write. */
-  private async applyScheduled(steps: readonly Step[]): Promise<void> {
-    const { journal, failAt, onProgress } = this.options;
-    const started: Step[] = [];
-    for (const segment of segments(steps, failAt)) {
-      const first = segment[0]!;
-      const segmentSteps = segment.map((i) => steps[i]!);
-      onProgress?.(first, steps.length, steps[first]!);
-      let failedAt = first;
-      try {
-        await journal?.append(segmentSteps.map(entryOf));
-        started.push(...segmentSteps);
-        if (first === failAt) {
-          throw new CommandError(
-            ["netkit-fault-injection"],
-            1,
-            `injected failure at step ${first}`,
-          );
-        }
-        const actions = segment.flatMap((i) => steps[i]!.do.map((action) => ({ action, step: i })));
-        if (segment.length === 1 && actions.some((a) => laneOf(a.action) === undefined)) {
-          for (const { action } of actions) {
-            await runAction(action, this.runner, this.options.ovsDb);
-          }
-        } else {
-          const items = actions.map((a) => ({
-            action: a.action as RunAction,
-            lane: laneOf(a.action)!,
-          }));
-          const failure = await this.runLevels(levelsOf(items, this.hostLane), false);
-          if (failure) {
-            failedAt = actions[failure.index]!.step;
-            throw failure.error;
-          }
-        }
-      } catch (error) {
-        const undoErrors = await this.undo(started.map(entryOf));
-        throw new StepError(
-          steps[failedAt]!,
-          failedAt,
-          error instanceof Error ? error : new Error(String(error)),
-          undoErrors,
-        );
-      }
-    }
-  }
-
-  /**
-   * Runs levels one after the other, the lanes of a level side by side. On apply, stops after the
-   * first level with a failure and returns it (the earliest failed action); on undo
-   * (`tolerant`), runs everything, drops "already gone" errors and returns the rest.
-   */
-  private async runLevels(
-    levels: Scheduled[][][],
-    tolerant: false,
-  ): Promise<{ index: number; error: unknown } | undefined>;
-  private async runLevels(levels: Scheduled[][][], tolerant: true): Promise<Error[]>;
-  private async runLevels(
-    levels: Scheduled[][][],
-    tolerant: boolean,
-  ): Promise<{ index: number; error: unknown } | undefined | Error[]> {
-    const errors: Error[] = [];
-    for (const lanes of levels) {
-      const results = await pool(
-        lanes,
-        this.options.parallel ?? 8,
-        (lane) => this.runLane(lane, tolerant),
-      );
-      if (tolerant) {
-        for (const r of results) {
-          if (r.status === "fulfilled") errors.push(...(r.value ?? []));
-          else errors.push(r.reason instanceof Error ? r.reason : new Error(String(r.reason)));
-        }
-        continue;
-      }
-      let failure: { index: number; error: unknown } | undefined;
+    const items = actions.map((a) => ({ action: a.action as RunAction, lane: laneOf(a.action)! }));
+    const ran = new Set<number>(); // indices into `actions` of the actions that took effect
+    for (const lanes of levelsOf(items, this.hostLane)) {
+      const results = await pool(lanes, this.options.parallel ?? 8, (lane) => this.runLane(lane));
+      const failed: { action: number; error: unknown; created: boolean }[] = [];
       results.forEach((r, k) => {
-        if (r.status === "fulfilled") return;
         const lane = lanes[k]!;
-        const line = r.reason instanceof BatchLineError ? r.reason.line : 1;
-        const index = lane[Math.min(line, lane.length) - 1]!.index;
-        if (!failure || index < failure.index) failure = { index, error: r.reason };
+        if (r.status === "fulfilled") return lane.forEach((s) => ran.add(s.index));
+        const f = r.reason instanceof LaneError ? r.reason : new LaneError(0, 0, r.reason);
+        lane.slice(0, f.done).forEach((s) => ran.add(s.index));
+        failed.push({
+          action: lane[Math.min(f.failed, lane.length - 1)]!.index,
+          error: f.cause,
+          created: !f.atomic && !isExists(f.cause),
+        });
       });
-      if (failure) return failure;
+      if (failed.length === 0) continue;
+      // Report the earliest failed action; undo every step that changed something.
+      const first = failed.reduce((a, b) => (b.action < a.action ? b : a));
+      const touched = new Set([...ran].map((i) => actions[i]!.step));
+      for (const f of failed) if (f.created) touched.add(actions[f.action]!.step);
+      return {
+        index: actions[first.action]!.step,
+        error: first.error,
+        touched: segment.filter((i) => touched.has(i)),
+      };
     }
-    return tolerant ? errors : undefined;
+    return undefined;
   }
 
   /** One lane: one `ip -batch`, one `ovs-vsctl` transaction, or a single command. */
-  private async runLane(lane: Scheduled[], tolerant: boolean): Promise<Error[] | undefined> {
-    const ovsDb = this.options.ovsDb;
+  private async runLane(lane: Scheduled[]): Promise<void> {
+    const ovs = this.options.ovs;
     const actions = lane.map((s) => s.action);
-    if (!tolerant) {
-      if (actions.length === 1) await runAction(actions[0]!, this.runner, ovsDb);
-      else if (lane[0]!.lane === "ovs") {
-        for (const argv of mergeOvs(actions.map((a) => a.argv))) {
-          await this.runner.run(withOvsDb(argv, ovsDb));
-        }
-      } else await runIpBatch(actions, nsOfLane(lane[0]!.lane), this.runner);
-      return undefined;
-    }
-    // Undo: every command runs; "already gone" counts as done.
-    const errors: Error[] = [];
-    const one = async (action: RunAction) => {
+    if (actions.length === 1) {
       try {
-        await runAction(action, this.runner, ovsDb);
+        return await runAction(actions[0]!, this.runner, ovs);
       } catch (error) {
-        if (!isGone(error)) errors.push(error instanceof Error ? error : new Error(String(error)));
+        throw new LaneError(0, 0, error, lane[0]!.lane === "ovs");
       }
-    };
-    if (actions.length === 1) await one(actions[0]!);
-    else if (lane[0]!.lane === "ovs") {
-      // One transaction; if it fails, each command again on its own to tell gone from failed.
-      try {
-        for (const argv of mergeOvs(actions.map((a) => a.argv))) {
-          await this.runner.run(withOvsDb(argv, ovsDb));
-        }
-      } catch {
-        for (const action of actions) await one(action);
-      }
-    } else {
-      const failed = await runIpBatchForce(actions, nsOfLane(lane[0]!.lane), this.runner);
-      for (const error of failed) if (!isGone(error)) errors.push(error);
     }
-    return errors;
+    if (lane[0]!.lane === "ovs") {
+      let done = 0;
+      for (const chunk of mergeOvs(actions.map((a) => a.argv))) {
+        try {
+          await this.runner.run(addressOvs(chunk.argv, ovs));
+        } catch (error) {
+          throw new LaneError(done, done, error, true);
+        }
+        done += chunk.count;
+      }
+      return;
+    }
+    try {
+      await runIpBatch(actions, nsOfLane(lane[0]!.lane), this.runner);
+    } catch (error) {
+      const line = error instanceof BatchLineError ? error.line : 1;
+      throw new LaneError(line - 1, line - 1, error);
+    }
   }
 
-  /** undo() on the fast path: reverse order, batched, skipping what namespace deletion removes. */
-  private async undoScheduled(entries: readonly JournalEntry[]): Promise<Error[]> {
+  /**
+   * Undoes journal entries in reverse order, batched like apply; commands inside namespaces that
+   * the same undo deletes, and ports of bridges it deletes, are skipped. Objects that are already
+   * gone count as removed. Returns the errors of undos that really failed (it never throws for
+   * them).
+   */
+  async undo(entries: readonly JournalEntry[]): Promise<Error[]> {
     const actions = [...entries].reverse().flatMap((e) => e.undo);
     const gone = deletedNamespaces(actions);
     const bridges = deletedBridges(actions);
     const kept = actions.filter((a) => !runsInside(a, gone) && !removedWithBridge(a, bridges));
     const errors: Error[] = [];
     let run: { action: RunAction; lane: string }[] = [];
+    let marked: OvsRemoveAction[] = [];
     const flush = async () => {
-      if (run.length) errors.push(...await this.runLevels(levelsOf(run, this.hostLane), true));
+      if (run.length) errors.push(...await this.undoLevels(levelsOf(run, this.hostLane)));
       run = [];
+      if (marked.length) await this.tolerant(marked, errors);
+      marked = [];
     };
     for (const action of kept) {
       const lane = laneOf(action);
-      if (lane !== undefined) {
+      if (lane !== undefined && !marked.length) {
         run.push({ action: action as RunAction, lane });
-        continue;
-      }
-      await flush();
-      try {
-        await runAction(action, this.runner, this.options.ovsDb);
-      } catch (error) {
-        if (!isGone(error)) errors.push(error instanceof Error ? error : new Error(String(error)));
+      } else if ("ovsRemove" in action && !run.length) {
+        marked.push(action); // consecutive OVS removals: one query, one transaction
+      } else {
+        await flush();
+        if (lane !== undefined) run.push({ action: action as RunAction, lane });
+        else if ("ovsRemove" in action) marked.push(action);
+        else await this.tolerant(action, errors);
       }
     }
     await flush();
     return errors;
+  }
+
+  /** Runs one undo action (or a group of OVS removals); records errors but "already gone". */
+  private async tolerant(action: Action | OvsRemoveAction[], errors: Error[]): Promise<void> {
+    try {
+      if (Array.isArray(action)) await removeMarked(action, this.runner, this.options.ovs);
+      else await runAction(action, this.runner, this.options.ovs);
+    } catch (error) {
+      if (!isGone(error)) errors.push(asError(error));
+    }
+  }
+
+  /** Runs undo levels one after the other, every command of every lane; returns real errors. */
+  private async undoLevels(levels: Scheduled[][][]): Promise<Error[]> {
+    const errors: Error[] = [];
+    for (const lanes of levels) {
+      const results = await pool(lanes, this.options.parallel ?? 8, async (lane) => {
+        const laneErrors: Error[] = [];
+        await this.undoLane(lane, laneErrors);
+        return laneErrors;
+      });
+      for (const r of results) {
+        if (r.status === "fulfilled") errors.push(...r.value);
+        else errors.push(asError(r.reason));
+      }
+    }
+    return errors;
+  }
+
+  /** One undo lane: every command runs; "already gone" counts as done. */
+  private async undoLane(lane: Scheduled[], errors: Error[]): Promise<void> {
+    const actions = lane.map((s) => s.action);
+    if (actions.length === 1) return await this.tolerant(actions[0]!, errors);
+    if (lane[0]!.lane === "ovs") {
+      // One transaction; if it fails, each command again on its own to tell gone from failed.
+      try {
+        for (const chunk of mergeOvs(actions.map((a) => a.argv))) {
+          await this.runner.run(addressOvs(chunk.argv, this.options.ovs));
+        }
+      } catch {
+        for (const action of actions) await this.tolerant(action, errors);
+      }
+      return;
+    }
+    const failed = await runIpBatchForce(actions, nsOfLane(lane[0]!.lane), this.runner);
+    for (const error of failed) if (!isGone(error)) errors.push(error);
   }
 }
 
@@ -443,8 +471,8 @@ function entryOf(step: Step): JournalEntry {
 const nsOfLane = (lane: string) => (lane === "root" ? "" : lane.slice(3));
 
 /**
- * Segments for the fast path: maximal runs of steps whose every action can be scheduled, and
- * every other step on its own. The fault-injection step always stands alone.
+ * The segments of a plan: maximal runs of steps whose every action can be scheduled, and every
+ * other step on its own. The fault-injection step always stands alone.
  */
 function segments(steps: readonly Step[], failAt?: number): number[][] {
   const out: number[][] = [];
@@ -469,14 +497,10 @@ async function runIpBatchForce(
   ns: string,
   runner: Runner,
 ): Promise<CommandError[]> {
-  const lines = actions.map((a) => (a.argv[1] === "-n" ? a.argv.slice(3) : a.argv.slice(1)));
   const argv = ns === ""
     ? ["ip", "-force", "-batch", "-"]
     : ["ip", "-n", ns, "-force", "-batch", "-"];
-  const r = await runner.run(argv, {
-    stdin: lines.map((l) => l.join(" ")).join("\n") + "\n",
-    allowFailure: true,
-  });
+  const r = await runner.run(argv, { stdin: batchInput(actions), allowFailure: true });
   if (r.code === 0) return [];
   const failed: CommandError[] = [];
   const re = /Command failed -:(\d+)\n?/g;

@@ -58,6 +58,25 @@ export class Journal {
     return entries;
   }
 
+  /** The journal's length in bytes (0 when it does not exist): a mark for {@link truncate}. */
+  async size(): Promise<number> {
+    try {
+      return (await Deno.stat(this.path)).size;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return 0;
+      throw error;
+    }
+  }
+
+  /**
+   * Cuts the journal back to `size` bytes (a mark from {@link size}): forgets the entries appended
+   * since, once their steps have been rolled back.
+   */
+  async truncate(size: number): Promise<void> {
+    if (size === 0) return await this.remove();
+    await Deno.truncate(this.path, size);
+  }
+
   /** Removes the journal file. */
   async remove(): Promise<void> {
     await Deno.remove(this.path).catch((e) => {

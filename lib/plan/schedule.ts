@@ -176,18 +176,23 @@ export function levelsOf(
 /** ARG_MAX is far larger; this keeps one `ovs-vsctl` command line to a sane size. */
 const OVS_CHUNK_CHARS = 64_000;
 
-/** Joins `ovs-vsctl` commands into as few transactions as the size limit allows. */
-export function mergeOvs(argvs: readonly (readonly string[])[]): string[][] {
-  const out: string[][] = [];
-  let current: string[] = [];
+/**
+ * Joins `ovs-vsctl` commands into as few transactions as the size limit allows; each comes with
+ * the number of commands it holds.
+ */
+export function mergeOvs(
+  argvs: readonly (readonly string[])[],
+): { argv: string[]; count: number }[] {
+  const out: { argv: string[]; count: number }[] = [];
+  let current: { argv: string[]; count: number } | undefined;
   let size = 0;
   for (const argv of argvs) {
     const length = argv.reduce((n, w) => n + w.length + 1, 0);
-    if (current.length && size + length > OVS_CHUNK_CHARS) out.push(current), current = [];
-    if (!current.length) current = ["ovs-vsctl", ...argv.slice(1)], size = length;
-    else current.push("--", ...argv.slice(1)), size += length + 3;
+    if (current && size + length > OVS_CHUNK_CHARS) out.push(current), current = undefined;
+    if (!current) current = { argv: ["ovs-vsctl", ...argv.slice(1)], count: 1 }, size = length;
+    else current.argv.push("--", ...argv.slice(1)), current.count++, size += length + 3;
   }
-  if (current.length) out.push(current);
+  if (current) out.push(current);
   return out;
 }
 
@@ -227,10 +232,14 @@ export function deletedNamespaces(actions: readonly Action[]): Set<string> {
   return out;
 }
 
-/** The OVS bridges that these undo actions delete (`ovs-vsctl [--if-exists] del-br BR`). */
+/**
+ * The OVS bridges that these undo actions delete (a mark-checked bridge removal, or
+ * `ovs-vsctl [--if-exists] del-br BR`).
+ */
 export function deletedBridges(actions: readonly Action[]): Set<string> {
   const out = new Set<string>();
   for (const a of actions) {
+    if ("ovsRemove" in a && a.ovsRemove === "bridge") out.add(a.name);
     if (!isRun(a) || a.argv[0] !== "ovs-vsctl") continue;
     const words = a.argv.filter((w) => w !== "--if-exists");
     if (words.length === 3 && words[1] === "del-br") out.add(words[2]!);
@@ -238,8 +247,14 @@ export function deletedBridges(actions: readonly Action[]): Set<string> {
   return out;
 }
 
-/** True for `ovs-vsctl [--if-exists] del-port BR PORT` with BR in `bridges` (del-br removes it). */
+/**
+ * True for the removal of a port of one of `bridges` (a mark-checked one, or `ovs-vsctl
+ * [--if-exists] del-port BR PORT`): removing the bridge removes it.
+ */
 export function removedWithBridge(action: Action, bridges: ReadonlySet<string>): boolean {
+  if ("ovsRemove" in action) {
+    return action.ovsRemove === "port" && bridges.has(action.bridge ?? "");
+  }
   if (!isRun(action) || action.argv[0] !== "ovs-vsctl") return false;
   const words = action.argv.filter((w) => w !== "--if-exists");
   return words.length === 4 && words[1] === "del-port" && bridges.has(words[2]!);

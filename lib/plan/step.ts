@@ -24,8 +24,51 @@ export interface RemoveAction {
   remove: string;
 }
 
+/**
+ * Note who the daemon that just wrote pid file `recordDaemon` is (its pid, start time and
+ * command line), so that stopping it later cannot hit a process that reused its pid
+ * (lib/exec/daemon.ts).
+ */
+export interface RecordDaemonAction {
+  recordDaemon: string;
+}
+
+/**
+ * Stop the daemon `program` whose pid file is `stopDaemon` (SIGTERM, then SIGKILL), only if that
+ * process still is the one netkit started; a daemon that is gone is fine (lib/exec/daemon.ts).
+ * Shown as `pkill -F PIDFILE -x PROGRAM` in scripts.
+ */
+export interface StopDaemonAction {
+  stopDaemon: string;
+  program: string;
+}
+
+/**
+ * Remove an OVS bridge or port only if it carries the mark netkit wrote on it,
+ * `external_ids:netkit-lab=LAB`: the executor finds the rows that carry the mark and removes
+ * exactly those rows, by UUID, in one `ovs-vsctl` transaction. A same-named bridge or port that
+ * netkit did not make (or that was re-created since) is another row and is never touched; a row
+ * that is gone is fine.
+ */
+export interface OvsRemoveAction {
+  /** What to remove. */
+  ovsRemove: "bridge" | "port";
+  /** Its name. */
+  name: string;
+  /** A port's bridge. */
+  bridge?: string;
+  /** The lab whose mark it must carry. */
+  lab: string;
+}
+
 /** One thing the executor does. */
-export type Action = RunAction | WriteAction | RemoveAction;
+export type Action =
+  | RunAction
+  | WriteAction
+  | RemoveAction
+  | RecordDaemonAction
+  | StopDaemonAction
+  | OvsRemoveAction;
 
 /** A pure, undoable change to the host. */
 export interface Step {
@@ -54,6 +97,24 @@ export function inNs(ns: string | undefined, argv: string[]): string[] {
 /** Prefixes an `ip` subcommand with `-n NS` when `ns` is set: `ip [-n NS] ARGS...`. */
 export function ip(ns: string | undefined, ...args: string[]): RunAction {
   return { argv: ns === undefined ? ["ip", ...args] : ["ip", "-n", ns, ...args] };
+}
+
+/**
+ * The command a person would type for `action` (dry-run listings): a file write shows as
+ * `netkit-write PATH`, noting a daemon as `netkit-record-daemon PIDFILE`, stopping one as
+ * `pkill -F PIDFILE -x PROGRAM`, a mark-checked OVS removal as `netkit-ovs-remove del-br NAME
+ * if:external_ids:netkit-lab=LAB`.
+ */
+export function shownArgv(action: Action): string[] {
+  if ("argv" in action) return action.argv;
+  if ("write" in action) return ["netkit-write", action.write];
+  if ("remove" in action) return ["rm", "-f", action.remove];
+  if ("recordDaemon" in action) return ["netkit-record-daemon", action.recordDaemon];
+  if ("ovsRemove" in action) {
+    const what = action.ovsRemove === "bridge" ? ["del-br"] : ["del-port", action.bridge ?? ""];
+    return ["netkit-ovs-remove", ...what, action.name, `if:external_ids:netkit-lab=${action.lab}`];
+  }
+  return ["pkill", "-F", action.stopDaemon, "-x", action.program];
 }
 
 /** True for a {@link RunAction}. */

@@ -6,7 +6,7 @@
  * @module
  */
 import { checkIfname } from "../names.ts";
-import { cmd, type Step } from "../plan/step.ts";
+import { cmd, type OvsRemoveAction, type Step } from "../plan/step.ts";
 import { UsageError } from "../errors.ts";
 
 /** Options shared by the OVS primitives. */
@@ -40,7 +40,9 @@ const mark = (lab = "netkit") => `external_ids:netkit-lab=${lab}`;
 
 /**
  * `ovs-vsctl add-br NAME -- set bridge NAME [datapath_type=netdev] external_ids:netkit-lab=LAB`.
- * Undo: `ovs-vsctl --if-exists del-br NAME`.
+ * Undo: removes the bridge only if it still carries that mark (see {@link OvsRemoveAction}:
+ * `ovs-vsctl find Bridge name=NAME external_ids:netkit-lab=LAB`, then `ovs-vsctl remove
+ * Open_vSwitch . bridges UUID`).
  *
  * @example
  * ```ts
@@ -56,7 +58,7 @@ export function ovsAddBridge(name: string, options: OvsAddBridgeOptions = {}): S
     key: `ovs-bridge:${name}`,
     summary: `create OVS bridge ${name}`,
     do: [cmd("ovs-vsctl", "add-br", name, "--", ...set)],
-    undo: [cmd("ovs-vsctl", "--if-exists", "del-br", name)],
+    undo: [{ ovsRemove: "bridge", name, lab: options.lab ?? "netkit" }],
   };
 }
 
@@ -79,7 +81,12 @@ export function ovsDelBridge(name: string): Step {
   };
 }
 
-function addPort(bridge: string, port: string, options: OvsAddPortOptions, internal: boolean) {
+function addPort(
+  bridge: string,
+  port: string,
+  options: OvsAddPortOptions,
+  internal: boolean,
+): Step {
   checkIfname(bridge);
   checkIfname(port);
   checkTag(options.tag);
@@ -92,13 +99,14 @@ function addPort(bridge: string, port: string, options: OvsAddPortOptions, inter
     summary: `add ${internal ? "internal " : ""}port ${port} to OVS bridge ${bridge}` +
       (options.tag === undefined ? "" : ` (tag ${options.tag})`),
     do: [cmd(...argv)],
-    undo: [cmd("ovs-vsctl", "--if-exists", "del-port", bridge, port)],
+    undo: [{ ovsRemove: "port", name: port, bridge, lab: options.lab ?? "netkit" }],
   };
 }
 
 /**
- * `ovs-vsctl add-port BRIDGE PORT [tag=N]`: attaches an existing interface (such as a veth end).
- * Undo: `ovs-vsctl --if-exists del-port BRIDGE PORT`.
+ * `ovs-vsctl add-port BRIDGE PORT [tag=N] -- set port PORT external_ids:netkit-lab=LAB`: attaches
+ * an existing interface (such as a veth end). Undo: removes the port from BRIDGE only if it still
+ * carries the mark (see {@link OvsRemoveAction}).
  *
  * @example
  * ```ts
@@ -113,7 +121,7 @@ export function ovsAddPort(bridge: string, port: string, options: OvsAddPortOpti
 /**
  * `ovs-vsctl add-port BRIDGE PORT -- set interface PORT type=internal`: a port whose interface OVS
  * creates (a tap device with the userspace datapath), ready to be moved into a namespace.
- * Undo: `ovs-vsctl --if-exists del-port BRIDGE PORT`.
+ * Undo: removes the port only if it still carries the mark (see {@link OvsRemoveAction}).
  *
  * @example
  * ```ts

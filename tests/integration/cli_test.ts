@@ -2,6 +2,7 @@
  * The CLI's surface: --version, every subcommand's --help, --json where a table is printed,
  * NO_COLOR, `doctor` (as data and as a table) and `completions bash|zsh|fish`.
  */
+import { resolveHost } from "../../lib/host.ts";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { assertHostUnchanged, isRoot, netkit, snapshot, useTestState } from "../helpers/host.ts";
 import denoJson from "../../deno.json" with { type: "json" };
@@ -15,7 +16,7 @@ const opts = { sanitizeResources: false, sanitizeOps: false };
 const subcommands = buildCli().commands.map((c) => c.name());
 
 /** True when `program` is on PATH. */
-const has = async (program: string) => (await which(program)) !== undefined;
+const has = async (program: string) => (await which(resolveHost(), program)) !== undefined;
 
 /** Runs argv with `stdin`; returns exit code and output. */
 async function run(argv: string[], stdin?: string) {
@@ -127,7 +128,7 @@ Deno.test(
     const dir = await Deno.makeTempDir({ prefix: "netkit-doctor-path-" });
     try {
       for (const tool of ["ip", "ping"]) {
-        const path = await which(tool);
+        const path = await which(resolveHost(), tool);
         if (path) await Deno.symlink(path, `${dir}/${tool}`);
       }
       const some = await netkit(["doctor", "--json"], { PATH: dir });

@@ -292,3 +292,45 @@ for (const name of ["ovs-veth", "ovs-internal", "router", "ovs-patch", "ovs-vlan
     },
   );
 }
+
+Deno.test(
+  "a sandboxed OVS lab as sh scripts: its own daemons start and stop, its marked bridge goes",
+  opts,
+  async () => {
+    const before = await snapshot();
+    await withTempDir(async (dir) => {
+      const args = ["export", "ovs-internal", "--prefix", "t4x-", "--sandbox", "--format", "sh"];
+      const script = await netkit(args);
+      const teardown = await netkit([...args, "--teardown"]);
+      assertEquals([script.code, teardown.code], [0, 0], script.stderr + teardown.stderr);
+      // The bridge goes only while it carries the lab's mark: found by it, removed by UUID.
+      assertMatch(teardown.stdout, /find' 'Bridge' 'name=t4x-br1' 'external_ids:netkit-lab=/);
+      assertMatch(teardown.stdout, /'pkill' '-F' '\S+ovs-vswitchd\.pid' '-x' 'ovs-vswitchd'/);
+      await Deno.writeTextFile(`${dir}/up.sh`, script.stdout);
+      await Deno.writeTextFile(`${dir}/down.sh`, teardown.stdout);
+      for (const s of ["up.sh", "down.sh"]) {
+        const check = await run(["shellcheck", "--shell=sh", `${dir}/${s}`]);
+        assertEquals(check.code, 0, `shellcheck ${s}:\n${check.stdout}${check.stderr}`);
+      }
+      const built = await run(["sh", `${dir}/up.sh`]);
+      try {
+        assertEquals(built.code, 0, built.stdout + built.stderr);
+        const ping = await run([
+          "ip",
+          "netns",
+          "exec",
+          "t4x-ns1",
+          "ping",
+          "-c1",
+          "-W2",
+          "10.0.0.2",
+        ]);
+        assertEquals(ping.code, 0, ping.stdout + ping.stderr);
+      } finally {
+        const removed = await run(["sh", `${dir}/down.sh`]);
+        assertEquals(removed.code, 0, removed.stdout + removed.stderr);
+      }
+    });
+    await assertHostUnchanged(before, "after the sandboxed OVS scripts");
+  },
+);

@@ -4,7 +4,7 @@
  * The machine's own eth0 is never involved.
  */
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
-import { startCapture } from "../../lib/exec/capture.ts";
+import { ProcessRunner, watchOutput } from "../../lib/exec/runner.ts";
 import { assertHostUnchanged, isRoot, netkit, snapshot, useTestState } from "../helpers/host.ts";
 import {
   type SimHostSnapshot,
@@ -81,7 +81,7 @@ Deno.test("multi-host labs over SSH between simulated hosts", opts, async (t) =>
     await t.step("bad input exits 2 and changes nothing anywhere", async () => {
       const noInventory = await netkit(["up", file]);
       assertEquals(noInventory.code, 2, noInventory.stderr);
-      assertMatch(noInventory.stderr, /places nodes on hosts h1, h2: .*--hosts FILE/);
+      assertMatch(noInventory.stderr, /places its nodes on hosts h1, h2: .*--hosts INVENTORY/);
 
       const bad = join(keys.dir, "bad.yaml");
       await Deno.writeTextFile(bad, lab("mh").replace("c: { host: h2", "c: { host: h9"));
@@ -106,7 +106,10 @@ Deno.test("multi-host labs over SSH between simulated hosts", opts, async (t) =>
       await Deno.writeTextFile(overlapping, lab("mh").replace("10.60.0.3/24", "10.251.0.33/24"));
       const overlap = await netkit(["up", overlapping, "--hosts", inventory]);
       assertEquals(overlap.code, 2, overlap.stderr);
-      assertMatch(overlap.stderr, /10\.251\.0\.33\/24 .* overlaps host h\d's underlay network/);
+      assertMatch(
+        overlap.stderr,
+        /overlap\.yaml:\d+:\d+: 10\.251\.0\.33\/24 overlaps host h\d's underlay network/,
+      );
 
       await assertHostsUnchanged(hosts, before, "after bad input");
       await assertHostUnchanged(withHosts, "after bad input");
@@ -123,16 +126,9 @@ Deno.test("multi-host labs over SSH between simulated hosts", opts, async (t) =>
 
         // The underlay carries the lab's packets as VXLAN: UDP to port 4789 between the hosts. (On
         // h1's port of the underlay switch: the bridge device itself sees only flooded frames.)
-        const capture = startCapture([
-          "tcpdump",
-          "-l",
-          "-n",
-          "-i",
-          "ul-h1",
-          "udp",
-          "port",
-          "4789",
-        ]);
+        const capture = watchOutput(
+          new ProcessRunner().spawn(["tcpdump", "-l", "-n", "-i", "ul-h1", "udp", "port", "4789"]),
+        );
         assert(await capture.ready(/listening on/), "tcpdump did not start");
         const ping = await netkit(["exec", "a", "--", "ping", "-c", "2", "-W", "2", "10.60.0.3"]);
         assertEquals(ping.code, 0, ping.stderr + ping.stdout);

@@ -8,6 +8,7 @@
  *
  * Run as root: `deno test -A tests/integration/sandbox_test.ts`.
  */
+import { resolveHost } from "../../lib/host.ts";
 import { assert, assertEquals, assertRejects } from "../helpers/assert.ts";
 import {
   assertHostUnchanged,
@@ -73,7 +74,7 @@ for (const recipe of recipes.values()) {
         for (const name of Object.keys(lab.bridges)) {
           assert(inParent.includes(`"ifname":"${name}"`), `${name} is not in ${parent}`);
         }
-        const state = await readLabState(labName);
+        const state = await readLabState(resolveHost(), labName);
         if (Object.values(lab.bridges).some((b) => b.type === "ovs")) {
           assertEquals(state?.ovs?.kind, "sandbox");
         }
@@ -121,7 +122,7 @@ for (const name of ["ovs-internal", "router"]) {
     async () => {
       const before = await snapshot();
       const lab = validateLab({ ...recipes.get(name)!.build({ prefix: P }), sandbox: true });
-      const { steps } = await planForHost(lab);
+      const { steps } = await planForHost(resolveHost(), lab);
       for (let k = 0; k < steps.length; k++) {
         const error = await assertRejects(() => upLab(lab, { failAt: k }), StepError);
         assertEquals(error.undoErrors, [], `undo errors at step ${k}`);

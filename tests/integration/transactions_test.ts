@@ -3,6 +3,7 @@
  * to exactly the host we had; `kill -9` at random points of a bring-up followed by `down` leaves
  * nothing; concurrent bring-ups of one lab are serialised; hostile command lines change nothing.
  */
+import { resolveHost } from "../../lib/host.ts";
 import { assert, assertEquals, assertMatch, assertRejects } from "../helpers/assert.ts";
 import { assertHostUnchanged, isRoot, netkit, snapshot, useTestState } from "../helpers/host.ts";
 import { recipes, StepError, upLab, validateLab } from "../../mod.ts";
@@ -17,10 +18,12 @@ Deno.test(
   async () => {
     const before = await snapshot();
     let cases = 0;
+    let daemonCases = 0;
     for (const recipe of recipes.values()) {
       const lab = validateLab(recipe.build({ prefix: "t5f-" }));
-      const { steps } = await planForHost(lab);
+      const { steps } = await planForHost(resolveHost(), lab);
       for (let k = 0; k < steps.length; k++) {
+        if (steps[k]!.key.startsWith("daemon:ovs")) daemonCases++;
         const error = await assertRejects(() => upLab(lab, { failAt: k }), StepError);
         assertEquals(error.index, k, `${recipe.name}: failed at the wrong step`);
         assertEquals(error.undoErrors.length, 0, `${recipe.name} k=${k}: ${error.message}`);
@@ -28,8 +31,12 @@ Deno.test(
         cases++;
       }
     }
-    console.log(`fault injection: ${cases} (recipe, k) cases, host unchanged after each`);
+    console.log(
+      `fault injection: ${cases} (recipe, k) cases (${daemonCases} at an OVS daemon's start), host unchanged after each`,
+    );
     assert(cases > 20);
+    // The private OVS's daemons are steps of the plan like any other: a failure there too.
+    assert(daemonCases >= 2, `OVS daemon steps: ${daemonCases}`);
   },
 );
 
@@ -151,3 +158,49 @@ Deno.test("hostile command lines: exit 2, one message, nothing reaches a shell",
   console.log(`hostile command lines: ${count + 1}, each refused with exit code 2`);
   await assertHostUnchanged(before, "after hostile input");
 });
+
+/** The state of process `pid` ("S", "R", "Z", ...), or undefined when it is gone. */
+async function processState(pid: number): Promise<string | undefined> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`).catch(() => undefined);
+  return stat?.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
+}
+
+Deno.test(
+  "a stale private-OVS pid file never kills the process that reused the pid: down, clean, ovs stop",
+  opts,
+  async () => {
+    const before = await snapshot();
+    const dir = "/run/netkit/ovs"; // the private OVS's run directory (one per host)
+    for (const how of ["down", "clean", "ovs stop"]) {
+      const bystander = new Deno.Command("sleep", { args: ["300"], stdout: "null" }).spawn();
+      try {
+        const up = how === "ovs stop"
+          ? await netkit(["ovs", "start"])
+          : await netkit(["recipe", "ovs-veth", "--prefix", "t5p-", "--no-check"]);
+        assertEquals(up.code, 0, up.stderr);
+        // The switch dies, and its pid now names an unrelated process.
+        const pidFile = `${dir}/ovs-vswitchd.pid`;
+        const pid = Number(await Deno.readTextFile(pidFile));
+        Deno.kill(pid, "SIGKILL");
+        for (let i = 0; i < 100 && !["Z", undefined].includes(await processState(pid)); i++) {
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        await Deno.writeTextFile(pidFile, `${bystander.pid}\n`);
+        // Once with netkit's note of who the daemon was, once without (as after a crash).
+        if (how === "clean") await Deno.remove(`${pidFile}.netkit`);
+        const r = how === "down"
+          ? await netkit(["down", "t5p-ovs-veth"])
+          : how === "clean"
+          ? await netkit(["clean"])
+          : await netkit(["ovs", "stop"]);
+        assertEquals(r.code, 0, `${how}: ${r.stderr}`);
+        assertEquals(await processState(bystander.pid), "S", `${how} signalled the bystander`);
+        assert(!(await Deno.stat(dir).catch(() => false)), `${how} left ${dir}`);
+      } finally {
+        bystander.kill("SIGKILL");
+        await bystander.status;
+      }
+      await assertHostUnchanged(before, `after ${how} with a stale pid file`);
+    }
+  },
+);

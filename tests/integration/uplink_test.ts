@@ -5,7 +5,7 @@
  * is never involved.
  */
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
-import { startCapture } from "../../lib/exec/capture.ts";
+import { ProcessRunner, watchOutput } from "../../lib/exec/runner.ts";
 import { assertHostUnchanged, isRoot, sh, snapshot, useTestState } from "../helpers/host.ts";
 
 useTestState("uplink");
@@ -89,12 +89,14 @@ Deno.test(
         const ping = await sh("ip", "netns", "exec", HOST, "ping", "-c1", "-W1", "192.168.100.1");
         assertMatch(ping, /1 received/);
         // The upstream sees the guests' traffic from the router's address only (SNAT).
-        const cap = startCapture([
-          ..."ip netns exec".split(" "),
-          UP,
-          ..."tcpdump -n -l -i eth0".split(" "),
-          "icmp[icmptype] == icmp-echo",
-        ]);
+        const cap = watchOutput(
+          new ProcessRunner().spawn([
+            ..."ip netns exec".split(" "),
+            UP,
+            ..."tcpdump -n -l -i eth0".split(" "),
+            "icmp[icmptype] == icmp-echo",
+          ]),
+        );
         assert(await cap.ready(/listening on/, 5000), "tcpdump did not start");
         await sh(
           "ip",

@@ -5,6 +5,7 @@ import { validateLab } from "../../lib/lab/validate.ts";
 import { parseInventory } from "../../lib/multihost/inventory.ts";
 import { overlaps, splitLab, vniBase } from "../../lib/multihost/split.ts";
 import { SshRunner } from "../../lib/exec/ssh_runner.ts";
+import { RecordingRunner } from "../../lib/exec/runner.ts";
 import { UsageError } from "../../lib/errors.ts";
 import { requireInventory } from "../../lib/multihost/runtime.ts";
 
@@ -45,7 +46,12 @@ Deno.test("splitLab() turns a link between hosts into one VXLAN end on each host
   assertEquals(Object.keys(split.parts.h2!.nodes).sort(), ["b", "c"]);
   // Each part is a valid single-host lab with nothing of the other host in it.
   for (const part of Object.values(split.parts)) {
-    const again = validateLab(part);
+    // Its tunnels only with the controller's opt-in (lib/reach.ts), never as a lab file.
+    assertMatch(
+      assertThrows(() => validateLab(part), UsageError).message,
+      /tunnels: a lab file cannot name tunnels/,
+    );
+    const again = validateLab(part, "part", { tunnels: true });
     assertEquals(again.hosts, undefined);
     assert(Object.values(again.nodes).every((n) => n.host === undefined));
   }
@@ -130,7 +136,7 @@ Deno.test("overlaps() finds lab addresses inside an underlay network", () => {
   const lab = parseLabYaml(TWO.replace("10.60.0.3/24", "10.251.0.77/24"), "mh.yaml");
   assertEquals(overlaps(lab, { h1: "10.251.0.1/24" }), [
     {
-      where: "nodes.c.interfaces.eth0",
+      path: ["nodes", "c", "interfaces", "eth0", "addresses", 0],
       cidr: "10.251.0.77/24",
       host: "h1",
       underlay: "10.251.0.1/24",
@@ -145,8 +151,10 @@ Deno.test("the lab's own mtu must fit the underlay", () => {
   assertEquals(splitLab(parseLabYaml(TWO + "\nmtu: 1400", "mh.yaml"), underlay).mtu, 1400);
 });
 
-Deno.test("SshRunner quotes every remote word and shares one connection", () => {
+Deno.test("SshRunner quotes every remote word and shares one connection", async () => {
+  const local = new RecordingRunner();
   const runner = new SshRunner({ destination: "root@10.9.0.1", configFile: "/k/ssh_config" }, {
+    local,
     controlDir: "/tmp/c",
   });
   const argv = runner.argvFor(["ip", "netns", "exec", "a", "sh", "-c", "echo $HOME; rm -rf /"]);
@@ -155,5 +163,14 @@ Deno.test("SshRunner quotes every remote word and shares one connection", () => 
   assertEquals(argv.at(-2), "root@10.9.0.1");
   assertEquals(argv.at(-3), "--");
   assertEquals(argv.at(-1), "'ip' 'netns' 'exec' 'a' 'sh' '-c' 'echo $HOME; rm -rf /'");
-  assertThrows(() => new SshRunner({ destination: "-oProxyCommand=x" }, { controlDir: "/c" }));
+  assertThrows(() =>
+    new SshRunner({ destination: "-oProxyCommand=x" }, { local, controlDir: "/c" })
+  );
+  // The one Runner interface: the ssh command goes through the local runner, run or spawned.
+  await runner.run(["ip", "-j", "addr", "show"]);
+  runner.spawn(["netkit", "part", "up"], { stdin: "piped" });
+  assertEquals(local.commands.map((c) => [c.argv.at(-1), c.spawned ?? false]), [
+    ["'ip' '-j' 'addr' 'show'", false],
+    ["'netkit' 'part' 'up'", true],
+  ]);
 });

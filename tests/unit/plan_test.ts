@@ -24,6 +24,7 @@ import {
   vethPair,
 } from "../../mod.ts";
 import { Journal } from "../../lib/plan/journal.ts";
+import { cmd, shownArgv } from "../../lib/plan/step.ts";
 import { shellLine } from "../../lib/exec/shell.ts";
 
 const argvOf = (lab: string) => {
@@ -59,10 +60,13 @@ Deno.test("planLab() builds ovs-internal: internal ports moved into their namesp
 
 Deno.test("every step of a recipe plan has an undo that removes what it made", () => {
   const steps = planLab(validateLab(getRecipe("ovs-internal").build()), { stateDir: "/tmp/x" });
-  const undos = steps.flatMap((s) => s.undo).map((a) => ("argv" in a ? a.argv.join(" ") : ""));
+  const undos = steps.flatMap((s) => s.undo).map((a) => shownArgv(a).join(" "));
   assert(undos.includes("ip netns delete ns1"));
-  assert(undos.includes("ovs-vsctl --if-exists del-br br1"));
-  assert(undos.includes("ovs-vsctl --if-exists del-port br1 tap1"));
+  // OVS objects go only while they carry the lab's mark
+  assert(undos.includes("netkit-ovs-remove del-br br1 if:external_ids:netkit-lab=ovs-internal"));
+  assert(
+    undos.includes("netkit-ovs-remove del-port br1 tap1 if:external_ids:netkit-lab=ovs-internal"),
+  );
 });
 
 Deno.test("validateLab() reports each problem with its path and reason", () => {
@@ -115,7 +119,7 @@ Deno.test("primitives refuse bad names and addresses before anything runs", () =
   );
 });
 
-Deno.test("Executor merges consecutive ip steps of one namespace into one ip -batch", async () => {
+Deno.test("Executor runs a namespace's ip commands as one ip -batch, after the namespace exists", async () => {
   const runner = new RecordingRunner();
   await new Executor({ runner }).apply([
     createNs("a"),
@@ -124,43 +128,102 @@ Deno.test("Executor merges consecutive ip steps of one namespace into one ip -ba
   ]);
   assertEquals(runner.commands.map((c) => c.argv.join(" ")), [
     "ip netns add a",
-    "ip -n a link set dev lo up",
     "ip -n a -batch -",
   ]);
-  assertEquals(runner.commands[2]!.stdin, "addr add 10.0.0.1/24 dev eth0\nlink set dev eth0 up\n");
+  assertEquals(
+    runner.commands[1]!.stdin,
+    "link set dev lo up\naddr add 10.0.0.1/24 dev eth0\nlink set dev eth0 up\n",
+  );
 });
 
 Deno.test("Executor undoes finished steps in reverse when one fails, and names the command", async () => {
-  const runner = new RecordingRunner((argv) =>
-    argv.includes("veth")
-      ? { code: 2, stdout: "", stderr: "RTNETLINK answers: File exists" }
+  const runner = new RecordingRunner((argv, stdin) =>
+    argv.join(" ") === "ip -batch -" && stdin?.includes("veth")
+      ? {
+        code: 2,
+        stdout: "",
+        stderr: "RTNETLINK answers: Operation not permitted\nCommand failed -:3\n",
+      }
       : undefined
   );
   const steps = [createNs("a"), createNs("b"), vethPair("x", "y", { ns: "a", peerNs: "b" })];
-  const error = await assertRejects(
-    () => new Executor({ runner, batch: false }).apply(steps),
-    StepError,
-  );
+  const error = await assertRejects(() => new Executor({ runner }).apply(steps), StepError);
   assertEquals(error.index, 2);
   assertMatch(error.message, /ip link add name x netns a type veth peer name y netns b/);
-  assertMatch(error.message, /File exists/);
-  const after = runner.commands.map((c) => c.argv.join(" ")).slice(5);
-  assertEquals(after, ["ip -n a link delete dev x", "ip netns delete b", "ip netns delete a"]);
+  assertMatch(error.message, /Operation not permitted/);
+  // The veth's undo runs inside a, which is deleted anyway; the namespaces go in reverse.
+  const undo = runner.commands.at(-1)!;
+  assertEquals(undo.argv.join(" "), "ip -force -batch -");
+  assertEquals(undo.stdin, "netns delete b\nnetns delete a\n");
+});
+
+Deno.test("Executor never undoes a step whose object already existed, nor one that never ran", async () => {
+  const runner = new RecordingRunner((argv) =>
+    argv.join(" ") === "ovs-vsctl add-br br9"
+      ? {
+        code: 1,
+        stdout: "",
+        stderr:
+          "ovs-vsctl: cannot create a bridge named br9 because a bridge named br9 already exists",
+      }
+      : undefined
+  );
+  const steps = [
+    createNs("a"),
+    {
+      key: "ovs-bridge:br9",
+      summary: "br9",
+      do: [cmd("ovs-vsctl", "add-br", "br9")],
+      undo: [cmd("ovs-vsctl", "del-br", "br9")],
+    },
+    {
+      key: "later",
+      summary: "later",
+      do: [cmd("touch", "/nonexistent/x")],
+      undo: [cmd("rm", "/nonexistent/x")],
+    },
+  ];
+  const error = await assertRejects(() => new Executor({ runner }).apply(steps), StepError);
+  assertEquals(error.index, 1);
+  const cmds = runner.commands.map((c) => c.argv.join(" "));
+  assert(!cmds.includes("ovs-vsctl del-br br9"), cmds.join("\n"));
+  assert(!cmds.includes("rm /nonexistent/x"), cmds.join("\n"));
+  assertEquals(cmds.at(-1), "ip netns delete a");
 });
 
 Deno.test("Executor journals each undo before its step runs; a torn last line is ignored", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const journal = new Journal(`${dir}/journal.jsonl`);
-    await new Executor({ runner: new RecordingRunner(), journal, batch: false }).apply([
-      createNs("a"),
-      createNs("b"),
+    const seen: number[] = [];
+    const runner = new RecordingRunner(() => {
+      seen.push(Deno.statSync(`${dir}/journal.jsonl`).size);
+      return undefined;
+    });
+    await new Executor({ runner, journal }).apply([
+      { key: "d:a", summary: "a", do: [cmd("true", "a")], undo: [cmd("true", "undo-a")] },
+      { key: "d:b", summary: "b", do: [cmd("true", "b")], undo: [cmd("true", "undo-b")] },
     ]);
+    assert(seen[0]! > 0 && seen[1]! > seen[0]!, `journal sizes when the steps ran: ${seen}`);
     await Deno.writeTextFile(`${dir}/journal.jsonl`, '{"key":"netns:c","undo":[{"ar', {
       append: true,
     });
     const entries = await journal.read();
-    assertEquals(entries.map((e) => e.key), ["netns:a", "netns:b"]);
+    assertEquals(entries.map((e) => e.key), ["d:a", "d:b"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("Executor forgets the journal entries of a call it rolled back", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const journal = new Journal(`${dir}/journal.jsonl`);
+    const ok = new Executor({ runner: new RecordingRunner(), journal });
+    await ok.apply([createNs("a")]);
+    const failing = new Executor({ runner: new RecordingRunner(), journal, failAt: 1 });
+    await assertRejects(() => failing.apply([createNs("b"), createNs("c")]), StepError);
+    assertEquals((await journal.read()).map((e) => e.key), ["netns:a"]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -20,7 +20,7 @@ import {
   sandboxPlan,
 } from "../../lib/lab/sandbox.ts";
 import { laneOf, levelsOf } from "../../lib/plan/schedule.ts";
-import { cmd, isRun, type RunAction, type Step } from "../../lib/plan/step.ts";
+import { cmd, isRun, type RunAction, shownArgv, type Step } from "../../lib/plan/step.ts";
 import { LabSchema } from "../../lib/lab/schema.ts";
 
 const SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema";
@@ -35,7 +35,10 @@ function sandboxed(recipe: string, ovs = false): { steps: Step[]; ns: string } {
   return { steps, ns };
 }
 
-const lines = (actions: Step["do"]) => actions.filter(isRun).map((a) => a.argv.join(" "));
+const lines = (actions: Step["do"]) =>
+  actions.filter((a) => isRun(a) || "recordDaemon" in a || "stopDaemon" in a).map((a) =>
+    shownArgv(a).join(" ")
+  );
 
 Deno.test("sandboxNsName(): nk-<lab>, and a hashed name that fits 32 bytes for long labs", () => {
   assertEquals(sandboxNsName("router"), "nk-router");
@@ -94,15 +97,15 @@ Deno.test("a sandboxed ovs-internal plan: parent first, its own OVS, nothing in 
   const ovsdb = lines(steps[1]!.do);
   assertEquals(ovsdb[1], `ovsdb-tool create /tmp/x/ovs/conf.db ${SCHEMA}`);
   assert(ovsdb[2]!.startsWith(`ip netns exec ${ns} ovsdb-server /tmp/x/ovs/conf.db `), ovsdb[2]);
-  assertEquals(ovsdb[3], "ovs-vsctl --no-wait init");
+  assertEquals(ovsdb[3], "netkit-record-daemon /tmp/x/ovs/ovsdb-server.pid");
+  assertEquals(ovsdb[4], "ovs-vsctl --no-wait init");
   assert(
     lines(steps[2]!.do)[0]!.startsWith(
       `ip netns exec ${ns} env OVS_RUNDIR=/tmp/x/ovs ovs-vswitchd unix:/tmp/x/ovs/db.sock `,
     ),
   );
-  assertEquals(lines(steps[2]!.undo), [
-    "ovs-appctl --timeout=10 -t /tmp/x/ovs/ovs-vswitchd.ctl exit",
-  ]);
+  // stopped by its pid file, only while it still is the daemon netkit started
+  assertEquals(lines(steps[2]!.undo), ["pkill -F /tmp/x/ovs/ovs-vswitchd.pid -x ovs-vswitchd"]);
   const all = steps.flatMap((s) => [...lines(s.do), ...lines(s.undo)]);
   assert(all.includes(`ip -n ${ns} link set dev u8-tap1 netns u8-ns1`), all.join("\n"));
   // every ip command names its namespace: none runs in the host's root namespace
@@ -173,7 +176,7 @@ Deno.test("the executor runs a sandboxed star as batches, the parent's after net
   const ns = sandboxNsName(lab.name);
   const steps = sandboxPlan(planLab(lab, { stateDir: "/tmp/x" }), { ns });
   const runner = new RecordingRunner();
-  await new Executor({ runner, schedule: true, hostNs: ns }).apply(steps);
+  await new Executor({ runner, hostNs: ns }).apply(steps);
   const cmds = runner.commands.map((c) => c.argv.join(" "));
   assertEquals(cmds[0], "ip -batch -");
   assert(runner.commands[0]!.stdin!.startsWith(`netns add ${ns}\n`));
