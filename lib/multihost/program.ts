@@ -15,7 +15,7 @@
  * @module
  */
 import { join } from "node:path";
-import { encodeHex } from "./_hex.ts";
+import { createHash } from "node:crypto";
 import { UsageError } from "../errors.ts";
 import type { Runner } from "../exec/runner.ts";
 import type { SshRunner } from "../exec/ssh_runner.ts";
@@ -59,7 +59,7 @@ export interface RemoteProgram {
 }
 
 async function sha256File(path: string): Promise<string> {
-  return encodeHex(await crypto.subtle.digest("SHA-256", await Deno.readFile(path)));
+  return createHash("sha256").update(await Deno.readFile(path)).digest("hex");
 }
 
 /** A hash of the source tree (main.ts, mod.ts, deno.json, lib/, recipes/). */
@@ -76,15 +76,11 @@ async function sourceHash(root: string): Promise<string> {
   await walk("recipes").catch(() => {});
   files.push("main.ts", "mod.ts", "deno.json");
   files.sort();
-  const enc = new TextEncoder();
-  const parts: Uint8Array[] = [];
+  const hash = createHash("sha256");
   for (const f of files) {
-    parts.push(enc.encode(`${f}\0`), await Deno.readFile(join(root, f)), enc.encode("\0"));
+    hash.update(`${f}\0`).update(await Deno.readFile(join(root, f))).update("\0");
   }
-  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) all.set(p, at), at += p.length;
-  return encodeHex(await crypto.subtle.digest("SHA-256", all)).slice(0, 16);
+  return hash.digest("hex").slice(0, 16);
 }
 
 /**

@@ -8,6 +8,7 @@ import { SshRunner } from "../../lib/exec/ssh_runner.ts";
 import { RecordingRunner } from "../../lib/exec/runner.ts";
 import { UsageError } from "../../lib/errors.ts";
 import { requireInventory } from "../../lib/multihost/runtime.ts";
+import { hostNamesOf, layoutOf } from "../../lib/reach.ts";
 
 const TWO = [
   "name: mh",
@@ -173,4 +174,32 @@ Deno.test("SshRunner quotes every remote word and shares one connection", async 
     ["'ip' '-j' 'addr' 'show'", false],
     ["'netkit' 'part' 'up'", true],
   ]);
+});
+
+Deno.test("a part's bridge-side VXLAN end is a root-namespace name that preflight checks", () => {
+  const split = splitLab(
+    parseLabYaml(
+      TWO.replace("a:eth0, b:eth0", "a:eth0, br:a-p]\n  - endpoints: [b:eth0, br:b-p"),
+      "mh.yaml",
+    ),
+    underlay,
+  );
+  const part = validateLab(split.parts.h2!, "part", { tunnels: true });
+  assertEquals(hostNamesOf(part).links.get("a-p"), ["tunnels", 0, "end"]);
+  assert(layoutOf(part).rootIfaces.has("a-p"));
+});
+
+Deno.test("every proof runs on one host: a TCP proof between hosts is refused at its line", () => {
+  const text = TWO + "\n  - tcp: { from: a, to: 10.60.0.3, port: 80, listen: c }";
+  const error = assertThrows(() => parseLabYaml(text, "mh.yaml"), LabFileError);
+  assertMatch(error.message, /mh\.yaml:14:\d+: this proof spans hosts h1, h2/);
+});
+
+Deno.test("a lab may declare at most 256 host roles", () => {
+  const roles = Array.from({ length: 257 }, (_, i) => `r${i}: {}`).join(", ");
+  const text = TWO.replace("hosts: { h1: {}, h2: {} }", `hosts: { h1: {}, h2: {}, ${roles} }`);
+  assertMatch(
+    assertThrows(() => parseLabYaml(text, "mh.yaml"), LabFileError).message,
+    /mh\.yaml:2:\d+: the lab has 259 host roles; a lab may have at most 256/,
+  );
 });
