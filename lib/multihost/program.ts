@@ -27,7 +27,12 @@ export interface SelfProgram {
   path: string;
 }
 
-/** Where this netkit's code lives. */
+/**
+ * How this netkit runs and where its code lives: the one place that decides it (`netkit run`
+ * asks it too, lib/cli/run.ts). `deno compile` runs the embedded modules from a virtual directory
+ * named `deno-compile-<name>`; in the bundle every module shares the bundle's URL (a `.js` file),
+ * whether it runs as the CLI or is imported as the library.
+ */
 export function selfProgram(): SelfProgram {
   const url = new URL(import.meta.url);
   if (url.pathname.includes("/deno-compile-")) return { kind: "compiled", path: Deno.execPath() };
