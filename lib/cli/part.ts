@@ -1,6 +1,6 @@
 /**
  * `netkit part up|down|status|check LAB`: what a multi-host controller runs on each host over
- * SSH (hidden from help; see lib/multihost/). Every answer is JSON on standard output. These act
+ * SSH (see lib/multihost/). Every answer is JSON on standard output. These act
  * on this host's own part only, never on a multi-host record, so a host that is also the
  * controller does not loop.
  *
