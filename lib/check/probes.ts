@@ -22,6 +22,7 @@ import type { OvsTarget } from "../ovs/target.ts";
 export interface CheckResult {
   /** What was checked, e.g. `ns2 -> 10.0.0.1 reachable`. */
   name: string;
+  /** Whether the proof passed. */
   pass: boolean;
   /** What was seen (a ping summary, a lease, captured sources). */
   evidence: string;
@@ -274,8 +275,8 @@ async function dhcpListening(node: string, iface: string, runner: Runner): Promi
  * DHCP server, that the server listens on UDP port 67.
  *
  * @example
- * ```ts ignore
- * import { checkLab, getRecipe, validateLab } from "./mod.ts";
+ * ```ts
+ * import { checkLab, getRecipe, validateLab } from "../../mod.ts";
  * const lab = validateLab(getRecipe("ovs-veth").build());
  * for (const r of await checkLab(lab, { stateDir: "/run/netkit/labs/ovs-veth" })) {
  *   console.log(r.pass ? "PASS" : "FAIL", r.name);

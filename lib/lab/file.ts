@@ -41,9 +41,13 @@ export const MAX_ALIAS_COUNT = 100;
 
 /** One problem in a lab file, with its 1-based position. */
 export interface LabFileProblem {
+  /** The file. */
   file: string;
+  /** Line, from 1. */
   line: number;
+  /** Column, from 1. */
   column: number;
+  /** What is wrong. */
   message: string;
   /** The document path, for problems found after parsing. */
   path?: DocPath;
@@ -51,6 +55,12 @@ export interface LabFileProblem {
 
 /** A lab file is unreadable or invalid. Nothing was changed on the host. Exit code 2. */
 export class LabFileError extends UsageError {
+  /**
+   * Makes the error from its problems.
+   *
+   * @param file The lab file.
+   * @param problems Every problem, in file order.
+   */
   constructor(readonly file: string, readonly problems: LabFileProblem[]) {
     const lines = problems.map((p) => `${p.file}:${p.line}:${p.column}: ${p.message}`);
     super(
@@ -226,7 +236,7 @@ export function offsetOfPath(doc: Document, path: DocPath, wantKey = false): num
  * @throws {LabFileError} When the YAML or the lab is invalid (a {@link UsageError}: exit code 2).
  * @example Parse a small lab
  * ```ts
- * import { parseLabYaml } from "./mod.ts";
+ * import { parseLabYaml } from "../../mod.ts";
  * const lab = parseLabYaml(
  *   [
  *     "name: pair",
@@ -273,11 +283,11 @@ export function parseLabYaml(text: string, file: string): Lab {
  * @returns The validated lab, defaults filled in.
  * @throws {LabFileError} When the file cannot be read or is invalid, each problem with
  *   `file:line:column` (a {@link UsageError}: exit code 2).
- * @example Bring up a lab from a file
+ * @example Read a lab file (then `upLab(lab)` brings it up)
  * ```ts
- * import { loadLabFile, upLab } from "./mod.ts";
+ * import { loadLabFile } from "../../mod.ts";
  * const lab = await loadLabFile("examples/labs/bridge-three.yaml");
- * await upLab(lab);
+ * console.log(Object.keys(lab.nodes));
  * ```
  */
 export async function loadLabFile(path: string): Promise<Lab> {

@@ -40,6 +40,7 @@ import { requireNoSandboxConflicts, sandboxOf, sandboxOvsTarget, sandboxPlan } f
 
 /** What netkit remembers of a lab on the host (`lab.json`). */
 export interface LabState {
+  /** The lab as it was brought up. */
   lab: Lab;
   /** `starting` until every step ran; a crash leaves it so, and `down` still works. */
   status: "starting" | "up";
@@ -47,6 +48,7 @@ export interface LabState {
   ovs?: OvsTarget;
   /** A sandboxed lab's parent namespace (lib/lab/sandbox.ts). */
   sandbox?: string;
+  /** When the bring-up started (ISO 8601). */
   createdAt: string;
 }
 
@@ -80,10 +82,13 @@ export interface UpOptions {
 
 /** What {@link upLab} did. */
 export interface UpResult {
+  /** The lab. */
   lab: Lab;
+  /** Its plan (see {@link HostPlan}). */
   steps: Step[];
   /** True when the lab was already up: nothing was changed. */
   already: boolean;
+  /** The OVS its bridges live in, if any. */
   ovs?: OvsTarget;
 }
 
@@ -103,7 +108,7 @@ export function readLabState(host: Host, name: string): Promise<LabState | undef
  *
  * @example
  * ```ts
- * import { listLabs } from "./mod.ts";
+ * import { listLabs } from "../../mod.ts";
  * for (const state of await listLabs()) console.log(state.lab.name, state.status);
  * ```
  */
@@ -190,8 +195,8 @@ function labExecutor(
  * already up changes nothing and returns `already: true`.
  *
  * @example
- * ```ts ignore
- * import { downLab, getRecipe, upLab, validateLab } from "./mod.ts";
+ * ```ts
+ * import { downLab, getRecipe, upLab, validateLab } from "../../mod.ts";
  * const lab = validateLab(getRecipe("ovs-veth").build({ prefix: "demo-" }));
  * const { steps } = await upLab(lab);
  * console.log(`${steps.length} steps`);
@@ -310,8 +315,8 @@ export interface DownResult {
  * success with `removed: false`. Removes only what the journal holds.
  *
  * @example
- * ```ts ignore
- * import { downLab } from "./mod.ts";
+ * ```ts
+ * import { downLab } from "../../mod.ts";
  * const { removed, undone } = await downLab("ovs-veth");
  * ```
  */

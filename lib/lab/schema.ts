@@ -22,6 +22,7 @@
  */
 import { z } from "zod";
 import { IFNAME_MAX_BYTES, NAME_MAX_BYTES } from "../names.ts";
+import type { Expect, Lab, LabInput } from "./types.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s).length;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -177,9 +178,13 @@ export const LabSchema = z.strictObject({
   expect: z.array(Expectation).default([]),
 });
 
-/** A validated lab (defaults filled in). */
-export type Lab = z.infer<typeof LabSchema>;
-/** A lab as written (defaults optional). */
-export type LabInput = z.input<typeof LabSchema>;
-/** One proof. */
-export type Expect = z.infer<typeof Expectation>;
+export type { Expect, Lab, LabInput } from "./types.ts";
+
+// The written-out types (lib/lab/types.ts) and the schema agree exactly, both ways.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const agree: [
+  Same<z.output<typeof LabSchema>, Lab>,
+  Same<z.input<typeof LabSchema>, LabInput>,
+  Same<z.output<typeof Expectation>, Expect>,
+] = [true, true, true];
+void agree;
