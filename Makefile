@@ -6,10 +6,22 @@ SHELL := /bin/bash
 DENO_VERSION := 2.9.6
 TOOLS_DIR := .tools
 DENO := $(shell command -v deno 2>/dev/null || echo $(CURDIR)/$(TOOLS_DIR)/node_modules/.bin/deno)
-APT_PACKAGES := iproute2 openvswitch-switch dnsmasq-base iptables nftables iputils-ping busybox tcpdump procps shellcheck
-NEEDED_TOOLS := ip ovs-vsctl ovs-vswitchd ovsdb-server dnsmasq iptables nft ping busybox tcpdump pkill shellcheck
+APT_PACKAGES := iproute2 openvswitch-switch dnsmasq-base iptables nftables iputils-ping busybox tcpdump procps shellcheck iperf3 frr isc-dhcp-client
+NEEDED_TOOLS := ip ovs-vsctl ovs-ofctl ovs-vswitchd ovsdb-server dnsmasq iptables nft ping busybox tcpdump pkill pidwait shellcheck iperf3 /usr/lib/frr/zebra vtysh dhclient
 
-.PHONY: deps demo test unit integration lint bench bundle compile clean-host
+# make install: where (PREFIX, DESTDIR for packaging) and what goes there.
+PREFIX ?= /usr/local
+DESTDIR ?=
+HOST_TARGET := $(shell uname -m)-unknown-linux-gnu
+INSTALLED_FILES := bin/netkit lib/netkit/netkit.js lib/netkit/deno share/netkit/lab.schema.json \
+  share/man/man1/netkit.1 share/bash-completion/completions/netkit \
+  share/zsh/site-functions/_netkit share/fish/vendor_completions.d/netkit.fish
+# Deepest first; each removed by uninstall only when empty.
+INSTALLED_DIRS := lib/netkit share/netkit share/man/man1 share/man \
+  share/bash-completion/completions share/bash-completion share/zsh/site-functions share/zsh \
+  share/fish/vendor_completions.d share/fish share lib bin
+
+.PHONY: deps demo test unit integration lint bench bundle compile schema install uninstall clean-host
 
 # Deno from PATH, else from the npm registry; the Debian packages labs need.
 deps:
@@ -31,7 +43,8 @@ demo: deps
 	"$(DENO)" run -A main.ts down ovs-internal
 
 # Files whose @example blocks need root or a running OVS: type-checked, never run by lint.
-DOC_NEEDS_ROOT := lib/session.ts lib/lab/runtime.ts lib/ovs/query.ts lib/ovs/instance.ts lib/check/probes.ts
+DOC_NEEDS_ROOT := lib/session.ts lib/lab/runtime.ts lib/ovs/query.ts lib/ovs/instance.ts lib/ovs/flows.ts \
+  lib/check/probes.ts
 DOC_RUN = $(filter-out $(DOC_NEEDS_ROOT),$(shell grep -rl '```ts' lib))
 
 # Formatting, lint, types, every @example type-checked (the ones that need no root also run),
@@ -39,7 +52,7 @@ DOC_RUN = $(filter-out $(DOC_NEEDS_ROOT),$(shell grep -rl '```ts' lib))
 lint: deps
 	"$(DENO)" fmt --check
 	"$(DENO)" lint
-	"$(DENO)" check main.ts mod.ts examples/ recipes/ tests/
+	"$(DENO)" check main.ts mod.ts bundle.ts examples/ recipes/ tests/
 	"$(DENO)" check --doc-only mod.ts README.md lib/ recipes/
 	"$(DENO)" doc --lint mod.ts
 	"$(DENO)" test -A --doc $(DOC_RUN)
@@ -70,10 +83,57 @@ bench: deps
 	fi
 	"$(DENO)" run -A bench/bench.ts
 
+# The lab file's JSON Schema, generated from the zod schemas (tests/unit/schema_test.ts checks it).
+schema: deps
+	"$(DENO)" run -A main.ts schema > schema/lab.schema.json
+
 # One JS file with everything in it (works offline); see tests/integration/bundle_test.ts.
 bundle: deps
 	mkdir -p dist
-	"$(DENO)" bundle --platform=deno -o dist/netkit.js main.ts
+	"$(DENO)" bundle --platform=deno -o dist/netkit.js bundle.ts
+
+# A netkit command on PATH: dist/netkit-<this machine> where make compile worked, else the bundle
+# with a launcher that runs it with Deno (a copy of make's Deno when that one lives in this
+# repository's .tools/, so the command survives the repository moving or going away). Completions
+# and the man page are generated from the command definitions (netkit completions, netkit man).
+install: deps
+	@root="$(DESTDIR)$(PREFIX)"
+	if [ -x dist/netkit-$(HOST_TARGET) ]; then
+	  install -D -m 0755 dist/netkit-$(HOST_TARGET) "$$root/bin/netkit"
+	  echo "make install: $(PREFIX)/bin/netkit (compiled executable)"
+	else
+	  "$(DENO)" bundle --quiet --platform=deno -o dist/netkit.js bundle.ts
+	  install -D -m 0644 dist/netkit.js "$$root/lib/netkit/netkit.js"
+	  deno="$$(readlink -f "$(DENO)")"
+	  case "$$deno" in
+	    "$$(readlink -f $(CURDIR))"/*|"$$(readlink -f $(TOOLS_DIR) || echo /nonexistent)"/*)
+	      install -D -m 0755 "$$deno" "$$root/lib/netkit/deno"
+	      deno="$(PREFIX)/lib/netkit/deno" ;;
+	  esac
+	  mkdir -p "$$root/bin"
+	  printf '%s\n' '#!/bin/sh' '# netkit: the bundle run by Deno (made by make install; make uninstall removes it).' \
+	    "exec '$$deno' run -A --no-config '$(PREFIX)/lib/netkit/netkit.js' \"\$$@\"" > "$$root/bin/netkit"
+	  chmod 0755 "$$root/bin/netkit"
+	  echo "make install: $(PREFIX)/bin/netkit (the bundle, run by $$deno)"
+	fi
+	netkit=("$(DENO)" run -A main.ts)
+	install -d "$$root/share/man/man1" "$$root/share/bash-completion/completions" \
+	  "$$root/share/zsh/site-functions" "$$root/share/fish/vendor_completions.d" "$$root/share/netkit"
+	"$${netkit[@]}" man > "$$root/share/man/man1/netkit.1"
+	"$${netkit[@]}" completions bash > "$$root/share/bash-completion/completions/netkit"
+	"$${netkit[@]}" completions zsh > "$$root/share/zsh/site-functions/_netkit"
+	"$${netkit[@]}" completions fish > "$$root/share/fish/vendor_completions.d/netkit.fish"
+	"$${netkit[@]}" schema > "$$root/share/netkit/lab.schema.json"
+	echo "make install: completions, man page (man netkit) and $(PREFIX)/share/netkit/lab.schema.json"
+
+# Removes exactly what make install put there (and the directories it leaves empty).
+uninstall:
+	@root="$(DESTDIR)$(PREFIX)"
+	for f in $(INSTALLED_FILES); do rm -f "$$root/$$f"; done
+	for d in $(INSTALLED_DIRS); do
+	  if [ -d "$$root/$$d" ]; then rmdir --ignore-fail-on-non-empty "$$root/$$d"; fi
+	done
+	echo "make uninstall: netkit removed from $(PREFIX)"
 
 # Single executables. deno compile downloads its runtime (denort, from dl.deno.land) the first
 # time: without a network connection this says so in one line and fails.

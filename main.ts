@@ -4,13 +4,16 @@
  *
  * @module
  */
-import { Argument, Command, CommanderError, Option } from "@commander-js/extra-typings";
+import { Argument, Command, CommanderError, Option } from "./lib/deps/commander.ts";
 import denoJson from "./deno.json" with { type: "json" };
 import { ExitCode, UsageError } from "./lib/errors.ts";
 import { err } from "./lib/cli/output.ts";
 import { red } from "./lib/cli/render.ts";
 import { type Host, readEnvironment, resolveHost } from "./lib/host.ts";
 import { ProcessRunner } from "./lib/exec/runner.ts";
+
+const IGNORE_IMAGES =
+  "containerlab topologies: build linux nodes that name an image anyway (as namespaces)";
 
 /**
  * Builds the command tree. Subcommands load their modules only when they run. The host context
@@ -60,13 +63,14 @@ export function buildCli(): Command {
       "--uplink <iface>",
       "router only: a real NIC joins br-ex, its address and routes moving to br-ex (restored on down)",
     )
+    .option("--ipv6", "router only: the dual-stack variant (IPv6 routed, SLAAC, DHCPv6)")
     .option("--sandbox", "build the lab inside one namespace of its own: nothing in the host's")
     .option("--dry-run", "print the exact commands and change nothing")
     .option("--no-check", "skip the proofs")
     .option("--json", "print the result as JSON")
     .addHelpText(
       "after",
-      "\nExamples:\n  netkit recipe list\n  netkit recipe ovs-internal\n  netkit recipe ovs-veth --prefix t1- --dry-run\n  netkit recipe router --sandbox\n  netkit recipe export ovs-veth --prefix t1- > lab.yaml",
+      "\nExamples:\n  netkit recipe list\n  netkit recipe ovs-internal\n  netkit recipe ovs-veth --prefix t1- --dry-run\n  netkit recipe router --sandbox\n  netkit recipe router --ipv6\n  netkit recipe export ovs-veth --prefix t1- > lab.yaml",
     )
     .action(async (name, second, flags) =>
       (await import("./lib/cli/recipe.ts")).recipeCommand(hostOf(), name, second, flags)
@@ -74,14 +78,19 @@ export function buildCli(): Command {
 
   program.command("up")
     .description("bring up the lab a YAML lab file describes, prove it works, and show it")
-    .argument("<file>", "lab file (YAML); see examples/labs/")
+    .argument("<file>", "lab file (YAML) or containerlab topology (.clab.yml); see examples/")
+    .option(
+      "--uplink <iface>",
+      "allow the file's bridges.NAME.uplink: IFACE, a real NIC (its addresses and routes move in)",
+    )
     .option("--sandbox", "build the lab inside one namespace of its own: nothing in the host's")
     .option("--dry-run", "print the exact commands and change nothing")
     .option("--no-check", "skip the proofs")
+    .option("--ignore-images", IGNORE_IMAGES)
     .option("--json", "print the result as JSON")
     .addHelpText(
       "after",
-      "\nExamples:\n  netkit up examples/labs/bridge-three.yaml\n  netkit up lab.yaml --dry-run\n  netkit up lab.yaml --sandbox",
+      "\nExamples:\n  netkit up examples/labs/bridge-three.yaml\n  netkit up lab.yaml --dry-run\n  netkit up lab.yaml --sandbox\n  netkit up router.yaml --uplink ens3\n  netkit up examples/clab/routed.clab.yml --ignore-images",
     )
     .action(async (file, flags) =>
       (await import("./lib/cli/up.ts")).upCommand(hostOf(), file, flags)
@@ -115,6 +124,79 @@ export function buildCli(): Command {
       (await import("./lib/cli/check.ts")).checkCommand(hostOf(), lab, flags)
     );
 
+  program.command("test")
+    .description(
+      "run a lab's proofs for CI (--junit, --tap); --up: bring it up, test it, remove it",
+    )
+    .argument("<lab>", "lab name, or lab file (YAML)")
+    .option("--up", "bring the lab file's lab up first and remove it afterwards, whatever happens")
+    .option("--sandbox", "with --up: build the lab inside one namespace of its own")
+    .option("--junit <file>", "also write the results as JUnit XML to this file")
+    .option("--tap", "print the results as TAP version 14")
+    .option("--json", "print the results as JSON")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  netkit test router\n  netkit test lab.yaml --up --junit report.xml\n  netkit test lab.yaml --up --tap",
+    )
+    .action(async (lab, flags) =>
+      (await import("./lib/cli/test.ts")).testCommand(hostOf(), lab, flags)
+    );
+
+  program.command("impair")
+    .description("slow down, drop or delay the traffic leaving an interface of a lab that is up")
+    .argument("<lab>", "lab name")
+    .argument("<interface>", "NODE:IFACE, an interface of one of the lab's nodes")
+    .option("--rate <rate>", "bits per second: 10mbit, 512kbit (tbf)")
+    .option("--loss <percent>", "share of packets dropped: 5%, 0.5% (netem, else nftables)")
+    .option("--delay <duration>", "added delay: 20ms (needs netem)")
+    .option("--jitter <duration>", "variation of the delay: 5ms (needs netem and --delay)")
+    .option("--clear", "remove the impairment")
+    .option("--dry-run", "print the exact commands and change nothing")
+    .option("--json", "print the result as JSON")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  netkit impair router rt:eth1 --rate 10mbit --loss 2%\n  netkit impair router rt:eth1 --clear",
+    )
+    .action(async (lab, end, flags) =>
+      (await import("./lib/cli/impair.ts")).impairCommand(hostOf(), lab, end, flags)
+    );
+
+  program.command("link")
+    .description("take an interface of a lab that is up down, or up again (a link flap)")
+    .argument("<lab>", "lab name")
+    .argument("<interface>", "NODE:IFACE, an interface of one of the lab's nodes")
+    .addArgument(new Argument("<state>", "down or up").choices(["down", "up"]))
+    .option("--dry-run", "print the exact command and change nothing")
+    .option("--json", "print the result as JSON")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  netkit link router rt:eth1 down\n  netkit link router rt:eth1 up",
+    )
+    .action(async (lab, end, state, flags) =>
+      (await import("./lib/cli/impair.ts")).linkCommand(
+        hostOf(),
+        lab,
+        end,
+        state as "down" | "up",
+        flags,
+      )
+    );
+
+  program.command("capture")
+    .description("capture packets on an interface of a lab that is up (tcpdump in its namespace)")
+    .argument("<lab>", "lab name")
+    .argument("<interface>", "NODE:IFACE, an interface of one of the lab's nodes")
+    .option("-w, --write <file>", "write pcap to this file, or - for standard output")
+    .option("-c, --count <n>", "stop after this many packets")
+    .option("--filter <bpf>", "a tcpdump (BPF) filter expression, e.g. 'icmp or arp'")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  netkit capture router wan:eth0\n  netkit capture router wan:eth0 -w - | wireshark -k -i -\n  netkit capture router rt:eth1 -w up.pcap -c 100 --filter icmp",
+    )
+    .action(async (lab, end, flags) =>
+      (await import("./lib/cli/capture.ts")).captureCommand(hostOf(), lab, end, flags)
+    );
+
   program.command("exec")
     .description("run a command inside a lab namespace")
     .argument("<node>", "namespace of a lab that is up")
@@ -138,9 +220,10 @@ export function buildCli(): Command {
     .option("--prefix <prefix>", "with a recipe: prefix for every host-visible name")
     .option(
       "--uplink <iface>",
-      "with a recipe that has one (router): the real NIC that joins br-ex",
+      "the real NIC that joins br-ex (router), or that a lab file's bridges.NAME.uplink may take",
     )
     .option("--sandbox", "the script builds the lab inside one namespace of its own")
+    .option("--ignore-images", IGNORE_IMAGES)
     .addHelpText(
       "after",
       "\nExamples:\n  netkit export ovs-veth --format sh > lab.sh\n  netkit export lab.yaml --format sh --teardown > lab-down.sh",
@@ -154,12 +237,48 @@ export function buildCli(): Command {
     .argument("<lab>", "lab name, recipe name, or lab file")
     .option("--format <format>", "text, mermaid or dot", "text")
     .option("--prefix <prefix>", "prefix for a recipe's names")
+    .option("--ignore-images", IGNORE_IMAGES)
     .addHelpText(
       "after",
       "\nExamples:\n  netkit graph router\n  netkit graph lab.yaml --format mermaid",
     )
     .action(async (lab, flags) =>
       (await import("./lib/cli/graph.ts")).graphCommand(hostOf(), lab, flags)
+    );
+
+  program.command("validate")
+    .description("check lab files (and containerlab topologies) without root; changes nothing")
+    .argument("<files...>", "lab files (YAML) or containerlab topologies (.clab.yml)")
+    .option("--ignore-images", IGNORE_IMAGES)
+    .option("-q, --quiet", "print only the problems")
+    .option("--json", "print a verdict per file as JSON")
+    .addHelpText(
+      "after",
+      "\nExit code: 0 when every file is valid, 2 when one is not (each problem: FILE:LINE:COL: message).\n\nExamples:\n  netkit validate examples/labs/*.yaml\n  netkit validate --quiet lab.yaml other.yaml   # in CI or a pre-commit hook",
+    )
+    .action(async (files, flags) =>
+      (await import("./lib/cli/validate.ts")).validateCommand(files, flags)
+    );
+
+  program.command("schema")
+    .description("print the lab file's JSON Schema (for editors and CI)")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  netkit schema > lab.schema.json\n  # then, first line of a lab file: # yaml-language-server: $schema=lab.schema.json",
+    )
+    .action(async () => (await import("./lib/cli/schema.ts")).schemaCommand());
+
+  program.command("run")
+    .description('run a Deno script whose `import ... from "netkit"` is this netkit\'s library')
+    .argument("<script>", "the script file (TypeScript or JavaScript)")
+    .argument("[args...]", "arguments for the script")
+    .allowUnknownOption()
+    .addHelpText(
+      "after",
+      '\nThe script runs with all permissions, in the Deno that runs netkit; "netkit" resolves to the\nlibrary inside this netkit (its mod.ts, or the bundle itself), so it needs no import map.\nOptions after SCRIPT go to the script; put -- before them if one is -h, --help or --rootless.\n\nExamples:\n  netkit run my-lab.ts\n  netkit run my-lab.ts -- --prefix t1-',
+    )
+    .action(async (script, args) =>
+      (await import("./lib/cli/run.ts")).runCommand(hostOf(), script, args)
     );
 
   program.command("ovs")
@@ -192,6 +311,16 @@ export function buildCli(): Command {
       )
     );
 
+  program.command("man")
+    .description("print netkit's manual page (roff), made from these command definitions")
+    .addHelpText("after", "\nExamples:\n  netkit man | man -l -\n  netkit man > netkit.1")
+    .action(async (_flags, cmd) =>
+      (await import("./lib/cli/man.ts")).manCommand(
+        cmd.parent as unknown as Command,
+        denoJson.version,
+      )
+    );
+
   return program as unknown as Command;
 }
 
@@ -218,9 +347,12 @@ export async function main(args: string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) {
+/** netkit as a process: the rootless holder, or the CLI with `Deno.args`; exits with its code. */
+export async function runMain(): Promise<never> {
   if (readEnvironment().rootlessHolder) {
     await (await import("./lib/lab/rootless.ts")).holderMain(); // never returns
   }
   Deno.exit(await main(Deno.args));
 }
+
+if (import.meta.main) await runMain();

@@ -26,12 +26,13 @@
  * @module
  */
 
-export { createNs, deleteNs, ipForward, sysctl } from "./lib/primitives/netns.ts";
+export { createNs, deleteNs, ipForward, ipv6Forward, sysctl } from "./lib/primitives/netns.ts";
 export {
   addAddress,
   addRoute,
   type AddRouteOptions,
   type InNsOptions,
+  linkDown,
   linkUp,
   moveLink,
   renameLink,
@@ -39,6 +40,17 @@ export {
   type VethPairOptions,
 } from "./lib/primitives/link.ts";
 export { bridgeAttach, linuxBridge } from "./lib/primitives/bridge.ts";
+export {
+  impair,
+  impairClear,
+  type ImpairOptions,
+  type ImpairPresent,
+  type ImpairSettings,
+  NetemMissingError,
+} from "./lib/primitives/impair.ts";
+export { capture, type CaptureOptions } from "./lib/primitives/capture.ts";
+export { type Pcap, PcapFormatError, type PcapRecord, readPcap } from "./lib/pcap.ts";
+export { hasQdisc, type QdiscProbe } from "./lib/lab/qdisc.ts";
 export { uplink, type UplinkOptions, type UplinkRoute } from "./lib/primitives/uplink.ts";
 export {
   ovsAddBridge,
@@ -52,6 +64,16 @@ export {
   ovsRemoveTag,
   ovsSetTag,
 } from "./lib/primitives/ovs.ts";
+export { ovsAddFlow, type OvsAddFlowOptions } from "./lib/primitives/ovs_flows.ts";
+export {
+  type BondLacp,
+  type BondMode,
+  ovsAddBond,
+  type OvsAddBondOptions,
+} from "./lib/primitives/ovs_bond.ts";
+export { ovsAddMirror, type OvsAddMirrorOptions } from "./lib/primitives/ovs_mirror.ts";
+export { ovsSetQos, type OvsSetQosOptions, type QosType } from "./lib/primitives/ovs_qos.ts";
+export { ovsDumpFlows, type OvsDumpFlowsOptions, type OvsFlow } from "./lib/ovs/flows.ts";
 export {
   masquerade,
   type MasqueradeOptions,
@@ -60,11 +82,31 @@ export {
 } from "./lib/primitives/nat.ts";
 export {
   dhcp,
+  dhcp6Client,
+  type Dhcp6ClientOptions,
+  dhcp6Hook,
   dhcpClient,
   type DhcpClientOptions,
   dhcpHook,
   type DhcpOptions,
 } from "./lib/primitives/dhcp.ts";
+export {
+  bgpConfig,
+  type BgpNeighborOptions,
+  type BgpOptions,
+  type FrrDaemon,
+  frrDaemon,
+  type FrrDaemonOptions,
+  frrRouter,
+  type FrrRouterOptions,
+  frrSetup,
+  type FrrSetupOptions,
+  ospf6Config,
+  ospfConfig,
+  type OspfInterface,
+  type OspfOptions,
+  zebraConfig,
+} from "./lib/primitives/frr.ts";
 export {
   ovsList,
   ovsListBridges,
@@ -120,37 +162,16 @@ export {
   watchOutput,
 } from "./lib/exec/runner.ts";
 export { CheckFailedError, UsageError } from "./lib/errors.ts";
-export type {
-  Expect,
-  ExpectInput,
-  Lab,
-  LabBridge,
-  LabBridgeInput,
-  LabDhcpServer,
-  LabInput,
-  LabInterface,
-  LabInterfaceInput,
-  LabLink,
-  LabNat,
-  LabNode,
-  LabNodeInput,
-  LabPort,
-  LabPortInput,
-  LabRoute,
-  LeaseExpect,
-  PingExpect,
-  PingExpectInput,
-  SnatExpect,
-  UntagExpect,
-  UntagExpectInput,
-} from "./lib/lab/types.ts";
+export type * from "./lib/lab/types.ts";
 export {
   type DocPath,
   type LabIssue,
   LabValidationError,
   validateLab,
+  type ValidateOptions,
 } from "./lib/lab/validate.ts";
-export { type PlanContext, planLab } from "./lib/lab/plan.ts";
+export type { ReachOptions } from "./lib/reach.ts";
+export { labUsesIpv6, type PlanContext, planLab } from "./lib/lab/plan.ts";
 export { chain, type ChainOptions, star, type StarOptions } from "./lib/lab/generate.ts";
 export {
   downLab,
@@ -162,6 +183,14 @@ export {
   type UpResult,
 } from "./lib/lab/runtime.ts";
 export { type CheckContext, checkLab, type CheckResult } from "./lib/check/probes.ts";
+export { junitReport, type ReportOptions, tapReport } from "./lib/check/report.ts";
 export { LabSession, openLab, type OpenLabOptions } from "./lib/session.ts";
 export { getRecipe, type Recipe, type RecipeOptions, recipes } from "./recipes/mod.ts";
-export { LabFileError, type LabFileProblem, loadLabFile, parseLabYaml } from "./lib/lab/file.ts";
+export {
+  LabFileError,
+  type LabFileOptions,
+  type LabFileProblem,
+  loadLabFile,
+  parseLabYaml,
+} from "./lib/lab/file.ts";
+export type { ClabOptions } from "./lib/lab/clab.ts";

@@ -5,6 +5,10 @@
  *   minus the terminating NUL), made of letters, digits, `-`, `_` and `.`, starting with a letter or
  *   digit. Names inside a lab namespace (such as `eth0`) never clash with the host's, so only
  *   root-side names get the lab prefix.
+ * - **Names a tool would read as something else** are refused (lib/reach.ts): interfaces named
+ *   `ifN` (iproute2 reads "the interface with index N"), all digits, or reserved (`lo`, `all`,
+ *   `default`, `any`, OVS's datapath devices, the kernel's fallback tunnels); namespaces named
+ *   like a number (iproute2's `netns N` falls back to "the namespace of process N").
  * - **Namespaces**: the same characters, at most 32 bytes (they are file names under /run/netns).
  * - **Labs**: the same characters, at most 32 bytes. A lab's state lives in
  *   `$NETKIT_STATE_DIR/labs/<lab>` (default `/run/netkit/labs/<lab>`).
@@ -15,6 +19,7 @@
  * @module
  */
 import { UsageError } from "./errors.ts";
+import { ifnameProblem, nsNameProblem } from "./reach.ts";
 
 /** The kernel's limit on interface names, in bytes. */
 export const IFNAME_MAX_BYTES = 15;
@@ -24,7 +29,13 @@ export const NAME_MAX_BYTES = 32;
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const bytes = (s: string) => new TextEncoder().encode(s).length;
 
-function check(kind: string, name: string, max: number, where?: string): string {
+function check(
+  kind: string,
+  name: string,
+  max: number,
+  where?: string,
+  problem: (name: string) => string | undefined = () => undefined,
+): string {
   const at = where ? { where } : {};
   if (typeof name !== "string" || name.length === 0) {
     throw new UsageError(`The ${kind} name is empty`, at);
@@ -43,17 +54,19 @@ function check(kind: string, name: string, max: number, where?: string): string 
       { ...at, hint: "use a shorter name or prefix" },
     );
   }
+  const alias = problem(name);
+  if (alias) throw new UsageError(`Invalid ${kind} name ${JSON.stringify(name)}: ${alias}`, at);
   return name;
 }
 
 /** Returns `name` if it is a valid interface name, else throws {@link UsageError}. */
 export function checkIfname(name: string, where?: string): string {
-  return check("interface", name, IFNAME_MAX_BYTES, where);
+  return check("interface", name, IFNAME_MAX_BYTES, where, ifnameProblem);
 }
 
 /** Returns `name` if it is a valid namespace name, else throws {@link UsageError}. */
 export function checkNsName(name: string, where?: string): string {
-  return check("namespace", name, NAME_MAX_BYTES, where);
+  return check("namespace", name, NAME_MAX_BYTES, where, nsNameProblem);
 }
 
 /** Returns `name` if it is a valid lab name, else throws {@link UsageError}. */

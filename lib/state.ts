@@ -4,24 +4,56 @@
  * The host's state root (lib/host.ts: `$NETKIT_STATE_DIR`, default `/run/netkit`, a tmpfs that
  * a reboot clears together with every namespace) holds `labs/<lab>/` for each lab: `lab.json` (the lab as it was brought up),
  * `journal.jsonl` (the undo of every step, written before the step runs), `lock`, and the files
- * of the lab's daemons (dnsmasq and udhcpc pid, lease and hook files). `ovs/` holds the private
- * Open vSwitch when netkit runs one.
+ * of the lab's daemons (dnsmasq, udhcpc and tcpdump pid, lease and hook files). `ovs/` holds the
+ * private Open vSwitch when netkit runs one. `captures/<lab>/` holds the lab's packet captures,
+ * kept after `down` until `clean`.
  *
  * @module
  */
 import { join } from "node:path";
+import { checkLabName } from "./names.ts";
 
-/** The directory of one lab's state, under the state root `root`. */
+/**
+ * The directory of one lab's state, under the state root `root`. `lab` must be a lab name
+ * (checked: a name is never a path, so the directory is always inside the state root).
+ *
+ * @throws {UsageError} When `lab` is not a valid lab name.
+ */
 export function labDir(root: string, lab: string): string {
-  return join(root, "labs", lab);
+  return join(root, "labs", checkLabName(lab));
 }
 
-/** The names of the labs that have state under the state root `root`, sorted. */
+/**
+ * Where the packet captures of lab `lab` are kept under the state root `root` (`capture:
+ * true`): outside the lab's own directory, so that they survive `down` (which removes that
+ * directory); `clean` removes them.
+ */
+export function captureDir(root: string, lab: string): string {
+  return join(capturesRoot(root), checkLabName(lab));
+}
+
+/** The directory of every lab's kept captures (`captures/<lab>/<node>/<interface>.pcap`). */
+export function capturesRoot(root: string): string {
+  return join(root, "captures");
+}
+
+/**
+ * The names of the labs that have state under the state root `root`, sorted: the directories
+ * under `labs/` whose names are lab names (netkit makes no other; anything else there is not
+ * netkit's).
+ */
 export async function listLabNames(root: string): Promise<string[]> {
   const names: string[] = [];
+  const isLabName = (n: string) => {
+    try {
+      return checkLabName(n) === n;
+    } catch {
+      return false;
+    }
+  };
   try {
     for await (const entry of Deno.readDir(join(root, "labs"))) {
-      if (entry.isDirectory) names.push(entry.name);
+      if (entry.isDirectory && isLabName(entry.name)) names.push(entry.name);
     }
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Command } from "@commander-js/extra-typings";
+import type { Command } from "../deps/commander.ts";
 import { recipes } from "../../recipes/mod.ts";
 import { out } from "./output.ts";
 
@@ -107,7 +107,7 @@ function argCompletion(
         /recipe name/.test(desc)),
     labs: name === "lab" && /lab name/.test(desc),
     nodes: name === "node",
-    files: /file|path|dir/i.test(name) || /\bor (a |the )?(lab |YAML )*file\b/i.test(desc),
+    files: /file|path|dir|script/i.test(name) || /\bor (a |the )?(lab |YAML )*file\b/i.test(desc),
     commands: arg.variadic && name === "command",
     variadic: arg.variadic,
   };

@@ -16,8 +16,10 @@ export interface ExportFlags {
   format: string;
   teardown?: true;
   prefix?: string;
+  /** The router recipe's real NIC, or the one a lab file's bridges may take (`--uplink NIC`). */
   uplink?: string;
   sandbox?: true;
+  ignoreImages?: true;
 }
 
 /** Runs `export`. */
@@ -32,6 +34,7 @@ export async function exportCommand(host: Host, target: string, flags: ExportFla
   if (flags.prefix !== undefined) command.push("--prefix", flags.prefix);
   if (flags.uplink !== undefined) command.push("--uplink", flags.uplink);
   if (flags.sandbox) command.push("--sandbox");
+  if (flags.ignoreImages) command.push("--ignore-images");
   out(
     await exportLabScript(host, lab, {
       command: command.join(" "),

@@ -18,7 +18,7 @@ const RENDER = { text: graphText, mermaid: graphMermaid, dot: graphDot } as cons
 export async function graphCommand(
   host: Host,
   target: string,
-  flags: { format?: string; prefix?: string },
+  flags: { format?: string; prefix?: string; ignoreImages?: true },
 ): Promise<void> {
   const format = flags.format ?? "text";
   if (!(format in RENDER)) {
@@ -29,6 +29,7 @@ export async function graphCommand(
   const up = !(await isLabFileArg(target)) && /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(target)
     ? await readLabState(host, target)
     : undefined;
-  const lab = up?.lab ?? await labFromArg(target, flags, "recipe or file");
+  // A picture builds nothing: a lab file's uplink is drawn without --uplink.
+  const lab = up?.lab ?? await labFromArg(target, flags, "recipe or file", "picture");
   out(RENDER[format as keyof typeof RENDER](lab));
 }

@@ -1,24 +1,37 @@
 /**
  * The one way a command-line argument and its flags become a validated lab: a recipe name
- * (with `--prefix` and `--uplink`) or a lab file, then `--sandbox`. Used by `recipe`, `up`,
+ * (with `--prefix`, `--uplink` and `--ipv6`) or a lab file, then `--sandbox`. Used by `recipe`, `up`,
  * `export`, `graph` and rootless mode's pre-check, so they all read the same flags the same way.
+ *
+ * A lab may touch only what it creates (lib/reach.ts). The one exception is a NIC of the host as
+ * a bridge's `uplink`, and only when the command line names that same NIC with `--uplink`: the
+ * router recipe's uplink, or a lab file's `bridges.NAME.uplink`. A picture (`graph`) builds
+ * nothing and needs no opt-in.
  *
  * @module
  */
 import { getRecipe, type Recipe, type RecipeOptions, recipes } from "../../recipes/mod.ts";
 import { UsageError } from "../errors.ts";
-import { isLabFileArg, loadLabFile } from "../lab/file.ts";
+import { isLabFileArg, type LabSource, readLabSource } from "../lab/file.ts";
 import type { Lab } from "../lab/schema.ts";
 import { validateLab } from "../lab/validate.ts";
+import { printNotice } from "./output.ts";
 
 /** The flags that shape a lab. */
 export interface LabFlags {
   /** `--prefix P`: a recipe's host-visible names start with P. */
   prefix?: string | undefined;
-  /** `--uplink IFACE`: a recipe's real uplink NIC. */
+  /**
+   * `--uplink IFACE`: a recipe's real uplink NIC, or the NIC a lab file's `bridges.NAME.uplink`
+   * may take (without it, a lab file's uplink is refused).
+   */
   uplink?: string | undefined;
+  /** `--ipv6`: a recipe's dual-stack variant. */
+  ipv6?: boolean | undefined;
   /** `--sandbox`: the lab lives inside one namespace of its own (lib/lab/sandbox.ts). */
   sandbox?: boolean | undefined;
+  /** `--ignore-images`: a containerlab topology's images become notices (lib/lab/clab.ts). */
+  ignoreImages?: boolean | undefined;
 }
 
 /** What an argument may name: a recipe, a lab file, or either (a file when one exists). */
@@ -33,9 +46,17 @@ function recipeOptions(recipe: Recipe, flags: LabFlags): RecipeOptions {
       }`,
     });
   }
+  if (flags.ipv6 && !recipe.ipv6) {
+    throw new UsageError(`Recipe "${recipe.name}" has no --ipv6 variant`, {
+      hint: `recipes with one: ${
+        [...recipes.values()].filter((r) => r.ipv6).map((r) => r.name).join(", ")
+      }`,
+    });
+  }
   return {
     ...(flags.prefix !== undefined ? { prefix: flags.prefix } : {}),
     ...(flags.uplink !== undefined ? { uplink: flags.uplink } : {}),
+    ...(flags.ipv6 ? { ipv6: true } : {}),
   };
 }
 
@@ -44,25 +65,76 @@ function withSandbox<T extends object>(lab: T, sandbox: boolean | undefined): T 
   return sandbox ? { ...lab, sandbox: true } : lab;
 }
 
+/** What a command does with the lab: builds it (or writes a script that does), or draws it. */
+export type LabUse = "build" | "picture";
+
+/** A lab made from an argument, and, for a lab file, the way back into the file. */
+export interface LabFromArg {
+  lab: Lab;
+  /** The lab file it came from (to point at the line of a problem found later). */
+  source?: LabSource;
+}
+
 /**
- * The lab that `arg` and `flags` describe, validated.
+ * The lab that `arg` and `flags` describe, validated, with its lab file when it comes from one.
  *
  * @throws {UsageError} An unknown recipe, a bad lab file, or a flag that does not apply.
  */
-export async function labFromArg(arg: string, flags: LabFlags, kind: LabArgKind): Promise<Lab> {
+export async function labSourceFromArg(
+  arg: string,
+  flags: LabFlags,
+  kind: LabArgKind,
+  use: LabUse = "build",
+): Promise<LabFromArg> {
   const file = kind === "file" || (kind === "recipe or file" && await isLabFileArg(arg));
+  const uplinks = flags.uplink === undefined ? [] : [flags.uplink];
   if (file) {
-    for (const [flag, value] of [["--prefix", flags.prefix], ["--uplink", flags.uplink]]) {
+    for (
+      const [flag, value] of [
+        ["--prefix", flags.prefix],
+        ["--ipv6", flags.ipv6 || undefined],
+      ]
+    ) {
       if (value === undefined) continue;
       throw new UsageError(`${flag} applies to recipes, not to lab files`, {
         hint: "edit the file, or start from a recipe: netkit recipe export NAME --prefix P",
       });
     }
-    return withSandbox(await loadLabFile(arg), flags.sandbox);
+    const source = await readLabSource(arg, {
+      uplinks: use === "picture" ? "any" : uplinks,
+      ...(flags.ignoreImages ? { ignoreImages: true } : {}),
+      onNotice: printNotice,
+    });
+    const used = Object.values(source.lab.bridges).some((b) => b.uplink === flags.uplink);
+    if (flags.uplink !== undefined && !used) {
+      throw new UsageError(
+        `--uplink ${flags.uplink}: no bridge of ${arg} has uplink: ${flags.uplink}`,
+        {
+          hint: "--uplink NIC allows a lab file's bridges.NAME.uplink: NIC; leave it out otherwise",
+        },
+      );
+    }
+    return { lab: withSandbox(source.lab, flags.sandbox), source };
   }
   const recipe = getRecipe(arg);
-  return validateLab(
+  const lab = validateLab(
     withSandbox(recipe.build(recipeOptions(recipe, flags)), flags.sandbox),
     `recipe ${recipe.name}`,
+    { uplinks },
   );
+  return { lab };
+}
+
+/**
+ * The lab that `arg` and `flags` describe, validated (see {@link labSourceFromArg}).
+ *
+ * @throws {UsageError} An unknown recipe, a bad lab file, or a flag that does not apply.
+ */
+export async function labFromArg(
+  arg: string,
+  flags: LabFlags,
+  kind: LabArgKind,
+  use: LabUse = "build",
+): Promise<Lab> {
+  return (await labSourceFromArg(arg, flags, kind, use)).lab;
 }

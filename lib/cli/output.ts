@@ -1,13 +1,38 @@
 /**
  * Where the CLI writes. Tests and `--json` use the same functions.
  *
+ * Everything written passes {@link terminalSafe}: text from a lab (a description, a name in an
+ * error), from a command's output (stderr in an error, ping's evidence) or from a file reaches
+ * the terminal with its control characters escaped, so it can never move the cursor, retitle the
+ * window or hide a line. Only netkit's own colours and progress line pass.
+ *
  * @module
  */
+import { printable } from "../reach.ts";
+
 const enc = new TextEncoder();
+
+/** The escape sequences netkit writes itself: colours (SGR) and clearing the progress line. */
+// deno-lint-ignore no-control-regex -- matching escape sequences is the point
+const OWN_SEQUENCES = /\x1b\[[0-9;]*m|\r\x1b\[2K/g;
+
+/**
+ * `text` with every control character escaped (see `printable` in lib/reach.ts) except newline,
+ * tab and netkit's own colour and progress sequences.
+ */
+export function terminalSafe(text: string): string {
+  let safe = "";
+  let last = 0;
+  for (const m of text.matchAll(OWN_SEQUENCES)) {
+    safe += printable(text.slice(last, m.index)) + m[0];
+    last = m.index + m[0].length;
+  }
+  return safe + printable(text.slice(last));
+}
 
 /** Writes text to standard output; a reader that went away (`| head`) ends netkit quietly. */
 export function out(text: string): void {
-  const data = enc.encode(text);
+  const data = enc.encode(terminalSafe(text));
   try {
     for (let n = 0; n < data.length;) n += Deno.stdout.writeSync(data.subarray(n));
   } catch (error) {
@@ -18,7 +43,8 @@ export function out(text: string): void {
 
 /** Writes text to standard error. */
 export function err(text: string): void {
-  Deno.stderr.writeSync(enc.encode(text));
+  const data = enc.encode(terminalSafe(text));
+  for (let n = 0; n < data.length;) n += Deno.stderr.writeSync(data.subarray(n));
 }
 
 /** Writes a value as indented JSON. */
@@ -34,4 +60,9 @@ export function progress(text: string): void {
 /** Clears the progress line. */
 export function progressDone(): void {
   if (Deno.stderr.isTerminal()) err("\r\x1b[2K");
+}
+
+/** A lab file's notice (something it holds that netkit ignores), on standard error. */
+export function printNotice(n: { file: string; line: number; column: number; message: string }) {
+  err(`${n.file}:${n.line}:${n.column}: notice: ${n.message}\n`);
 }

@@ -17,6 +17,7 @@ import { table } from "./render.ts";
 export interface RecipeFlags {
   prefix?: string;
   uplink?: string;
+  ipv6?: true;
   sandbox?: true;
   dryRun?: true;
   check?: boolean;
@@ -42,10 +43,13 @@ export async function recipeCommand(
     const again = ["netkit recipe export", second];
     if (flags.prefix !== undefined) again.push("--prefix", flags.prefix);
     if (flags.uplink !== undefined) again.push("--uplink", flags.uplink);
+    if (flags.ipv6) again.push("--ipv6");
     if (flags.sandbox) again.push("--sandbox");
     return out(labToYaml(lab, [
       `netkit lab file: recipe ${recipe.name} (${recipe.source}), made by: ${again.join(" ")}`,
-      "Bring it up: netkit up FILE    Remove it: netkit down FILE",
+      `Bring it up: netkit up FILE${
+        flags.uplink === undefined ? "" : ` --uplink ${flags.uplink}`
+      }    Remove it: netkit down FILE`,
     ]));
   }
   if (second !== undefined) {

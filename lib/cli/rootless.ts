@@ -6,7 +6,7 @@
  * @module
  */
 import { join } from "node:path";
-import type { Command } from "@commander-js/extra-typings";
+import type { Command } from "../deps/commander.ts";
 import { ExitCode, UsageError } from "../errors.ts";
 import type { Environment, Host } from "../host.ts";
 import type { Runner } from "../exec/runner.ts";
@@ -27,6 +27,15 @@ function refuseOvs(lab: Lab): void {
   throw new UsageError(
     `Lab "${lab.name}" uses Open vSwitch, which needs root: ${OVS_REASON}; nothing was changed`,
     { hint: "run it with sudo (the Linux-bridge labs, such as router, run rootless)" },
+  );
+}
+
+/** FRR's daemons switch to user frr, which a user namespace mapping only the user cannot do. */
+function refuseRouting(lab: Lab): void {
+  throw new UsageError(
+    `Lab "${lab.name}" runs routing daemons (FRR), which need root: they switch to user "frr", ` +
+      "and a rootless lab's user namespace maps only your own user; nothing was changed",
+    { hint: "run it with sudo" },
   );
 }
 
@@ -63,6 +72,7 @@ export async function rootlessPreAction(
       const { usesOvs } = await import("../lab/plan.ts");
       const lab = await labFromArg(action.args[0]!, opts, name === "up" ? "file" : "recipe");
       if (usesOvs(lab)) refuseOvs(lab);
+      if (Object.values(lab.nodes).some((n) => n.routing !== undefined)) refuseRouting(lab);
       delegate = true;
       break;
     }

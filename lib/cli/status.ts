@@ -9,7 +9,8 @@ import { listLabs, readLabState } from "../lab/runtime.ts";
 import { labStatus } from "../lab/status.ts";
 import { checkLabName } from "../names.ts";
 import { out, outJson } from "./output.ts";
-import { renderStatus, table } from "./render.ts";
+import { capturesTable, renderStatus, table } from "./render.ts";
+import { keptCaptures } from "../lab/captures.ts";
 
 /** Lists labs, or shows one. */
 export async function statusCommand(
@@ -27,10 +28,17 @@ export async function statusCommand(
       createdAt: s.createdAt,
     }));
     if (flags.json) return outJson(labs);
-    if (labs.length === 0) return out("No labs are up.\n");
+    // Captures of labs that are down, kept until `netkit clean`.
+    const kept = (await keptCaptures(host.stateRoot)).filter((c) =>
+      !labs.some((l) => l.name === c.lab)
+    );
+    const keptText = kept.length
+      ? `Captures kept after down (netkit clean removes them):\n${capturesTable(kept)}`
+      : "";
+    if (labs.length === 0) return out(`No labs are up.\n${keptText}`);
     const t = table(["lab", "status", "nodes", "bridges", "ovs", "since"]);
     for (const l of labs) t.push([l.name, l.status, l.nodes, l.bridges, l.ovs, l.createdAt]);
-    return out(t.toString() + "\n");
+    return out(t.toString() + "\n" + keptText);
   }
   checkLabName(lab);
   const state = await readLabState(host, lab);

@@ -2,10 +2,14 @@
  * `netkit up FILE`: bring up the lab a YAML lab file describes (see lib/lab/file.ts), prove it,
  * show it. Running it again on a lab that is up says so and changes nothing.
  *
+ * A lab file may touch only what it creates (lib/reach.ts). The one exception is a host NIC as
+ * a bridge's `uplink`, and only when the command line names that same NIC: `--uplink NIC`.
+ *
  * @module
  */
 import type { Host } from "../host.ts";
-import { labFromArg } from "./lab_arg.ts";
+import { HostConflictError } from "../lab/preflight.ts";
+import { labSourceFromArg } from "./lab_arg.ts";
 import { type LabUpFlags, runLabUp } from "./lab_up.ts";
 
 /** Flags of `up`. */
@@ -13,16 +17,31 @@ export interface UpFlags {
   sandbox?: true;
   dryRun?: true;
   check?: boolean;
+  ignoreImages?: true;
   json?: true;
+  /** The host NIC the lab file's bridges may take as uplink (`--uplink NIC`). */
+  uplink?: string;
 }
 
 /** Runs `up FILE`. */
 export async function upCommand(host: Host, file: string, flags: UpFlags): Promise<void> {
-  const lab = await labFromArg(file, flags, "file");
+  const { lab, source } = await labSourceFromArg(file, flags, "file");
   const options: LabUpFlags = {
     ...(flags.dryRun ? { dryRun: true } : {}),
     ...(flags.check === false ? { check: false } : {}),
     ...(flags.json ? { json: true } : {}),
   };
-  await runLabUp(host, lab, options);
+  try {
+    await runLabUp(host, lab, options);
+  } catch (error) {
+    // A name the host already has: point at the line of the file that names it.
+    if (error instanceof HostConflictError && source) {
+      throw source.errorAt(error.conflicts.map((c) => ({
+        path: c.path,
+        message: `${c.what} already exists on this host: netkit never adopts or deletes what ` +
+          "it did not create (remove it yourself, or rename it in the file)",
+      })));
+    }
+    throw error;
+  }
 }

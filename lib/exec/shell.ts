@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Shescape } from "shescape";
+import { Shescape } from "../deps/shescape.ts";
 
 let shescape: Shescape | undefined;
 function sh(): Shescape {

@@ -10,10 +10,16 @@
  *   - chain: { prefix: c-, count: 5 }
  * ```
  *
+ * What the entries make adds up with the nodes written by hand: once the lab would have more
+ * than {@link LAB_LIMITS}.nodes nodes, the entry that crosses the bound is refused and nothing
+ * further is generated (so a short file cannot expand into millions of objects). Each entry's
+ * `count` is at most 4096.
+ *
  * @module
  */
-import { z } from "zod";
+import { z } from "../deps/zod.ts";
 import { UsageError } from "../errors.ts";
+import { LAB_LIMITS } from "../reach.ts";
 import { chain, star } from "./generate.ts";
 import type { LabInput } from "./schema.ts";
 import type { LabIssue } from "./validate.ts";
@@ -34,6 +40,9 @@ const Generator = z.union([
   }),
 ]);
 
+/** The `generate:` list of a lab file (also part of the lab file's JSON Schema). */
+export const GenerateSchema = z.array(Generator);
+
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -45,7 +54,7 @@ const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !
 export function expandGenerators(doc: unknown): { doc: unknown; issues: LabIssue[] } {
   if (!isObj(doc) || !("generate" in doc)) return { doc, issues: [] };
   const { generate, ...rest } = doc;
-  const parsed = z.array(Generator).safeParse(generate);
+  const parsed = GenerateSchema.safeParse(generate);
   if (!parsed.success) {
     return {
       doc: rest,
@@ -55,30 +64,49 @@ export function expandGenerators(doc: unknown): { doc: unknown; issues: LabIssue
       })),
     };
   }
+  // Copies made once and filled in place: many entries cost no more than one big one.
   const out: Obj = { ...rest };
+  for (const key of ["nodes", "bridges"] as const) {
+    out[key] = { ...(isObj(out[key]) ? out[key] : {}) };
+  }
+  for (const key of ["links", "expect"] as const) {
+    out[key] = [...(Array.isArray(out[key]) ? out[key] as unknown[] : [])];
+  }
   const issues: LabIssue[] = [];
-  parsed.data.forEach((entry, k) => {
+  let nodes = isObj(rest.nodes) ? Object.keys(rest.nodes).length : 0;
+  for (const [k, entry] of parsed.data.entries()) {
+    const kind = "star" in entry ? "star" : "chain";
+    const count = "star" in entry ? entry.star.count : entry.chain.count;
+    if (nodes + count > LAB_LIMITS.nodes) {
+      issues.push({
+        path: ["generate", k, kind, "count"],
+        message: `with this entry the lab would have ${nodes + count} nodes; a lab may have at ` +
+          `most ${LAB_LIMITS.nodes} (README: What a lab file can and cannot do)`,
+      });
+      break;
+    }
+    nodes += count;
     let made: LabInput;
     try {
       made = "star" in entry ? star(strip(entry.star)) : chain(strip(entry.chain));
     } catch (error) {
       if (!(error instanceof UsageError)) throw error;
       issues.push({ path: ["generate", k], message: error.message });
-      return;
+      continue;
     }
     for (const key of ["nodes", "bridges"] as const) {
-      const mine = isObj(out[key]) ? out[key] as Obj : {};
-      for (const name of Object.keys(made[key] ?? {})) {
-        if (name in mine) {
+      const mine = out[key] as Obj;
+      for (const [name, value] of Object.entries(made[key] ?? {})) {
+        if (Object.hasOwn(mine, name)) {
           issues.push({ path: ["generate", k], message: `"${name}" is defined twice` });
         }
+        mine[name] = value;
       }
-      out[key] = { ...mine, ...made[key] };
     }
     for (const key of ["links", "expect"] as const) {
-      out[key] = [...(Array.isArray(out[key]) ? out[key] as unknown[] : []), ...(made[key] ?? [])];
+      (out[key] as unknown[]).push(...(made[key] ?? []));
     }
-  });
+  }
   return { doc: out, issues };
 }
 

@@ -27,12 +27,19 @@ import {
   type Node,
   parseDocument,
   visit,
-} from "yaml";
+} from "../deps/yaml.ts";
 import { UsageError } from "../errors.ts";
 import type { Lab } from "./schema.ts";
-import { type DocPath, LabValidationError, validateLab } from "./validate.ts";
+import {
+  type DocPath,
+  type LabIssue,
+  LabValidationError,
+  validateLab,
+  type ValidateOptions,
+} from "./validate.ts";
 import { LabSchema } from "./schema.ts";
 import { expandGenerators } from "./expand.ts";
+import { type ClabOptions, clabToLab, isClabDocument, isClabFileName } from "./clab.ts";
 
 /** The largest lab file netkit reads, in bytes (1 MiB). */
 export const MAX_LAB_FILE_BYTES = 1024 * 1024;
@@ -41,16 +48,22 @@ export const MAX_ALIAS_COUNT = 100;
 
 /** One problem in a lab file, with its 1-based position. */
 export interface LabFileProblem {
-  /** The file. */
+  /** The file, as it was named. */
   file: string;
-  /** Line, from 1. */
+  /** The line, from 1. */
   line: number;
-  /** Column, from 1. */
+  /** The column, from 1. */
   column: number;
-  /** What is wrong. */
+  /** What is wrong (or, for a notice, what is ignored) and why. */
   message: string;
   /** The document path, for problems found after parsing. */
   path?: DocPath;
+}
+
+/** Options for reading a lab file (or a containerlab topology). */
+export interface LabFileOptions extends ClabOptions, ValidateOptions {
+  /** Called with each thing a containerlab topology holds that netkit ignores. */
+  onNotice?: (notice: LabFileProblem) => void;
 }
 
 /** A lab file is unreadable or invalid. Nothing was changed on the host. Exit code 2. */
@@ -227,11 +240,94 @@ export function offsetOfPath(doc: Document, path: DocPath, wantKey = false): num
   return range?.[0] ?? best;
 }
 
+/** A lab file, parsed and validated, with the way back from a document path to the file. */
+export interface LabSource {
+  /** The validated lab, defaults filled in. */
+  lab: Lab;
+  /** The file's name, as problems are reported under. */
+  file: string;
+  /** The problems `issues` (paths in the lab) as one error pointing into the file. */
+  errorAt(issues: LabIssue[]): LabFileError;
+}
+
+function errorAt(
+  parsed: Parsed,
+  file: string,
+  issues: LabIssue[],
+  origin: (path: DocPath) => DocPath = (path) => path,
+): LabFileError {
+  const problems = issues.map((issue) => problemAt(parsed, file, issue, origin));
+  problems.sort((a, b) => a.line - b.line || a.column - b.column);
+  return new LabFileError(file, problems);
+}
+
+/** One issue (a path in the lab, mapped back through `origin`) at its line and column. */
+function problemAt(
+  parsed: Parsed,
+  file: string,
+  issue: LabIssue,
+  origin: (path: DocPath) => DocPath = (path) => path,
+): LabFileProblem {
+  const mapped = origin(issue.path);
+  const wantKey = mapped === issue.path && issue.key === true;
+  const { line, col } = parsed.lines.linePos(offsetOfPath(parsed.doc, mapped, wantKey));
+  return { file, line, column: col, message: issue.message, path: issue.path };
+}
+
+/**
+ * Parses and validates a lab written in YAML, and keeps the way back into the text (for problems
+ * found later, such as preflight's conflicts with the host). A containerlab topology (a file named
+ * `*.clab.yml`, or a document with `topology:`) is read as a netkit lab first (see
+ * lib/lab/clab.ts), its problems reported at its own lines.
+ *
+ * @throws {LabFileError} When the YAML or the lab is invalid.
+ */
+export function parseLabSource(
+  text: string,
+  file: string,
+  options: LabFileOptions = {},
+): LabSource {
+  const parsed = parseYaml(text, file);
+  if (parsed.value === null || parsed.value === undefined) {
+    throw new LabFileError(file, [{
+      file,
+      line: 1,
+      column: 1,
+      message: 'the file holds no lab: it needs at least "name" (see examples/labs/)',
+    }]);
+  }
+  if (isClabFileName(file) || isClabDocument(parsed.value)) {
+    const clab = clabToLab(parsed.value, options);
+    for (const notice of clab.notices) options.onNotice?.(problemAt(parsed, file, notice));
+    if (clab.problems.length) throw errorAt(parsed, file, clab.problems);
+    try {
+      const lab = validateLab(clab.lab, `file ${file}`, options);
+      return { lab, file, errorAt: (issues) => errorAt(parsed, file, issues, clab.origin) };
+    } catch (error) {
+      if (!(error instanceof LabValidationError)) throw error;
+      throw errorAt(parsed, file, error.issues, clab.origin);
+    }
+  }
+  try {
+    const expanded = expandGenerators(parsed.value);
+    if (expanded.issues.length) throw new LabValidationError(expanded.issues, `file ${file}`);
+    const lab = validateLab(expanded.doc, `file ${file}`, options);
+    return { lab, file, errorAt: (issues) => errorAt(parsed, file, issues) };
+  } catch (error) {
+    if (!(error instanceof LabValidationError)) throw error;
+    throw errorAt(parsed, file, error.issues);
+  }
+}
+
 /**
  * Parses and validates a lab written in YAML. Every problem is reported with `file:line:column`.
+ * A containerlab topology (a file named `*.clab.yml`, or a document with `topology:`) is read as
+ * a netkit lab first (see lib/lab/clab.ts), its problems reported at its own lines.
  *
  * @param text The YAML text.
  * @param file The name to report problems under (a path, or e.g. `<stdin>`).
+ * @param options What the command line allows beyond what the lab creates (`--uplink`),
+ *   containerlab's images, and where notices go; see {@link LabFileOptions}.
  * @returns The validated lab, defaults filled in.
  * @throws {LabFileError} When the YAML or the lab is invalid (a {@link UsageError}: exit code 2).
  * @example Parse a small lab
@@ -251,35 +347,28 @@ export function offsetOfPath(doc: Document, path: DocPath, wantKey = false): num
  * lab.nodes.a?.interfaces.eth0?.addresses; // ["10.9.0.1/24"]
  * ```
  */
-export function parseLabYaml(text: string, file: string): Lab {
-  const { doc, lines, value } = parseYaml(text, file);
-  if (value === null || value === undefined) {
-    throw new LabFileError(file, [{
-      file,
-      line: 1,
-      column: 1,
-      message: 'the file holds no lab: it needs at least "name" (see examples/labs/)',
-    }]);
-  }
-  try {
-    const expanded = expandGenerators(value);
-    if (expanded.issues.length) throw new LabValidationError(expanded.issues, `file ${file}`);
-    return validateLab(expanded.doc, `file ${file}`);
-  } catch (error) {
-    if (!(error instanceof LabValidationError)) throw error;
-    const problems = error.issues.map((issue): LabFileProblem => {
-      const { line, col } = lines.linePos(offsetOfPath(doc, issue.path, issue.key === true));
-      return { file, line, column: col, message: issue.message, path: issue.path };
-    });
-    problems.sort((a, b) => a.line - b.line || a.column - b.column);
-    throw new LabFileError(file, problems);
-  }
+export function parseLabYaml(text: string, file: string, options: LabFileOptions = {}): Lab {
+  return parseLabSource(text, file, options).lab;
+}
+
+/**
+ * Reads, parses and validates a lab file, keeping the way back into it (see
+ * {@link parseLabSource}).
+ */
+export async function readLabSource(
+  path: string,
+  options: LabFileOptions = {},
+): Promise<LabSource> {
+  return parseLabSource(await readLabText(path), path, options);
 }
 
 /**
  * Reads, parses and validates a lab file. Files over 1 MiB are refused.
  *
- * @param path The lab file (YAML).
+ * @param path The lab file (YAML), or a containerlab topology (`*.clab.yml`).
+ * @param options What the command line allows beyond what the lab creates: a bridge's `uplink`
+ *   is refused unless `options.uplinks` names that NIC (`--uplink NIC`); containerlab's images,
+ *   and where notices go (see {@link LabFileOptions}).
  * @returns The validated lab, defaults filled in.
  * @throws {LabFileError} When the file cannot be read or is invalid, each problem with
  *   `file:line:column` (a {@link UsageError}: exit code 2).
@@ -290,8 +379,8 @@ export function parseLabYaml(text: string, file: string): Lab {
  * console.log(Object.keys(lab.nodes));
  * ```
  */
-export async function loadLabFile(path: string): Promise<Lab> {
-  return parseLabYaml(await readLabText(path), path);
+export async function loadLabFile(path: string, options: LabFileOptions = {}): Promise<Lab> {
+  return (await readLabSource(path, options)).lab;
 }
 
 /**

@@ -10,14 +10,17 @@ import type { Runner } from "../exec/runner.ts";
 import type { Host } from "../host.ts";
 import { isRun, type Step } from "../plan/step.ts";
 import { type OvsTarget, vsctl } from "../ovs/target.ts";
+import { hostNamesOf } from "../reach.ts";
 import type { Lab } from "./schema.ts";
-import { layoutOf } from "./validate.ts";
+import type { DocPath } from "./validate.ts";
+import { bondNames } from "./validate_ovs.ts";
 
 /** The Debian package that provides each tool netkit calls. */
 export const PACKAGE_OF: Record<string, string> = {
   ip: "iproute2",
   "ovs-vsctl": "openvswitch-switch",
   "ovs-appctl": "openvswitch-switch",
+  "ovs-ofctl": "openvswitch-switch",
   "ovsdb-server": "openvswitch-switch",
   "ovsdb-tool": "openvswitch-switch",
   "ovs-vswitchd": "openvswitch-switch",
@@ -27,9 +30,20 @@ export const PACKAGE_OF: Record<string, string> = {
   nft: "nftables",
   ping: "iputils-ping",
   tcpdump: "tcpdump",
+  iperf3: "iperf3",
   sysctl: "procps",
   pkill: "procps",
   kill: "procps",
+  tc: "iproute2",
+  mkdir: "coreutils",
+  unshare: "util-linux",
+  pidwait: "procps",
+  dhclient: "isc-dhcp-client",
+  vtysh: "frr",
+  "/usr/lib/frr/zebra": "frr",
+  "/usr/lib/frr/ospfd": "frr",
+  "/usr/lib/frr/ospf6d": "frr",
+  "/usr/lib/frr/bgpd": "frr",
 };
 
 /** The programs a plan runs (looking through `ip netns exec NS`). */
@@ -47,8 +61,12 @@ export function programsOf(steps: readonly Step[]): Set<string> {
   return programs;
 }
 
-/** The path of `program` in the host's search path, or undefined. */
+/** The path of `program` in the host's search path (or `program` itself when absolute), or undefined. */
 export async function which(host: Host, program: string): Promise<string | undefined> {
+  if (program.startsWith("/")) {
+    const info = await Deno.stat(program).catch(() => undefined);
+    return info?.isFile && (info.mode ?? 0o111) & 0o111 ? program : undefined;
+  }
   for (const dir of host.path) {
     try {
       const info = await Deno.stat(join(dir, program));
@@ -92,26 +110,63 @@ export async function hostNamespaces(): Promise<Set<string>> {
   return names;
 }
 
-/** The interface names in the root namespace. */
+/**
+ * The interface names in the root namespace, with their alternative names: the kernel finds an
+ * interface by either (`ip link set dev ALTNAME ...` acts on it), so both are taken.
+ */
 export async function hostLinks(runner: Runner): Promise<Set<string>> {
   const r = await runner.run(["ip", "-j", "link", "show"]);
-  return new Set((JSON.parse(r.stdout || "[]") as { ifname: string }[]).map((l) => l.ifname));
+  const links = JSON.parse(r.stdout || "[]") as { ifname: string; altnames?: string[] }[];
+  return new Set(links.flatMap((l) => [l.ifname, ...(l.altnames ?? [])]));
 }
 
 async function ovsNames(ovs: OvsTarget | undefined, runner: Runner): Promise<Set<string>> {
   if (!ovs) return new Set();
-  const r = await runner.run(
-    vsctl(ovs, "--timeout=5", "--format=json", "--columns=name", "list", "Port"),
-    { allowFailure: true },
-  );
-  if (r.code !== 0) return new Set();
-  const data = JSON.parse(r.stdout) as { data: [string][] };
-  return new Set(data.data.map(([n]) => n));
+  const names = new Set<string>();
+  for (const table of ["Port", "Interface"]) {
+    const r = await runner.run(
+      vsctl(ovs, "--timeout=5", "--format=json", "--columns=name", "list", table),
+      { allowFailure: true },
+    );
+    if (r.code !== 0) continue;
+    for (const [n] of (JSON.parse(r.stdout) as { data: [string][] }).data) names.add(n);
+  }
+  return names;
+}
+
+/** One object a lab would create that exists already. */
+export interface HostConflict {
+  /** What it is, e.g. `interface "eth0"`. */
+  what: string;
+  /** Where the lab names it. */
+  path: DocPath;
 }
 
 /**
- * Throws {@link UsageError} when a namespace, interface or OVS port that the lab would create
- * already exists. `ovs` is the running OVS to ask, if any.
+ * A lab would create what already exists on the host (exit code 2, nothing changed).
+ * `conflicts` says what and where the lab names it, so that a lab file can point at the line.
+ */
+export class HostConflictError extends UsageError {
+  constructor(readonly lab: string, readonly conflicts: HostConflict[]) {
+    super(
+      `Lab "${lab}" would create what already exists on this host: ${
+        conflicts.map((c) => c.what).join(", ")
+      }`,
+      { hint: CONFLICT_HINT },
+    );
+    this.name = "HostConflictError";
+  }
+}
+
+/** What to do about a conflict. */
+export const CONFLICT_HINT =
+  "netkit never adopts or deletes what it did not create: remove them yourself, or use --prefix for other names";
+
+/**
+ * Throws {@link HostConflictError} when a namespace, interface or OVS port or bridge that the
+ * lab would create already exists: every name of {@link hostNamesOf} (lib/reach.ts), OVS
+ * internal ports included before they move into their node, checked against interface names
+ * and alternative names. `ovs` is the running OVS to ask, if any.
  */
 export async function requireNoConflicts(
   lab: Lab,
@@ -123,21 +178,23 @@ export async function requireNoConflicts(
     hostLinks(runner),
     ovsNames(ovs, runner),
   ]);
-  const conflicts: string[] = [];
-  for (const ns of Object.keys(lab.nodes)) {
-    if (namespaces.has(ns)) conflicts.push(`namespace "${ns}"`);
+  const names = hostNamesOf(lab);
+  const conflicts: HostConflict[] = [];
+  for (const [ns, path] of names.namespaces) {
+    if (namespaces.has(ns)) conflicts.push({ what: `namespace "${ns}"`, path });
   }
-  for (const name of layoutOf(lab).rootIfaces) {
-    if (links.has(name)) conflicts.push(`interface "${name}"`);
-    else if (ports.has(name)) conflicts.push(`OVS port or bridge "${name}"`);
+  for (const [name, path] of names.links) {
+    if (links.has(name)) conflicts.push({ what: `interface "${name}"`, path });
+    else if (ports.has(name)) conflicts.push({ what: `OVS port or bridge "${name}"`, path });
   }
-  if (conflicts.length) {
-    throw new UsageError(
-      `Lab "${lab.name}" would create what already exists on this host: ${conflicts.join(", ")}`,
-      {
-        hint:
-          "netkit never adopts or deletes what it did not create: remove them yourself, or use --prefix for other names",
-      },
-    );
+  for (const [bname, bridge] of Object.entries(lab.bridges)) {
+    for (const port of Object.keys(bridge.ports)) {
+      if (!bondNames(lab).includes(port) || !ports.has(port)) continue;
+      conflicts.push({
+        what: `OVS port "${port}" (a bond of the lab)`,
+        path: ["bridges", bname, "ports", port],
+      });
+    }
   }
+  if (conflicts.length) throw new HostConflictError(lab.name, conflicts);
 }

@@ -91,9 +91,13 @@ export async function rootlessUnavailable(rl: Rootless): Promise<string | undefi
   })`;
 }
 
-async function ensureDir(rl: Rootless): Promise<string> {
-  const dir = rl.dir;
-  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+/**
+ * Throws {@link UsageError} unless `dir` is this user's own: a directory (not a symlink) owned by
+ * this uid that no one else may read or write (mode 0700). Checked before anything in it is read
+ * or written: in `/tmp` another user could have made `/tmp/netkit-UID` first and put a
+ * `holder.json` there that sends this user's commands into namespaces of theirs.
+ */
+async function requireOwnDir(dir: string): Promise<void> {
   const info = await Deno.lstat(dir);
   if (!info.isDirectory || info.uid !== Deno.uid() || ((info.mode ?? 0) & 0o077) !== 0) {
     throw new UsageError(
@@ -101,6 +105,12 @@ async function ensureDir(rl: Rootless): Promise<string> {
       { hint: `remove it, or set XDG_RUNTIME_DIR to a private directory` },
     );
   }
+}
+
+async function ensureDir(rl: Rootless): Promise<string> {
+  const dir = rl.dir;
+  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  await requireOwnDir(dir);
   return dir;
 }
 
@@ -112,11 +122,25 @@ async function userns(pid: number): Promise<string | undefined> {
   return await Deno.readLink(`/proc/${pid}/ns/user`).catch(() => undefined);
 }
 
-/** The running holder, or undefined (a stale record is ignored). */
+/**
+ * The running holder, or undefined (a stale record is ignored). The directory must be this
+ * user's own (see {@link requireOwnDir}) and `holder.json` a file of this user's.
+ *
+ * @throws {UsageError} When the directory exists but is not this user's own.
+ */
 export async function runningHolder(rl: Rootless): Promise<HolderRecord | undefined> {
+  try {
+    await requireOwnDir(rl.dir);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+  const file = join(rl.dir, "holder.json");
   let rec: HolderRecord;
   try {
-    rec = JSON.parse(await Deno.readTextFile(join(rl.dir, "holder.json")));
+    const info = await Deno.lstat(file);
+    if (!info.isFile || info.uid !== Deno.uid()) return undefined;
+    rec = JSON.parse(await Deno.readTextFile(file));
   } catch {
     return undefined;
   }

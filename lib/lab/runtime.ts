@@ -7,6 +7,7 @@
  * @module
  */
 import { join } from "node:path";
+import { z } from "../deps/zod.ts";
 import { UsageError } from "../errors.ts";
 import { type Host, resolveHost } from "../host.ts";
 import { Executor, type ExecutorOptions, StepError } from "../plan/executor.ts";
@@ -25,6 +26,7 @@ import {
 } from "../ovs/instance.ts";
 import { addressOvs, type OvsTarget } from "../ovs/target.ts";
 import {
+  captureDir,
   labDir,
   listLabNames,
   pruneStateRoot,
@@ -35,8 +37,9 @@ import {
 import { planLab, usesOvs } from "./plan.ts";
 import { readUplink } from "./host_uplink.ts";
 import { programsOf, requireNoConflicts, requireRoot, requireTools } from "./preflight.ts";
-import type { Lab } from "./schema.ts";
+import { type Lab, LabSchema, NsName } from "./schema.ts";
 import { requireNoSandboxConflicts, sandboxOf, sandboxOvsTarget, sandboxPlan } from "./sandbox.ts";
+import { hostContextForLab } from "./impair_host.ts";
 
 /** What netkit remembers of a lab on the host (`lab.json`). */
 export interface LabState {
@@ -92,19 +95,62 @@ export interface UpResult {
   ovs?: OvsTarget;
 }
 
-async function withLock<T>(host: Host, lab: string, fn: () => Promise<T>): Promise<T> {
+/** Runs `fn` holding lab `lab`'s lock (bring-up, removal and one-off changes take turns). */
+export async function withLock<T>(host: Host, lab: string, fn: () => Promise<T>): Promise<T> {
   const dir = labDir(host.stateRoot, lab);
   await Deno.mkdir(dir, { recursive: true });
   return await withFileLock(join(dir, "lock"), fn);
 }
 
-/** The saved state of lab `name` on `host`, or undefined when it is not up. */
-export function readLabState(host: Host, name: string): Promise<LabState | undefined> {
-  return readJson<LabState>(join(labDir(host.stateRoot, name), "lab.json"));
+/**
+ * What `lab.json` must hold before netkit acts on it: the lab passes the same schema as any lab
+ * (its names are names, not paths), and the OVS it names is a Unix socket path.
+ */
+const LabStateSchema = z.object({
+  lab: LabSchema,
+  status: z.enum(["starting", "up"]),
+  ovs: z.strictObject({
+    kind: z.enum(["system", "private", "sandbox"]),
+    db: z.string().regex(/^unix:\/[^\s]*$/),
+    runDir: z.string().regex(/^\/[^\s]*$/).refine((p) => !p.split("/").includes("..")),
+  }).optional(),
+  sandbox: NsName.optional(),
+  createdAt: z.string(),
+});
+
+/** A lab's `lab.json` is not what netkit wrote: netkit does not act on it. Exit code 1. */
+export class DamagedStateError extends Error {
+  constructor(readonly lab: string, readonly path: string, reason: string) {
+    super(
+      `The state of lab "${lab}" (${path}) is not what netkit wrote (${reason}); netkit does ` +
+        "not act on it. Its journal, journal.jsonl beside it, lists what the lab created",
+    );
+    this.name = "DamagedStateError";
+  }
 }
 
 /**
- * Every lab with state on this host.
+ * The saved state of lab `name` on `host`, or undefined when it is not up. `name` must be a lab
+ * name (never a path); the state must be for that lab and pass {@link LabStateSchema}, else
+ * {@link DamagedStateError}.
+ */
+export async function readLabState(host: Host, name: string): Promise<LabState | undefined> {
+  const path = join(labDir(host.stateRoot, name), "lab.json");
+  const raw = await readJson<unknown>(path);
+  if (raw === undefined) return undefined;
+  const parsed = LabStateSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new DamagedStateError(name, path, `${issue?.path.join(".")}: ${issue?.message}`);
+  }
+  if (parsed.data.lab.name !== name) {
+    throw new DamagedStateError(name, path, `it names lab ${JSON.stringify(parsed.data.lab.name)}`);
+  }
+  return parsed.data as LabState;
+}
+
+/**
+ * Every lab with state on this host (a damaged state is left out; see {@link readLabState}).
  *
  * @example
  * ```ts
@@ -116,7 +162,10 @@ export async function listLabs(options: { host?: Host } = {}): Promise<LabState[
   const host = options.host ?? resolveHost();
   const states: LabState[] = [];
   for (const name of await listLabNames(host.stateRoot)) {
-    const s = await readLabState(host, name);
+    const s = await readLabState(host, name).catch((error) => {
+      if (error instanceof DamagedStateError) return undefined;
+      throw error;
+    });
     if (s) states.push(s);
   }
   return states;
@@ -141,6 +190,10 @@ export async function planFor(
   const ns = sandboxOf(lab);
   const nics = Object.values(lab.bridges).flatMap((b) => b.uplink ?? []);
   const rootless = host.rootless;
+  const extra = {
+    ...await hostContextForLab(lab, host),
+    captureDir: captureDir(host.stateRoot, lab.name),
+  };
   if (ns === undefined) {
     const ovs = usesOvs(lab) ? await chooseOvs(host) : undefined;
     const uplinks = Object.fromEntries(
@@ -148,7 +201,14 @@ export async function planFor(
         nics.map(async (nic) => [nic, await readUplink(nic, host.runner)] as const),
       ),
     );
-    const steps = planLab(lab, { stateDir, datapathType: await datapathType(), uplinks, rootless });
+    const steps = planLab(lab, {
+      stateDir,
+      datapathType: await datapathType(),
+      uplinks,
+      rootless,
+      ...extra,
+      ...(ovs ? { ovsRunDir: ovs.runDir } : {}),
+    });
     const shared = ovs?.kind === "private" && await privateOvsStopped(host)
       ? await privateOvsSteps(host)
       : [];
@@ -166,7 +226,13 @@ export async function planFor(
   // The lab's own userspace switch, inside its parent namespace.
   const ovs = usesOvs(lab) ? sandboxOvsTarget(stateDir) : undefined;
   const steps = sandboxPlan(
-    planLab(lab, { stateDir, datapathType: "netdev", rootless }),
+    planLab(lab, {
+      stateDir,
+      datapathType: "netdev",
+      rootless,
+      ...extra,
+      ...(ovs ? { ovsRunDir: ovs.runDir } : {}),
+    }),
     {
       ns,
       ovs: ovs ? { dir: ovs.runDir, schema: await schemaPath() } : undefined,
@@ -291,11 +357,14 @@ export async function stopUnusedPrivateOvs(host: Host): Promise<boolean> {
   return await releasePrivateOvs(host);
 }
 
-/** The journal entries without their OVS undo actions. */
+/** The journal entries without their OVS undo actions (`ovs-vsctl`, `ovs-ofctl`, marked removals). */
 function withoutOvsUndo(entries: JournalEntry[]): JournalEntry[] {
   return entries.map((e) => ({
     ...e,
-    undo: e.undo.filter((a) => !("ovsRemove" in a) && !("argv" in a && a.argv[0] === "ovs-vsctl")),
+    undo: e.undo.filter((a) =>
+      !("ovsRemove" in a) &&
+      !("argv" in a && (a.argv[0] === "ovs-vsctl" || a.argv[0] === "ovs-ofctl"))
+    ),
   }));
 }
 

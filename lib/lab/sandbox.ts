@@ -27,7 +27,8 @@ import { type OvsTarget, ovsTarget } from "../ovs/target.ts";
 import { type Action, isRun, type Step } from "../plan/step.ts";
 import { ovsDaemonSteps } from "../ovs/daemons.ts";
 import { createNs } from "../primitives/netns.ts";
-import { hostNamespaces } from "./preflight.ts";
+import { HostConflictError, hostNamespaces } from "./preflight.ts";
+import { hostNamesOf } from "../reach.ts";
 import type { Lab } from "./schema.ts";
 
 /** Commands that act on no network namespace: they run unchanged in a sandboxed plan. */
@@ -132,16 +133,8 @@ export function sandboxPlan(steps: readonly Step[], options: SandboxPlanOptions)
  */
 export async function requireNoSandboxConflicts(lab: Lab, ns: string): Promise<void> {
   const existing = await hostNamespaces();
-  const conflicts = [ns, ...Object.keys(lab.nodes)].filter((n) => existing.has(n));
-  if (conflicts.length) {
-    throw new UsageError(
-      `Lab "${lab.name}" would create what already exists on this host: ${
-        conflicts.map((n) => `namespace "${n}"`).join(", ")
-      }`,
-      {
-        hint:
-          "netkit never adopts or deletes what it did not create: remove them yourself, or use --prefix for other names",
-      },
-    );
-  }
+  const wanted = new Map([[ns, ["sandbox"]], ...hostNamesOf(lab).namespaces]);
+  const conflicts = [...wanted].filter(([n]) => existing.has(n))
+    .map(([n, path]) => ({ what: `namespace "${n}"`, path }));
+  if (conflicts.length) throw new HostConflictError(lab.name, conflicts);
 }

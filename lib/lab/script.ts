@@ -20,6 +20,7 @@ import type { Host } from "../host.ts";
 import { type Action, type OvsRemoveAction, shownArgv, type Step } from "../plan/step.ts";
 import { addressOvs, ovsDbOf, type OvsTarget, vsctl } from "../ovs/target.ts";
 import { planFor } from "./runtime.ts";
+import { printable } from "../reach.ts";
 import type { Lab } from "./schema.ts";
 
 /** Where an exported script keeps its daemon files, under the state root `root`. */
@@ -43,7 +44,7 @@ export interface LabScriptOptions {
   command?: string;
 }
 
-const comment = (text: string) => `# ${text.replace(/[\r\n]+/g, " ")}`;
+const comment = (text: string) => `# ${printable(text.replace(/[\r\n]+/g, " "))}`;
 
 function heredoc(path: string, content: string, mode: number): string[] {
   const lines = content.split("\n");
@@ -140,9 +141,14 @@ export function labScript(lab: Lab, options: LabScriptOptions): string {
         const lines = actionLines(a, options.ovs).map((l) => `${l} || failed=1`);
         // A daemon that already exited has removed its pid file: nothing to stop.
         const argv = shownArgv(a);
-        return argv[0] === "pkill" && argv[1] === "-F"
-          ? lines.map((l) => `[ ! -e ${scriptLine([argv[2]!])} ] || ${l}`)
-          : lines;
+        if (argv[0] === "pkill" && argv[1] === "-F") {
+          return lines.map((l) => `[ ! -e ${scriptLine([argv[2]!])} ] || ${l}`);
+        }
+        // Waiting for a daemon that is already gone: pidwait exits 1, which is fine.
+        if (argv.includes("pidwait")) {
+          return [`{ ${actionLines(a, options.ovs)[0]} || [ "$?" -eq 1 ]; } || failed=1`];
+        }
+        return lines;
       }),
       "",
     );

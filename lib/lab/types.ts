@@ -1,26 +1,45 @@
 /**
  * The lab description's TypeScript types, written out field by field for readers of the API
- * docs. The zod schema (lib/lab/schema.ts) is what validates; it checks at compile time that it
- * produces exactly {@link Lab} and accepts exactly {@link LabInput}, so the two never drift
- * apart. {@link Lab} is a validated lab (defaults filled in); {@link LabInput} is a lab as
- * written (fields with defaults may be left out).
+ * docs. The zod schema (lib/lab/schema.ts) is what validates, and what each field reaches on the
+ * host is documented there; the schema checks at compile time that it produces exactly
+ * {@link Lab} and accepts exactly {@link LabInput}, so the two never drift apart. {@link Lab} is
+ * a validated lab (defaults filled in); {@link LabInput} is a lab as written (fields with a
+ * default may be left out): `FooInput` is `Foo` as written.
  *
  * @module
  */
 
+/** What happens to the traffic leaving an interface (see lib/primitives/impair.ts). */
+export interface ImpairSpec {
+  /** Bits per second: `10mbit`, `512kbit`. */
+  rate?: string | undefined;
+  /** Share of packets dropped: `5%`, `0.5%`. */
+  loss?: string | undefined;
+  /** Added one-way delay: `20ms`. */
+  delay?: string | undefined;
+  /** Random variation of the delay: `5ms` (needs `delay`). */
+  jitter?: string | undefined;
+}
+
 /** An interface that lands in a node, validated. */
 export interface LabInterface {
-  /** Static addresses, `A.B.C.D/N`. */
+  /** Static addresses, IPv4 or IPv6, with prefix. */
   addresses: string[];
   /** Take an address by DHCP (busybox udhcpc with netkit's hook). */
   dhcp: boolean;
   /** Create the interface under this name, then rename it. */
   createAs?: string | undefined;
+  /** Take an IPv6 address by DHCPv6. */
+  dhcp6?: boolean | undefined;
+  /** Shape the traffic leaving this interface. */
+  impair?: ImpairSpec | undefined;
+  /** Record every frame on this interface from the start. */
+  capture?: boolean | undefined;
 }
 
-/** A route inside a node: `to` is `default` or a CIDR; it needs `via` or `dev`. */
+/** A route inside a node: `to` is `default` or a prefix; it needs `via` or `dev`. */
 export interface LabRoute {
-  /** `default` or `A.B.C.D/N`. */
+  /** `default` or a prefix of either family. */
   to: string;
   /** The next hop. */
   via?: string | undefined;
@@ -46,12 +65,70 @@ export interface LabNat {
 export interface LabDhcpServer {
   /** The interface it serves. */
   interface: string;
-  /** First and last address handed out. */
-  range: [string, string];
+  /** IPv4 addresses handed out (DHCPv4). */
+  range?: [string, string] | undefined;
   /** Lease time in seconds. */
   leaseTime?: number | undefined;
   /** Default gateway offered to clients. */
   router?: string | undefined;
+  /** IPv6 addresses handed out by DHCPv6. */
+  range6?: [string, string] | undefined;
+  /** Router advertisements of the interface's IPv6 /64 prefixes, for SLAAC. */
+  slaac?: boolean | undefined;
+}
+
+/** OSPF (FRR's ospfd, and ospf6d when the lab uses IPv6), validated. */
+export interface LabOspf {
+  /** The area of every OSPF interface: a number or dotted. */
+  area: number | string;
+  /** Interfaces that speak OSPF. */
+  interfaces: string[];
+  /** Interfaces whose networks are advertised without speaking OSPF on them. */
+  passive?: string[] | undefined;
+  /** Hello interval in seconds. */
+  hello?: number | undefined;
+  /** Dead interval in seconds. */
+  dead?: number | undefined;
+}
+
+/** {@link LabOspf} as written. */
+export interface LabOspfInput extends Omit<LabOspf, "area"> {
+  /** The area of every OSPF interface. @default 0 */
+  area?: number | string | undefined;
+}
+
+/** One BGP session. */
+export interface LabBgpNeighbor {
+  /** The neighbor's address. */
+  address: string;
+  /** Its AS number. */
+  asn: number;
+}
+
+/** BGP (FRR's bgpd). */
+export interface LabBgp {
+  /** This router's AS number. */
+  asn: number;
+  /** Its sessions. */
+  neighbors: LabBgpNeighbor[];
+  /** Prefixes this router announces. */
+  networks?: string[] | undefined;
+}
+
+/** Dynamic routing on a router node (FRR), validated: `ospf`, `bgp` or both. */
+export interface LabRouting {
+  /** The router ID. */
+  routerId?: string | undefined;
+  /** OSPF. */
+  ospf?: LabOspf | undefined;
+  /** BGP. */
+  bgp?: LabBgp | undefined;
+}
+
+/** {@link LabRouting} as written. */
+export interface LabRoutingInput extends Omit<LabRouting, "ospf"> {
+  /** OSPF. */
+  ospf?: LabOspfInput | undefined;
 }
 
 /** A network namespace, validated. */
@@ -68,6 +145,16 @@ export interface LabNode {
   nat: LabNat[];
   /** A DHCP server. */
   dhcpServer?: LabDhcpServer | undefined;
+  /** OSPF and BGP by FRR. */
+  routing?: LabRouting | undefined;
+}
+
+/** QoS on an OVS port. */
+export interface LabPortQos {
+  /** `linux-htb`. */
+  type: string;
+  /** The most the bridge sends out of the port, in bits per second. */
+  maxRate: number;
 }
 
 /** A port of a bridge, keyed by its interface name, validated. */
@@ -78,16 +165,38 @@ export interface LabPort {
   internal: boolean;
   /** Move the internal port's interface into this node. */
   node?: string | undefined;
+  /** An OVS bond of these interfaces; the key is the bond's name. */
+  bond?: string[] | undefined;
+  /** The bond's mode. */
+  mode?: "active-backup" | "balance-slb" | undefined;
+  /** LACP on the bond. */
+  lacp?: "off" | "active" | "passive" | undefined;
+  /** The member an active-backup bond prefers. */
+  primary?: string | undefined;
+  /** QoS: what the bridge sends out of this port is shaped. */
+  qos?: LabPortQos | undefined;
+}
+
+/** A port mirror on an OVS bridge, keyed by its name. */
+export interface LabMirror {
+  /** `all`, or the ports whose traffic is copied. */
+  select: "all" | string[];
+  /** The port the copies leave by. */
+  output: string;
 }
 
 /** A Linux or OVS bridge, validated. */
 export interface LabBridge {
   /** `linux` or `ovs`. */
   type: "linux" | "ovs";
-  /** A real NIC of the host that joins this (Linux) bridge; its addresses and routes move too. */
+  /** A real NIC of the host that joins this (Linux) bridge (needs `--uplink` with that NIC). */
   uplink?: string | undefined;
   /** Its ports, by interface name. */
   ports: Record<string, LabPort>;
+  /** OpenFlow flows (OVS). */
+  flows?: string[] | undefined;
+  /** Port mirrors (OVS), by name. */
+  mirrors?: Record<string, LabMirror> | undefined;
 }
 
 /** A veth pair between two owners: each end `OWNER:IFNAME`, OWNER a node or a bridge. */
@@ -96,12 +205,22 @@ export interface LabLink {
   endpoints: [string, string];
 }
 
+/** Who pings whom. */
+export interface PingSpec {
+  /** The node that pings. */
+  from: string;
+  /** The address it pings. */
+  to: string;
+}
+
 /** A ping proof: `from` reaches `to` (or, with `reach: false`, must not). */
 export interface PingExpect {
   /** Who pings whom. */
-  ping: { from: string; to: string };
+  ping: PingSpec;
   /** Whether the ping must get through. */
   reach: boolean;
+  /** Retry until it passes, for at most this long (`10s`). */
+  within?: string | undefined;
 }
 
 /** A lease proof: a node's DHCP client holds a lease in `range`. */
@@ -114,12 +233,16 @@ export interface LeaseExpect {
     router?: string | undefined;
     leaseTime?: number | undefined;
   };
+  /** Retry until it passes, for at most this long. */
+  within?: string | undefined;
 }
 
 /** An SNAT proof: `observer` sees `from`'s pings to `to` come from `source`. */
 export interface SnatExpect {
   /** Who pings whom, who watches on which interface, and the source it must see. */
   snat: { from: string; to: string; observer: string; interface: string; source: string };
+  /** Retry until it passes, for at most this long. */
+  within?: string | undefined;
 }
 
 /** An untag proof: after removing `tag` from `port`, the ping (does not) get through. */
@@ -127,19 +250,112 @@ export interface UntagExpect {
   /** The port and its tag. */
   untag: { port: string; tag: number };
   /** Who pings whom. */
-  ping: { from: string; to: string };
+  ping: PingSpec;
+  /** Whether the ping must get through. */
+  reach: boolean;
+  /** Retry until it passes, for at most this long. */
+  within?: string | undefined;
+}
+
+/** A TCP proof: a connection from `from` to `to`:`port`. */
+export interface TcpExpect {
+  /** The connection; `listen`: a node where netkit listens for it. */
+  tcp: { from: string; to: string; port: number; listen?: string | undefined };
+  /** Whether the connection must succeed. */
+  reach: boolean;
+  /** Retry until it passes, for at most this long. */
+  within?: string | undefined;
+}
+
+/** A route proof: a route in a node's table. */
+export interface RouteExpect {
+  /** The node, the route, and who put it there. */
+  route: {
+    node: string;
+    to: string;
+    via?: string | undefined;
+    dev?: string | undefined;
+    protocol?: "ospf" | "bgp" | "kernel" | "static" | "ra" | "boot" | undefined;
+  };
+  /** Retry until it passes, for at most this long. */
+  within?: string | undefined;
+}
+
+/** A link proof: an interface of a node is up or down. */
+export interface LinkExpect {
+  /** The node, its interface, and the state it must be in. */
+  link: { node: string; interface: string; state: "up" | "down" };
+  /** Retry until it passes, for at most this long. */
+  within?: string | undefined;
+}
+
+/** A SLAAC proof: an address inside `prefix` appears on a node's interface. */
+export interface SlaacExpect {
+  /** The node, its interface, the prefix, and how many seconds to wait. */
+  slaac: { node: string; interface: string; prefix: string; within?: number | undefined };
+}
+
+/** A failover proof: with `down` (`NODE:IFNAME`) set down, `from` still reaches `to`. */
+export interface FailoverExpect {
+  /** The link end set down, who pings whom, and how many seconds to wait. */
+  failover: { down: string; from: string; to: string; within?: number | undefined };
+}
+
+/** A flow proof: a ping, and the packet counter of one of the lab's flows going up. */
+export interface FlowExpect {
+  /** The bridge, the flow's match, and by how many packets its counter must go up. */
+  flow: { bridge: string; match: string; minPackets: number };
+  /** Who pings whom. */
+  ping: PingSpec;
   /** Whether the ping must get through. */
   reach: boolean;
 }
 
+/** A link-down proof: a link end set down, a ping, the link up again. */
+export interface LinkDownExpect {
+  /** The link end, `OWNER:IFNAME`. */
+  linkDown: string;
+  /** Who pings whom. */
+  ping: PingSpec;
+  /** Whether the ping must get through. */
+  reach: boolean;
+}
+
+/** A capture proof: a capture on a node's interface sees a ping, both ways. */
+export interface CaptureExpect {
+  /** Where the capture runs. */
+  capture: { node: string; interface: string };
+  /** Who pings whom. */
+  ping: PingSpec;
+}
+
+/** A throughput proof: iperf3 from a node to a server node, within tolerance of `rate`. */
+export interface ThroughputExpect {
+  /** Who measures against whom, the expected rate (bits per second) and the tolerance. */
+  throughput: { from: string; server: string; to: string; rate: number; tolerance: number };
+}
+
 /** One proof a lab must pass. */
-export type Expect = PingExpect | LeaseExpect | SnatExpect | UntagExpect;
+export type Expect =
+  | PingExpect
+  | LeaseExpect
+  | SnatExpect
+  | UntagExpect
+  | TcpExpect
+  | RouteExpect
+  | LinkExpect
+  | SlaacExpect
+  | FailoverExpect
+  | FlowExpect
+  | LinkDownExpect
+  | CaptureExpect
+  | ThroughputExpect;
 
 /** A validated lab (defaults filled in): what `validateLab()` returns and `upLab()` takes. */
 export interface Lab {
   /** The lab's name. */
   name: string;
-  /** One line for people. */
+  /** One or a few lines for people. */
   description?: string | undefined;
   /** Build everything inside one parent namespace of its own (lib/lab/sandbox.ts). */
   sandbox?: boolean | undefined;
@@ -154,20 +370,18 @@ export interface Lab {
 }
 
 /** {@link LabInterface} as written. */
-export interface LabInterfaceInput {
+export interface LabInterfaceInput extends Omit<LabInterface, "addresses" | "dhcp"> {
   /** Static addresses. @default [] */
   addresses?: string[] | undefined;
   /** Take an address by DHCP. @default false */
   dhcp?: boolean | undefined;
-  /** Create the interface under this name, then rename it. */
-  createAs?: string | undefined;
 }
 
 /** {@link LabNode} as written. */
 export interface LabNodeInput {
   /** `router` turns IPv4 forwarding on inside the namespace. @default "host" */
   role?: "host" | "router" | undefined;
-  /** Per-namespace sysctls, `KEY: VALUE`. @default {} */
+  /** Per-namespace sysctls. @default {} */
   sysctls?: Record<string, string | number> | undefined;
   /** Interfaces configured where they land, by name. @default {} */
   interfaces?: Record<string, LabInterfaceInput> | undefined;
@@ -177,54 +391,93 @@ export interface LabNodeInput {
   nat?: LabNat[] | undefined;
   /** A DHCP server. */
   dhcpServer?: LabDhcpServer | undefined;
+  /** OSPF and BGP by FRR. */
+  routing?: LabRoutingInput | undefined;
 }
 
 /** {@link LabPort} as written. */
-export interface LabPortInput {
-  /** VLAN tag. */
-  tag?: number | undefined;
-  /** An OVS internal port (OVS creates the interface). @default false */
+export interface LabPortInput extends Omit<LabPort, "internal"> {
+  /** An OVS internal port. @default false */
   internal?: boolean | undefined;
-  /** Move the internal port's interface into this node. */
-  node?: string | undefined;
 }
 
 /** {@link LabBridge} as written. */
-export interface LabBridgeInput {
-  /** `linux` or `ovs`. */
-  type: "linux" | "ovs";
-  /** A real NIC of the host that joins this bridge. */
-  uplink?: string | undefined;
+export interface LabBridgeInput extends Omit<LabBridge, "ports"> {
   /** Its ports, by interface name. @default {} */
   ports?: Record<string, LabPortInput> | undefined;
 }
 
 /** {@link PingExpect} as written. */
-export interface PingExpectInput {
-  /** Who pings whom. */
-  ping: { from: string; to: string };
+export interface PingExpectInput extends Omit<PingExpect, "reach"> {
   /** Whether the ping must get through. @default true */
   reach?: boolean | undefined;
 }
 
 /** {@link UntagExpect} as written. */
-export interface UntagExpectInput {
-  /** The port and its tag. */
-  untag: { port: string; tag: number };
-  /** Who pings whom. */
-  ping: { from: string; to: string };
+export interface UntagExpectInput extends Omit<UntagExpect, "reach"> {
   /** Whether the ping must get through. @default true */
   reach?: boolean | undefined;
 }
 
+/** {@link TcpExpect} as written. */
+export interface TcpExpectInput extends Omit<TcpExpect, "reach"> {
+  /** Whether the connection must succeed. @default true */
+  reach?: boolean | undefined;
+}
+
+/** {@link LinkExpect} as written. */
+export interface LinkExpectInput extends Omit<LinkExpect, "link"> {
+  /** The node, its interface, and the state it must be in (default `up`). */
+  link: { node: string; interface: string; state?: "up" | "down" | undefined };
+}
+
+/** {@link FlowExpect} as written. */
+export interface FlowExpectInput extends Omit<FlowExpect, "flow" | "reach"> {
+  /** The bridge, the flow's match, and by how many packets (default 1) its counter goes up. */
+  flow: { bridge: string; match: string; minPackets?: number | undefined };
+  /** Whether the ping must get through. @default true */
+  reach?: boolean | undefined;
+}
+
+/** {@link LinkDownExpect} as written. */
+export interface LinkDownExpectInput extends Omit<LinkDownExpect, "reach"> {
+  /** Whether the ping must get through. @default true */
+  reach?: boolean | undefined;
+}
+
+/** {@link ThroughputExpect} as written. */
+export interface ThroughputExpectInput {
+  /** Who measures against whom, the expected rate and the tolerance (default 0.25). */
+  throughput: {
+    from: string;
+    server: string;
+    to: string;
+    rate: number;
+    tolerance?: number | undefined;
+  };
+}
+
 /** {@link Expect} as written. */
-export type ExpectInput = PingExpectInput | LeaseExpect | SnatExpect | UntagExpectInput;
+export type ExpectInput =
+  | PingExpectInput
+  | LeaseExpect
+  | SnatExpect
+  | UntagExpectInput
+  | TcpExpectInput
+  | RouteExpect
+  | LinkExpectInput
+  | SlaacExpect
+  | FailoverExpect
+  | FlowExpectInput
+  | LinkDownExpectInput
+  | CaptureExpect
+  | ThroughputExpectInput;
 
 /** A lab as written (a lab file, a recipe's result): fields with defaults may be left out. */
 export interface LabInput {
   /** The lab's name. */
   name: string;
-  /** One line for people. */
+  /** One or a few lines for people. */
   description?: string | undefined;
   /** Build everything inside one parent namespace of its own. */
   sandbox?: boolean | undefined;

@@ -39,7 +39,7 @@ async function vsctl(args: string[], options: OvsQueryOptions): Promise<string> 
 }
 
 /**
- * `ovs-vsctl --format=json list TABLE [RECORD]`: the Bridge, Port or Interface table as typed
+ * `ovs-vsctl --format=json list TABLE [RECORD]`: the Bridge, Port, Interface, Mirror or QoS table as typed
  * records.
  *
  * @example The tags of every port
@@ -49,7 +49,7 @@ async function vsctl(args: string[], options: OvsQueryOptions): Promise<string> 
  * ```
  */
 export async function ovsList(
-  table: "Bridge" | "Port" | "Interface" | "Open_vSwitch",
+  table: "Bridge" | "Port" | "Interface" | "Mirror" | "QoS" | "Open_vSwitch",
   record?: string,
   options: OvsQueryOptions = {},
 ): Promise<OvsRecord[]> {

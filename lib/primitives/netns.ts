@@ -3,7 +3,9 @@
  *
  * @module
  */
+import { UsageError } from "../errors.ts";
 import { checkNsName } from "../names.ts";
+import { sysctlKeyProblem, sysctlValueProblem } from "../reach.ts";
 import { cmd, inNs, ip, type Step } from "../plan/step.ts";
 
 /**
@@ -52,7 +54,11 @@ export function deleteNs(name: string): Step {
 
 /**
  * `ip netns exec NS sysctl -w KEY=VALUE`: sets a sysctl inside a namespace (never the host's).
- * Undo sets `undoValue` when given; otherwise the value goes away with the namespace.
+ * Undo sets `undoValue` when given; otherwise the value goes away with the namespace. Only keys
+ * of the namespace's own (`net.*`, less the host-wide ones) and printable values are accepted:
+ * see `sysctlKeyProblem` in lib/reach.ts.
+ *
+ * @throws {UsageError} When the key is not the namespace's own or the value is not printable.
  *
  * @example Turn off IPv6 in a namespace
  * ```ts
@@ -62,6 +68,10 @@ export function deleteNs(name: string): Step {
  */
 export function sysctl(ns: string, key: string, value: string, undoValue?: string): Step {
   checkNsName(ns);
+  for (const v of [value, ...(undoValue === undefined ? [] : [undoValue])]) {
+    const bad = sysctlKeyProblem(key) ?? sysctlValueProblem(key, v);
+    if (bad) throw new UsageError(`Cannot set sysctl in ${ns}: ${bad}`);
+  }
   return {
     key: `sysctl:${ns}/${key}`,
     summary: `set ${key}=${value} in ${ns}`,
@@ -85,4 +95,18 @@ export function sysctl(ns: string, key: string, value: string, undoValue?: strin
  */
 export function ipForward(ns: string): Step {
   return { ...sysctl(ns, "net.ipv4.ip_forward", "1", "0"), key: `forward:${ns}` };
+}
+
+/**
+ * `ip netns exec NS sysctl -w net.ipv6.conf.all.forwarding=1`: turns IPv6 forwarding on inside
+ * one namespace (never the host's). Undo turns it off again.
+ *
+ * @example Make namespace rt an IPv6 router
+ * ```ts
+ * import { ipv6Forward } from "../../mod.ts";
+ * ipv6Forward("rt");
+ * ```
+ */
+export function ipv6Forward(ns: string): Step {
+  return { ...sysctl(ns, "net.ipv6.conf.all.forwarding", "1", "0"), key: `forward6:${ns}` };
 }

@@ -33,7 +33,10 @@ async function readOr(path: string): Promise<string> {
   return await Deno.readTextFile(path).catch(() => "");
 }
 
-/** The processes netkit could start: dnsmasq, udhcpc, tcpdump, ovsdb-server, ovs-vswitchd. */
+/**
+ * The processes netkit could start: dnsmasq, udhcpc, dhclient, tcpdump, iperf3, ovsdb-server,
+ * ovs-vswitchd, and FRR's daemons.
+ */
 async function daemons(): Promise<string[]> {
   const out: string[] = [];
   for await (const e of Deno.readDir("/proc")) {
@@ -42,13 +45,34 @@ async function daemons(): Promise<string[]> {
     if (/\) Z /.test(stat)) continue; // zombies are waiting for their parent, not running
     const cmdline = (await readOr(`/proc/${e.name}/cmdline`)).replaceAll("\0", " ").trim();
     if (
-      /^(\S*\/)?(dnsmasq|udhcpc|busybox udhcpc|tcpdump|ovsdb-server|ovs-vswitchd)\b/.test(cmdline)
+      /^(\S*\/)?(dnsmasq|udhcpc|busybox udhcpc|tcpdump|iperf3|ovsdb-server|ovs-vswitchd)\b/.test(
+        cmdline,
+      ) ||
+      /^(\S*\/)?(dhclient|zebra|ospfd|ospf6d|bgpd|staticd|watchfrr)\b/.test(cmdline)
     ) {
       out.push(cmdline);
     }
   }
   return out.sort();
 }
+
+/**
+ * Sysctls a lab must never change: the root namespace's forwarding and bridge filtering, and
+ * host-wide ones a lab file might aim at (tests/attacks/).
+ */
+const HOST_SYSCTLS = [
+  "net/ipv4/ip_forward",
+  "net/bridge/bridge-nf-call-iptables",
+  "net/ipv6/conf/all/forwarding",
+  "net/ipv6/conf/all/keep_addr_on_down",
+  "kernel/core_pattern",
+  "kernel/modprobe",
+  "vm/overcommit_memory",
+  "fs/protected_symlinks",
+  "net/core/netdev_max_backlog",
+  "net/ipv4/tcp_congestion_control",
+  "net/netfilter/nf_hooks_lwtunnel",
+];
 
 /** Takes a snapshot of the host's network state. */
 export async function snapshot(): Promise<HostSnapshot> {
@@ -57,7 +81,7 @@ export async function snapshot(): Promise<HostSnapshot> {
   const links = (JSON.parse((await sh("ip", "-j", "link", "show")) || "[]") as { ifname: string }[])
     .map((l) => l.ifname).sort();
   const sysctls: Record<string, string> = {};
-  for (const k of ["net/ipv4/ip_forward", "net/bridge/bridge-nf-call-iptables"]) {
+  for (const k of HOST_SYSCTLS) {
     sysctls[k] = (await readOr(`/proc/sys/${k}`)).trim();
   }
   const stateDir = Deno.env.get("NETKIT_STATE_DIR");

@@ -30,7 +30,7 @@ Deno.test(
     const denoDir = await Deno.makeTempDir({ prefix: "netkit-bundle-denodir-" });
     try {
       const bundled = await deno(
-        ["bundle", "--platform=deno", "-o", `${build}/netkit.js`, "main.ts"],
+        ["bundle", "--platform=deno", "-o", `${build}/netkit.js`, "bundle.ts"],
         REPO,
       );
       assertEquals(bundled.code, 0, bundled.stderr);

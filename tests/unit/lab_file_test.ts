@@ -239,7 +239,7 @@ Deno.test("sh export: every word quoted, set -eu, heredoc for the DHCP hook, tea
   assertMatch(up, /^set -eu$/m);
   assertMatch(up, /^'ip' 'netns' 'add' 's'$/m);
   assertMatch(up, /^'mkdir' '-p' '\/run\/x\/sh\/d'$/m);
-  assertMatch(up, /^'cat' > '\/run\/x\/sh\/d\/udhcpc-c-eth0\.hook' <<'NETKIT_EOF'\n#!\/bin\/sh\n/m);
+  assertMatch(up, /^'cat' > '\/run\/x\/sh\/d\/udhcpc-c@eth0\.hook' <<'NETKIT_EOF'\n#!\/bin\/sh\n/m);
   assertMatch(up, /^NETKIT_EOF\n'chmod' '755' /m);
   assertMatch(up, /'dnsmasq' '--conf-file=\/dev\/null'/);
   for (const line of up.split("\n").filter((l) => /^'(ip|ovs-vsctl|dnsmasq)'/.test(l))) {

@@ -1,0 +1,78 @@
+/**
+ * `netkit run SCRIPT [ARGS...]`: a user's Deno script, with `import { ... } from "netkit"`
+ * resolved to the library of the netkit that runs it, so a lab VM with netkit alone (the bundle
+ * and the Deno that runs it, as `make install` puts them) can run scripted labs.
+ *
+ * How: the script runs in the same Deno executable as netkit (`Deno.execPath()`), with `-A` and an
+ * import map given inline as a `data:` URL that maps `netkit` to
+ *
+ * - the bundle itself, when netkit runs as dist/netkit.js (bundle.ts: the bundle is the CLI when
+ *   run and the library when imported), so the script and the CLI share one file and one version;
+ * - mod.ts beside this file, when netkit runs from its source tree.
+ *
+ * The limit: a `deno compile`d netkit cannot do this. Its runtime (denort) runs only the modules
+ * built into the executable; it has no `deno run` to hand the script to and cannot import a file
+ * from disk (denoland/deno#18327). There, `run` refuses in one line and says what works instead.
+ *
+ * @module
+ */
+import { ExitCode, UsageError } from "../errors.ts";
+import type { Host } from "../host.ts";
+
+/** How this netkit runs, which decides where its library is. */
+export type NetkitForm = "source" | "bundle" | "compiled";
+
+/** Where this netkit's library is, or that there is none loadable from outside. */
+export function netkitForm(): NetkitForm {
+  // deno compile runs the embedded modules from a virtual directory named deno-compile-<name>.
+  if (import.meta.url.includes("/deno-compile-")) return "compiled";
+  // In the bundle every module shares the bundle's URL, which is the main module.
+  if (import.meta.url === Deno.mainModule) return "bundle";
+  return "source";
+}
+
+/** The module `import ... from "netkit"` resolves to in a script netkit runs. */
+export function libraryUrl(form: NetkitForm = netkitForm()): string {
+  if (form === "compiled") {
+    throw new UsageError(
+      "netkit run needs Deno to load a script, and this netkit is a compiled executable: " +
+        "deno compile's runtime runs only the modules built into it and cannot import a file " +
+        "from disk",
+      {
+        hint: "install the bundle instead (make install where make compile did not run), " +
+          "or run the script with Deno: deno run -A dist/netkit.js run SCRIPT",
+      },
+    );
+  }
+  return form === "bundle" ? Deno.mainModule : new URL("../../mod.ts", import.meta.url).href;
+}
+
+/** The argv that runs `script` with `netkit` mapped to `library`. */
+export function runArgv(script: string, args: string[], library: string): string[] {
+  const importMap = JSON.stringify({ imports: { netkit: library } });
+  return [
+    Deno.execPath(),
+    "run",
+    "-A",
+    `--import-map=data:application/json,${encodeURIComponent(importMap)}`,
+    script,
+    ...args,
+  ];
+}
+
+/** Runs `netkit run SCRIPT ARGS...`; exits with the script's exit code. */
+export async function runCommand(host: Host, script: string, args: string[]): Promise<void> {
+  const library = libraryUrl();
+  try {
+    if (!(await Deno.stat(script)).isFile) throw new Deno.errors.NotFound();
+  } catch {
+    throw new UsageError(`No script ${JSON.stringify(script)}: not a readable file`);
+  }
+  // The script is the user's own program with the terminal, like `netkit exec`'s command.
+  const status = await host.runner.spawn(runArgv(script, args, library), {
+    stdin: "inherit",
+    stdout: "inherit",
+    stderr: "inherit",
+  }).status;
+  if (status.code !== 0) throw new ExitCode(status.code);
+}

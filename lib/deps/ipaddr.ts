@@ -1,0 +1,6 @@
+/**
+ * ipaddr.js, address arithmetic (lib/addr.ts).
+ *
+ * @module
+ */
+export { default } from "npm:ipaddr.js@2.5.0";

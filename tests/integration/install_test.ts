@@ -1,0 +1,149 @@
+/**
+ * `make install` / `make uninstall`: into a temporary PREFIX, the installed `netkit` runs
+ * (--version, recipe list) without the repository; completions and the man page (generated from
+ * the command definitions) are where shells and man look; with DESTDIR the files land under it
+ * while naming their final place; uninstall leaves nothing behind.
+ */
+import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
+import { isRoot } from "../helpers/host.ts";
+import denoJson from "../../deno.json" with { type: "json" };
+import { buildCli } from "../../main.ts";
+import { recipes } from "../../recipes/mod.ts";
+
+const REPO = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
+// make deps may install Debian packages: root only, like the other integration tests.
+const opts = { ignore: !isRoot, sanitizeResources: false, sanitizeOps: false };
+const dec = new TextDecoder();
+
+async function run(argv: string[], cwd = "/") {
+  const r = await new Deno.Command(argv[0]!, {
+    args: argv.slice(1),
+    cwd,
+    env: { NO_COLOR: "1", MAKEFLAGS: "" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: r.code, stdout: dec.decode(r.stdout), stderr: dec.decode(r.stderr) };
+}
+
+/** Every file and directory under `dir`, relative, sorted. */
+function tree(dir: string, rel = ""): string[] {
+  const out: string[] = [];
+  for (const e of Deno.readDirSync(`${dir}/${rel}`)) {
+    const path = `${rel}${e.name}`;
+    out.push(e.isDirectory ? `${path}/` : path);
+    if (e.isDirectory) out.push(...tree(dir, `${path}/`));
+  }
+  return out.sort();
+}
+
+const SHARED = [
+  "share/bash-completion/completions/netkit",
+  "share/fish/vendor_completions.d/netkit.fish",
+  "share/man/man1/netkit.1",
+  "share/netkit/lab.schema.json",
+  "share/zsh/site-functions/_netkit",
+];
+
+Deno.test(
+  "make install puts a working netkit on PATH; make uninstall removes it",
+  opts,
+  async () => {
+    const tmp = await Deno.makeTempDir({ prefix: "netkit-install-" });
+    const prefix = `${tmp}/prefix`;
+    try {
+      const installed = await run([
+        "make",
+        "-C",
+        REPO,
+        "--no-print-directory",
+        "install",
+        `PREFIX=${prefix}`,
+      ]);
+      assertEquals(installed.code, 0, installed.stdout + installed.stderr);
+      const files = tree(prefix).filter((f) => !f.endsWith("/"));
+      const compiled = !files.includes("lib/netkit/netkit.js");
+      for (const f of ["bin/netkit", ...SHARED]) assert(files.includes(f), `no ${f}: ${files}`);
+
+      // The command runs from anywhere, and not from the repository's files.
+      const netkit = `${prefix}/bin/netkit`;
+      if (!compiled) {
+        const launcher = await Deno.readTextFile(netkit);
+        assert(!launcher.includes(REPO), `the launcher names the repository:\n${launcher}`);
+        assert(!launcher.includes("/.tools/"), `the launcher names make's .tools:\n${launcher}`);
+        assertMatch(launcher, new RegExp(`'${prefix}/lib/netkit/netkit\\.js'`));
+      }
+      const version = await run([netkit, "--version"], tmp);
+      assertEquals(version.code, 0, version.stderr);
+      assertEquals(version.stdout.trim(), denoJson.version);
+      const list = await run([netkit, "recipe", "list"], tmp);
+      assertEquals(list.code, 0, list.stderr);
+      for (const name of recipes.keys()) assertMatch(list.stdout, new RegExp(`│ ${name} `));
+
+      // Completions and the man page come from the command definitions.
+      const bash = await Deno.readTextFile(`${prefix}/share/bash-completion/completions/netkit`);
+      assertEquals(
+        (await run(["bash", "-n", `${prefix}/share/bash-completion/completions/netkit`])).code,
+        0,
+      );
+      assertMatch(bash, /complete -F _netkit netkit/);
+      assertMatch(
+        await Deno.readTextFile(`${prefix}/share/zsh/site-functions/_netkit`),
+        /^#compdef netkit/,
+      );
+      const man = await Deno.readTextFile(`${prefix}/share/man/man1/netkit.1`);
+      assertMatch(man, /^\.TH NETKIT 1 /);
+      for (const c of buildCli().commands) {
+        assert(
+          man.includes(`.SS "netkit ${c.name().replaceAll("-", "\\-")} `),
+          `man page lacks ${c.name()}`,
+        );
+      }
+      const rendered = await run(["man", "-l", `${prefix}/share/man/man1/netkit.1`]);
+      if (rendered.code === 0) assertMatch(rendered.stdout, /netkit validate/);
+
+      const removed = await run([
+        "make",
+        "-C",
+        REPO,
+        "--no-print-directory",
+        "uninstall",
+        `PREFIX=${prefix}`,
+      ]);
+      assertEquals(removed.code, 0, removed.stderr);
+      assertEquals(tree(prefix), [], "make uninstall left files behind");
+    } finally {
+      await Deno.remove(tmp, { recursive: true });
+    }
+  },
+);
+
+Deno.test("make install DESTDIR=...: files under DESTDIR, naming PREFIX", opts, async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "netkit-destdir-" });
+  try {
+    const args = [
+      "make",
+      "-C",
+      REPO,
+      "--no-print-directory",
+      `DESTDIR=${tmp}`,
+      "PREFIX=/opt/netkit",
+    ];
+    const installed = await run([...args, "install"]);
+    assertEquals(installed.code, 0, installed.stdout + installed.stderr);
+    assertEquals(tree(tmp).filter((f) => !f.startsWith("opt/netkit/")), ["opt/"]);
+    const root = `${tmp}/opt/netkit`;
+    const files = tree(root).filter((f) => !f.endsWith("/"));
+    for (const f of ["bin/netkit", ...SHARED]) assert(files.includes(f), `no ${f}: ${files}`);
+    if (files.includes("lib/netkit/netkit.js")) {
+      const launcher = await Deno.readTextFile(`${root}/bin/netkit`);
+      assertMatch(launcher, /'\/opt\/netkit\/lib\/netkit\/netkit\.js'/);
+      assert(!launcher.includes(tmp), "the launcher names DESTDIR");
+    }
+    const removed = await run([...args, "uninstall"]);
+    assertEquals(removed.code, 0, removed.stderr);
+    assertEquals(tree(tmp), ["opt/", "opt/netkit/"], "make uninstall left files behind");
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});

@@ -1,0 +1,101 @@
+/**
+ * The library from anywhere: a script in a directory outside the repository imports mod.ts by
+ * path and runs with plain `deno run -A` (no config, no import map); and `netkit run SCRIPT` from
+ * the bundle alone in an empty directory gives a script's `import ... from "netkit"` the bundled
+ * library. Both scripts build a real two-namespace lab, ping across it and remove it.
+ */
+import { assertEquals, assertMatch } from "../helpers/assert.ts";
+import { assertHostUnchanged, isRoot, snapshot, useTestState } from "../helpers/host.ts";
+import { bundlePath } from "../helpers/bundle.ts";
+
+useTestState("library");
+const REPO = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
+const opts = { ignore: !isRoot, sanitizeResources: false, sanitizeOps: false };
+const dec = new TextDecoder();
+
+/** A script that builds two namespaces joined by a veth pair, pings, and removes them. */
+const labScript = (from: string) =>
+  `import { addAddress, createNs, linkUp, openLab, vethPair } from ${JSON.stringify(from)};
+
+const prefix = Deno.args[0] ?? "la-";
+const [a, b] = [\`\${prefix}a\`, \`\${prefix}b\`];
+await using lab = await openLab(\`\${prefix}lab\`);
+await lab.add(createNs(a), createNs(b));
+await lab.add(vethPair("eth0", "eth0", { ns: a, peerNs: b }));
+await lab.add(
+  addAddress("eth0", "10.66.0.1/24", { ns: a }),
+  linkUp("eth0", { ns: a }),
+  addAddress("eth0", "10.66.0.2/24", { ns: b }),
+  linkUp("eth0", { ns: b }),
+);
+const ping = await new Deno.Command("ip", {
+  args: ["netns", "exec", a, "ping", "-c", "1", "-W", "2", "10.66.0.2"],
+  stdout: "null",
+}).output();
+console.log(ping.code === 0 ? "reached 10.66.0.2 from " + a : "10.66.0.2 unreachable");
+if (ping.code !== 0) Deno.exitCode = 1;
+`;
+
+async function run(args: string[], cwd: string, env: Record<string, string> = {}) {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args,
+    cwd,
+    env: { NO_COLOR: "1", ...env },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: r.code, stdout: dec.decode(r.stdout), stderr: dec.decode(r.stderr) };
+}
+
+Deno.test(
+  "a script outside the repository imports mod.ts by path and runs with deno run -A",
+  opts,
+  async () => {
+    const dir = await Deno.makeTempDir({ prefix: "netkit-anywhere-" });
+    const before = await snapshot();
+    try {
+      await Deno.writeTextFile(`${dir}/my-lab.ts`, labScript(`${REPO}/mod.ts`));
+      const r = await run(["run", "-A", "my-lab.ts", "la1-"], dir);
+      assertEquals(r.code, 0, r.stderr + r.stdout);
+      assertMatch(r.stdout, /^reached 10\.66\.0\.2 from la1-a$/m);
+      assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["my-lab.ts"]);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+    await assertHostUnchanged(before, "after a script's lab");
+  },
+);
+
+Deno.test(
+  'netkit run, from the bundle alone: import from "netkit" is the bundled library',
+  opts,
+  async () => {
+    const alone = await Deno.makeTempDir({ prefix: "netkit-run-alone-" });
+    const scripts = await Deno.makeTempDir({ prefix: "netkit-run-scripts-" });
+    const denoDir = await Deno.makeTempDir({ prefix: "netkit-run-denodir-" });
+    const before = await snapshot();
+    try {
+      await Deno.copyFile(await bundlePath(), `${alone}/netkit.js`);
+      await Deno.writeTextFile(`${scripts}/my-lab.ts`, labScript("netkit"));
+      await Deno.writeTextFile(`${scripts}/fails.ts`, "Deno.exit(3);\n");
+      const netkit = (...args: string[]) =>
+        run(["run", "-A", `--deny-read=${REPO}`, `${alone}/netkit.js`, ...args], scripts, {
+          DENO_DIR: denoDir,
+        });
+      const r = await netkit("run", "my-lab.ts", "--", "la2-");
+      assertEquals(r.code, 0, r.stderr + r.stdout);
+      assertMatch(r.stdout, /^reached 10\.66\.0\.2 from la2-a$/m);
+      const failed = await netkit("run", "fails.ts");
+      assertEquals(failed.code, 3, "the script's exit code is netkit's");
+      const missing = await netkit("run", "absent.ts");
+      assertEquals(missing.code, 2);
+      assertMatch(missing.stderr, /No script "absent\.ts"/);
+      assertEquals([...Deno.readDirSync(alone)].map((e) => e.name), ["netkit.js"]);
+    } finally {
+      for (const dir of [alone, scripts, denoDir]) {
+        await Deno.remove(dir, { recursive: true }).catch(() => {});
+      }
+    }
+    await assertHostUnchanged(before, "after netkit run");
+  },
+);

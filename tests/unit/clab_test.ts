@@ -1,0 +1,207 @@
+/**
+ * containerlab topologies read as netkit labs: what maps (kinds, links, exec lines, inherited
+ * settings), what is refused (containers, images, shell, the host's own network) and what is
+ * ignored with a notice, each at the topology's own line and column. No root needed.
+ *
+ * @module
+ */
+import { assert, assertEquals, assertThrows } from "../helpers/assert.ts";
+import {
+  LabFileError,
+  type LabFileProblem,
+  loadLabFile,
+  parseLabYaml,
+} from "../../lib/lab/file.ts";
+
+const EXAMPLES = new URL("../../examples/clab/", import.meta.url).pathname;
+
+/** The problems of a topology that must fail, as "LINE:COLUMN: message". */
+function problems(text: string, ignoreImages = true): string[] {
+  const error = assertThrows(
+    () => parseLabYaml(text, "topo.clab.yml", { ignoreImages }),
+    LabFileError,
+  );
+  return error.problems.map((p) => `${p.line}:${p.column}: ${p.message}`);
+}
+
+/** Asserts that one problem matches `pattern`. */
+function assertProblem(text: string, pattern: RegExp, ignoreImages = true): void {
+  const all = problems(text, ignoreImages);
+  assert(all.some((p) => pattern.test(p)), `no problem matches ${pattern}:\n${all.join("\n")}`);
+}
+
+const PAIR = (exec1: string[], extra = "") =>
+  `name: pair
+topology:
+  nodes:
+    n1:
+      kind: linux
+      exec:
+${exec1.map((l) => `        - ${l}`).join("\n")}
+    n2:
+      kind: linux
+${extra}
+  links:
+    - endpoints: ["n1:eth1", "n2:eth1"]
+`;
+
+Deno.test("linux-pair.clab.yml: nodes, a link, addresses and a ping per peer", async () => {
+  const notices: LabFileProblem[] = [];
+  const lab = await loadLabFile(`${EXAMPLES}linux-pair.clab.yml`, {
+    ignoreImages: true,
+    onNotice: (n) => notices.push(n),
+  });
+  assertEquals(lab.name, "linux-pair");
+  assertEquals(Object.keys(lab.nodes), ["n1", "n2"]);
+  assertEquals(lab.nodes.n1?.interfaces.eth1?.addresses, ["192.168.0.1/30"]);
+  assertEquals(lab.links, [{ endpoints: ["n1:eth1", "n2:eth1"] }]);
+  assertEquals(lab.expect, [{ ping: { from: "n1", to: "192.168.0.2" }, reach: true }]);
+  assertEquals(notices.map((n) => `${n.line}:${n.column}`), ["14:14", "20:14"]);
+  assert(notices.every((n) => /image .* ignored/.test(n.message)));
+});
+
+Deno.test("bridge.clab.yml: a Linux bridge, the kind's image once, mgmt ignored", async () => {
+  const notices: string[] = [];
+  const lab = await loadLabFile(`${EXAMPLES}bridge.clab.yml`, {
+    ignoreImages: true,
+    onNotice: (n) => notices.push(`${n.line}:${n.column}: ${n.message}`),
+  });
+  assertEquals(lab.bridges["br-clab"]?.type, "linux");
+  assertEquals(lab.links.length, 3);
+  assertEquals(lab.expect.map((e) => "ping" in e ? e.ping : undefined), [
+    { from: "h1", to: "10.10.0.2" },
+    { from: "h1", to: "10.10.0.3" },
+  ]);
+  assertEquals(notices, [
+    '9:1: "mgmt" is ignored: a netkit lab has no management network',
+    '16:14: image "alpine:3" ignored: nodes h1, h2, h3 run this host\'s programs',
+  ]);
+});
+
+Deno.test("routed.clab.yml: defaults, OVS, the veth link form, sysctl and routes", async () => {
+  const lab = await loadLabFile(`${EXAMPLES}routed.clab.yml`, { ignoreImages: true });
+  assertEquals(lab.bridges.sw1?.type, "ovs");
+  assertEquals(lab.nodes.r1?.role, "router");
+  assertEquals(lab.nodes.h1?.routes, [{ to: "default", via: "10.1.0.1" }]);
+  assertEquals(lab.nodes.h2?.routes, [{ to: "10.1.0.0/24", via: "10.2.0.1", dev: "eth1" }]);
+  assertEquals(lab.links[2], { endpoints: ["r1:eth2", "h2:eth1"] });
+  assertEquals(lab.expect.length, 2);
+});
+
+Deno.test("a container image is refused, once per place it is written, unless ignored", () => {
+  const text = PAIR(["ip addr add 10.0.0.1/24 dev eth1"], "      image: alpine:3");
+  assertEquals(problems(text, false), [
+    '10:14: image "alpine:3" refused: netkit builds namespaces, not containers (node n2 would ' +
+    "run this host's programs, not the image's); --ignore-images builds it anyway",
+  ]);
+  parseLabYaml(text, "topo.clab.yml", { ignoreImages: true });
+});
+
+Deno.test("kinds that need a container, and kind host, are refused at the kind", () => {
+  const srl = `name: x
+topology:
+  nodes:
+    srl1:
+      kind: nokia_srlinux
+      image: ghcr.io/nokia/srlinux
+    ceos:
+      kind: arista_ceos
+`;
+  const all = problems(srl);
+  assert(
+    all.includes(
+      '5:13: netkit builds namespaces, not containers; kind "nokia_srlinux" needs a container ' +
+        "(netkit builds kinds linux, bridge and ovs-bridge)",
+    ),
+    all.join("\n"),
+  );
+  assert(
+    all.some((p) =>
+      p.startsWith('8:13: netkit builds namespaces, not containers; kind "arista_ceos"')
+    ),
+  );
+  assertProblem(
+    "name: x\ntopology:\n  nodes:\n    h:\n      kind: host\n",
+    /^5:13: kind host is this machine's own network/,
+  );
+  assertProblem("name: x\ntopology:\n  nodes:\n    h: {}\n", /^4:5: node "h" has no kind/);
+});
+
+Deno.test("exec lines are parsed, never run: shell syntax and other commands are refused", () => {
+  for (
+    const [line, why] of [
+      ["ip addr add 10.0.0.1/24 dev eth1; reboot", /"eth1;" is shell syntax/],
+      ["ip addr add 10.0.0.1/24 dev $(id)", /"\$\(id\)" is shell syntax/],
+      ["bash -c id", /netkit runs no commands from a topology; it reads only: ip addr add/],
+      ["ip -6 addr add 2001:db8::1/64 dev eth1", /IPv4 only/],
+      ["ip addr add 10.0.0.300/24 dev eth1", /10\.0\.0\.300 is not an IPv4 address/],
+      ["ip addr add 10.0.0.1/24 dev eth1 label x", /"label" is not supported/],
+      ["ip route add default via 10.0.0.999", /Invalid IPv4 address "10\.0\.0\.999"/],
+      ["ip link set eth1 mtu 9000", /expected ip link set \[dev\] IF up/],
+      ["ip link set eth7 up", /no link puts interface "eth7" into node "n1"/],
+      ["sysctl -w a", /expected sysctl -w KEY=VALUE/],
+    ] as const
+  ) {
+    const text = PAIR([line]);
+    const all = problems(text);
+    assert(all.some((p) => p.startsWith("7:11: ") && why.test(p)), `${line}:\n${all.join("\n")}`);
+  }
+});
+
+Deno.test("an exec address on an interface no link brings is reported at its exec line", () => {
+  assertProblem(
+    PAIR(["ip addr add 10.0.0.1/24 dev eth9"]),
+    /^7:11: no link or internal port puts interface "eth9" into node "n1"/,
+  );
+  assertProblem(
+    PAIR(["ip addr add 10.0.0.1/24 dev eth1", "ip route add 10.5.0.0/16 via 10.9.0.1"]),
+    /^8:11: gateway 10\.9\.0\.1 is outside every subnet of node "n1"/,
+  );
+});
+
+Deno.test("links to the host, the management network or a NIC are refused", () => {
+  const topo = (ep: string) =>
+    `name: x\ntopology:\n  nodes:\n    n1: { kind: linux }\n  links:\n    - endpoints: ["n1:eth1", "${ep}"]\n`;
+  assertProblem(topo("host:veth0"), /^6:30: a link into the host's own namespace/);
+  assertProblem(topo("mgmt-net:n1-eth1"), /management network/);
+  assertProblem(topo("macvlan:enp0s3"), /real NIC/);
+  assertProblem(topo("n9:eth1"), /node "n9" is not in topology\.nodes/);
+  assertProblem(
+    "name: x\ntopology:\n  nodes:\n    n1: { kind: linux }\n  links:\n    - type: vxlan\n      endpoint: { node: n1, interface: eth1 }\n",
+    /^6:13: link type "vxlan" is not supported/,
+  );
+});
+
+Deno.test("container settings and unknown keys are refused at the key", () => {
+  assertProblem(
+    PAIR(["ip addr add 10.0.0.1/24 dev eth1"], "      binds:\n        - /etc:/etc"),
+    /^10:7: "binds" is not supported: netkit builds namespaces, not containers/,
+  );
+  assertProblem(
+    `colour: blue\n${PAIR(["ip link set eth1 up"])}`,
+    /^1:1: unrecognized key "colour"/,
+  );
+  assertProblem(
+    "name: x\ntopology:\n  nodes: {}\n  stages: {}\n",
+    /^4:3: unrecognized key "stages"/,
+  );
+});
+
+Deno.test("the lab's own validation points into the topology: a bad name, a long interface", () => {
+  assertProblem(
+    PAIR(["ip link set eth1 up"]).replace("name: pair", "name: a/b"),
+    /^1:7: a lab name uses letters, digits/,
+  );
+  assertProblem(
+    PAIR(["ip addr add 10.0.0.1/24 dev eth1"]).replace(
+      '"n1:eth1", "n2:eth1"',
+      '"n1:eth1", "n2:an-interface-name-too-long"',
+    ),
+    /^12:30: .*over 15 bytes/,
+  );
+});
+
+Deno.test("a topology not named .clab.yml is recognised by its topology key", () => {
+  const lab = parseLabYaml(PAIR(["ip addr add 10.0.0.1/24 dev eth1"]), "lab.yaml");
+  assertEquals(lab.name, "pair");
+});
