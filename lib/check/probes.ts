@@ -508,13 +508,21 @@ export async function checkLab(lab: Lab, context: CheckContext): Promise<CheckRe
   const alone = (e: Expect) =>
     "untag" in e || "snat" in e || "failover" in e || isOvsProof(e) ||
     ("tcp" in e && e.tcp.listen !== undefined);
-  const parallel = lab.expect.filter((e) => !alone(e));
+  // What waits for the network to settle (routes converging, SLAAC addresses and the default
+  // routes that come with them) goes first: the pings after it would fail for a while.
+  const settles = (e: Expect) => "route" in e || "slaac" in e;
+  results.push(
+    ...await Promise.all(
+      lab.expect.filter(settles).map((e) => {
+        if ("slaac" in e) return slaacAddress(e.slaac, runner);
+        const re = e as Extract<Expect, { route: unknown }>;
+        return eventually(re.within ?? converge, () => routePresent(re.route, runner));
+      }),
+    ),
+  );
+  const parallel = lab.expect.filter((e) => !alone(e) && !settles(e));
   results.push(
     ...await Promise.all(parallel.map((e) => {
-      if ("slaac" in e) return slaacAddress(e.slaac, runner);
-      if ("route" in e) {
-        return eventually(e.within ?? converge, () => routePresent(e.route, runner));
-      }
       return eventually(withinOf(e), () => {
         if ("lease" in e) return lease(e.lease, ctx);
         if ("tcp" in e) return tcpReach(e, runner);
