@@ -12,7 +12,7 @@
  * import { addAddress, createNs, linkUp, openLab, ovsAddBridge, ovsAddPort, vethPair } from "./mod.ts";
  * await using lab = await openLab("demo");
  * await lab.add(createNs("a"), createNs("b"), ovsAddBridge("demo-br", { datapathType: "netdev" }));
- * for (const [ns, ip] of [["a", "10.9.0.1/24"], ["b", "10.9.0.2/24"]]) {
+ * for (const [ns, ip] of [["a", "10.9.0.1/24"], ["b", "10.9.0.2/24"]] as const) {
  *   await lab.add(
  *     vethPair(`demo-${ns}`, "eth0", { peerNs: ns }),
  *     ovsAddPort("demo-br", `demo-${ns}`),
@@ -74,6 +74,7 @@ export {
   type OvsAddPortOptions,
   ovsDelBridge,
   ovsDelPort,
+  type OvsMarkOptions,
   ovsRemoveTag,
   ovsSetTag,
 } from "./lib/primitives/ovs.ts";
@@ -128,10 +129,14 @@ export {
   type OvsRecord,
   type OvsShow,
   ovsShow,
+  type OvsShowBridge,
+  type OvsShowPort,
 } from "./lib/ovs/query.ts";
 export {
+  type OvsStatus,
   ovsStatus,
   releasePrivateOvs,
+  type StartOvsOptions,
   startPrivateOvs,
   stopPrivateOvs,
 } from "./lib/ovs/instance.ts";
@@ -143,7 +148,17 @@ export {
   readEnvironment,
   resolveHost,
 } from "./lib/host.ts";
-export type { Action, RunAction, Step, WriteAction } from "./lib/plan/step.ts";
+export type {
+  Action,
+  OvsRemoveAction,
+  RecordDaemonAction,
+  RemoveAction,
+  RunAction,
+  Step,
+  StopDaemonAction,
+  WriteAction,
+} from "./lib/plan/step.ts";
+export { Journal, type JournalEntry } from "./lib/plan/journal.ts";
 export { Executor, type ExecutorOptions, StepError } from "./lib/plan/executor.ts";
 export {
   CommandError,
@@ -161,13 +176,27 @@ export {
   watchOutput,
 } from "./lib/exec/runner.ts";
 export { CheckFailedError, UsageError } from "./lib/errors.ts";
-export { type Lab, type LabInput, LabSchema } from "./lib/lab/schema.ts";
-export { LabValidationError, validateLab, type ValidateOptions } from "./lib/lab/validate.ts";
+export type * from "./lib/lab/types.ts";
+export {
+  type DocPath,
+  type LabIssue,
+  LabValidationError,
+  validateLab,
+  type ValidateOptions,
+} from "./lib/lab/validate.ts";
 export type { ReachOptions } from "./lib/reach.ts";
 export { labUsesIpv6, type PlanContext, planLab } from "./lib/lab/plan.ts";
 export { chain, type ChainOptions, star, type StarOptions } from "./lib/lab/generate.ts";
-export { downLab, listLabs, upLab, type UpOptions, type UpResult } from "./lib/lab/runtime.ts";
-export { checkLab, type CheckResult } from "./lib/check/probes.ts";
+export {
+  downLab,
+  type DownResult,
+  type LabState,
+  listLabs,
+  upLab,
+  type UpOptions,
+  type UpResult,
+} from "./lib/lab/runtime.ts";
+export { type CheckContext, checkLab, type CheckResult } from "./lib/check/probes.ts";
 export { junitReport, type ReportOptions, tapReport } from "./lib/check/report.ts";
 export { LabSession, openLab, type OpenLabOptions } from "./lib/session.ts";
 export { getRecipe, type Recipe, type RecipeOptions, recipes } from "./recipes/mod.ts";

@@ -103,7 +103,7 @@ const DEFAULT_PATH = "/usr/sbin:/usr/bin:/sbin:/bin";
  * @throws {UsageError} When `NETKIT_OVS` is not auto, system or private.
  * @example A host whose commands are recorded, not run
  * ```ts
- * import { RecordingRunner, resolveHost } from "./mod.ts";
+ * import { RecordingRunner, resolveHost } from "../mod.ts";
  * const host = resolveHost({ runner: new RecordingRunner(), stateRoot: "/tmp/netkit-demo" });
  * console.log(host.ovsMode, host.privateOvsDir);
  * ```

@@ -67,7 +67,7 @@ const MAGIC_NS = 0xa1b23c4d;
  * @throws {PcapFormatError} When the header is not pcap's or a record's length is corrupt.
  * @example Count the frames of a capture
  * ```ts
- * import { readPcap } from "./mod.ts";
+ * import { readPcap } from "../mod.ts";
  * const header = new Uint8Array([
  *   0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x40, 0x06, 0, 0, 1, 0, 0, 0,
  * ]);

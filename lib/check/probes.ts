@@ -25,6 +25,7 @@ import { isOvsProof, ovsProof } from "./probes_ovs.ts";
 export interface CheckResult {
   /** What was checked, e.g. `ns2 -> 10.0.0.1 reachable`. */
   name: string;
+  /** Whether the proof passed. */
   pass: boolean;
   /** What was seen (a ping summary, a lease, captured sources). */
   evidence: string;
@@ -487,8 +488,8 @@ function withinOf(e: Expect): string | undefined {
  * DHCP server, that the server listens on UDP port 67.
  *
  * @example
- * ```ts ignore
- * import { checkLab, getRecipe, validateLab } from "./mod.ts";
+ * ```ts
+ * import { checkLab, getRecipe, validateLab } from "../../mod.ts";
  * const lab = validateLab(getRecipe("ovs-veth").build());
  * for (const r of await checkLab(lab, { stateDir: "/run/netkit/labs/ovs-veth" })) {
  *   console.log(r.pass ? "PASS" : "FAIL", r.name);
@@ -510,18 +511,20 @@ export async function checkLab(lab: Lab, context: CheckContext): Promise<CheckRe
   // What waits for the network to settle (routes converging, SLAAC addresses and the default
   // routes that come with them) goes first: the pings after it would fail for a while.
   const settles = (e: Expect) => "route" in e || "slaac" in e;
-  results.push(
-    ...await Promise.all(
-      lab.expect.filter(settles).map((e) => {
-        if ("slaac" in e) return slaacAddress(e.slaac, runner);
-        const re = e as Extract<Expect, { route: unknown }>;
-        return eventually(re.within ?? converge, () => routePresent(re.route, runner));
-      }),
-    ),
+  const settled = new Map<Expect, CheckResult>();
+  await Promise.all(
+    lab.expect.filter(settles).map(async (e) => {
+      if ("slaac" in e) return settled.set(e, await slaacAddress(e.slaac, runner));
+      const re = e as Extract<Expect, { route: unknown }>;
+      settled.set(e, await eventually(re.within ?? converge, () => routePresent(re.route, runner)));
+    }),
   );
-  const parallel = lab.expect.filter((e) => !alone(e) && !settles(e));
+  // Reported in the lab's order: the settling ones where they are written.
+  const parallel = lab.expect.filter((e) => !alone(e));
   results.push(
     ...await Promise.all(parallel.map((e) => {
+      const done = settled.get(e);
+      if (done) return done;
       return eventually(withinOf(e), () => {
         if ("lease" in e) return lease(e.lease, ctx);
         if ("tcp" in e) return tcpReach(e, runner);

@@ -40,7 +40,7 @@ const seconds = (ms: number | undefined) => ((ms ?? 0) / 1000).toFixed(3);
  *
  * @example
  * ```ts
- * import { junitReport } from "./mod.ts";
+ * import { junitReport } from "../../mod.ts";
  * junitReport([{ name: "vm1 -> 10.0.0.254 reachable", pass: true, evidence: "3 received" }], {
  *   lab: "router",
  * });
@@ -114,7 +114,7 @@ function tapDescription(text: string): string {
  *
  * @example
  * ```ts
- * import { tapReport } from "./mod.ts";
+ * import { tapReport } from "../../mod.ts";
  * tapReport([{ name: "rt -> 192.168.100.1 reachable", pass: false, evidence: "100% loss" }], {
  *   lab: "router",
  * }); // "TAP version 14\n1..1\nnot ok 1 - rt -> 192.168.100.1 reachable\n  ---\n ..."

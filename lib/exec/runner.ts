@@ -99,6 +99,8 @@ export class CommandError extends Error {
   readonly stderr: string;
 
   /**
+   * Makes the error of a failed command.
+   *
    * @param argv The command that failed.
    * @param code Its exit code.
    * @param stderr What it printed on standard error (the last three lines go in the message).
@@ -133,7 +135,7 @@ function notFound(argv: readonly string[]): CommandError {
  *
  * @example
  * ```ts
- * import { ProcessRunner } from "./mod.ts";
+ * import { ProcessRunner } from "../../mod.ts";
  * const runner = new ProcessRunner();
  * const { stdout } = await runner.run(["ip", "-V"]);
  * ```
@@ -229,7 +231,7 @@ export interface RecordedCommand {
  *
  * @example Record what a plan would run
  * ```ts
- * import { createNs, Executor, RecordingRunner } from "./mod.ts";
+ * import { createNs, Executor, RecordingRunner } from "../../mod.ts";
  * const runner = new RecordingRunner();
  * await new Executor({ runner }).apply([createNs("ns1")]);
  * console.log(runner.commands.map((c) => c.argv.join(" ")));
@@ -238,7 +240,11 @@ export interface RecordedCommand {
 export class RecordingRunner implements Runner {
   /** Every command seen, in order. */
   readonly commands: RecordedCommand[] = [];
-  /** @param respond Gives the result of a command (undefined: exit 0, no output). */
+  /**
+   * Makes a runner that records.
+   *
+   * @param respond Gives the result of a command (undefined: exit 0, no output).
+   */
   constructor(
     private readonly respond?: (
       argv: readonly string[],
@@ -295,11 +301,12 @@ export interface OutputWatch {
  * Collects a spawned process's piped stdout and stderr as it runs, to wait for a line (tcpdump's
  * "listening on") and to read everything once it is stopped.
  *
- * @example A capture inside a namespace
- * ```ts ignore
- * import { ProcessRunner, watchOutput } from "./mod.ts";
- * const capture = watchOutput(new ProcessRunner().spawn(["ip", "netns", "exec", "wan", "tcpdump", "-n", "-l", "icmp"]));
- * if (await capture.ready(/listening on/)) console.log(await capture.stop());
+ * @example Wait for a process to say it is ready, then stop it and read what it printed
+ * ```ts
+ * import { ProcessRunner, watchOutput } from "../../mod.ts";
+ * // The SNAT proof does this with `ip netns exec wan tcpdump -n -l ...` and "listening on".
+ * const capture = watchOutput(new ProcessRunner().spawn(["sh", "-c", "echo listening; exec sleep 30"]));
+ * if (await capture.ready(/listening/)) console.log(await capture.stop("SIGTERM"));
  * ```
  */
 export function watchOutput(process: Process): OutputWatch {
@@ -322,10 +329,12 @@ export function watchOutput(process: Process): OutputWatch {
       const deadline = Date.now() + ms;
       while (!pattern.test(out + err)) {
         if (Date.now() > deadline) return false;
+        let timer: ReturnType<typeof setTimeout> | undefined;
         await Promise.race([
           new Promise<void>((r) => waiters.push(r)),
-          new Promise((r) => setTimeout(r, 50)),
+          new Promise((r) => (timer = setTimeout(r, 50))),
         ]);
+        clearTimeout(timer);
       }
       return true;
     },

@@ -82,7 +82,7 @@ function checkCount(count: number, min: number, what: string): void {
  * @throws {UsageError} When the count is not a whole number >= 1 or the subnet is too small.
  * @example 100 namespaces on an OVS bridge
  * ```ts
- * import { star, upLab, validateLab } from "./mod.ts";
+ * import { star, upLab, validateLab } from "../../mod.ts";
  * const lab = validateLab(star({ prefix: "bx-", count: 100, bridge: "ovs" }));
  * // await upLab(lab);
  * ```
@@ -147,7 +147,7 @@ function coverFrom(start: bigint, size: bigint, family: Family): string[] {
  * @throws {UsageError} When the count is not a whole number >= 2 or the subnet is too small.
  * @example Five namespaces in a line
  * ```ts
- * import { chain, validateLab } from "./mod.ts";
+ * import { chain, validateLab } from "../../mod.ts";
  * const lab = validateLab(chain({ prefix: "demo-", count: 5 }));
  * ```
  */

@@ -43,6 +43,7 @@ import { hostContextForLab } from "./impair_host.ts";
 
 /** What netkit remembers of a lab on the host (`lab.json`). */
 export interface LabState {
+  /** The lab as it was brought up. */
   lab: Lab;
   /** `starting` until every step ran; a crash leaves it so, and `down` still works. */
   status: "starting" | "up";
@@ -50,6 +51,7 @@ export interface LabState {
   ovs?: OvsTarget;
   /** A sandboxed lab's parent namespace (lib/lab/sandbox.ts). */
   sandbox?: string;
+  /** When the bring-up started (ISO 8601). */
   createdAt: string;
 }
 
@@ -83,10 +85,13 @@ export interface UpOptions {
 
 /** What {@link upLab} did. */
 export interface UpResult {
+  /** The lab. */
   lab: Lab;
+  /** Its plan (see {@link HostPlan}). */
   steps: Step[];
   /** True when the lab was already up: nothing was changed. */
   already: boolean;
+  /** The OVS its bridges live in, if any. */
   ovs?: OvsTarget;
 }
 
@@ -149,7 +154,7 @@ export async function readLabState(host: Host, name: string): Promise<LabState |
  *
  * @example
  * ```ts
- * import { listLabs } from "./mod.ts";
+ * import { listLabs } from "../../mod.ts";
  * for (const state of await listLabs()) console.log(state.lab.name, state.status);
  * ```
  */
@@ -256,8 +261,8 @@ function labExecutor(
  * already up changes nothing and returns `already: true`.
  *
  * @example
- * ```ts ignore
- * import { downLab, getRecipe, upLab, validateLab } from "./mod.ts";
+ * ```ts
+ * import { downLab, getRecipe, upLab, validateLab } from "../../mod.ts";
  * const lab = validateLab(getRecipe("ovs-veth").build({ prefix: "demo-" }));
  * const { steps } = await upLab(lab);
  * console.log(`${steps.length} steps`);
@@ -386,8 +391,8 @@ export interface DownResult {
  * success with `removed: false`. Removes only what the journal holds.
  *
  * @example
- * ```ts ignore
- * import { downLab } from "./mod.ts";
+ * ```ts
+ * import { downLab } from "../../mod.ts";
  * const { removed, undone } = await downLab("ovs-veth");
  * ```
  */

@@ -42,6 +42,7 @@ import {
   rateProblem,
 } from "../units.ts";
 import { familyOf, isIpv6, parseAnyCidr } from "../addr.ts";
+import type { Expect, ImpairSpec, Lab, LabInput } from "./types.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s).length;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -590,11 +591,16 @@ export const LabSchema = z.strictObject({
   tunnels: z.array(Tunnel).optional(),
 });
 
-/** A validated lab (defaults filled in). */
-export type Lab = z.infer<typeof LabSchema>;
-/** A lab as written (defaults optional). */
-export type LabInput = z.input<typeof LabSchema>;
-/** One proof. */
-export type Expect = z.infer<typeof Expectation>;
-/** An impairment as written (rate, loss, delay, jitter as text). */
-export type ImpairSpec = z.infer<typeof Impair>;
+export type { Expect, ImpairSpec, Lab, LabInput } from "./types.ts";
+
+// The written-out types (lib/lab/types.ts) and the schema agree exactly, both ways: a field
+// added here without its type there (or the other way round) does not compile.
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true
+  : false;
+const agree: [
+  Same<z.output<typeof LabSchema>, Lab>,
+  Same<z.input<typeof LabSchema>, LabInput>,
+  Same<z.output<typeof Expectation>, Expect>,
+  Same<z.output<typeof Impair>, ImpairSpec>,
+] = [true, true, true, true];
+void agree;

@@ -34,7 +34,9 @@ export type DocPath = (string | number)[];
 
 /** One validation problem. */
 export interface LabIssue {
+  /** Where in the document. */
   path: DocPath;
+  /** What is wrong. */
   message: string;
   /** The problem is the last path element as a key (an unknown key, a bad name), not its value. */
   key?: boolean;
@@ -42,6 +44,13 @@ export interface LabIssue {
 
 /** A lab description is invalid. Nothing was changed on the host. */
 export class LabValidationError extends UsageError {
+  /**
+   * Makes the error from its issues.
+   *
+   * @param issues Every problem found.
+   * @param source What was validated, for the message (`lab`, `recipe NAME`, a file).
+   * @param where Where to point, when not at the first issue's path.
+   */
   constructor(readonly issues: LabIssue[], readonly source = "lab", where?: string) {
     super(
       `Invalid lab ${source}:\n` +

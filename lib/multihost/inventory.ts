@@ -96,7 +96,7 @@ export interface Inventory {
  *
  * @example
  * ```ts
- * import { parseInventory } from "./mod.ts";
+ * import { parseInventory } from "../../mod.ts";
  * const inv = parseInventory("hosts:\n  h1: { ssh: root@10.9.0.1, underlay: 10.9.0.1 }\n", "hosts.yaml");
  * inv.hosts.h1?.underlay; // "10.9.0.1"
  * ```

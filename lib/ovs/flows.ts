@@ -112,7 +112,7 @@ export function parseDumpFlows(text: string): OvsFlow[] {
  *
  * @example The packet counters of a lab's flows on br0
  * ```ts
- * import { ovsDumpFlows } from "./mod.ts";
+ * import { ovsDumpFlows } from "../../mod.ts";
  * for (const f of await ovsDumpFlows("br0", { lab: "ovs-flows" })) {
  *   console.log(f.priority, f.match, f.actions, f.nPackets);
  * }

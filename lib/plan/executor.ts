@@ -57,6 +57,8 @@ export interface ExecutorOptions {
 /** A bring-up step failed; what was done before it has been undone. */
 export class StepError extends Error {
   /**
+   * Makes the error of a failed step, after its rollback.
+   *
    * @param step The step that failed.
    * @param index Its index in the plan (0-based).
    * @param cause Why it failed (a {@link CommandError} for a command).
@@ -135,7 +137,7 @@ export async function runAction(
     await Deno.writeTextFile(action.write, action.content, { mode: action.mode ?? 0o644 });
     await Deno.chmod(action.write, action.mode ?? 0o644);
   } else if ("recordDaemon" in action) {
-    await recordDaemon(action.recordDaemon);
+    await recordDaemon(runner, action.recordDaemon);
   } else if ("stopDaemon" in action) {
     await stopDaemon(runner, action.stopDaemon, action.program);
   } else if ("ovsRemove" in action) {
@@ -236,7 +238,7 @@ const asError = (error: unknown) => (error instanceof Error ? error : new Error(
  *
  * @example Apply two steps, journaled; undo them again
  * ```ts
- * import { createNs, Executor, RecordingRunner } from "./mod.ts";
+ * import { createNs, Executor, RecordingRunner } from "../../mod.ts";
  * const executor = new Executor({ runner: new RecordingRunner() });
  * const steps = [createNs("a"), createNs("b")];
  * await executor.apply(steps);
@@ -246,7 +248,11 @@ const asError = (error: unknown) => (error instanceof Error ? error : new Error(
 export class Executor {
   /** Runs the commands. */
   readonly runner: Runner;
-  /** @param options How to run; see {@link ExecutorOptions}. */
+  /**
+   * Makes an executor.
+   *
+   * @param options How to run; see {@link ExecutorOptions}.
+   */
   constructor(readonly options: ExecutorOptions) {
     this.runner = options.runner;
   }
@@ -296,7 +302,8 @@ export class Executor {
     }
   }
 
-  private get hostLane(): string {
+  /** The lane that plays the root namespace's part (see lib/plan/schedule.ts). */
+  get hostLane(): string {
     return this.options.hostNs === undefined ? "root" : `ns:${this.options.hostNs}`;
   }
 

@@ -12,7 +12,7 @@ import type { InNsOptions } from "./link.ts";
  *
  * @example The router lab's inside bridge
  * ```ts
- * import { linuxBridge } from "./mod.ts";
+ * import { linuxBridge } from "../../mod.ts";
  * linuxBridge("br-in");
  * ```
  */
@@ -35,7 +35,7 @@ export function linuxBridge(name: string, options: InNsOptions = {}): Step {
  *
  * @example
  * ```ts
- * import { bridgeAttach } from "./mod.ts";
+ * import { bridgeAttach } from "../../mod.ts";
  * bridgeAttach("link-in-br", "br-in");
  * ```
  */

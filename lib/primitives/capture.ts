@@ -52,7 +52,7 @@ export function captureFiles(options: CaptureOptions, ns: string, ifname: string
  * @returns The step; it runs nothing.
  * @example Record what the router lab's upstream sees
  * ```ts
- * import { capture } from "./mod.ts";
+ * import { capture } from "../../mod.ts";
  * capture("wan", "eth0", {
  *   dir: "/run/netkit/captures/router",
  *   stateDir: "/run/netkit/labs/router",

@@ -63,7 +63,7 @@ export function dhcpFiles(stateDir: string, ns: string, iface: string) {
  *
  * @example The router lab's server
  * ```ts
- * import { dhcp } from "./mod.ts";
+ * import { dhcp } from "../../mod.ts";
  * dhcp("rt", {
  *   interface: "eth0",
  *   range: ["10.0.0.151", "10.0.0.160"],
@@ -229,7 +229,7 @@ exit 0
  *
  * @example vm2 takes its address by DHCP
  * ```ts
- * import { dhcpClient } from "./mod.ts";
+ * import { dhcpClient } from "../../mod.ts";
  * dhcpClient("vm2", "eth0", { stateDir: "/run/netkit/labs/router" });
  * ```
  */
@@ -340,7 +340,7 @@ exit 0
  *
  * @example vm2 takes an IPv6 address by DHCPv6
  * ```ts
- * import { dhcp6Client } from "./mod.ts";
+ * import { dhcp6Client } from "../../mod.ts";
  * dhcp6Client("vm2", "eth0", { stateDir: "/run/netkit/labs/router" });
  * ```
  */

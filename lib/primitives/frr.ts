@@ -242,7 +242,7 @@ export interface FrrSetupOptions {
  *
  * @example The directory of router r1, with zebra's configuration
  * ```ts
- * import { frrSetup, zebraConfig } from "./mod.ts";
+ * import { frrSetup, zebraConfig } from "../../mod.ts";
  * frrSetup("r1", { stateDir: "/run/netkit/labs/demo", configs: { zebra: zebraConfig("r1") } });
  * ```
  */
@@ -282,7 +282,7 @@ export interface FrrDaemonOptions {
  *
  * @example zebra and ospfd in r1
  * ```ts
- * import { frrDaemon } from "./mod.ts";
+ * import { frrDaemon } from "../../mod.ts";
  * const stateDir = "/run/netkit/labs/demo";
  * [frrDaemon("r1", "zebra", { stateDir }), frrDaemon("r1", "ospfd", { stateDir })];
  * ```
@@ -343,7 +343,7 @@ export interface FrrRouterOptions {
  *
  * @example r1 speaks OSPF on eth0 and eth1, hellos every second
  * ```ts
- * import { frrRouter } from "./mod.ts";
+ * import { frrRouter } from "../../mod.ts";
  * const steps = frrRouter("r1", {
  *   stateDir: "/run/netkit/labs/demo",
  *   routerId: "10.0.12.1",

@@ -165,7 +165,7 @@ export function describeImpair(settings: ImpairSettings, netem = false): string 
  *   for delay or jitter without netem.
  * @example A slow, lossy uplink on a kernel without netem
  * ```ts
- * import { impair } from "./mod.ts";
+ * import { impair } from "../../mod.ts";
  * const step = impair("rt", "eth1", { rate: "10mbit", loss: "2%", lab: "router" });
  * step.do.map((a) => "argv" in a ? a.argv.join(" ") : "");
  * // ["ip netns exec rt tc qdisc replace dev eth1 root tbf rate 10mbit burst 12500 latency 50ms",
@@ -238,7 +238,7 @@ export interface ImpairPresent {
  *
  * @example What `netkit impair LAB rt:eth1 --clear` runs after a rate and a loss
  * ```ts
- * import { impairClear } from "./mod.ts";
+ * import { impairClear } from "../../mod.ts";
  * impairClear("rt", "eth1", { qdisc: true, lossTable: true });
  * ```
  */

@@ -34,7 +34,7 @@ const where = (ns: string | undefined) => (ns === undefined ? "" : ` in ${ns}`);
  *
  * @example The seed's veth into ns1
  * ```ts
- * import { vethPair } from "./mod.ts";
+ * import { vethPair } from "../../mod.ts";
  * vethPair("veth-ns1", "eth0-ns1", { peerNs: "ns1" });
  * ```
  */
@@ -61,7 +61,7 @@ export function vethPair(name: string, peer: string, options: VethPairOptions = 
  *
  * @example
  * ```ts
- * import { linkUp } from "./mod.ts";
+ * import { linkUp } from "../../mod.ts";
  * linkUp("eth0-ns1", { ns: "ns1" });
  * ```
  */
@@ -81,7 +81,7 @@ export function linkUp(name: string, options: InNsOptions = {}): Step {
  *
  * @example Cut the router lab's uplink
  * ```ts
- * import { linkDown } from "./mod.ts";
+ * import { linkDown } from "../../mod.ts";
  * linkDown("eth1", { ns: "rt" });
  * ```
  */
@@ -102,7 +102,7 @@ export function linkDown(name: string, options: InNsOptions = {}): Step {
  *
  * @example
  * ```ts
- * import { addAddress } from "./mod.ts";
+ * import { addAddress } from "../../mod.ts";
  * addAddress("eth0-ns1", "10.0.0.1/24", { ns: "ns1" });
  * ```
  */
@@ -131,7 +131,7 @@ export interface AddRouteOptions extends InNsOptions {
  *
  * @example A default route inside vm1
  * ```ts
- * import { addRoute } from "./mod.ts";
+ * import { addRoute } from "../../mod.ts";
  * addRoute("default", { ns: "vm1", via: "10.0.0.254" });
  * ```
  */
@@ -159,7 +159,7 @@ export function addRoute(to: string, options: AddRouteOptions = {}): Step {
  *
  * @example The seed renames link-in-rt to eth0 inside rt
  * ```ts
- * import { renameLink } from "./mod.ts";
+ * import { renameLink } from "../../mod.ts";
  * renameLink("link-in-rt", "eth0", { ns: "rt" });
  * ```
  */
@@ -183,7 +183,7 @@ export function renameLink(from: string, to: string, options: InNsOptions = {}):
  *
  * @example The seed moves tap1 into ns1
  * ```ts
- * import { moveLink } from "./mod.ts";
+ * import { moveLink } from "../../mod.ts";
  * moveLink("tap1", "ns1");
  * ```
  */

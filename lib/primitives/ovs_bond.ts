@@ -40,7 +40,7 @@ export interface OvsAddBondOptions {
  *   not a member.
  * @example
  * ```ts
- * import { ovsAddBond } from "./mod.ts";
+ * import { ovsAddBond } from "../../mod.ts";
  * ovsAddBond("br0", "bond0", ["a1", "a2"], { mode: "active-backup", primary: "a1" });
  * ```
  */

@@ -37,7 +37,7 @@ export interface OvsAddFlowOptions {
  * @throws {UsageError} When the flow is outside netkit's subset (the message says why).
  * @example Drop ICMP from 10.0.0.1 on br1 of netkit's private OVS
  * ```ts
- * import { ovsAddFlow } from "./mod.ts";
+ * import { ovsAddFlow } from "../../mod.ts";
  * ovsAddFlow("br1", "priority=100,icmp,nw_src=10.0.0.1,actions=drop", {
  *   ovsRunDir: "/run/netkit/ovs",
  *   lab: "demo",

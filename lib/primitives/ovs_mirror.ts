@@ -30,7 +30,7 @@ export interface OvsAddMirrorOptions {
  * @throws {UsageError} When the output port is also selected, or no port is selected.
  * @example Copy everything on br0 to mon-p
  * ```ts
- * import { ovsAddMirror } from "./mod.ts";
+ * import { ovsAddMirror } from "../../mod.ts";
  * ovsAddMirror("br0", "m0", { select: "all", output: "mon-p", lab: "demo" });
  * ```
  */

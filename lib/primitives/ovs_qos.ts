@@ -65,7 +65,7 @@ export interface OvsSetQosOptions {
  *   is not a whole number of bits per second from 8000 to 100 Gbit/s.
  * @example Limit what br0 sends to h2 to 10 Mbit/s
  * ```ts
- * import { ovsSetQos } from "./mod.ts";
+ * import { ovsSetQos } from "../../mod.ts";
  * ovsSetQos("h2-p", { maxRate: 10_000_000, lab: "demo" });
  * ```
  */

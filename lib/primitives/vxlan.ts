@@ -45,7 +45,7 @@ const where = (ns: string | undefined) => (ns === undefined ? "" : ` in ${ns}`);
  *
  * @example One end of a link from host 10.9.0.1 to host 10.9.0.2, as node a's eth0
  * ```ts
- * import { vxlanLink } from "./mod.ts";
+ * import { vxlanLink } from "../../mod.ts";
  * vxlanLink("eth0", { ns: "a", vni: 4097, local: "10.9.0.1", remote: "10.9.0.2", mtu: 1450 });
  * ```
  */
@@ -84,7 +84,7 @@ export function vxlanLink(name: string, options: VxlanLinkOptions): Step {
  *
  * @example
  * ```ts
- * import { linkMtu } from "./mod.ts";
+ * import { linkMtu } from "../../mod.ts";
  * linkMtu("eth0", 1450, { ns: "a" });
  * ```
  */
@@ -108,7 +108,7 @@ export function linkMtu(
  *
  * @example
  * ```ts
- * import { ovsMtu } from "./mod.ts";
+ * import { ovsMtu } from "../../mod.ts";
  * ovsMtu("tap1", 1450);
  * ```
  */
