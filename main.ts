@@ -63,13 +63,14 @@ export function buildCli(): Command {
       "--uplink <iface>",
       "router only: a real NIC joins br-ex, its address and routes moving to br-ex (restored on down)",
     )
+    .option("--ipv6", "router only: the dual-stack variant (IPv6 routed, SLAAC, DHCPv6)")
     .option("--sandbox", "build the lab inside one namespace of its own: nothing in the host's")
     .option("--dry-run", "print the exact commands and change nothing")
     .option("--no-check", "skip the proofs")
     .option("--json", "print the result as JSON")
     .addHelpText(
       "after",
-      "\nExamples:\n  netkit recipe list\n  netkit recipe ovs-internal\n  netkit recipe ovs-veth --prefix t1- --dry-run\n  netkit recipe router --sandbox\n  netkit recipe export ovs-veth --prefix t1- > lab.yaml",
+      "\nExamples:\n  netkit recipe list\n  netkit recipe ovs-internal\n  netkit recipe ovs-veth --prefix t1- --dry-run\n  netkit recipe router --sandbox\n  netkit recipe router --ipv6\n  netkit recipe export ovs-veth --prefix t1- > lab.yaml",
     )
     .action(async (name, second, flags) =>
       (await import("./lib/cli/recipe.ts")).recipeCommand(hostOf(), name, second, flags)
@@ -82,6 +83,10 @@ export function buildCli(): Command {
       "--uplink <iface>",
       "allow the file's bridges.NAME.uplink: IFACE, a real NIC (its addresses and routes move in)",
     )
+    .option(
+      "--hosts <file>",
+      "multi-host labs: your inventory (YAML) of the machines that play the lab's host roles",
+    )
     .option("--sandbox", "build the lab inside one namespace of its own: nothing in the host's")
     .option("--dry-run", "print the exact commands and change nothing")
     .option("--no-check", "skip the proofs")
@@ -89,10 +94,22 @@ export function buildCli(): Command {
     .option("--json", "print the result as JSON")
     .addHelpText(
       "after",
-      "\nExamples:\n  netkit up examples/labs/bridge-three.yaml\n  netkit up lab.yaml --dry-run\n  netkit up lab.yaml --sandbox\n  netkit up router.yaml --uplink ens3\n  netkit up examples/clab/routed.clab.yml --ignore-images",
+      "\nExamples:\n  netkit up examples/labs/bridge-three.yaml\n  netkit up lab.yaml --dry-run\n  netkit up lab.yaml --sandbox\n  netkit up router.yaml --uplink ens3\n  netkit up examples/clab/routed.clab.yml --ignore-images\n  netkit up examples/labs/two-hosts.yaml --hosts hosts.yaml\n\nA lab file may place nodes on host roles (hosts: { h1: {}, h2: {} }, host: h1); the machines\nthat play them come only from --hosts FILE, never from the lab file (see README, Multi-host).",
     )
     .action(async (file, flags) =>
       (await import("./lib/cli/up.ts")).upCommand(hostOf(), file, flags)
+    );
+
+  program.command("part")
+    .description("what a multi-host controller runs on each host over SSH (JSON; see README)")
+    .argument("<action>", "up (the part on stdin), down, status, check")
+    .argument("[lab]", "lab name")
+    .addHelpText(
+      "after",
+      "\nExample (what `netkit status LAB` on the controller runs on each host):\n  netkit part status two-hosts",
+    )
+    .action(async (action, lab) =>
+      (await import("./lib/cli/part.ts")).partCommand(hostOf(), action, lab)
     );
 
   program.command("down")
@@ -121,6 +138,79 @@ export function buildCli(): Command {
     .addHelpText("after", "\nExample:\n  netkit check ovs-internal")
     .action(async (lab, flags) =>
       (await import("./lib/cli/check.ts")).checkCommand(hostOf(), lab, flags)
+    );
+
+  program.command("test")
+    .description(
+      "run a lab's proofs for CI (--junit, --tap); --up: bring it up, test it, remove it",
+    )
+    .argument("<lab>", "lab name, or lab file (YAML)")
+    .option("--up", "bring the lab file's lab up first and remove it afterwards, whatever happens")
+    .option("--sandbox", "with --up: build the lab inside one namespace of its own")
+    .option("--junit <file>", "also write the results as JUnit XML to this file")
+    .option("--tap", "print the results as TAP version 14")
+    .option("--json", "print the results as JSON")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  netkit test router\n  netkit test lab.yaml --up --junit report.xml\n  netkit test lab.yaml --up --tap",
+    )
+    .action(async (lab, flags) =>
+      (await import("./lib/cli/test.ts")).testCommand(hostOf(), lab, flags)
+    );
+
+  program.command("impair")
+    .description("slow down, drop or delay the traffic leaving an interface of a lab that is up")
+    .argument("<lab>", "lab name")
+    .argument("<interface>", "NODE:IFACE, an interface of one of the lab's nodes")
+    .option("--rate <rate>", "bits per second: 10mbit, 512kbit (tbf)")
+    .option("--loss <percent>", "share of packets dropped: 5%, 0.5% (netem, else nftables)")
+    .option("--delay <duration>", "added delay: 20ms (needs netem)")
+    .option("--jitter <duration>", "variation of the delay: 5ms (needs netem and --delay)")
+    .option("--clear", "remove the impairment")
+    .option("--dry-run", "print the exact commands and change nothing")
+    .option("--json", "print the result as JSON")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  netkit impair router rt:eth1 --rate 10mbit --loss 2%\n  netkit impair router rt:eth1 --clear",
+    )
+    .action(async (lab, end, flags) =>
+      (await import("./lib/cli/impair.ts")).impairCommand(hostOf(), lab, end, flags)
+    );
+
+  program.command("link")
+    .description("take an interface of a lab that is up down, or up again (a link flap)")
+    .argument("<lab>", "lab name")
+    .argument("<interface>", "NODE:IFACE, an interface of one of the lab's nodes")
+    .addArgument(new Argument("<state>", "down or up").choices(["down", "up"]))
+    .option("--dry-run", "print the exact command and change nothing")
+    .option("--json", "print the result as JSON")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  netkit link router rt:eth1 down\n  netkit link router rt:eth1 up",
+    )
+    .action(async (lab, end, state, flags) =>
+      (await import("./lib/cli/impair.ts")).linkCommand(
+        hostOf(),
+        lab,
+        end,
+        state as "down" | "up",
+        flags,
+      )
+    );
+
+  program.command("capture")
+    .description("capture packets on an interface of a lab that is up (tcpdump in its namespace)")
+    .argument("<lab>", "lab name")
+    .argument("<interface>", "NODE:IFACE, an interface of one of the lab's nodes")
+    .option("-w, --write <file>", "write pcap to this file, or - for standard output")
+    .option("-c, --count <n>", "stop after this many packets")
+    .option("--filter <bpf>", "a tcpdump (BPF) filter expression, e.g. 'icmp or arp'")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  netkit capture router wan:eth0\n  netkit capture router wan:eth0 -w - | wireshark -k -i -\n  netkit capture router rt:eth1 -w up.pcap -c 100 --filter icmp",
+    )
+    .action(async (lab, end, flags) =>
+      (await import("./lib/cli/capture.ts")).captureCommand(hostOf(), lab, end, flags)
     );
 
   program.command("exec")

@@ -12,7 +12,7 @@
  * import { addAddress, createNs, linkUp, openLab, ovsAddBridge, ovsAddPort, vethPair } from "./mod.ts";
  * await using lab = await openLab("demo");
  * await lab.add(createNs("a"), createNs("b"), ovsAddBridge("demo-br", { datapathType: "netdev" }));
- * for (const [ns, ip] of [["a", "10.9.0.1/24"], ["b", "10.9.0.2/24"]]) {
+ * for (const [ns, ip] of [["a", "10.9.0.1/24"], ["b", "10.9.0.2/24"]] as const) {
  *   await lab.add(
  *     vethPair(`demo-${ns}`, "eth0", { peerNs: ns }),
  *     ovsAddPort("demo-br", `demo-${ns}`),
@@ -26,12 +26,13 @@
  * @module
  */
 
-export { createNs, deleteNs, ipForward, sysctl } from "./lib/primitives/netns.ts";
+export { createNs, deleteNs, ipForward, ipv6Forward, sysctl } from "./lib/primitives/netns.ts";
 export {
   addAddress,
   addRoute,
   type AddRouteOptions,
   type InNsOptions,
+  linkDown,
   linkUp,
   moveLink,
   noIpv6LinkLocal,
@@ -40,6 +41,31 @@ export {
   type VethPairOptions,
 } from "./lib/primitives/link.ts";
 export { bridgeAttach, linuxBridge, type LinuxBridgeOptions } from "./lib/primitives/bridge.ts";
+export {
+  impair,
+  impairClear,
+  type ImpairOptions,
+  type ImpairPresent,
+  type ImpairSettings,
+  NetemMissingError,
+} from "./lib/primitives/impair.ts";
+export { capture, type CaptureOptions } from "./lib/primitives/capture.ts";
+export { type Pcap, PcapFormatError, type PcapRecord, readPcap } from "./lib/pcap.ts";
+export { hasQdisc, type QdiscProbe } from "./lib/lab/qdisc.ts";
+export {
+  linkMtu,
+  ovsMtu,
+  VXLAN_OVERHEAD,
+  VXLAN_PORT,
+  vxlanLink,
+  type VxlanLinkOptions,
+} from "./lib/primitives/vxlan.ts";
+export {
+  type HostSpec,
+  type Inventory,
+  loadInventory,
+  parseInventory,
+} from "./lib/multihost/inventory.ts";
 export { uplink, type UplinkOptions, type UplinkRoute } from "./lib/primitives/uplink.ts";
 export {
   ovsAddBridge,
@@ -49,9 +75,20 @@ export {
   type OvsAddPortOptions,
   ovsDelBridge,
   ovsDelPort,
+  type OvsMarkOptions,
   ovsRemoveTag,
   ovsSetTag,
 } from "./lib/primitives/ovs.ts";
+export { ovsAddFlow, type OvsAddFlowOptions } from "./lib/primitives/ovs_flows.ts";
+export {
+  type BondLacp,
+  type BondMode,
+  ovsAddBond,
+  type OvsAddBondOptions,
+} from "./lib/primitives/ovs_bond.ts";
+export { ovsAddMirror, type OvsAddMirrorOptions } from "./lib/primitives/ovs_mirror.ts";
+export { ovsSetQos, type OvsSetQosOptions, type QosType } from "./lib/primitives/ovs_qos.ts";
+export { ovsDumpFlows, type OvsDumpFlowsOptions, type OvsFlow } from "./lib/ovs/flows.ts";
 export {
   masquerade,
   type MasqueradeOptions,
@@ -60,11 +97,31 @@ export {
 } from "./lib/primitives/nat.ts";
 export {
   dhcp,
+  dhcp6Client,
+  type Dhcp6ClientOptions,
+  dhcp6Hook,
   dhcpClient,
   type DhcpClientOptions,
   dhcpHook,
   type DhcpOptions,
 } from "./lib/primitives/dhcp.ts";
+export {
+  bgpConfig,
+  type BgpNeighborOptions,
+  type BgpOptions,
+  type FrrDaemon,
+  frrDaemon,
+  type FrrDaemonOptions,
+  frrRouter,
+  type FrrRouterOptions,
+  frrSetup,
+  type FrrSetupOptions,
+  ospf6Config,
+  ospfConfig,
+  type OspfInterface,
+  type OspfOptions,
+  zebraConfig,
+} from "./lib/primitives/frr.ts";
 export {
   ovsList,
   ovsListBridges,
@@ -73,10 +130,14 @@ export {
   type OvsRecord,
   type OvsShow,
   ovsShow,
+  type OvsShowBridge,
+  type OvsShowPort,
 } from "./lib/ovs/query.ts";
 export {
+  type OvsStatus,
   ovsStatus,
   releasePrivateOvs,
+  type StartOvsOptions,
   startPrivateOvs,
   stopPrivateOvs,
 } from "./lib/ovs/instance.ts";
@@ -88,7 +149,17 @@ export {
   readEnvironment,
   resolveHost,
 } from "./lib/host.ts";
-export type { Action, RunAction, Step, WriteAction } from "./lib/plan/step.ts";
+export type {
+  Action,
+  OvsRemoveAction,
+  RecordDaemonAction,
+  RemoveAction,
+  RunAction,
+  Step,
+  StopDaemonAction,
+  WriteAction,
+} from "./lib/plan/step.ts";
+export { Journal, type JournalEntry } from "./lib/plan/journal.ts";
 export { Executor, type ExecutorOptions, StepError } from "./lib/plan/executor.ts";
 export {
   CommandError,
@@ -106,13 +177,28 @@ export {
   watchOutput,
 } from "./lib/exec/runner.ts";
 export { CheckFailedError, UsageError } from "./lib/errors.ts";
-export { type Lab, type LabInput, LabSchema } from "./lib/lab/schema.ts";
-export { LabValidationError, validateLab, type ValidateOptions } from "./lib/lab/validate.ts";
+export type * from "./lib/lab/types.ts";
+export {
+  type DocPath,
+  type LabIssue,
+  LabValidationError,
+  validateLab,
+  type ValidateOptions,
+} from "./lib/lab/validate.ts";
 export type { ReachOptions } from "./lib/reach.ts";
-export { type PlanContext, planLab } from "./lib/lab/plan.ts";
+export { labUsesIpv6, type PlanContext, planLab } from "./lib/lab/plan.ts";
 export { chain, type ChainOptions, star, type StarOptions } from "./lib/lab/generate.ts";
-export { downLab, listLabs, upLab, type UpOptions, type UpResult } from "./lib/lab/runtime.ts";
-export { checkLab, type CheckResult } from "./lib/check/probes.ts";
+export {
+  downLab,
+  type DownResult,
+  type LabState,
+  listLabs,
+  upLab,
+  type UpOptions,
+  type UpResult,
+} from "./lib/lab/runtime.ts";
+export { type CheckContext, checkLab, type CheckResult } from "./lib/check/probes.ts";
+export { junitReport, type ReportOptions, tapReport } from "./lib/check/report.ts";
 export { LabSession, openLab, type OpenLabOptions } from "./lib/session.ts";
 export { getRecipe, type Recipe, type RecipeOptions, recipes } from "./recipes/mod.ts";
 export {

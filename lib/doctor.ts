@@ -3,7 +3,8 @@
  *
  * Kernel features are tested, not guessed: as root, the doctor creates a throwaway network
  * namespace (`netkit-doctor-PID`), tries to create a veth pair, a Linux bridge and a tap device
- * inside it and to list its NAT table, then deletes it (always). Without root it can only read
+ * inside it and to list its NAT table, then deletes it (always); the tbf and netem qdiscs are
+ * tried in an anonymous namespace of `unshare` (lib/lab/qdisc.ts). Without root it can only read
  * `/sys/module` and says so.
  *
  * @module
@@ -15,6 +16,7 @@ import type { Host } from "./host.ts";
 import { PACKAGE_OF, which } from "./lab/preflight.ts";
 import { ovsStatus } from "./ovs/instance.ts";
 import { pathExists } from "./state.ts";
+import { qdiscDoctorRows } from "./lab/qdisc.ts";
 
 /**
  * How a row came out. `fail`: netkit cannot work. `warn`: some labs or features will not work.
@@ -102,6 +104,27 @@ const TOOLS: ToolSpec[] = [
     usedFor: "DHCP clients",
   },
   {
+    name: "dhclient",
+    program: "dhclient",
+    versionArgv: ["dhclient", "--version"],
+    essential: false,
+    usedFor: "DHCPv6 clients",
+  },
+  {
+    name: "FRR zebra",
+    program: "/usr/lib/frr/zebra",
+    versionArgv: ["/usr/lib/frr/zebra", "--version"],
+    essential: false,
+    usedFor: "routing (OSPF, BGP)",
+  },
+  {
+    name: "vtysh",
+    program: "vtysh",
+    versionArgv: ["vtysh", "--version"],
+    essential: false,
+    usedFor: "routing (exec NODE -- vtysh)",
+  },
+  {
     name: "iptables",
     program: "iptables",
     versionArgv: ["iptables", "--version"],
@@ -121,6 +144,27 @@ const TOOLS: ToolSpec[] = [
     versionArgv: ["tcpdump", "--version"],
     essential: false,
     usedFor: "capture proofs",
+  },
+  {
+    name: "tc",
+    program: "tc",
+    versionArgv: ["tc", "-V"],
+    essential: false,
+    usedFor: "impairments (rate, loss, delay)",
+  },
+  {
+    name: "nft",
+    program: "nft",
+    versionArgv: ["nft", "--version"],
+    essential: false,
+    usedFor: "impairment loss without netem",
+  },
+  {
+    name: "iperf3",
+    program: "iperf3",
+    versionArgv: ["iperf3", "--version"],
+    essential: false,
+    usedFor: "throughput proofs (QoS)",
   },
   {
     name: "sysctl",
@@ -198,7 +242,8 @@ async function ovsRow(host: Host): Promise<DoctorRow> {
     };
   }
   const missing: string[] = [];
-  for (const p of ["ovs-vsctl", "ovsdb-server", "ovs-vswitchd", "ovsdb-tool", "ovs-appctl"]) {
+  const programs = ["ovs-vsctl", "ovs-ofctl", "ovsdb-server", "ovs-vswitchd", "ovsdb-tool"];
+  for (const p of [...programs, "ovs-appctl"]) {
     if (!(await which(host, p))) missing.push(p);
   }
   const schema = await exists("/usr/share/openvswitch/vswitch.ovsschema") ||
@@ -423,6 +468,9 @@ export async function doctor(host: Host): Promise<DoctorReport> {
         rows.some((r) => r.check === "tool ip" && r.status === "ok"),
       ),
     );
+    if (rows.some((r) => r.check === "tool tc" && r.status === "ok")) {
+      rows.push(...await qdiscDoctorRows(host.runner));
+    }
   } else if (netns) {
     rows.push(...await kernelRowsUnprivileged());
   }

@@ -15,6 +15,12 @@ export class UsageError extends Error {
   readonly where: string | undefined;
   /** How to fix it, when there is something to say. */
   readonly hint: string | undefined;
+  /**
+   * Makes the error.
+   *
+   * @param message What is wrong, in one sentence.
+   * @param options Where it is, and how to fix it.
+   */
   constructor(message: string, options: { where?: string; hint?: string } = {}) {
     super(message);
     this.name = "UsageError";
@@ -25,6 +31,11 @@ export class UsageError extends Error {
 
 /** A lab's proofs did not all pass. The CLI exits with code 1. */
 export class CheckFailedError extends Error {
+  /**
+   * Makes the error.
+   *
+   * @param message How many proofs failed.
+   */
   constructor(message: string) {
     super(message);
     this.name = "CheckFailedError";
@@ -34,6 +45,11 @@ export class CheckFailedError extends Error {
 /** The command ran elsewhere (rootless mode: inside the user's namespaces) and exited `code`. */
 export class ExitCode extends Error {
   readonly code: number;
+  /**
+   * Carries the exit code of a command run elsewhere.
+   *
+   * @param code The exit code.
+   */
   constructor(code: number) {
     super(`exit ${code}`);
     this.name = "ExitCode";

@@ -13,7 +13,9 @@
  * - `NETKIT_OVS_DIR`: the private OVS's run directory (default `/run/netkit/ovs`);
  * - `NETKIT_ROOTLESS_INNER`, `NETKIT_ROOTLESS_HOLDER`, `XDG_RUNTIME_DIR`: rootless mode (see
  *   lib/lab/rootless.ts);
- * - `PATH`: where the tools a plan calls are looked for; `NO_COLOR`: no colour in tables.
+ * - `PATH`: where the tools a plan calls are looked for; `NO_COLOR`: no colour in tables;
+ * - `XDG_CACHE_HOME`, `HOME`: netkit's cache on this machine (the bundle a multi-host controller
+ *   copies to its hosts, lib/multihost/program.ts).
  *
  * @module
  */
@@ -41,6 +43,10 @@ export interface Environment {
   path?: string | undefined;
   /** `NO_COLOR` is set (to anything but the empty string). */
   noColor: boolean;
+  /** `XDG_CACHE_HOME`. */
+  xdgCacheHome?: string | undefined;
+  /** `HOME`. */
+  home?: string | undefined;
 }
 
 /** The one place netkit reads environment variables. */
@@ -55,6 +61,8 @@ export function readEnvironment(): Environment {
     xdgRuntimeDir: get("XDG_RUNTIME_DIR"),
     path: get("PATH"),
     noColor: !!get("NO_COLOR"),
+    xdgCacheHome: get("XDG_CACHE_HOME"),
+    home: get("HOME"),
   };
 }
 
@@ -75,6 +83,11 @@ export interface Host {
   readonly rootless: boolean;
   /** Directories searched for the tools a plan calls (`PATH`). */
   readonly path: readonly string[];
+  /**
+   * netkit's cache on this machine (`$XDG_CACHE_HOME/netkit`, else `~/.cache/netkit`): what a
+   * multi-host controller builds once and copies to its hosts (lib/multihost/program.ts).
+   */
+  readonly cacheDir: string;
 }
 
 const DEFAULT_PATH = "/usr/sbin:/usr/bin:/sbin:/bin";
@@ -90,7 +103,7 @@ const DEFAULT_PATH = "/usr/sbin:/usr/bin:/sbin:/bin";
  * @throws {UsageError} When `NETKIT_OVS` is not auto, system or private.
  * @example A host whose commands are recorded, not run
  * ```ts
- * import { RecordingRunner, resolveHost } from "./mod.ts";
+ * import { RecordingRunner, resolveHost } from "../mod.ts";
  * const host = resolveHost({ runner: new RecordingRunner(), stateRoot: "/tmp/netkit-demo" });
  * console.log(host.ovsMode, host.privateOvsDir);
  * ```
@@ -112,6 +125,7 @@ export function resolveHost(
     runner: new ProcessRunner(),
     rootless: env.rootlessInner,
     path: (env.path ?? DEFAULT_PATH).split(":").filter(Boolean),
+    cacheDir: `${env.xdgCacheHome || `${env.home || "/root"}/.cache`}/netkit`,
     ...overrides,
   };
 }

@@ -387,6 +387,10 @@ export const LAB_LIMITS = {
   nat: 4096,
   /** Expectations (each runs a process when checked). */
   expect: 256,
+  /** Host roles of a multi-host lab (`hosts`). */
+  hosts: 256,
+  /** VXLAN ends of a multi-host lab's part (`tunnels`, one per link between hosts at most). */
+  tunnels: 8192,
 } as const;
 
 /** The counts {@link LAB_LIMITS} bounds, of a lab or of a lab document before validation. */
@@ -395,6 +399,8 @@ export function labCounts(lab: {
   bridges?: Record<string, unknown>;
   links?: unknown[];
   expect?: unknown[];
+  hosts?: unknown;
+  tunnels?: unknown;
 }): Record<keyof typeof LAB_LIMITS, number> {
   const obj = (v: unknown): Record<string, unknown> =>
     typeof v === "object" && v !== null && !Array.isArray(v) ? v as Record<string, unknown> : {};
@@ -410,6 +416,8 @@ export function labCounts(lab: {
     sysctls: 0,
     nat: 0,
     expect: len(lab.expect),
+    hosts: Object.keys(obj(lab.hosts)).length,
+    tunnels: len(lab.tunnels),
   };
   for (const node of Object.values(obj(lab.nodes))) {
     counts.nodes++;
@@ -455,6 +463,8 @@ const WHERE: Record<keyof typeof LAB_LIMITS, string> = {
   sysctls: "nodes",
   nat: "nodes",
   expect: "expect",
+  hosts: "hosts",
+  tunnels: "tunnels",
 };
 const LABEL: Record<keyof typeof LAB_LIMITS, string> = {
   nodes: "nodes",
@@ -467,6 +477,8 @@ const LABEL: Record<keyof typeof LAB_LIMITS, string> = {
   sysctls: "sysctls",
   nat: "NAT rules",
   expect: "expectations",
+  hosts: "host roles",
+  tunnels: "tunnels",
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -498,6 +510,11 @@ export function layoutOf(lab: Lab): LabLayout {
       if (owner in lab.bridges) rootIfaces.add(ifname);
       else nodeIfaces.get(owner)?.add(ifname);
     }
+  }
+  for (const tunnel of lab.tunnels ?? []) {
+    const [owner, ifname] = splitEndpoint(tunnel.end);
+    if (owner in lab.bridges) rootIfaces.add(ifname);
+    else nodeIfaces.get(owner)?.add(ifname);
   }
   for (const bridge of Object.values(lab.bridges)) {
     for (const [port, p] of Object.entries(bridge.ports)) {
@@ -550,6 +567,10 @@ export function hostNamesOf(lab: Lab): HostNames {
       if (owner in lab.bridges) links.set(ifname, ["links", i, "endpoints", j]);
     });
   });
+  (lab.tunnels ?? []).forEach((tunnel, i) => {
+    const [owner, ifname] = splitEndpoint(tunnel.end);
+    if (owner in lab.bridges) links.set(ifname, ["tunnels", i, "end"]);
+  });
   for (const [bname, bridge] of Object.entries(lab.bridges)) {
     for (const [port, p] of Object.entries(bridge.ports)) {
       if (p.internal) links.set(port, ["bridges", bname, "ports", port]);
@@ -570,6 +591,28 @@ export interface ReachOptions {
    * @default [] (a lab may move no NIC of the host)
    */
   uplinks?: readonly string[] | "any";
+  /**
+   * The lab is one host's part of a multi-host lab, made by the controller's split
+   * (lib/multihost/split.ts) from the operator's `--hosts` inventory: its `tunnels` (VXLAN ends
+   * that send UDP to another machine's underlay address) are allowed. A lab file never is.
+   * @default false (a lab may name no tunnel)
+   */
+  tunnels?: boolean;
+}
+
+/**
+ * `tunnels` (VXLAN ends that send UDP to another machine's address) are refused unless the lab
+ * is a multi-host part made by the controller (`options.tunnels`). `validateLab` checks this
+ * first, so that a lab file naming tunnels hears only that.
+ */
+export function tunnelIssues(lab: { tunnels?: unknown }, options: ReachOptions = {}): LabIssue[] {
+  if (lab.tunnels === undefined || options.tunnels) return [];
+  return [{
+    path: ["tunnels"],
+    message: "a lab file cannot name tunnels: they send UDP to another machine, so netkit " +
+      "makes them itself for the links between hosts, from the machines --hosts names",
+    key: true,
+  }];
 }
 
 /**
@@ -580,10 +623,13 @@ export interface ReachOptions {
  * - a DHCP server (`dhcpServer`) on an interface that shares a LAN with an uplink would answer
  *   the real network's clients, authoritatively;
  * - `expect: untag` removes a VLAN tag from an OVS port and sets it back: only on a port of one
- *   of the lab's OVS bridges whose `tag` in the lab is that tag.
+ *   of the lab's OVS bridges whose `tag` in the lab is that tag;
+ * - `tunnels` (VXLAN to another machine's address): only in a part the multi-host controller
+ *   made from the command line's `--hosts` inventory (`options.tunnels`); a lab file names host
+ *   roles, never machines or addresses.
  */
 export function reachIssues(lab: Lab, options: ReachOptions = {}): LabIssue[] {
-  const issues: LabIssue[] = [];
+  const issues: LabIssue[] = [...tunnelIssues(lab, options)];
   const allowed = options.uplinks === "any" ? undefined : new Set(options.uplinks ?? []);
   const uplinked = new Set<string>(); // bridges on an uplink's LAN
   for (const [bname, bridge] of Object.entries(lab.bridges)) {

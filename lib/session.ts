@@ -95,7 +95,7 @@ export class LabSession implements AsyncDisposable {
  *
  * @example Two namespaces joined by a veth pair
  * ```ts
- * import { addAddress, createNs, linkUp, openLab, vethPair } from "./mod.ts";
+ * import { addAddress, createNs, linkUp, openLab, vethPair } from "../mod.ts";
  * await using lab = await openLab("demo");
  * await lab.add(createNs("a"), createNs("b"));
  * await lab.add(vethPair("eth0", "eth0", { ns: "a", peerNs: "b" }));

@@ -4,8 +4,9 @@
  * The host's state root (lib/host.ts: `$NETKIT_STATE_DIR`, default `/run/netkit`, a tmpfs that
  * a reboot clears together with every namespace) holds `labs/<lab>/` for each lab: `lab.json` (the lab as it was brought up),
  * `journal.jsonl` (the undo of every step, written before the step runs), `lock`, and the files
- * of the lab's daemons (dnsmasq and udhcpc pid, lease and hook files). `ovs/` holds the private
- * Open vSwitch when netkit runs one.
+ * of the lab's daemons (dnsmasq, udhcpc and tcpdump pid, lease and hook files). `ovs/` holds the
+ * private Open vSwitch when netkit runs one. `captures/<lab>/` holds the lab's packet captures,
+ * kept after `down` until `clean`.
  *
  * @module
  */
@@ -20,6 +21,20 @@ import { checkLabName } from "./names.ts";
  */
 export function labDir(root: string, lab: string): string {
   return join(root, "labs", checkLabName(lab));
+}
+
+/**
+ * Where the packet captures of lab `lab` are kept under the state root `root` (`capture:
+ * true`): outside the lab's own directory, so that they survive `down` (which removes that
+ * directory); `clean` removes them.
+ */
+export function captureDir(root: string, lab: string): string {
+  return join(capturesRoot(root), checkLabName(lab));
+}
+
+/** The directory of every lab's kept captures (`captures/<lab>/<node>/<interface>.pcap`). */
+export function capturesRoot(root: string): string {
+  return join(root, "captures");
 }
 
 /**

@@ -16,6 +16,11 @@ export interface RecipeOptions {
    * @default undefined (the upstream is simulated by a namespace)
    */
   uplink?: string;
+  /**
+   * The dual-stack variant: IPv6 beside IPv4 everywhere. Only recipes with `ipv6: true` take it.
+   * @default false
+   */
+  ipv6?: boolean;
 }
 
 /** A tutorial scenario as a lab. */
@@ -28,6 +33,8 @@ export interface Recipe {
   source: string;
   /** Whether the recipe takes {@link RecipeOptions.uplink}. @default false */
   uplink?: boolean;
+  /** Whether the recipe takes {@link RecipeOptions.ipv6}. @default false */
+  ipv6?: boolean;
   /** Builds the lab description. */
   build(options?: RecipeOptions): LabInput;
 }

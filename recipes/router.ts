@@ -22,6 +22,13 @@
  *   wan  [eth0 192.168.100.1/24]   (the simulated upstream gateway)
  * ```
  *
+ * `--ipv6` (`ipv6: true`) is the dual-stack variant: IPv6 beside IPv4, routed without NAT.
+ * `br-in` is 2001:db8:100::/64 (rt is ::254, vm1 ::1 with a static default route); rt's dnsmasq
+ * sends router advertisements of that prefix, so vm2 configures an address by SLAAC, and serves
+ * DHCPv6 (::100-::1ff), from which vm2 also takes one; `br-ex` is 2001:db8:200::/64 (rt ::11,
+ * wan ::1), and wan routes 2001:db8:100::/64 back through rt. The proofs add: vm2's SLAAC address
+ * and DHCPv6 lease, and both guests reach wan's IPv6 address.
+ *
  * Unlike the original: forwarding is turned on inside `rt` (never in the root namespace), every
  * `ip link set` names its device, the guests are namespaces rather than VMs behind taps, the DHCP
  * client uses netkit's own hook (the host's /etc/resolv.conf is never rewritten), and the upstream
@@ -45,6 +52,7 @@ export const router: Recipe & { build(options?: RouterOptions): LabInput } = {
     "both reach the simulated upstream 192.168.100.1 as 192.168.100.11",
   source: "seed 003, part 1 (Linux network namespaces)",
   uplink: true,
+  ipv6: true,
   build(options: RouterOptions = {}) {
     const p = prefixer(options);
     const [vm1, vm2, rt, wan] = [p("vm1"), p("vm2"), p("rt"), p(options.wan ?? "wan")];
@@ -122,7 +130,8 @@ export const router: Recipe & { build(options?: RouterOptions): LabInput } = {
         },
       ],
     };
-    return options.uplink === undefined ? lab : withUplink(lab, options.uplink, wan, brEx);
+    const built = options.ipv6 ? dualStack(lab, { vm1, vm2, rt, wan }) : lab;
+    return options.uplink === undefined ? built : withUplink(built, options.uplink, wan, brEx);
   },
 };
 
@@ -139,5 +148,51 @@ function withUplink(lab: LabInput, nic: string, wan: string, brEx: string): LabI
     bridges: { ...lab.bridges, [brEx]: { type: "linux", uplink: nic } },
     links: (lab.links ?? []).filter((l) => !l.endpoints.some((e) => e.startsWith(`${wan}:`))),
     expect: (lab.expect ?? []).filter((e) => !("snat" in e)),
+  };
+}
+
+/** The dual-stack variant (`--ipv6`): see the module doc. */
+function dualStack(
+  lab: LabInput,
+  n: { vm1: string; vm2: string; rt: string; wan: string },
+): LabInput {
+  const nodes = structuredClone(lab.nodes ?? {});
+  const addresses = (node: string, ifname: string, cidr: string) => {
+    const iface = nodes[node]!.interfaces![ifname]!;
+    iface.addresses = [...(iface.addresses ?? []), cidr];
+  };
+  addresses(n.vm1, "eth0", "2001:db8:100::1/64");
+  nodes[n.vm1]!.routes = [...(nodes[n.vm1]!.routes ?? []), {
+    to: "default",
+    via: "2001:db8:100::254",
+  }];
+  nodes[n.vm2]!.interfaces!.eth0!.dhcp6 = true;
+  addresses(n.rt, "eth0", "2001:db8:100::254/64");
+  addresses(n.rt, "eth1", "2001:db8:200::11/64");
+  nodes[n.rt]!.dhcpServer = {
+    ...nodes[n.rt]!.dhcpServer!,
+    slaac: true,
+    range6: ["2001:db8:100::100", "2001:db8:100::1ff"],
+  };
+  addresses(n.wan, "eth0", "2001:db8:200::1/64");
+  nodes[n.wan]!.routes = [{ to: "2001:db8:100::/64", via: "2001:db8:200::11" }];
+  return {
+    ...lab,
+    description: `${lab.description} (dual-stack: IPv6 routed, SLAAC and DHCPv6 for vm2)`,
+    nodes,
+    expect: [
+      ...(lab.expect ?? []),
+      { slaac: { node: n.vm2, interface: "eth0", prefix: "2001:db8:100::/64" } },
+      {
+        lease: {
+          node: n.vm2,
+          interface: "eth0",
+          range: ["2001:db8:100::100", "2001:db8:100::1ff"],
+        },
+      },
+      { ping: { from: n.vm1, to: "2001:db8:100::254" } },
+      { ping: { from: n.vm1, to: "2001:db8:200::1" } },
+      { ping: { from: n.vm2, to: "2001:db8:200::1" } },
+    ],
   };
 }

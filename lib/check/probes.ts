@@ -14,18 +14,24 @@ import { join } from "node:path";
 import { Executor } from "../plan/executor.ts";
 import { pool } from "../plan/schedule.ts";
 import { ovsRemoveTag } from "../primitives/ovs.ts";
-import { dhcpClientFiles } from "../primitives/dhcp.ts";
-import { ipToNumber } from "../addr.ts";
+import { dhcp6ClientFiles, dhcpClientFiles } from "../primitives/dhcp.ts";
+import { familyOf, inSubnetAny, ipToBigInt, ipToNumber } from "../addr.ts";
+import { linkDown } from "../primitives/link.ts";
 import type { Expect, Lab } from "../lab/schema.ts";
 import type { OvsTarget } from "../ovs/target.ts";
+import { eventually, linkState, routePresent, tcpReach } from "./net_probes.ts";
+import { isOvsProof, ovsProof } from "./probes_ovs.ts";
 
 /** The outcome of one proof. */
 export interface CheckResult {
   /** What was checked, e.g. `ns2 -> 10.0.0.1 reachable`. */
   name: string;
+  /** Whether the proof passed. */
   pass: boolean;
   /** What was seen (a ping summary, a lease, captured sources). */
   evidence: string;
+  /** How long the proof took, in milliseconds. */
+  ms?: number;
 }
 
 /** What the probes need. */
@@ -69,9 +75,10 @@ export function pingArgv(from: string, to: string, reach: boolean): string[] {
 }
 
 /** The context with its host resolved. */
-type Context = CheckContext & { host: Host };
+export type Context = CheckContext & { host: Host };
 
-async function ping(
+/** Pings `to` from `from`; passes when the outcome is `reach`. */
+export async function ping(
   from: string,
   to: string,
   reach: boolean,
@@ -90,6 +97,7 @@ async function ping(
 }
 
 async function lease(e: Extract<Expect, { lease: unknown }>["lease"], ctx: Context) {
+  if (familyOf(e.range[0]) === 6) return await lease6(e, ctx);
   const runner = ctx.host.runner;
   const name = `${e.node}/${e.interface} holds a lease in ${e.range[0]}-${e.range[1]}`;
   const file = dhcpClientFiles(ctx.stateDir, e.node, e.interface).lease;
@@ -283,36 +291,243 @@ async function untagThenPing(
   };
 }
 
-/** Proves a node's DHCP server listens: dnsmasq holds UDP port 67 on its interface. */
-async function dhcpListening(node: string, iface: string, runner: Runner): Promise<CheckResult> {
-  const r = await runner.run(
-    ["ip", "netns", "exec", node, "ss", "-H", "-u", "-a", "-n", "-l", "-p", "sport", "=", ":67"],
+/** A DHCPv6 lease (dhclient's, recorded by netkit's hook) in the range, on the interface. */
+async function lease6(e: Extract<Expect, { lease: unknown }>["lease"], ctx: Context) {
+  const runner = ctx.host.runner;
+  const name = `${e.node}/${e.interface} holds a DHCPv6 lease in ${e.range[0]}-${e.range[1]}`;
+  const file = dhcp6ClientFiles(ctx.stateDir, e.node, e.interface).lease;
+  const text = await Deno.readTextFile(file).catch(() => undefined);
+  if (text === undefined) return { name, pass: false, evidence: `no lease recorded (${file})` };
+  const rec = Object.fromEntries(
+    text.trim().split("\n").map((l) => l.split("=", 2) as [string, string]),
+  );
+  const ip = rec.ip ?? "";
+  const addr = await runner.run(
+    ["ip", "-n", e.node, "-6", "-o", "addr", "show", "dev", e.interface, "scope", "global"],
     { allowFailure: true },
   );
-  const lines = r.stdout.split("\n").map((l) => l.replace(/\s+/g, " ").trim()).filter(Boolean);
-  const found = lines.find((l) => /dnsmasq/.test(l) && l.includes(`%${iface}:67 `)) ??
-    lines.find((l) => /dnsmasq/.test(l));
+  const problems: string[] = [];
+  const n = familyOf(ip) === 6 ? ipToBigInt(ip) : -1n;
+  if (!(n >= ipToBigInt(e.range[0]) && n <= ipToBigInt(e.range[1]))) {
+    problems.push(`${ip || "no address"} is outside the range`);
+  }
+  if (!addr.stdout.includes(` ${ip}/`)) problems.push(`${ip} is not on ${e.interface}`);
+  if (e.leaseTime !== undefined && Number(rec.lease) !== e.leaseTime) {
+    problems.push(`lease time ${rec.lease}, expected ${e.leaseTime}`);
+  }
   return {
-    name: `dnsmasq in ${node} listens on UDP port 67 (${iface})`,
-    pass: found !== undefined,
-    evidence: found ?? (r.stderr.trim() || "nothing listens on UDP port 67"),
+    name,
+    pass: problems.length === 0,
+    evidence: `ip ${ip}/${rec.prefixlen}, lease time ${rec.lease}s, server ${rec.serverid}` +
+      (problems.length ? ` — ${problems.join("; ")}` : ""),
   };
 }
 
-/** How many proofs of one kind run at once. */
-const PROOFS_AT_ONCE = 32;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * How long a proof waits for routing to converge, in seconds: twice the longest OSPF dead
+ * interval of the lab (FRR's default is 40 s), and at least 30 s (BGP sessions, SLAAC).
+ */
+export function convergenceWithin(lab: Lab): number {
+  const dead = Object.values(lab.nodes).map((n) =>
+    n.routing?.ospf ? (n.routing.ospf.dead ?? 40) : 0
+  );
+  return Math.max(30, 2 * Math.max(0, ...dead));
+}
+
+/**
+ * Polls `probe` every 200 ms until it returns a value or `seconds` pass; returns the value and
+ * how long it took, or undefined. A bounded wait on a condition, never a fixed sleep.
+ */
+async function waitFor<T>(
+  seconds: number,
+  probe: () => Promise<T | undefined>,
+): Promise<{ value: T; ms: number } | undefined> {
+  const start = performance.now();
+  for (;;) {
+    const value = await probe();
+    const ms = Math.round(performance.now() - start);
+    if (value !== undefined) return { value, ms };
+    if (ms >= seconds * 1000) return undefined;
+    await sleep(200);
+  }
+}
+
+interface IpRoute {
+  dst: string;
+  gateway?: string;
+  dev?: string;
+  protocol?: string;
+  nexthops?: { gateway?: string; dev?: string }[];
+}
+
+interface IpAddrInfo {
+  addr_info?: {
+    family: string;
+    local: string;
+    prefixlen: number;
+    dynamic?: boolean;
+    tentative?: boolean;
+    nodad?: boolean;
+    scope?: string;
+  }[];
+}
+
+/** A SLAAC address (dynamic, inside `prefix`, past duplicate detection) appears in time. */
+async function slaacAddress(
+  e: Extract<Expect, { slaac: unknown }>["slaac"],
+  runner: Runner,
+): Promise<CheckResult> {
+  const within = e.within ?? 30;
+  const name = `${e.node}/${e.interface} has a SLAAC address in ${e.prefix}`;
+  let seen = "";
+  const found = await waitFor(within, async () => {
+    const r = await runner.run(
+      ["ip", "-n", e.node, "-6", "-j", "addr", "show", "dev", e.interface],
+      { allowFailure: true },
+    );
+    const info = r.code === 0
+      ? (JSON.parse(r.stdout || "[]") as IpAddrInfo[]).flatMap((l) => l.addr_info ?? [])
+      : [];
+    seen = info.map((a) => `${a.local}/${a.prefixlen}${a.dynamic ? " dynamic" : ""}`)
+      .join(", ");
+    // SLAAC: from the advertised prefix (its length), with lifetimes, past duplicate address
+    // detection; a DHCPv6 address (netkit's hook adds a /128 with nodad) is not one.
+    return info.find((a) =>
+      a.dynamic === true && a.tentative !== true && a.nodad !== true && a.scope === "global" &&
+      String(a.prefixlen) === e.prefix.split("/")[1] && inSubnetAny(a.local, e.prefix)
+    );
+  });
+  return {
+    name,
+    pass: found !== undefined,
+    evidence: found
+      ? `${found.value.local}/${found.value.prefixlen} (autoconfigured from a router advertisement, after ${
+        (found.ms / 1000).toFixed(1)
+      } s)`
+      : `none within ${within} s; addresses: ${seen || "none"}`,
+  };
+}
+
+/**
+ * A ping that must get through in a routed lab: single pings until the first answer (at most
+ * `within` seconds: the routing daemons may still be converging), then the measured {@link ping}.
+ */
+async function pingOnceConverged(
+  from: string,
+  to: string,
+  within: number,
+  runner: Runner,
+): Promise<CheckResult> {
+  await waitFor(within, async () => {
+    const r = await runner.run(inNs(from, ["ping", "-n", "-q", "-c", "1", "-W", "1", to]), {
+      allowFailure: true,
+    });
+    return r.code === 0 ? true : undefined;
+  });
+  return await ping(from, to, true, runner);
+}
+
+/**
+ * Takes `down` ("NODE:IFNAME") down with a journaled step (its undo, link up, goes into the lab's
+ * journal first, so even a crash in the middle leaves it for `down`), waits up to `within` s for
+ * `from` to reach `to`, then sets the link up again, whatever happened.
+ */
+async function failover(
+  e: Extract<Expect, { failover: unknown }>["failover"],
+  lab: Lab,
+  ctx: Context,
+): Promise<CheckResult> {
+  const runner = ctx.host.runner;
+  const [node = "", ifname = ""] = e.down.split(":");
+  const within = e.within ?? convergenceWithin(lab);
+  const name = `with ${node}:${ifname} down, ${e.from} -> ${e.to} reachable within ${within} s`;
+  const step = linkDown(ifname, { ns: node });
+  const exec = new Executor({ runner, journal: new Journal(join(ctx.stateDir, "journal.jsonl")) });
+  await exec.apply([step]);
+  let tries = 0;
+  const found = await waitFor(within, async () => {
+    tries++;
+    const r = await runner.run(
+      inNs(e.from, ["ping", "-n", "-q", "-c", "1", "-W", "1", e.to]),
+      { allowFailure: true },
+    );
+    return r.code === 0 ? r : undefined;
+  }).finally(async () => {
+    const errors = await exec.undo([{ key: step.key, undo: step.undo }]);
+    if (errors.length) throw errors[0];
+  });
+  return {
+    name,
+    pass: found !== undefined,
+    evidence: found
+      ? `answered after ${
+        (found.ms / 1000).toFixed(1)
+      } s (${tries} ping(s)); ${node}:${ifname} is up again`
+      : `no answer in ${tries} ping(s); ${node}:${ifname} is up again`,
+  };
+}
+
+/**
+ * Proves a node's DHCP server listens: dnsmasq holds UDP port 67 (DHCPv4) or 547 (DHCPv6) on
+ * its interface.
+ */
+async function dhcpListening(
+  node: string,
+  iface: string,
+  runner: Runner,
+  port = 67,
+): Promise<CheckResult> {
+  const r = await runner.run(
+    [
+      "ip",
+      "netns",
+      "exec",
+      node,
+      "ss",
+      "-H",
+      "-u",
+      "-a",
+      "-n",
+      "-l",
+      "-p",
+      "sport",
+      "=",
+      `:${port}`,
+    ],
+    { allowFailure: true },
+  );
+  const lines = r.stdout.split("\n").map((l) => l.replace(/\s+/g, " ").trim()).filter(Boolean);
+  const found = lines.find((l) => /dnsmasq/.test(l) && l.includes(`%${iface}:${port} `)) ??
+    lines.find((l) => /dnsmasq/.test(l));
+  return {
+    name: `dnsmasq in ${node} listens on UDP port ${port} (${iface})`,
+    pass: found !== undefined,
+    evidence: found ?? (r.stderr.trim() || `nothing listens on UDP port ${port}`),
+  };
+}
+
+/** How many proofs run side by side at most. */
+export const PROOFS_AT_ONCE = 32;
+
+/** A proof's `within: 10s` (`slaac` and `failover` carry their own time in seconds). */
+function withinOf(e: Expect): string | undefined {
+  return "within" in e && typeof e.within === "string" ? e.within : undefined;
+}
 
 /**
  * Runs every expectation of the lab, and for each node with a DHCP server, that the server
- * listens on UDP port 67. Independent proofs run side by side: first the reachable pings, the
- * leases and the DHCP servers; then the unreachable pings (after the reachable ones passed, the
- * lab is known to forward: see {@link PING_DEADLINE_S}); then, one at a time, the proofs that
- * watch shared traffic or change the lab (SNAT, VLAN untag). Results: the pings and leases in
- * the lab's order, the DHCP servers, then the SNAT and untag proofs in the lab's order.
+ * listens (UDP 67, 547). First what waits for the network to settle (routes, SLAAC); then, side
+ * by side (at most {@link PROOFS_AT_ONCE} at a time), the independent proofs and the DHCP
+ * servers; then the unreachable pings (once the others passed the lab is known to forward: see
+ * {@link PING_DEADLINE_S}); then, one at a time, the proofs that watch shared traffic or change
+ * the lab (SNAT, VLAN untag, failover, a TCP listener, OVS features). Results: the independent
+ * proofs in the lab's order, the DHCP servers, then the one-at-a-time proofs in the lab's order.
  *
  * @example
- * ```ts ignore
- * import { checkLab, getRecipe, validateLab } from "./mod.ts";
+ * ```ts
+ * import { checkLab, getRecipe, validateLab } from "../../mod.ts";
  * const lab = validateLab(getRecipe("ovs-veth").build());
  * for (const r of await checkLab(lab, { stateDir: "/run/netkit/labs/ovs-veth" })) {
  *   console.log(r.pass ? "PASS" : "FAIL", r.name);
@@ -327,30 +542,78 @@ export async function checkLab(lab: Lab, context: CheckContext): Promise<CheckRe
       if (r.status === "rejected") throw r.reason;
       return r.value;
     });
-  type PingExpect = Extract<Expect, { ping: unknown; reach: boolean }>;
-  type LeaseExpect = Extract<Expect, { lease: unknown }>;
-  const pings = lab.expect.filter((e): e is PingExpect => "ping" in e && !("untag" in e));
-  const reachable = pings.filter((e) => e.reach);
-  const unreachable = pings.filter((e) => !e.reach);
-  const leases = lab.expect.filter((e): e is LeaseExpect => "lease" in e);
-  const servers = Object.entries(lab.nodes).flatMap(([name, node]) =>
-    node.dhcpServer ? [[name, node.dhcpServer.interface] as const] : []
+  // In a lab with routing daemons, what must get through first waits (bounded) for routing to
+  // converge, SLAAC for its router advertisements; one at a time: proofs that change something
+  // while they run (a tag, a listener's port, a link taken down).
+  const routed = Object.values(lab.nodes).some((n) => n.routing !== undefined);
+  const converge = routed ? `${convergenceWithin(lab)}s` : undefined;
+  const alone = (e: Expect) =>
+    "untag" in e || "snat" in e || "failover" in e || isOvsProof(e) ||
+    ("tcp" in e && e.tcp.listen !== undefined);
+  // What waits for the network to settle (routes converging, SLAAC addresses and the default
+  // routes that come with them) goes first: the pings after it would fail for a while.
+  const settles = (e: Expect) => "route" in e || "slaac" in e;
+  const settled = new Map<Expect, CheckResult>();
+  await Promise.all(
+    lab.expect.filter(settles).map(async (e) => {
+      if ("slaac" in e) return settled.set(e, await slaacAddress(e.slaac, runner));
+      const re = e as Extract<Expect, { route: unknown }>;
+      settled.set(e, await eventually(re.within ?? converge, () => routePresent(re.route, runner)));
+    }),
   );
-  const [reached, held, listening] = await Promise.all([
-    each(reachable, (e) => ping(e.ping.from, e.ping.to, true, runner)),
-    each(leases, (e) => lease(e.lease, ctx)),
-    each(servers, ([name, iface]) => dhcpListening(name, iface, runner)),
+  type PingExpect = Extract<Expect, { ping: unknown; reach: boolean }>;
+  const proof = (e: Expect): Promise<CheckResult> => {
+    const done = settled.get(e);
+    if (done) return Promise.resolve(done);
+    return eventually(withinOf(e), () => {
+      if ("lease" in e) return lease(e.lease, ctx);
+      if ("tcp" in e) return tcpReach(e, runner);
+      if ("link" in e) return linkState(e.link, runner);
+      const pe = e as PingExpect;
+      return routed && pe.reach
+        ? pingOnceConverged(pe.ping.from, pe.ping.to, convergenceWithin(lab), runner)
+        : ping(pe.ping.from, pe.ping.to, pe.reach, runner);
+    });
+  };
+  // The unreachable pings run after the others have passed: the lab is then known to forward
+  // (see PING_DEADLINE_S). Everything is reported in the lab's order.
+  const refuses = (e: Expect) => "ping" in e && (e as PingExpect).reach === false;
+  const parallel = lab.expect.filter((e) => !alone(e));
+  const [first, listening] = await Promise.all([
+    each(parallel.filter((e) => !refuses(e)), proof),
+    each(
+      Object.entries(lab.nodes).flatMap(([name, node]) => {
+        const d = node.dhcpServer;
+        return [
+          ...(d?.range ? [[name, d.interface, 67] as const] : []),
+          ...(d?.range6 ? [[name, d.interface, 547] as const] : []),
+        ];
+      }),
+      ([name, iface, port]) => dhcpListening(name, iface, runner, port),
+    ),
   ]);
-  const refused = await each(unreachable, (e) => ping(e.ping.from, e.ping.to, false, runner));
-  const results = new Map<Expect, CheckResult>([
-    ...reachable.map((e, i) => [e, reached[i]!] as const),
-    ...leases.map((e, i) => [e, held[i]!] as const),
-    ...unreachable.map((e, i) => [e, refused[i]!] as const),
+  const then = await each(parallel.filter(refuses), proof);
+  const byProof = new Map<Expect, CheckResult>([
+    ...parallel.filter((e) => !refuses(e)).map((e, i) => [e, first[i]!] as const),
+    ...parallel.filter(refuses).map((e, i) => [e, then[i]!] as const),
   ]);
-  const oneByOne: CheckResult[] = [];
-  for (const e of lab.expect) {
-    if ("snat" in e) oneByOne.push(await snatSeen(e.snat, ctx.host));
-    else if ("untag" in e) oneByOne.push(await untagThenPing(e, ctx));
+  const results: CheckResult[] = [...parallel.map((e) => byProof.get(e)!), ...listening];
+  for (const e of lab.expect.filter(alone)) {
+    if ("failover" in e) {
+      results.push(await failover(e.failover, lab, ctx));
+      continue;
+    }
+    if (isOvsProof(e)) {
+      results.push(await ovsProof(e, lab, ctx));
+      continue;
+    }
+    results.push(
+      await eventually(withinOf(e), () => {
+        if ("snat" in e) return snatSeen(e.snat, ctx.host);
+        if ("untag" in e) return untagThenPing(e, ctx);
+        return tcpReach(e as Extract<Expect, { tcp: unknown }>, runner);
+      }),
+    );
   }
-  return [...lab.expect.flatMap((e) => results.get(e) ?? []), ...listening, ...oneByOne];
+  return results;
 }

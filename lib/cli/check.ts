@@ -19,6 +19,9 @@ export async function checkCommand(
   flags: { json?: true },
 ): Promise<void> {
   checkLabName(lab);
+  if (await (await import("./multihost.ts")).checkIfMultihost(host, lab, flags.json === true)) {
+    return;
+  }
   const state = await readLabState(host, lab);
   if (!state) {
     throw new UsageError(`Lab "${lab}" is not up`, { hint: "netkit status lists the labs" });

@@ -1,6 +1,6 @@
 /**
- * `netkit clean`: removes every lab recorded on this host (each from its own journal) and stops
- * the private OVS. The safe counterpart of `mn -c`: it removes only what netkit recorded, never
+ * `netkit clean`: removes every lab recorded on this host (each from its own journal), stops
+ * the private OVS, and removes the packet captures kept after `down`. The safe counterpart of `mn -c`: it removes only what netkit recorded, never
  * anything found by name pattern.
  *
  * @module
@@ -10,6 +10,7 @@ import { downLab, stopUnusedPrivateOvs } from "../lab/runtime.ts";
 import { requireRoot } from "../lab/preflight.ts";
 import { listLabNames, pruneStateRoot } from "../state.ts";
 import { out, outJson } from "./output.ts";
+import { removeCaptures } from "../lab/captures.ts";
 
 /**
  * Removes every lab netkit recorded on this host: one per directory of the state root whose name
@@ -29,8 +30,9 @@ export async function cleanCommand(host: Host, flags: { json?: true }): Promise<
     }
   }
   const stoppedOvs = await stopUnusedPrivateOvs(host);
+  const captures = await removeCaptures(host.stateRoot);
   await pruneStateRoot(host.stateRoot);
-  if (flags.json) outJson({ removed, failed, stoppedOvs });
+  if (flags.json) outJson({ removed, failed, stoppedOvs, captures });
   else {
     out(
       removed.length
@@ -38,6 +40,7 @@ export async function cleanCommand(host: Host, flags: { json?: true }): Promise<
         : "No labs to remove.\n",
     );
     if (stoppedOvs) out("Stopped netkit's private OVS.\n");
+    if (captures) out(`Removed ${captures} kept packet capture(s).\n`);
   }
   if (failed.length) {
     throw new Error(failed.map((f) => `${f.lab}: ${f.error}`).join("\n"));

@@ -14,6 +14,9 @@ import { out, outJson } from "./output.ts";
 /** Removes a lab. */
 export async function downCommand(host: Host, arg: string, flags: { json?: true }): Promise<void> {
   const lab = (await isLabFileArg(arg)) ? await readLabName(arg) : checkLabName(arg);
+  if (await (await import("./multihost.ts")).downIfMultihost(host, lab, flags.json === true)) {
+    return;
+  }
   const r = await downLab(lab, { host });
   if (flags.json) return outJson({ lab, ...r });
   out(

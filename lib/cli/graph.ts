@@ -26,6 +26,10 @@ export async function graphCommand(
       hint: "use text, mermaid or dot",
     });
   }
+  const multihost = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(target) && format === "text"
+    ? await (await import("./multihost.ts")).graphIfMultihost(host, target)
+    : undefined;
+  if (multihost !== undefined) return out(multihost);
   const up = !(await isLabFileArg(target)) && /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(target)
     ? await readLabState(host, target)
     : undefined;

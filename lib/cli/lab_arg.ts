@@ -1,6 +1,6 @@
 /**
  * The one way a command-line argument and its flags become a validated lab: a recipe name
- * (with `--prefix` and `--uplink`) or a lab file, then `--sandbox`. Used by `recipe`, `up`,
+ * (with `--prefix`, `--uplink` and `--ipv6`) or a lab file, then `--sandbox`. Used by `recipe`, `up`,
  * `export`, `graph` and rootless mode's pre-check, so they all read the same flags the same way.
  *
  * A lab may touch only what it creates (lib/reach.ts). The one exception is a NIC of the host as
@@ -26,10 +26,17 @@ export interface LabFlags {
    * may take (without it, a lab file's uplink is refused).
    */
   uplink?: string | undefined;
+  /** `--ipv6`: a recipe's dual-stack variant. */
+  ipv6?: boolean | undefined;
   /** `--sandbox`: the lab lives inside one namespace of its own (lib/lab/sandbox.ts). */
   sandbox?: boolean | undefined;
   /** `--ignore-images`: a containerlab topology's images become notices (lib/lab/clab.ts). */
   ignoreImages?: boolean | undefined;
+  /**
+   * `--hosts FILE`: the inventory of the machines that play a multi-host lab's host roles
+   * (lib/multihost/inventory.ts); only for a lab file that places its nodes on hosts.
+   */
+  hosts?: string | undefined;
 }
 
 /** What an argument may name: a recipe, a lab file, or either (a file when one exists). */
@@ -44,15 +51,56 @@ function recipeOptions(recipe: Recipe, flags: LabFlags): RecipeOptions {
       }`,
     });
   }
+  if (flags.ipv6 && !recipe.ipv6) {
+    throw new UsageError(`Recipe "${recipe.name}" has no --ipv6 variant`, {
+      hint: `recipes with one: ${
+        [...recipes.values()].filter((r) => r.ipv6).map((r) => r.name).join(", ")
+      }`,
+    });
+  }
   return {
     ...(flags.prefix !== undefined ? { prefix: flags.prefix } : {}),
     ...(flags.uplink !== undefined ? { uplink: flags.uplink } : {}),
+    ...(flags.ipv6 ? { ipv6: true } : {}),
   };
 }
 
 /** Marks `lab` sandboxed when `sandbox` is set. */
 function withSandbox<T extends object>(lab: T, sandbox: boolean | undefined): T {
   return sandbox ? { ...lab, sandbox: true } : lab;
+}
+
+/**
+ * A multi-host lab (one with `hosts:`) is built only from the machines the command line's
+ * `--hosts FILE` names, and never sandboxed; `--hosts` with a lab that places nothing on hosts
+ * is a mistake. A picture needs no machines.
+ */
+function requireHostsFlag(lab: Lab, flags: LabFlags, use: LabUse): void {
+  if (lab.hosts === undefined) {
+    if (flags.hosts !== undefined) {
+      throw new UsageError(`--hosts was given, but lab "${lab.name}" places nothing on hosts`, {
+        where: "--hosts",
+        hint: 'a multi-host lab lists its host roles under "hosts" and puts "host: ROLE" on nodes',
+      });
+    }
+    return;
+  }
+  if (flags.sandbox) {
+    throw new UsageError(`Lab "${lab.name}" places its nodes on hosts: it cannot be sandboxed`, {
+      where: "--sandbox",
+    });
+  }
+  if (use === "build" && flags.hosts === undefined) {
+    const roles = Object.keys(lab.hosts);
+    throw new UsageError(
+      `Lab "${lab.name}" places its nodes on hosts ${roles.join(", ")}: say which machines ` +
+        "play them with netkit up FILE --hosts INVENTORY",
+      {
+        hint: "a lab file only names host roles; the machines, and whether netkit may log in to " +
+          "them, come from your own inventory (see netkit up --help)",
+      },
+    );
+  }
 }
 
 /** What a command does with the lab: builds it (or writes a script that does), or draws it. */
@@ -79,8 +127,14 @@ export async function labSourceFromArg(
   const file = kind === "file" || (kind === "recipe or file" && await isLabFileArg(arg));
   const uplinks = flags.uplink === undefined ? [] : [flags.uplink];
   if (file) {
-    if (flags.prefix !== undefined) {
-      throw new UsageError("--prefix applies to recipes, not to lab files", {
+    for (
+      const [flag, value] of [
+        ["--prefix", flags.prefix],
+        ["--ipv6", flags.ipv6 || undefined],
+      ]
+    ) {
+      if (value === undefined) continue;
+      throw new UsageError(`${flag} applies to recipes, not to lab files`, {
         hint: "edit the file, or start from a recipe: netkit recipe export NAME --prefix P",
       });
     }
@@ -98,7 +152,11 @@ export async function labSourceFromArg(
         },
       );
     }
+    requireHostsFlag(source.lab, flags, use);
     return { lab: withSandbox(source.lab, flags.sandbox), source };
+  }
+  if (flags.hosts !== undefined) {
+    throw new UsageError("--hosts applies to lab files that place nodes on hosts, not to recipes");
   }
   const recipe = getRecipe(arg);
   const lab = validateLab(

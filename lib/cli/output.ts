@@ -66,3 +66,18 @@ export function progressDone(): void {
 export function printNotice(n: { file: string; line: number; column: number; message: string }) {
   err(`${n.file}:${n.line}:${n.column}: notice: ${n.message}\n`);
 }
+
+/**
+ * Writes `value` as one JSON line, for a program that reads netkit's answers line by line (the
+ * multi-host controller, lib/cli/part.ts). Returns false, instead of ending netkit, when the
+ * reader has gone away: what follows is then the caller's decision.
+ */
+export function outLine(value: unknown): boolean {
+  const data = enc.encode(terminalSafe(JSON.stringify(value)) + "\n");
+  try {
+    for (let n = 0; n < data.length;) n += Deno.stdout.writeSync(data.subarray(n));
+    return true;
+  } catch {
+    return false;
+  }
+}

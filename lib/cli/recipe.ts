@@ -17,6 +17,7 @@ import { table } from "./render.ts";
 export interface RecipeFlags {
   prefix?: string;
   uplink?: string;
+  ipv6?: true;
   sandbox?: true;
   dryRun?: true;
   check?: boolean;
@@ -42,6 +43,7 @@ export async function recipeCommand(
     const again = ["netkit recipe export", second];
     if (flags.prefix !== undefined) again.push("--prefix", flags.prefix);
     if (flags.uplink !== undefined) again.push("--uplink", flags.uplink);
+    if (flags.ipv6) again.push("--ipv6");
     if (flags.sandbox) again.push("--sandbox");
     return out(labToYaml(lab, [
       `netkit lab file: recipe ${recipe.name} (${recipe.source}), made by: ${again.join(" ")}`,

@@ -30,6 +30,15 @@ function refuseOvs(lab: Lab): void {
   );
 }
 
+/** FRR's daemons switch to user frr, which a user namespace mapping only the user cannot do. */
+function refuseRouting(lab: Lab): void {
+  throw new UsageError(
+    `Lab "${lab.name}" runs routing daemons (FRR), which need root: they switch to user "frr", ` +
+      "and a rootless lab's user namespace maps only your own user; nothing was changed",
+    { hint: "run it with sudo" },
+  );
+}
+
 /**
  * Runs before every command's action in rootless mode. Inside the namespaces it does nothing;
  * outside, it runs the command inside and throws {@link ExitCode} with its exit code, or
@@ -63,6 +72,7 @@ export async function rootlessPreAction(
       const { usesOvs } = await import("../lab/plan.ts");
       const lab = await labFromArg(action.args[0]!, opts, name === "up" ? "file" : "recipe");
       if (usesOvs(lab)) refuseOvs(lab);
+      if (Object.values(lab.nodes).some((n) => n.routing !== undefined)) refuseRouting(lab);
       delegate = true;
       break;
     }

@@ -18,17 +18,17 @@
  */
 import { ExitCode, UsageError } from "../errors.ts";
 import type { Host } from "../host.ts";
+import { selfProgram } from "../multihost/program.ts";
 
 /** How this netkit runs, which decides where its library is. */
 export type NetkitForm = "source" | "bundle" | "compiled";
 
-/** Where this netkit's library is, or that there is none loadable from outside. */
+/**
+ * Where this netkit's library is, or that there is none loadable from outside: decided in one
+ * place with how a multi-host controller copies itself (`selfProgram()`, lib/multihost/program.ts).
+ */
 export function netkitForm(): NetkitForm {
-  // deno compile runs the embedded modules from a virtual directory named deno-compile-<name>.
-  if (import.meta.url.includes("/deno-compile-")) return "compiled";
-  // In the bundle every module shares the bundle's URL, which is the main module.
-  if (import.meta.url === Deno.mainModule) return "bundle";
-  return "source";
+  return selfProgram().kind;
 }
 
 /** The module `import ... from "netkit"` resolves to in a script netkit runs. */
@@ -44,7 +44,8 @@ export function libraryUrl(form: NetkitForm = netkitForm()): string {
       },
     );
   }
-  return form === "bundle" ? Deno.mainModule : new URL("../../mod.ts", import.meta.url).href;
+  // In the bundle every module shares the bundle's URL: import.meta.url is the bundle itself.
+  return form === "bundle" ? import.meta.url : new URL("../../mod.ts", import.meta.url).href;
 }
 
 /** The argv that runs `script` with `netkit` mapped to `library`. */

@@ -9,7 +9,8 @@ import { listLabs, readLabState } from "../lab/runtime.ts";
 import { labStatus } from "../lab/status.ts";
 import { checkLabName } from "../names.ts";
 import { out, outJson } from "./output.ts";
-import { renderStatus, table } from "./render.ts";
+import { capturesTable, renderStatus, table } from "./render.ts";
+import { keptCaptures } from "../lab/captures.ts";
 
 /** Lists labs, or shows one. */
 export async function statusCommand(
@@ -26,13 +27,35 @@ export async function statusCommand(
       ovs: s.ovs?.kind ?? "none",
       createdAt: s.createdAt,
     }));
+    // Multi-host labs this machine controls (each host also lists its own part).
+    const { listRecords } = await import("../multihost/record.ts");
+    for (const r of await listRecords(host.stateRoot)) {
+      labs.push({
+        name: r.lab.name,
+        status: r.status,
+        nodes: Object.keys(r.lab.nodes).length,
+        bridges: Object.keys(r.lab.bridges).length,
+        ovs: `${Object.keys(r.hosts).length} hosts`,
+        createdAt: r.createdAt,
+      });
+    }
     if (flags.json) return outJson(labs);
-    if (labs.length === 0) return out("No labs are up.\n");
+    // Captures of labs that are down, kept until `netkit clean`.
+    const kept = (await keptCaptures(host.stateRoot)).filter((c) =>
+      !labs.some((l) => l.name === c.lab)
+    );
+    const keptText = kept.length
+      ? `Captures kept after down (netkit clean removes them):\n${capturesTable(kept)}`
+      : "";
+    if (labs.length === 0) return out(`No labs are up.\n${keptText}`);
     const t = table(["lab", "status", "nodes", "bridges", "ovs", "since"]);
     for (const l of labs) t.push([l.name, l.status, l.nodes, l.bridges, l.ovs, l.createdAt]);
-    return out(t.toString() + "\n");
+    return out(t.toString() + "\n" + keptText);
   }
   checkLabName(lab);
+  if (await (await import("./multihost.ts")).statusIfMultihost(host, lab, flags.json === true)) {
+    return;
+  }
   const state = await readLabState(host, lab);
   if (!state) {
     throw new UsageError(`Lab "${lab}" is not up`, { hint: "netkit status lists the labs" });

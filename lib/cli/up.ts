@@ -5,6 +5,9 @@
  * A lab file may touch only what it creates (lib/reach.ts). The one exception is a host NIC as
  * a bridge's `uplink`, and only when the command line names that same NIC: `--uplink NIC`.
  *
+ * A lab whose nodes are placed on host roles (`hosts:`) goes over several machines, those the
+ * command line's `--hosts INVENTORY` names (lib/cli/multihost.ts).
+ *
  * @module
  */
 import type { Host } from "../host.ts";
@@ -14,6 +17,8 @@ import { type LabUpFlags, runLabUp } from "./lab_up.ts";
 
 /** Flags of `up`. */
 export interface UpFlags {
+  /** The inventory of a multi-host lab's machines (`--hosts FILE`, lib/multihost/inventory.ts). */
+  hosts?: string;
   sandbox?: true;
   dryRun?: true;
   check?: boolean;
@@ -26,6 +31,9 @@ export interface UpFlags {
 /** Runs `up FILE`. */
 export async function upCommand(host: Host, file: string, flags: UpFlags): Promise<void> {
   const { lab, source } = await labSourceFromArg(file, flags, "file");
+  if (lab.hosts !== undefined) {
+    return await (await import("./multihost.ts")).upMultihostCommand(host, lab, flags, source);
+  }
   const options: LabUpFlags = {
     ...(flags.dryRun ? { dryRun: true } : {}),
     ...(flags.check === false ? { check: false } : {}),

@@ -33,10 +33,25 @@ export function recordFile(pidFile: string): string {
 
 const read = (path: string) => Deno.readTextFile(path).catch(() => undefined);
 
+/**
+ * Reads a file of `/proc`: directly, or with `cat` through the runner when this process may not
+ * (Deno lets a program read `/proc` only with every permission, so a run with any `--deny-*`
+ * flag cannot).
+ */
+async function readProc(runner: Runner, path: string): Promise<string | undefined> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotCapable)) return undefined;
+    const r = await runner.run(["cat", path], { allowFailure: true }).catch(() => undefined);
+    return r?.code === 0 ? r.stdout : undefined;
+  }
+}
+
 /** What `/proc/PID` says about a live process (not a zombie), or undefined. */
-async function processInfo(pid: number): Promise<DaemonRecord | undefined> {
-  const stat = await read(`/proc/${pid}/stat`);
-  const cmdline = await read(`/proc/${pid}/cmdline`);
+async function processInfo(runner: Runner, pid: number): Promise<DaemonRecord | undefined> {
+  const stat = await readProc(runner, `/proc/${pid}/stat`);
+  const cmdline = stat === undefined ? undefined : await readProc(runner, `/proc/${pid}/cmdline`);
   if (stat === undefined || cmdline === undefined) return undefined;
   // The command name (field 2) is in parentheses and may hold spaces: fields count from its end.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
@@ -57,9 +72,9 @@ async function pidIn(pidFile: string): Promise<number | undefined> {
  * Notes who the daemon in `pidFile` is (see the module doc). Throws when the pid file names no
  * live process: the daemon did not start.
  */
-export async function recordDaemon(pidFile: string): Promise<void> {
+export async function recordDaemon(runner: Runner, pidFile: string): Promise<void> {
   const pid = await pidIn(pidFile);
-  const info = pid === undefined ? undefined : await processInfo(pid);
+  const info = pid === undefined ? undefined : await processInfo(runner, pid);
   if (!info) throw new Error(`No running daemon behind ${pidFile}`);
   await Deno.writeTextFile(recordFile(pidFile), JSON.stringify(info) + "\n", { mode: 0o644 });
 }
@@ -68,10 +83,14 @@ export async function recordDaemon(pidFile: string): Promise<void> {
  * The pid of the daemon `program` whose pid file is `pidFile`, when that process still runs and
  * still is the daemon netkit started (see the module doc); otherwise undefined.
  */
-export async function daemonPid(pidFile: string, program: string): Promise<number | undefined> {
+export async function daemonPid(
+  runner: Runner,
+  pidFile: string,
+  program: string,
+): Promise<number | undefined> {
   const pid = await pidIn(pidFile);
   if (pid === undefined) return undefined;
-  const info = await processInfo(pid);
+  const info = await processInfo(runner, pid);
   if (!info) return undefined;
   const text = await read(recordFile(pidFile));
   if (text !== undefined) {
@@ -93,7 +112,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Stops the daemon `program` of `pidFile` if it still is the one netkit started: SIGTERM, then
- * SIGKILL when it has not exited after `timeoutMs`. A daemon that is gone (or a pid now used by
+ * SIGKILL when it has neither exited nor removed its pid file after `timeoutMs`. A daemon that is gone (or a pid now used by
  * another process) is left alone. Removes the record. Returns true when it signalled a process.
  */
 export async function stopDaemon(
@@ -102,17 +121,21 @@ export async function stopDaemon(
   program: string,
   timeoutMs = 5000,
 ): Promise<boolean> {
-  const pid = await daemonPid(pidFile, program);
-  const started = pid === undefined ? undefined : (await processInfo(pid))?.startTime;
+  const pid = await daemonPid(runner, pidFile, program);
+  const started = pid === undefined ? undefined : (await processInfo(runner, pid))?.startTime;
   // Still that very process (a pid is reused only after the process is gone and reaped).
-  const running = async () => pid !== undefined && (await processInfo(pid))?.startTime === started;
+  const running = async () =>
+    pid !== undefined && (await processInfo(runner, pid))?.startTime === started;
   if (pid !== undefined) {
     // `kill` rather than a signal from this process: every process netkit touches goes through
     // the runner (lib/exec/runner.ts).
     await runner.run(["kill", "-s", "TERM", String(pid)], { allowFailure: true });
+    // A daemon removes its own pid file as it begins to exit (OVS's daemons do so before
+    // closing their ports one by one): from then on it is on its way out.
+    const exiting = async () => !(await running()) || (await pidIn(pidFile)) !== pid;
     const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline && await running()) await sleep(10);
-    if (await running()) {
+    while (Date.now() < deadline && !(await exiting())) await sleep(10);
+    if (!(await exiting())) {
       await runner.run(["kill", "-s", "KILL", String(pid)], { allowFailure: true });
     }
   }

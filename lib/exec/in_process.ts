@@ -159,21 +159,21 @@ function strerror(c: Libc, code: number): string {
 function withNetns<T>(c: Libc, path: string, fn: () => T): { value: T } | undefined {
   const nsfd = c.open(cstring(path), O_RDONLY_CLOEXEC);
   if (nsfd < 0) return undefined;
+  const entered = c.setns(nsfd, CLONE_NEWNET) === 0;
+  c.close(nsfd);
+  if (!entered) return undefined;
+  let outcome: { value: T } | { error: unknown };
   try {
-    if (c.setns(nsfd, CLONE_NEWNET) !== 0) return undefined;
-    try {
-      return { value: fn() };
-    } finally {
-      if (c.setns(home, CLONE_NEWNET) !== 0) {
-        // Never go on in a lab's namespace: every later process would start in it.
-        throw new Error(
-          `Cannot return to netkit's own network namespace: ${strerror(c, errno(c))}`,
-        );
-      }
-    }
-  } finally {
-    c.close(nsfd);
+    outcome = { value: fn() };
+  } catch (error) {
+    outcome = { error };
   }
+  if (c.setns(home, CLONE_NEWNET) !== 0) {
+    // Never go on in a lab's namespace: every later process would start in it.
+    throw new Error(`Cannot return to netkit's own network namespace: ${strerror(c, errno(c))}`);
+  }
+  if ("error" in outcome) throw outcome.error;
+  return outcome;
 }
 
 /** A netlink socket in namespace file `path`, or undefined (the process path then reports). */

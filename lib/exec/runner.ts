@@ -6,7 +6,8 @@
  * what it printed; {@link Runner.spawn} starts a long-running one (a capture, an interactive
  * command with the terminal, a re-executed netkit, a namespace holder) and hands back a
  * {@link Process}. Runners are injectable, so that dry-run and unit tests record commands
- * instead of running them ({@link RecordingRunner}).
+ * instead of running them ({@link RecordingRunner}), and a command can run on another machine
+ * through the same interface (lib/exec/ssh_runner.ts).
  *
  * Two commands the real runner may carry out without a process, with the same effect and the
  * same result (lib/exec/in_process.ts): a namespace's `nsenter --net=/run/netns/NS ip -batch -`
@@ -42,8 +43,11 @@ export type StreamMode = "piped" | "inherit" | "null";
 
 /** Options for {@link Runner.spawn}. */
 export interface SpawnOptions {
-  /** Standard input: closed, or the terminal's. @default "null" */
-  stdin?: "null" | "inherit";
+  /**
+   * Standard input: closed, the terminal's, or piped (write to {@link Process.stdin}: a
+   * conversation such as a multi-host part's). @default "null"
+   */
+  stdin?: "null" | "inherit" | "piped";
   /** Standard output. @default "piped" (read it from {@link Process.stdout}) */
   stdout?: StreamMode;
   /** Standard error. @default "piped" (read it from {@link Process.stderr}) */
@@ -73,6 +77,8 @@ export interface Process {
   readonly pid: number;
   /** Resolves when it has exited. */
   readonly status: Promise<ExitStatus>;
+  /** Its standard input, when piped. */
+  readonly stdin: WritableStream<Uint8Array> | null;
   /** Its standard output, when piped. */
   readonly stdout: ReadableStream<Uint8Array> | null;
   /** Its standard error, when piped. */
@@ -99,6 +105,8 @@ export class CommandError extends Error {
   readonly stderr: string;
 
   /**
+   * Makes the error of a failed command.
+   *
    * @param argv The command that failed.
    * @param code Its exit code.
    * @param stderr What it printed on standard error (the last three lines go in the message).
@@ -152,7 +160,7 @@ async function drain(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
  *
  * @example
  * ```ts
- * import { ProcessRunner } from "./mod.ts";
+ * import { ProcessRunner } from "../../mod.ts";
  * const runner = new ProcessRunner();
  * const { stdout } = await runner.run(["ip", "-V"]);
  * ```
@@ -230,6 +238,7 @@ export class ProcessRunner implements Runner {
         code: s.signal ? 128 + (SIGNALS[s.signal] ?? 0) : s.code,
         signal: s.signal,
       })),
+      stdin: options.stdin === "piped" ? child.stdin : null,
       stdout: piped(options.stdout) ? child.stdout : null,
       stderr: piped(options.stderr) ? child.stderr : null,
       kill(signal: Deno.Signal = "SIGTERM") {
@@ -259,7 +268,7 @@ export interface RecordedCommand {
  *
  * @example Record what a plan would run
  * ```ts
- * import { createNs, Executor, RecordingRunner } from "./mod.ts";
+ * import { createNs, Executor, RecordingRunner } from "../../mod.ts";
  * const runner = new RecordingRunner();
  * await new Executor({ runner }).apply([createNs("ns1")]);
  * console.log(runner.commands.map((c) => c.argv.join(" ")));
@@ -268,7 +277,11 @@ export interface RecordedCommand {
 export class RecordingRunner implements Runner {
   /** Every command seen, in order. */
   readonly commands: RecordedCommand[] = [];
-  /** @param respond Gives the result of a command (undefined: exit 0, no output). */
+  /**
+   * Makes a runner that records.
+   *
+   * @param respond Gives the result of a command (undefined: exit 0, no output).
+   */
   constructor(
     private readonly respond?: (
       argv: readonly string[],
@@ -305,6 +318,7 @@ export class RecordingRunner implements Runner {
       argv,
       pid: 0,
       status: Promise.resolve({ code: result.code, signal: null }),
+      stdin: options.stdin === "piped" ? new WritableStream<Uint8Array>() : null,
       stdout: stream(options.stdout, result.stdout),
       stderr: stream(options.stderr, result.stderr),
       kill() {},
@@ -324,11 +338,12 @@ export interface OutputWatch {
  * Collects a spawned process's piped stdout and stderr as it runs, to wait for a line (tcpdump's
  * "listening on") and to read everything once it is stopped.
  *
- * @example A capture inside a namespace
- * ```ts ignore
- * import { ProcessRunner, watchOutput } from "./mod.ts";
- * const capture = watchOutput(new ProcessRunner().spawn(["ip", "netns", "exec", "wan", "tcpdump", "-n", "-l", "icmp"]));
- * if (await capture.ready(/listening on/)) console.log(await capture.stop());
+ * @example Wait for a process to say it is ready, then stop it and read what it printed
+ * ```ts
+ * import { ProcessRunner, watchOutput } from "../../mod.ts";
+ * // The SNAT proof does this with `ip netns exec wan tcpdump -n -l ...` and "listening on".
+ * const capture = watchOutput(new ProcessRunner().spawn(["sh", "-c", "echo listening; exec sleep 30"]));
+ * if (await capture.ready(/listening/)) console.log(await capture.stop("SIGTERM"));
  * ```
  */
 export function watchOutput(process: Process): OutputWatch {
@@ -351,10 +366,12 @@ export function watchOutput(process: Process): OutputWatch {
       const deadline = Date.now() + ms;
       while (!pattern.test(out + err)) {
         if (Date.now() > deadline) return false;
+        let timer: ReturnType<typeof setTimeout> | undefined;
         await Promise.race([
           new Promise<void>((r) => waiters.push(r)),
-          new Promise((r) => setTimeout(r, 50)),
+          new Promise((r) => (timer = setTimeout(r, 50))),
         ]);
+        clearTimeout(timer);
       }
       return true;
     },
@@ -365,4 +382,37 @@ export function watchOutput(process: Process): OutputWatch {
       return out;
     },
   };
+}
+
+/**
+ * A byte stream (a spawned process's stdout, or standard input) as lines of text, each without
+ * its newline, as they come; the last line may lack one.
+ *
+ * @example
+ * ```ts ignore
+ * import { linesOf, ProcessRunner } from "./runner.ts";
+ * const child = new ProcessRunner().spawn(["ip", "monitor", "link"]);
+ * for await (const line of linesOf(child.stdout!)) console.log(line);
+ * ```
+ */
+export async function* linesOf(
+  stream: ReadableStream<Uint8Array>,
+): AsyncIterableIterator<string> {
+  let rest = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    rest += chunk;
+    for (let nl = rest.indexOf("\n"); nl >= 0; nl = rest.indexOf("\n")) {
+      yield rest.slice(0, nl);
+      rest = rest.slice(nl + 1);
+    }
+  }
+  if (rest) yield rest;
+}
+
+/** Reads a stream to its end as text (a spawned process's stderr); nothing for null. */
+export async function textOf(stream: ReadableStream<Uint8Array> | null): Promise<string> {
+  if (!stream) return "";
+  let text = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) text += chunk;
+  return text;
 }

@@ -33,10 +33,17 @@ const Generator = z.union([
       count: Count,
       bridge: z.enum(["linux", "ovs"]).optional(),
       subnet: z.string().optional(),
+      /** Multi-host labs: the host role every node and the bridge go on. */
+      host: z.string().optional(),
     }),
   }),
   z.strictObject({
-    chain: z.strictObject({ prefix: Prefix, count: Count, subnet: z.string().optional() }),
+    chain: z.strictObject({
+      prefix: Prefix,
+      count: Count,
+      subnet: z.string().optional(),
+      host: z.string().optional(),
+    }),
   }),
 ]);
 
@@ -87,12 +94,24 @@ export function expandGenerators(doc: unknown): { doc: unknown; issues: LabIssue
     }
     nodes += count;
     let made: LabInput;
+    const host = "star" in entry ? entry.star.host : entry.chain.host;
     try {
-      made = "star" in entry ? star(strip(entry.star)) : chain(strip(entry.chain));
+      if ("star" in entry) {
+        const { host: _, ...options } = entry.star;
+        made = star(strip(options));
+      } else {
+        const { host: _, ...options } = entry.chain;
+        made = chain(strip(options));
+      }
     } catch (error) {
       if (!(error instanceof UsageError)) throw error;
       issues.push({ path: ["generate", k], message: error.message });
       continue;
+    }
+    if (host !== undefined) {
+      for (const v of [...Object.values(made.nodes ?? {}), ...Object.values(made.bridges ?? {})]) {
+        v.host = host;
+      }
     }
     for (const key of ["nodes", "bridges"] as const) {
       const mine = out[key] as Obj;

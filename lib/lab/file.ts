@@ -68,6 +68,12 @@ export interface LabFileOptions extends ClabOptions, ValidateOptions {
 
 /** A lab file is unreadable or invalid. Nothing was changed on the host. Exit code 2. */
 export class LabFileError extends UsageError {
+  /**
+   * Makes the error from its problems.
+   *
+   * @param file The lab file.
+   * @param problems Every problem, in file order.
+   */
   constructor(readonly file: string, readonly problems: LabFileProblem[]) {
     const lines = problems.map((p) => `${p.file}:${p.line}:${p.column}: ${p.message}`);
     super(
@@ -326,7 +332,7 @@ export function parseLabSource(
  * @throws {LabFileError} When the YAML or the lab is invalid (a {@link UsageError}: exit code 2).
  * @example Parse a small lab
  * ```ts
- * import { parseLabYaml } from "./mod.ts";
+ * import { parseLabYaml } from "../../mod.ts";
  * const lab = parseLabYaml(
  *   [
  *     "name: pair",
@@ -366,11 +372,11 @@ export async function readLabSource(
  * @returns The validated lab, defaults filled in.
  * @throws {LabFileError} When the file cannot be read or is invalid, each problem with
  *   `file:line:column` (a {@link UsageError}: exit code 2).
- * @example Bring up a lab from a file
+ * @example Read a lab file (then `upLab(lab)` brings it up)
  * ```ts
- * import { loadLabFile, upLab } from "./mod.ts";
+ * import { loadLabFile } from "../../mod.ts";
  * const lab = await loadLabFile("examples/labs/bridge-three.yaml");
- * await upLab(lab);
+ * console.log(Object.keys(lab.nodes));
  * ```
  */
 export async function loadLabFile(path: string, options: LabFileOptions = {}): Promise<Lab> {

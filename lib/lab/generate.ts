@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { parseCidr } from "../addr.ts";
+import { type Family, ipToBigInt, parseAnyCidr } from "../addr.ts";
+import ipaddr from "../deps/ipaddr.ts";
 import { UsageError } from "../errors.ts";
 import { checkPrefix } from "../names.ts";
 import type { LabInput } from "./schema.ts";
@@ -18,7 +19,10 @@ export interface StarOptions {
   count: number;
   /** The bridge: a Linux bridge or an OVS bridge. @default "linux" */
   bridge?: "linux" | "ovs";
-  /** The subnet the nodes' addresses come from, in order (`.1`, `.2`, ...). @default "10.50.0.0/16" */
+  /**
+   * The subnet (IPv4 or IPv6) the nodes' addresses come from, in order (`.1`, `.2`, ...).
+   * @default "10.50.0.0/16"
+   */
   subnet?: string;
   /** The lab's name. @default `${prefix}star` */
   name?: string;
@@ -30,20 +34,38 @@ export interface ChainOptions {
   prefix?: string;
   /** How many nodes in the line (2 or more). */
   count: number;
-  /** Each link takes the next /30 of this subnet. @default "10.60.0.0/16" */
+  /**
+   * Each link takes the next /30 of this subnet (IPv4), or the next /64 (IPv6).
+   * @default "10.60.0.0/16"
+   */
   subnet?: string;
   /** The lab's name. @default `${prefix}chain` */
   name?: string;
 }
 
-const ipOf = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
+/** A subnet to allocate from: its first address, prefix length, size and family. */
+interface Block {
+  base: bigint;
+  prefix: number;
+  size: bigint;
+  family: Family;
+}
 
-/** The subnet as [first address number, prefix length, number of addresses]. */
-function block(subnet: string): [number, number, number] {
-  const { address, prefix } = parseCidr(subnet, "subnet");
-  const n = address.split(".").reduce((a, o) => a * 256 + Number(o), 0);
-  const size = 2 ** (32 - prefix);
-  return [n - (n % size), prefix, size];
+/** The subnet (IPv4 or IPv6) as a {@link Block}. */
+function block(subnet: string): Block {
+  const { address, prefix, family } = parseAnyCidr(subnet, "subnet");
+  const bits = family === 4 ? 32 : 128;
+  const n = ipToBigInt(address);
+  const size = 2n ** BigInt(bits - prefix);
+  return { base: n - (n % size), prefix, size, family };
+}
+
+/** The address number `n` of `family` as text (`10.50.0.1`, `2001:db8::1`). */
+function ipOf(n: bigint, family: Family): string {
+  const length = family === 4 ? 4 : 16;
+  const bytes: number[] = [];
+  for (let i = length - 1; i >= 0; i--) bytes.push(Number((n >> BigInt(8 * i)) & 255n));
+  return ipaddr.fromByteArray(bytes).toString();
 }
 
 function checkCount(count: number, min: number, what: string): void {
@@ -60,7 +82,7 @@ function checkCount(count: number, min: number, what: string): void {
  * @throws {UsageError} When the count is not a whole number >= 1 or the subnet is too small.
  * @example 100 namespaces on an OVS bridge
  * ```ts
- * import { star, upLab, validateLab } from "./mod.ts";
+ * import { star, upLab, validateLab } from "../../mod.ts";
  * const lab = validateLab(star({ prefix: "bx-", count: 100, bridge: "ovs" }));
  * // await upLab(lab);
  * ```
@@ -68,16 +90,18 @@ function checkCount(count: number, min: number, what: string): void {
 export function star(options: StarOptions): LabInput {
   const prefix = checkPrefix(options.prefix ?? "");
   checkCount(options.count, 1, "star");
-  const [base, plen, size] = block(options.subnet ?? "10.50.0.0/16");
-  if (options.count > size - 2) {
-    throw new UsageError(`Subnet ${options.subnet} holds ${size - 2} nodes, not ${options.count}`);
+  const { base, prefix: plen, size, family } = block(options.subnet ?? "10.50.0.0/16");
+  if (BigInt(options.count) > size - 2n) {
+    throw new UsageError(`Subnet ${options.subnet} holds ${size - 2n} nodes, not ${options.count}`);
   }
   const br = `${prefix}br`;
   const nodes: NonNullable<LabInput["nodes"]> = {};
   const links: NonNullable<LabInput["links"]> = [];
   for (let i = 1; i <= options.count; i++) {
     const node = `${prefix}h${i}`;
-    nodes[node] = { interfaces: { eth0: { addresses: [`${ipOf(base + i)}/${plen}`] } } };
+    nodes[node] = {
+      interfaces: { eth0: { addresses: [`${ipOf(base + BigInt(i), family)}/${plen}`] } },
+    };
     links.push({ endpoints: [`${node}:eth0`, `${br}:${node}-p`] });
   }
   return {
@@ -86,7 +110,7 @@ export function star(options: StarOptions): LabInput {
     nodes,
     bridges: { [br]: { type: options.bridge ?? "linux" } },
     links,
-    expect: [{ ping: { from: `${prefix}h1`, to: ipOf(base + options.count) } }],
+    expect: [{ ping: { from: `${prefix}h1`, to: ipOf(base + BigInt(options.count), family) } }],
   };
 }
 
@@ -94,11 +118,13 @@ export function star(options: StarOptions): LabInput {
  * The aligned blocks (CIDRs) that cover the `size` addresses from `start` exactly, `start` being
  * aligned to a block of at least `size` addresses: one block per bit of `size`, largest first.
  */
-function coverFrom(start: number, size: number): string[] {
+function coverFrom(start: bigint, size: bigint, family: Family): string[] {
+  const bits = family === 4 ? 32 : 128;
   const blocks: string[] = [];
-  for (let bit = 2 ** 31; bit >= 1; bit /= 2) {
-    if (Math.floor(size / bit) % 2 === 0) continue;
-    blocks.push(`${ipOf(start)}/${32 - Math.log2(bit)}`);
+  for (let b = bits - 1; b >= 0; b--) {
+    const bit = 1n << BigInt(b);
+    if ((size & bit) === 0n) continue;
+    blocks.push(`${ipOf(start, family)}/${bits - b}`);
     start += bit;
   }
   return blocks;
@@ -106,7 +132,7 @@ function coverFrom(start: number, size: number): string[] {
 
 /**
  * A chain: `count` nodes `PREFIXn1`..`PREFIXnN` in a line, node K's `right` linked to node K+1's
- * `left`; link K is the K-th /30 of `subnet`. Inner nodes are routers. Every node reaches every
+ * `left`; link K is the K-th /30 (IPv6: /64) of `subnet`. Inner nodes are routers. Every node reaches every
  * other: a node sends what is on its left (links 1 .. K-2, the addresses from the start of
  * `subnet` up to its own left link) through its left neighbour, as the few aligned blocks that
  * cover exactly that range, and everything else through its right neighbour (the last node:
@@ -121,34 +147,44 @@ function coverFrom(start: number, size: number): string[] {
  * @throws {UsageError} When the count is not a whole number >= 2 or the subnet is too small.
  * @example Five namespaces in a line
  * ```ts
- * import { chain, validateLab } from "./mod.ts";
+ * import { chain, validateLab } from "../../mod.ts";
  * const lab = validateLab(chain({ prefix: "demo-", count: 5 }));
  * ```
  */
 export function chain(options: ChainOptions): LabInput {
   const prefix = checkPrefix(options.prefix ?? "");
   checkCount(options.count, 2, "chain");
-  const [base, , size] = block(options.subnet ?? "10.60.0.0/16");
+  const { base, prefix: plen, size, family } = block(options.subnet ?? "10.60.0.0/16");
   const count = options.count;
-  if ((count - 1) * 4 > size) {
-    throw new UsageError(`Subnet ${options.subnet} holds ${size / 4} links, not ${count - 1}`);
+  // IPv4 links are /30s; IPv6 links /64s (the subnet must be /64 or shorter).
+  const linkPrefix = family === 4 ? 30 : 64;
+  if (plen > linkPrefix) {
+    throw new UsageError(`Subnet ${options.subnet} is smaller than one /${linkPrefix} link`);
+  }
+  const step = 2n ** BigInt((family === 4 ? 32 : 128) - linkPrefix);
+  if (BigInt(count - 1) * step > size) {
+    throw new UsageError(`Subnet ${options.subnet} holds ${size / step} links, not ${count - 1}`);
   }
   const name = (k: number) => `${prefix}n${k}`;
-  const net = (link: number) => base + 4 * (link - 1); // link k joins node k and node k+1
+  // link k joins node k and node k+1
+  const net = (link: number) => base + step * BigInt(link - 1);
+  const at = (link: number, host: number) => ipOf(net(link) + BigInt(host), family);
   const nodes: NonNullable<LabInput["nodes"]> = {};
   const links: NonNullable<LabInput["links"]> = [];
   for (let k = 1; k <= count; k++) {
     const interfaces: Record<string, { addresses: string[] }> = {};
     const routes: { to: string; via: string }[] = [];
     if (k > 1) {
-      interfaces.left = { addresses: [`${ipOf(net(k - 1) + 2)}/30`] };
-      const left = ipOf(net(k - 1) + 1);
+      interfaces.left = { addresses: [`${at(k - 1, 2)}/${linkPrefix}`] };
+      const left = at(k - 1, 1);
       if (k === count) routes.push({ to: "default", via: left });
-      else for (const to of coverFrom(base, 4 * (k - 2))) routes.push({ to, via: left });
+      else {for (const to of coverFrom(base, step * BigInt(k - 2), family)) {
+          routes.push({ to, via: left });
+        }}
     }
     if (k < count) {
-      interfaces.right = { addresses: [`${ipOf(net(k) + 1)}/30`] };
-      routes.push({ to: "default", via: ipOf(net(k) + 2) });
+      interfaces.right = { addresses: [`${at(k, 1)}/${linkPrefix}`] };
+      routes.push({ to: "default", via: at(k, 2) });
       links.push({ endpoints: [`${name(k)}:right`, `${name(k + 1)}:left`] });
     }
     nodes[name(k)] = {
@@ -162,6 +198,6 @@ export function chain(options: ChainOptions): LabInput {
     description: `${count} namespaces in a line`,
     nodes,
     links,
-    expect: [{ ping: { from: name(1), to: ipOf(net(count - 1) + 2) } }],
+    expect: [{ ping: { from: name(1), to: at(count - 1, 2) } }],
   };
 }

@@ -8,6 +8,7 @@
 import type { Lab } from "./schema.ts";
 import { layoutOf } from "./validate.ts";
 import { sandboxOf } from "./sandbox.ts";
+import { bridgeNotes, portNote } from "./graph_ovs.ts";
 
 /** One edge of the lab graph: a veth pair or an internal port. */
 export interface LabEdge {
@@ -41,8 +42,8 @@ export function labEdges(lab: Lab): LabEdge[] {
 function ifaceLabel(lab: Lab, node: string, ifname: string): string {
   const iface = lab.nodes[node]?.interfaces[ifname];
   if (!iface) return "";
-  if (iface.dhcp) return "dhcp";
-  return iface.addresses.join(", ");
+  return [...(iface.dhcp ? ["dhcp"] : []), ...iface.addresses, ...(iface.dhcp6 ? ["dhcpv6"] : [])]
+    .join(", ");
 }
 
 function nodeNotes(lab: Lab, name: string): string {
@@ -53,8 +54,25 @@ function nodeNotes(lab: Lab, name: string): string {
   for (const r of n.nat) {
     notes.push(`${r.type} ${r.source}${r.toSource ? ` -> ${r.toSource}` : ""}`);
   }
-  if (n.dhcpServer) {
-    notes.push(`dhcp server ${n.dhcpServer.range[0]}-${n.dhcpServer.range[1]}`);
+  const d = n.dhcpServer;
+  if (d?.range) notes.push(`dhcp server ${d.range[0]}-${d.range[1]}`);
+  if (d?.range6) notes.push(`dhcpv6 server ${d.range6[0]}-${d.range6[1]}`);
+  if (d?.slaac) notes.push(`router advertisements (SLAAC) on ${d.interface}`);
+  const ospf = n.routing?.ospf;
+  if (ospf) {
+    notes.push(
+      `ospf area ${ospf.area} on ${ospf.interfaces.join(", ")}` +
+        (ospf.passive?.length ? ` (passive: ${ospf.passive.join(", ")})` : ""),
+    );
+  }
+  const bgp = n.routing?.bgp;
+  if (bgp) {
+    notes.push(
+      `bgp as ${bgp.asn}, neighbors ${
+        bgp.neighbors.map((x) => `${x.address} (as ${x.asn})`).join(", ")
+      }` +
+        (bgp.networks?.length ? `, announces ${bgp.networks.join(", ")}` : ""),
+    );
   }
   for (const r of n.routes) notes.push(`route ${r.to}${r.via ? ` via ${r.via}` : ""}`);
   return notes.join("; ");
@@ -99,14 +117,17 @@ export function graphText(lab: Lab): string {
       const right = e.a in lab.bridges ? `${e.a} (bridge)` : `${e.a}:${e.aIf}`;
       drawn.add(e.a);
       return [
-        `${left}${tag === undefined ? "" : ` tag ${tag}`}`,
+        `${left}${tag === undefined ? "" : ` tag ${tag}`}${portNote(br, e.bIf)}`,
         right,
         e.a in lab.nodes ? ifaceLabel(lab, e.a, e.aIf) : "",
       ];
     });
     const w0 = Math.max(4, ...rows.map((r) => r[0]!.length));
     const w1 = Math.max(4, ...rows.map((r) => r[1]!.length));
-    const body = rows.map((r) => `${r[0]!.padEnd(w0)} ──── ${r[1]!.padEnd(w1)}  ${r[2]}`.trimEnd());
+    const body = [
+      ...rows.map((r) => `${r[0]!.padEnd(w0)} ──── ${r[1]!.padEnd(w1)}  ${r[2]}`.trimEnd()),
+      ...bridgeNotes(br),
+    ];
     const title = ` ${bridge} (${br.type === "ovs" ? "OVS" : "Linux bridge"}) `;
     const width = Math.max(title.length + 2, ...body.map((b) => b.length + 2));
     lines.push(`┌─${title}${"─".repeat(width - title.length - 1)}┐`);
@@ -156,7 +177,8 @@ export function graphMermaid(lab: Lab): string {
     out.push(`  ${mermaidId(b)}{{"${b} (${br.type})"}}`);
   }
   for (const e of labEdges(lab)) {
-    out.push(`  ${mermaidId(e.a)} ---|"${e.aIf} / ${e.bIf}"| ${mermaidId(e.b)}`);
+    const note = `${portNote(lab.bridges[e.a], e.aIf)}${portNote(lab.bridges[e.b], e.bIf)}`;
+    out.push(`  ${mermaidId(e.a)} ---|"${e.aIf} / ${e.bIf}${note}"| ${mermaidId(e.b)}`);
   }
   return out.join("\n") + "\n";
 }
@@ -181,7 +203,9 @@ export function graphDot(lab: Lab): string {
     out.push(`  ${dotQuote(b)} [shape=hexagon, label=${dotQuote(`${b}\n${br.type}`)}];`);
   }
   for (const e of labEdges(lab)) {
-    const label = [e.aIf, ifaceLabel(lab, e.a, e.aIf), "/", e.bIf].filter(Boolean).join(" ");
+    const note = `${portNote(lab.bridges[e.a], e.aIf)}${portNote(lab.bridges[e.b], e.bIf)}`;
+    const label = [e.aIf, ifaceLabel(lab, e.a, e.aIf), "/", e.bIf].filter(Boolean).join(" ") +
+      note;
     out.push(`  ${dotQuote(e.a)} -- ${dotQuote(e.b)} [label=${dotQuote(label)}];`);
   }
   out.push("}");

@@ -24,7 +24,8 @@ export const LAB_SCHEMA_FILE = "schema/lab.schema.json";
  * optional.
  */
 export function labJsonSchema(): Record<string, unknown> {
-  const file = LabSchema.extend({ generate: GenerateSchema.optional() });
+  // `tunnels` are made by the multi-host split only; a lab file that names them is refused.
+  const file = LabSchema.omit({ tunnels: true }).extend({ generate: GenerateSchema.optional() });
   const schema = z.toJSONSchema(file, { io: "input", target: "draft-2020-12" });
   return {
     $schema: schema.$schema,

@@ -4,11 +4,11 @@
  *
  * The order: namespaces, their sysctls, bridges, veth pairs (each end created directly in its
  * namespace), then their bridge ports (all pairs before all ports, so that each kind batches),
- * OVS internal ports (moved into their nodes), then per node: renames, addresses, links up,
- * routes, NAT, DHCP servers; DHCP clients last, once every server runs. Teardown is the reverse,
- * from the journal.
+ * OVS internal ports (moved into their nodes), then per node: renames, captures (tcpdump started
+ * before the interface has an address), addresses, links up, impairments, routes, NAT, DHCP
+ * servers; DHCP clients last, once every server runs. Teardown is the reverse, from the journal.
  *
- * IPv6: a lab that uses no IPv6 ({@link usesIpv6}) gets no IPv6 link-local addresses either:
+ * IPv6: a lab that uses no IPv6 ({@link labUsesIpv6}) gets no IPv6 link-local addresses either:
  * every interface it creates is set to `addrgenmode none` before it goes up. Otherwise each one
  * would run duplicate address detection and send MLD reports and router solicitations, which a
  * bridge floods to every port: at 1,000 namespaces on one bridge that traffic made bring-up and
@@ -25,16 +25,23 @@ import {
   renameLink,
   vethPair,
 } from "../primitives/link.ts";
-import { createNs, ipForward, sysctl } from "../primitives/netns.ts";
+import { createNs, ipForward, ipv6Forward, sysctl } from "../primitives/netns.ts";
 import { bridgeAttach, linuxBridge } from "../primitives/bridge.ts";
 import { ovsAddBridge, ovsAddInternalPort, ovsAddPort } from "../primitives/ovs.ts";
 import { masquerade, snat } from "../primitives/nat.ts";
-import { dhcp, dhcpChecksumFill, dhcpClient } from "../primitives/dhcp.ts";
+import { dhcp, dhcp6Client, dhcpChecksumFill, dhcpClient } from "../primitives/dhcp.ts";
+import { frrRouter, type OspfInterface } from "../primitives/frr.ts";
+import { familyOf, inSubnetAny } from "../addr.ts";
 import type { Step } from "../plan/step.ts";
 import { uplink, type UplinkOptions } from "../primitives/uplink.ts";
+import { linkMtu, ovsMtu, vxlanLink } from "../primitives/vxlan.ts";
+import { impair, NetemMissingError, netemOnlyField } from "../primitives/impair.ts";
+import { capture } from "../primitives/capture.ts";
+import { join } from "node:path";
 import { UsageError } from "../errors.ts";
 import type { Lab } from "./schema.ts";
 import { layoutOf } from "./validate.ts";
+import { isBondMember, planOvsFeatures } from "./plan_ovs.ts";
 
 /** What the plan needs to know about the host. */
 export interface PlanContext {
@@ -44,6 +51,18 @@ export interface PlanContext {
   datapathType?: "netdev" | "system";
   /** What each real uplink NIC carries now (read from the host by the runtime). */
   uplinks?: Record<string, Pick<UplinkOptions, "addresses" | "routes">>;
+  /**
+   * Whether the kernel has the netem qdisc (read by the runtime, lib/lab/qdisc.ts). Without it,
+   * loss uses nftables and a lab asking for delay or jitter is refused. @default false
+   */
+  netem?: boolean;
+  /** Where `capture: true` interfaces are recorded. @default `STATEDIR/captures` */
+  captureDir?: string;
+  /**
+   * The run directory of the OVS the lab uses, where its bridges' management sockets are
+   * (`<dir>/<bridge>.mgmt`): needed for OpenFlow flows.
+   */
+  ovsRunDir?: string;
   /**
    * The lab runs in rootless mode (lib/lab/rootless.ts): daemons keep the user namespace's root
    * (dnsmasq's `--user=root --group=`). @default false
@@ -56,14 +75,24 @@ export function usesOvs(lab: Lab): boolean {
   return Object.values(lab.bridges).some((b) => b.type === "ovs");
 }
 
+/** True for an IPv6 address or prefix (`2001:db8::1`, `2001:db8::/64`). */
+const isV6 = (text: string) => familyOf(text.split("/")[0] ?? "") === 6;
+
 /**
- * True when the lab uses IPv6: the one place that decides whether its interfaces keep IPv6
- * link-local addresses. Lab files and recipes have IPv4 addresses only so far, so this is false;
- * when the schema gains IPv6 addresses, routes or daemons, this returns true for a lab that has
- * any, and its interfaces keep the kernel's default.
+ * True when the lab uses IPv6 anywhere: an IPv6 interface address or route, a DHCPv6 client,
+ * a DHCPv6 server or router advertisements (SLAAC), or BGP over IPv6. The one place that
+ * decides it: an IPv6 lab's routers forward IPv6, and its interfaces must keep their
+ * link-local addresses (SLAAC, DHCPv6 and OSPFv3 talk over them); a lab without IPv6 may turn
+ * IPv6 address generation off on its interfaces.
  */
-export function usesIpv6(_lab: Lab): boolean {
-  return false;
+export function labUsesIpv6(lab: Lab): boolean {
+  return Object.values(lab.nodes).some((node) =>
+    Object.values(node.interfaces).some((i) => i.dhcp6 === true || i.addresses.some(isV6)) ||
+    node.routes.some((r) => isV6(r.to) || (r.via !== undefined && isV6(r.via))) ||
+    node.dhcpServer?.range6 !== undefined || node.dhcpServer?.slaac === true ||
+    (node.routing?.bgp?.neighbors ?? []).some((n) => isV6(n.address)) ||
+    (node.routing?.bgp?.networks ?? []).some(isV6)
+  );
 }
 
 /** Turns a validated lab into the ordered steps that build it. */
@@ -71,12 +100,21 @@ export function planLab(lab: Lab, context: PlanContext): Step[] {
   const steps: Step[] = [];
   const owner = { lab: lab.name };
   const layout = layoutOf(lab);
-  const ipv6 = usesIpv6(lab);
+  const ipv6 = labUsesIpv6(lab);
 
   // Every namespace first, then their sysctls: one run of `netns add` for the root batch.
   for (const name of Object.keys(lab.nodes)) steps.push(createNs(name));
   for (const [name, node] of Object.entries(lab.nodes)) {
     if (node.role === "router") steps.push(ipForward(name));
+    if (node.role === "router" && ipv6) steps.push(ipv6Forward(name));
+    // Linux drops an interface's IPv6 addresses when it goes down (IPv4 ones stay): keep them,
+    // so that a link set down and up again (a failover proof, a user) comes back as it was.
+    if (ipv6) steps.push(sysctl(name, "net.ipv6.conf.all.keep_addr_on_down", "1"));
+    // No duplicate address detection on the lab's interfaces (made after this, they take the
+    // namespace's default): the addresses are unique by validation, and a link-local address
+    // still tentative for a second after link-up would hold up neighbour discovery, DHCPv6 and
+    // OSPFv3. Every address is usable as soon as its link is up.
+    if (ipv6) steps.push(sysctl(name, "net.ipv6.conf.default.accept_dad", "0"));
     for (const [key, value] of Object.entries(node.sysctls)) {
       steps.push(sysctl(name, key, String(value)));
     }
@@ -113,10 +151,14 @@ export function planLab(lab: Lab, context: PlanContext): Step[] {
       return { who, ifname, isBridge, name: createAs ?? ifname, ns: isBridge ? undefined : who };
     }) as [EndInfo, EndInfo];
     steps.push(vethPair(a.name, b.name, { ns: a.ns, peerNs: b.ns, ipv6 }));
+    if (lab.mtu !== undefined) {
+      for (const end of [a, b]) steps.push(linkMtu(end.name, lab.mtu, { ns: end.ns }));
+    }
     for (const end of [a, b]) {
       if (!end.isBridge) continue;
       const bridge = lab.bridges[end.who]!;
       if (bridge.type === "linux") ports.push(bridgeAttach(end.ifname, end.who));
+      else if (isBondMember(lab, end.who, end.ifname)) portsUp.push(linkUp(end.ifname));
       else {
         ports.push(
           ovsAddPort(end.who, end.ifname, { ...owner, tag: bridge.ports[end.ifname]?.tag }),
@@ -125,12 +167,35 @@ export function planLab(lab: Lab, context: PlanContext): Step[] {
       }
     }
   }
+  // Links to another host (multi-host labs): one VXLAN end here, attached like a veth end.
+  for (const tunnel of lab.tunnels ?? []) {
+    const [who = "", ifname = ""] = tunnel.end.split(":");
+    const isBridge = who in lab.bridges;
+    const createAs = isBridge ? undefined : lab.nodes[who]?.interfaces[ifname]?.createAs;
+    steps.push(vxlanLink(createAs ?? ifname, {
+      ns: isBridge ? undefined : who,
+      vni: tunnel.vni,
+      local: tunnel.local,
+      remote: tunnel.remote,
+      port: tunnel.port,
+      mtu: lab.mtu,
+    }));
+    if (!isBridge) continue;
+    const bridge = lab.bridges[who]!;
+    if (bridge.type === "linux") ports.push(bridgeAttach(ifname, who));
+    else if (isBondMember(lab, who, ifname)) portsUp.push(linkUp(ifname));
+    else {
+      ports.push(ovsAddPort(who, ifname, { ...owner, tag: bridge.ports[ifname]?.tag }));
+      portsUp.push(linkUp(ifname));
+    }
+  }
   steps.push(...ports, ...portsUp);
 
   for (const [bname, bridge] of Object.entries(lab.bridges)) {
     for (const [port, p] of Object.entries(bridge.ports)) {
       if (!p.internal) continue;
       steps.push(ovsAddInternalPort(bname, port, { ...owner, tag: p.tag }));
+      if (lab.mtu !== undefined) steps.push(ovsMtu(port, lab.mtu));
       // No undo for the move: the tap goes away with `del-port` (undone right after) wherever it
       // is, and moving it "back" to PID 1's namespace would be wrong when netkit itself runs in
       // another namespace.
@@ -144,14 +209,34 @@ export function planLab(lab: Lab, context: PlanContext): Step[] {
     }
   }
 
+  steps.push(...planOvsFeatures(lab, context.ovsRunDir));
+
   for (const [name, node] of Object.entries(lab.nodes)) {
     for (const ifname of layout.nodeIfaces.get(name) ?? []) {
       const iface = node.interfaces[ifname];
       if (iface?.createAs) steps.push(renameLink(iface.createAs, ifname, { ns: name }));
+      if (iface?.capture) {
+        steps.push(capture(name, ifname, {
+          dir: context.captureDir ?? join(context.stateDir, "captures"),
+          stateDir: context.stateDir,
+        }));
+      }
       for (const cidr of iface?.addresses ?? []) {
         steps.push(addAddress(ifname, cidr, { ns: name }));
       }
       steps.push(linkUp(ifname, { ns: name }));
+      if (iface?.impair) {
+        const needsNetem = netemOnlyField(iface.impair);
+        if (needsNetem && !context.netem) {
+          throw new NetemMissingError(
+            needsNetem,
+            ["nodes", name, "interfaces", ifname, "impair", needsNetem].join("."),
+          );
+        }
+        steps.push(
+          impair(name, ifname, { ...iface.impair, netem: context.netem ?? false, lab: lab.name }),
+        );
+      }
     }
     for (const route of node.routes) {
       steps.push(addRoute(route.to, {
@@ -181,9 +266,15 @@ export function planLab(lab: Lab, context: PlanContext): Step[] {
       if (servesOvsNetdev(lab, name, server.interface, context)) {
         steps.push(dhcpChecksumFill(name, server.interface, { lab: lab.name }));
       }
+      const own6 = (node.interfaces[server.interface]?.addresses ?? []).find((a) =>
+        server.range6 !== undefined && inSubnetAny(server.range6[0], a)
+      );
       steps.push(dhcp(name, {
         interface: server.interface,
         range: server.range,
+        ...(server.range6 !== undefined ? { range6: server.range6 } : {}),
+        ...(own6 !== undefined ? { range6PrefixLength: Number(own6.split("/")[1]) } : {}),
+        ...(server.slaac ? { slaac: true } : {}),
         stateDir: context.stateDir,
         ...(server.leaseTime !== undefined ? { leaseTime: server.leaseTime } : {}),
         ...(server.router !== undefined ? { router: server.router } : {}),
@@ -193,11 +284,64 @@ export function planLab(lab: Lab, context: PlanContext): Step[] {
   }
 
   for (const [name, node] of Object.entries(lab.nodes)) {
+    if (node.routing) steps.push(...routingSteps(lab, name, context));
+  }
+
+  for (const [name, node] of Object.entries(lab.nodes)) {
     for (const [ifname, iface] of Object.entries(node.interfaces)) {
       if (iface.dhcp) steps.push(dhcpClient(name, ifname, { stateDir: context.stateDir }));
+      if (iface.dhcp6) steps.push(dhcp6Client(name, ifname, { stateDir: context.stateDir }));
     }
   }
   return steps;
+}
+
+/** The router ID of a node: its `routerId`, else its first IPv4 address. */
+export function routerIdOf(lab: Lab, node: string): string {
+  const n = lab.nodes[node];
+  const first = Object.values(n?.interfaces ?? {}).flatMap((i) => i.addresses)
+    .find((a) => familyOf(a.split("/")[0]!) === 4);
+  return n?.routing?.routerId ?? first?.split("/")[0] ?? "0.0.0.0";
+}
+
+/**
+ * The FRR steps of a router node: OSPF on its `ospf.interfaces` (point-to-point where the link
+ * leads straight to another node, passive on `ospf.passive`), OSPFv3 on the same interfaces when
+ * the lab uses IPv6 (it speaks over link-local addresses: a transit link needs no global IPv6
+ * prefix), BGP as written.
+ */
+function routingSteps(lab: Lab, name: string, context: PlanContext): Step[] {
+  const node = lab.nodes[name]!;
+  const routing = node.routing!;
+  const direct = (ifname: string) =>
+    lab.links.some((l) => {
+      const [a, b] = l.endpoints;
+      const other = a === `${name}:${ifname}` ? b : b === `${name}:${ifname}` ? a : undefined;
+      return other !== undefined && (other.split(":")[0] ?? "") in lab.nodes;
+    });
+  const o = routing.ospf;
+  const interfaces: OspfInterface[] = o
+    ? [
+      ...o.interfaces.map((i) => ({ name: i, pointToPoint: direct(i) })),
+      ...(o.passive ?? []).map((i) => ({ name: i, passive: true })),
+    ]
+    : [];
+  return frrRouter(name, {
+    stateDir: context.stateDir,
+    routerId: routerIdOf(lab, name),
+    ospf: o && {
+      area: o.area,
+      interfaces,
+      ...(o.hello !== undefined ? { hello: o.hello } : {}),
+      ...(o.dead !== undefined ? { dead: o.dead } : {}),
+      ipv6: labUsesIpv6(lab),
+    },
+    bgp: routing.bgp && {
+      asn: routing.bgp.asn,
+      neighbors: routing.bgp.neighbors,
+      networks: routing.bgp.networks ?? [],
+    },
+  });
 }
 
 /**

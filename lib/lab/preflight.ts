@@ -13,12 +13,14 @@ import { type OvsTarget, vsctl } from "../ovs/target.ts";
 import { hostNamesOf } from "../reach.ts";
 import type { Lab } from "./schema.ts";
 import type { DocPath } from "./validate.ts";
+import { bondNames } from "./validate_ovs.ts";
 
 /** The Debian package that provides each tool netkit calls. */
 export const PACKAGE_OF: Record<string, string> = {
   ip: "iproute2",
   "ovs-vsctl": "openvswitch-switch",
   "ovs-appctl": "openvswitch-switch",
+  "ovs-ofctl": "openvswitch-switch",
   "ovsdb-server": "openvswitch-switch",
   "ovsdb-tool": "openvswitch-switch",
   "ovs-vswitchd": "openvswitch-switch",
@@ -28,9 +30,20 @@ export const PACKAGE_OF: Record<string, string> = {
   nft: "nftables",
   ping: "iputils-ping",
   tcpdump: "tcpdump",
+  iperf3: "iperf3",
   sysctl: "procps",
   pkill: "procps",
   kill: "procps",
+  tc: "iproute2",
+  mkdir: "coreutils",
+  unshare: "util-linux",
+  pidwait: "procps",
+  dhclient: "isc-dhcp-client",
+  vtysh: "frr",
+  "/usr/lib/frr/zebra": "frr",
+  "/usr/lib/frr/ospfd": "frr",
+  "/usr/lib/frr/ospf6d": "frr",
+  "/usr/lib/frr/bgpd": "frr",
   nsenter: "util-linux",
 };
 
@@ -53,8 +66,12 @@ export function programsOf(steps: readonly Step[]): Set<string> {
   return programs;
 }
 
-/** The path of `program` in the host's search path, or undefined. */
+/** The path of `program` in the host's search path (or `program` itself when absolute), or undefined. */
 export async function which(host: Host, program: string): Promise<string | undefined> {
+  if (program.startsWith("/")) {
+    const info = await Deno.stat(program).catch(() => undefined);
+    return info?.isFile && (info.mode ?? 0o111) & 0o111 ? program : undefined;
+  }
   for (const dir of host.path) {
     try {
       const info = await Deno.stat(join(dir, program));
@@ -174,6 +191,15 @@ export async function requireNoConflicts(
   for (const [name, path] of names.links) {
     if (links.has(name)) conflicts.push({ what: `interface "${name}"`, path });
     else if (ports.has(name)) conflicts.push({ what: `OVS port or bridge "${name}"`, path });
+  }
+  for (const [bname, bridge] of Object.entries(lab.bridges)) {
+    for (const port of Object.keys(bridge.ports)) {
+      if (!bondNames(lab).includes(port) || !ports.has(port)) continue;
+      conflicts.push({
+        what: `OVS port "${port}" (a bond of the lab)`,
+        path: ["bridges", bname, "ports", port],
+      });
+    }
   }
   if (conflicts.length) throw new HostConflictError(lab.name, conflicts);
 }

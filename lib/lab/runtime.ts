@@ -26,6 +26,7 @@ import {
 } from "../ovs/instance.ts";
 import { addressOvs, type OvsTarget } from "../ovs/target.ts";
 import {
+  captureDir,
   labDir,
   listLabNames,
   pruneStateRoot,
@@ -38,9 +39,11 @@ import { readUplink } from "./host_uplink.ts";
 import { programsOf, requireNoConflicts, requireRoot, requireTools } from "./preflight.ts";
 import { type Lab, LabSchema, NsName } from "./schema.ts";
 import { requireNoSandboxConflicts, sandboxOf, sandboxOvsTarget, sandboxPlan } from "./sandbox.ts";
+import { hostContextForLab } from "./impair_host.ts";
 
 /** What netkit remembers of a lab on the host (`lab.json`). */
 export interface LabState {
+  /** The lab as it was brought up. */
   lab: Lab;
   /** `starting` until every step ran; a crash leaves it so, and `down` still works. */
   status: "starting" | "up";
@@ -48,6 +51,7 @@ export interface LabState {
   ovs?: OvsTarget;
   /** A sandboxed lab's parent namespace (lib/lab/sandbox.ts). */
   sandbox?: string;
+  /** When the bring-up started (ISO 8601). */
   createdAt: string;
 }
 
@@ -81,14 +85,18 @@ export interface UpOptions {
 
 /** What {@link upLab} did. */
 export interface UpResult {
+  /** The lab. */
   lab: Lab;
+  /** Its plan (see {@link HostPlan}). */
   steps: Step[];
   /** True when the lab was already up: nothing was changed. */
   already: boolean;
+  /** The OVS its bridges live in, if any. */
   ovs?: OvsTarget;
 }
 
-async function withLock<T>(host: Host, lab: string, fn: () => Promise<T>): Promise<T> {
+/** Runs `fn` holding lab `lab`'s lock (bring-up, removal and one-off changes take turns). */
+export async function withLock<T>(host: Host, lab: string, fn: () => Promise<T>): Promise<T> {
   const dir = labDir(host.stateRoot, lab);
   await Deno.mkdir(dir, { recursive: true });
   return await withFileLock(join(dir, "lock"), fn);
@@ -146,7 +154,7 @@ export async function readLabState(host: Host, name: string): Promise<LabState |
  *
  * @example
  * ```ts
- * import { listLabs } from "./mod.ts";
+ * import { listLabs } from "../../mod.ts";
  * for (const state of await listLabs()) console.log(state.lab.name, state.status);
  * ```
  */
@@ -182,6 +190,10 @@ export async function planFor(
   const ns = sandboxOf(lab);
   const nics = Object.values(lab.bridges).flatMap((b) => b.uplink ?? []);
   const rootless = host.rootless;
+  const extra = {
+    ...await hostContextForLab(lab, host),
+    captureDir: captureDir(host.stateRoot, lab.name),
+  };
   if (ns === undefined) {
     const ovs = usesOvs(lab) ? await chooseOvs(host) : undefined;
     const uplinks = Object.fromEntries(
@@ -189,7 +201,14 @@ export async function planFor(
         nics.map(async (nic) => [nic, await readUplink(nic, host.runner)] as const),
       ),
     );
-    const steps = planLab(lab, { stateDir, datapathType: await datapathType(), uplinks, rootless });
+    const steps = planLab(lab, {
+      stateDir,
+      datapathType: await datapathType(),
+      uplinks,
+      rootless,
+      ...extra,
+      ...(ovs ? { ovsRunDir: ovs.runDir } : {}),
+    });
     const shared = ovs?.kind === "private" && await privateOvsStopped(host)
       ? await privateOvsSteps(host)
       : [];
@@ -207,7 +226,13 @@ export async function planFor(
   // The lab's own userspace switch, inside its parent namespace.
   const ovs = usesOvs(lab) ? sandboxOvsTarget(stateDir) : undefined;
   const steps = sandboxPlan(
-    planLab(lab, { stateDir, datapathType: "netdev", rootless }),
+    planLab(lab, {
+      stateDir,
+      datapathType: "netdev",
+      rootless,
+      ...extra,
+      ...(ovs ? { ovsRunDir: ovs.runDir } : {}),
+    }),
     {
       ns,
       ovs: ovs ? { dir: ovs.runDir, schema: await schemaPath() } : undefined,
@@ -236,8 +261,8 @@ function labExecutor(
  * already up changes nothing and returns `already: true`.
  *
  * @example
- * ```ts ignore
- * import { downLab, getRecipe, upLab, validateLab } from "./mod.ts";
+ * ```ts
+ * import { downLab, getRecipe, upLab, validateLab } from "../../mod.ts";
  * const lab = validateLab(getRecipe("ovs-veth").build({ prefix: "demo-" }));
  * const { steps } = await upLab(lab);
  * console.log(`${steps.length} steps`);
@@ -247,6 +272,13 @@ function labExecutor(
 export async function upLab(lab: Lab, options: UpOptions = {}): Promise<UpResult> {
   const host = options.host ?? resolveHost();
   const runner = host.runner;
+  if (lab.hosts !== undefined) {
+    // Its host roles need machines: the multi-host controller (lib/multihost/) splits it first.
+    throw new UsageError(
+      `Lab "${lab.name}" places its nodes on hosts ${Object.keys(lab.hosts).join(", ")}`,
+      { hint: "bring it up over its machines: netkit up FILE --hosts INVENTORY" },
+    );
+  }
   requireRoot(`Bringing up lab "${lab.name}"`);
   const { steps, sharedSteps, ovs, sandbox } = await planForHost(host, lab);
   const programs = programsOf(steps);
@@ -332,11 +364,14 @@ export async function stopUnusedPrivateOvs(host: Host): Promise<boolean> {
   return await releasePrivateOvs(host);
 }
 
-/** The journal entries without their OVS undo actions. */
+/** The journal entries without their OVS undo actions (`ovs-vsctl`, `ovs-ofctl`, marked removals). */
 function withoutOvsUndo(entries: JournalEntry[]): JournalEntry[] {
   return entries.map((e) => ({
     ...e,
-    undo: e.undo.filter((a) => !("ovsRemove" in a) && !("argv" in a && a.argv[0] === "ovs-vsctl")),
+    undo: e.undo.filter((a) =>
+      !("ovsRemove" in a) &&
+      !("argv" in a && (a.argv[0] === "ovs-vsctl" || a.argv[0] === "ovs-ofctl"))
+    ),
   }));
 }
 
@@ -356,8 +391,8 @@ export interface DownResult {
  * success with `removed: false`. Removes only what the journal holds.
  *
  * @example
- * ```ts ignore
- * import { downLab } from "./mod.ts";
+ * ```ts
+ * import { downLab } from "../../mod.ts";
  * const { removed, undone } = await downLab("ovs-veth");
  * ```
  */

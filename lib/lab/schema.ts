@@ -34,6 +34,15 @@ import {
   sysctlValueProblem,
   textProblem,
 } from "../reach.ts";
+import {
+  durationProblem,
+  MAX_DELAY_US,
+  MAX_WITHIN_US,
+  percentProblem,
+  rateProblem,
+} from "../units.ts";
+import { familyOf, isIpv6, parseAnyCidr } from "../addr.ts";
+import type { Expect, ImpairSpec, Lab, LabInput } from "./types.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s).length;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -89,21 +98,88 @@ const Sysctls = z.record(z.string(), z.union([z.string(), z.number()])).superRef
 const octet = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
 const IPV4 = new RegExp(`^${octet}(\\.${octet}){3}$`);
 /** An IPv4 address. */
-export const Ipv4 = z.string().regex(IPV4, { message: "expected an IPv4 address A.B.C.D" });
+export const Ipv4 = z.string().regex(IPV4, {
+  error: (i) => v4Only(i.input, "expected an IPv4 address A.B.C.D"),
+});
 /** An IPv4 interface address with prefix, `A.B.C.D/N`. */
 export const Cidr = z.string().refine((s) => {
   const [a, p, extra] = s.split("/");
   return extra === undefined && a !== undefined && IPV4.test(a) && p !== undefined &&
     /^\d{1,2}$/.test(p) && Number(p) <= 32;
-}, { message: "expected an IPv4 address with prefix, A.B.C.D/N" });
+}, { error: (i) => v4Only(i.input, "expected an IPv4 address with prefix, A.B.C.D/N") });
+
+/** The message for an IPv6 value in an IPv4-only field, else `otherwise`. */
+function v4Only(input: unknown, otherwise: string): string {
+  const text = typeof input === "string" ? input : "";
+  return familyOf(text.split("/")[0] ?? "") === 6
+    ? `${text} is IPv6, but this field takes IPv4 only (${otherwise.replace(/^expected /, "")})`
+    : otherwise;
+}
+/** An IPv6 address, e.g. `2001:db8::1` (no zone, no prefix). */
+export const Ipv6 = z.string().refine(isIpv6, {
+  message: "expected an IPv6 address, e.g. 2001:db8::1",
+});
+/** An IPv4 or IPv6 address. */
+export const IpAddress = z.string().refine((s) => familyOf(s) !== undefined, {
+  message: "expected an IPv4 or IPv6 address",
+});
+/** An interface address or prefix of either family, `A.B.C.D/N` or `X:X::X/N`. */
+export const AnyCidr = z.string().refine((s) => {
+  try {
+    return parseAnyCidr(s) !== undefined;
+  } catch {
+    return false;
+  }
+}, {
+  error: (i) => {
+    const text = typeof i.input === "string" ? i.input : "";
+    return text.includes(":")
+      ? "expected an IPv6 address with prefix, such as 2001:db8::1/64"
+      : /^[\d./]+$/.test(text)
+      ? "expected an IPv4 address with prefix, A.B.C.D/N"
+      : "expected an address with prefix, A.B.C.D/N or an IPv6 address such as 2001:db8::1/64";
+  },
+});
+
+/** A string checked by one of lib/units.ts's parsers, with its message. */
+const unitText = (problem: (value: unknown) => string | undefined) =>
+  z.string({ error: (issue) => problem(issue.input) }).refine((s) => problem(s) === undefined, {
+    error: (issue) => problem(issue.input),
+  });
+
+/** A duration such as `20ms`, at most 10 s (impairments). */
+const Delay = unitText((v) => durationProblem(v, MAX_DELAY_US));
+/** A duration such as `10s`, at most 10 minutes (a proof's `within`). */
+const Within = unitText((v) => durationProblem(v, MAX_WITHIN_US));
+
+/**
+ * What happens to the traffic *leaving* an interface (tc shapes egress): `rate` (tbf), `loss`
+ * (netem, or an nftables random-drop rule in the node's namespace when the kernel has no netem),
+ * `delay` and `jitter` (netem only). To shape both directions of a link, impair both ends. See
+ * lib/primitives/impair.ts.
+ */
+export const Impair = z.strictObject({
+  /** Bits per second: `10mbit`, `512kbit`. */
+  rate: unitText(rateProblem).optional(),
+  /** Share of packets dropped: `5%`, `0.5%`. */
+  loss: unitText(percentProblem).optional(),
+  /** Added one-way delay: `20ms`. */
+  delay: Delay.optional(),
+  /** Random variation of the delay: `5ms` (needs `delay`). */
+  jitter: Delay.optional(),
+}).refine((i) => Object.values(i).some((v) => v !== undefined), {
+  message: "an impairment needs at least one of rate, loss, delay, jitter",
+}).refine((i) => i.jitter === undefined || i.delay !== undefined, {
+  message: '"jitter" varies a delay: add "delay" too',
+});
 
 /**
  * Configuration of an interface that lands in a node. Its name (the record key) reaches
  * `ip -n NODE ... dev NAME` inside the node only.
  */
 export const Interface = z.strictObject({
-  /** Static addresses. Reaches: `ip -n NODE addr add` inside the node only. */
-  addresses: z.array(Cidr).default([]),
+  /** Static addresses (IPv4 or IPv6). Reaches: `ip -n NODE addr add` inside the node only. */
+  addresses: z.array(AnyCidr).default([]),
   /**
    * Take an address by DHCP (busybox udhcpc with netkit's hook). Reaches: the node's interface
    * (udhcpc runs inside it), a hook, pid and lease file in the lab's state directory; the hook
@@ -115,12 +191,26 @@ export const Interface = z.strictObject({
    * Reaches: the node only (the veth end is created inside the node and renamed there).
    */
   createAs: Ifname.optional(),
+  /**
+   * Take an IPv6 address by DHCPv6 (ISC dhclient with netkit's hook, which writes no host file).
+   * Reaches: the node's interface, files in the lab's state directory.
+   */
+  dhcp6: z.boolean().optional(),
+  /** Shape the traffic leaving this interface (see {@link Impair}). */
+  impair: Impair.optional(),
+  /**
+   * Record every frame on this interface from the start, into
+   * `$NETKIT_STATE_DIR/captures/<lab>/<node>-<interface>.pcap` (kept after `down`, removed by
+   * `clean`; see lib/primitives/capture.ts).
+   */
+  capture: z.boolean().optional(),
 });
 
 /** A route inside a node. Reaches: `ip -n NODE route add` in the node's own table only. */
 export const Route = z.strictObject({
-  to: z.union([z.literal("default"), Cidr]),
-  via: Ipv4.optional(),
+  /** A prefix of either family, or `default` (its family is `via`'s; IPv6 without `via`: `::/0`). */
+  to: z.union([z.literal("default"), AnyCidr]),
+  via: IpAddress.optional(),
   dev: Ifname.optional(),
 }).refine((r) => r.via !== undefined || r.dev !== undefined, {
   message: 'a route needs "via" or "dev"',
@@ -150,10 +240,64 @@ export const Nat = z.strictObject({
  */
 export const DhcpServer = z.strictObject({
   interface: Ifname,
-  range: z.tuple([Ipv4, Ipv4]),
+  /** IPv4 addresses handed out (DHCPv4). */
+  range: z.tuple([Ipv4, Ipv4]).optional(),
   leaseTime: z.number().int().min(120).max(31_536_000).optional(),
   router: Ipv4.optional(),
+  /** IPv6 addresses handed out by DHCPv6 (with router advertisements: clients learn the route). */
+  range6: z.tuple([Ipv6, Ipv6]).optional(),
+  /** Router advertisements of the interface's IPv6 /64 prefixes, for SLAAC. */
+  slaac: z.boolean().optional(),
 });
+
+const Asn = z.number().int().min(1, { message: "an AS number is 1 to 4294967295" })
+  .max(4_294_967_295, { message: "an AS number is 1 to 4294967295" });
+
+/** OSPF (FRR's ospfd; ospf6d on the same interfaces too when the lab uses IPv6). */
+export const Ospf = z.strictObject({
+  /** The area of every OSPF interface: a number or dotted, e.g. `0` or `0.0.0.0`. */
+  area: z.union([z.number().int().min(0).max(4_294_967_295), Ipv4]).default(0),
+  /** Interfaces that speak OSPF (hellos, adjacencies). */
+  interfaces: z.array(Ifname).min(1, { message: "OSPF needs at least one interface" }),
+  /** Interfaces whose networks are advertised without speaking OSPF on them (host LANs). */
+  passive: z.array(Ifname).optional(),
+  /** Hello interval in seconds. @default 10 (FRR's) */
+  hello: z.number().int().min(1).max(65535).optional(),
+  /** Dead interval in seconds (more than the hello interval). @default 40 (FRR's) */
+  dead: z.number().int().min(1).max(65535).optional(),
+});
+
+/** One BGP session. */
+export const BgpNeighbor = z.strictObject({ address: IpAddress, asn: Asn });
+
+/** BGP (FRR's bgpd). */
+export const Bgp = z.strictObject({
+  asn: Asn,
+  neighbors: z.array(BgpNeighbor).min(1, { message: "BGP needs at least one neighbor" }),
+  /** Prefixes this router announces (network addresses, either family). */
+  networks: z.array(AnyCidr).optional(),
+});
+
+/** Dynamic routing on a router node: FRR daemons in the node's namespace. */
+export const Routing = z.strictObject({
+  /** The router ID. @default the node's first IPv4 address */
+  routerId: Ipv4.optional(),
+  ospf: Ospf.optional(),
+  bgp: Bgp.optional(),
+}).refine((r) => r.ospf !== undefined || r.bgp !== undefined, {
+  message: 'routing needs "ospf" or "bgp"',
+});
+
+/** Text for people (see `LabSchema.description`): no control characters, at most 1000. */
+const Description = z.string().refine((s) => textProblem(s) === undefined, {
+  error: (issue) => `invalid description: ${textProblem(String(issue.input))}`,
+});
+
+/**
+ * A host role of a multi-host lab (`h1`, `edge`, ...): a name only. Which machine plays it comes
+ * from the command line (`--hosts FILE`), never from the lab file: see lib/multihost/inventory.ts.
+ */
+export const HostRole = nameOf("host", NAME_MAX_BYTES);
 
 /**
  * A network namespace. Its name (the record key) reaches `/run/netns/NAME`, `ip -n NAME` and the
@@ -167,6 +311,21 @@ export const Node = z.strictObject({
   routes: z.array(Route).default([]),
   nat: z.array(Nat).default([]),
   dhcpServer: DhcpServer.optional(),
+  /** OSPF and BGP by FRR (needs `role: router`). */
+  routing: Routing.optional(),
+  /**
+   * Multi-host labs: the host role this node runs on (a key of the lab's `hosts`). Reaches
+   * nothing by itself: which machine plays the role comes only from `--hosts FILE`.
+   */
+  host: HostRole.optional(),
+});
+
+/** QoS on an OVS port (see lib/primitives/ovs_qos.ts for the types netkit applies). */
+export const PortQos = z.strictObject({
+  /** `linux-htb`; other types are refused with their reason in validation. */
+  type: z.string().max(64),
+  /** The most the bridge sends out of the port, in bits per second. */
+  maxRate: z.number().int().min(8000).max(100_000_000_000),
 });
 
 /**
@@ -184,6 +343,24 @@ export const Port = z.strictObject({
   internal: z.boolean().default(false),
   /** Move the internal port's interface into this node (one of the lab's). */
   node: NsName.optional(),
+  /** An OVS bond of these interfaces (each a link's end at this bridge); the key is the bond's name. */
+  bond: z.array(Ifname).min(2).max(8).optional(),
+  /** The bond's mode. @default "active-backup" */
+  mode: z.enum(["active-backup", "balance-slb"]).optional(),
+  /** LACP on the bond. @default "off" */
+  lacp: z.enum(["off", "active", "passive"]).optional(),
+  /** The member an active-backup bond prefers. */
+  primary: Ifname.optional(),
+  /** QoS: what the bridge sends out of this port is shaped. */
+  qos: PortQos.optional(),
+});
+
+/** A port mirror on an OVS bridge, keyed by its name. */
+export const Mirror = z.strictObject({
+  /** `all`, or the ports whose traffic (both directions) is copied. */
+  select: z.union([z.literal("all"), z.array(Ifname).min(1)]),
+  /** The port the copies leave by (a monitor node's link, usually). */
+  output: Ifname,
 });
 
 /**
@@ -201,6 +378,12 @@ export const Bridge = z.strictObject({
    */
   uplink: Ifname.optional(),
   ports: z.record(Ifname, Port).default({}),
+  /** OpenFlow flows (OVS), in netkit's checked subset (lib/ovs/flow_syntax.ts). */
+  flows: z.array(z.string().max(4096)).max(1000).optional(),
+  /** Port mirrors (OVS), by name. */
+  mirrors: z.record(Ifname, Mirror).optional(),
+  /** Multi-host labs: the host role this bridge runs on (see `Node.host`). */
+  host: HostRole.optional(),
 });
 
 const Endpoint = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*:[A-Za-z0-9][A-Za-z0-9_.-]*$/, {
@@ -214,26 +397,48 @@ const Endpoint = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*:[A-Za-z0-9][A-Za-
 export const Link = z.strictObject({ endpoints: z.tuple([Endpoint, Endpoint]) });
 
 /**
+ * One end of a link whose other end is on another host: a VXLAN device (lib/primitives/vxlan.ts).
+ * Made only by the multi-host split (lib/multihost/split.ts) from the operator's inventory; a lab
+ * file that names one is refused (it would make the host send UDP wherever the file says).
+ */
+export const Tunnel = z.strictObject({
+  /** `OWNER:IFNAME` on this host. */
+  end: Endpoint,
+  /** The VXLAN network identifier (1 to 16777215), one per link. */
+  vni: z.number().int().min(1).max(16_777_215),
+  /** This host's underlay address. */
+  local: Ipv4,
+  /** The other host's underlay address. */
+  remote: Ipv4,
+  /** UDP port. @default 4789 (IANA's VXLAN port) */
+  port: z.number().int().min(1).max(65535).default(4789),
+});
+
+/**
  * A proof the lab must pass. `ping` runs `ip netns exec FROM ping TO` from one of the lab's
  * nodes; it leaves the lab only through an uplink the command line allowed. `lease` reads the
  * lease file in the lab's state directory. `snat` counts packets with tcpdump or a temporary
  * nftables table inside the observer node (one of the lab's). `untag` removes a VLAN tag and
  * sets it back: only on a port of the lab's own OVS bridges that the lab tags with that tag.
+ * Any proof takes `within: 10s`: retried until it passes, for at most that long.
  */
 export const Expectation = z.union([
   z.strictObject({
-    ping: z.strictObject({ from: NsName, to: Ipv4 }),
+    ping: z.strictObject({ from: NsName, to: IpAddress }),
     /** Whether the ping must succeed (`false`: it must fail, e.g. across VLANs). */
     reach: z.boolean().default(true),
+    within: Within.optional(),
   }),
   z.strictObject({
     lease: z.strictObject({
       node: NsName,
       interface: Ifname,
-      range: z.tuple([Ipv4, Ipv4]),
+      /** IPv4 for a DHCP lease, IPv6 for a DHCPv6 one. */
+      range: z.tuple([IpAddress, IpAddress]),
       router: Ipv4.optional(),
       leaseTime: z.number().int().optional(),
     }),
+    within: Within.optional(),
   }),
   z.strictObject({
     snat: z.strictObject({
@@ -243,11 +448,105 @@ export const Expectation = z.union([
       interface: Ifname,
       source: Ipv4,
     }),
+    within: Within.optional(),
   }),
   z.strictObject({
     untag: z.strictObject({ port: Ifname, tag: z.number().int().min(1).max(4094) }),
+    ping: z.strictObject({ from: NsName, to: IpAddress }),
+    reach: z.boolean().default(true),
+    within: Within.optional(),
+  }),
+  z.strictObject({
+    /** A TCP connection from `from` to `to`:`port`; `listen`: a node where netkit listens for it. */
+    tcp: z.strictObject({
+      from: NsName,
+      to: Ipv4,
+      port: z.number().int().min(1).max(65535),
+      listen: NsName.optional(),
+    }),
+    reach: z.boolean().default(true),
+    within: Within.optional(),
+  }),
+  z.strictObject({
+    /**
+     * A route in `node`'s table (`to` as written in the lab, or `default`), through `via`, out of
+     * `dev`, put there by `protocol` (e.g. `ospf`) when given. In a lab with routing daemons it
+     * waits (bounded) for routing to converge; `within` sets that bound.
+     */
+    route: z.strictObject({
+      node: NsName,
+      to: z.union([z.literal("default"), AnyCidr]),
+      via: IpAddress.optional(),
+      dev: Ifname.optional(),
+      protocol: z.enum(["ospf", "bgp", "kernel", "static", "ra", "boot"]).optional(),
+    }),
+    within: Within.optional(),
+  }),
+  z.strictObject({
+    /** An interface of `node` is up (carrier: both ends of a veth up) or down. */
+    link: z.strictObject({
+      node: NsName,
+      interface: Ifname,
+      state: z.enum(["up", "down"]).default("up"),
+    }),
+    within: Within.optional(),
+  }),
+  z.strictObject({
+    /** A SLAAC address inside `prefix` appears on `node`'s `interface` within `within` s. */
+    slaac: z.strictObject({
+      node: NsName,
+      interface: Ifname,
+      prefix: AnyCidr,
+      within: z.number().int().min(1).max(600).optional(),
+    }),
+  }),
+  z.strictObject({
+    /**
+     * `down` ("NODE:IFNAME") is set down (a journaled step, set up again afterwards, also when
+     * the proof fails); `from` must then reach `to` within `within` seconds.
+     */
+    failover: z.strictObject({
+      down: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*:[A-Za-z0-9][A-Za-z0-9_.-]*$/, {
+        message: 'expected "NODE:IFNAME"',
+      }),
+      from: NsName,
+      to: IpAddress,
+      within: z.number().int().min(1).max(600).optional(),
+    }),
+  }),
+  /** A ping, and the packet counter of one of the lab's flows going up by at least minPackets. */
+  z.strictObject({
+    flow: z.strictObject({
+      bridge: Ifname,
+      /** The flow's match as written in the bridge's `flows` (any order; priority may be left out). */
+      match: z.string().max(4096),
+      minPackets: z.number().int().min(1).max(1_000_000).default(1),
+    }),
     ping: z.strictObject({ from: NsName, to: Ipv4 }),
     reach: z.boolean().default(true),
+  }),
+  /** A link end ("OWNER:IFNAME") set down, a ping, the link up again. */
+  z.strictObject({
+    linkDown: Endpoint,
+    ping: z.strictObject({ from: NsName, to: Ipv4 }),
+    reach: z.boolean().default(true),
+  }),
+  /** A ping that a capture on a node's interface (a mirror's monitor) sees, both ways. */
+  z.strictObject({
+    capture: z.strictObject({ node: NsName, interface: Ifname }),
+    ping: z.strictObject({ from: NsName, to: Ipv4 }),
+  }),
+  /** iperf3 from a node to a server node: the measured rate within tolerance of `rate`. */
+  z.strictObject({
+    throughput: z.strictObject({
+      from: NsName,
+      server: NsName,
+      to: Ipv4,
+      /** The expected rate, in bits per second. */
+      rate: z.number().int().min(8000).max(100_000_000_000),
+      /** How far the measured rate may be from `rate`, as a fraction. @default 0.25 */
+      tolerance: z.number().gt(0).lt(1).default(0.25),
+    }),
   }),
 ]);
 
@@ -262,9 +561,7 @@ export const LabSchema = z.strictObject({
    * One or a few lines for people. Reaches: `graph`'s header and an exported script's comments,
    * so no control characters (escape sequences) and at most 1000 characters.
    */
-  description: z.string().refine((s) => textProblem(s) === undefined, {
-    error: (issue) => `invalid description: ${textProblem(String(issue.input))}`,
-  }).optional(),
+  description: Description.optional(),
   /**
    * Build everything inside one parent namespace netkit makes for the lab (`nk-<lab>`), nothing
    * in the host's root namespace (see lib/lab/sandbox.ts).
@@ -275,11 +572,35 @@ export const LabSchema = z.strictObject({
   bridges: z.record(Ifname, Bridge).default({}),
   links: z.array(Link).default([]),
   expect: z.array(Expectation).default([]),
+  /**
+   * Multi-host labs: the host roles nodes and bridges name with `host:`. Names only (and a
+   * description): a lab file never says which machine plays a role, how to log in to it or where
+   * its tunnels go; that comes only from `--hosts FILE` on the command line
+   * (lib/multihost/inventory.ts). Reaches nothing by itself.
+   */
+  hosts: z.record(HostRole, z.strictObject({ description: Description.optional() })).optional(),
+  /**
+   * Every interface the lab creates gets this MTU (multi-host: at most the underlay's − 50).
+   * Reaches: only the lab's own interfaces.
+   */
+  mtu: z.number().int().min(576).max(65_535).optional(),
+  /**
+   * VXLAN ends (see {@link Tunnel}): set by the multi-host split only. A lab file that names
+   * them is refused (lib/reach.ts): they send UDP to another machine's address.
+   */
+  tunnels: z.array(Tunnel).optional(),
 });
 
-/** A validated lab (defaults filled in). */
-export type Lab = z.infer<typeof LabSchema>;
-/** A lab as written (defaults optional). */
-export type LabInput = z.input<typeof LabSchema>;
-/** One proof. */
-export type Expect = z.infer<typeof Expectation>;
+export type { Expect, ImpairSpec, Lab, LabInput } from "./types.ts";
+
+// The written-out types (lib/lab/types.ts) and the schema agree exactly, both ways: a field
+// added here without its type there (or the other way round) does not compile.
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true
+  : false;
+const agree: [
+  Same<z.output<typeof LabSchema>, Lab>,
+  Same<z.input<typeof LabSchema>, LabInput>,
+  Same<z.output<typeof Expectation>, Expect>,
+  Same<z.output<typeof Impair>, ImpairSpec>,
+] = [true, true, true, true];
+void agree;

@@ -141,9 +141,14 @@ export function labScript(lab: Lab, options: LabScriptOptions): string {
         const lines = actionLines(a, options.ovs).map((l) => `${l} || failed=1`);
         // A daemon that already exited has removed its pid file: nothing to stop.
         const argv = shownArgv(a);
-        return argv[0] === "pkill" && argv[1] === "-F"
-          ? lines.map((l) => `[ ! -e ${scriptLine([argv[2]!])} ] || ${l}`)
-          : lines;
+        if (argv[0] === "pkill" && argv[1] === "-F") {
+          return lines.map((l) => `[ ! -e ${scriptLine([argv[2]!])} ] || ${l}`);
+        }
+        // Waiting for a daemon that is already gone: pidwait exits 1, which is fine.
+        if (argv.includes("pidwait")) {
+          return [`{ ${actionLines(a, options.ovs)[0]} || [ "$?" -eq 1 ]; } || failed=1`];
+        }
+        return lines;
       }),
       "",
     );

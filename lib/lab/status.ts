@@ -7,11 +7,13 @@
 import type { Host } from "../host.ts";
 import { ovsShow } from "../ovs/query.ts";
 import type { LabState } from "./runtime.ts";
-import { dhcpClientFiles } from "../primitives/dhcp.ts";
+import { dhcp6ClientFiles, dhcpClientFiles } from "../primitives/dhcp.ts";
 import { labDir } from "../state.ts";
 import { inNetns } from "../exec/netns_argv.ts";
 import { pool } from "../plan/schedule.ts";
 import type { Lab } from "./schema.ts";
+import { type CaptureStatus, labCaptures } from "./captures.ts";
+import { type OvsFeatureStatus, ovsFeatureStatus } from "./status_ovs.ts";
 
 /** One interface inside a node. */
 export interface InterfaceStatus {
@@ -20,8 +22,8 @@ export interface InterfaceStatus {
   addresses: string[];
 }
 
-/** The live state of one lab. */
-export interface LabStatus {
+/** The live state of one lab (flows, bonds, mirrors and QoS when the lab declares them). */
+export interface LabStatus extends OvsFeatureStatus {
   name: string;
   status: LabState["status"];
   ovs: string;
@@ -31,6 +33,8 @@ export interface LabStatus {
   bridges: { name: string; type: "linux" | "ovs"; ports: { name: string; tag?: number }[] }[];
   /** DHCP leases the lab's clients hold, as their hook recorded them. */
   leases: LeaseStatus[];
+  /** The lab's packet captures (`capture: true`). */
+  captures: CaptureStatus[];
 }
 
 /** A DHCP lease held by a lab's client. */
@@ -49,6 +53,23 @@ async function leasesOf(state: LabState, stateDir: string): Promise<LeaseStatus[
   const out: LeaseStatus[] = [];
   for (const [node, n] of Object.entries(state.lab.nodes)) {
     for (const [iface, cfg] of Object.entries(n.interfaces)) {
+      if (cfg.dhcp6) {
+        const text = await Deno.readTextFile(dhcp6ClientFiles(stateDir, node, iface).lease)
+          .catch(() => "");
+        const rec = Object.fromEntries(
+          text.trim().split("\n").filter(Boolean).map((l) => l.split("=", 2) as [string, string]),
+        );
+        if (rec.ip) {
+          out.push({
+            node,
+            interface: iface,
+            address: `${rec.ip}/${rec.prefixlen ?? ""}`,
+            router: "",
+            leaseTime: Number(rec.lease ?? 0),
+            server: rec.serverid ?? "",
+          });
+        }
+      }
       if (!cfg.dhcp) continue;
       const text = await Deno.readTextFile(dhcpClientFiles(stateDir, node, iface).lease)
         .catch(() => "");
@@ -72,7 +93,7 @@ async function leasesOf(state: LabState, stateDir: string): Promise<LeaseStatus[
 interface IpAddr {
   ifname: string;
   operstate: string;
-  addr_info?: { family: string; local: string; prefixlen: number }[];
+  addr_info?: { family: string; local: string; prefixlen: number; scope?: string }[];
 }
 
 /** What a lab is made of, counted from its description (reads nothing from the host). */
@@ -130,9 +151,10 @@ export async function labStatus(host: Host, state: LabState): Promise<LabStatus>
       interfaces: links.filter((l) => l.ifname !== "lo").map((l) => ({
         name: l.ifname,
         state: l.operstate,
-        addresses: (l.addr_info ?? []).filter((a) => a.family === "inet").map((a) =>
-          `${a.local}/${a.prefixlen}`
-        ),
+        // IPv4 and global IPv6 addresses (link-local ones are on every interface).
+        addresses: (l.addr_info ?? []).filter((a) =>
+          a.family === "inet" || (a.family === "inet6" && a.scope === "global")
+        ).map((a) => `${a.local}/${a.prefixlen}`),
       })),
     };
   });
@@ -169,5 +191,7 @@ export async function labStatus(host: Host, state: LabState): Promise<LabStatus>
     nodes,
     bridges,
     leases: await leasesOf(state, labDir(host.stateRoot, state.lab.name)),
+    captures: await labCaptures(host.stateRoot, state.lab),
+    ...await ovsFeatureStatus(state.lab, state.ovs, host),
   };
 }

@@ -6,17 +6,37 @@
  *
  * @module
  */
-import { inSubnet, ipToNumber, networkOf } from "../addr.ts";
+import {
+  familyOf,
+  inSubnet,
+  inSubnetAny,
+  ipToBigInt,
+  ipToNumber,
+  networkOfAny,
+  prefixesOverlap,
+} from "../addr.ts";
+import ipaddr from "../deps/ipaddr.ts";
 import { UsageError } from "../errors.ts";
-import { ifnameProblem, layoutOf, reachIssues, type ReachOptions, sizeIssues } from "../reach.ts";
+import {
+  ifnameProblem,
+  layoutOf,
+  reachIssues,
+  type ReachOptions,
+  sizeIssues,
+  tunnelIssues,
+} from "../reach.ts";
 import { type Lab, LabSchema } from "./schema.ts";
+import { hostIssues } from "../multihost/validate.ts";
+import { ovsIssues } from "./validate_ovs.ts";
 
 /** A path into the lab document, e.g. `["nodes", "ns1", "interfaces", "eth0"]`. */
 export type DocPath = (string | number)[];
 
 /** One validation problem. */
 export interface LabIssue {
+  /** Where in the document. */
   path: DocPath;
+  /** What is wrong. */
   message: string;
   /** The problem is the last path element as a key (an unknown key, a bad name), not its value. */
   key?: boolean;
@@ -24,6 +44,13 @@ export interface LabIssue {
 
 /** A lab description is invalid. Nothing was changed on the host. */
 export class LabValidationError extends UsageError {
+  /**
+   * Makes the error from its issues.
+   *
+   * @param issues Every problem found.
+   * @param source What was validated, for the message (`lab`, `recipe NAME`, a file).
+   * @param where Where to point, when not at the first issue's path.
+   */
   constructor(readonly issues: LabIssue[], readonly source = "lab", where?: string) {
     super(
       `Invalid lab ${source}:\n` +
@@ -60,6 +87,9 @@ export function validateLab(
   // Too big: say only that (the other checks would take long and report in bulk).
   const big = typeof input === "object" && input !== null ? sizeIssues(input) : [];
   if (big.length) throw new LabValidationError(big, source);
+  // Tunnels in a lab file: say only that (whatever else is wrong with them).
+  const tunnels = typeof input === "object" && input !== null ? tunnelIssues(input, options) : [];
+  if (tunnels.length) throw new LabValidationError(tunnels, source);
   const parsed = LabSchema.safeParse(input);
   if (!parsed.success) {
     throw new LabValidationError(parsed.error.issues.flatMap((i) => zodIssues(i, [])), source);
@@ -172,7 +202,25 @@ function crossCheck(lab: Lab): LabIssue[] {
       }
     });
   });
-  const attached = new Set(lab.links.flatMap((l) => l.endpoints));
+  (lab.tunnels ?? []).forEach((tunnel, i) => {
+    const [owner = "", ifname = ""] = tunnel.end.split(":");
+    const path = ["tunnels", i, "end"];
+    if (new TextEncoder().encode(ifname).length > 15) {
+      add(path, `interface name "${ifname}" is over 15 bytes`);
+    }
+    const alias = ifnameProblem(ifname);
+    if (alias) add(path, `invalid interface name: ${alias}`);
+    if (isBridge(owner)) claim("", ifname, path);
+    else if (isNode(owner)) {
+      const createAs = lab.nodes[owner]?.interfaces[ifname]?.createAs;
+      claim(owner, ifname, path);
+      if (createAs) claim(owner, createAs, path);
+    } else add(path, `"${owner}" is neither a node nor a bridge`);
+  });
+  const attached = new Set([
+    ...lab.links.flatMap((l) => l.endpoints),
+    ...(lab.tunnels ?? []).map((t) => t.end),
+  ]);
   for (const [bname, bridge] of Object.entries(lab.bridges)) {
     if (bridge.uplink !== undefined) {
       if (bridge.type !== "linux") {
@@ -196,7 +244,7 @@ function crossCheck(lab: Lab): LabIssue[] {
           if (!isNode(p.node)) add([...path, "node"], `node "${p.node}" does not exist`);
           else claim(p.node, port, path);
         }
-      } else {
+      } else if (p.bond === undefined) {
         if (!attached.has(`${bname}:${port}`)) {
           add(path, `no link ends at "${bname}:${port}": add a link or make it internal`);
         }
@@ -210,18 +258,31 @@ function crossCheck(lab: Lab): LabIssue[] {
   for (const [nname, node] of Object.entries(lab.nodes)) {
     const ifaces = layout.nodeIfaces.get(nname) ?? new Set();
     const subnets: string[] = [];
+    const prefixesOfNode: [string, DocPath][] = [];
     for (const [ifname, iface] of Object.entries(node.interfaces)) {
       const path = ["nodes", nname, "interfaces", ifname];
       if (!ifaces.has(ifname)) {
         add(path, `no link or internal port puts interface "${ifname}" into node "${nname}"`);
       }
       iface.addresses.forEach((cidr, k) => {
-        const addr = cidr.split("/")[0]!;
+        const addr = ipaddr.parse(cidr.split("/")[0]!).toString(); // one spelling per address
         const first = allAddresses.get(addr);
         if (first) {
           add([...path, "addresses", k], `${addr} is already used at ${formatPath(first)}`);
         } else allAddresses.set(addr, [...path, "addresses", k]);
-        if (networkOf(cidr) === cidr && !cidr.endsWith("/32")) {
+        if (familyOf(addr) === 6) {
+          if (
+            networkOfAny(cidr) === ipaddr.parse(addr).toString() + cidr.slice(cidr.indexOf("/")) &&
+            !cidr.endsWith("/128") && !cidr.endsWith("/127")
+          ) {
+            add(
+              [...path, "addresses", k],
+              `${cidr} is the subnet-router anycast (network) address, not a host address (use e.g. ${
+                networkOfAny(cidr).replace("::/", "::1/")
+              })`,
+            );
+          }
+        } else if (networkOfAny(cidr) === cidr && !cidr.endsWith("/32")) {
           add(
             [...path, "addresses", k],
             `${cidr} is the network address, not a host address (the seed's slip: use e.g. ${
@@ -230,13 +291,38 @@ function crossCheck(lab: Lab): LabIssue[] {
           );
         }
         subnets.push(cidr);
+        // Two interfaces of one node with overlapping prefixes: which one reaches them?
+        for (const [other, otherPath] of prefixesOfNode) {
+          if (otherPath[3] !== ifname && prefixesOverlap(cidr, other)) {
+            add(
+              [...path, "addresses", k],
+              `${cidr} overlaps ${other} at ${
+                formatPath(otherPath)
+              }: the interfaces of a node need distinct prefixes`,
+            );
+          }
+        }
+        prefixesOfNode.push([cidr, [...path, "addresses", k]]);
       });
-      if (iface.dhcp && iface.addresses.length) {
-        add(path, "an interface takes either static addresses or DHCP, not both");
+      if (iface.dhcp && iface.addresses.some((a) => familyOf(a.split("/")[0]!) === 4)) {
+        add(path, "an interface takes either static IPv4 addresses or DHCP, not both");
       }
     }
     node.routes.forEach((r, k) => {
-      if (r.via !== undefined && !subnets.some((s) => inSubnet(r.via!, s))) {
+      const toFamily = r.to === "default" ? undefined : familyOf(r.to.split("/")[0]!);
+      const viaFamily = r.via === undefined ? undefined : familyOf(r.via);
+      const linkLocal = r.via !== undefined && viaFamily === 6 &&
+        ipaddr.IPv6.parse(r.via).range() === "linkLocal";
+      if (toFamily !== undefined && viaFamily !== undefined && toFamily !== viaFamily) {
+        add(
+          ["nodes", nname, "routes", k, "via"],
+          `gateway ${r.via} is IPv${viaFamily}, but the route to ${r.to} is IPv${toFamily}`,
+        );
+      } else if (linkLocal) {
+        if (r.dev === undefined) {
+          add(["nodes", nname, "routes", k], `a link-local gateway (${r.via}) needs "dev"`);
+        }
+      } else if (r.via !== undefined && !subnets.some((s) => inSubnetAny(r.via!, s))) {
         add(
           ["nodes", nname, "routes", k, "via"],
           `gateway ${r.via} is outside every subnet of node "${nname}"`,
@@ -257,11 +343,19 @@ function crossCheck(lab: Lab): LabIssue[] {
     const d = node.dhcpServer;
     if (d) {
       const path = ["nodes", nname, "dhcpServer"];
-      const own = node.interfaces[d.interface]?.addresses ?? [];
+      const all = node.interfaces[d.interface]?.addresses ?? [];
+      const own = all.filter((a) => familyOf(a.split("/")[0]!) === 4);
+      const own6 = all.filter((a) => familyOf(a.split("/")[0]!) === 6);
+      if (d.range === undefined && d.range6 === undefined && !d.slaac) {
+        add(path, 'a DHCP server needs "range" (DHCPv4), "range6" (DHCPv6) or "slaac: true"');
+      }
+      if (d.router !== undefined && d.range === undefined) {
+        add([...path, "router"], '"router" is a DHCPv4 option: it needs "range"');
+      }
       if (!ifaces.has(d.interface)) add([...path, "interface"], `no interface "${d.interface}"`);
-      else if (own.length === 0) {
-        add([...path, "interface"], `"${d.interface}" needs a static address to serve DHCP`);
-      } else {
+      else if (d.range !== undefined && own.length === 0) {
+        add([...path, "interface"], `"${d.interface}" needs a static IPv4 address to serve DHCP`);
+      } else if (d.range !== undefined) {
         for (const [k, a] of d.range.entries()) {
           if (!own.some((s) => inSubnet(a, s))) {
             add([...path, "range", k], `${a} is outside ${own.join(", ")}`);
@@ -271,8 +365,30 @@ function crossCheck(lab: Lab): LabIssue[] {
           add([...path, "range"], "the range's first address is after its last");
         }
       }
+      if (ifaces.has(d.interface) && d.range6 !== undefined) {
+        if (own6.length === 0) {
+          add([...path, "range6"], `"${d.interface}" needs a static IPv6 address to serve DHCPv6`);
+        } else {
+          for (const [k, a] of d.range6.entries()) {
+            if (!own6.some((s) => inSubnetAny(a, s))) {
+              add([...path, "range6", k], `${a} is outside ${own6.join(", ")}`);
+            }
+          }
+          if (ipToBigInt(d.range6[0]) > ipToBigInt(d.range6[1])) {
+            add([...path, "range6"], "the range's first address is after its last");
+          }
+        }
+      }
+      if (ifaces.has(d.interface) && d.slaac && !own6.some((a) => a.endsWith("/64"))) {
+        add(
+          [...path, "slaac"],
+          `SLAAC needs a /64: "${d.interface}" has no IPv6 address with prefix length 64`,
+        );
+      }
     }
+    if (node.routing) issues.push(...routingIssues(nname, node, ifaces));
   }
+  issues.push(...ovsIssues(lab, layout));
   lab.expect.forEach((e, k) => {
     const nodes = "ping" in e && e.ping
       ? [e.ping.from]
@@ -280,10 +396,116 @@ function crossCheck(lab: Lab): LabIssue[] {
       ? [e.lease.node]
       : "snat" in e
       ? [e.snat.from, e.snat.observer]
+      : "tcp" in e
+      ? [e.tcp.from, ...(e.tcp.listen === undefined ? [] : [e.tcp.listen])]
+      : "route" in e
+      ? [e.route.node]
+      : "link" in e
+      ? [e.link.node]
+      : "slaac" in e
+      ? [e.slaac.node]
+      : "failover" in e
+      ? [e.failover.from, e.failover.down.split(":")[0]!]
       : [];
+    if ("lease" in e && familyOf(e.lease.range[0]) !== familyOf(e.lease.range[1])) {
+      add(["expect", k, "lease", "range"], "the range's two ends are of different families");
+    }
+    if ("slaac" in e && familyOf(e.slaac.prefix.split("/")[0]!) !== 6) {
+      add(["expect", k, "slaac", "prefix"], "SLAAC prefixes are IPv6");
+    }
+    if ("failover" in e) {
+      const [node = "", ifname = ""] = e.failover.down.split(":");
+      if (isNode(node) && !layout.nodeIfaces.get(node)?.has(ifname)) {
+        add(["expect", k, "failover", "down"], `node "${node}" has no interface "${ifname}"`);
+      }
+    }
     for (const n of nodes) {
       if (!isNode(n)) add(["expect", k], `node "${n}" does not exist`);
     }
+    const ifaceOf = "link" in e
+      ? { node: e.link.node, ifname: e.link.interface, path: ["expect", k, "link", "interface"] }
+      : "route" in e && e.route.dev !== undefined
+      ? { node: e.route.node, ifname: e.route.dev, path: ["expect", k, "route", "dev"] }
+      : undefined;
+    if (
+      ifaceOf && isNode(ifaceOf.node) && !layout.nodeIfaces.get(ifaceOf.node)?.has(ifaceOf.ifname)
+    ) {
+      add(ifaceOf.path, `node "${ifaceOf.node}" has no interface "${ifaceOf.ifname}"`);
+    }
   });
+  issues.push(...hostIssues(lab));
+  return issues;
+}
+
+/** The checks of a node's `routing` (OSPF and BGP by FRR). */
+function routingIssues(
+  nname: string,
+  node: Lab["nodes"][string],
+  ifaces: ReadonlySet<string>,
+): LabIssue[] {
+  const issues: LabIssue[] = [];
+  const base = ["nodes", nname, "routing"];
+  const add = (path: DocPath, message: string) =>
+    issues.push({ path: [...base, ...path], message });
+  const routing = node.routing!;
+  const addresses = Object.values(node.interfaces).flatMap((i) => i.addresses);
+  if (node.role !== "router") {
+    issues.push({
+      path: ["nodes", nname, "role"],
+      message: `node "${nname}" runs routing daemons: it needs "role: router" (forwarding on)`,
+    });
+  }
+  if (
+    routing.routerId === undefined && !addresses.some((a) => familyOf(a.split("/")[0]!) === 4)
+  ) {
+    add([], `node "${nname}" has no IPv4 address to take its router ID from: set "routerId"`);
+  }
+  const ospf = routing.ospf;
+  if (ospf) {
+    const seen = new Set<string>();
+    for (
+      const [list, names] of [["interfaces", ospf.interfaces], [
+        "passive",
+        ospf.passive ?? [],
+      ]] as const
+    ) {
+      names.forEach((ifname, k) => {
+        const path = ["ospf", list, k];
+        if (!ifaces.has(ifname)) add(path, `OSPF interface "${ifname}" is not on node "${nname}"`);
+        else if ((node.interfaces[ifname]?.addresses ?? []).length === 0) {
+          add(path, `OSPF interface "${ifname}" has no static address`);
+        }
+        if (seen.has(ifname)) add(path, `"${ifname}" is listed twice`);
+        seen.add(ifname);
+      });
+    }
+    const hello = ospf.hello ?? 10, dead = ospf.dead ?? 40;
+    if (dead <= hello) {
+      add(
+        ["ospf", ospf.dead !== undefined ? "dead" : "hello"],
+        `the dead interval (${dead} s) must be longer than the hello interval (${hello} s)`,
+      );
+    }
+  }
+  const bgp = routing.bgp;
+  if (bgp) {
+    const seen = new Set<string>();
+    bgp.neighbors.forEach((n, k) => {
+      const path = ["bgp", "neighbors", k, "address"];
+      const key = ipaddr.parse(n.address).toString();
+      if (seen.has(key)) add(path, `neighbor ${n.address} is listed twice`);
+      seen.add(key);
+      if (addresses.some((a) => ipaddr.parse(a.split("/")[0]!).toString() === key)) {
+        add(path, `${n.address} is node "${nname}"'s own address`);
+      } else if (!addresses.some((a) => inSubnetAny(n.address, a))) {
+        add(path, `BGP neighbor ${n.address} is not in any subnet of node "${nname}"`);
+      }
+    });
+    (bgp.networks ?? []).forEach((net, k) => {
+      if (networkOfAny(net) !== net) {
+        add(["bgp", "networks", k], `${net} is not a network address (use ${networkOfAny(net)})`);
+      }
+    });
+  }
   return issues;
 }

@@ -69,14 +69,18 @@ async function pidAlive(pidFile: string): Promise<number | undefined> {
  * The pid of one of `target`'s daemons; for an OVS netkit runs itself, only while it still is the
  * process netkit started (lib/exec/daemon.ts).
  */
-function ovsDaemonPid(target: OvsTarget, daemon: string): Promise<number | undefined> {
+function ovsDaemonPid(
+  target: OvsTarget,
+  daemon: string,
+  runner: Runner,
+): Promise<number | undefined> {
   const pidFile = join(target.runDir, `${daemon}.pid`);
-  return target.kind === "system" ? pidAlive(pidFile) : daemonPid(pidFile, daemon);
+  return target.kind === "system" ? pidAlive(pidFile) : daemonPid(runner, pidFile, daemon);
 }
 
 /** True when an ovsdb-server answers at `db` and an ovs-vswitchd runs beside it. */
 async function answers(target: OvsTarget, runner: Runner): Promise<boolean> {
-  if (!(await ovsDaemonPid(target, "ovs-vswitchd"))) return false;
+  if (!(await ovsDaemonPid(target, "ovs-vswitchd", runner))) return false;
   const r = await runner.run(
     vsctl(target, "--timeout=2", "get", "Open_vSwitch", ".", "ovs_version"),
     { allowFailure: true },
@@ -177,8 +181,8 @@ export interface StartOvsOptions {
  * undone first. Returns its target.
  *
  * @example
- * ```ts ignore
- * import { resolveHost, startPrivateOvs } from "./mod.ts";
+ * ```ts
+ * import { resolveHost, startPrivateOvs } from "../../mod.ts";
  * const ovs = await startPrivateOvs(resolveHost());
  * console.log(ovs.db);
  * ```
@@ -231,8 +235,8 @@ export async function stopPrivateOvsIfSoleUser(host: Host, user: string): Promis
  * user is left. Returns true when it stopped it.
  *
  * @example
- * ```ts ignore
- * import { releasePrivateOvs, resolveHost } from "./mod.ts";
+ * ```ts
+ * import { releasePrivateOvs, resolveHost } from "../../mod.ts";
  * await releasePrivateOvs(resolveHost());
  * ```
  */
@@ -258,8 +262,8 @@ export async function releasePrivateOvs(host: Host, user?: string): Promise<bool
  * stops it only when no lab needs it. Returns true when a daemon was running.
  *
  * @example
- * ```ts ignore
- * import { resolveHost, stopPrivateOvs } from "./mod.ts";
+ * ```ts
+ * import { resolveHost, stopPrivateOvs } from "../../mod.ts";
  * await stopPrivateOvs(resolveHost());
  * ```
  */
@@ -267,8 +271,8 @@ export async function stopPrivateOvs(host: Host): Promise<boolean> {
   const dir = host.privateOvsDir;
   if (!(await exists(dir))) return false;
   const target = privateTarget(host);
-  const running = (await ovsDaemonPid(target, "ovs-vswitchd")) !== undefined ||
-    (await ovsDaemonPid(target, "ovsdb-server")) !== undefined;
+  const running = (await ovsDaemonPid(target, "ovs-vswitchd", host.runner)) !== undefined ||
+    (await ovsDaemonPid(target, "ovsdb-server", host.runner)) !== undefined;
   // The tap devices ovs-vswitchd made (bridges' own ports, internal ports) outlive it: note them
   // first, from netkit's own database; they are removed once it has gone.
   const taps = await internalInterfaces(target, host.runner);
@@ -317,10 +321,15 @@ export async function schemaPath(): Promise<string> {
 
 /** What `netkit ovs status` shows. */
 export interface OvsStatus {
+  /** Which OVS answers: the system's, netkit's private one, or none. */
   kind: "system" | "private" | "none";
+  /** Its database address. */
   db?: string;
+  /** Its run directory. */
   runDir?: string;
+  /** Its daemons' pids. */
   pids?: Record<string, number>;
+  /** The datapath new bridges get. */
   datapathType: "system" | "netdev";
 }
 
@@ -328,8 +337,8 @@ export interface OvsStatus {
  * Reports which OVS is usable now.
  *
  * @example
- * ```ts ignore
- * import { ovsStatus, resolveHost } from "./mod.ts";
+ * ```ts
+ * import { ovsStatus, resolveHost } from "../../mod.ts";
  * const status = await ovsStatus(resolveHost());
  * console.log(status.kind, status.db);
  * ```
@@ -340,7 +349,7 @@ export async function ovsStatus(host: Host): Promise<OvsStatus> {
   if (!found) return { kind: "none", datapathType: dp };
   const pids: Record<string, number> = {};
   for (const d of ["ovsdb-server", "ovs-vswitchd"]) {
-    const pid = await ovsDaemonPid(found, d);
+    const pid = await ovsDaemonPid(found, d, host.runner);
     if (pid) pids[d] = pid;
   }
   return {

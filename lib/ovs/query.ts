@@ -39,17 +39,17 @@ async function vsctl(args: string[], options: OvsQueryOptions): Promise<string> 
 }
 
 /**
- * `ovs-vsctl --format=json list TABLE [RECORD]`: the Bridge, Port or Interface table as typed
+ * `ovs-vsctl --format=json list TABLE [RECORD]`: the Bridge, Port, Interface, Mirror or QoS table as typed
  * records.
  *
  * @example The tags of every port
  * ```ts
- * import { ovsList } from "./mod.ts";
+ * import { ovsList } from "../../mod.ts";
  * for (const port of await ovsList("Port")) console.log(port.name, port.tag);
  * ```
  */
 export async function ovsList(
-  table: "Bridge" | "Port" | "Interface" | "Open_vSwitch",
+  table: "Bridge" | "Port" | "Interface" | "Mirror" | "QoS" | "Open_vSwitch",
   record?: string,
   options: OvsQueryOptions = {},
 ): Promise<OvsRecord[]> {
@@ -66,7 +66,7 @@ export async function ovsList(
  *
  * @example
  * ```ts
- * import { ovsListBridges } from "./mod.ts";
+ * import { ovsListBridges } from "../../mod.ts";
  * console.log(await ovsListBridges());
  * ```
  */
@@ -79,7 +79,7 @@ export async function ovsListBridges(options: OvsQueryOptions = {}): Promise<str
  *
  * @example
  * ```ts
- * import { ovsListPorts } from "./mod.ts";
+ * import { ovsListPorts } from "../../mod.ts";
  * console.log(await ovsListPorts("br1"));
  * ```
  */
@@ -92,21 +92,34 @@ export async function ovsListPorts(
 
 /** A port in {@link OvsShow}. */
 export interface OvsShowPort {
+  /** Its name. */
   name: string;
+  /** Its VLAN tag, if any. */
   tag?: number;
+  /** Its interfaces, with their types (`system`, `internal`, `patch`, ...). */
   interfaces: { name: string; type: string }[];
+  /** Its `external_ids` (netkit's mark is `netkit-lab`). */
   externalIds: Record<string, string>;
+}
+
+/** A bridge in {@link OvsShow}. */
+export interface OvsShowBridge {
+  /** Its name. */
+  name: string;
+  /** `system` or `netdev`. */
+  datapathType: string;
+  /** Its `external_ids` (netkit's mark is `netkit-lab`). */
+  externalIds: Record<string, string>;
+  /** Its ports, by name. */
+  ports: OvsShowPort[];
 }
 
 /** The typed form of `ovs-vsctl show`. */
 export interface OvsShow {
+  /** The OVS version. */
   ovsVersion?: string;
-  bridges: {
-    name: string;
-    datapathType: string;
-    externalIds: Record<string, string>;
-    ports: OvsShowPort[];
-  }[];
+  /** The bridges, by name. */
+  bridges: OvsShowBridge[];
 }
 
 /**
@@ -114,7 +127,7 @@ export interface OvsShow {
  *
  * @example
  * ```ts
- * import { ovsShow } from "./mod.ts";
+ * import { ovsShow } from "../../mod.ts";
  * const show = await ovsShow();
  * for (const br of show.bridges) console.log(br.name, br.ports.map((p) => p.name));
  * ```

@@ -38,6 +38,15 @@ export function addressOvs(argv: readonly string[], ovs: OvsTarget | undefined):
   return ["ovs-vsctl", `--db=${db}`, ...argv.slice(1)];
 }
 
+/**
+ * The management socket of bridge `bridge` of the OVS whose run directory is `runDir`:
+ * `unix:<run dir>/<bridge>.mgmt`, where `ovs-ofctl` reaches the bridge (ovs-vswitchd makes it in
+ * its run directory: netkit's private OVS, a sandboxed lab's own and the system's alike).
+ */
+export function ovsMgmtSocket(runDir: string, bridge: string): string {
+  return `unix:${runDir.replace(/\/+$/, "")}/${bridge}.mgmt`;
+}
+
 /** `ovs-vsctl [--db=...] ARGS` for `ovs`. */
 export function vsctl(ovs: OvsTarget | undefined, ...args: string[]): string[] {
   return addressOvs(["ovs-vsctl", ...args], ovs);

@@ -66,6 +66,8 @@ export interface ExecutorOptions {
 /** A bring-up step failed; what was done before it has been undone. */
 export class StepError extends Error {
   /**
+   * Makes the error of a failed step, after its rollback.
+   *
    * @param step The step that failed.
    * @param index Its index in the plan (0-based).
    * @param cause Why it failed (a {@link CommandError} for a command).
@@ -108,6 +110,7 @@ const GONE = [
   /Address not found/i,
   /does a matching rule exist/i,
   /No chain\/target\/match by that name/i,
+  /Cannot delete qdisc with handle of zero/i, // tc: the interface has only its default qdisc
 ];
 
 /** True when a failed undo command only says its object is already gone. */
@@ -115,6 +118,8 @@ export function isGone(error: unknown): boolean {
   if (!(error instanceof CommandError)) return false;
   // pkill exits 1 with nothing on stderr when no process matched.
   if (error.argv.includes("pkill") && error.code === 1) return true;
+  // pidwait (waiting for a stopped daemon to exit) exits 1 when no such process is left.
+  if (error.argv.includes("pidwait") && error.code === 1) return true;
   // ovs-appctl to a daemon that died without removing its control socket.
   if (error.argv[0] === "ovs-appctl" && /Connection refused/i.test(error.stderr)) return true;
   return GONE.some((re) => re.test(error.stderr));
@@ -141,7 +146,7 @@ export async function runAction(
     await Deno.writeTextFile(action.write, action.content, { mode: action.mode ?? 0o644 });
     await Deno.chmod(action.write, action.mode ?? 0o644);
   } else if ("recordDaemon" in action) {
-    await recordDaemon(action.recordDaemon);
+    await recordDaemon(runner, action.recordDaemon);
   } else if ("stopDaemon" in action) {
     await stopDaemon(runner, action.stopDaemon, action.program);
   } else if ("ovsRemove" in action) {
@@ -242,7 +247,7 @@ const asError = (error: unknown) => (error instanceof Error ? error : new Error(
  *
  * @example Apply two steps, journaled; undo them again
  * ```ts
- * import { createNs, Executor, RecordingRunner } from "./mod.ts";
+ * import { createNs, Executor, RecordingRunner } from "../../mod.ts";
  * const executor = new Executor({ runner: new RecordingRunner() });
  * const steps = [createNs("a"), createNs("b")];
  * await executor.apply(steps);
@@ -252,7 +257,11 @@ const asError = (error: unknown) => (error instanceof Error ? error : new Error(
 export class Executor {
   /** Runs the commands. */
   readonly runner: Runner;
-  /** @param options How to run; see {@link ExecutorOptions}. */
+  /**
+   * Makes an executor.
+   *
+   * @param options How to run; see {@link ExecutorOptions}.
+   */
   constructor(readonly options: ExecutorOptions) {
     this.runner = options.runner;
   }
@@ -302,7 +311,8 @@ export class Executor {
     }
   }
 
-  private get hostLane(): string {
+  /** The lane that plays the root namespace's part (see lib/plan/schedule.ts). */
+  get hostLane(): string {
     return this.options.hostNs === undefined ? "root" : `ns:${this.options.hostNs}`;
   }
 

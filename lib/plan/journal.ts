@@ -13,13 +13,21 @@ import type { Action } from "./step.ts";
 
 /** What the journal remembers of one step. */
 export interface JournalEntry {
+  /** The step's resource key. */
   key: string;
+  /** The actions that undo it. */
   undo: Action[];
+  /** The pid file of the daemon it started, if any. */
   pidFile?: string;
 }
 
 /** An append-only journal file. */
 export class Journal {
+  /**
+   * Opens the journal at `path` (created by the first append).
+   *
+   * @param path The journal file.
+   */
   constructor(readonly path: string) {}
 
   /** Appends entries (durably) before their steps run. */

@@ -8,12 +8,15 @@
 
 /** Run a command: an argv array, never a shell string. */
 export interface RunAction {
+  /** The program and its arguments. */
   argv: string[];
 }
 
 /** Write a file (a DHCP client hook, a config). Shown as `cat > FILE <<'EOF'` in scripts. */
 export interface WriteAction {
+  /** The file's path. */
   write: string;
+  /** What it holds. */
   content: string;
   /** File mode. @default 0o644 */
   mode?: number;
@@ -21,6 +24,7 @@ export interface WriteAction {
 
 /** Remove a file; a missing file is fine. */
 export interface RemoveAction {
+  /** The file's path. */
   remove: string;
 }
 
@@ -30,6 +34,7 @@ export interface RemoveAction {
  * (lib/exec/daemon.ts).
  */
 export interface RecordDaemonAction {
+  /** The daemon's pid file. */
   recordDaemon: string;
 }
 
@@ -39,7 +44,9 @@ export interface RecordDaemonAction {
  * Shown as `pkill -F PIDFILE -x PROGRAM` in scripts.
  */
 export interface StopDaemonAction {
+  /** The daemon's pid file. */
   stopDaemon: string;
+  /** The program it runs (`ovs-vswitchd`). */
   program: string;
 }
 

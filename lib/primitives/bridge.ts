@@ -22,7 +22,7 @@ export interface LinuxBridgeOptions extends InNsOptions {
  *
  * @example The router lab's inside bridge
  * ```ts
- * import { linuxBridge } from "./mod.ts";
+ * import { linuxBridge } from "../../mod.ts";
  * linuxBridge("br-in");
  * ```
  */
@@ -46,7 +46,7 @@ export function linuxBridge(name: string, options: LinuxBridgeOptions = {}): Ste
  *
  * @example
  * ```ts
- * import { bridgeAttach } from "./mod.ts";
+ * import { bridgeAttach } from "../../mod.ts";
  * bridgeAttach("link-in-br", "br-in");
  * ```
  */

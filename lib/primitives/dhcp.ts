@@ -5,7 +5,7 @@
  * @module
  */
 import { join } from "node:path";
-import { parseIp } from "../addr.ts";
+import { isIpv6, parseIp } from "../addr.ts";
 import { checkIfname, checkNsName } from "../names.ts";
 import { cmd, inNs, type Step } from "../plan/step.ts";
 
@@ -13,14 +13,23 @@ import { cmd, inNs, type Step } from "../plan/step.ts";
 export interface DhcpOptions {
   /** The interface to serve (inside the namespace). */
   interface: string;
-  /** First and last address handed out. */
-  range: [string, string];
+  /** First and last IPv4 address handed out (DHCPv4). @default none */
+  range?: [string, string] | undefined;
   /** Lease time in seconds. @default 43200 (12 hours, dnsmasq's own default) */
   leaseTime?: number;
   /** Default gateway offered to clients (DHCP option 3). @default none */
   router?: string;
   /** Directory for the pid, lease and log files (the lab's state directory). */
   stateDir: string;
+  /**
+   * First and last IPv6 address handed out by DHCPv6 (router advertisements tell clients to ask,
+   * and give them the on-link prefix and the default route). @default none
+   */
+  range6?: [string, string] | undefined;
+  /** Prefix length of the subnet `range6` lies in. @default 64 */
+  range6PrefixLength?: number;
+  /** Router advertisements of the interface's IPv6 /64 prefixes, for SLAAC. @default false */
+  slaac?: boolean;
   /**
    * Keep dnsmasq running as the namespace's root (`--user=root --group=`) instead of switching
    * to `nobody`: needed in rootless mode, where no other user or group is mapped into the user
@@ -47,11 +56,14 @@ export function dhcpFiles(stateDir: string, ns: string, iface: string) {
 /**
  * `ip netns exec NS dnsmasq --dhcp-range=FIRST,LAST,LEASE --dhcp-option=option:router,GW ...`:
  * a DHCP server in a namespace (DNS off, bound to one interface, no host config file read).
+ * For IPv6 it also sends router advertisements (`--enable-ra`): with `slaac`, of the interface's
+ * /64 prefixes for SLAAC (`--dhcp-range=::,constructor:IF,ra-only`); with `range6`, with the
+ * "managed" flag, and serves DHCPv6 (`--dhcp-range=FIRST6,LAST6,LEN,LEASE`).
  * Undo: `pkill -F PIDFILE`, then its files are removed.
  *
  * @example The router lab's server
  * ```ts
- * import { dhcp } from "./mod.ts";
+ * import { dhcp } from "../../mod.ts";
  * dhcp("rt", {
  *   interface: "eth0",
  *   range: ["10.0.0.151", "10.0.0.160"],
@@ -63,7 +75,11 @@ export function dhcpFiles(stateDir: string, ns: string, iface: string) {
 export function dhcp(ns: string, options: DhcpOptions): Step {
   checkNsName(ns);
   checkIfname(options.interface);
-  const [first, last] = options.range.map((a) => parseIp(a));
+  const [first, last] = options.range?.map((a) => parseIp(a)) ?? [];
+  const [first6, last6] = options.range6 ?? [];
+  for (const a of options.range6 ?? []) {
+    if (!isIpv6(a)) throw new TypeError(`Not an IPv6 address: ${JSON.stringify(a)}`);
+  }
   const files = dhcpFiles(options.stateDir, ns, options.interface);
   const argv = [
     "dnsmasq",
@@ -73,7 +89,16 @@ export function dhcp(ns: string, options: DhcpOptions): Step {
     "--bind-interfaces",
     `--interface=${options.interface}`,
     "--except-interface=lo",
-    `--dhcp-range=${first},${last},${options.leaseTime ?? 43200}`,
+    ...(first !== undefined ? [`--dhcp-range=${first},${last},${options.leaseTime ?? 43200}`] : []),
+    ...(options.slaac || first6 !== undefined ? ["--enable-ra"] : []),
+    ...(options.slaac ? [`--dhcp-range=::,constructor:${options.interface},ra-only,64`] : []),
+    ...(first6 !== undefined
+      ? [
+        `--dhcp-range=${first6},${last6},${Number(options.range6PrefixLength ?? 64)},${
+          options.leaseTime ?? 43200
+        }`,
+      ]
+      : []),
     "--dhcp-authoritative",
     "--no-ping",
     `--pid-file=${files.pid}`,
@@ -85,7 +110,13 @@ export function dhcp(ns: string, options: DhcpOptions): Step {
   }
   return {
     key: `daemon:dnsmasq@${ns}/${options.interface}`,
-    summary: `start dnsmasq in ${ns} on ${options.interface} (${first}-${last})`,
+    summary: `start dnsmasq in ${ns} on ${options.interface} (${
+      [
+        first !== undefined ? `${first}-${last}` : "",
+        first6 !== undefined ? `DHCPv6 ${first6}-${last6}` : "",
+        options.slaac ? "SLAAC" : "",
+      ].filter(Boolean).join(", ")
+    })`,
     do: [cmd(...inNs(ns, argv))],
     undo: [
       cmd("pkill", "-F", files.pid, "-x", "dnsmasq"),
@@ -198,7 +229,7 @@ exit 0
  *
  * @example vm2 takes its address by DHCP
  * ```ts
- * import { dhcpClient } from "./mod.ts";
+ * import { dhcpClient } from "../../mod.ts";
  * dhcpClient("vm2", "eth0", { stateDir: "/run/netkit/labs/router" });
  * ```
  */
@@ -236,6 +267,116 @@ export function dhcpClient(ns: string, iface: string, options: DhcpClientOptions
       cmd("pkill", "-F", files.pid, "-x", "busybox"),
       cmd("ip", "-n", ns, "-4", "addr", "flush", "dev", iface),
       { remove: files.hook },
+      { remove: files.lease },
+      { remove: files.pid },
+    ],
+    pidFile: files.pid,
+  };
+}
+
+/** Options for {@link dhcp6Client}. */
+export interface Dhcp6ClientOptions {
+  /** Directory for the hook, configuration, lease and pid files (the lab's state directory). */
+  stateDir: string;
+}
+
+/** The files of a DHCPv6 client run by {@link dhcp6Client}. */
+export function dhcp6ClientFiles(stateDir: string, ns: string, iface: string) {
+  const base = join(stateDir, `dhclient6-${ns}-${iface}`);
+  return {
+    hook: `${base}.hook`,
+    config: `${base}.conf`,
+    leases: `${base}.leases`,
+    lease: `${base}.lease`,
+    pid: `${base}.pid`,
+  };
+}
+
+/**
+ * The hook dhclient runs for DHCPv6: it waits (at most 5 s) for the link-local address it binds
+ * to, applies the lease with `ip` inside the namespace and records it. It writes no host file
+ * (Debian's dhclient-script would rewrite /etc/resolv.conf).
+ */
+export function dhcp6Hook(leaseFile: string): string {
+  const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+  return `#!/bin/sh
+# netkit's dhclient -6 hook: applies the lease inside the namespace, writes no host file.
+case "$reason" in
+  PREINIT6)
+    ip link set dev "$interface" up
+    i=0
+    while [ "$i" -lt 50 ] && ip -6 addr show dev "$interface" scope link tentative | grep -q inet6; do
+      sleep 0.1
+      i=$((i + 1))
+    done
+    ;;
+  BOUND6|RENEW6|REBIND6|REBOOT6)
+    if [ -n "$old_ip6_address" ] && [ "$old_ip6_address" != "$new_ip6_address" ]; then
+      ip -6 addr del "$old_ip6_address/\${old_ip6_prefixlen:-128}" dev "$interface"
+    fi
+    ip -6 addr replace "$new_ip6_address/\${new_ip6_prefixlen:-128}" dev "$interface" nodad \\
+      valid_lft "\${new_max_life:-forever}" preferred_lft "\${new_preferred_life:-forever}"
+    printf 'ip=%s\\nprefixlen=%s\\nlease=%s\\nserverid=%s\\n' \\
+      "$new_ip6_address" "\${new_ip6_prefixlen:-128}" "$new_max_life" "$new_dhcp6_server_id" > ${
+    q(leaseFile)
+  }
+    ;;
+  STOP6|RELEASE6|EXPIRE6)
+    if [ -n "$old_ip6_address" ]; then
+      ip -6 addr del "$old_ip6_address/\${old_ip6_prefixlen:-128}" dev "$interface"
+    fi
+    ;;
+esac
+exit 0
+`;
+}
+
+/**
+ * `ip netns exec NS dhclient -6 -1 -sf HOOK -cf CONF -lf LEASES -pf PIDFILE IFACE`: takes a DHCPv6
+ * lease (ISC dhclient: Debian's busybox has no udhcpc6) with a hook of netkit's own (see
+ * {@link dhcp6Hook}); it tries for at most 10 s, then stays in the background to renew the
+ * lease. Undo stops it (`pkill -F PIDFILE`), flushes the interface's global IPv6 addresses and
+ * removes its files.
+ *
+ * @example vm2 takes an IPv6 address by DHCPv6
+ * ```ts
+ * import { dhcp6Client } from "../../mod.ts";
+ * dhcp6Client("vm2", "eth0", { stateDir: "/run/netkit/labs/router" });
+ * ```
+ */
+export function dhcp6Client(ns: string, iface: string, options: Dhcp6ClientOptions): Step {
+  checkNsName(ns);
+  checkIfname(iface);
+  const files = dhcp6ClientFiles(options.stateDir, ns, iface);
+  return {
+    key: `dhcp6-client:${ns}/${iface}`,
+    summary: `take a DHCPv6 lease on ${iface} in ${ns}`,
+    do: [
+      { write: files.hook, content: dhcp6Hook(files.lease), mode: 0o755 },
+      { write: files.config, content: "timeout 10;\nretry 1;\n", mode: 0o644 },
+      cmd(...inNs(ns, [
+        "dhclient",
+        "-6",
+        "-1",
+        "-sf",
+        files.hook,
+        "-cf",
+        files.config,
+        "-lf",
+        files.leases,
+        "-df",
+        files.leases,
+        "-pf",
+        files.pid,
+        iface,
+      ])),
+    ],
+    undo: [
+      cmd("pkill", "-F", files.pid, "-x", "dhclient"),
+      cmd("ip", "-n", ns, "-6", "addr", "flush", "dev", iface, "scope", "global"),
+      { remove: files.hook },
+      { remove: files.config },
+      { remove: files.leases },
       { remove: files.lease },
       { remove: files.pid },
     ],

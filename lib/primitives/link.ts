@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { parseCidr, parseIp } from "../addr.ts";
+import { parseAnyCidr, parseAnyIp } from "../addr.ts";
 import { checkIfname, checkNsName } from "../names.ts";
 import { ip, type RunAction, type Step } from "../plan/step.ts";
 
@@ -39,7 +39,7 @@ const where = (ns: string | undefined) => (ns === undefined ? "" : ` in ${ns}`);
  *
  * @example The seed's veth into ns1
  * ```ts
- * import { vethPair } from "./mod.ts";
+ * import { vethPair } from "../../mod.ts";
  * vethPair("veth-ns1", "eth0-ns1", { peerNs: "ns1" });
  * ```
  */
@@ -96,7 +96,7 @@ export function noIpv6LinkLocal(name: string, options: InNsOptions = {}): Step {
  *
  * @example
  * ```ts
- * import { linkUp } from "./mod.ts";
+ * import { linkUp } from "../../mod.ts";
  * linkUp("eth0-ns1", { ns: "ns1" });
  * ```
  */
@@ -111,21 +111,43 @@ export function linkUp(name: string, options: InNsOptions = {}): Step {
 }
 
 /**
- * `ip [-n NS] addr add CIDR dev NAME`. Undo: `ip [-n NS] addr del CIDR dev NAME`.
+ * `ip [-n NS] link set dev NAME down`: takes a link down (a flap: both ends of a veth lose their
+ * carrier). Undo brings it up again.
+ *
+ * @example Cut the router lab's uplink
+ * ```ts
+ * import { linkDown } from "../../mod.ts";
+ * linkDown("eth1", { ns: "rt" });
+ * ```
+ */
+export function linkDown(name: string, options: InNsOptions = {}): Step {
+  checkIfname(name);
+  return {
+    key: `down:${options.ns ?? ""}/${name}`,
+    summary: `take ${name}${where(options.ns)} down`,
+    do: [ip(options.ns, "link", "set", "dev", name, "down")],
+    undo: [ip(options.ns, "link", "set", "dev", name, "up")],
+  };
+}
+
+/**
+ * `ip [-n NS] addr add CIDR dev NAME`. Undo: `ip [-n NS] addr del CIDR dev NAME`. An IPv6 address
+ * is added with `nodad`: a lab's addresses are unique by validation, and the address is usable at
+ * once instead of after duplicate address detection.
  *
  * @example
  * ```ts
- * import { addAddress } from "./mod.ts";
+ * import { addAddress } from "../../mod.ts";
  * addAddress("eth0-ns1", "10.0.0.1/24", { ns: "ns1" });
  * ```
  */
 export function addAddress(name: string, cidr: string, options: InNsOptions = {}): Step {
   checkIfname(name);
-  parseCidr(cidr);
+  const nodad = parseAnyCidr(cidr).family === 6 ? ["nodad"] : [];
   return {
     key: `addr:${options.ns ?? ""}/${name}/${cidr}`,
     summary: `add ${cidr} to ${name}${where(options.ns)}`,
-    do: [ip(options.ns, "addr", "add", cidr, "dev", name)],
+    do: [ip(options.ns, "addr", "add", cidr, "dev", name, ...nodad)],
     undo: [ip(options.ns, "addr", "del", cidr, "dev", name)],
   };
 }
@@ -139,21 +161,25 @@ export interface AddRouteOptions extends InNsOptions {
 }
 
 /**
- * `ip [-n NS] route add TO [via GW] [dev DEV]`; `to` is a CIDR or `default`. Undo deletes it.
+ * `ip [-n NS] route add TO [via GW] [dev DEV]`; `to` is a CIDR of either family or `default`
+ * (IPv4, or IPv6 when `via` is an IPv6 address: then it is written `::/0`). Undo deletes it.
  *
  * @example A default route inside vm1
  * ```ts
- * import { addRoute } from "./mod.ts";
+ * import { addRoute } from "../../mod.ts";
  * addRoute("default", { ns: "vm1", via: "10.0.0.254" });
  * ```
  */
 export function addRoute(to: string, options: AddRouteOptions = {}): Step {
-  if (to !== "default") parseCidr(to);
+  if (to !== "default") parseAnyCidr(to);
   if (options.via === undefined && options.dev === undefined) {
     throw new TypeError(`Route to ${to} needs "via" or "dev"`);
   }
+  if (to === "default" && options.via !== undefined && parseAnyIp(options.via).includes(":")) {
+    to = "::/0";
+  }
   const spec = [to];
-  if (options.via !== undefined) spec.push("via", parseIp(options.via));
+  if (options.via !== undefined) spec.push("via", parseAnyIp(options.via));
   if (options.dev !== undefined) spec.push("dev", checkIfname(options.dev));
   return {
     key: `route:${options.ns ?? ""}/${to}`,
@@ -168,7 +194,7 @@ export function addRoute(to: string, options: AddRouteOptions = {}): Step {
  *
  * @example The seed renames link-in-rt to eth0 inside rt
  * ```ts
- * import { renameLink } from "./mod.ts";
+ * import { renameLink } from "../../mod.ts";
  * renameLink("link-in-rt", "eth0", { ns: "rt" });
  * ```
  */
@@ -192,7 +218,7 @@ export function renameLink(from: string, to: string, options: InNsOptions = {}):
  *
  * @example The seed moves tap1 into ns1
  * ```ts
- * import { moveLink } from "./mod.ts";
+ * import { moveLink } from "../../mod.ts";
  * moveLink("tap1", "ns1");
  * ```
  */

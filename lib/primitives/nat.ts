@@ -63,7 +63,7 @@ function matchOf(source: string, notDestination?: string, outInterface?: string)
  *
  * @example The router lab's rule
  * ```ts
- * import { snat } from "./mod.ts";
+ * import { snat } from "../../mod.ts";
  * snat("rt", { source: "10.0.0.0/24", toSource: "192.168.100.11" });
  * ```
  */
@@ -105,7 +105,7 @@ export interface MasqueradeOptions {
  *
  * @example
  * ```ts
- * import { masquerade } from "./mod.ts";
+ * import { masquerade } from "../../mod.ts";
  * masquerade("rt", { source: "10.0.0.0/24", outInterface: "eth1" });
  * ```
  */

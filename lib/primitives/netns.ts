@@ -15,11 +15,12 @@ import { cmd, inNs, ip, type Step } from "../plan/step.ts";
  * @param name The namespace name (at most 32 bytes).
  * @returns The step; nothing runs until an executor applies it.
  * @throws {UsageError} When the name is invalid.
- * @example Create a namespace
+ * @example A namespace, as a step (`await lab.add(createNs("ns1"))` creates it in a lab)
  * ```ts
- * import { createNs, openLab } from "./mod.ts";
- * await using lab = await openLab("demo");
- * await lab.add(createNs("ns1"));
+ * import { createNs } from "../../mod.ts";
+ * const step = createNs("ns1");
+ * console.log(step.do.map((a) => "argv" in a ? a.argv.join(" ") : ""));
+ * // [ "ip netns add ns1", "ip -n ns1 link set dev lo up" ]
  * ```
  */
 export function createNs(name: string): Step {
@@ -37,9 +38,8 @@ export function createNs(name: string): Step {
  *
  * @example Delete a namespace made earlier
  * ```ts
- * import { deleteNs, openLab } from "./mod.ts";
- * await using lab = await openLab("demo");
- * await lab.add(deleteNs("ns-old"));
+ * import { deleteNs } from "../../mod.ts";
+ * const step = deleteNs("ns-old"); // run it with `await lab.add(step)`
  * ```
  */
 export function deleteNs(name: string): Step {
@@ -62,7 +62,7 @@ export function deleteNs(name: string): Step {
  *
  * @example Turn off IPv6 in a namespace
  * ```ts
- * import { sysctl } from "./mod.ts";
+ * import { sysctl } from "../../mod.ts";
  * sysctl("ns1", "net.ipv6.conf.all.disable_ipv6", "1");
  * ```
  */
@@ -89,10 +89,24 @@ export function sysctl(ns: string, key: string, value: string, undoValue?: strin
  *
  * @example Make namespace rt a router
  * ```ts
- * import { ipForward } from "./mod.ts";
+ * import { ipForward } from "../../mod.ts";
  * ipForward("rt");
  * ```
  */
 export function ipForward(ns: string): Step {
   return { ...sysctl(ns, "net.ipv4.ip_forward", "1", "0"), key: `forward:${ns}` };
+}
+
+/**
+ * `ip netns exec NS sysctl -w net.ipv6.conf.all.forwarding=1`: turns IPv6 forwarding on inside
+ * one namespace (never the host's). Undo turns it off again.
+ *
+ * @example Make namespace rt an IPv6 router
+ * ```ts
+ * import { ipv6Forward } from "../../mod.ts";
+ * ipv6Forward("rt");
+ * ```
+ */
+export function ipv6Forward(ns: string): Step {
+  return { ...sysctl(ns, "net.ipv6.conf.all.forwarding", "1", "0"), key: `forward6:${ns}` };
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import { checkIfname } from "../names.ts";
-import { cmd, type OvsRemoveAction, type Step } from "../plan/step.ts";
+import { cmd, type Step } from "../plan/step.ts";
 import { UsageError } from "../errors.ts";
 
 /** Options shared by the OVS primitives. */
@@ -40,13 +40,13 @@ const mark = (lab = "netkit") => `external_ids:netkit-lab=${lab}`;
 
 /**
  * `ovs-vsctl add-br NAME -- set bridge NAME [datapath_type=netdev] external_ids:netkit-lab=LAB`.
- * Undo: removes the bridge only if it still carries that mark (see {@link OvsRemoveAction}:
+ * Undo: removes the bridge only if it still carries that mark (see `OvsRemoveAction`:
  * `ovs-vsctl find Bridge name=NAME external_ids:netkit-lab=LAB`, then `ovs-vsctl remove
  * Open_vSwitch . bridges UUID`).
  *
  * @example
  * ```ts
- * import { ovsAddBridge } from "./mod.ts";
+ * import { ovsAddBridge } from "../../mod.ts";
  * ovsAddBridge("br1", { datapathType: "netdev" });
  * ```
  */
@@ -67,7 +67,7 @@ export function ovsAddBridge(name: string, options: OvsAddBridgeOptions = {}): S
  *
  * @example
  * ```ts
- * import { ovsDelBridge } from "./mod.ts";
+ * import { ovsDelBridge } from "../../mod.ts";
  * ovsDelBridge("br1");
  * ```
  */
@@ -106,11 +106,11 @@ function addPort(
 /**
  * `ovs-vsctl add-port BRIDGE PORT [tag=N] -- set port PORT external_ids:netkit-lab=LAB`: attaches
  * an existing interface (such as a veth end). Undo: removes the port from BRIDGE only if it still
- * carries the mark (see {@link OvsRemoveAction}).
+ * carries the mark (see `OvsRemoveAction`).
  *
  * @example
  * ```ts
- * import { ovsAddPort } from "./mod.ts";
+ * import { ovsAddPort } from "../../mod.ts";
  * ovsAddPort("br1", "veth-ns1", { tag: 10 });
  * ```
  */
@@ -121,11 +121,11 @@ export function ovsAddPort(bridge: string, port: string, options: OvsAddPortOpti
 /**
  * `ovs-vsctl add-port BRIDGE PORT -- set interface PORT type=internal`: a port whose interface OVS
  * creates (a tap device with the userspace datapath), ready to be moved into a namespace.
- * Undo: removes the port only if it still carries the mark (see {@link OvsRemoveAction}).
+ * Undo: removes the port only if it still carries the mark (see `OvsRemoveAction`).
  *
  * @example
  * ```ts
- * import { ovsAddInternalPort } from "./mod.ts";
+ * import { ovsAddInternalPort } from "../../mod.ts";
  * ovsAddInternalPort("br1", "tap1");
  * ```
  */
@@ -142,7 +142,7 @@ export function ovsAddInternalPort(
  *
  * @example
  * ```ts
- * import { ovsDelPort } from "./mod.ts";
+ * import { ovsDelPort } from "../../mod.ts";
  * ovsDelPort("br1", "tap1");
  * ```
  */
@@ -163,7 +163,7 @@ export function ovsDelPort(bridge: string, port: string): Step {
  *
  * @example
  * ```ts
- * import { ovsSetTag } from "./mod.ts";
+ * import { ovsSetTag } from "../../mod.ts";
  * ovsSetTag("vif1", 10);
  * ```
  */
@@ -183,7 +183,7 @@ export function ovsSetTag(port: string, tag: number): Step {
  *
  * @example
  * ```ts
- * import { ovsRemoveTag } from "./mod.ts";
+ * import { ovsRemoveTag } from "../../mod.ts";
  * ovsRemoveTag("vif1", 10);
  * ```
  */

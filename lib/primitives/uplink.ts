@@ -33,7 +33,7 @@ export interface UplinkOptions extends InNsOptions {
  *
  * @example The seed's uplink, with the host's address 192.168.100.21/24
  * ```ts
- * import { uplink } from "./mod.ts";
+ * import { uplink } from "../../mod.ts";
  * uplink("ens3", "br-ex", {
  *   addresses: ["192.168.100.21/24"],
  *   routes: [{ to: "default", via: "192.168.100.1" }],

@@ -33,7 +33,10 @@ async function readOr(path: string): Promise<string> {
   return await Deno.readTextFile(path).catch(() => "");
 }
 
-/** The processes netkit could start: dnsmasq, udhcpc, tcpdump, ovsdb-server, ovs-vswitchd. */
+/**
+ * The processes netkit could start: dnsmasq, udhcpc, dhclient, tcpdump, iperf3, ovsdb-server,
+ * ovs-vswitchd, and FRR's daemons.
+ */
 async function daemons(): Promise<string[]> {
   const out: string[] = [];
   for await (const e of Deno.readDir("/proc")) {
@@ -42,7 +45,10 @@ async function daemons(): Promise<string[]> {
     if (/\) Z /.test(stat)) continue; // zombies are waiting for their parent, not running
     const cmdline = (await readOr(`/proc/${e.name}/cmdline`)).replaceAll("\0", " ").trim();
     if (
-      /^(\S*\/)?(dnsmasq|udhcpc|busybox udhcpc|tcpdump|ovsdb-server|ovs-vswitchd)\b/.test(cmdline)
+      /^(\S*\/)?(dnsmasq|udhcpc|busybox udhcpc|tcpdump|iperf3|ovsdb-server|ovs-vswitchd)\b/.test(
+        cmdline,
+      ) ||
+      /^(\S*\/)?(dhclient|zebra|ospfd|ospf6d|bgpd|staticd|watchfrr)\b/.test(cmdline)
     ) {
       out.push(cmdline);
     }
@@ -57,6 +63,8 @@ async function daemons(): Promise<string[]> {
 const HOST_SYSCTLS = [
   "net/ipv4/ip_forward",
   "net/bridge/bridge-nf-call-iptables",
+  "net/ipv6/conf/all/forwarding",
+  "net/ipv6/conf/all/keep_addr_on_down",
   "kernel/core_pattern",
   "kernel/modprobe",
   "vm/overcommit_memory",

@@ -197,6 +197,19 @@ Deno.test(
         /^netkit: error: Lab "t9-ovs-veth" uses Open vSwitch, which needs root/,
       );
       assertEquals(r.stdout, "");
+      // So is a lab with routing daemons (FRR switches to user frr, which is not mapped).
+      const routed = await asUser(user, [
+        "--rootless",
+        "recipe",
+        "ospf-triangle",
+        "--prefix",
+        "t9-",
+      ]);
+      assertEquals(routed.code, 2, routed.stdout + routed.stderr);
+      assertMatch(
+        routed.stderr,
+        /^netkit: error: Lab "t9-ospf-triangle" runs routing daemons \(FRR\), which need root/,
+      );
       // Nothing was started or written: no holder, no rootless directory.
       assertEquals(await processesOf(user.uid), []);
       const entries = [];

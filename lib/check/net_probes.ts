@@ -1,0 +1,223 @@
+/**
+ * Proofs about a lab's state and services: a TCP port reachable (with a listener netkit starts
+ * for the proof, or one the lab runs), a route present, an interface up or down; and `within`,
+ * which retries any proof until it passes or its time is up.
+ *
+ * @module
+ */
+import type { Process, Runner } from "../exec/runner.ts";
+import { inNs } from "../plan/step.ts";
+import { familyOf, networkOfAny } from "../addr.ts";
+import type { Expect } from "../lab/schema.ts";
+import { formatDuration, parseDuration } from "../units.ts";
+import type { CheckResult } from "./probes.ts";
+
+type TcpExpect = Extract<Expect, { tcp: unknown }>;
+type RouteExpect = Extract<Expect, { route: unknown }>["route"];
+type LinkExpect = Extract<Expect, { link: unknown }>["link"];
+
+/** How long the client waits for the connection (busybox nc `-w`), in seconds. */
+const CONNECT_TIMEOUT_S = 2;
+/** How long a listener may take to listen, in milliseconds. */
+const LISTEN_WAIT_MS = 3000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** True when something in `ns` listens on TCP `port`. */
+async function listening(ns: string, port: number, runner: Runner): Promise<boolean> {
+  const r = await runner.run(
+    inNs(ns, ["ss", "-H", "-l", "-t", "-n", "sport", "=", `:${port}`]),
+    { allowFailure: true },
+  );
+  return r.code === 0 && r.stdout.trim() !== "";
+}
+
+/**
+ * `ip netns exec FROM busybox nc -w 2 TO PORT -e true`: connects and hangs up at once (`-e true`
+ * replaces nc with `true` once connected), so it proves the handshake and never waits for the
+ * server to speak. With `listen: NODE`, `busybox nc -l -p PORT -e true` listens in NODE for the
+ * proof's duration (started, waited for with `ss`, stopped).
+ */
+export async function tcpReach(e: TcpExpect, runner: Runner): Promise<CheckResult> {
+  const { from, to, port, listen } = e.tcp;
+  const name = `${from} -> ${to}:${port} (TCP) ${e.reach ? "reachable" : "unreachable"}` +
+    (listen === undefined ? "" : `, listener in ${listen}`);
+  let listener: Process | undefined;
+  try {
+    if (listen !== undefined) {
+      if (await listening(listen, port, runner)) {
+        return { name, pass: false, evidence: `TCP port ${port} is already in use in ${listen}` };
+      }
+      listener = runner.spawn(
+        inNs(listen, ["busybox", "nc", "-l", "-p", String(port), "-e", "true"]),
+        {
+          stdout: "null",
+        },
+      );
+      let exited = false;
+      listener.status.then(() => (exited = true));
+      const deadline = Date.now() + LISTEN_WAIT_MS;
+      while (!(await listening(listen, port, runner))) {
+        if (exited || Date.now() > deadline) {
+          const why = exited ? await new Response(listener.stderr).text() : "";
+          return {
+            name,
+            pass: false,
+            evidence: `the listener in ${listen} did not listen on ${port} within ${
+              LISTEN_WAIT_MS / 1000
+            } s${why.trim() ? `: ${why.trim()}` : ""}`,
+          };
+        }
+        await sleep(20);
+      }
+    }
+    const r = await runner.run(
+      inNs(from, [
+        "busybox",
+        "nc",
+        "-w",
+        String(CONNECT_TIMEOUT_S),
+        to,
+        String(port),
+        "-e",
+        "true",
+      ]),
+      { allowFailure: true },
+    );
+    const connected = r.code === 0;
+    return {
+      name,
+      pass: connected === e.reach,
+      evidence: connected
+        ? `connected from ${from} to ${to}:${port}`
+        : (r.stderr.trim().split("\n")[0] || `busybox nc exit ${r.code}`),
+    };
+  } finally {
+    if (listener) {
+      listener.kill();
+      await listener.status;
+      await listener.stderr?.cancel().catch(() => {});
+    }
+  }
+}
+
+interface IpRoute {
+  dst: string;
+  gateway?: string;
+  dev?: string;
+  protocol?: string;
+}
+
+/**
+ * `10.0.0.5/32` → `10.0.0.5`, `10.0.0.1/24` → `10.0.0.0/24`, `2001:db8::1/64` → `2001:db8::/64`:
+ * the way `ip route` prints it.
+ */
+function routeKey(to: string): string {
+  if (to === "default") return to;
+  const net = networkOfAny(to);
+  return net.endsWith("/32") || net.endsWith("/128") ? net.slice(0, net.lastIndexOf("/")) : net;
+}
+
+/**
+ * `ip -n NODE [-6] -j route show`: a route to `to` exists (through `via`, out of `dev`, put there
+ * by `protocol`, when given). The family is `to`'s, or for `default` the family of `via`.
+ */
+export async function routePresent(
+  e: RouteExpect,
+  runner: Runner,
+): Promise<CheckResult> {
+  const want = routeKey(e.to);
+  const v6 = familyOf((e.to === "default" ? e.via : e.to.split("/")[0]) ?? "") === 6;
+  const name = `${e.node} has a route to ${e.to}` + (e.via === undefined ? "" : ` via ${e.via}`) +
+    (e.dev === undefined ? "" : ` dev ${e.dev}`) +
+    (e.protocol === undefined ? "" : ` by ${e.protocol}`);
+  const r = await runner.run(
+    ["ip", "-n", e.node, ...(v6 ? ["-6"] : []), "-j", "route", "show"],
+    { allowFailure: true },
+  );
+  if (r.code !== 0) return { name, pass: false, evidence: r.stderr.trim() || `exit ${r.code}` };
+  const routes = JSON.parse(r.stdout || "[]") as IpRoute[];
+  const text = (x: IpRoute) =>
+    [
+      x.dst,
+      ...(x.gateway ? ["via", x.gateway] : []),
+      ...(x.dev ? ["dev", x.dev] : []),
+      ...(x.protocol ? ["proto", x.protocol] : []),
+    ].join(" ");
+  const found = routes.find((x) =>
+    x.dst === want && (e.via === undefined || x.gateway === e.via) &&
+    (e.dev === undefined || x.dev === e.dev) &&
+    (e.protocol === undefined || x.protocol === e.protocol)
+  );
+  return {
+    name,
+    pass: found !== undefined,
+    evidence: found
+      ? text(found)
+      : `no such route; ${e.node}'s routes: ${routes.map(text).join("; ") || "none"}`,
+  };
+}
+
+interface IpLink {
+  ifname: string;
+  flags: string[];
+  operstate: string;
+}
+
+/**
+ * `ip -n NODE -j link show dev IF`: up means administratively up *and* with a carrier
+ * (`LOWER_UP`: for a veth, both ends up); down means not both.
+ */
+export async function linkState(
+  e: LinkExpect,
+  runner: Runner,
+): Promise<CheckResult> {
+  const name = `${e.node}/${e.interface} is ${e.state}`;
+  const r = await runner.run(["ip", "-n", e.node, "-j", "link", "show", "dev", e.interface], {
+    allowFailure: true,
+  });
+  if (r.code !== 0) return { name, pass: false, evidence: r.stderr.trim() || `exit ${r.code}` };
+  const link = (JSON.parse(r.stdout || "[]") as IpLink[])[0];
+  const up = link !== undefined && link.flags.includes("UP") && link.flags.includes("LOWER_UP");
+  return {
+    name,
+    pass: up === (e.state === "up"),
+    evidence: link ? `state ${link.operstate}, flags ${link.flags.join(",")}` : "no such interface",
+  };
+}
+
+/**
+ * Runs `attempt` until it passes or `within` (a duration such as `10s`) is up, a quarter of a
+ * second apart; without `within`, once. The result says how many tries it took, and how long
+ * the proof ran (`ms`).
+ */
+export async function eventually(
+  within: string | undefined,
+  attempt: () => Promise<CheckResult>,
+): Promise<CheckResult> {
+  const started = performance.now();
+  if (within === undefined) {
+    const r = await attempt();
+    return { ...r, ms: Math.round(performance.now() - started) };
+  }
+  const deadline = started + parseDuration(within) / 1000;
+  let tries = 0;
+  let r: CheckResult;
+  for (;;) {
+    r = await attempt();
+    tries++;
+    if (r.pass || performance.now() >= deadline) break;
+    await sleep(Math.min(250, Math.max(0, deadline - performance.now())));
+  }
+  const ms = Math.round(performance.now() - started);
+  return {
+    ...r,
+    name: `${r.name} (within ${formatDuration(parseDuration(within))})`,
+    evidence: tries === 1
+      ? r.evidence
+      : `${r.evidence} (${r.pass ? "passed" : "still failing"} after ${tries} tries, ${
+        (ms / 1000).toFixed(1)
+      } s)`,
+    ms,
+  };
+}

@@ -1,0 +1,258 @@
+/**
+ * Proofs for the Open vSwitch features beyond ports and tags:
+ *
+ * - `flow`: a ping, and the packet counter of one of the lab's OpenFlow flows going up by at least
+ *   `minPackets` (read before and after; the counters follow the datapath a moment later, so the
+ *   probe waits for them, bounded);
+ * - `linkDown`: a link end set down (a journaled-style step with its undo, like the VLAN untag
+ *   proof), a ping, the link up again; for a bond member the evidence names the bond's active
+ *   member while the link was down;
+ * - `capture`: tcpdump on a node's interface (a mirror's monitor) sees a ping's echo requests and
+ *   replies;
+ * - `throughput`: iperf3 from a node to a server node, the rate the server received within
+ *   `tolerance` of the expected rate.
+ *
+ * @module
+ */
+import { type Runner, watchOutput } from "../exec/runner.ts";
+import { inNs, type Step } from "../plan/step.ts";
+import { Executor } from "../plan/executor.ts";
+import { linkUp } from "../primitives/link.ts";
+import { flowCookie } from "../ovs/ids.ts";
+import { ovsDumpFlows } from "../ovs/flows.ts";
+import { ovsList } from "../ovs/query.ts";
+import type { Expect, Lab } from "../lab/schema.ts";
+import { sandboxOf } from "../lab/sandbox.ts";
+import { findFlow } from "../lab/validate_ovs.ts";
+import { type CheckResult, type Context, ping } from "./probes.ts";
+
+type FlowProof = Extract<Expect, { flow: unknown }>;
+type LinkDownProof = Extract<Expect, { linkDown: unknown }>;
+type CaptureProof = Extract<Expect, { capture: unknown }>;
+type ThroughputProof = Extract<Expect, { throughput: unknown }>;
+/** A proof this module runs. */
+export type OvsProof = FlowProof | LinkDownProof | CaptureProof | ThroughputProof;
+
+/**
+ * A capture or server outlives netkit if netkit is killed mid-proof (its namespace stays while a
+ * process runs in it): `timeout` bounds it. It passes the SIGINT that stops it on to the command.
+ */
+const BOUNDED = ["timeout", "60"];
+
+/** True for the proofs this module runs (they run one at a time, after the others). */
+export function isOvsProof(e: Expect): e is OvsProof {
+  return "flow" in e || "linkDown" in e || "capture" in e || "throughput" in e;
+}
+
+/** Waits (bounded) until `done()` holds; returns its last value. */
+async function until<T>(fn: () => Promise<T>, done: (v: T) => boolean, ms = 3000): Promise<T> {
+  const deadline = Date.now() + ms;
+  let value = await fn();
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    value = await fn();
+  }
+  return value;
+}
+
+async function flowCounted(e: FlowProof, lab: Lab, ctx: Context): Promise<CheckResult> {
+  const runner = ctx.host.runner;
+  const { bridge, match, minPackets } = e.flow;
+  const name = `${e.ping.from} -> ${e.ping.to} ${e.reach ? "reachable" : "unreachable"}, ` +
+    `flow "${match}" on ${bridge} counts it`;
+  const index = findFlow(lab, bridge, match);
+  if (typeof index === "string") return { name, pass: false, evidence: index };
+  if (!ctx.ovs) return { name, pass: false, evidence: "the lab records no OVS" };
+  const cookie = flowCookie(lab.name, index);
+  const count = async () =>
+    (await ovsDumpFlows(bridge, { ovs: ctx.ovs, host: ctx.host, cookie }))[0]?.nPackets;
+  const before = await count();
+  if (before === undefined) {
+    return { name, pass: false, evidence: `no flow with cookie ${cookie} on ${bridge}` };
+  }
+  const p = await ping(e.ping.from, e.ping.to, e.reach, runner);
+  const after = await until(count, (n) => (n ?? 0) - before >= minPackets) ?? before;
+  const counted = after - before;
+  return {
+    name,
+    pass: p.pass && counted >= minPackets,
+    evidence: `flow ${cookie} n_packets ${before} -> ${after} (+${counted}, at least ` +
+      `${minPackets} expected); ping: ${p.evidence}`,
+  };
+}
+
+/** The bond of bridge `bridge` that `ifname` belongs to, from the lab. */
+function bondOf(lab: Lab, bridge: string, ifname: string): string | undefined {
+  const ports = lab.bridges[bridge]?.ports ?? {};
+  return Object.entries(ports).find(([, p]) => p.bond?.includes(ifname))?.[0];
+}
+
+/** The interface a bond sends on now (its `bond_active_slave` MAC, looked up by name). */
+async function activeMember(bond: string, ctx: Context): Promise<string> {
+  const [port] = await ovsList("Port", bond, { ovs: ctx.ovs!, host: ctx.host });
+  const mac = port?.bond_active_slave;
+  if (typeof mac !== "string" || mac === "") return "none";
+  const ifaces = await ovsList("Interface", undefined, { ovs: ctx.ovs!, host: ctx.host });
+  return String(ifaces.find((i) => i.mac_in_use === mac)?.name ?? mac);
+}
+
+async function linkDownThenPing(
+  e: LinkDownProof,
+  lab: Lab,
+  ctx: Context,
+): Promise<CheckResult> {
+  const runner = ctx.host.runner;
+  const [owner = "", ifname = ""] = e.linkDown.split(":");
+  const onBridge = owner in lab.bridges;
+  const ns = onBridge ? sandboxOf(lab) : owner;
+  const up = linkUp(ifname, { ns });
+  const down: Step = {
+    key: `down:${ns ?? ""}/${ifname}`,
+    summary: `set ${ifname} down`,
+    do: up.undo,
+    undo: up.do,
+  };
+  const name = `with ${e.linkDown} down: ${e.ping.from} -> ${e.ping.to} ${
+    e.reach ? "reachable" : "unreachable"
+  }`;
+  const exec = new Executor({ runner });
+  const bond = onBridge ? bondOf(lab, owner, ifname) : undefined;
+  let active = "";
+  await exec.apply([down]);
+  const restore = async () => {
+    const errors = await exec.undo([{ key: down.key, undo: down.undo }]);
+    if (errors.length) throw errors[0];
+  };
+  const p = await (async () => {
+    const result = await ping(e.ping.from, e.ping.to, e.reach, runner);
+    if (bond && ctx.ovs) {
+      active = `; ${bond}'s active member: ${await activeMember(bond, ctx)}`;
+    }
+    return result;
+  })().catch(async (error) => {
+    await restore();
+    throw error;
+  });
+  await restore();
+  // Up again: wait until OVS (or the kernel) sees it, so the next proof starts from a whole lab.
+  const state = async () => {
+    if (onBridge && ctx.ovs) {
+      const [row] = await ovsList("Interface", ifname, { ovs: ctx.ovs, host: ctx.host }).catch(
+        () => [],
+      );
+      return String(row?.link_state ?? "");
+    }
+    const r = await runner.run([
+      ...(ns ? ["ip", "-n", ns] : ["ip"]),
+      "-j",
+      "link",
+      "show",
+      "dev",
+      ifname,
+    ], {
+      allowFailure: true,
+    });
+    return r.code === 0
+      ? String((JSON.parse(r.stdout)[0] ?? {}).operstate ?? "").toLowerCase()
+      : "";
+  };
+  const after = await until(state, (s) => s === "up");
+  return {
+    name,
+    pass: p.pass,
+    evidence: `${p.evidence}${active}; ${ifname} back up (${after || "?"})`,
+  };
+}
+
+async function captured(e: CaptureProof, runner: Runner): Promise<CheckResult> {
+  const { node, interface: iface } = e.capture;
+  const to = e.ping.to;
+  const name = `${node}/${iface} captures the ping ${e.ping.from} -> ${to}, both ways`;
+  const capture = watchOutput(runner.spawn(
+    inNs(node, [
+      ...BOUNDED,
+      "tcpdump",
+      "-n",
+      "-l",
+      "--immediate-mode",
+      "-i",
+      iface,
+      `icmp and host ${to}`,
+    ]),
+  ));
+  if (!(await capture.ready(/listening on/))) {
+    const err = await capture.stop();
+    return {
+      name,
+      pass: false,
+      evidence: `tcpdump reported no "listening on" within 3 s${
+        err.trim() ? `: ${err.trim()}` : ""
+      }`,
+    };
+  }
+  const p = await ping(e.ping.from, to, true, runner);
+  const replyLine = new RegExp(`IP ${to.replaceAll(".", "\\.")} > \\S+: ICMP echo reply`);
+  await capture.ready(replyLine, 1000);
+  const out = await capture.stop();
+  const requests = out.split("\n").filter((l) => l.includes(` > ${to}: ICMP echo request`));
+  const replies = out.split("\n").filter((l) => replyLine.test(l));
+  const sources = [...new Set(requests.map((l) => /IP (\S+) > /.exec(l)?.[1] ?? "?"))];
+  return {
+    name,
+    pass: p.pass && requests.length > 0 && replies.length > 0,
+    evidence: `${requests.length} echo request(s) from ${sources.join(", ") || "none"} and ` +
+      `${replies.length} echo reply(ies) captured on ${node}/${iface}; ping: ${p.evidence}`,
+  };
+}
+
+const mbit = (bps: number) => `${(bps / 1e6).toFixed(2)} Mbit/s`;
+
+async function throughput(e: ThroughputProof, runner: Runner): Promise<CheckResult> {
+  const t = e.throughput;
+  const name = `${t.from} -> ${t.to} (iperf3 to ${t.server}) at ${mbit(t.rate)} ±${
+    Math.round(t.tolerance * 100)
+  }%`;
+  // --forceflush: on a pipe iperf3 would hold "Server listening" in its buffer until it exits.
+  const server = watchOutput(
+    runner.spawn(inNs(t.server, [...BOUNDED, "iperf3", "-s", "-1", "--forceflush"])),
+  );
+  if (!(await server.ready(/Server listening/))) {
+    const err = await server.stop();
+    return { name, pass: false, evidence: `iperf3 server did not start: ${err.trim() || "?"}` };
+  }
+  // Three seconds measured after one omitted (TCP's slow start and the shaper's first burst).
+  const r = await runner.run(
+    inNs(t.from, ["iperf3", "-c", t.to, "-t", "3", "-O", "1", "-J", "--connect-timeout", "3000"]),
+    { allowFailure: true },
+  ).finally(() => server.stop());
+  let measured: number | undefined;
+  let problem = "";
+  try {
+    const report = JSON.parse(r.stdout) as {
+      error?: string;
+      end?: { sum_received?: { bits_per_second?: number } };
+    };
+    measured = report.end?.sum_received?.bits_per_second;
+    problem = report.error ?? "";
+  } catch {
+    problem = (r.stderr || r.stdout).trim() || `exit ${r.code}`;
+  }
+  if (measured === undefined) {
+    return { name, pass: false, evidence: `iperf3 measured nothing: ${problem || "no report"}` };
+  }
+  const off = Math.abs(measured - t.rate) / t.rate;
+  return {
+    name,
+    pass: off <= t.tolerance,
+    evidence: `received ${mbit(measured)} (${(off * 100).toFixed(1)}% from ${mbit(t.rate)})`,
+  };
+}
+
+/** Runs one of the proofs of this module. */
+export async function ovsProof(e: OvsProof, lab: Lab, ctx: Context): Promise<CheckResult> {
+  const runner = ctx.host.runner;
+  if ("flow" in e) return await flowCounted(e, lab, ctx);
+  if ("linkDown" in e) return await linkDownThenPing(e, lab, ctx);
+  if ("capture" in e) return await captured(e, runner);
+  return await throughput(e, runner);
+}

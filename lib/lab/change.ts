@@ -1,0 +1,83 @@
+/**
+ * One-off changes to a lab that is up (`netkit impair`, `netkit link`): a few steps, run by the
+ * executor under the lab's lock and journaled into the lab's own journal, so that `down` undoes
+ * them with everything else (and a change that fails half-way is undone at once).
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { UsageError } from "../errors.ts";
+import type { Host } from "../host.ts";
+import { Executor } from "../plan/executor.ts";
+import { Journal } from "../plan/journal.ts";
+import type { Step } from "../plan/step.ts";
+import { checkLabName } from "../names.ts";
+import { labDir } from "../state.ts";
+import { requireRoot } from "./preflight.ts";
+import { type LabState, readLabState, withLock } from "./runtime.ts";
+import type { Lab } from "./schema.ts";
+import { layoutOf } from "./validate.ts";
+
+/** A lab that is up, and one interface of one of its nodes. */
+export interface LabEnd {
+  state: LabState;
+  node: string;
+  ifname: string;
+}
+
+/**
+ * Reads lab `lab` (it must be up) and checks `end` (`NODE:IFACE`) names an interface of one of
+ * its nodes. Throws {@link UsageError} (exit 2, nothing changed) saying what is wrong.
+ */
+export async function labEnd(host: Host, lab: string, end: string): Promise<LabEnd> {
+  checkLabName(lab);
+  const state = await readLabState(host, lab);
+  if (!state || state.status !== "up") {
+    throw new UsageError(`Lab "${lab}" is not up`, { hint: "netkit status lists the labs" });
+  }
+  const m = /^([^:]+):([^:]+)$/.exec(end);
+  if (!m) {
+    throw new UsageError(`Invalid interface ${JSON.stringify(end)}: expected NODE:IFACE`, {
+      hint: `e.g. ${Object.keys(state.lab.nodes)[0] ?? "node"}:eth0`,
+    });
+  }
+  const [, node = "", ifname = ""] = m;
+  const ifaces = nodeInterfaces(state.lab, node);
+  if (ifaces === undefined) {
+    throw new UsageError(`Lab "${lab}" has no node "${node}"`, {
+      hint: `its nodes: ${Object.keys(state.lab.nodes).join(", ") || "none"}`,
+    });
+  }
+  if (!ifaces.includes(ifname)) {
+    throw new UsageError(`Node "${node}" of lab "${lab}" has no interface "${ifname}"`, {
+      hint: `its interfaces: ${ifaces.join(", ") || "none"}`,
+    });
+  }
+  return { state, node, ifname };
+}
+
+/** The interfaces the lab puts into `node`, or undefined when it has no such node. */
+function nodeInterfaces(lab: Lab, node: string): string[] | undefined {
+  if (!(node in lab.nodes)) return undefined;
+  return [...(layoutOf(lab).nodeIfaces.get(node) ?? [])].sort();
+}
+
+/**
+ * Applies `steps` to lab `lab` on `host`, which must be up: under the lab's lock, each undo journaled
+ * before its step runs. On failure, the steps of this change that ran are undone and the error
+ * (a `StepError`) is thrown.
+ */
+export async function changeLab(host: Host, lab: string, steps: readonly Step[]): Promise<void> {
+  requireRoot(`Changing lab "${lab}"`);
+  await withLock(host, lab, async () => {
+    const state = await readLabState(host, lab);
+    if (!state || state.status !== "up") {
+      throw new UsageError(`Lab "${lab}" is not up`, { hint: "netkit status lists the labs" });
+    }
+    const executor = new Executor({
+      runner: host.runner,
+      journal: new Journal(join(labDir(host.stateRoot, lab), "journal.jsonl")),
+    });
+    await executor.apply(steps);
+  });
+}

@@ -1,0 +1,187 @@
+/**
+ * The same netkit on every host. The controller (where `netkit up` runs) copies itself to each
+ * host that does not have this very build yet, into a cache directory there (default
+ * `/var/cache/netkit`), and runs it from there:
+ *
+ * - a compiled netkit (`deno compile`) copies its own executable;
+ * - a bundle (`dist/netkit.js`) or a source checkout copies the bundle (built once per source
+ *   state into the controller's cache) and the Deno runtime it runs under (this very `deno`), so
+ *   the host needs nothing installed but sshd and the tools a lab uses (ip, ovs, dnsmasq).
+ *
+ * A cached file's name holds what identifies it (the bundle's SHA-256, the runtime's version and
+ * target), and it is written under a temporary name and renamed: a file that is there is whole
+ * and is the right one. Hosts whose architecture differs from the controller's are refused.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { createHash } from "node:crypto";
+import { UsageError } from "../errors.ts";
+import type { Runner } from "../exec/runner.ts";
+import type { SshRunner } from "../exec/ssh_runner.ts";
+
+/** How this netkit runs. */
+export interface SelfProgram {
+  kind: "source" | "bundle" | "compiled";
+  /** main.ts (source), the bundle file, or the executable. */
+  path: string;
+}
+
+/**
+ * How this netkit runs and where its code lives: the one place that decides it (`netkit run`
+ * asks it too, lib/cli/run.ts). `deno compile` runs the embedded modules from a virtual directory
+ * named `deno-compile-<name>`; in the bundle every module shares the bundle's URL (a `.js` file),
+ * whether it runs as the CLI or is imported as the library.
+ */
+export function selfProgram(): SelfProgram {
+  const url = new URL(import.meta.url);
+  if (url.pathname.includes("/deno-compile-")) return { kind: "compiled", path: Deno.execPath() };
+  if (url.pathname.endsWith(".js")) return { kind: "bundle", path: url.pathname };
+  return { kind: "source", path: new URL("../../main.ts", import.meta.url).pathname };
+}
+
+/** The argv that runs this netkit on this machine (for a `local` host role). */
+export function localArgv(self: SelfProgram = selfProgram()): string[] {
+  if (self.kind === "compiled") return [self.path];
+  if (self.kind === "bundle") {
+    return [Deno.execPath(), "run", "-A", "--no-config", "--no-lock", self.path];
+  }
+  const config = new URL("../../deno.json", import.meta.url).pathname;
+  return [Deno.execPath(), "run", "-A", "--config", config, self.path];
+}
+
+/** A file to have on a host. */
+export interface RemoteFile {
+  local: string;
+  remote: string;
+}
+
+/** What to copy to a host and how to run it there. */
+export interface RemoteProgram {
+  files: RemoteFile[];
+  /** The argv prefix that runs netkit on the host. */
+  argv: string[];
+}
+
+async function sha256File(path: string): Promise<string> {
+  return createHash("sha256").update(await Deno.readFile(path)).digest("hex");
+}
+
+/** A hash of the source tree (main.ts, mod.ts, deno.json, lib/, recipes/). */
+async function sourceHash(root: string): Promise<string> {
+  const files: string[] = [];
+  const walk = async (dir: string) => {
+    for await (const e of Deno.readDir(join(root, dir))) {
+      const rel = join(dir, e.name);
+      if (e.isDirectory) await walk(rel);
+      else if (e.name.endsWith(".ts")) files.push(rel);
+    }
+  };
+  await walk("lib");
+  await walk("recipes").catch(() => {});
+  files.push("main.ts", "mod.ts", "deno.json");
+  files.sort();
+  const hash = createHash("sha256");
+  for (const f of files) {
+    hash.update(`${f}\0`).update(await Deno.readFile(join(root, f))).update("\0");
+  }
+  return hash.digest("hex").slice(0, 16);
+}
+
+/**
+ * The bundle of this netkit: the running bundle itself, or (from a source checkout) one built
+ * with `deno bundle` into `cacheDir`, once per state of the source.
+ */
+export async function ensureBundle(
+  self: SelfProgram,
+  cacheDir: string,
+  runner: Runner,
+): Promise<string> {
+  if (self.kind === "bundle") return self.path;
+  const root = new URL("../../", import.meta.url).pathname;
+  const out = join(cacheDir, `netkit-src-${await sourceHash(root)}.js`);
+  try {
+    await Deno.stat(out);
+    return out;
+  } catch {
+    // not built yet
+  }
+  await Deno.mkdir(cacheDir, { recursive: true });
+  const tmp = `${out}.tmp-${Deno.pid}`;
+  await runner.run([
+    Deno.execPath(),
+    "bundle",
+    "--quiet",
+    "--platform=deno",
+    "--config",
+    join(root, "deno.json"),
+    "-o",
+    tmp,
+    join(root, "main.ts"),
+  ], { env: { NO_COLOR: "1" } });
+  await Deno.rename(tmp, out);
+  return out;
+}
+
+/** What a host needs to run this netkit, cached under `remoteCache`. */
+export async function remoteProgram(
+  self: SelfProgram,
+  bundle: string | undefined,
+  remoteCache: string,
+): Promise<RemoteProgram> {
+  if (self.kind === "compiled") {
+    const size = (await Deno.stat(self.path)).size;
+    const remote = join(remoteCache, `netkit-${Deno.version.deno}-${size}`);
+    return { files: [{ local: self.path, remote }], argv: [remote] };
+  }
+  const runtime = join(remoteCache, `deno-${Deno.version.deno}-${Deno.build.target}`);
+  const script = join(remoteCache, `netkit-${(await sha256File(bundle!)).slice(0, 16)}.js`);
+  return {
+    files: [{ local: Deno.execPath(), remote: runtime }, { local: bundle!, remote: script }],
+    argv: [
+      "env",
+      "DENO_NO_UPDATE_CHECK=1",
+      "NO_COLOR=1",
+      runtime,
+      "run",
+      "-A",
+      "--no-config",
+      "--no-lock",
+      script,
+    ],
+  };
+}
+
+/** `uname -m` names for Deno's architectures. */
+const MACHINE: Record<string, string> = { x86_64: "x86_64", aarch64: "aarch64" };
+
+/**
+ * Makes sure the host has every file of `program` (copying what is missing) and runs the same
+ * architecture. Returns how many files were copied.
+ */
+export async function provision(
+  runner: SshRunner,
+  role: string,
+  program: RemoteProgram,
+): Promise<number> {
+  const [uname, listed] = await Promise.all([
+    runner.run(["uname", "-m"]),
+    runner.run(["ls", "-1d", "--", ...program.files.map((f) => f.remote)], { allowFailure: true }),
+  ]);
+  const machine = uname.stdout.trim();
+  if (machine !== MACHINE[Deno.build.arch]) {
+    throw new UsageError(
+      `Host ${role} is ${machine}; this netkit runs on ${Deno.build.arch} and cannot copy itself there`,
+      { hint: "run netkit up from a controller of the same architecture" },
+    );
+  }
+  let copied = 0;
+  const present = new Set(listed.stdout.split("\n"));
+  for (const file of program.files) {
+    if (present.has(file.remote)) continue;
+    await runner.run(["mkdir", "-p", "-m", "0755", file.remote.replace(/\/[^/]*$/, "")]);
+    await runner.upload(file.local, file.remote);
+    copied++;
+  }
+  return copied;
+}

@@ -1,0 +1,675 @@
+/**
+ * The controller side of a multi-host lab: `upMultihost()` and `downMultihost()`, with status,
+ * check and exec over every host.
+ *
+ * How a bring-up goes:
+ *
+ * 1. The lab was validated once (its file, with positions); the inventory maps its host roles to
+ *    machines (inventory.ts). A role without a machine is refused.
+ * 2. Every host is reached over SSH (one control-master connection each) and read, nothing
+ *    changed: the interface holding its underlay address, that network and its MTU. A host that
+ *    cannot be reached, or does not hold its underlay address, is refused by name; so is a lab
+ *    address that overlaps an underlay network. Exit 2, nothing changed anywhere.
+ * 3. The split (split.ts): one part per host, a VNI per link between hosts, the lab MTU.
+ * 4. The controller's record is written (record.ts), then each host gets this very netkit
+ *    (program.ts) and its part, which it brings up with its own executor and journal
+ *    (part.ts), all hosts in parallel, progress streamed back.
+ * 5. Two phases: when every host reports its part prepared, each is told to commit; when any
+ *    fails, every other is told to abort and removes its part. A host whose connection is lost
+ *    removes its part by itself once it notices the controller is gone.
+ *
+ * Why netkit runs on each host, instead of the controller sending each `ip` command over SSH:
+ * a host's plan depends on facts only that host knows (its OVS, its state directory, its NICs),
+ * daemon files and the journal must be on the host, `netkit down LAB` on the host alone must
+ * work after a controller crash (it needs the host's own lab state and journal), and one SSH
+ * session per host is far fewer round trips than one per command batch.
+ *
+ * @module
+ */
+import { UsageError } from "../errors.ts";
+import type { Host } from "../host.ts";
+import { CommandError, linesOf, type Process, type Runner, textOf } from "../exec/runner.ts";
+import { SSH_FAILED, SshRunner } from "../exec/ssh_runner.ts";
+import type { Lab } from "../lab/schema.ts";
+import { LabValidationError } from "../lab/validate.ts";
+import type { LabStatus } from "../lab/status.ts";
+import type { CheckResult } from "../check/probes.ts";
+import { withFileLock } from "../state.ts";
+import { checkLabName } from "../names.ts";
+import { join } from "node:path";
+import { DEFAULT_CACHE, describeHost, type HostSpec, type Inventory } from "./inventory.ts";
+import type { PartMessage, PartRequest } from "./part.ts";
+import {
+  ensureBundle,
+  localArgv,
+  provision,
+  remoteProgram,
+  type SelfProgram,
+  selfProgram,
+} from "./program.ts";
+import {
+  type MultihostRecord,
+  readRecord,
+  recordDir,
+  type RecordHost,
+  removeRecord,
+  writeRecord,
+} from "./record.ts";
+import { overlaps, splitLab } from "./split.ts";
+import { hostOf } from "./validate.ts";
+
+/** One host as the controller reaches it. */
+export interface HostConnection {
+  role: string;
+  spec: HostSpec;
+  /** The host context's runner for a `local` role, an {@link SshRunner} wrapping it otherwise. */
+  runner: Runner;
+}
+
+/**
+ * The connections to a lab's hosts: one SSH control master per remote host, closed (and its
+ * socket directory removed) on dispose.
+ */
+export class HostConnections implements AsyncDisposable {
+  private constructor(
+    readonly hosts: Map<string, HostConnection>,
+    private readonly controlDir: string,
+  ) {}
+
+  /** Prepares runners for `roles` (nothing connects until the first command). */
+  static async open(
+    host: Host,
+    specs: Record<string, HostSpec>,
+    roles: readonly string[],
+    sshConfig?: string,
+  ): Promise<HostConnections> {
+    const controlDir = await Deno.makeTempDir({ prefix: "netkit-ssh-" });
+    const hosts = new Map<string, HostConnection>();
+    for (const role of roles) {
+      const spec = specs[role]!;
+      const runner = spec.local ? host.runner : new SshRunner({
+        destination: spec.ssh!,
+        port: spec.port,
+        configFile: sshConfig,
+      }, { local: host.runner, controlDir });
+      hosts.set(role, { role, spec, runner });
+    }
+    return new HostConnections(hosts, controlDir);
+  }
+
+  /** The connection of `role`. */
+  get(role: string): HostConnection {
+    return this.hosts.get(role)!;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await Promise.all(
+      [...this.hosts.values()].map((h) =>
+        h.runner instanceof SshRunner ? h.runner.close() : Promise.resolve()
+      ),
+    );
+    await Deno.remove(this.controlDir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** What the controller reads from a host before changing anything. */
+export interface HostFacts {
+  /** The interface holding the underlay address. */
+  iface: string;
+  /** The underlay network as `address/prefix`. */
+  network: string;
+  /** The underlay MTU (the interface's, or the inventory's). */
+  mtu: number;
+}
+
+/** A host could not be reached or is not as the inventory says: bad input, exit 2. */
+function unreachable(conn: HostConnection, error: unknown): UsageError {
+  const detail = error instanceof CommandError
+    ? error.stderr.trim().split("\n").slice(-1)[0] || `exit ${error.code}`
+    : error instanceof Error
+    ? error.message
+    : String(error);
+  return new UsageError(
+    `Host ${conn.role} (${describeHost(conn.spec)}) is unreachable: ${detail}`,
+    { where: `--hosts: ${conn.role}`, hint: "check the inventory, the network and sshd there" },
+  );
+}
+
+/** Reads a host's underlay interface, network and MTU (`ip -j -4 addr show`). */
+export async function readFacts(conn: HostConnection): Promise<HostFacts> {
+  let text: string;
+  try {
+    text = (await conn.runner.run(["ip", "-j", "-4", "addr", "show"])).stdout;
+  } catch (error) {
+    throw unreachable(conn, error);
+  }
+  const links = JSON.parse(text || "[]") as {
+    ifname: string;
+    mtu: number;
+    addr_info?: { local: string; prefixlen: number }[];
+  }[];
+  for (const link of links) {
+    const a = link.addr_info?.find((i) => i.local === conn.spec.underlay);
+    if (a) {
+      return {
+        iface: link.ifname,
+        network: `${a.local}/${a.prefixlen}`,
+        mtu: conn.spec.mtu ?? link.mtu,
+      };
+    }
+  }
+  throw new UsageError(
+    `Host ${conn.role} (${describeHost(conn.spec)}) has no address ${conn.spec.underlay}, ` +
+      "its underlay address in the inventory",
+    { where: `--hosts: ${conn.role}.underlay` },
+  );
+}
+
+/** Options for {@link upMultihost}. */
+export interface UpMultihostOptions {
+  /** The controller's cache (a bundle built from a source checkout). @default host.cacheDir */
+  cacheDir?: string;
+  /**
+   * The host NICs the command line allows as a bridge's uplink (`--uplink NIC`), passed on to
+   * the host whose part has that bridge. @default []
+   */
+  uplinks?: readonly string[];
+  /** Progress of one host's part. */
+  onProgress?: (role: string, index: number, total: number, summary: string) => void;
+  /** Called for each phase: reading hosts, copying netkit, bringing parts up. */
+  onPhase?: (phase: "facts" | "provision" | "up" | "commit", detail?: string) => void;
+  /** Called once the hosts are prepared, before commit (tests: crash trials). */
+  onPrepared?: () => Promise<void> | void;
+  /** How this netkit runs (tests). @default selfProgram() */
+  self?: SelfProgram;
+  /** Run every host's proofs right after the commit. @default false */
+  check?: boolean;
+}
+
+/** What {@link upMultihost} did. */
+export interface UpMultihostResult {
+  record: MultihostRecord;
+  already: boolean;
+  /** Steps per host. */
+  steps: Record<string, number>;
+  /** Files copied to hosts (netkit itself). */
+  copied: Record<string, number>;
+  ms: number;
+  /** Every host's proofs (when asked for), run right after the commit. */
+  checks: HostCheckResult[];
+  /** Every host's part as it is now. */
+  status: Record<string, LabStatus | null>;
+}
+
+/** A host's part failed; carries the role and whether it was bad input. */
+export class PartError extends Error {
+  constructor(readonly role: string, message: string, readonly usage: boolean) {
+    super(`host ${role}: ${message}`);
+    this.name = "PartError";
+  }
+}
+
+interface Outcome {
+  code: number;
+  committed: boolean;
+  /** What the host reported with its commit: its proofs and status. */
+  report?: { checks: CheckResult[]; status: LabStatus | null };
+  rolledBack: boolean;
+  stderr: string;
+}
+
+/** One host's `part up` conversation (see part.ts). */
+class PartSession {
+  readonly prepared: Promise<{ steps: number; already: boolean }>;
+  readonly outcome: Promise<Outcome>;
+  private readonly child: Process;
+  private readonly input: WritableStreamDefaultWriter<Uint8Array>;
+  private decided = false;
+  /** The host reported its own failure (its upLab rolled back what it had done). */
+  failedCleanly = false;
+
+  constructor(
+    readonly role: string,
+    runner: Runner,
+    program: string[],
+    request: PartRequest,
+    onProgress?: UpMultihostOptions["onProgress"],
+  ) {
+    const child = runner.spawn([...program, "part", "up"], { stdin: "piped" });
+    this.child = child;
+    this.input = child.stdin!.getWriter();
+    void this.send(JSON.stringify(request) + "\n");
+    const stderr = textOf(child.stderr);
+    let resolve!: (v: { steps: number; already: boolean }) => void;
+    let reject!: (e: Error) => void;
+    this.prepared = new Promise((res, rej) => (resolve = res, reject = rej));
+    this.prepared.catch(() => {}); // handled by the caller through allSettled
+    this.outcome = (async () => {
+      let committed = false, rolledBack = false, settled = false;
+      let report: Outcome["report"];
+      for await (const line of linesOf(child.stdout!)) {
+        let message: PartMessage;
+        try {
+          message = JSON.parse(line) as PartMessage;
+        } catch {
+          continue; // not ours (a login banner, a warning)
+        }
+        if ("progress" in message) {
+          const p = message.progress;
+          onProgress?.(role, p.index, p.total, p.summary);
+        } else if ("prepared" in message) {
+          settled = true;
+          resolve(message.prepared);
+        } else if ("error" in message) {
+          settled = true;
+          this.failedCleanly = true;
+          reject(new PartError(role, message.error.message, message.error.usage));
+        } else if ("committed" in message) {
+          committed = true;
+          report = message.committed;
+        } else if ("rolledBack" in message) rolledBack = true;
+      }
+      const { code } = await child.status;
+      const errText = await stderr;
+      if (!settled) {
+        const why = code === SSH_FAILED
+          ? `the SSH connection failed or was lost (${errText.trim().split("\n").at(-1) ?? ""})`
+          : `netkit exited ${code} before its part was up${errText ? `: ${errText.trim()}` : ""}`;
+        reject(new PartError(role, why, false));
+      }
+      return { code, committed, rolledBack, stderr: errText, ...(report ? { report } : {}) };
+    })();
+  }
+
+  /** Writes to the host's netkit; false when it no longer reads. */
+  private async send(text: string): Promise<boolean> {
+    try {
+      await this.input.write(new TextEncoder().encode(text));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Tells the host to commit or to abort (once). */
+  async decide(commit: boolean): Promise<void> {
+    if (this.decided) return;
+    this.decided = true;
+    await this.send(commit ? "commit\n" : "abort\n");
+    await this.input.close().catch(() => {});
+  }
+}
+
+/** The roles a lab uses (those with something placed on them), sorted. */
+export function rolesOf(lab: Lab): string[] {
+  return [...new Set(hostOf(lab).values())].sort();
+}
+
+/** Refuses an inventory that leaves out one of the lab's roles. */
+export function requireInventory(lab: Lab, inventory: Inventory | undefined): Inventory {
+  const roles = rolesOf(lab);
+  if (!inventory) {
+    throw new UsageError(
+      `Lab "${lab.name}" places nodes on hosts ${roles.join(", ")}: say which machines play ` +
+        "them with --hosts FILE",
+      {
+        hint: "a lab file only names host roles; the machines, and whether netkit may log in to " +
+          "them, come from your own inventory (see netkit up --help)",
+      },
+    );
+  }
+  const missing = roles.filter((r) => !inventory.hosts[r]);
+  if (missing.length) {
+    throw new UsageError(
+      `The inventory has no machine for host role${missing.length > 1 ? "s" : ""} ${
+        missing.join(", ")
+      } of lab "${lab.name}"`,
+      { where: "--hosts", hint: `known roles: ${Object.keys(inventory.hosts).join(", ")}` },
+    );
+  }
+  const seen = new Map<string, string>();
+  for (const role of roles) {
+    const u = inventory.hosts[role]!.underlay;
+    if (seen.has(u)) {
+      throw new UsageError(
+        `Host roles ${seen.get(u)} and ${role} have the same underlay address ${u}`,
+        { where: "--hosts" },
+      );
+    }
+    seen.set(u, role);
+  }
+  return inventory;
+}
+
+/** Runs `fn` holding the lab's lock; a lab left without a record leaves no lock file either. */
+async function withRecordLock<T>(host: Host, lab: string, fn: () => Promise<T>): Promise<T> {
+  const dir = recordDir(host.stateRoot);
+  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  const lock = join(dir, `${checkLabName(lab)}.lock`);
+  try {
+    return await withFileLock(lock, fn);
+  } finally {
+    if (!(await readRecord(host.stateRoot, lab).catch(() => undefined))) {
+      await Deno.remove(lock).catch(() => {});
+      await removeRecord(host.stateRoot, lab);
+    }
+  }
+}
+
+/**
+ * Brings a multi-host lab up from the controller (see the module doc for the steps).
+ *
+ * @throws {UsageError} Bad input (a role without a machine, a host unreachable, a host refusing
+ *   its part): nothing was changed on any host.
+ * @throws {LabValidationError} Lab addresses overlap a host's underlay network (the issues'
+ *   paths point into the lab): nothing was changed on any host.
+ * @throws {PartError} A host's part failed; every host's part was rolled back.
+ */
+export async function upMultihost(
+  host: Host,
+  lab: Lab,
+  inventory: Inventory | undefined,
+  options: UpMultihostOptions = {},
+): Promise<UpMultihostResult> {
+  const started = performance.now();
+  const inv = requireInventory(lab, inventory);
+  const roles = rolesOf(lab);
+  return await withRecordLock(host, lab.name, async () => {
+    const existing = await readRecord(host.stateRoot, lab.name);
+    if (existing) {
+      if (existing.status === "up" && JSON.stringify(existing.lab) === JSON.stringify(lab)) {
+        const [status, checks] = await Promise.all([
+          statusMultihost(host, existing),
+          options.check ? checkMultihost(host, existing) : Promise.resolve([]),
+        ]);
+        return { record: existing, already: true, steps: {}, copied: {}, ms: 0, checks, status };
+      }
+      throw new UsageError(
+        existing.status === "up"
+          ? `A different lab named "${lab.name}" is already up`
+          : `Lab "${lab.name}" was left half-built by an interrupted bring-up`,
+        { hint: `run: netkit down ${lab.name}` },
+      );
+    }
+    await using conns = await HostConnections.open(host, inv.hosts, roles, inv.sshConfig);
+    options.onPhase?.("facts");
+    const facts = Object.fromEntries(
+      await Promise.all(roles.map(async (r) => [r, await readFacts(conns.get(r))] as const)),
+    );
+    const clash = overlaps(lab, Object.fromEntries(roles.map((r) => [r, facts[r]!.network])));
+    if (clash.length) {
+      throw new LabValidationError(
+        clash.map((c) => ({
+          path: c.path,
+          message: `${c.cidr} overlaps host ${c.host}'s underlay network ${c.underlay}, the ` +
+            "network the lab's tunnels run on: give the lab addresses outside it",
+        })),
+        `lab ${lab.name}`,
+      );
+    }
+    const split = splitLab(
+      lab,
+      Object.fromEntries(
+        roles.map((r) => [r, { address: inv.hosts[r]!.underlay, mtu: facts[r]!.mtu }]),
+      ),
+    );
+    const self = options.self ?? selfProgram();
+    const hosts: Record<string, RecordHost> = {};
+    const needsBundle = self.kind !== "compiled" && roles.some((r) => !inv.hosts[r]!.local);
+    const bundle = needsBundle
+      ? await ensureBundle(self, options.cacheDir ?? host.cacheDir, host.runner)
+      : undefined;
+    for (const role of roles) {
+      const spec = inv.hosts[role]!;
+      const program = spec.local
+        ? localArgv(self)
+        : (await remoteProgram(self, bundle, spec.cache ?? DEFAULT_CACHE)).argv;
+      hosts[role] = {
+        spec,
+        program,
+        underlay: facts[role]!.network,
+        underlayMtu: facts[role]!.mtu,
+      };
+    }
+    const record: MultihostRecord = {
+      lab,
+      status: "starting",
+      ...(inv.sshConfig !== undefined ? { sshConfig: inv.sshConfig } : {}),
+      hosts,
+      tunnels: split.tunnels,
+      mtu: split.mtu,
+      underlayMtu: split.underlayMtu,
+      createdAt: new Date().toISOString(),
+    };
+    options.onPhase?.("provision");
+    const copied: Record<string, number> = {};
+    await Promise.all(roles.map(async (role) => {
+      const conn = conns.get(role);
+      if (!(conn.runner instanceof SshRunner)) return;
+      const program = await remoteProgram(self, bundle, conn.spec.cache ?? DEFAULT_CACHE);
+      try {
+        copied[role] = await provision(conn.runner, role, program);
+      } catch (error) {
+        if (error instanceof UsageError) throw error;
+        throw unreachable(conn, error);
+      }
+    }));
+    await writeRecord(host.stateRoot, record);
+    options.onPhase?.("up");
+    const sessions = roles.map((role) => {
+      const part = split.parts[role]!;
+      const nics = new Set(Object.values(part.bridges).flatMap((b) => b.uplink ?? []));
+      return new PartSession(
+        role,
+        conns.get(role).runner,
+        hosts[role]!.program,
+        {
+          part,
+          check: options.check ?? false,
+          uplinks: (options.uplinks ?? []).filter((nic) => nics.has(nic)),
+        },
+        options.onProgress,
+      );
+    });
+    const settled = await Promise.allSettled(sessions.map((s) => s.prepared));
+    const failures = settled.flatMap((s) => (s.status === "rejected" ? [s.reason as Error] : []));
+    if (failures.length === 0) await options.onPrepared?.();
+    const commit = failures.length === 0;
+    options.onPhase?.("commit", commit ? "commit" : "abort");
+    await Promise.all(sessions.map((s) => s.decide(commit)));
+    const outcomes = await Promise.all(sessions.map((s) => s.outcome));
+    const steps: Record<string, number> = {};
+    settled.forEach((s, i) => {
+      if (s.status === "fulfilled") steps[sessions[i]!.role] = s.value.steps;
+    });
+    if (commit && outcomes.every((o) => o.committed)) {
+      record.status = "up";
+      await writeRecord(host.stateRoot, record);
+      return {
+        record,
+        already: false,
+        steps,
+        copied,
+        ms: Math.round(performance.now() - started),
+        checks: outcomes.flatMap((o, i) =>
+          (o.report?.checks ?? []).map((c) => ({ ...c, host: sessions[i]!.role }))
+        ),
+        status: Object.fromEntries(
+          outcomes.map((o, i) => [sessions[i]!.role, o.report?.status ?? null]),
+        ),
+      };
+    }
+    // Roll back every host: those that committed (a commit that only some hosts confirmed), and
+    // those whose conversation was cut before they confirmed their rollback.
+    const unconfirmed = sessions.filter((s, i) =>
+      outcomes[i]!.committed || (!s.failedCleanly && !outcomes[i]!.rolledBack)
+    );
+    const leftovers: string[] = [];
+    await Promise.all(unconfirmed.map(async (s) => {
+      try {
+        await partDown(conns.get(s.role), hosts[s.role]!.program, lab.name);
+      } catch {
+        leftovers.push(s.role);
+      }
+    }));
+    if (leftovers.length === 0) await removeRecord(host.stateRoot, lab.name);
+    const first = failures[0] ??
+      new PartError(
+        sessions.find((_, i) => !outcomes[i]!.committed)!.role,
+        "did not commit",
+        false,
+      );
+    const usage = failures.length > 0 && failures.every((f) => f instanceof PartError && f.usage);
+    const tail = leftovers.length
+      ? `; host${leftovers.length > 1 ? "s" : ""} ${leftovers.join(", ")} could not be reached ` +
+        "to confirm: each removes its part by itself once it notices the controller is gone " +
+        `(or run netkit down ${lab.name} there, or here again)`
+      : "; every host's part was rolled back";
+    if (usage) {
+      throw new UsageError(`${first.message}${tail}`, {
+        where: `host ${(first as PartError).role}`,
+      });
+    }
+    throw new PartError(
+      first instanceof PartError ? first.role : "?",
+      `${
+        first instanceof PartError ? first.message.replace(/^host \S+: /, "") : first.message
+      }${tail}`,
+      false,
+    );
+  });
+}
+
+/** Runs `netkit part ACTION LAB` on a host and parses its JSON answer. */
+async function partCall<T>(
+  conn: HostConnection,
+  program: string[],
+  args: string[],
+): Promise<T> {
+  const r = await conn.runner.run([...program, "part", ...args], { allowFailure: true });
+  const last = r.stdout.trim().split("\n").at(-1) ?? "";
+  try {
+    return JSON.parse(last) as T;
+  } catch {
+    if (r.code === SSH_FAILED) throw unreachable(conn, new CommandError(["ssh"], r.code, r.stderr));
+    throw new PartError(conn.role, r.stderr.trim() || `exit ${r.code}`, false);
+  }
+}
+
+/** `netkit part down LAB` on a host. */
+async function partDown(conn: HostConnection, program: string[], lab: string) {
+  const r = await partCall<{ removed?: boolean; undone?: number; error?: string }>(
+    conn,
+    program,
+    ["down", lab],
+  );
+  if (r.error) throw new PartError(conn.role, r.error, false);
+  return r;
+}
+
+/** What {@link downMultihost} did on each host. */
+export interface DownMultihostResult {
+  removed: boolean;
+  hosts: Record<string, { removed: boolean; undone: number }>;
+}
+
+/**
+ * Removes a multi-host lab from every host (each undoes its own journal), then the controller's
+ * record. Hosts that cannot be reached keep the record, so `down` can be run again.
+ */
+export async function downMultihost(host: Host, name: string): Promise<DownMultihostResult> {
+  return await withRecordLock(host, name, async () => {
+    const record = await readRecord(host.stateRoot, name);
+    if (!record) return { removed: false, hosts: {} };
+    const roles = Object.keys(record.hosts);
+    const specs = Object.fromEntries(roles.map((r) => [r, record.hosts[r]!.spec]));
+    await using conns = await HostConnections.open(host, specs, roles, record.sshConfig);
+    const hosts: DownMultihostResult["hosts"] = {};
+    const errors: string[] = [];
+    await Promise.all(roles.map(async (role) => {
+      try {
+        const r = await partDown(conns.get(role), record.hosts[role]!.program, name);
+        hosts[role] = { removed: r.removed ?? false, undone: r.undone ?? 0 };
+      } catch (error) {
+        errors.push(error instanceof Error ? error.message : String(error));
+      }
+    }));
+    if (errors.length) {
+      throw new Error(
+        `Could not fully remove lab "${name}" (the record is kept; run down again):\n` +
+          errors.map((e) => `  ${e}`).join("\n"),
+      );
+    }
+    await removeRecord(host.stateRoot, name);
+    return { removed: true, hosts };
+  });
+}
+
+/** The live status of each host's part (undefined for a host whose part is not up). */
+export async function statusMultihost(
+  host: Host,
+  record: MultihostRecord,
+): Promise<Record<string, LabStatus | null>> {
+  const roles = Object.keys(record.hosts);
+  const specs = Object.fromEntries(roles.map((r) => [r, record.hosts[r]!.spec]));
+  await using conns = await HostConnections.open(host, specs, roles, record.sshConfig);
+  const out: Record<string, LabStatus | null> = {};
+  await Promise.all(roles.map(async (role) => {
+    out[role] = await partCall<LabStatus | null>(
+      conns.get(role),
+      record.hosts[role]!.program,
+      ["status", record.lab.name],
+    );
+  }));
+  return out;
+}
+
+/** A proof's result, with the host it ran on. */
+export type HostCheckResult = CheckResult & { host: string };
+
+/** Runs every host's proofs (each host those of its part), in parallel. */
+export async function checkMultihost(
+  host: Host,
+  record: MultihostRecord,
+): Promise<HostCheckResult[]> {
+  const roles = Object.keys(record.hosts);
+  const specs = Object.fromEntries(roles.map((r) => [r, record.hosts[r]!.spec]));
+  await using conns = await HostConnections.open(host, specs, roles, record.sshConfig);
+  const per = await Promise.all(roles.map(async (role) => {
+    const results = await partCall<CheckResult[]>(
+      conns.get(role),
+      record.hosts[role]!.program,
+      ["check", record.lab.name],
+    );
+    return results.map((r) => ({ ...r, host: role }));
+  }));
+  return per.flat();
+}
+
+/**
+ * Runs `command` inside node `node` of a multi-host lab, on its host, with the terminal
+ * (`ssh -tt` when standard input is a terminal). Returns the exit code.
+ */
+export async function execMultihost(
+  host: Host,
+  record: MultihostRecord,
+  node: string,
+  command: string[],
+  tty: boolean,
+): Promise<number> {
+  const role = record.lab.nodes[node]?.host;
+  if (role === undefined) throw new UsageError(`Lab "${record.lab.name}" has no node "${node}"`);
+  await using conns = await HostConnections.open(
+    host,
+    { [role]: record.hosts[role]!.spec },
+    [role],
+    record.sshConfig,
+  );
+  const conn = conns.get(role);
+  const argv = ["ip", "netns", "exec", node, ...command];
+  const terminal = { stdin: "inherit", stdout: "inherit", stderr: "inherit" } as const;
+  const child = conn.runner instanceof SshRunner
+    ? conn.runner.spawn(argv, { ...terminal, tty })
+    : conn.runner.spawn(argv, terminal);
+  return (await child.status).code;
+}

@@ -1,0 +1,270 @@
+/**
+ * Multi-host labs on one machine: two simulated hosts (network + mount namespaces with their own
+ * /run, sshd on an underlay bridge, a throwaway key), this test's namespace as the controller.
+ * The machine's own eth0 is never involved.
+ */
+import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
+import { ProcessRunner, watchOutput } from "../../lib/exec/runner.ts";
+import { assertHostUnchanged, isRoot, netkit, snapshot, useTestState } from "../helpers/host.ts";
+import {
+  type SimHostSnapshot,
+  type SimulatedHost,
+  simulatedHost,
+  throwawayKeys,
+  underlayBridge,
+  waitFor,
+  writeInventory,
+} from "../helpers/simhost.ts";
+import { join } from "node:path";
+
+useTestState("multihost");
+const opts = { ignore: !isRoot, sanitizeResources: false, sanitizeOps: false };
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+const CONFIG = new URL("../../deno.json", import.meta.url).pathname;
+
+const lab = (name: string, extra = "") =>
+  [
+    `name: ${name}`,
+    "hosts: { h1: {}, h2: {} }",
+    "nodes:",
+    "  a: { host: h1, interfaces: { eth0: { addresses: [10.60.0.1/24] } } }",
+    "  b: { host: h2, interfaces: { eth0: { addresses: [10.60.0.2/24] } } }",
+    "  c: { host: h2, interfaces: { eth0: { addresses: [10.60.0.3/24] } } }",
+    "bridges:",
+    "  br-mid: { type: linux, host: h2 }",
+    "links:",
+    "  - endpoints: [a:eth0, br-mid:a-p]",
+    "  - endpoints: [b:eth0, br-mid:b-p]",
+    "  - endpoints: [c:eth0, br-mid:c-p]",
+    "expect:",
+    "  - ping: { from: a, to: 10.60.0.2 }",
+    "  - ping: { from: c, to: 10.60.0.1 }",
+    extra,
+  ].join("\n") + "\n";
+
+async function snapshots(hosts: SimulatedHost[]): Promise<Record<string, SimHostSnapshot>> {
+  return Object.fromEntries(
+    await Promise.all(hosts.map(async (h) => [h.name, await h.snapshot()])),
+  );
+}
+
+/** Waits (bounded) until every simulated host holds what it held in `before`. */
+async function assertHostsUnchanged(
+  hosts: SimulatedHost[],
+  before: Record<string, SimHostSnapshot>,
+  context: string,
+  ms = 15_000,
+) {
+  let after = await snapshots(hosts);
+  const deadline = Date.now() + ms;
+  while (JSON.stringify(after) !== JSON.stringify(before) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    after = await snapshots(hosts);
+  }
+  assertEquals(after, before, `simulated hosts changed ${context}`);
+}
+
+Deno.test("multi-host labs over SSH between simulated hosts", opts, async (t) => {
+  const controller = await snapshot();
+  {
+    await using underlay = await underlayBridge("nkt-ul", "10.251.0");
+    await using keys = await throwawayKeys();
+    await using h1 = await simulatedHost("h1", underlay, keys, { octet: 1 });
+    await using h2 = await simulatedHost("h2", underlay, keys, { octet: 2 });
+    const hosts = [h1, h2];
+    const inventory = await writeInventory(keys, hosts);
+    const file = join(keys.dir, "mh.yaml");
+    await Deno.writeTextFile(file, lab("mh"));
+    const before = await snapshots(hosts);
+    const withHosts = await snapshot(); // the controller with its underlay
+
+    await t.step("bad input exits 2 and changes nothing anywhere", async () => {
+      const noInventory = await netkit(["up", file]);
+      assertEquals(noInventory.code, 2, noInventory.stderr);
+      assertMatch(noInventory.stderr, /places its nodes on hosts h1, h2: .*--hosts INVENTORY/);
+
+      const bad = join(keys.dir, "bad.yaml");
+      await Deno.writeTextFile(bad, lab("mh").replace("c: { host: h2", "c: { host: h9"));
+      const unknown = await netkit(["up", bad, "--hosts", inventory]);
+      assertEquals(unknown.code, 2, unknown.stderr);
+      assertMatch(unknown.stderr, /bad\.yaml:6:\d+: unknown host "h9" \(known: h1, h2\)/);
+
+      // h2 played by an address where nothing listens.
+      const away = join(keys.dir, "away.yaml");
+      await Deno.writeTextFile(
+        away,
+        (await Deno.readTextFile(inventory)).replace(
+          /root@10\.251\.0\.2, underlay: 10\.251\.0\.2/,
+          "root@10.251.0.9, underlay: 10.251.0.9",
+        ),
+      );
+      const unreachable = await netkit(["up", file, "--hosts", away]);
+      assertEquals(unreachable.code, 2, unreachable.stderr);
+      assertMatch(unreachable.stderr, /Host h2 \(root@10\.251\.0\.9\) is unreachable/);
+
+      const overlapping = join(keys.dir, "overlap.yaml");
+      await Deno.writeTextFile(overlapping, lab("mh").replace("10.60.0.3/24", "10.251.0.33/24"));
+      const overlap = await netkit(["up", overlapping, "--hosts", inventory]);
+      assertEquals(overlap.code, 2, overlap.stderr);
+      assertMatch(
+        overlap.stderr,
+        /overlap\.yaml:\d+:\d+: 10\.251\.0\.33\/24 overlaps host h\d's underlay network/,
+      );
+
+      await assertHostsUnchanged(hosts, before, "after bad input");
+      await assertHostUnchanged(withHosts, "after bad input");
+    });
+
+    await t.step(
+      "a 2-host lab pings across the tunnel, over UDP 4789, at the lab MTU",
+      async () => {
+        const up = await netkit(["up", file, "--hosts", inventory]);
+        assertEquals(up.code, 0, up.stderr + up.stdout);
+        assertMatch(up.stdout, /^PASS \[h1\] a -> 10\.60\.0\.2 reachable/m);
+        assertMatch(up.stdout, /^PASS \[h2\] c -> 10\.60\.0\.1 reachable/m);
+        assertMatch(up.stdout, /lab MTU 1450 \(underlay MTU 1500 − 50\)/);
+
+        // The underlay carries the lab's packets as VXLAN: UDP to port 4789 between the hosts. (On
+        // h1's port of the underlay switch: the bridge device itself sees only flooded frames.)
+        const capture = watchOutput(
+          new ProcessRunner().spawn(["tcpdump", "-l", "-n", "-i", "ul-h1", "udp", "port", "4789"]),
+        );
+        assert(await capture.ready(/listening on/), "tcpdump did not start");
+        const ping = await netkit(["exec", "a", "--", "ping", "-c", "2", "-W", "2", "10.60.0.3"]);
+        assertEquals(ping.code, 0, ping.stderr + ping.stdout);
+        await capture.ready(/IP 10\.60\.0\.3 > 10\.60\.0\.1: ICMP echo reply/, 5000);
+        const seen = await capture.stop();
+        assertMatch(seen, /10\.251\.0\.1\.\d+ > 10\.251\.0\.2\.4789: VXLAN/);
+        assertMatch(seen, /10\.251\.0\.2\.\d+ > 10\.251\.0\.1\.4789: VXLAN/);
+        // ... and inside them, the lab's own ping.
+        assertMatch(seen, /IP 10\.60\.0\.1 > 10\.60\.0\.3: ICMP echo request/);
+
+        // Don't fragment: the lab MTU (1450 = 1422 bytes of ICMP data + 28) passes; one more fails.
+        const fits = await netkit([
+          "exec",
+          "a",
+          "--",
+          "ping",
+          "-c1",
+          "-W2",
+          "-M",
+          "do",
+          "-s",
+          "1422",
+          "10.60.0.2",
+        ]);
+        assertEquals(fits.code, 0, fits.stderr + fits.stdout);
+        const over = await netkit([
+          "exec",
+          "a",
+          "--",
+          "ping",
+          "-c1",
+          "-W2",
+          "-M",
+          "do",
+          "-s",
+          "1423",
+          "10.60.0.2",
+        ]);
+        assert(over.code !== 0, over.stdout);
+        assertMatch(over.stdout + over.stderr, /message too long, mtu=1450/);
+
+        const status = await netkit(["status", "mh"]);
+        assertEquals(status.code, 0, status.stderr);
+        assertMatch(status.stdout, /lab MTU 1450/);
+        assertMatch(
+          status.stdout,
+          /a:eth0 \(h1 10\.251\.0\.1\) <-> br-mid:a-p \(h2 10\.251\.0\.2\)/,
+        );
+        const list = await netkit(["status"]);
+        assertMatch(list.stdout, /mh\s*│ up\s*│ 3\s*│ 1\s*│ 2 hosts/);
+        const check = await netkit(["check", "mh"]);
+        assertEquals(check.code, 0, check.stderr + check.stdout);
+      },
+    );
+
+    await t.step(
+      "netkit down on one host alone removes its part; down removes the rest",
+      async () => {
+        // As after a controller crash: h2's own netkit, with h2's own state, from h2's journal.
+        const alone = await new Deno.Command("nsenter", {
+          args: h2.inside([Deno.execPath(), "run", "-A", "--config", CONFIG, MAIN, "down", "mh"])
+            .slice(1),
+          clearEnv: true,
+          env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", HOME: "/root", NO_COLOR: "1" },
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        const text = new TextDecoder().decode(alone.stdout) +
+          new TextDecoder().decode(alone.stderr);
+        assertEquals(alone.code, 0, text);
+        assertMatch(text, /Removed lab mh/);
+        assertEquals((await h2.snapshot()).namespaces, []);
+        const down = await netkit(["down", "mh"]);
+        assertEquals(down.code, 0, down.stderr);
+        await assertHostsUnchanged(hosts, before, "after down");
+        await assertHostUnchanged(withHosts, "after down");
+      },
+    );
+
+    await t.step("a host that refuses its part makes every other host roll back", async () => {
+      await h2.run("ip", "netns", "add", "b"); // h2 already has a namespace the lab wants
+      const conflict = await netkit(["up", file, "--hosts", inventory]);
+      assertEquals(conflict.code, 2, conflict.stderr);
+      assertMatch(conflict.stderr, /host h2: .*"b".*every host's part was rolled back/s);
+      await h2.run("ip", "netns", "delete", "b");
+      await assertHostsUnchanged(hosts, before, "after h2 refused its part");
+      await assertHostUnchanged(withHosts, "after h2 refused its part");
+    });
+
+    await t.step("an sshd killed mid-bring-up rolls back every host", async () => {
+      // A bigger part on h2, so that its bring-up is under way when its sshd dies.
+      const big = join(keys.dir, "big.yaml");
+      await Deno.writeTextFile(
+        big,
+        lab(
+          "mh-kill",
+          "generate: [{ star: { prefix: s-, count: 60, host: h2, subnet: 10.61.0.0/24 } }]",
+        ),
+      );
+      const child = new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--no-check", MAIN, "up", big, "--hosts", inventory, "--no-check"],
+        env: { NO_COLOR: "1" },
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      await waitFor(
+        "h2's part to start",
+        async () => (await h2.run("ls", "/run/netkit/labs/mh-kill")).includes("lab.json"),
+        60_000,
+      );
+      await h2.killSshd();
+      const r = await child.output();
+      const err = new TextDecoder().decode(r.stderr);
+      assertEquals(r.code, 1, err + new TextDecoder().decode(r.stdout));
+      assertMatch(err, /host h2: the SSH connection failed or was lost/);
+      // h1 was told to abort; h2 notices its controller is gone and removes its part itself.
+      await assertHostsUnchanged(hosts, before, "after sshd was killed", 30_000);
+      // The controller kept its record (h2 could not confirm); with sshd back, down clears it.
+      await h2.startSshd();
+      const down = await netkit(["down", "mh-kill"]);
+      assertEquals(down.code, 0, down.stderr);
+      await assertHostsUnchanged(hosts, before, "after down");
+      await assertHostUnchanged(withHosts, "after down");
+    });
+  }
+  await assertHostUnchanged(controller, "after the multi-host tests");
+  assertEquals(await sshClients(), [], "an ssh connection was left open");
+});
+
+/** ssh client processes still running (control masters netkit forgot to close). */
+async function sshClients(): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    const exe = await Deno.readLink(`/proc/${e.name}/exe`).catch(() => "");
+    if (exe === "/usr/bin/ssh") out.push(e.name);
+  }
+  return out;
+}

@@ -1,0 +1,281 @@
+/**
+ * Routed and IPv6 labs on the real kernel, with real FRR daemons (root): the OSPF triangle
+ * converges (OSPF and OSPFv3), its hosts reach each other and keep doing so with a triangle link
+ * down; the BGP pair exchanges its prefixes; the dual-stack router lab proves both families, a
+ * SLAAC address and a DHCPv6 lease; `netkit exec NODE -- vtysh` talks to the node's own daemons;
+ * `down` leaves no FRR process and no file of the lab behind; bad routed lab files change nothing.
+ *
+ * Run as root: `deno test -A tests/integration/routing_test.ts` (in nk-isolated on a shared host).
+ */
+import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
+import {
+  assertHostUnchanged,
+  isRoot,
+  netkit,
+  sh,
+  snapshot,
+  useTestState,
+} from "../helpers/host.ts";
+
+const stateDir = useTestState("routing");
+const P = "t16-";
+const opts = { ignore: !isRoot, sanitizeResources: false, sanitizeOps: false };
+const FRR_DAEMONS = ["zebra", "ospfd", "ospf6d", "bgpd"];
+const BGP_PAIR = new URL("../../examples/labs/bgp-pair.yaml", import.meta.url).pathname;
+
+/** The FRR daemons running inside namespace `ns`: name -> pid. */
+async function frrIn(ns: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const pid of (await sh("ip", "netns", "pids", ns)).split("\n").filter(Boolean)) {
+    const comm = (await Deno.readTextFile(`/proc/${pid}/comm`).catch(() => "")).trim();
+    if (FRR_DAEMONS.includes(comm)) out.set(comm, pid);
+  }
+  return out;
+}
+
+/** What the system's FRR configuration looks like (names and modification times). */
+async function etcFrr(): Promise<string> {
+  const entries: string[] = [];
+  try {
+    for await (const e of Deno.readDir("/etc/frr")) {
+      const info = await Deno.stat(`/etc/frr/${e.name}`);
+      entries.push(`${e.name} ${info.mtime?.getTime()}`);
+    }
+  } catch {
+    // no system FRR configuration
+  }
+  return entries.sort().join("\n");
+}
+
+/** After down: no crash-log directory of the daemons that ran is left in FRR's /var/tmp/frr. */
+async function assertNoFrrLeftovers(daemons: Map<string, string>[]) {
+  for (const running of daemons) {
+    for (const [name, pid] of running) {
+      const left = await Deno.stat(`/var/tmp/frr/${name}.${pid}`).then(() => true, () => false);
+      assert(!left, `/var/tmp/frr/${name}.${pid} is left`);
+      // A zombie has exited: it only waits for the test runner (PID 1 here) to reap it.
+      const stat = await Deno.readTextFile(`/proc/${pid}/stat`).catch(() => "");
+      assert(stat === "" || /\) Z /.test(stat), `${name} (${pid}) still runs`);
+    }
+  }
+}
+
+const passes = (stdout: string) => {
+  const checks = stdout.split("\n").filter((l) => /^(PASS|FAIL) /.test(l));
+  assert(checks.length > 0, `no check lines in:\n${stdout}`);
+  assert(checks.every((l) => l.startsWith("PASS ")), stdout);
+};
+
+Deno.test(
+  "recipe ospf-triangle: OSPF converges, hosts reach each other, a failed link is routed around, down leaves nothing",
+  opts,
+  async () => {
+    const before = await snapshot();
+    const etc = await etcFrr();
+    const running: Map<string, string>[] = [];
+    try {
+      const up = await netkit(["recipe", "ospf-triangle", "--prefix", P]);
+      assertEquals(up.code, 0, up.stderr + up.stdout);
+      passes(up.stdout);
+      for (
+        const re of [
+          /PASS t16-r1 has a route to 10\.3\.0\.0\/24 by ospf/,
+          /PASS t16-r2 has a route to 10\.1\.0\.0\/24 by ospf/,
+          /PASS t16-r3 has a route to 2001:db8:1::\/64 by ospf/,
+          /PASS t16-h1 -> 10\.3\.0\.10 reachable/,
+          /PASS t16-h1 -> 2001:db8:3::10 reachable/,
+          /PASS with t16-r1:eth1 down, t16-h1 -> 10\.3\.0\.10 reachable within 12 s/,
+          /PASS with t16-r1:eth1 down, t16-h1 -> 2001:db8:3::10 reachable within 12 s/,
+        ]
+      ) assertMatch(up.stdout, re);
+
+      // One set of daemons per router, inside the router's namespace; none in the hosts.
+      for (const r of ["r1", "r2", "r3"]) {
+        const daemons = await frrIn(`${P}${r}`);
+        assertEquals([...daemons.keys()].sort(), ["ospf6d", "ospfd", "zebra"], r);
+        running.push(daemons);
+      }
+      assertEquals((await frrIn(`${P}h1`)).size, 0);
+
+      // The failover proof put the link back: r1 reaches r3 directly again, over both families.
+      const link = await sh("ip", "-n", `${P}r1`, "-o", "addr", "show", "dev", "eth1");
+      assertMatch(link, /inet 10\.0\.13\.1\/30/);
+
+      // vtysh through netkit exec talks to r1's own daemons: both neighbours become Full again
+      // once the link the failover proof took down is back (a bounded wait: the dead interval
+      // is 4 s).
+      for (
+        const [node, command] of [
+          ["r1", "show ip ospf neighbor"],
+          ["r2", "show ipv6 ospf6 neighbor"],
+        ] as const
+      ) {
+        let out = "";
+        for (let i = 0; i < 75; i++) {
+          const vtysh = await netkit(["exec", `${P}${node}`, "--", "vtysh", "-c", command]);
+          assertEquals(vtysh.code, 0, vtysh.stderr);
+          out = vtysh.stdout;
+          if ((out.match(/Full\//g) ?? []).length === 2) break;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        assertEquals((out.match(/Full\//g) ?? []).length, 2, `${node}: ${out}`);
+      }
+
+      // check runs every proof again (the failover too) and passes.
+      const again = await netkit(["check", `${P}ospf-triangle`]);
+      assertEquals(again.code, 0, again.stdout + again.stderr);
+    } finally {
+      const down = await netkit(["down", `${P}ospf-triangle`]);
+      assertEquals(down.code, 0, down.stderr + down.stdout);
+    }
+    await assertHostUnchanged(before, "after ospf-triangle and down");
+    await assertNoFrrLeftovers(running);
+    assertEquals(await etcFrr(), etc, "/etc/frr changed");
+    assert(!(await Deno.stat(`${stateDir}/labs/${P}ospf-triangle`).catch(() => false)));
+  },
+);
+
+Deno.test("bgp-pair: one eBGP session, prefixes exchanged, down leaves nothing", opts, async () => {
+  const before = await snapshot();
+  const running: Map<string, string>[] = [];
+  try {
+    const up = await netkit(["up", BGP_PAIR]);
+    assertEquals(up.code, 0, up.stderr + up.stdout);
+    passes(up.stdout);
+    assertMatch(up.stdout, /PASS bp-r1 has a route to 10\.20\.2\.0\/24 by bgp/);
+    assertMatch(up.stdout, /PASS bp-r2 has a route to 10\.10\.1\.0\/24 by bgp/);
+    assertMatch(up.stdout, /PASS bp-h1 -> 10\.20\.2\.10 reachable/);
+    for (const r of ["bp-r1", "bp-r2"]) {
+      const daemons = await frrIn(r);
+      assertEquals([...daemons.keys()].sort(), ["bgpd", "zebra"], r);
+      running.push(daemons);
+    }
+    const summary = await netkit(["exec", "bp-r2", "--", "vtysh", "-c", "show ip bgp summary"]);
+    assertEquals(summary.code, 0, summary.stderr);
+    assertMatch(summary.stdout, /local AS number 65002/);
+    assertMatch(summary.stdout, /10\.0\.0\.1\s+4\s+65001\s/);
+  } finally {
+    const down = await netkit(["down", BGP_PAIR]);
+    assertEquals(down.code, 0, down.stderr + down.stdout);
+  }
+  await assertHostUnchanged(before, "after bgp-pair and down");
+  await assertNoFrrLeftovers(running);
+});
+
+Deno.test(
+  "router --ipv6: both families end to end, a SLAAC address, a DHCPv6 lease; down leaves nothing",
+  opts,
+  async () => {
+    const before = await snapshot();
+    try {
+      const up = await netkit(["recipe", "router", "--ipv6", "--prefix", P]);
+      assertEquals(up.code, 0, up.stderr + up.stdout);
+      passes(up.stdout);
+      for (
+        const re of [
+          /PASS t16-vm2\/eth0 has a SLAAC address in 2001:db8:100::\/64/,
+          /PASS t16-vm2\/eth0 holds a DHCPv6 lease in 2001:db8:100::100-2001:db8:100::1ff/,
+          /PASS t16-vm2\/eth0 holds a lease in 10\.0\.0\.151-10\.0\.0\.160/,
+          /PASS t16-vm1 -> 2001:db8:200::1 reachable/,
+          /PASS t16-vm2 -> 2001:db8:200::1 reachable/,
+          /PASS t16-vm1 -> 192\.168\.100\.1 reachable/,
+          /PASS t16-wan sees t16-vm1's packets to 192\.168\.100\.1 from 192\.168\.100\.11/,
+          /PASS dnsmasq in t16-rt listens on UDP port 547/,
+        ]
+      ) assertMatch(up.stdout, re);
+      // vm2's addresses: one by SLAAC (a /64 from rt's advertisement), one by DHCPv6 (a /128).
+      const addr = await sh("ip", "-n", `${P}vm2`, "-6", "-o", "addr", "show", "dev", "eth0");
+      assertMatch(addr, /inet6 2001:db8:100:0:[0-9a-f:]+\/64 scope global dynamic/);
+      assertMatch(addr, /inet6 2001:db8:100::1[0-9a-f]{2}\/128 scope global/);
+      // IPv6 is routed, not translated: rt forwards it and has no IPv6 NAT.
+      assertEquals(
+        (await sh("ip", "netns", "exec", `${P}rt`, "sysctl", "-n", "net.ipv6.conf.all.forwarding"))
+          .trim(),
+        "1",
+      );
+      const status = await netkit(["status", `${P}router`, "--json"]);
+      const leases = (JSON.parse(status.stdout) as { leases: { address: string }[] }).leases;
+      assert(leases.some((l) => /^2001:db8:100::/.test(l.address)), status.stdout);
+    } finally {
+      const down = await netkit(["down", `${P}router`]);
+      assertEquals(down.code, 0, down.stderr + down.stdout);
+    }
+    await assertHostUnchanged(before, "after router --ipv6 and down");
+  },
+);
+
+Deno.test("bad routed lab files: exit 2, FILE:LINE:COLUMN, nothing changed", opts, async () => {
+  const before = await snapshot();
+  const dir = await Deno.makeTempDir({ prefix: "netkit-t16-" });
+  try {
+    const good = await Deno.readTextFile(BGP_PAIR);
+    const cases: [string, string, RegExp][] = [
+      [
+        "ospf-iface",
+        good.replace(
+          "      bgp:\n        asn: 65001",
+          "      ospf: { interfaces: [eth0, eth5] }\n      bgp:\n        asn: 65001",
+        ),
+        /ospf-iface\.yaml:\d+:\d+: OSPF interface "eth5" is not on node "bp-r1"/,
+      ],
+      [
+        "asn",
+        good.replace("asn: 65001\n", "asn: 4294967296\n"),
+        /asn\.yaml:\d+:\d+: an AS number is 1 to 4294967295/,
+      ],
+      [
+        "neighbor",
+        good.replace("address: 10.0.0.2", "address: 10.99.0.2"),
+        /neighbor\.yaml:\d+:\d+: BGP neighbor 10\.99\.0\.2 is not in any subnet of node "bp-r1"/,
+      ],
+      [
+        "overlap",
+        good.replace("lan: { addresses: [10.10.1.1/24] }", "lan: { addresses: [10.0.0.5/16] }"),
+        /overlap\.yaml:\d+:\d+: 10\.0\.0\.5\/16 overlaps 10\.0\.0\.1\/30/,
+      ],
+      [
+        "v6-on-v4",
+        good.replace(
+          "routes: [{ to: default, via: 10.10.1.1 }]",
+          "routes: [{ to: 10.9.0.0/16, via: 2001:db8::1 }]",
+        ),
+        /v6-on-v4\.yaml:\d+:\d+: gateway 2001:db8::1 is IPv6, but the route to 10\.9\.0\.0\/16 is IPv4/,
+      ],
+    ];
+    for (const [name, text, re] of cases) {
+      assert(text !== good, `case ${name} changed nothing`);
+      const file = `${dir}/${name}.yaml`;
+      await Deno.writeTextFile(file, text);
+      const r = await netkit(["up", file]);
+      assertEquals(r.code, 2, `${name}: ${r.stdout}${r.stderr}`);
+      assertMatch(r.stderr, re);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  await assertHostUnchanged(before, "after bad routed lab files");
+});
+
+Deno.test(
+  "a generated IPv6 chain: routers forward IPv6, the ends reach each other",
+  opts,
+  async () => {
+    const before = await snapshot();
+    const dir = await Deno.makeTempDir({ prefix: "netkit-t16-" });
+    const file = `${dir}/chain6.yaml`;
+    await Deno.writeTextFile(
+      file,
+      "name: t16-chain6\ngenerate:\n  - chain: { prefix: t16c-, count: 4, subnet: 2001:db8:60::/48 }\n",
+    );
+    try {
+      const up = await netkit(["up", file]);
+      assertEquals(up.code, 0, up.stderr + up.stdout);
+      assertMatch(up.stdout, /PASS t16c-n1 -> 2001:db8:60:2::2 reachable/);
+    } finally {
+      const down = await netkit(["down", file]);
+      assertEquals(down.code, 0, down.stderr + down.stdout);
+      await Deno.remove(dir, { recursive: true });
+    }
+    await assertHostUnchanged(before, "after the IPv6 chain and down");
+  },
+);
