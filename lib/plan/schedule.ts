@@ -13,6 +13,8 @@
  * - root `ip` and `ovs-vsctl` commands on the same interface or bridge name keep their order (a
  *   port needs its veth; a moved internal port needs OVS to have made it);
  * - a command inside a namespace that moves a link out (`... netns 1`) is a barrier for all;
+ * - a namespace's sysctls (lane `sysctl:X`, see {@link laneOf}) wait only for `netns add X`; what
+ *   comes after them in the plan and creates a link in X or runs inside X waits for them;
  * - everything else is independent: two namespaces never wait for each other, and a namespace's
  *   configuration runs beside later root commands that do not name it.
  *
@@ -160,6 +162,12 @@ export function levelsOf(
     const inside = insideOf(lane);
     if (inside !== undefined) {
       level = Math.max(level, (mention.get(inside) ?? -1) + 1, (hostMention.get(inside) ?? -1) + 1);
+    }
+    // What is made in or configured inside X after X's sysctls waits for them: a `default` key
+    // is the template of the interfaces created after it.
+    const made = lane === "root" && words[1] !== "netns" ? netnsTargets(words.slice(1)) : targets;
+    for (const ns of lane.startsWith("ns:") && !hostNs ? [lane.slice(3), ...made] : made) {
+      level = Math.max(level, (laneLevel.get(`sysctl:${ns}`) ?? -1) + 1);
     }
     if (lane === "root" || hostNs) {
       level = after(ovsName, names, level);

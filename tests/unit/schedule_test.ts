@@ -119,20 +119,30 @@ Deno.test("levelsOf keeps netns delete after what runs inside the namespace", ()
   assertEquals(levels.length, 2);
 });
 
-Deno.test("a chain's forwarding sysctls run beside the namespaces' batches, one per router", async () => {
+Deno.test("a chain's forwarding sysctls: one per router, after netns add, before its links", async () => {
   const runner = new RecordingRunner();
   const lab = validateLab(chain({ prefix: "u-", count: 6 }));
   await new Executor({ runner }).apply(planLab(lab, { stateDir: "/tmp/x" }));
   const cmds = runner.commands.map((c) => c.argv.join(" "));
-  // one root batch (every netns add and veth pair), then per node one batch, per router one
-  // sysctl: no `ip netns exec`, no command on its own between namespaces
-  assertEquals(cmds[0], "ip -batch -");
-  assertEquals(cmds.filter((c) => c.endsWith(" ip -batch -")).length, 6);
+  // every netns add in one root batch; a sysctl per router (a `default` key would be the
+  // template of the links made after it, so the links wait); the veth pairs in one root batch;
+  // per node its loopback, then its links' configuration: no `ip netns exec`, no segment per
+  // namespace
+  assertEquals(cmds.filter((c) => c === "ip -batch -").length, 2);
+  assertEquals(cmds.filter((c) => c.endsWith(" ip -batch -") && c !== "ip -batch -").length, 12);
+  const sysctls = cmds.flatMap((c, i) => (c.includes(" sysctl ") ? [i] : []));
   assertEquals(
-    cmds.filter((c) => c.includes(" sysctl ")).sort(),
+    sysctls.map((i) => cmds[i]).sort(),
     [2, 3, 4, 5].map((k) => `nsenter --net=/run/netns/u-n${k} sysctl -q -w net.ipv4.ip_forward=1`),
   );
-  assertEquals(cmds.length, 11, cmds.join("\n"));
+  const batches = runner.commands.flatMap((
+    c,
+    i,
+  ) => (c.argv.join(" ") === "ip -batch -" ? [i] : []));
+  assert(runner.commands[batches[0]!]!.stdin!.includes("netns add u-n6"));
+  assert(runner.commands[batches[1]!]!.stdin!.includes("type veth"));
+  assert(sysctls.every((i) => batches[0]! < i && i < batches[1]!), cmds.join("\n"));
+  assertEquals(cmds.length, 18, cmds.join("\n"));
 });
 
 Deno.test("only namespace-wide network sysctls join a lane; others run as planned", () => {
@@ -199,4 +209,37 @@ Deno.test("vethPair() and linuxBridge() keep IPv6 unless asked not to", () => {
     "ip link set dev br addrgenmode none",
     "ip link set dev br up",
   ]);
+});
+
+Deno.test("an IPv6 lab's default sysctls are set before the links of that namespace are made", async () => {
+  const lab = validateLab({
+    name: "u6",
+    nodes: {
+      "u6-a": { interfaces: { eth0: { addresses: ["2001:db8::1/64"] } } },
+      "u6-b": { interfaces: { eth0: { addresses: ["2001:db8::2/64"] } } },
+    },
+    bridges: { "u6-br": { type: "linux" } },
+    links: [
+      { endpoints: ["u6-a:eth0", "u6-br:u6-a-p"] },
+      { endpoints: ["u6-b:eth0", "u6-br:u6-b-p"] },
+    ],
+  });
+  const runner = new RecordingRunner();
+  await new Executor({ runner }).apply(planLab(lab, { stateDir: "/tmp/x" }));
+  const at = (pred: (c: { argv: readonly string[]; stdin?: string }) => boolean) =>
+    runner.commands.findIndex(pred);
+  for (const ns of ["u6-a", "u6-b"]) {
+    const sysctl = at((c) =>
+      c.argv.join(" ").startsWith(`nsenter --net=/run/netns/${ns} sysctl`) &&
+      c.argv.includes("net.ipv6.conf.default.accept_dad=0")
+    );
+    const veth = at((c) => c.stdin?.includes(`netns ${ns} type veth`) ?? false);
+    const added = at((c) => c.stdin?.includes(`netns add ${ns}`) ?? false);
+    assert(
+      added < sysctl && sysctl < veth,
+      runner.commands.map((c) => c.argv.join(" ")).join("\n"),
+    );
+  }
+  // and the interfaces keep IPv6 link-local: no addrgenmode none in an IPv6 lab
+  assert(!runner.commands.some((c) => c.stdin?.includes("addrgenmode")));
 });
