@@ -387,6 +387,12 @@ export const LAB_LIMITS = {
   nat: 4096,
   /** Expectations (each runs a process when checked). */
   expect: 256,
+  /**
+   * Packet captures (`capture: true`). Each records at most 50,000 frames of 1600 bytes (about
+   * 80 MB) into the state root, a tmpfs in memory, and is kept after `down` until `clean`: four
+   * keep one lab under about 320 MB however much traffic its proofs make.
+   */
+  captures: 4,
   /** Host roles of a multi-host lab (`hosts`). */
   hosts: 256,
   /** VXLAN ends of a multi-host lab's part (`tunnels`, one per link between hosts at most). */
@@ -416,6 +422,7 @@ export function labCounts(lab: {
     sysctls: 0,
     nat: 0,
     expect: len(lab.expect),
+    captures: 0,
     hosts: Object.keys(obj(lab.hosts)).length,
     tunnels: len(lab.tunnels),
   };
@@ -424,7 +431,10 @@ export function labCounts(lab: {
     const n = obj(node);
     const ifaces = Object.values(obj(n.interfaces));
     counts.interfaces += ifaces.length;
-    for (const i of ifaces) counts.addresses += len(obj(i).addresses);
+    for (const i of ifaces) {
+      counts.addresses += len(obj(i).addresses);
+      if (obj(i).capture === true) counts.captures++;
+    }
     counts.routes += len(n.routes);
     counts.nat += len(n.nat);
     counts.sysctls += Object.keys(obj(n.sysctls)).length;
@@ -463,6 +473,7 @@ const WHERE: Record<keyof typeof LAB_LIMITS, string> = {
   sysctls: "nodes",
   nat: "nodes",
   expect: "expect",
+  captures: "nodes",
   hosts: "hosts",
   tunnels: "tunnels",
 };
@@ -477,6 +488,7 @@ const LABEL: Record<keyof typeof LAB_LIMITS, string> = {
   sysctls: "sysctls",
   nat: "NAT rules",
   expect: "expectations",
+  captures: "packet captures (capture: true)",
   hosts: "host roles",
   tunnels: "tunnels",
 };
@@ -673,6 +685,11 @@ export function reachIssues(lab: Lab, options: ReachOptions = {}): LabIssue[] {
         const owner = splitEndpoint(other)[0];
         return uplinked.has(owner) ? [owner] : [];
       });
+      // An OVS internal port moved into the node is on its bridge's LAN too.
+      for (const [bname, bridge] of Object.entries(lab.bridges)) {
+        const p = bridge.ports[d.interface];
+        if (p?.internal && p.node === nname && uplinked.has(bname)) lan.push(bname);
+      }
       if (lan.length) {
         issues.push({
           path: ["nodes", nname, "dhcpServer", "interface"],
