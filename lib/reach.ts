@@ -631,7 +631,8 @@ export function tunnelIssues(lab: { tunnels?: unknown }, options: ReachOptions =
  * The problems of a lab that reaches beyond itself (the lab is otherwise valid):
  *
  * - `bridges.X.uplink: NIC` moves a NIC of the host (its addresses and routes) into the lab: only
- *   when the command line names that NIC (`--uplink NIC`);
+ *   when the command line names that NIC (`--uplink NIC`), and for one bridge only (a multi-host
+ *   lab would otherwise take the NIC of that name on every host it places such a bridge on);
  * - a DHCP server (`dhcpServer`) on an interface that shares a LAN with an uplink would answer
  *   the real network's clients, authoritatively;
  * - `expect: untag` removes a VLAN tag from an OVS port and sets it back: only on a port of one
@@ -644,9 +645,21 @@ export function reachIssues(lab: Lab, options: ReachOptions = {}): LabIssue[] {
   const issues: LabIssue[] = [...tunnelIssues(lab, options)];
   const allowed = options.uplinks === "any" ? undefined : new Set(options.uplinks ?? []);
   const uplinked = new Set<string>(); // bridges on an uplink's LAN
+  const bridgeOfUplink = new Map<string, string>();
   for (const [bname, bridge] of Object.entries(lab.bridges)) {
     if (bridge.uplink === undefined) continue;
     uplinked.add(bname);
+    const first = bridgeOfUplink.get(bridge.uplink);
+    if (first !== undefined) {
+      issues.push({
+        path: ["bridges", bname, "uplink"],
+        message: `uplink ${JSON.stringify(bridge.uplink)} is already bridge "${first}"'s: ` +
+          `--uplink ${bridge.uplink} lets one bridge take that NIC (in a multi-host lab, on one ` +
+          "host), not every bridge that names it",
+      });
+      continue;
+    }
+    bridgeOfUplink.set(bridge.uplink, bname);
     if (allowed && !allowed.has(bridge.uplink)) {
       issues.push({
         path: ["bridges", bname, "uplink"],
