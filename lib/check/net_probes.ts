@@ -16,6 +16,14 @@ type TcpExpect = Extract<Expect, { tcp: unknown }>;
 type RouteExpect = Extract<Expect, { route: unknown }>["route"];
 type LinkExpect = Extract<Expect, { link: unknown }>["link"];
 
+/**
+ * The prefix of every process a proof starts and stops itself (a listener, a capture, an iperf3
+ * server): if netkit is killed mid-proof, the process would outlive it, and keep its namespace
+ * (and the lab's interfaces in it) alive after `down`; `timeout` bounds it. It passes the SIGTERM
+ * that stops it on to the command.
+ */
+export const BOUNDED = ["timeout", "60"] as const;
+
 /** How long the client waits for the connection (busybox nc `-w`), in seconds. */
 const CONNECT_TIMEOUT_S = 2;
 /** How long a listener may take to listen, in milliseconds. */
@@ -49,7 +57,7 @@ export async function tcpReach(e: TcpExpect, runner: Runner): Promise<CheckResul
         return { name, pass: false, evidence: `TCP port ${port} is already in use in ${listen}` };
       }
       listener = runner.spawn(
-        inNs(listen, ["busybox", "nc", "-l", "-p", String(port), "-e", "true"]),
+        inNs(listen, [...BOUNDED, "busybox", "nc", "-l", "-p", String(port), "-e", "true"]),
         {
           stdout: "null",
         },

@@ -18,7 +18,7 @@ import { familyOf, inSubnetAny, ipToBigInt, ipToNumber } from "../addr.ts";
 import { linkDown } from "../primitives/link.ts";
 import type { Expect, Lab } from "../lab/schema.ts";
 import type { OvsTarget } from "../ovs/target.ts";
-import { eventually, linkState, routePresent, tcpReach } from "./net_probes.ts";
+import { BOUNDED, eventually, linkState, routePresent, tcpReach } from "./net_probes.ts";
 import { isOvsProof, ovsProof } from "./probes_ovs.ts";
 
 /** The outcome of one proof. */
@@ -126,6 +126,7 @@ async function snatSeen(e: Extract<Expect, { snat: unknown }>["snat"], host: Hos
   const name = `${e.observer} sees ${e.from}'s packets to ${e.to} from ${e.source}`;
   const capture = watchOutput(runner.spawn(
     inNs(e.observer, [
+      ...BOUNDED,
       "tcpdump",
       "-n",
       "-l",

@@ -25,6 +25,7 @@ import type { Expect, Lab } from "../lab/schema.ts";
 import { sandboxOf } from "../lab/sandbox.ts";
 import { findFlow } from "../lab/validate_ovs.ts";
 import { type CheckResult, type Context, ping } from "./probes.ts";
+import { BOUNDED } from "./net_probes.ts";
 
 type FlowProof = Extract<Expect, { flow: unknown }>;
 type LinkDownProof = Extract<Expect, { linkDown: unknown }>;
@@ -32,12 +33,6 @@ type CaptureProof = Extract<Expect, { capture: unknown }>;
 type ThroughputProof = Extract<Expect, { throughput: unknown }>;
 /** A proof this module runs. */
 export type OvsProof = FlowProof | LinkDownProof | CaptureProof | ThroughputProof;
-
-/**
- * A capture or server outlives netkit if netkit is killed mid-proof (its namespace stays while a
- * process runs in it): `timeout` bounds it. It passes the SIGINT that stops it on to the command.
- */
-const BOUNDED = ["timeout", "60"];
 
 /** True for the proofs this module runs (they run one at a time, after the others). */
 export function isOvsProof(e: Expect): e is OvsProof {
