@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type Runner, watchOutput } from "../exec/runner.ts";
+import type { Runner } from "../exec/runner.ts";
 import { type Host, resolveHost } from "../host.ts";
 import { cmd, inNs, type Step } from "../plan/step.ts";
 import { Journal } from "../plan/journal.ts";
@@ -18,7 +18,7 @@ import { familyOf, inSubnetAny, ipToBigInt, ipToNumber } from "../addr.ts";
 import { linkDown } from "../primitives/link.ts";
 import type { Expect, Lab } from "../lab/schema.ts";
 import type { OvsTarget } from "../ovs/target.ts";
-import { eventually, linkState, routePresent, tcpReach } from "./net_probes.ts";
+import { eventually, linkState, routePresent, startTcpdump, tcpReach } from "./net_probes.ts";
 import { isOvsProof, ovsProof } from "./probes_ovs.ts";
 
 /** The outcome of one proof. */
@@ -124,29 +124,14 @@ async function snatSeen(e: Extract<Expect, { snat: unknown }>["snat"], host: Hos
   const runner = host.runner;
   if (host.rootless) return await snatSeenNft(e, runner);
   const name = `${e.observer} sees ${e.from}'s packets to ${e.to} from ${e.source}`;
-  const capture = watchOutput(runner.spawn(
-    inNs(e.observer, [
-      "tcpdump",
-      "-n",
-      "-l",
-      // Hand each packet over at once: libpcap otherwise delivers in blocks (up to a second),
-      // and the last requests of the ping would still be buffered when the capture stops.
-      "--immediate-mode",
-      "-i",
-      e.interface,
-      "icmp[icmptype] == icmp-echo and dst host " + e.to,
-    ]),
-  ));
-  if (!(await capture.ready(/listening on/))) {
-    const err = await capture.stop();
-    return {
-      name,
-      pass: false,
-      evidence: `tcpdump reported no "listening on" within 3 s${
-        err.trim() ? `: ${err.trim()}` : ""
-      }`,
-    };
-  }
+  const started = await startTcpdump(
+    runner,
+    e.observer,
+    e.interface,
+    "icmp[icmptype] == icmp-echo and dst host " + e.to,
+  );
+  if ("failed" in started) return { name, pass: false, evidence: started.failed };
+  const { capture } = started;
   const p = await ping(e.from, e.to, true, runner);
   const out = await capture.stop();
   const sources = [...out.matchAll(/IP (\d+\.\d+\.\d+\.\d+) > /g)].map((m) => m[1]!);

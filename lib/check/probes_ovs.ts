@@ -25,6 +25,7 @@ import type { Expect, Lab } from "../lab/schema.ts";
 import { sandboxOf } from "../lab/sandbox.ts";
 import { findFlow } from "../lab/validate_ovs.ts";
 import { type CheckResult, type Context, ping } from "./probes.ts";
+import { BOUNDED, startTcpdump } from "./net_probes.ts";
 
 type FlowProof = Extract<Expect, { flow: unknown }>;
 type LinkDownProof = Extract<Expect, { linkDown: unknown }>;
@@ -32,12 +33,6 @@ type CaptureProof = Extract<Expect, { capture: unknown }>;
 type ThroughputProof = Extract<Expect, { throughput: unknown }>;
 /** A proof this module runs. */
 export type OvsProof = FlowProof | LinkDownProof | CaptureProof | ThroughputProof;
-
-/**
- * A capture or server outlives netkit if netkit is killed mid-proof (its namespace stays while a
- * process runs in it): `timeout` bounds it. It passes the SIGINT that stops it on to the command.
- */
-const BOUNDED = ["timeout", "60"];
 
 /** True for the proofs this module runs (they run one at a time, after the others). */
 export function isOvsProof(e: Expect): e is OvsProof {
@@ -168,28 +163,9 @@ async function captured(e: CaptureProof, runner: Runner): Promise<CheckResult> {
   const { node, interface: iface } = e.capture;
   const to = e.ping.to;
   const name = `${node}/${iface} captures the ping ${e.ping.from} -> ${to}, both ways`;
-  const capture = watchOutput(runner.spawn(
-    inNs(node, [
-      ...BOUNDED,
-      "tcpdump",
-      "-n",
-      "-l",
-      "--immediate-mode",
-      "-i",
-      iface,
-      `icmp and host ${to}`,
-    ]),
-  ));
-  if (!(await capture.ready(/listening on/))) {
-    const err = await capture.stop();
-    return {
-      name,
-      pass: false,
-      evidence: `tcpdump reported no "listening on" within 3 s${
-        err.trim() ? `: ${err.trim()}` : ""
-      }`,
-    };
-  }
+  const started = await startTcpdump(runner, node, iface, `icmp and host ${to}`);
+  if ("failed" in started) return { name, pass: false, evidence: started.failed };
+  const { capture } = started;
   const p = await ping(e.ping.from, to, true, runner);
   const replyLine = new RegExp(`IP ${to.replaceAll(".", "\\.")} > \\S+: ICMP echo reply`);
   await capture.ready(replyLine, 1000);
