@@ -15,16 +15,15 @@
  * @module
  */
 import { type Runner, watchOutput } from "../exec/runner.ts";
-import { inNs, type Step } from "../plan/step.ts";
-import { Executor } from "../plan/executor.ts";
-import { linkUp } from "../primitives/link.ts";
+import { inNs } from "../plan/step.ts";
+import { linkDown } from "../primitives/link.ts";
 import { flowCookie } from "../ovs/ids.ts";
 import { ovsDumpFlows } from "../ovs/flows.ts";
 import { ovsList } from "../ovs/query.ts";
 import type { Expect, Lab } from "../lab/schema.ts";
 import { sandboxOf } from "../lab/sandbox.ts";
 import { findFlow } from "../lab/validate_ovs.ts";
-import { type CheckResult, type Context, ping } from "./probes.ts";
+import { type CheckResult, type Context, ping, whileApplied } from "./probes.ts";
 import { BOUNDED, startTcpdump } from "./net_probes.ts";
 
 type FlowProof = Extract<Expect, { flow: unknown }>;
@@ -100,35 +99,18 @@ async function linkDownThenPing(
   const [owner = "", ifname = ""] = e.linkDown.split(":");
   const onBridge = owner in lab.bridges;
   const ns = onBridge ? sandboxOf(lab) : owner;
-  const up = linkUp(ifname, { ns });
-  const down: Step = {
-    key: `down:${ns ?? ""}/${ifname}`,
-    summary: `set ${ifname} down`,
-    do: up.undo,
-    undo: up.do,
-  };
   const name = `with ${e.linkDown} down: ${e.ping.from} -> ${e.ping.to} ${
     e.reach ? "reachable" : "unreachable"
   }`;
-  const exec = new Executor({ runner });
   const bond = onBridge ? bondOf(lab, owner, ifname) : undefined;
   let active = "";
-  await exec.apply([down]);
-  const restore = async () => {
-    const errors = await exec.undo([{ key: down.key, undo: down.undo }]);
-    if (errors.length) throw errors[0];
-  };
-  const p = await (async () => {
+  const p = await whileApplied(linkDown(ifname, ns ? { ns } : {}), ctx, async () => {
     const result = await ping(e.ping.from, e.ping.to, e.reach, runner);
     if (bond && ctx.ovs) {
       active = `; ${bond}'s active member: ${await activeMember(bond, ctx)}`;
     }
     return result;
-  })().catch(async (error) => {
-    await restore();
-    throw error;
   });
-  await restore();
   // Up again: wait until OVS (or the kernel) sees it, so the next proof starts from a whole lab.
   const state = async () => {
     if (onBridge && ctx.ovs) {
