@@ -4,8 +4,8 @@
  * - `flow`: a ping, and the packet counter of one of the lab's OpenFlow flows going up by at least
  *   `minPackets` (read before and after; the counters follow the datapath a moment later, so the
  *   probe waits for them, bounded);
- * - `linkDown`: a link end set down (a journaled-style step with its undo, like the VLAN untag
- *   proof), a ping, the link up again; for a bond member the evidence names the bond's active
+ * - `linkDown`: a link end set down (the journaled `linkDown` step, as in `failover` and
+ *   `netkit link`, through probes.ts `whileApplied`), a ping, the link up again; for a bond member the evidence names the bond's active
  *   member while the link was down;
  * - `capture`: tcpdump on a node's interface (a mirror's monitor) sees a ping's echo requests and
  *   replies;
