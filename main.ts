@@ -8,7 +8,7 @@ import { Argument, Command, CommanderError, Option } from "./lib/deps/commander.
 import denoJson from "./deno.json" with { type: "json" };
 import { ExitCode, UsageError } from "./lib/errors.ts";
 import { err } from "./lib/cli/output.ts";
-import { red } from "./lib/cli/render.ts";
+import { red } from "./lib/cli/color.ts";
 import { type Host, readEnvironment, resolveHost } from "./lib/host.ts";
 import { ProcessRunner } from "./lib/exec/runner.ts";
 

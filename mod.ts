@@ -35,11 +35,12 @@ export {
   linkDown,
   linkUp,
   moveLink,
+  noIpv6LinkLocal,
   renameLink,
   vethPair,
   type VethPairOptions,
 } from "./lib/primitives/link.ts";
-export { bridgeAttach, linuxBridge } from "./lib/primitives/bridge.ts";
+export { bridgeAttach, linuxBridge, type LinuxBridgeOptions } from "./lib/primitives/bridge.ts";
 export {
   impair,
   impairClear,

@@ -1,15 +1,28 @@
 /**
  * `make bench`: netkit against the hand-optimised iproute2 script (bench/star_iproute2.sh) and
- * Mininet, on a star of N namespaces around one bridge (Linux or OVS userspace), for several N.
+ * Mininet, on a star of N namespaces around one bridge (Linux or OVS userspace), for several N;
+ * then a chain against a star, a 300-namespace lab beside containerlab's published figure, and
+ * the CLI's start time. Writes the figures into bench/RESULTS.md (between its markers) and prints
+ * them.
  *
- *   deno run -A bench/bench.ts [N ...]          # default: 10 100 250
+ *   deno run -A bench/bench.ts [N ...] [--runs K] [--no-mininet] [--no-write]
+ *                                                  # default: 10 100 250 1000
  *
- * Each run (build, one ping from the first node to the last, teardown) is a fresh process under
- * `unshare --net`: the "root" namespace of the run is a private one, so nothing touches the host's
- * interfaces, and each userspace OVS's `ovs-netdev` tap collides with no other. Contenders
- * alternate (netkit, script, Mininet, netkit, ...); the table shows the median wall time of each.
- * netkit's peak memory is the VmHWM its driver (bench/netkit_star.ts) reports. Every name starts
- * with `bx-`; after each run, whatever a failed run left (namespaces, netkit state) is removed.
+ * Contenders, each a fresh process per run (build, one ping from the first node to the last,
+ * teardown):
+ *
+ * - netkit CLI (bench/netkit_cli.ts): `netkit up FILE` (build, proofs, output) then
+ *   `netkit down LAB`, two `deno run -A main.ts` processes, FILE a `generate: star` lab file;
+ *   peak memory is `/usr/bin/time`'s max RSS of `up`;
+ * - netkit library (bench/netkit_star.ts): `upLab`, one ping, `downLab` in one process; peak
+ *   memory is its VmHWM;
+ * - the script (bench/star_iproute2.sh) and Mininet (bench/mininet_star.py).
+ *
+ * Every run is under `unshare --net`: the "root" namespace of the run is a private one, so
+ * nothing touches the host's interfaces, and each userspace OVS's `ovs-netdev` tap collides with
+ * no other. Contenders alternate (CLI, library, script, Mininet, CLI, ...). Each cell shows the
+ * median and the range of the runs; a ratio is the median of the ratios of the same run. Every
+ * name starts with `bx-`; after each run, whatever a failed run left is removed.
  *
  * These are measurements, not tests: nothing here asserts a duration.
  *
@@ -22,7 +35,22 @@ const ROOT = fromFileUrl(new URL("..", import.meta.url));
 const STATE = "/run/netkit-bench";
 const ENV = { NETKIT_STATE_DIR: STATE, NETKIT_OVS: "private" };
 const TIMEOUT_S = 300;
+const RESULTS = `${HERE}RESULTS.md`;
+const BEGIN = "<!-- bench.ts writes from here -->";
+const END = "<!-- bench.ts writes up to here -->";
 const decoder = new TextDecoder();
+
+const flags = { runs: 0, mininet: true, write: true };
+const sizes: number[] = [];
+for (let i = 0; i < Deno.args.length; i++) {
+  const a = Deno.args[i]!;
+  if (a === "--runs") flags.runs = Number(Deno.args[++i]);
+  else if (a === "--no-mininet") flags.mininet = false;
+  else if (a === "--no-write") flags.write = false;
+  else sizes.push(Number(a));
+}
+if (!sizes.length) sizes.push(10, 100, 250, 1000);
+const runsFor = (n: number) => flags.runs || (n >= 250 ? 2 : 3);
 
 interface Run {
   ms: number;
@@ -56,9 +84,11 @@ async function quiet(argv: string[]): Promise<string> {
   return r ? decoder.decode(r.stdout) : "";
 }
 
-/** Removes what a failed run may have left: netkit's lab, namespaces named bx-. */
+/** Removes what a failed run may have left: netkit's labs, namespaces named bx-. */
 async function cleanUp(): Promise<void> {
-  await quiet([Deno.execPath(), "run", "-A", "main.ts", "down", "bx-star"]);
+  for (const lab of ["bx-star", "bx-chain"]) {
+    await quiet([Deno.execPath(), "run", "-A", "main.ts", "down", lab]);
+  }
   const names = (await quiet(["ip", "netns", "list"])).split("\n")
     .map((l) => l.split(" ")[0] ?? "").filter((n) => n.startsWith("bx-"));
   if (names.length) {
@@ -76,17 +106,75 @@ async function cleanUp(): Promise<void> {
   await Deno.remove(STATE, { recursive: true }).catch(() => {});
 }
 
+const lastLine = (text: string) => JSON.parse(text.trim().split("\n").at(-1)!);
+const tail = (r: Run, n = 3) => (r.err || r.out).trim().split("\n").slice(-n).join(" | ");
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
+/** "median (min–max)" in seconds, or n/a. */
+const secs = (ms: number[], digits = 2) => {
+  if (!ms.length) return "n/a";
+  const f = (x: number) => (x / 1000).toFixed(digits);
+  const lo = Math.min(...ms), hi = Math.max(...ms);
+  return ms.length === 1 ? f(ms[0]!) : `${f(median(ms))} (${f(lo)}–${f(hi)})`;
+};
+const times = (xs: number[], digits = 2) => {
+  if (!xs.length) return "n/a";
+  const f = (x: number) => x.toFixed(digits);
+  return xs.length === 1
+    ? f(xs[0]!)
+    : `${f(median(xs))} (${f(Math.min(...xs))}–${f(Math.max(...xs))})`;
+};
+const loadavg = async () =>
+  (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
 
-const sizes = Deno.args.length ? Deno.args.map(Number) : [10, 100, 250];
-const kinds = ["linux", "ovs"] as const;
-const hasMininet = (await quiet(["sh", "-c", "command -v mn"])).trim() !== "";
+const tmp = await Deno.makeTempDir({ prefix: "bx-labs-" });
+/** A lab file `lab` made by one generator; returns its path. */
+async function labFile(lab: string, generator: string): Promise<string> {
+  const file = await Deno.makeTempFile({ dir: tmp, suffix: ".yaml" });
+  await Deno.writeTextFile(file, `name: ${lab}\ngenerate:\n  - ${generator}\n`);
+  return file;
+}
+const starFile = (n: number, kind: string) =>
+  labFile("bx-star", `star: { prefix: bx-, count: ${n}, bridge: ${kind} }`);
 
-// netkit CLI start: median of 10
+interface Cli {
+  upMs: number;
+  downMs: number;
+  upPeakKiB: number | null;
+}
+
+/** One CLI run: up FILE [OPTION...], down LAB. */
+async function cliRun(
+  file: string,
+  lab: string,
+  failures: string[],
+  upOptions: string[] = [],
+): Promise<Cli | undefined> {
+  const r = await timed([
+    Deno.execPath(),
+    "run",
+    "-A",
+    `${HERE}netkit_cli.ts`,
+    file,
+    lab,
+    ...upOptions,
+  ]);
+  await cleanUp();
+  if (!r.ok) {
+    failures.push(`CLI: ${tail(r)}`);
+    return undefined;
+  }
+  return lastLine(r.out) as Cli;
+}
+
+const hasMininet = flags.mininet && (await quiet(["sh", "-c", "command -v mn"])).trim() !== "";
+const loadBefore = await loadavg();
+const started = new Date();
+
+// CLI start: 10 runs
 const starts: number[] = [];
 for (let i = 0; i < 10; i++) {
   const t0 = performance.now();
@@ -101,99 +189,225 @@ for (let i = 0; i < 10; i++) {
 interface Row {
   n: number;
   kind: string;
-  netkit: number[];
+  cli: Cli[];
+  lib: number[];
+  libPeakKiB: number[];
   script: number[];
+  /** Script runs that built and tore down the star but whose one ping never got through. */
+  scriptPingFailed: number[];
   mininet: number[];
+  /** CLI up+down / script, per run where both succeeded. */
+  ratioScript: number[];
+  ratioMininet: number[];
   mininetNote?: string;
-  peakKiB: number[];
-  phases: { upMs: number; downMs: number }[];
   failures: string[];
 }
 
+// Mininet's OVS switch (ovsbr, datapath=user) builds the star but its ping never gets through
+// from N=100 on (measured before: bench/RESULTS.md); after N=10 only its Linux bridge runs.
+const MININET_OVS_MAX = 10;
+
 const rows: Row[] = [];
 for (const n of sizes) {
-  for (const kind of kinds) {
+  for (const kind of ["linux", "ovs"] as const) {
     const row: Row = {
       n,
       kind,
-      netkit: [],
+      cli: [],
+      lib: [],
+      libPeakKiB: [],
       script: [],
+      scriptPingFailed: [],
       mininet: [],
-      peakKiB: [],
-      phases: [],
+      ratioScript: [],
+      ratioMininet: [],
       failures: [],
     };
-    if (!hasMininet) row.mininetNote = "mn not installed";
-    const runs = n >= 250 ? 2 : 3;
-    for (let i = 0; i < runs; i++) {
-      const nk = await timed([
+    const mininet = hasMininet && (kind === "linux" || n <= MININET_OVS_MAX);
+    if (!hasMininet) row.mininetNote = flags.mininet ? "mn not installed" : "not run";
+    else if (!mininet) row.mininetNote = `not run: its ping fails from N=100 on`;
+    const file = await starFile(n, kind);
+    for (let i = 0; i < runsFor(n); i++) {
+      const cli = await cliRun(file, "bx-star", row.failures);
+      if (cli) row.cli.push(cli);
+
+      const lib = await timed([
         Deno.execPath(),
         "run",
         "-A",
         `${HERE}netkit_star.ts`,
-        String(n),
+        `${n}`,
         kind,
       ]);
-      if (nk.ok) {
-        const j = JSON.parse(nk.out.trim().split("\n").at(-1)!);
-        row.netkit.push(nk.ms);
-        row.peakKiB.push(j.peakKiB);
-        row.phases.push({ upMs: j.upMs, downMs: j.downMs });
-      } else row.failures.push(`netkit: ${nk.err.trim().split("\n").slice(-3).join(" | ")}`);
+      if (lib.ok) {
+        row.lib.push(lib.ms);
+        row.libPeakKiB.push(lastLine(lib.out).peakKiB);
+      } else row.failures.push(`library: ${tail(lib)}`);
       await cleanUp();
 
       const sc = await timed(["bash", `${HERE}star_iproute2.sh`, String(n), kind]);
       if (sc.ok) row.script.push(sc.ms);
-      else row.failures.push(`script: ${sc.err.trim().split("\n").slice(-2).join(" | ")}`);
+      else if (/ping .* failed/.test(sc.err)) row.scriptPingFailed.push(sc.ms);
+      else row.failures.push(`script: ${tail(sc, 2)}`);
       await cleanUp();
+      if (cli && sc.ok) row.ratioScript.push((cli.upMs + cli.downMs) / sc.ms);
 
-      if (hasMininet) {
+      // Mininet at 1,000 namespaces takes minutes: once.
+      if (mininet && (n < 1000 || i === 0)) {
         const mn = await timed(["/usr/bin/python3", `${HERE}mininet_star.py`, String(n), kind]);
         if (mn.ok) row.mininet.push(mn.ms);
-        else row.failures.push(`mininet: ${mn.err.trim().split("\n").slice(-2).join(" | ")}`);
+        else row.failures.push(`mininet: ${tail(mn, 2)}`);
         await cleanUp();
+        if (cli && mn.ok) row.ratioMininet.push((cli.upMs + cli.downMs) / mn.ms);
       }
     }
     rows.push(row);
     console.error(
-      `done: N=${n} ${kind}: netkit ${row.netkit.map((x) => x.toFixed(0)).join("/")} ms, ` +
-        `script ${row.script.map((x) => x.toFixed(0)).join("/")} ms, ` +
-        `mininet ${row.mininet.map((x) => x.toFixed(0)).join("/")} ms` +
+      `done: N=${n} ${kind}: CLI ${row.cli.map((c) => (c.upMs + c.downMs).toFixed(0)).join("/")}` +
+        ` ms, library ${row.lib.map((x) => x.toFixed(0)).join("/")} ms, script ${
+          row.script.map((x) => x.toFixed(0)).join("/")
+        } ms, mininet ${row.mininet.map((x) => x.toFixed(0)).join("/")} ms` +
         (row.failures.length ? `; failures: ${row.failures.join("; ")}` : ""),
     );
   }
 }
 
-const s = (ms: number[]) => (ms.length ? (median(ms) / 1000).toFixed(2) : "n/a");
-const ratio = (a: number[], b: number[]) =>
-  a.length && b.length ? (median(a) / median(b)).toFixed(2) : "n/a";
-const nproc = (await quiet(["nproc"])).trim();
-const kernel = (await quiet(["uname", "-r"])).trim();
-console.log(`netkit bench: nproc ${nproc}, kernel ${kernel}, ${new Date().toISOString()}`);
-console.log(
-  `netkit CLI start (deno run -A main.ts --version, median of 10): ${
-    median(starts).toFixed(0)
-  } ms\n`,
-);
-console.log(
-  "| N | bridge | netkit s | script s | Mininet s | netkit/script | netkit/Mininet | netkit up / down s | netkit peak MB |",
-);
-console.log("|---|---|---|---|---|---|---|---|---|");
-for (const r of rows) {
-  const up = median(r.phases.map((p) => p.upMs)) / 1000;
-  const down = median(r.phases.map((p) => p.downMs)) / 1000;
-  console.log(
-    `| ${r.n} | ${r.kind} | ${s(r.netkit)} | ${s(r.script)} | ${
-      r.mininet.length ? s(r.mininet) : `n/a (${r.mininetNote ?? "failed"})`
-    } | ${ratio(r.netkit, r.script)} | ${ratio(r.netkit, r.mininet)} | ${
-      r.phases.length ? `${up.toFixed(2)} / ${down.toFixed(2)}` : "n/a"
-    } | ${r.peakKiB.length ? (Math.max(...r.peakKiB) / 1024).toFixed(0) : "n/a"} |`,
+// chain against star at 250 nodes, both without their proof: a chain's end-to-end ping cannot
+// cross 249 routers with ping's default TTL of 64. 300 namespaces (proof included) for the
+// containerlab comparison.
+const extras: { label: string; n: number; runs: Cli[]; failures: string[] }[] = [];
+for (
+  const [label, n, file, lab, options] of [
+    [
+      "chain (routers in a line), up --no-check",
+      250,
+      await labFile("bx-chain", "chain: { prefix: bx-, count: 250 }"),
+      "bx-chain",
+      ["--no-check"],
+    ],
+    ["star (Linux bridge), up --no-check", 250, await starFile(250, "linux"), "bx-star", [
+      "--no-check",
+    ]],
+    ["star (Linux bridge)", 300, await starFile(300, "linux"), "bx-star", []],
+  ] as const
+) {
+  const extra = { label, n, runs: [] as Cli[], failures: [] as string[] };
+  for (let i = 0; i < 2; i++) {
+    const cli = await cliRun(file, lab, extra.failures, [...options]);
+    if (cli) extra.runs.push(cli);
+  }
+  extras.push(extra);
+  console.error(
+    `done: ${label} N=${n}: ${
+      extra.runs.map((c) => `${c.upMs.toFixed(0)}+${c.downMs.toFixed(0)}`).join(" / ")
+    } ms`,
   );
 }
-const failed = rows.flatMap((r) => r.failures.map((f) => `N=${r.n} ${r.kind}: ${f}`));
-if (failed.length) console.log(`\nfailed runs (not in the medians):\n${failed.join("\n")}`);
-console.log(
-  `\nMedians of ${
-    sizes.some((n) => n >= 250) ? "3 runs (2 for N >= 250)" : "3 runs"
-  }; each run is build + one ping + teardown in a fresh process under unshare --net.`,
+await Deno.remove(tmp, { recursive: true });
+
+const nproc = (await quiet(["nproc"])).trim();
+const kernel = (await quiet(["uname", "-r"])).trim();
+const mb = (kib: (number | null)[]) => {
+  const xs = kib.filter((x): x is number => x !== null && x > 0);
+  return xs.length ? (Math.max(...xs) / 1024).toFixed(0) : "n/a";
+};
+const perNs = (r: Row) => times(r.cli.map((c) => (c.upMs + c.downMs) / r.n), 1);
+/** What each namespace added since the previous N of the same bridge: (T(N) - T(N')) / (N - N'). */
+const marginal = (r: Row) => {
+  const prev = rows.filter((p) => p.kind === r.kind && p.n < r.n && p.cli.length).at(-1);
+  if (!prev || !r.cli.length) return "–";
+  const total = (x: Row) => median(x.cli.map((c) => c.upMs + c.downMs));
+  return ((total(r) - total(prev)) / (r.n - prev.n)).toFixed(1);
+};
+const lines: string[] = [];
+const say = (s = "") => lines.push(s);
+say(
+  `Run: ${started.toISOString()}, nproc ${nproc}, kernel ${kernel}; load average before ${loadBefore}, after ${await loadavg()}.`,
 );
+say();
+say(
+  `CLI start (\`deno run -A main.ts --version\`, 10 runs): median ${
+    median(starts).toFixed(0)
+  } ms, best ${Math.min(...starts).toFixed(0)} ms.`,
+);
+say();
+say(
+  "Each cell: median (range) of the runs. Ratios: the median of each run's own ratio. Marginal: " +
+    "(T(N) - T(previous N)) / (N - previous N), the cost of one more namespace without the fixed costs.",
+);
+say();
+say(
+  "| N | bridge | CLI up+down s | library s | script s | Mininet s | CLI/script | CLI/Mininet | CLI ms per namespace | marginal ms per namespace | CLI up / down s | CLI peak MB | library peak MB |",
+);
+say("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+for (const r of rows) {
+  say(
+    `| ${r.n} | ${r.kind} | ${secs(r.cli.map((c) => c.upMs + c.downMs))} | ${secs(r.lib)} | ${
+      r.script.length || !r.scriptPingFailed.length
+        ? secs(r.script)
+        : `${secs(r.scriptPingFailed)}, its ping failed`
+    } | ${r.mininet.length ? secs(r.mininet) : `n/a (${r.mininetNote ?? "failed"})`} | ${
+      times(r.ratioScript)
+    } | ${times(r.ratioMininet, 3)} | ${perNs(r)} | ${marginal(r)} | ${
+      r.cli.length
+        ? `${(median(r.cli.map((c) => c.upMs)) / 1000).toFixed(2)} / ${
+          (median(r.cli.map((c) => c.downMs)) / 1000).toFixed(2)
+        }`
+        : "n/a"
+    } | ${mb(r.cli.map((c) => c.upPeakKiB))} | ${mb(r.libPeakKiB)} |`,
+  );
+}
+say();
+say("CLI path, 2 runs each:");
+say();
+say("| lab | N | up s | down s | up ms per node | down ms per node |");
+say("|---|---|---|---|---|---|");
+for (const e of extras) {
+  say(
+    `| ${e.label} | ${e.n} | ${secs(e.runs.map((c) => c.upMs))} | ${
+      secs(e.runs.map((c) => c.downMs))
+    } | ${times(e.runs.map((c) => c.upMs / e.n), 1)} | ${
+      times(e.runs.map((c) => c.downMs / e.n), 1)
+    } |`,
+  );
+}
+const clab = extras.find((e) => e.n === 300);
+if (clab && clab.runs.length) {
+  say();
+  say(
+    "containerlab's published figure beside netkit's 300-namespace lab. The work differs: " +
+      "containerlab starts 306 containers (images, cgroups, mounts, a process each; 6 run FRR), " +
+      "netkit creates 300 network namespaces with a veth pair each and no processes.",
+  );
+  say();
+  say("| | deploy s | destroy s | machine |");
+  say("|---|---|---|---|");
+  say("| containerlab (published): 300 Linux containers + 6 FRR | 39 | 37 | 16 cores |");
+  say(
+    `| netkit CLI: 300 namespaces on a Linux bridge, proofs included | ${
+      secs(clab.runs.map((c) => c.upMs))
+    } | ${secs(clab.runs.map((c) => c.downMs))} | ${nproc} cores |`,
+  );
+}
+const failed = [
+  ...rows.flatMap((r) => r.failures.map((f) => `N=${r.n} ${r.kind}: ${f}`)),
+  ...extras.flatMap((e) => e.failures.map((f) => `${e.label} N=${e.n}: ${f}`)),
+];
+if (failed.length) {
+  say();
+  say("Failed runs (not in the figures):");
+  say();
+  for (const f of failed) say(`- ${f}`);
+}
+const text = lines.join("\n") + "\n";
+console.log(text);
+if (flags.write) {
+  const old = await Deno.readTextFile(RESULTS).catch(() => "# netkit benchmark results\n");
+  const [head, rest] = old.includes(BEGIN) ? old.split(BEGIN) as [string, string] : [old, ""];
+  const after = rest.includes(END) ? rest.split(END)[1]! : "\n";
+  await Deno.writeTextFile(RESULTS, `${head}${BEGIN}\n\n${text}\n${END}${after}`);
+  // the tables as deno fmt lays them out, so that `make lint` stays clean
+  await new Deno.Command(Deno.execPath(), { args: ["fmt", "-q", RESULTS], stdout: "null" })
+    .output();
+  console.error(`bench: wrote ${RESULTS}`);
+}

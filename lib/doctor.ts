@@ -62,6 +62,13 @@ const TOOLS: ToolSpec[] = [
     usedFor: "every lab",
   },
   {
+    name: "nsenter",
+    program: "nsenter",
+    versionArgv: ["nsenter", "--version"],
+    essential: true,
+    usedFor: "every lab (each namespace's batch of ip commands)",
+  },
+  {
     name: "ovs-vsctl",
     program: "ovs-vsctl",
     versionArgv: ["ovs-vsctl", "--version"],

@@ -12,6 +12,7 @@ import { Journal } from "../plan/journal.ts";
 import { vsctl } from "../ovs/target.ts";
 import { join } from "node:path";
 import { Executor } from "../plan/executor.ts";
+import { pool } from "../plan/schedule.ts";
 import { ovsRemoveTag } from "../primitives/ovs.ts";
 import { dhcp6ClientFiles, dhcpClientFiles } from "../primitives/dhcp.ts";
 import { familyOf, inSubnetAny, ipToBigInt, ipToNumber } from "../addr.ts";
@@ -43,6 +44,36 @@ export interface CheckContext {
   ovs?: OvsTarget | undefined;
 }
 
+/**
+ * How long a ping proof waits, in seconds. A reachable path answers its first probe within
+ * milliseconds here (namespaces on one host; the first probe waits only for ARP), so one reply
+ * ends the proof at once; probes go out every 0.2 s (a fresh OVS port may drop the first ones)
+ * until the deadline, which is what a broken path costs. An unreachable proof must not stop
+ * early: it passes only after a whole window of probes went unanswered, a window hundreds of
+ * times a lab's round trip, and runs only after the lab's reachable proofs have passed (see
+ * {@link checkLab}), so that a lab that forwards nothing yet cannot pass it by accident.
+ */
+export const PING_DEADLINE_S = { reachable: 2, unreachable: 1 } as const;
+
+/**
+ * The ping of a proof: `ping -n -q -c 1 -i 0.2 -w 2 TO` (the first reply ends it) when `reach`,
+ * else `ping -n -q -i 0.2 -w 1 TO` (five probes over one second, none may be answered).
+ */
+export function pingArgv(from: string, to: string, reach: boolean): string[] {
+  const deadline = String(reach ? PING_DEADLINE_S.reachable : PING_DEADLINE_S.unreachable);
+  return inNs(from, [
+    "ping",
+    "-n",
+    "-q",
+    ...(reach ? ["-c", "1"] : []),
+    "-i",
+    "0.2",
+    "-w",
+    deadline,
+    to,
+  ]);
+}
+
 /** The context with its host resolved. */
 export type Context = CheckContext & { host: Host };
 
@@ -53,14 +84,11 @@ export async function ping(
   reach: boolean,
   runner: Runner,
 ): Promise<CheckResult> {
-  const count = reach ? "3" : "2";
-  const r = await runner.run(
-    inNs(from, ["ping", "-n", "-q", "-c", count, "-i", "0.2", "-W", "1", to]),
-    { allowFailure: true },
-  );
+  const r = await runner.run(pingArgv(from, to, reach), { allowFailure: true });
   const summary = (r.stdout + r.stderr).split("\n").find((l) => /packets transmitted/.test(l)) ??
     (r.stderr.trim() || `exit ${r.code}`);
-  const got = r.code === 0;
+  // Reached: some probe was answered. Exit 2 ("Network is unreachable", ...) answers none.
+  const got = Number(/(\d+) (?:packets )?received/.exec(summary)?.[1] ?? 0) > 0;
   return {
     name: `${from} -> ${to} ${reach ? "reachable" : "unreachable"}`,
     pass: got === reach,
@@ -133,6 +161,8 @@ async function snatSeen(e: Extract<Expect, { snat: unknown }>["snat"], host: Hos
   if ("failed" in started) return { name, pass: false, evidence: started.failed };
   const { capture } = started;
   const p = await ping(e.from, e.to, true, runner);
+  // tcpdump prints the request a moment after it passed: wait for it (bounded) before stopping.
+  if (p.pass) await capture.ready(/IP \d+\.\d+\.\d+\.\d+ > /, 1000);
   const out = await capture.stop();
   const sources = [...out.matchAll(/IP (\d+\.\d+\.\d+\.\d+) > /g)].map((m) => m[1]!);
   const distinct = [...new Set(sources)];
@@ -433,9 +463,17 @@ export async function whileApplied<T>(
   return result;
 }
 
+/** How many proofs run side by side at most. */
+export const PROOFS_AT_ONCE = 32;
+
 /**
- * Runs every expectation of the lab (independent ones in parallel), and for each node with a
- * DHCP server, that the server listens on UDP port 67.
+ * Runs every expectation of the lab, and for each node with a DHCP server, that the server
+ * listens (UDP 67, 547). First what waits for the network to settle (routes, SLAAC); then, side
+ * by side (at most {@link PROOFS_AT_ONCE} at a time), the independent proofs and the DHCP
+ * servers; then the unreachable pings (once the others passed the lab is known to forward: see
+ * {@link PING_DEADLINE_S}); then, one at a time, the proofs that watch shared traffic or change
+ * the lab (SNAT, VLAN untag, failover, a TCP listener, OVS features). Results: the independent
+ * proofs in the lab's order, the DHCP servers, then the one-at-a-time proofs in the lab's order.
  *
  * @example
  * ```ts
@@ -449,7 +487,11 @@ export async function whileApplied<T>(
 export async function checkLab(lab: Lab, context: CheckContext): Promise<CheckResult[]> {
   const ctx: Context = { ...context, host: context.host ?? resolveHost() };
   const runner = ctx.host.runner;
-  const results: CheckResult[] = [];
+  const each = async <T>(items: readonly T[], fn: (item: T) => Promise<CheckResult>) =>
+    (await pool(items, PROOFS_AT_ONCE, fn)).map((r) => {
+      if (r.status === "rejected") throw r.reason;
+      return r.value;
+    });
   // Each proof is retried until it passes or its `within` is up (withinOf); one at a time:
   // proofs that change something while they run (a tag, a listener's port, a link taken down).
   const alone = (e: Expect) =>
@@ -459,41 +501,49 @@ export async function checkLab(lab: Lab, context: CheckContext): Promise<CheckRe
   // routes that come with them) goes first: the pings after it would fail for a while.
   const settles = (e: Expect) => "route" in e || "slaac" in e;
   const settled = new Map<Expect, CheckResult>();
-  await Promise.all(
-    lab.expect.filter(settles).map(async (e) => {
-      settled.set(
-        e,
-        await eventually(withinOf(e, lab), () => {
-          if ("slaac" in e) return slaacAddress(e.slaac, runner);
-          return routePresent((e as Extract<Expect, { route: unknown }>).route, runner);
-        }),
-      );
-    }),
-  );
-  // Reported in the lab's order: the settling ones where they are written.
+  await each(lab.expect.filter(settles), async (e) => {
+    const result = await eventually(withinOf(e, lab), () => {
+      if ("slaac" in e) return slaacAddress(e.slaac, runner);
+      return routePresent((e as Extract<Expect, { route: unknown }>).route, runner);
+    });
+    settled.set(e, result);
+    return result;
+  });
+  type PingExpect = Extract<Expect, { ping: unknown; reach: boolean }>;
+  const proof = (e: Expect): Promise<CheckResult> => {
+    const done = settled.get(e);
+    if (done) return Promise.resolve(done);
+    return eventually(withinOf(e, lab), () => {
+      if ("lease" in e) return lease(e.lease, ctx);
+      if ("tcp" in e) return tcpReach(e, runner);
+      if ("link" in e) return linkState(e.link, runner);
+      const pe = e as PingExpect;
+      return ping(pe.ping.from, pe.ping.to, pe.reach, runner);
+    });
+  };
+  // The unreachable pings run after the others have passed: the lab is then known to forward
+  // (see PING_DEADLINE_S). Everything is reported in the lab's order.
+  const refuses = (e: Expect) => "ping" in e && (e as PingExpect).reach === false;
   const parallel = lab.expect.filter((e) => !alone(e));
-  results.push(
-    ...await Promise.all(parallel.map((e) => {
-      const done = settled.get(e);
-      if (done) return done;
-      return eventually(withinOf(e, lab), () => {
-        if ("lease" in e) return lease(e.lease, ctx);
-        if ("tcp" in e) return tcpReach(e, runner);
-        if ("link" in e) return linkState(e.link, runner);
-        const pe = e as Extract<Expect, { ping: unknown; reach: boolean }>;
-        return ping(pe.ping.from, pe.ping.to, pe.reach, runner);
-      });
-    })),
-    ...await Promise.all(
+  const [first, listening] = await Promise.all([
+    each(parallel.filter((e) => !refuses(e)), proof),
+    each(
       Object.entries(lab.nodes).flatMap(([name, node]) => {
         const d = node.dhcpServer;
         return [
-          ...(d?.range ? [dhcpListening(name, d.interface, runner)] : []),
-          ...(d?.range6 ? [dhcpListening(name, d.interface, runner, 547)] : []),
+          ...(d?.range ? [[name, d.interface, 67] as const] : []),
+          ...(d?.range6 ? [[name, d.interface, 547] as const] : []),
         ];
       }),
+      ([name, iface, port]) => dhcpListening(name, iface, runner, port),
     ),
-  );
+  ]);
+  const then = await each(parallel.filter(refuses), proof);
+  const byProof = new Map<Expect, CheckResult>([
+    ...parallel.filter((e) => !refuses(e)).map((e, i) => [e, first[i]!] as const),
+    ...parallel.filter(refuses).map((e, i) => [e, then[i]!] as const),
+  ]);
+  const results: CheckResult[] = [...parallel.map((e) => byProof.get(e)!), ...listening];
   for (const e of lab.expect.filter(alone)) {
     if ("failover" in e) {
       results.push(await failover(e, withinOf(e, lab), ctx));

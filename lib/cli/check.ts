@@ -10,7 +10,7 @@ import { readLabState } from "../lab/runtime.ts";
 import { checkLabName } from "../names.ts";
 import { labDir } from "../state.ts";
 import { out, outJson } from "./output.ts";
-import { renderChecks } from "./render.ts";
+import { renderProofs } from "./text.ts";
 
 /** Runs a lab's proofs. */
 export async function checkCommand(
@@ -32,7 +32,7 @@ export async function checkCommand(
     ovs: state.ovs,
   });
   if (flags.json) outJson(results);
-  else out(renderChecks(results));
+  else out(renderProofs(results));
   const failed = results.filter((r) => !r.pass).length;
   if (failed) throw new CheckFailedError(`${failed} of ${results.length} check(s) failed`);
 }

@@ -7,7 +7,8 @@ import { doctor, type DoctorStatus } from "../doctor.ts";
 import { CheckFailedError } from "../errors.ts";
 import type { Host } from "../host.ts";
 import { out, outJson } from "./output.ts";
-import { dim, green, red, table, yellow } from "./render.ts";
+import { dim, green, red, yellow } from "./color.ts";
+import { table } from "./render.ts";
 
 const LABEL: Record<DoctorStatus, (s: string) => string> = {
   ok: green,

@@ -7,12 +7,19 @@ import { checkLab } from "../check/probes.ts";
 import { CheckFailedError } from "../errors.ts";
 import { shellLine } from "../exec/shell.ts";
 import type { Host } from "../host.ts";
-import { labStatus } from "../lab/status.ts";
+import { labStatus, labSummary } from "../lab/status.ts";
 import { planCommands, planForHost, readLabState, upLab } from "../lab/runtime.ts";
 import type { Lab } from "../lab/schema.ts";
 import { labDir } from "../state.ts";
 import { out, outJson, progress, progressDone } from "./output.ts";
-import { green, renderChecks, renderStatus } from "./render.ts";
+import { green } from "./color.ts";
+import { renderProofs, renderSummary } from "./text.ts";
+
+/**
+ * Above this many namespaces, `up` prints a summary instead of the full table (which
+ * `netkit status LAB` prints), and does not read the lab's state from the host at all.
+ */
+export const SUMMARY_ABOVE = 20;
 
 /** Options of `recipe NAME` and `up FILE`. */
 export interface LabUpFlags {
@@ -54,7 +61,6 @@ export async function runLabUp(host: Host, lab: Lab, flags: LabUpFlags): Promise
   const checks = flags.check === false
     ? []
     : await checkLab(lab, { host, stateDir: labDir(host.stateRoot, lab.name), ovs: state.ovs });
-  const status = await labStatus(host, state);
   if (flags.json) {
     outJson({
       lab: lab.name,
@@ -62,7 +68,7 @@ export async function runLabUp(host: Host, lab: Lab, flags: LabUpFlags): Promise
       steps: result.steps.length,
       ms,
       checks,
-      status,
+      status: await labStatus(host, state),
     });
   } else {
     out(
@@ -70,8 +76,12 @@ export async function runLabUp(host: Host, lab: Lab, flags: LabUpFlags): Promise
         ? `Lab ${lab.name} is already up: nothing changed.\n`
         : `${green("Up")}: lab ${lab.name}, ${result.steps.length} steps in ${ms} ms.\n`,
     );
-    out(renderStatus(status));
-    if (checks.length) out(renderChecks(checks));
+    out(
+      Object.keys(lab.nodes).length > SUMMARY_ABOVE
+        ? renderSummary(labSummary(lab))
+        : (await import("./render.ts")).renderStatus(await labStatus(host, state)),
+    );
+    if (checks.length) out(renderProofs(checks));
     out(`Remove it with: netkit down ${lab.name}\n`);
   }
   const failed = checks.filter((c) => !c.pass);

@@ -29,7 +29,9 @@ import {
 import { splitLab, type TunnelLink } from "../multihost/split.ts";
 import { VXLAN_OVERHEAD } from "../primitives/vxlan.ts";
 import { out, outJson, progress, progressDone } from "./output.ts";
-import { green, renderChecks, renderStatus } from "./render.ts";
+import { green } from "./color.ts";
+import { renderStatus } from "./render.ts";
+import { renderChecks } from "./text.ts";
 
 /** Flags of `up` that matter here. */
 export interface MultihostUpFlags {

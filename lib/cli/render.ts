@@ -1,29 +1,14 @@
 /**
- * Rendering for people: tables (cli-table3) and one-line results. The library returns data; only
- * the CLI prints.
+ * Rendering for people: tables (cli-table3). The library returns data; only the CLI prints.
+ * Lines without a table are in text.ts, colours in color.ts: neither loads cli-table3, which
+ * costs more to load than the rest of a command's start.
  *
  * @module
  */
 import Table from "../deps/cli_table3.ts";
-import type { CheckResult } from "../check/probes.ts";
 import type { LabStatus } from "../lab/status.ts";
 import type { CaptureStatus } from "../lab/captures.ts";
-import { readEnvironment } from "../host.ts";
-
-/** Whether to use colour: a terminal, and NO_COLOR unset. */
-export function useColor(): boolean {
-  return Deno.stdout.isTerminal() && !readEnvironment().noColor;
-}
-
-const paint = (code: number, s: string) => (useColor() ? `\x1b[${code}m${s}\x1b[0m` : s);
-/** Green text on a colour terminal. */
-export const green = (s: string) => paint(32, s);
-/** Red text on a colour terminal. */
-export const red = (s: string) => paint(31, s);
-/** Yellow text on a colour terminal. */
-export const yellow = (s: string) => paint(33, s);
-/** Dim text on a colour terminal. */
-export const dim = (s: string) => paint(2, s);
+import { useColor } from "./color.ts";
 
 /** A table in netkit's style: plain borders, colour only on a terminal. */
 export function table(head: string[]): Table.Table {
@@ -119,11 +104,4 @@ function leasesTable(s: LabStatus): string {
     t.push([`${l.node}/${l.interface}`, l.address, l.router || "-", `${l.leaseTime}s`, l.server]);
   }
   return `${t.toString()}\n`;
-}
-
-/** One line per proof: PASS/FAIL, what, evidence. */
-export function renderChecks(results: CheckResult[]): string {
-  return results.map((r) =>
-    `${r.pass ? green("PASS") : red("FAIL")} ${r.name}\n     ${dim(r.evidence)}`
-  ).join("\n") + "\n";
 }

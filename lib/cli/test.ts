@@ -22,7 +22,8 @@ import type { Lab } from "../lab/schema.ts";
 import { checkLabName } from "../names.ts";
 import { labDir, writeAtomic } from "../state.ts";
 import { err, out, outJson, progress, progressDone } from "./output.ts";
-import { green, red, renderChecks } from "./render.ts";
+import { green, red } from "./color.ts";
+import { renderChecks } from "./text.ts";
 
 /** Flags of `test`. */
 export interface TestFlags {

@@ -10,7 +10,7 @@ import { ExitCode } from "../errors.ts";
 import { type LabFileProblem, loadLabFile } from "../lab/file.ts";
 import { UsageError } from "../errors.ts";
 import { err, out, outJson } from "./output.ts";
-import { green, red } from "./render.ts";
+import { green, red } from "./color.ts";
 
 /** Flags of `validate`. */
 export interface ValidateFlags {

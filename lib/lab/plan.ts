@@ -3,10 +3,16 @@
  * host and runs nothing.
  *
  * The order: namespaces, their sysctls, bridges, veth pairs (each end created directly in its
- * namespace), then their bridge ports (all pairs before all ports, so that each kind batches), OVS internal ports (moved into their nodes), then per node:
- * renames, captures (tcpdump started before the interface has an address), addresses, links up,
- * impairments, routes, NAT, DHCP servers; DHCP clients last, once every server runs. Teardown is
- * the reverse, from the journal.
+ * namespace), then their bridge ports (all pairs before all ports, so that each kind batches),
+ * OVS internal ports (moved into their nodes), then per node: renames, captures (tcpdump started
+ * before the interface has an address), addresses, links up, impairments, routes, NAT, DHCP
+ * servers; DHCP clients last, once every server runs. Teardown is the reverse, from the journal.
+ *
+ * IPv6: a lab that uses no IPv6 ({@link labUsesIpv6}) gets no IPv6 link-local addresses either:
+ * every interface it creates is set to `addrgenmode none` before it goes up. Otherwise each one
+ * would run duplicate address detection and send MLD reports and router solicitations, which a
+ * bridge floods to every port: at 1,000 namespaces on one bridge that traffic made bring-up and
+ * teardown several times slower (bench/RESULTS.md).
  *
  * @module
  */
@@ -15,6 +21,7 @@ import {
   addRoute,
   linkUp,
   moveLink,
+  noIpv6LinkLocal,
   renameLink,
   vethPair,
 } from "../primitives/link.ts";
@@ -95,8 +102,9 @@ export function planLab(lab: Lab, context: PlanContext): Step[] {
   const layout = layoutOf(lab);
   const ipv6 = labUsesIpv6(lab);
 
+  // Every namespace first, then their sysctls: one run of `netns add` for the root batch.
+  for (const name of Object.keys(lab.nodes)) steps.push(createNs(name));
   for (const [name, node] of Object.entries(lab.nodes)) {
-    steps.push(createNs(name));
     if (node.role === "router") steps.push(ipForward(name));
     if (node.role === "router" && ipv6) steps.push(ipv6Forward(name));
     // Linux drops an interface's IPv6 addresses when it goes down (IPv4 ones stay): keep them,
@@ -115,7 +123,7 @@ export function planLab(lab: Lab, context: PlanContext): Step[] {
   for (const [name, bridge] of Object.entries(lab.bridges)) {
     steps.push(
       bridge.type === "linux"
-        ? linuxBridge(name)
+        ? linuxBridge(name, { ipv6 })
         : ovsAddBridge(name, { ...owner, datapathType: context.datapathType ?? "netdev" }),
     );
   }
@@ -142,7 +150,7 @@ export function planLab(lab: Lab, context: PlanContext): Step[] {
       const createAs = isBridge ? undefined : lab.nodes[who]?.interfaces[ifname]?.createAs;
       return { who, ifname, isBridge, name: createAs ?? ifname, ns: isBridge ? undefined : who };
     }) as [EndInfo, EndInfo];
-    steps.push(vethPair(a.name, b.name, { ns: a.ns, peerNs: b.ns }));
+    steps.push(vethPair(a.name, b.name, { ns: a.ns, peerNs: b.ns, ipv6 }));
     if (lab.mtu !== undefined) {
       for (const end of [a, b]) steps.push(linkMtu(end.name, lab.mtu, { ns: end.ns }));
     }
@@ -191,8 +199,13 @@ export function planLab(lab: Lab, context: PlanContext): Step[] {
       // No undo for the move: the tap goes away with `del-port` (undone right after) wherever it
       // is, and moving it "back" to PID 1's namespace would be wrong when netkit itself runs in
       // another namespace.
-      if (p.node) steps.push({ ...moveLink(port, p.node), undo: [] });
-      else steps.push(linkUp(port));
+      if (p.node) {
+        steps.push({ ...moveLink(port, p.node), undo: [] });
+        if (!ipv6) steps.push(noIpv6LinkLocal(port, { ns: p.node }));
+      } else {
+        if (!ipv6) steps.push(noIpv6LinkLocal(port));
+        steps.push(linkUp(port));
+      }
     }
   }
 

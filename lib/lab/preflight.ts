@@ -44,9 +44,13 @@ export const PACKAGE_OF: Record<string, string> = {
   "/usr/lib/frr/ospfd": "frr",
   "/usr/lib/frr/ospf6d": "frr",
   "/usr/lib/frr/bgpd": "frr",
+  nsenter: "util-linux",
 };
 
-/** The programs a plan runs (looking through `ip netns exec NS`). */
+/**
+ * The programs a plan runs (looking through `ip netns exec NS`); with `ip -n NS` commands, also
+ * `nsenter`, which the executor runs a namespace's batch with (lib/exec/netns_argv.ts).
+ */
 export function programsOf(steps: readonly Step[]): Set<string> {
   const programs = new Set<string>();
   for (const step of steps) {
@@ -55,6 +59,7 @@ export function programsOf(steps: readonly Step[]): Set<string> {
       if (!isRun(action)) continue;
       const a = action.argv;
       programs.add(a[0]!);
+      if (a[0] === "ip" && (a[1] === "-n" || a[1] === "netns")) programs.add("nsenter");
       if (a[0] === "ip" && a[1] === "netns" && a[2] === "exec" && a[4]) programs.add(a[4]);
     }
   }

@@ -9,6 +9,9 @@ import { ovsShow } from "../ovs/query.ts";
 import type { LabState } from "./runtime.ts";
 import { dhcp6ClientFiles, dhcpClientFiles } from "../primitives/dhcp.ts";
 import { labDir } from "../state.ts";
+import { inNetns } from "../exec/netns_argv.ts";
+import { pool } from "../plan/schedule.ts";
+import type { Lab } from "./schema.ts";
 import { type CaptureStatus, labCaptures } from "./captures.ts";
 import { type OvsFeatureStatus, ovsFeatureStatus } from "./status_ovs.ts";
 
@@ -93,26 +96,68 @@ interface IpAddr {
   addr_info?: { family: string; local: string; prefixlen: number; scope?: string }[];
 }
 
+/** What a lab is made of, counted from its description (reads nothing from the host). */
+export interface LabSummary {
+  name: string;
+  namespaces: number;
+  /** veth pairs. */
+  links: number;
+  bridges: { name: string; type: "linux" | "ovs"; ports: number }[];
+  /** How many proofs the lab has (`expect`). */
+  proofs: number;
+}
+
+/** Counts what a lab is made of, for a summary instead of the full {@link labStatus} table. */
+export function labSummary(lab: Lab): LabSummary {
+  const ports = new Map<string, number>();
+  for (const link of lab.links) {
+    for (const end of link.endpoints) {
+      const owner = end.split(":")[0] ?? "";
+      if (owner in lab.bridges) ports.set(owner, (ports.get(owner) ?? 0) + 1);
+    }
+  }
+  return {
+    name: lab.name,
+    namespaces: Object.keys(lab.nodes).length,
+    links: lab.links.length,
+    bridges: Object.entries(lab.bridges).map(([name, b]) => ({
+      name,
+      type: b.type,
+      ports: (ports.get(name) ?? 0) + Object.values(b.ports).filter((p) => p.internal).length +
+        (b.uplink === undefined ? 0 : 1),
+    })),
+    proofs: lab.expect.length,
+  };
+}
+
+/** How many namespaces labStatus reads at once. */
+const READS_AT_ONCE = 8;
+
 /** Reads the live state of a lab from the kernel and OVS. */
 export async function labStatus(host: Host, state: LabState): Promise<LabStatus> {
   const runner = host.runner;
-  const nodes = await Promise.all(
-    Object.keys(state.lab.nodes).map(async (name) => {
-      const r = await runner.run(["ip", "-n", name, "-j", "addr", "show"], { allowFailure: true });
-      const links = r.code === 0 ? (JSON.parse(r.stdout || "[]") as IpAddr[]) : [];
-      return {
-        name,
-        interfaces: links.filter((l) => l.ifname !== "lo").map((l) => ({
-          name: l.ifname,
-          state: l.operstate,
-          // IPv4 and global IPv6 addresses (link-local ones are on every interface).
-          addresses: (l.addr_info ?? []).filter((a) =>
-            a.family === "inet" || (a.family === "inet6" && a.scope === "global")
-          ).map((a) => `${a.local}/${a.prefixlen}`),
-        })),
-      };
-    }),
+  const read = await pool(
+    Object.keys(state.lab.nodes),
+    READS_AT_ONCE,
+    (name) => runner.run(inNetns(name, ["ip", "-j", "addr", "show"]), { allowFailure: true }),
   );
+  const nodes = Object.keys(state.lab.nodes).map((name, i) => {
+    const r = read[i]!;
+    const links = r.status === "fulfilled" && r.value.code === 0
+      ? (JSON.parse(r.value.stdout || "[]") as IpAddr[])
+      : [];
+    return {
+      name,
+      interfaces: links.filter((l) => l.ifname !== "lo").map((l) => ({
+        name: l.ifname,
+        state: l.operstate,
+        // IPv4 and global IPv6 addresses (link-local ones are on every interface).
+        addresses: (l.addr_info ?? []).filter((a) =>
+          a.family === "inet" || (a.family === "inet6" && a.scope === "global")
+        ).map((a) => `${a.local}/${a.prefixlen}`),
+      })),
+    };
+  });
   const show = state.ovs
     ? await ovsShow({ ovs: state.ovs, host }).catch(() => undefined)
     : undefined;

@@ -10,8 +10,14 @@
  *   re-thrown as a {@link StepError} naming the step and its command. A step that never ran, or
  *   whose command failed because its object already exists ("File exists"), is not undone:
  *   rollback never removes what the lab did not create.
+ * - A namespace's batch joins the namespace with `nsenter --net=/run/netns/NS ip -batch -`, not
+ *   `ip -n NS -batch -`, whose cost grows with the number of namespaces; a namespace's
+ *   `ip netns exec NS sysctl -w net....` commands run as one `nsenter --net=/run/netns/NS sysctl
+ *   -w ...` (see lib/exec/netns_argv.ts). The effect is identical, and dry-run and export show
+ *   the plan's own commands (`ip -n NS ...`, `ip netns exec NS sysctl ...`), as a person would
+ *   type them. (The real runner may carry both out in-process: lib/exec/in_process.ts.)
  * - Undo tolerates objects that are already gone ("Cannot find device" counts as success) and
- *   skips commands inside namespaces it deletes anyway.
+ *   skips commands inside namespaces it deletes anyway, and the ports of bridges it deletes.
  *
  * @module
  */
@@ -21,13 +27,16 @@ import { recordDaemon, stopDaemon } from "../exec/daemon.ts";
 import type { Journal, JournalEntry } from "./journal.ts";
 import { type Action, isRun, type OvsRemoveAction, type RunAction, type Step } from "./step.ts";
 import { dirname } from "node:path";
+import { ipBatchArgv, sysctlArgv } from "../exec/netns_argv.ts";
 import {
   deletedBridges,
   deletedNamespaces,
+  insideOf,
   laneOf,
   levelsOf,
   mergeOvs,
   pool,
+  releasedWithBridge,
   removedWithBridge,
   runsInside,
   type Scheduled,
@@ -193,7 +202,7 @@ function batchInput(actions: readonly RunAction[]): string {
 
 /** Runs several `ip` commands for one namespace as one `ip -batch -`. */
 async function runIpBatch(actions: RunAction[], ns: string, runner: Runner): Promise<void> {
-  const argv = ns === "" ? ["ip", "-batch", "-"] : ["ip", "-n", ns, "-batch", "-"];
+  const argv = ipBatchArgv(ns);
   try {
     await runner.run(argv, { stdin: batchInput(actions) });
   } catch (error) {
@@ -354,11 +363,20 @@ export class Executor {
     return undefined;
   }
 
-  /** One lane: one `ip -batch`, one `ovs-vsctl` transaction, or a single command. */
+  /**
+   * One lane: one `ip -batch` (always, for a namespace), one `ovs-vsctl` transaction, one
+   * `sysctl`, or a single command.
+   */
   private async runLane(lane: Scheduled[]): Promise<void> {
     const ovs = this.options.ovs;
     const actions = lane.map((s) => s.action);
-    if (actions.length === 1) {
+    const name = lane[0]!.lane;
+    if (name.startsWith("sysctl:")) {
+      const error = await runSysctls(actions, insideOf(name)!, this.runner);
+      if (error) throw new LaneError(error.line - 1, error.line - 1, error);
+      return;
+    }
+    if (actions.length === 1 && !name.startsWith("ns:")) {
       try {
         return await runAction(actions[0]!, this.runner, ovs);
       } catch (error) {
@@ -387,12 +405,13 @@ export class Executor {
 
   /**
    * Undoes journal entries in reverse order, batched like apply; commands inside namespaces that
-   * the same undo deletes, and ports of bridges it deletes, are skipped. Objects that are already
+   * the same undo deletes, and ports of bridges it deletes (OVS and Linux), are skipped. Objects that are already
    * gone count as removed. Returns the errors of undos that really failed (it never throws for
    * them).
    */
   async undo(entries: readonly JournalEntry[]): Promise<Error[]> {
-    const actions = [...entries].reverse().flatMap((e) => e.undo);
+    const released = releasedWithBridge(entries.map((e) => e.key));
+    const actions = [...entries].reverse().flatMap((e) => (released.has(e.key) ? [] : e.undo));
     const gone = deletedNamespaces(actions);
     const bridges = deletedBridges(actions);
     const kept = actions.filter((a) => !runsInside(a, gone) && !removedWithBridge(a, bridges));
@@ -452,7 +471,15 @@ export class Executor {
   /** One undo lane: every command runs; "already gone" counts as done. */
   private async undoLane(lane: Scheduled[], errors: Error[]): Promise<void> {
     const actions = lane.map((s) => s.action);
-    if (actions.length === 1) return await this.tolerant(actions[0]!, errors);
+    const name = lane[0]!.lane;
+    if (name.startsWith("sysctl:")) {
+      const error = await runSysctls(actions, insideOf(name)!, this.runner);
+      if (error && !isGone(error)) errors.push(error);
+      return;
+    }
+    if (actions.length === 1 && !name.startsWith("ns:")) {
+      return await this.tolerant(actions[0]!, errors);
+    }
     if (lane[0]!.lane === "ovs") {
       // One transaction; if it fails, each command again on its own to tell gone from failed.
       try {
@@ -496,6 +523,25 @@ function segments(steps: readonly Step[], failAt?: number): number[][] {
 }
 
 /**
+ * A `sysctl:NS` lane (see laneOf): every namespace-wide sysctl of namespace NS in one
+ * `nsenter --net=/run/netns/NS sysctl -q -w K=V...`. Returns the failure as a
+ * {@link BatchLineError} naming the action whose key sysctl could not set (else the first).
+ */
+async function runSysctls(
+  actions: RunAction[],
+  ns: string,
+  runner: Runner,
+): Promise<BatchLineError | undefined> {
+  const sets = (a: RunAction) => a.argv.slice(5).filter((w) => w !== "-q" && w !== "-w");
+  const path = (a: RunAction) =>
+    `/proc/sys/${(sets(a)[0] ?? "").split("=")[0]!.replaceAll(".", "/")}`;
+  const r = await runner.run(sysctlArgv(ns, actions.flatMap(sets)), { allowFailure: true });
+  if (r.code === 0) return undefined;
+  const at = Math.max(0, actions.findIndex((a) => r.stderr.includes(path(a))));
+  return new BatchLineError(actions[at]!.argv, r.code, r.stderr, at + 1);
+}
+
+/**
  * `ip -force -batch -`: runs every line even when some fail, and returns one
  * {@link CommandError} per failed line, with that line's own argv and message.
  */
@@ -504,9 +550,7 @@ async function runIpBatchForce(
   ns: string,
   runner: Runner,
 ): Promise<CommandError[]> {
-  const argv = ns === ""
-    ? ["ip", "-force", "-batch", "-"]
-    : ["ip", "-n", ns, "-force", "-batch", "-"];
+  const argv = ipBatchArgv(ns, true);
   const r = await runner.run(argv, { stdin: batchInput(actions), allowFailure: true });
   if (r.code === 0) return [];
   const failed: CommandError[] = [];

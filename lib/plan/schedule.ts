@@ -13,6 +13,8 @@
  * - root `ip` and `ovs-vsctl` commands on the same interface or bridge name keep their order (a
  *   port needs its veth; a moved internal port needs OVS to have made it);
  * - a command inside a namespace that moves a link out (`... netns 1`) is a barrier for all;
+ * - a namespace's sysctls (lane `sysctl:X`, see {@link laneOf}) wait only for `netns add X`; what
+ *   comes after them in the plan and creates a link in X or runs inside X waits for them;
  * - everything else is independent: two namespaces never wait for each other, and a namespace's
  *   configuration runs beside later root commands that do not name it.
  *
@@ -37,11 +39,30 @@ const OVS_COMMANDS = new Set([
 ]);
 const OVS_OPTIONS = new Set(["--if-exists", "--may-exist"]);
 
-/** `root`, `ns:NAME` or `ovs` for an action the scheduler may batch; undefined otherwise. */
+/**
+ * A sysctl that depends on nothing but its namespace's existence: `ip netns exec NS sysctl
+ * [-q] -w KEY=VALUE...` where every KEY is a network sysctl that names no interface
+ * (`net.ipv4.ip_forward`, `net.ipv4.conf.all.rp_filter`, not `net.ipv4.conf.eth0.rp_filter`).
+ */
+const NS_WIDE_SYSCTL =
+  /^net\.[a-z0-9_-]+\.(?:(?:conf|neigh)\.(?:all|default)\.[a-z0-9_.-]+|(?!conf\.|neigh\.)[a-z0-9_.-]+)=[^=]*$/;
+
+/**
+ * `root`, `ns:NAME`, `sysctl:NAME` or `ovs` for an action the scheduler may batch; undefined
+ * otherwise. `sysctl:NAME` holds namespace NAME's namespace-wide network sysctls
+ * ({@link NS_WIDE_SYSCTL}): they wait only for the namespace, and run as one `sysctl` process
+ * beside its `ip` batch.
+ */
 export function laneOf(action: Action): string | undefined {
   if (!isRun(action)) return undefined;
   const a = action.argv;
   if (a.some((w) => w === "" || /[\s"'\\#]/.test(w))) return undefined;
+  if (a[0] === "ip" && a[1] === "netns" && a[2] === "exec") {
+    const sets = a.slice(5).filter((w) => w !== "-q" && w !== "-w");
+    const nsWide = a[4] === "sysctl" && a.includes("-w") && sets.length > 0 &&
+      sets.every((w) => NS_WIDE_SYSCTL.test(w));
+    return nsWide && a[3] ? `sysctl:${a[3]}` : undefined;
+  }
   if (a[0] === "ip") {
     const [ns, rest] = a[1] === "-n" ? [a[2] ?? "", a.slice(3)] : ["", a.slice(1)];
     const object = rest[0] ?? "";
@@ -64,6 +85,12 @@ export function laneOf(action: Action): string | undefined {
     return "ovs";
   }
   return undefined;
+}
+
+/** The namespace a `ns:NAME` or `sysctl:NAME` lane runs in; undefined for other lanes. */
+export function insideOf(lane: string): string | undefined {
+  const m = /^(?:ns|sysctl):(.+)$/.exec(lane);
+  return m?.[1];
 }
 
 /** One schedulable action and where it came from. */
@@ -132,21 +159,29 @@ export function levelsOf(
     const names = namesOf(words);
     const hostNs = lane !== "root" && lane === host;
     const targets = hostNs ? netnsTargets(words.slice(3)) : [];
-    if (lane.startsWith("ns:")) {
-      const ns = lane.slice(3);
-      level = Math.max(level, (mention.get(ns) ?? -1) + 1, (hostMention.get(ns) ?? -1) + 1);
+    const inside = insideOf(lane);
+    if (inside !== undefined) {
+      level = Math.max(level, (mention.get(inside) ?? -1) + 1, (hostMention.get(inside) ?? -1) + 1);
+    }
+    // What is made in or configured inside X after X's sysctls waits for them: a `default` key
+    // is the template of the interfaces created after it.
+    const made = lane === "root" && words[1] !== "netns" ? netnsTargets(words.slice(1)) : targets;
+    for (const ns of lane.startsWith("ns:") && !hostNs ? [lane.slice(3), ...made] : made) {
+      level = Math.max(level, (laneLevel.get(`sysctl:${ns}`) ?? -1) + 1);
     }
     if (lane === "root" || hostNs) {
       level = after(ovsName, names, level);
       // `netns delete X` waits for everything that runs inside X
       if (lane === "root" && words[1] === "netns" && words[2] !== "add") {
-        level = Math.max(level, (laneLevel.get(`ns:${words[3]}`) ?? -1) + 1);
+        for (const inner of [`ns:${words[3]}`, `sysctl:${words[3]}`]) {
+          level = Math.max(level, (laneLevel.get(inner) ?? -1) + 1);
+        }
       }
       // a link created in or moved to X waits for `netns add X`
       level = after(mention, targets, level);
     } else if (lane === "ovs") {
       level = after(rootName, names, level);
-    } else if (words.includes("netns")) {
+    } else if (words[1] === "-n" && words.slice(3).includes("netns")) {
       level = Math.max(level, maxAll + 1);
       floor = level + 1;
     }
@@ -167,7 +202,7 @@ export function levelsOf(
     lanes.get(lane)!.push({ action, lane, index });
   });
   // The root batch and the OVS transaction first: the namespaces' small batches fill in beside.
-  const rank = (lane: string) => (lane.startsWith("ns:") ? 1 : 0);
+  const rank = (lane: string) => (insideOf(lane) !== undefined ? 1 : 0);
   return levels.filter((l) => l.size > 0).map((l) =>
     [...l.values()].sort((a, b) => rank(a[0]!.lane) - rank(b[0]!.lane))
   );
@@ -245,6 +280,20 @@ export function deletedBridges(actions: readonly Action[]): Set<string> {
     if (words.length === 3 && words[1] === "del-br") out.add(words[2]!);
   }
   return out;
+}
+
+/**
+ * The journal keys of Linux bridge ports (`bridge-port:NS/BR/PORT`, see bridgeAttach) whose
+ * bridge (`bridge:NS/BR`, see linuxBridge) is undone with them: deleting a bridge releases all
+ * its ports at once, where `ip link set dev PORT nomaster` one by one costs about a millisecond
+ * each at 1,000 ports.
+ */
+export function releasedWithBridge(keys: readonly string[]): Set<string> {
+  const bridges = new Set(keys.filter((k) => k.startsWith("bridge:")).map((k) => k.slice(7)));
+  return new Set(keys.filter((k) => {
+    const m = /^bridge-port:([^/]*\/[^/]+)\/[^/]+$/.exec(k);
+    return m !== null && bridges.has(m[1]!);
+  }));
 }
 
 /**

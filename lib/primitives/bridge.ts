@@ -5,10 +5,20 @@
  */
 import { checkIfname } from "../names.ts";
 import { ip, type Step } from "../plan/step.ts";
-import type { InNsOptions } from "./link.ts";
+import { addrgenmodeNone, type InNsOptions } from "./link.ts";
+
+/** Options for {@link linuxBridge}. */
+export interface LinuxBridgeOptions extends InNsOptions {
+  /**
+   * `false`: the bridge gets no IPv6 link-local address (`addrgenmode none` before it goes up).
+   * @default true (the kernel's default)
+   */
+  ipv6?: boolean;
+}
 
 /**
- * `ip link add name NAME type bridge` and `ip link set dev NAME up`. Undo deletes the bridge.
+ * `ip link add name NAME type bridge` and `ip link set dev NAME up` (with `ipv6: false`,
+ * `ip link set dev NAME addrgenmode none` between the two). Undo deletes the bridge.
  *
  * @example The router lab's inside bridge
  * ```ts
@@ -16,13 +26,14 @@ import type { InNsOptions } from "./link.ts";
  * linuxBridge("br-in");
  * ```
  */
-export function linuxBridge(name: string, options: InNsOptions = {}): Step {
+export function linuxBridge(name: string, options: LinuxBridgeOptions = {}): Step {
   checkIfname(name);
   return {
     key: `bridge:${options.ns ?? ""}/${name}`,
     summary: `create Linux bridge ${name}`,
     do: [
       ip(options.ns, "link", "add", "name", name, "type", "bridge"),
+      ...(options.ipv6 === false ? [addrgenmodeNone(name, options.ns)] : []),
       ip(options.ns, "link", "set", "dev", name, "up"),
     ],
     undo: [ip(options.ns, "link", "delete", "dev", name)],

@@ -127,7 +127,7 @@ Deno.test(
     const before = await snapshot();
     const dir = await Deno.makeTempDir({ prefix: "netkit-doctor-path-" });
     try {
-      for (const tool of ["ip", "ping"]) {
+      for (const tool of ["ip", "nsenter", "ping"]) {
         const path = await which(resolveHost(), tool);
         if (path) await Deno.symlink(path, `${dir}/${tool}`);
       }

@@ -110,7 +110,7 @@ Deno.test("a missing tool is named with its Debian package; nothing changes", op
   const before = await snapshot();
   const bin = await Deno.makeTempDir();
   try {
-    for (const tool of ["ip", "sysctl", "pkill", "kill", "mkdir", "env"]) {
+    for (const tool of ["ip", "nsenter", "sysctl", "pkill", "kill", "mkdir", "env"]) {
       const found = (await sh("sh", "-c", `command -v ${tool}`)).trim();
       const path = found.startsWith("/") ? found : `/usr/bin/${tool}`; // kill: a shell builtin too
       await Deno.symlink(path, `${bin}/${tool}`);

@@ -276,8 +276,9 @@ Deno.test("a one-off impairment runs through the executor and its undo goes into
     assertEquals(runner.commands.map((c) => c.argv.join(" ")), [
       "ip netns exec rt tc qdisc del dev eth1 root",
       "ip netns exec rt tc qdisc replace dev eth1 root tbf rate 5mbit burst 6250 latency 50ms",
-      "ip -n rt link set dev eth1 down",
+      "nsenter --net=/run/netns/rt ip -batch -",
     ]);
+    assertEquals(runner.commands[2]!.stdin, "link set dev eth1 down\n");
     const entries = await journal.read();
     assertEquals(entries.map((e) => e.key), [
       "impair-clear:rt/eth1",

@@ -128,7 +128,7 @@ Deno.test("Executor runs a namespace's ip commands as one ip -batch, after the n
   ]);
   assertEquals(runner.commands.map((c) => c.argv.join(" ")), [
     "ip netns add a",
-    "ip -n a -batch -",
+    "nsenter --net=/run/netns/a ip -batch -",
   ]);
   assertEquals(
     runner.commands[1]!.stdin,

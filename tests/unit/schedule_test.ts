@@ -1,19 +1,24 @@
 /**
  * The executor's fast path (lib/plan/schedule.ts) and the lab generators, against a recording
  * runner: a star becomes one root batch, one OVS transaction and one batch per namespace; undo
- * skips what namespace and bridge deletion remove anyway; rollback still undoes every step.
+ * skips what namespace and bridge deletion remove anyway; rollback still undoes every step; a
+ * router's forwarding sysctl runs beside the batches; a lab without IPv6 gets no link-local.
  */
-import { assert, assertEquals, assertRejects } from "../helpers/assert.ts";
+import { assert, assertEquals, assertMatch, assertRejects } from "../helpers/assert.ts";
 import {
   chain,
   Executor,
+  getRecipe,
+  linuxBridge,
   planLab,
   RecordingRunner,
   star,
   StepError,
   validateLab,
+  vethPair,
 } from "../../mod.ts";
-import { levelsOf } from "../../lib/plan/schedule.ts";
+import { laneOf, levelsOf } from "../../lib/plan/schedule.ts";
+import type { Step } from "../../lib/plan/step.ts";
 
 const plan = (bridge: "linux" | "ovs", count = 3) =>
   planLab(validateLab(star({ prefix: "u-", count, bridge })), { stateDir: "/tmp/x" });
@@ -33,9 +38,9 @@ Deno.test("a linux star runs as one root batch and one batch per namespace", asy
   const cmds = runner.commands.map((c) => c.argv.join(" "));
   assertEquals(cmds, [
     "ip -batch -",
-    "ip -n u-h1 -batch -",
-    "ip -n u-h2 -batch -",
-    "ip -n u-h3 -batch -",
+    "nsenter --net=/run/netns/u-h1 ip -batch -",
+    "nsenter --net=/run/netns/u-h2 ip -batch -",
+    "nsenter --net=/run/netns/u-h3 ip -batch -",
   ]);
   const root = runner.commands[0]!.stdin!.split("\n");
   assert(
@@ -44,7 +49,8 @@ Deno.test("a linux star runs as one root batch and one batch per namespace", asy
   );
   assertEquals(
     runner.commands[1]!.stdin,
-    "link set dev lo up\naddr add 10.50.0.1/16 dev eth0\nlink set dev eth0 up\n",
+    "link set dev lo up\nlink set dev eth0 addrgenmode none\naddr add 10.50.0.1/16 dev eth0\n" +
+      "link set dev eth0 up\n",
   );
 });
 
@@ -72,10 +78,26 @@ Deno.test("undo skips what deleting the namespaces and the bridge removes", asyn
   assert(/netns delete u-h3/.test(cmds), cmds);
 });
 
+Deno.test("undo leaves a Linux bridge's ports to the bridge's own deletion", async () => {
+  const steps = plan("linux");
+  const runner = new RecordingRunner();
+  await new Executor({ runner }).undo(
+    steps.map((s) => ({ key: s.key, undo: s.undo })),
+  );
+  assertEquals(runner.commands.map((c) => c.stdin), [
+    "link delete dev u-br\nnetns delete u-h3\nnetns delete u-h2\nnetns delete u-h1\n",
+  ]);
+  // a port whose bridge stays is still released
+  const port = steps.find((s) => s.key.startsWith("bridge-port:"))!;
+  const alone = new RecordingRunner();
+  await new Executor({ runner: alone }).undo([{ key: port.key, undo: port.undo }]);
+  assertEquals(alone.commands.map((c) => c.argv.join(" ")), ["ip link set dev u-h1-p nomaster"]);
+});
+
 Deno.test("a failure on the fast path names its step and undoes every started step", async () => {
   const runner = new RecordingRunner((argv) =>
-    argv.join(" ") === "ip -n u-h2 -batch -"
-      ? { code: 2, stdout: "", stderr: "RTNETLINK answers: File exists\nCommand failed -:2\n" }
+    argv.join(" ") === "nsenter --net=/run/netns/u-h2 ip -batch -"
+      ? { code: 2, stdout: "", stderr: "RTNETLINK answers: File exists\nCommand failed -:3\n" }
       : undefined
   );
   const steps = plan("linux");
@@ -95,4 +117,129 @@ Deno.test("levelsOf keeps netns delete after what runs inside the namespace", ()
     a("root", "ip", "netns", "delete", "x"),
   ]);
   assertEquals(levels.length, 2);
+});
+
+Deno.test("a chain's forwarding sysctls: one per router, after netns add, before its links", async () => {
+  const runner = new RecordingRunner();
+  const lab = validateLab(chain({ prefix: "u-", count: 6 }));
+  await new Executor({ runner }).apply(planLab(lab, { stateDir: "/tmp/x" }));
+  const cmds = runner.commands.map((c) => c.argv.join(" "));
+  // every netns add in one root batch; a sysctl per router (a `default` key would be the
+  // template of the links made after it, so the links wait); the veth pairs in one root batch;
+  // per node its loopback, then its links' configuration: no `ip netns exec`, no segment per
+  // namespace
+  assertEquals(cmds.filter((c) => c === "ip -batch -").length, 2);
+  assertEquals(cmds.filter((c) => c.endsWith(" ip -batch -") && c !== "ip -batch -").length, 12);
+  const sysctls = cmds.flatMap((c, i) => (c.includes(" sysctl ") ? [i] : []));
+  assertEquals(
+    sysctls.map((i) => cmds[i]).sort(),
+    [2, 3, 4, 5].map((k) => `nsenter --net=/run/netns/u-n${k} sysctl -q -w net.ipv4.ip_forward=1`),
+  );
+  const batches = runner.commands.flatMap((
+    c,
+    i,
+  ) => (c.argv.join(" ") === "ip -batch -" ? [i] : []));
+  assert(runner.commands[batches[0]!]!.stdin!.includes("netns add u-n6"));
+  assert(runner.commands[batches[1]!]!.stdin!.includes("type veth"));
+  assert(sysctls.every((i) => batches[0]! < i && i < batches[1]!), cmds.join("\n"));
+  assertEquals(cmds.length, 18, cmds.join("\n"));
+});
+
+Deno.test("only namespace-wide network sysctls join a lane; others run as planned", () => {
+  const exec = (...argv: string[]) => laneOf({ argv: ["ip", "netns", "exec", "x", ...argv] });
+  assertEquals(exec("sysctl", "-q", "-w", "net.ipv4.ip_forward=1"), "sysctl:x");
+  assertEquals(exec("sysctl", "-q", "-w", "net.ipv4.conf.all.rp_filter=2"), "sysctl:x");
+  assertEquals(exec("sysctl", "-q", "-w", "net.ipv4.conf.eth0.rp_filter=2"), undefined);
+  assertEquals(exec("sysctl", "-q", "-w", "kernel.panic=1"), undefined);
+  assertEquals(exec("sysctl", "net.ipv4.ip_forward"), undefined);
+  assertEquals(exec("ping", "-c1", "10.0.0.1"), undefined);
+});
+
+Deno.test("a failed sysctl names its own step, and the bring-up is undone", async () => {
+  const runner = new RecordingRunner((argv) =>
+    argv.includes("sysctl")
+      ? { code: 255, stdout: "", stderr: "sysctl: cannot stat /proc/sys/net/ipv4/ip_forward\n" }
+      : undefined
+  );
+  const steps = planLab(validateLab(chain({ prefix: "u-", count: 3 })), { stateDir: "/tmp/x" });
+  const error = await assertRejects(
+    () => new Executor({ runner }).apply(steps),
+    StepError,
+  );
+  assertEquals(steps[error.index]!.key, "forward:u-n2");
+  assertMatch(error.message, /ip netns exec u-n2 sysctl -q -w net\.ipv4\.ip_forward=1/);
+  const undo = runner.commands.map((c) => c.stdin ?? "").join("");
+  for (const ns of ["u-n1", "u-n2", "u-n3"]) assert(undo.includes(`netns delete ${ns}`), undo);
+});
+
+Deno.test("a lab without IPv6: every interface it creates gets addrgenmode none before up", () => {
+  for (const recipe of ["router", "ovs-internal", "ovs-veth", "ovs-vlan", "ovs-patch"]) {
+    const lab = validateLab(getRecipe(recipe).build());
+    const cmds = planLab(lab, { stateDir: "/tmp/x" }).flatMap((s) => s.do)
+      .flatMap((a) => ("argv" in a ? [a.argv.join(" ")] : []));
+    const ups = cmds.filter((c) => / link set dev \S+ (master \S+ )?up$/.test(c));
+    assert(ups.length > 0, recipe);
+    for (const up of ups) {
+      const [, ns, dev] = /^ip (?:-n (\S+) )?link set dev (\S+)/.exec(up)!;
+      if (dev === "lo") continue;
+      // renamed interfaces: their addrgenmode was set under the name they were created with
+      const where = ns === undefined ? "ip" : `ip -n ${ns}`;
+      const renamed = cmds.find((c) =>
+        c.startsWith(`${where} link set dev `) && c.endsWith(` name ${dev}`)
+      );
+      const created = renamed ? /link set dev (\S+) name/.exec(renamed)![1] : dev;
+      const set = cmds.indexOf(`${where} link set dev ${created} addrgenmode none`);
+      assert(set >= 0 && set < cmds.indexOf(up), `${recipe}: no addrgenmode none before "${up}"`);
+    }
+  }
+});
+
+Deno.test("vethPair() and linuxBridge() keep IPv6 unless asked not to", () => {
+  const words = (s: Step) => s.do.map((a) => ("argv" in a ? a.argv.join(" ") : ""));
+  assertEquals(words(vethPair("a", "b", { peerNs: "n" })), [
+    "ip link add name a type veth peer name b netns n",
+  ]);
+  assertEquals(words(vethPair("a", "b", { peerNs: "n", ipv6: false })), [
+    "ip link add name a type veth peer name b netns n",
+    "ip link set dev a addrgenmode none",
+    "ip -n n link set dev b addrgenmode none",
+  ]);
+  assertEquals(words(linuxBridge("br", { ipv6: false })), [
+    "ip link add name br type bridge",
+    "ip link set dev br addrgenmode none",
+    "ip link set dev br up",
+  ]);
+});
+
+Deno.test("an IPv6 lab's default sysctls are set before the links of that namespace are made", async () => {
+  const lab = validateLab({
+    name: "u6",
+    nodes: {
+      "u6-a": { interfaces: { eth0: { addresses: ["2001:db8::1/64"] } } },
+      "u6-b": { interfaces: { eth0: { addresses: ["2001:db8::2/64"] } } },
+    },
+    bridges: { "u6-br": { type: "linux" } },
+    links: [
+      { endpoints: ["u6-a:eth0", "u6-br:u6-a-p"] },
+      { endpoints: ["u6-b:eth0", "u6-br:u6-b-p"] },
+    ],
+  });
+  const runner = new RecordingRunner();
+  await new Executor({ runner }).apply(planLab(lab, { stateDir: "/tmp/x" }));
+  const at = (pred: (c: { argv: readonly string[]; stdin?: string }) => boolean) =>
+    runner.commands.findIndex(pred);
+  for (const ns of ["u6-a", "u6-b"]) {
+    const sysctl = at((c) =>
+      c.argv.join(" ").startsWith(`nsenter --net=/run/netns/${ns} sysctl`) &&
+      c.argv.includes("net.ipv6.conf.default.accept_dad=0")
+    );
+    const veth = at((c) => c.stdin?.includes(`netns ${ns} type veth`) ?? false);
+    const added = at((c) => c.stdin?.includes(`netns add ${ns}`) ?? false);
+    assert(
+      added < sysctl && sysctl < veth,
+      runner.commands.map((c) => c.argv.join(" ")).join("\n"),
+    );
+  }
+  // and the interfaces keep IPv6 link-local: no addrgenmode none in an IPv6 lab
+  assert(!runner.commands.some((c) => c.stdin?.includes("addrgenmode")));
 });

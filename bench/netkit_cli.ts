@@ -1,0 +1,51 @@
+/**
+ * One run of the CLI path for bench/bench.ts: what a user types, `netkit up FILE` (build, proofs,
+ * output) and then `netkit down LAB`, each a fresh `deno run -A main.ts` process. Prints one JSON
+ * line: each command's wall time (ms) and peak memory (max RSS in KiB, from `/usr/bin/time`; null
+ * when it is not installed).
+ *
+ *   deno run -A bench/netkit_cli.ts FILE LAB [UP-OPTION ...]
+ *
+ * bench.ts runs it under `unshare --net` with NETKIT_STATE_DIR and NETKIT_OVS=private set. Exits
+ * 1 when `up` fails (a failed proof included) or `down` does.
+ *
+ * @module
+ */
+import { fileURLToPath as fromFileUrl } from "node:url";
+
+const ROOT = fromFileUrl(new URL("..", import.meta.url));
+const [file, lab, ...upOptions] = Deno.args;
+if (!file || !lab) throw new Error("usage: netkit_cli.ts FILE LAB [UP-OPTION ...]");
+const TIME = "/usr/bin/time";
+const hasTime = await Deno.stat(TIME).then(() => true, () => false);
+
+/** Runs `netkit ARGS...`; returns its wall time, peak memory and whether it succeeded. */
+async function netkit(args: string[]) {
+  const rss = await Deno.makeTempFile({ prefix: "bx-rss-" });
+  const argv = [Deno.execPath(), "run", "-A", "main.ts", ...args];
+  const [program, ...rest] = hasTime ? [TIME, "-f", "%M", "-o", rss, ...argv] : argv;
+  const t0 = performance.now();
+  const r = await new Deno.Command(program!, {
+    args: rest,
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const ms = performance.now() - t0;
+  const peak = Number((await Deno.readTextFile(rss)).trim().split("\n").at(-1));
+  await Deno.remove(rss);
+  const text = new TextDecoder().decode(r.stdout) + new TextDecoder().decode(r.stderr);
+  return { ms, peakKiB: hasTime && peak > 0 ? peak : null, ok: r.code === 0, text };
+}
+
+const up = await netkit(["up", file, ...upOptions]);
+const down = await netkit(["down", lab]);
+if (!up.ok) console.error(up.text.trim().split("\n").slice(-6).join("\n"));
+if (!down.ok) console.error(down.text.trim().split("\n").slice(-3).join("\n"));
+console.log(JSON.stringify({
+  upMs: up.ms,
+  downMs: down.ms,
+  upPeakKiB: up.peakKiB,
+  downPeakKiB: down.peakKiB,
+}));
+if (!up.ok || !down.ok) Deno.exit(1);

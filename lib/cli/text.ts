@@ -1,0 +1,43 @@
+/**
+ * What the CLI prints without a table: proofs, one per line, and a big lab's summary.
+ *
+ * @module
+ */
+import type { CheckResult } from "../check/probes.ts";
+import type { LabSummary } from "../lab/status.ts";
+import { dim, green, red } from "./color.ts";
+
+/** One line per proof: PASS/FAIL, what, evidence. */
+export function renderChecks(results: CheckResult[]): string {
+  return results.map((r) =>
+    `${r.pass ? green("PASS") : red("FAIL")} ${r.name}\n     ${dim(r.evidence)}`
+  ).join("\n") + "\n";
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+/**
+ * A few lines instead of the full table, for a big lab: what it is made of and its bridges;
+ * `netkit status LAB` prints the full table.
+ */
+export function renderSummary(s: LabSummary): string {
+  const bridges = s.bridges.map((b) =>
+    `  ${b.name} (${b.type === "ovs" ? "OVS" : "Linux bridge"}): ${plural(b.ports, "port")}\n`
+  );
+  return `Lab ${s.name}: ${plural(s.namespaces, "namespace")}, ${plural(s.links, "veth pair")}, ` +
+    `${plural(s.bridges.length, "bridge")}${bridges.length ? ":" : ""}\n${bridges.join("")}` +
+    `The full table: netkit status ${s.name}\n`;
+}
+
+/** How many proofs {@link renderProofs} lists one by one; above it, only the failed ones. */
+export const PROOFS_LISTED = 20;
+
+/** The proofs, one by one; for many, the count that passed and each one that failed. */
+export function renderProofs(results: CheckResult[]): string {
+  if (results.length <= PROOFS_LISTED) return renderChecks(results);
+  const failed = results.filter((r) => !r.pass);
+  const line = `${failed.length ? red("FAIL") : green("PASS")} ${
+    results.length - failed.length
+  } of ${results.length} proofs passed\n`;
+  return line + (failed.length ? renderChecks(failed) : "");
+}
