@@ -26,6 +26,16 @@ export const IFNAME_MAX_BYTES = 15;
 /** netkit's limit on namespace and lab names, in bytes. */
 export const NAME_MAX_BYTES = 32;
 
+/**
+ * The 32-bit FNV-1a hash of `text`'s UTF-8 bytes: a short, stable digest of a lab's name (the
+ * sandbox namespace's suffix, a multi-host lab's first VNI). Not for anything secret.
+ */
+export function fnv1a32(text: string): number {
+  let h = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(text)) h = Math.imul(h ^ byte, 0x01000193) >>> 0;
+  return h;
+}
+
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const bytes = (s: string) => new TextEncoder().encode(s).length;
 

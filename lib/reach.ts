@@ -387,6 +387,12 @@ export const LAB_LIMITS = {
   nat: 4096,
   /** Expectations (each runs a process when checked). */
   expect: 256,
+  /**
+   * Packet captures (`capture: true`). Each records at most 50,000 frames of 1600 bytes (about
+   * 80 MB) into the state root, a tmpfs in memory, and is kept after `down` until `clean`: four
+   * keep one lab under about 320 MB however much traffic its proofs make.
+   */
+  captures: 4,
   /** Host roles of a multi-host lab (`hosts`). */
   hosts: 256,
   /** VXLAN ends of a multi-host lab's part (`tunnels`, one per link between hosts at most). */
@@ -416,6 +422,7 @@ export function labCounts(lab: {
     sysctls: 0,
     nat: 0,
     expect: len(lab.expect),
+    captures: 0,
     hosts: Object.keys(obj(lab.hosts)).length,
     tunnels: len(lab.tunnels),
   };
@@ -424,7 +431,10 @@ export function labCounts(lab: {
     const n = obj(node);
     const ifaces = Object.values(obj(n.interfaces));
     counts.interfaces += ifaces.length;
-    for (const i of ifaces) counts.addresses += len(obj(i).addresses);
+    for (const i of ifaces) {
+      counts.addresses += len(obj(i).addresses);
+      if (obj(i).capture === true) counts.captures++;
+    }
     counts.routes += len(n.routes);
     counts.nat += len(n.nat);
     counts.sysctls += Object.keys(obj(n.sysctls)).length;
@@ -463,6 +473,7 @@ const WHERE: Record<keyof typeof LAB_LIMITS, string> = {
   sysctls: "nodes",
   nat: "nodes",
   expect: "expect",
+  captures: "nodes",
   hosts: "hosts",
   tunnels: "tunnels",
 };
@@ -477,6 +488,7 @@ const LABEL: Record<keyof typeof LAB_LIMITS, string> = {
   sysctls: "sysctls",
   nat: "NAT rules",
   expect: "expectations",
+  captures: "packet captures (capture: true)",
   hosts: "host roles",
   tunnels: "tunnels",
 };
@@ -619,7 +631,8 @@ export function tunnelIssues(lab: { tunnels?: unknown }, options: ReachOptions =
  * The problems of a lab that reaches beyond itself (the lab is otherwise valid):
  *
  * - `bridges.X.uplink: NIC` moves a NIC of the host (its addresses and routes) into the lab: only
- *   when the command line names that NIC (`--uplink NIC`);
+ *   when the command line names that NIC (`--uplink NIC`), and for one bridge only (a multi-host
+ *   lab would otherwise take the NIC of that name on every host it places such a bridge on);
  * - a DHCP server (`dhcpServer`) on an interface that shares a LAN with an uplink would answer
  *   the real network's clients, authoritatively;
  * - `expect: untag` removes a VLAN tag from an OVS port and sets it back: only on a port of one
@@ -632,9 +645,21 @@ export function reachIssues(lab: Lab, options: ReachOptions = {}): LabIssue[] {
   const issues: LabIssue[] = [...tunnelIssues(lab, options)];
   const allowed = options.uplinks === "any" ? undefined : new Set(options.uplinks ?? []);
   const uplinked = new Set<string>(); // bridges on an uplink's LAN
+  const bridgeOfUplink = new Map<string, string>();
   for (const [bname, bridge] of Object.entries(lab.bridges)) {
     if (bridge.uplink === undefined) continue;
     uplinked.add(bname);
+    const first = bridgeOfUplink.get(bridge.uplink);
+    if (first !== undefined) {
+      issues.push({
+        path: ["bridges", bname, "uplink"],
+        message: `uplink ${JSON.stringify(bridge.uplink)} is already bridge "${first}"'s: ` +
+          `--uplink ${bridge.uplink} lets one bridge take that NIC (in a multi-host lab, on one ` +
+          "host), not every bridge that names it",
+      });
+      continue;
+    }
+    bridgeOfUplink.set(bridge.uplink, bname);
     if (allowed && !allowed.has(bridge.uplink)) {
       issues.push({
         path: ["bridges", bname, "uplink"],
@@ -673,6 +698,11 @@ export function reachIssues(lab: Lab, options: ReachOptions = {}): LabIssue[] {
         const owner = splitEndpoint(other)[0];
         return uplinked.has(owner) ? [owner] : [];
       });
+      // An OVS internal port moved into the node is on its bridge's LAN too.
+      for (const [bname, bridge] of Object.entries(lab.bridges)) {
+        const p = bridge.ports[d.interface];
+        if (p?.internal && p.node === nname && uplinked.has(bname)) lan.push(bname);
+      }
       if (lan.length) {
         issues.push({
           path: ["nodes", nname, "dhcpServer", "interface"],

@@ -121,8 +121,8 @@ export const ospfTriangle: Recipe = {
         { ping: { from: h3, to: "10.1.0.10" } },
         { ping: { from: h1, to: "2001:db8:3::10" } },
         // The r1-r3 link fails: h1's traffic goes round through r2.
-        { failover: { down: `${r1}:eth1`, from: h1, to: "10.3.0.10", within: 12 } },
-        { failover: { down: `${r1}:eth1`, from: h1, to: "2001:db8:3::10", within: 12 } },
+        { failover: { down: `${r1}:eth1`, from: h1, to: "10.3.0.10" }, within: "12s" },
+        { failover: { down: `${r1}:eth1`, from: h1, to: "2001:db8:3::10" }, within: "12s" },
       ],
     };
     return lab;

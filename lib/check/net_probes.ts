@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Process, Runner } from "../exec/runner.ts";
+import { type OutputWatch, type Process, type Runner, watchOutput } from "../exec/runner.ts";
 import { inNs } from "../plan/step.ts";
 import { familyOf, networkOfAny } from "../addr.ts";
 import type { Expect } from "../lab/schema.ts";
@@ -16,12 +16,48 @@ type TcpExpect = Extract<Expect, { tcp: unknown }>;
 type RouteExpect = Extract<Expect, { route: unknown }>["route"];
 type LinkExpect = Extract<Expect, { link: unknown }>["link"];
 
+/**
+ * The prefix of every process a proof starts and stops itself (a listener, a capture, an iperf3
+ * server): if netkit is killed mid-proof, the process would outlive it, and keep its namespace
+ * (and the lab's interfaces in it) alive after `down`; `timeout` bounds it. It passes the signal
+ * that stops it (SIGINT, SIGTERM) on to the command.
+ */
+export const BOUNDED = ["timeout", "60"] as const;
+
 /** How long the client waits for the connection (busybox nc `-w`), in seconds. */
 const CONNECT_TIMEOUT_S = 2;
 /** How long a listener may take to listen, in milliseconds. */
 const LISTEN_WAIT_MS = 3000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Starts tcpdump in `node` on `iface` with `filter` (line-buffered, each packet handed over at
+ * once, bounded by {@link BOUNDED}) and waits until it reports `listening on`. Returns the running
+ * capture (stop it to read what it printed), or why it did not start (its stderr).
+ */
+export async function startTcpdump(
+  runner: Runner,
+  node: string,
+  iface: string,
+  filter: string,
+): Promise<{ capture: OutputWatch } | { failed: string }> {
+  const capture = watchOutput(runner.spawn(inNs(node, [
+    ...BOUNDED,
+    "tcpdump",
+    "-n",
+    "-l",
+    // Hand each packet over at once: libpcap otherwise delivers in blocks (up to a second), and
+    // the last packets of a ping would still be buffered when the capture stops.
+    "--immediate-mode",
+    "-i",
+    iface,
+    filter,
+  ])));
+  if (await capture.ready(/listening on/)) return { capture };
+  const err = (await capture.stop()).trim();
+  return { failed: `tcpdump reported no "listening on" within 3 s${err ? `: ${err}` : ""}` };
+}
 
 /** True when something in `ns` listens on TCP `port`. */
 async function listening(ns: string, port: number, runner: Runner): Promise<boolean> {
@@ -49,7 +85,7 @@ export async function tcpReach(e: TcpExpect, runner: Runner): Promise<CheckResul
         return { name, pass: false, evidence: `TCP port ${port} is already in use in ${listen}` };
       }
       listener = runner.spawn(
-        inNs(listen, ["busybox", "nc", "-l", "-p", String(port), "-e", "true"]),
+        inNs(listen, [...BOUNDED, "busybox", "nc", "-l", "-p", String(port), "-e", "true"]),
         {
           stdout: "null",
         },

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type Runner, watchOutput } from "../exec/runner.ts";
+import type { Runner } from "../exec/runner.ts";
 import { type Host, resolveHost } from "../host.ts";
 import { cmd, inNs, type Step } from "../plan/step.ts";
 import { Journal } from "../plan/journal.ts";
@@ -19,7 +19,7 @@ import { familyOf, inSubnetAny, ipToBigInt, ipToNumber } from "../addr.ts";
 import { linkDown } from "../primitives/link.ts";
 import type { Expect, Lab } from "../lab/schema.ts";
 import type { OvsTarget } from "../ovs/target.ts";
-import { eventually, linkState, routePresent, tcpReach } from "./net_probes.ts";
+import { eventually, linkState, routePresent, startTcpdump, tcpReach } from "./net_probes.ts";
 import { isOvsProof, ovsProof } from "./probes_ovs.ts";
 
 /** The outcome of one proof. */
@@ -152,29 +152,14 @@ async function snatSeen(e: Extract<Expect, { snat: unknown }>["snat"], host: Hos
   const runner = host.runner;
   if (host.rootless) return await snatSeenNft(e, runner);
   const name = `${e.observer} sees ${e.from}'s packets to ${e.to} from ${e.source}`;
-  const capture = watchOutput(runner.spawn(
-    inNs(e.observer, [
-      "tcpdump",
-      "-n",
-      "-l",
-      // Hand each packet over at once: libpcap otherwise delivers in blocks (up to a second),
-      // and the last requests of the ping would still be buffered when the capture stops.
-      "--immediate-mode",
-      "-i",
-      e.interface,
-      "icmp[icmptype] == icmp-echo and dst host " + e.to,
-    ]),
-  ));
-  if (!(await capture.ready(/listening on/))) {
-    const err = await capture.stop();
-    return {
-      name,
-      pass: false,
-      evidence: `tcpdump reported no "listening on" within 3 s${
-        err.trim() ? `: ${err.trim()}` : ""
-      }`,
-    };
-  }
+  const started = await startTcpdump(
+    runner,
+    e.observer,
+    e.interface,
+    "icmp[icmptype] == icmp-echo and dst host " + e.to,
+  );
+  if ("failed" in started) return { name, pass: false, evidence: started.failed };
+  const { capture } = started;
   const p = await ping(e.from, e.to, true, runner);
   // tcpdump prints the request a moment after it passed: wait for it (bounded) before stopping.
   if (p.pass) await capture.ready(/IP \d+\.\d+\.\d+\.\d+ > /, 1000);
@@ -275,16 +260,7 @@ async function untagThenPing(
         : cmd("ovs-vsctl", "clear", "port", port, "tag"),
     ],
   };
-  const exec = new Executor({
-    runner,
-    ovs: ctx.ovs,
-    journal: new Journal(join(ctx.stateDir, "journal.jsonl")),
-  });
-  await exec.apply([step]);
-  const p = await ping(e.ping.from, e.ping.to, e.reach, runner).finally(async () => {
-    const errors = await exec.undo([{ key: step.key, undo: step.undo }]);
-    if (errors.length) throw errors[0];
-  });
+  const p = await whileApplied(step, ctx, () => ping(e.ping.from, e.ping.to, e.reach, runner));
   return {
     ...p,
     name: `after "ovs-vsctl remove port ${e.untag.port} tag ${e.untag.tag}": ${p.name}`,
@@ -323,8 +299,6 @@ async function lease6(e: Extract<Expect, { lease: unknown }>["lease"], ctx: Cont
   };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /**
  * How long a proof waits for routing to converge, in seconds: twice the longest OSPF dead
  * interval of the lab (FRR's default is 40 s), and at least 30 s (BGP sessions, SLAAC).
@@ -334,24 +308,6 @@ export function convergenceWithin(lab: Lab): number {
     n.routing?.ospf ? (n.routing.ospf.dead ?? 40) : 0
   );
   return Math.max(30, 2 * Math.max(0, ...dead));
-}
-
-/**
- * Polls `probe` every 200 ms until it returns a value or `seconds` pass; returns the value and
- * how long it took, or undefined. A bounded wait on a condition, never a fixed sleep.
- */
-async function waitFor<T>(
-  seconds: number,
-  probe: () => Promise<T | undefined>,
-): Promise<{ value: T; ms: number } | undefined> {
-  const start = performance.now();
-  for (;;) {
-    const value = await probe();
-    const ms = Math.round(performance.now() - start);
-    if (value !== undefined) return { value, ms };
-    if (ms >= seconds * 1000) return undefined;
-    await sleep(200);
-  }
 }
 
 interface IpRoute {
@@ -374,99 +330,56 @@ interface IpAddrInfo {
   }[];
 }
 
-/** A SLAAC address (dynamic, inside `prefix`, past duplicate detection) appears in time. */
+/** A SLAAC address (dynamic, inside `prefix`, past duplicate detection) is on the interface. */
 async function slaacAddress(
   e: Extract<Expect, { slaac: unknown }>["slaac"],
   runner: Runner,
 ): Promise<CheckResult> {
-  const within = e.within ?? 30;
   const name = `${e.node}/${e.interface} has a SLAAC address in ${e.prefix}`;
-  let seen = "";
-  const found = await waitFor(within, async () => {
-    const r = await runner.run(
-      ["ip", "-n", e.node, "-6", "-j", "addr", "show", "dev", e.interface],
-      { allowFailure: true },
-    );
-    const info = r.code === 0
-      ? (JSON.parse(r.stdout || "[]") as IpAddrInfo[]).flatMap((l) => l.addr_info ?? [])
-      : [];
-    seen = info.map((a) => `${a.local}/${a.prefixlen}${a.dynamic ? " dynamic" : ""}`)
-      .join(", ");
-    // SLAAC: from the advertised prefix (its length), with lifetimes, past duplicate address
-    // detection; a DHCPv6 address (netkit's hook adds a /128 with nodad) is not one.
-    return info.find((a) =>
-      a.dynamic === true && a.tentative !== true && a.nodad !== true && a.scope === "global" &&
-      String(a.prefixlen) === e.prefix.split("/")[1] && inSubnetAny(a.local, e.prefix)
-    );
-  });
+  const r = await runner.run(
+    ["ip", "-n", e.node, "-6", "-j", "addr", "show", "dev", e.interface],
+    { allowFailure: true },
+  );
+  const info = r.code === 0
+    ? (JSON.parse(r.stdout || "[]") as IpAddrInfo[]).flatMap((l) => l.addr_info ?? [])
+    : [];
+  // SLAAC: from the advertised prefix (its length), with lifetimes, past duplicate address
+  // detection; a DHCPv6 address (netkit's hook adds a /128 with nodad) is not one.
+  const found = info.find((a) =>
+    a.dynamic === true && a.tentative !== true && a.nodad !== true && a.scope === "global" &&
+    String(a.prefixlen) === e.prefix.split("/")[1] && inSubnetAny(a.local, e.prefix)
+  );
+  const seen = info.map((a) => `${a.local}/${a.prefixlen}${a.dynamic ? " dynamic" : ""}`);
   return {
     name,
     pass: found !== undefined,
     evidence: found
-      ? `${found.value.local}/${found.value.prefixlen} (autoconfigured from a router advertisement, after ${
-        (found.ms / 1000).toFixed(1)
-      } s)`
-      : `none within ${within} s; addresses: ${seen || "none"}`,
+      ? `${found.local}/${found.prefixlen} (autoconfigured from a router advertisement)`
+      : `none; addresses: ${seen.join(", ") || "none"}`,
   };
-}
-
-/**
- * A ping that must get through in a routed lab: single pings until the first answer (at most
- * `within` seconds: the routing daemons may still be converging), then the measured {@link ping}.
- */
-async function pingOnceConverged(
-  from: string,
-  to: string,
-  within: number,
-  runner: Runner,
-): Promise<CheckResult> {
-  await waitFor(within, async () => {
-    const r = await runner.run(inNs(from, ["ping", "-n", "-q", "-c", "1", "-W", "1", to]), {
-      allowFailure: true,
-    });
-    return r.code === 0 ? true : undefined;
-  });
-  return await ping(from, to, true, runner);
 }
 
 /**
  * Takes `down` ("NODE:IFNAME") down with a journaled step (its undo, link up, goes into the lab's
- * journal first, so even a crash in the middle leaves it for `down`), waits up to `within` s for
- * `from` to reach `to`, then sets the link up again, whatever happened.
+ * journal first, so even a crash in the middle leaves it for `down`), retries `from` -> `to`
+ * until it answers or `within` is up, then sets the link up again, whatever happened.
  */
 async function failover(
-  e: Extract<Expect, { failover: unknown }>["failover"],
-  lab: Lab,
+  e: Extract<Expect, { failover: unknown }>,
+  within: string | undefined,
   ctx: Context,
 ): Promise<CheckResult> {
   const runner = ctx.host.runner;
-  const [node = "", ifname = ""] = e.down.split(":");
-  const within = e.within ?? convergenceWithin(lab);
-  const name = `with ${node}:${ifname} down, ${e.from} -> ${e.to} reachable within ${within} s`;
-  const step = linkDown(ifname, { ns: node });
-  const exec = new Executor({ runner, journal: new Journal(join(ctx.stateDir, "journal.jsonl")) });
-  await exec.apply([step]);
-  let tries = 0;
-  const found = await waitFor(within, async () => {
-    tries++;
-    const r = await runner.run(
-      inNs(e.from, ["ping", "-n", "-q", "-c", "1", "-W", "1", e.to]),
-      { allowFailure: true },
-    );
-    return r.code === 0 ? r : undefined;
-  }).finally(async () => {
-    const errors = await exec.undo([{ key: step.key, undo: step.undo }]);
-    if (errors.length) throw errors[0];
+  const { down, from, to } = e.failover;
+  const [node = "", ifname = ""] = down.split(":");
+  return await whileApplied(linkDown(ifname, { ns: node }), ctx, async () => {
+    const p = await eventually(within, () => ping(from, to, true, runner));
+    return {
+      ...p,
+      name: `with ${down} down, ${p.name}`,
+      evidence: `${p.evidence}; ${down} is up again`,
+    };
   });
-  return {
-    name,
-    pass: found !== undefined,
-    evidence: found
-      ? `answered after ${
-        (found.ms / 1000).toFixed(1)
-      } s (${tries} ping(s)); ${node}:${ifname} is up again`
-      : `no answer in ${tries} ping(s); ${node}:${ifname} is up again`,
-  };
 }
 
 /**
@@ -508,13 +421,50 @@ async function dhcpListening(
   };
 }
 
+/**
+ * How long a proof is retried until it passes: its `within`. Without one, what waits for the
+ * network to settle (a SLAAC address, a failover, and in a lab with routing daemons a route or a
+ * ping that must get through) waits up to the lab's {@link convergenceWithin}; anything else is
+ * tried once (undefined).
+ */
+export function withinOf(e: Expect, lab: Lab): string | undefined {
+  if (e.within !== undefined) return e.within;
+  const routed = Object.values(lab.nodes).some((n) => n.routing !== undefined);
+  const mustReach = "ping" in e && "reach" in e && e.reach && !("untag" in e) && !isOvsProof(e);
+  const settles = "slaac" in e || "failover" in e || (routed && ("route" in e || mustReach));
+  return settles ? `${convergenceWithin(lab)}s` : undefined;
+}
+
+/**
+ * Applies `step` (a change a proof makes: a link taken down, a VLAN tag removed) as a journaled
+ * step of the lab (its undo is in the lab's journal before it runs, so `down` restores it even if
+ * netkit is killed meanwhile), runs `prove`, and undoes the step whatever happened.
+ */
+export async function whileApplied<T>(
+  step: Step,
+  ctx: Context,
+  prove: () => Promise<T>,
+): Promise<T> {
+  const exec = new Executor({
+    runner: ctx.host.runner,
+    ovs: ctx.ovs,
+    journal: new Journal(join(ctx.stateDir, "journal.jsonl")),
+  });
+  await exec.apply([step]);
+  const restore = async () => {
+    const errors = await exec.undo([{ key: step.key, undo: step.undo }]);
+    if (errors.length) throw errors[0];
+  };
+  const result = await prove().catch(async (error) => {
+    await restore();
+    throw error;
+  });
+  await restore();
+  return result;
+}
+
 /** How many proofs run side by side at most. */
 export const PROOFS_AT_ONCE = 32;
-
-/** A proof's `within: 10s` (`slaac` and `failover` carry their own time in seconds). */
-function withinOf(e: Expect): string | undefined {
-  return "within" in e && typeof e.within === "string" ? e.within : undefined;
-}
 
 /**
  * Runs every expectation of the lab, and for each node with a DHCP server, that the server
@@ -542,11 +492,8 @@ export async function checkLab(lab: Lab, context: CheckContext): Promise<CheckRe
       if (r.status === "rejected") throw r.reason;
       return r.value;
     });
-  // In a lab with routing daemons, what must get through first waits (bounded) for routing to
-  // converge, SLAAC for its router advertisements; one at a time: proofs that change something
-  // while they run (a tag, a listener's port, a link taken down).
-  const routed = Object.values(lab.nodes).some((n) => n.routing !== undefined);
-  const converge = routed ? `${convergenceWithin(lab)}s` : undefined;
+  // Each proof is retried until it passes or its `within` is up (withinOf); one at a time:
+  // proofs that change something while they run (a tag, a listener's port, a link taken down).
   const alone = (e: Expect) =>
     "untag" in e || "snat" in e || "failover" in e || isOvsProof(e) ||
     ("tcp" in e && e.tcp.listen !== undefined);
@@ -554,25 +501,24 @@ export async function checkLab(lab: Lab, context: CheckContext): Promise<CheckRe
   // routes that come with them) goes first: the pings after it would fail for a while.
   const settles = (e: Expect) => "route" in e || "slaac" in e;
   const settled = new Map<Expect, CheckResult>();
-  await Promise.all(
-    lab.expect.filter(settles).map(async (e) => {
-      if ("slaac" in e) return settled.set(e, await slaacAddress(e.slaac, runner));
-      const re = e as Extract<Expect, { route: unknown }>;
-      settled.set(e, await eventually(re.within ?? converge, () => routePresent(re.route, runner)));
-    }),
-  );
+  await each(lab.expect.filter(settles), async (e) => {
+    const result = await eventually(withinOf(e, lab), () => {
+      if ("slaac" in e) return slaacAddress(e.slaac, runner);
+      return routePresent((e as Extract<Expect, { route: unknown }>).route, runner);
+    });
+    settled.set(e, result);
+    return result;
+  });
   type PingExpect = Extract<Expect, { ping: unknown; reach: boolean }>;
   const proof = (e: Expect): Promise<CheckResult> => {
     const done = settled.get(e);
     if (done) return Promise.resolve(done);
-    return eventually(withinOf(e), () => {
+    return eventually(withinOf(e, lab), () => {
       if ("lease" in e) return lease(e.lease, ctx);
       if ("tcp" in e) return tcpReach(e, runner);
       if ("link" in e) return linkState(e.link, runner);
       const pe = e as PingExpect;
-      return routed && pe.reach
-        ? pingOnceConverged(pe.ping.from, pe.ping.to, convergenceWithin(lab), runner)
-        : ping(pe.ping.from, pe.ping.to, pe.reach, runner);
+      return ping(pe.ping.from, pe.ping.to, pe.reach, runner);
     });
   };
   // The unreachable pings run after the others have passed: the lab is then known to forward
@@ -600,15 +546,12 @@ export async function checkLab(lab: Lab, context: CheckContext): Promise<CheckRe
   const results: CheckResult[] = [...parallel.map((e) => byProof.get(e)!), ...listening];
   for (const e of lab.expect.filter(alone)) {
     if ("failover" in e) {
-      results.push(await failover(e.failover, lab, ctx));
-      continue;
-    }
-    if (isOvsProof(e)) {
-      results.push(await ovsProof(e, lab, ctx));
+      results.push(await failover(e, withinOf(e, lab), ctx));
       continue;
     }
     results.push(
-      await eventually(withinOf(e), () => {
+      await eventually(withinOf(e, lab), () => {
+        if (isOvsProof(e)) return ovsProof(e, lab, ctx);
         if ("snat" in e) return snatSeen(e.snat, ctx.host);
         if ("untag" in e) return untagThenPing(e, ctx);
         return tcpReach(e as Extract<Expect, { tcp: unknown }>, runner);

@@ -4,8 +4,8 @@
  * - `flow`: a ping, and the packet counter of one of the lab's OpenFlow flows going up by at least
  *   `minPackets` (read before and after; the counters follow the datapath a moment later, so the
  *   probe waits for them, bounded);
- * - `linkDown`: a link end set down (a journaled-style step with its undo, like the VLAN untag
- *   proof), a ping, the link up again; for a bond member the evidence names the bond's active
+ * - `linkDown`: a link end set down (the journaled `linkDown` step, as in `failover` and
+ *   `netkit link`, through probes.ts `whileApplied`), a ping, the link up again; for a bond member the evidence names the bond's active
  *   member while the link was down;
  * - `capture`: tcpdump on a node's interface (a mirror's monitor) sees a ping's echo requests and
  *   replies;
@@ -15,16 +15,16 @@
  * @module
  */
 import { type Runner, watchOutput } from "../exec/runner.ts";
-import { inNs, type Step } from "../plan/step.ts";
-import { Executor } from "../plan/executor.ts";
-import { linkUp } from "../primitives/link.ts";
+import { inNs } from "../plan/step.ts";
+import { linkDown } from "../primitives/link.ts";
 import { flowCookie } from "../ovs/ids.ts";
 import { ovsDumpFlows } from "../ovs/flows.ts";
 import { ovsList } from "../ovs/query.ts";
 import type { Expect, Lab } from "../lab/schema.ts";
 import { sandboxOf } from "../lab/sandbox.ts";
 import { findFlow } from "../lab/validate_ovs.ts";
-import { type CheckResult, type Context, ping } from "./probes.ts";
+import { type CheckResult, type Context, ping, whileApplied } from "./probes.ts";
+import { BOUNDED, startTcpdump } from "./net_probes.ts";
 
 type FlowProof = Extract<Expect, { flow: unknown }>;
 type LinkDownProof = Extract<Expect, { linkDown: unknown }>;
@@ -32,12 +32,6 @@ type CaptureProof = Extract<Expect, { capture: unknown }>;
 type ThroughputProof = Extract<Expect, { throughput: unknown }>;
 /** A proof this module runs. */
 export type OvsProof = FlowProof | LinkDownProof | CaptureProof | ThroughputProof;
-
-/**
- * A capture or server outlives netkit if netkit is killed mid-proof (its namespace stays while a
- * process runs in it): `timeout` bounds it. It passes the SIGINT that stops it on to the command.
- */
-const BOUNDED = ["timeout", "60"];
 
 /** True for the proofs this module runs (they run one at a time, after the others). */
 export function isOvsProof(e: Expect): e is OvsProof {
@@ -105,35 +99,18 @@ async function linkDownThenPing(
   const [owner = "", ifname = ""] = e.linkDown.split(":");
   const onBridge = owner in lab.bridges;
   const ns = onBridge ? sandboxOf(lab) : owner;
-  const up = linkUp(ifname, { ns });
-  const down: Step = {
-    key: `down:${ns ?? ""}/${ifname}`,
-    summary: `set ${ifname} down`,
-    do: up.undo,
-    undo: up.do,
-  };
   const name = `with ${e.linkDown} down: ${e.ping.from} -> ${e.ping.to} ${
     e.reach ? "reachable" : "unreachable"
   }`;
-  const exec = new Executor({ runner });
   const bond = onBridge ? bondOf(lab, owner, ifname) : undefined;
   let active = "";
-  await exec.apply([down]);
-  const restore = async () => {
-    const errors = await exec.undo([{ key: down.key, undo: down.undo }]);
-    if (errors.length) throw errors[0];
-  };
-  const p = await (async () => {
+  const p = await whileApplied(linkDown(ifname, ns ? { ns } : {}), ctx, async () => {
     const result = await ping(e.ping.from, e.ping.to, e.reach, runner);
     if (bond && ctx.ovs) {
       active = `; ${bond}'s active member: ${await activeMember(bond, ctx)}`;
     }
     return result;
-  })().catch(async (error) => {
-    await restore();
-    throw error;
   });
-  await restore();
   // Up again: wait until OVS (or the kernel) sees it, so the next proof starts from a whole lab.
   const state = async () => {
     if (onBridge && ctx.ovs) {
@@ -168,28 +145,9 @@ async function captured(e: CaptureProof, runner: Runner): Promise<CheckResult> {
   const { node, interface: iface } = e.capture;
   const to = e.ping.to;
   const name = `${node}/${iface} captures the ping ${e.ping.from} -> ${to}, both ways`;
-  const capture = watchOutput(runner.spawn(
-    inNs(node, [
-      ...BOUNDED,
-      "tcpdump",
-      "-n",
-      "-l",
-      "--immediate-mode",
-      "-i",
-      iface,
-      `icmp and host ${to}`,
-    ]),
-  ));
-  if (!(await capture.ready(/listening on/))) {
-    const err = await capture.stop();
-    return {
-      name,
-      pass: false,
-      evidence: `tcpdump reported no "listening on" within 3 s${
-        err.trim() ? `: ${err.trim()}` : ""
-      }`,
-    };
-  }
+  const started = await startTcpdump(runner, node, iface, `icmp and host ${to}`);
+  if ("failed" in started) return { name, pass: false, evidence: started.failed };
+  const { capture } = started;
   const p = await ping(e.ping.from, to, true, runner);
   const replyLine = new RegExp(`IP ${to.replaceAll(".", "\\.")} > \\S+: ICMP echo reply`);
   await capture.ready(replyLine, 1000);

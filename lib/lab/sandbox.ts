@@ -22,7 +22,7 @@
  */
 import { join } from "node:path";
 import { UsageError } from "../errors.ts";
-import { checkNsName, NAME_MAX_BYTES } from "../names.ts";
+import { checkNsName, fnv1a32, NAME_MAX_BYTES } from "../names.ts";
 import { type OvsTarget, ovsTarget } from "../ovs/target.ts";
 import { type Action, isRun, type Step } from "../plan/step.ts";
 import { ovsDaemonSteps } from "../ovs/daemons.ts";
@@ -34,12 +34,6 @@ import type { Lab } from "./schema.ts";
 /** Commands that act on no network namespace: they run unchanged in a sandboxed plan. */
 const NETNS_FREE = new Set(["ovs-vsctl", "ovs-appctl", "ovs-ofctl", "pkill"]);
 
-function fnv1a(text: string): string {
-  let h = 0x811c9dc5;
-  for (const c of new TextEncoder().encode(text)) h = Math.imul(h ^ c, 0x01000193) >>> 0;
-  return h.toString(16).padStart(8, "0");
-}
-
 /**
  * The parent namespace of sandboxed lab `lab`: `nk-<lab>`, or, when that is over 32 bytes,
  * `nk-<first 20 bytes of lab>-<8 hex digits of a hash of lab>` (distinct labs, distinct names).
@@ -47,7 +41,7 @@ function fnv1a(text: string): string {
 export function sandboxNsName(lab: string): string {
   const plain = `nk-${lab}`;
   if (new TextEncoder().encode(plain).length <= NAME_MAX_BYTES) return checkNsName(plain);
-  return checkNsName(`nk-${lab.slice(0, 20)}-${fnv1a(lab)}`);
+  return checkNsName(`nk-${lab.slice(0, 20)}-${fnv1a32(lab).toString(16).padStart(8, "0")}`);
 }
 
 /** The parent namespace of `lab` when it is sandboxed, else undefined. */

@@ -420,7 +420,10 @@ export const Tunnel = z.strictObject({
  * lease file in the lab's state directory. `snat` counts packets with tcpdump or a temporary
  * nftables table inside the observer node (one of the lab's). `untag` removes a VLAN tag and
  * sets it back: only on a port of the lab's own OVS bridges that the lab tags with that tag.
- * Any proof takes `within: 10s`: retried until it passes, for at most that long.
+ * Every proof takes `within: 10s` (beside its kind, not inside it): retried until it passes, for
+ * at most that long. Without it a proof is tried once, except what waits for the network to
+ * settle: `slaac`, `failover`, and in a lab with routing daemons `route` and a ping that must get
+ * through, wait up to the lab's convergence time (lib/check/probes.ts `withinOf`).
  */
 export const Expectation = z.union([
   z.strictObject({
@@ -492,18 +495,14 @@ export const Expectation = z.union([
     within: Within.optional(),
   }),
   z.strictObject({
-    /** A SLAAC address inside `prefix` appears on `node`'s `interface` within `within` s. */
-    slaac: z.strictObject({
-      node: NsName,
-      interface: Ifname,
-      prefix: AnyCidr,
-      within: z.number().int().min(1).max(600).optional(),
-    }),
+    /** A SLAAC address inside `prefix` appears on `node`'s `interface`. */
+    slaac: z.strictObject({ node: NsName, interface: Ifname, prefix: AnyCidr }),
+    within: Within.optional(),
   }),
   z.strictObject({
     /**
      * `down` ("NODE:IFNAME") is set down (a journaled step, set up again afterwards, also when
-     * the proof fails); `from` must then reach `to` within `within` seconds.
+     * the proof fails); `from` must then reach `to` (retried until `within` is up).
      */
     failover: z.strictObject({
       down: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*:[A-Za-z0-9][A-Za-z0-9_.-]*$/, {
@@ -511,8 +510,8 @@ export const Expectation = z.union([
       }),
       from: NsName,
       to: IpAddress,
-      within: z.number().int().min(1).max(600).optional(),
     }),
+    within: Within.optional(),
   }),
   /** A ping, and the packet counter of one of the lab's flows going up by at least minPackets. */
   z.strictObject({
@@ -524,17 +523,20 @@ export const Expectation = z.union([
     }),
     ping: z.strictObject({ from: NsName, to: Ipv4 }),
     reach: z.boolean().default(true),
+    within: Within.optional(),
   }),
   /** A link end ("OWNER:IFNAME") set down, a ping, the link up again. */
   z.strictObject({
     linkDown: Endpoint,
     ping: z.strictObject({ from: NsName, to: Ipv4 }),
     reach: z.boolean().default(true),
+    within: Within.optional(),
   }),
   /** A ping that a capture on a node's interface (a mirror's monitor) sees, both ways. */
   z.strictObject({
     capture: z.strictObject({ node: NsName, interface: Ifname }),
     ping: z.strictObject({ from: NsName, to: Ipv4 }),
+    within: Within.optional(),
   }),
   /** iperf3 from a node to a server node: the measured rate within tolerance of `rate`. */
   z.strictObject({
@@ -547,6 +549,7 @@ export const Expectation = z.union([
       /** How far the measured rate may be from `rate`, as a fraction. @default 0.25 */
       tolerance: z.number().gt(0).lt(1).default(0.25),
     }),
+    within: Within.optional(),
   }),
 ]);
 

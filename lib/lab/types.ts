@@ -315,14 +315,18 @@ export interface LinkExpect {
 
 /** A SLAAC proof: an address inside `prefix` appears on a node's interface. */
 export interface SlaacExpect {
-  /** The node, its interface, the prefix, and how many seconds to wait. */
-  slaac: { node: string; interface: string; prefix: string; within?: number | undefined };
+  /** The node, its interface, and the prefix. */
+  slaac: { node: string; interface: string; prefix: string };
+  /** Wait for it at most this long. @default the lab's convergence time */
+  within?: string | undefined;
 }
 
 /** A failover proof: with `down` (`NODE:IFNAME`) set down, `from` still reaches `to`. */
 export interface FailoverExpect {
-  /** The link end set down, who pings whom, and how many seconds to wait. */
-  failover: { down: string; from: string; to: string; within?: number | undefined };
+  /** The link end set down, and who pings whom. */
+  failover: { down: string; from: string; to: string };
+  /** With the link down, retry the ping at most this long. @default the lab's convergence time */
+  within?: string | undefined;
 }
 
 /** A flow proof: a ping, and the packet counter of one of the lab's flows going up. */
@@ -333,6 +337,8 @@ export interface FlowExpect {
   ping: PingSpec;
   /** Whether the ping must get through. */
   reach: boolean;
+  /** Retry until it passes, for at most this long. */
+  within?: string | undefined;
 }
 
 /** A link-down proof: a link end set down, a ping, the link up again. */
@@ -343,6 +349,8 @@ export interface LinkDownExpect {
   ping: PingSpec;
   /** Whether the ping must get through. */
   reach: boolean;
+  /** Retry until it passes, for at most this long. */
+  within?: string | undefined;
 }
 
 /** A capture proof: a capture on a node's interface sees a ping, both ways. */
@@ -351,12 +359,16 @@ export interface CaptureExpect {
   capture: { node: string; interface: string };
   /** Who pings whom. */
   ping: PingSpec;
+  /** Retry until it passes, for at most this long. */
+  within?: string | undefined;
 }
 
 /** A throughput proof: iperf3 from a node to a server node, within tolerance of `rate`. */
 export interface ThroughputExpect {
   /** Who measures against whom, the expected rate (bits per second) and the tolerance. */
   throughput: { from: string; server: string; to: string; rate: number; tolerance: number };
+  /** Retry until it passes, for at most this long. */
+  within?: string | undefined;
 }
 
 /** One proof a lab must pass. */
@@ -487,6 +499,8 @@ export interface ThroughputExpectInput {
     rate: number;
     tolerance?: number | undefined;
   };
+  /** Retry until it passes, for at most this long. */
+  within?: string | undefined;
 }
 
 /** {@link Expect} as written. */

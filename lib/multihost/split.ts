@@ -16,6 +16,7 @@
  */
 import { prefixesOverlap } from "../addr.ts";
 import { UsageError } from "../errors.ts";
+import { fnv1a32 } from "../names.ts";
 import type { Lab } from "../lab/schema.ts";
 import type { DocPath } from "../lab/validate.ts";
 import { VXLAN_OVERHEAD, VXLAN_PORT } from "../primitives/vxlan.ts";
@@ -64,12 +65,7 @@ export interface Split {
  * bring-up is then rolled back everywhere.)
  */
 export function vniBase(lab: string): number {
-  let h = 0x811c9dc5;
-  for (const byte of new TextEncoder().encode(lab)) {
-    h ^= byte;
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return (1 + (h % 4000)) * 4096;
+  return (1 + (fnv1a32(lab) % 4000)) * 4096;
 }
 
 const ownerOf = (endpoint: string) => endpoint.split(":")[0] ?? "";

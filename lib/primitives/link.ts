@@ -77,7 +77,7 @@ export function addrgenmodeNone(name: string, ns: string | undefined): RunAction
  *
  * @example An IPv4-only OVS internal port inside ns1
  * ```ts
- * import { noIpv6LinkLocal } from "./mod.ts";
+ * import { noIpv6LinkLocal } from "../../mod.ts";
  * noIpv6LinkLocal("tap1", { ns: "ns1" });
  * ```
  */

@@ -334,3 +334,29 @@ Deno.test(
     await assertHostUnchanged(before, "after the sandboxed OVS scripts");
   },
 );
+
+Deno.test(
+  "down returns when the lab's root-side interfaces are gone: down then up again at once works",
+  opts,
+  async () => {
+    const before = await snapshot();
+    await withTempDir(async (dir) => {
+      const file = `${dir}/again.yaml`;
+      await Deno.writeTextFile(
+        file,
+        "name: t4-again\ngenerate:\n  - star: { prefix: t4a-, count: 40, subnet: 10.44.0.0/24 }\n",
+      );
+      for (let round = 0; round < 3; round++) {
+        const up = await netkit(["up", file, "--no-check"]);
+        assertEquals(up.code, 0, `round ${round}: ${up.stderr}`);
+        const down = await netkit(["down", "t4-again"]);
+        assertEquals(down.code, 0, down.stderr);
+        // No bounded wait here: down itself waits for the kernel to finish.
+        const left = (JSON.parse(await sh("ip", "-j", "link", "show")) as { ifname: string }[])
+          .map((l) => l.ifname).filter((n) => n.startsWith("t4a-"));
+        assertEquals(left, [], `round ${round}: still there after down returned`);
+      }
+    });
+    await assertHostUnchanged(before, "after three up/down rounds");
+  },
+);

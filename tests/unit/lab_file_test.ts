@@ -24,6 +24,7 @@ import { planLab } from "../../lib/lab/plan.ts";
 import { validateLab } from "../../lib/lab/validate.ts";
 import { UsageError } from "../../lib/errors.ts";
 import { recipes } from "../../recipes/mod.ts";
+import { withinOf } from "../../lib/check/probes.ts";
 
 /** The first problem of a lab file that must fail, as "LINE:COLUMN: message". */
 function firstProblem(text: string): string {
@@ -270,4 +271,77 @@ Deno.test("sh export for a private OVS: --db on every ovs-vsctl, nothing started
     ovs: { kind: "system", db: "unix:/run/openvswitch/db.sock", runDir: "/run/openvswitch" },
   });
   assert(!system.includes("--db="), "the system OVS needs no --db");
+});
+
+/** One expectation of every kind, as written in a lab file (the `within` is added below it). */
+const EVERY_KIND: Record<string, string> = {
+  ping: "ping: { from: a, to: 10.9.0.2 }",
+  lease: "lease: { node: a, interface: eth0, range: [10.9.0.10, 10.9.0.20] }",
+  snat: "snat: { from: a, to: 10.9.0.2, observer: b, interface: eth0, source: 10.9.0.1 }",
+  untag: "untag: { port: p1, tag: 10 }\n    ping: { from: a, to: 10.9.0.2 }",
+  tcp: "tcp: { from: a, to: 10.9.0.2, port: 80, listen: b }",
+  route: "route: { node: a, to: 10.9.0.0/24 }",
+  link: "link: { node: a, interface: eth0 }",
+  slaac: "slaac: { node: a, interface: eth0, prefix: 2001:db8::/64 }",
+  failover: "failover: { down: a:eth0, from: a, to: 10.9.0.2 }",
+  flow: "flow: { bridge: br0, match: ip }\n    ping: { from: a, to: 10.9.0.2 }",
+  linkDown: "linkDown: a:eth0\n    ping: { from: a, to: 10.9.0.2 }",
+  capture: "capture: { node: b, interface: eth0 }\n    ping: { from: a, to: 10.9.0.2 }",
+  throughput: "throughput: { from: a, server: b, to: 10.9.0.2, rate: 1000000 }",
+};
+
+Deno.test("within: every proof kind takes the same duration beside it; a bad one is at its value", () => {
+  const at = (kind: string, within: string) => {
+    const proof = EVERY_KIND[kind]!;
+    const text = `${PAIR}expect:\n  - ${proof}\n    within: ${within}\n`;
+    return { text, line: text.split("\n").length - 1 };
+  };
+  for (const kind of Object.keys(EVERY_KIND)) {
+    for (const bad of ["soon", "11min", "12"]) {
+      const { text, line } = at(kind, bad);
+      assertProblem(text, new RegExp(`^${line}:13: .*`));
+      const error = assertThrows(() => parseLabYaml(text, "lab.yaml"), LabFileError);
+      assert(
+        error.problems.some((p) => p.line === line && p.column === 13),
+        `${kind} within: ${bad}: ${error.message}`,
+      );
+    }
+    // A good one parses (validation of the names is another matter), at the expectation.
+    const { text } = at(kind, "12s");
+    const error = (() => {
+      try {
+        parseLabYaml(text, "lab.yaml");
+      } catch (e) {
+        return e as LabFileError;
+      }
+    })();
+    const atWithin = (error?.problems ?? []).filter((p) => /within/.test(p.message));
+    assertEquals(atWithin, [], `${kind}: within: 12s refused`);
+  }
+  // The old form, a number of seconds inside the proof, is refused where it stands.
+  assertMatch(
+    firstProblem(
+      `${PAIR}expect:\n  - slaac: { node: a, interface: eth0, prefix: 2001:db8::/64, within: 12 }\n`,
+    ),
+    /^12:\d+: unrecognized key "within"$/,
+  );
+});
+
+Deno.test("withinOf(): a proof's own within; else the convergence time for what settles", () => {
+  const pair = parseLabYaml(PAIR, "lab.yaml");
+  const routed = structuredClone(pair);
+  routed.nodes.a!.routing = { ospf: { dead: 40 } } as never;
+  const ping = { ping: { from: "a", to: "10.9.0.2" }, reach: true };
+  assertEquals(withinOf({ ...ping, within: "5s" }, routed), "5s");
+  assertEquals(withinOf(ping, pair), undefined);
+  assertEquals(withinOf(ping, routed), "80s");
+  assertEquals(withinOf({ ...ping, reach: false }, routed), undefined);
+  const slaac = { slaac: { node: "a", interface: "eth0", prefix: "2001:db8::/64" } };
+  assertEquals(withinOf(slaac, pair), "30s");
+  const failover = { failover: { down: "a:eth0", from: "a", to: "10.9.0.2" } };
+  assertEquals(withinOf(failover, routed), "80s");
+  assertEquals(withinOf({ ...failover, within: "12s" }, routed), "12s");
+  const route = { route: { node: "a", to: "default" as const } };
+  assertEquals(withinOf(route, pair), undefined);
+  assertEquals(withinOf(route, routed), "80s");
 });

@@ -22,6 +22,8 @@ import {
 import { laneOf, levelsOf } from "../../lib/plan/schedule.ts";
 import { cmd, isRun, type RunAction, shownArgv, type Step } from "../../lib/plan/step.ts";
 import { LabSchema } from "../../lib/lab/schema.ts";
+import { fnv1a32 } from "../../lib/names.ts";
+import { vniBase } from "../../lib/multihost/split.ts";
 
 const SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema";
 
@@ -47,6 +49,15 @@ Deno.test("sandboxNsName(): nk-<lab>, and a hashed name that fits 32 bytes for l
   assert(a.length <= 32 && b.length <= 32, `${a} ${b}`);
   assert(a !== b, "two long lab names must not share a sandbox namespace");
   assert(/^nk-a{20}-[0-9a-f]{8}$/.test(a), a);
+});
+
+Deno.test("fnv1a32(): the FNV-1a test vectors; the sandbox suffix and the first VNI both use it", () => {
+  assertEquals(fnv1a32(""), 0x811c9dc5);
+  assertEquals(fnv1a32("a"), 0xe40c292c);
+  assertEquals(fnv1a32("foobar"), 0xbf9cf968);
+  const long = "a-very-long-lab-name-that-is-over-thirty-two-bytes";
+  assertEquals(sandboxNsName(long), `nk-${long.slice(0, 20)}-${fnv1a32(long).toString(16)}`);
+  assertEquals(vniBase("mh"), (1 + (fnv1a32("mh") % 4000)) * 4096);
 });
 
 Deno.test("the lab schema takes sandbox: true (and nothing else)", () => {
