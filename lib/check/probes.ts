@@ -56,8 +56,10 @@ export interface CheckContext {
 export const PING_DEADLINE_S = { reachable: 2, unreachable: 1 } as const;
 
 /**
- * The ping of a proof: `ping -n -q -c 1 -i 0.2 -w 2 TO` (the first reply ends it) when `reach`,
- * else `ping -n -q -i 0.2 -w 1 TO` (five probes over one second, none may be answered).
+ * The ping of a proof: `ping -n -q -t 255 -c 1 -i 0.2 -w 2 TO` (the first reply ends it) when
+ * `reach`, else `ping -n -q -t 255 -i 0.2 -w 1 TO` (five probes over one second, none may be
+ * answered). The TTL (IPv6: hop limit) is the largest there is, not ping's 64: a lab may route
+ * through more routers than that (a long `chain`).
  */
 export function pingArgv(from: string, to: string, reach: boolean): string[] {
   const deadline = String(reach ? PING_DEADLINE_S.reachable : PING_DEADLINE_S.unreachable);
@@ -65,6 +67,8 @@ export function pingArgv(from: string, to: string, reach: boolean): string[] {
     "ping",
     "-n",
     "-q",
+    "-t",
+    "255",
     ...(reach ? ["-c", "1"] : []),
     "-i",
     "0.2",

@@ -114,6 +114,15 @@ export function star(options: StarOptions): LabInput {
   };
 }
 
+/** A chain's proof pings from its first node to at most this one (TTL 255 crosses 253 routers). */
+const MAX_PING_NODES = 255;
+
+/** The sysctl that lets the pinged node's replies cross up to 254 routers, per family. */
+const LONG_REPLY_TTL: Record<Family, Record<string, number>> = {
+  4: { "net.ipv4.ip_default_ttl": 255 },
+  6: { "net.ipv6.conf.default.hop_limit": 255 },
+};
+
 /**
  * The aligned blocks (CIDRs) that cover the `size` addresses from `start` exactly, `start` being
  * aligned to a block of at least `size` addresses: one block per bit of `size`, largest first.
@@ -136,7 +145,8 @@ function coverFrom(start: bigint, size: bigint, family: Family): string[] {
  * other: a node sends what is on its left (links 1 .. K-2, the addresses from the start of
  * `subnet` up to its own left link) through its left neighbour, as the few aligned blocks that
  * cover exactly that range, and everything else through its right neighbour (the last node:
- * everything through its left one). One proof: the first node pings the last.
+ * everything through its left one). One proof: the first node pings the last (in a chain of
+ * more than 255 nodes, the 255th: no ping crosses more routers).
  *
  * The routes grow as N·log2(N)/2, not N²: a node needs one route per set bit of K-2 (at most 12
  * for 4096 nodes) plus its default; a chain of 4096 nodes has 28,649 routes instead of 8.4
@@ -171,6 +181,7 @@ export function chain(options: ChainOptions): LabInput {
   const at = (link: number, host: number) => ipOf(net(link) + BigInt(host), family);
   const nodes: NonNullable<LabInput["nodes"]> = {};
   const links: NonNullable<LabInput["links"]> = [];
+  const pinged = Math.min(count, MAX_PING_NODES);
   for (let k = 1; k <= count; k++) {
     const interfaces: Record<string, { addresses: string[] }> = {};
     const routes: { to: string; via: string }[] = [];
@@ -191,6 +202,9 @@ export function chain(options: ChainOptions): LabInput {
       role: k > 1 && k < count ? "router" : "host",
       interfaces,
       routes,
+      // The proof's reply crosses every router back: more than 63 need more than the default TTL
+      // of 64 (the request has ping's -t 255).
+      ...(k === pinged && pinged > 64 ? { sysctls: LONG_REPLY_TTL[family] } : {}),
     };
   }
   return {
@@ -198,6 +212,7 @@ export function chain(options: ChainOptions): LabInput {
     description: `${count} namespaces in a line`,
     nodes,
     links,
-    expect: [{ ping: { from: name(1), to: at(count - 1, 2) } }],
+    // The farthest node a packet reaches (TTL 255: at most 253 routers in between).
+    expect: [{ ping: { from: name(1), to: at(pinged - 1, 2) } }],
   };
 }

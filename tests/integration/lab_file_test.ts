@@ -360,3 +360,20 @@ Deno.test(
     await assertHostUnchanged(before, "after three up/down rounds");
   },
 );
+
+Deno.test("a generated chain of 100 nodes passes its own end-to-end proof", opts, async () => {
+  const before = await snapshot();
+  await withTempDir(async (dir) => {
+    const file = `${dir}/long.yaml`;
+    await Deno.writeTextFile(
+      file,
+      "name: t4-long\ngenerate:\n  - chain: { prefix: t4l-, count: 100, subnet: 10.46.0.0/16 }\n",
+    );
+    const up = await netkit(["up", file]);
+    // 98 routers each way: ping's default TTL of 64 would not get the reply back.
+    assertEquals(up.code, 0, up.stdout + up.stderr);
+    assertMatch(up.stdout, /PASS t4l-n1 -> 10\.46\.1\.138 reachable/);
+    assertEquals((await netkit(["down", "t4-long"])).code, 0);
+  });
+  await assertHostUnchanged(before, "after the long chain");
+});
