@@ -115,14 +115,34 @@ export async function hostNamespaces(): Promise<Set<string>> {
   return names;
 }
 
+/** How long {@link settledLinks} waits for vanishing veth ends, in milliseconds. */
+const VANISHING_MS = 3000;
+
 /**
- * The interface names in the root namespace, with their alternative names: the kernel finds an
- * interface by either (`ip link set dev ALTNAME ...` acts on it), so both are taken.
+ * The interface names (and alternative names) in the root namespace, once none of `wanted` is a
+ * veth end on its way out. `ip netns delete` returns at once, but the kernel removes the
+ * namespace's devices, and with them the root ends of their veth pairs, a little later: a lab
+ * brought up right after `down` would otherwise meet its own vanishing interfaces. So while every
+ * wanted name that is present is a veth, this waits (bounded) for them to go; anything else (a
+ * NIC, a bridge) is a conflict at once.
  */
-export async function hostLinks(runner: Runner): Promise<Set<string>> {
-  const r = await runner.run(["ip", "-j", "link", "show"]);
-  const links = JSON.parse(r.stdout || "[]") as { ifname: string; altnames?: string[] }[];
-  return new Set(links.flatMap((l) => [l.ifname, ...(l.altnames ?? [])]));
+async function settledLinks(runner: Runner, wanted: readonly string[]): Promise<Set<string>> {
+  const deadline = performance.now() + VANISHING_MS;
+  for (;;) {
+    const r = await runner.run(["ip", "-j", "-d", "link", "show"]);
+    const links = JSON.parse(r.stdout || "[]") as {
+      ifname: string;
+      altnames?: string[];
+      linkinfo?: { info_kind?: string };
+    }[];
+    const present = links.filter((l) => wanted.includes(l.ifname));
+    const vanishing = present.length > 0 &&
+      present.every((l) => l.linkinfo?.info_kind === "veth");
+    if (!vanishing || performance.now() >= deadline) {
+      return new Set(links.flatMap((l) => [l.ifname, ...(l.altnames ?? [])]));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 async function ovsNames(ovs: OvsTarget | undefined, runner: Runner): Promise<Set<string>> {
@@ -178,12 +198,12 @@ export async function requireNoConflicts(
   ovs: OvsTarget | undefined,
   runner: Runner,
 ): Promise<void> {
+  const names = hostNamesOf(lab);
   const [namespaces, links, ports] = await Promise.all([
     hostNamespaces(),
-    hostLinks(runner),
+    settledLinks(runner, [...names.links.keys()]),
     ovsNames(ovs, runner),
   ]);
-  const names = hostNamesOf(lab);
   const conflicts: HostConflict[] = [];
   for (const [ns, path] of names.namespaces) {
     if (namespaces.has(ns)) conflicts.push({ what: `namespace "${ns}"`, path });

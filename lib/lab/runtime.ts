@@ -36,14 +36,7 @@ import {
 } from "../state.ts";
 import { planLab, usesOvs } from "./plan.ts";
 import { readUplink } from "./host_uplink.ts";
-import {
-  hostLinks,
-  programsOf,
-  requireNoConflicts,
-  requireRoot,
-  requireTools,
-} from "./preflight.ts";
-import { hostNamesOf } from "../reach.ts";
+import { programsOf, requireNoConflicts, requireRoot, requireTools } from "./preflight.ts";
 import { type Lab, LabSchema, NsName } from "./schema.ts";
 import { requireNoSandboxConflicts, sandboxOf, sandboxOvsTarget, sandboxPlan } from "./sandbox.ts";
 import { hostContextForLab } from "./impair_host.ts";
@@ -382,26 +375,6 @@ function withoutOvsUndo(entries: JournalEntry[]): JournalEntry[] {
   }));
 }
 
-/** How long {@link rootNamesGone} waits for the kernel, in milliseconds. */
-const SETTLE_MS = 5000;
-
-/**
- * Waits (bounded) until none of the lab's root-namespace interfaces exists any more. Deleting a
- * namespace returns at once, but the kernel removes its devices, and so the root ends of their
- * veth pairs, a little later (its cleanup work queue): without this wait, `down` then `up` of the
- * same lab would meet its own vanishing interfaces in preflight. A sandboxed lab has none.
- */
-async function rootNamesGone(host: Host, lab: Lab | undefined): Promise<void> {
-  if (!lab || lab.sandbox) return;
-  const names = [...hostNamesOf(lab).links.keys()];
-  const deadline = performance.now() + SETTLE_MS;
-  while (names.length && performance.now() < deadline) {
-    const present = await hostLinks(host.runner).catch(() => new Set<string>());
-    if (!names.some((n) => present.has(n))) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** What {@link downLab} did. */
 export interface DownResult {
   /** False when the lab was not up (nothing to do). */
@@ -448,7 +421,6 @@ export async function downLab(name: string, options: { host?: Host } = {}): Prom
           errors.map((e) => `  ${e.message}`).join("\n"),
       );
     }
-    await rootNamesGone(host, state?.lab);
     await Deno.remove(dir, { recursive: true });
     return { removed: true, undone: entries.length };
   });
