@@ -178,33 +178,9 @@ function crossCheck(lab: Lab): LabIssue[] {
     } else seen.set(key, path);
   };
   for (const name of Object.keys(lab.bridges)) claim("", name, ["bridges", name]);
-  lab.links.forEach((link, i) => {
-    link.endpoints.forEach((ep, j) => {
-      const [owner = "", ifname = ""] = ep.split(":");
-      const path = ["links", i, "endpoints", j];
-      if (new TextEncoder().encode(ifname).length > 15) {
-        add(path, `interface name "${ifname}" is over 15 bytes`);
-      }
-      const alias = ifnameProblem(ifname);
-      if (alias) add(path, `invalid interface name: ${alias}`);
-      if (isBridge(owner)) claim("", ifname, path);
-      else if (isNode(owner)) {
-        const createAs = lab.nodes[owner]?.interfaces[ifname]?.createAs;
-        claim(owner, ifname, path);
-        if (createAs) claim(owner, createAs, path);
-      } else {
-        add(
-          path,
-          `"${owner}" is neither a node nor a bridge (known: ${
-            [...Object.keys(lab.nodes), ...Object.keys(lab.bridges)].join(", ") || "none"
-          })`,
-        );
-      }
-    });
-  });
-  (lab.tunnels ?? []).forEach((tunnel, i) => {
-    const [owner = "", ifname = ""] = tunnel.end.split(":");
-    const path = ["tunnels", i, "end"];
+  /** One end `OWNER:IFNAME` (of a link or a tunnel): a valid name, claimed where it lands. */
+  const claimEnd = (ep: string, path: DocPath, unknownOwner: (owner: string) => string) => {
+    const [owner = "", ifname = ""] = ep.split(":");
     if (new TextEncoder().encode(ifname).length > 15) {
       add(path, `interface name "${ifname}" is over 15 bytes`);
     }
@@ -215,7 +191,26 @@ function crossCheck(lab: Lab): LabIssue[] {
       const createAs = lab.nodes[owner]?.interfaces[ifname]?.createAs;
       claim(owner, ifname, path);
       if (createAs) claim(owner, createAs, path);
-    } else add(path, `"${owner}" is neither a node nor a bridge`);
+    } else add(path, unknownOwner(owner));
+  };
+  lab.links.forEach((link, i) => {
+    link.endpoints.forEach((ep, j) => {
+      claimEnd(
+        ep,
+        ["links", i, "endpoints", j],
+        (owner) =>
+          `"${owner}" is neither a node nor a bridge (known: ${
+            [...Object.keys(lab.nodes), ...Object.keys(lab.bridges)].join(", ") || "none"
+          })`,
+      );
+    });
+  });
+  (lab.tunnels ?? []).forEach((tunnel, i) => {
+    claimEnd(
+      tunnel.end,
+      ["tunnels", i, "end"],
+      (owner) => `"${owner}" is neither a node nor a bridge`,
+    );
   });
   const attached = new Set([
     ...lab.links.flatMap((l) => l.endpoints),
