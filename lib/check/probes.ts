@@ -314,14 +314,6 @@ export function convergenceWithin(lab: Lab): number {
   return Math.max(30, 2 * Math.max(0, ...dead));
 }
 
-interface IpRoute {
-  dst: string;
-  gateway?: string;
-  dev?: string;
-  protocol?: string;
-  nexthops?: { gateway?: string; dev?: string }[];
-}
-
 interface IpAddrInfo {
   addr_info?: {
     family: string;

@@ -16,9 +16,6 @@ import { z } from "../deps/zod.ts";
 import { GenerateSchema } from "./expand.ts";
 import { LabSchema } from "./schema.ts";
 
-/** Where the schema is published in the repository (and under PREFIX/share/netkit when installed). */
-export const LAB_SCHEMA_FILE = "schema/lab.schema.json";
-
 /**
  * The JSON Schema (draft 2020-12) of a netkit lab file, as written: fields with defaults are
  * optional.

@@ -21,11 +21,6 @@ export function isBondMember(lab: Lab, bridge: string, ifname: string): boolean 
   return b !== undefined && bondMembers(b).has(ifname);
 }
 
-/** True when the lab has OpenFlow flows (its plan then needs the OVS run directory). */
-export function usesFlows(lab: Lab): boolean {
-  return Object.values(lab.bridges).some((b) => (b.flows?.length ?? 0) > 0);
-}
-
 /**
  * The steps for the lab's bonds, QoS, mirrors and flows. `ovsRunDir` is where the OVS the lab
  * uses keeps its bridges' management sockets (needed only when the lab has flows).

@@ -64,12 +64,6 @@ export function bridgePorts(lab: Lab, name: string): Set<string> {
   return out;
 }
 
-/** The lab's flows of one bridge, parsed (assumes a valid lab). */
-export function parsedFlows(lab: Lab, name: string): ParsedFlow[] {
-  const ports = bridgeInterfaces(lab, name);
-  return (lab.bridges[name]?.flows ?? []).map((f) => parseFlow(f, { bridge: name, ports }));
-}
-
 /**
  * The index of the bridge's flow that `match` names (its fields in any order; `priority=` and
  * `table=` may be left out), or a message saying why none or several do.

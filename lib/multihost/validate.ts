@@ -45,11 +45,6 @@ export function proofPlaces(lab: Lab, e: Expect): string[] {
   return [from];
 }
 
-/** True when the lab places its nodes on hosts (it declares `hosts`). */
-export function isMultihost(lab: Lab): boolean {
-  return lab.hosts !== undefined;
-}
-
 /** The problems of a lab's host placement; none for a lab without `hosts` and `host:` fields. */
 export function hostIssues(lab: Lab): LabIssue[] {
   const issues: LabIssue[] = [];
