@@ -188,15 +188,9 @@ export {
 export type { ReachOptions } from "./lib/reach.ts";
 export { labUsesIpv6, type PlanContext, planLab } from "./lib/lab/plan.ts";
 export { chain, type ChainOptions, star, type StarOptions } from "./lib/lab/generate.ts";
-export {
-  downLab,
-  type DownResult,
-  type LabState,
-  listLabs,
-  upLab,
-  type UpOptions,
-  type UpResult,
-} from "./lib/lab/runtime.ts";
+export { listLabs, upLab, type UpOptions, type UpResult } from "./lib/lab/runtime.ts";
+export { downLab, type DownResult } from "./lib/lab/teardown.ts";
+export type { LabState } from "./lib/lab/lab_state.ts";
 export { type CheckContext, checkLab, type CheckResult } from "./lib/check/probes.ts";
 export { junitReport, type ReportOptions, tapReport } from "./lib/check/report.ts";
 export { LabSession, openLab, type OpenLabOptions } from "./lib/session.ts";

@@ -12,7 +12,8 @@
  */
 import { star } from "../lib/lab/generate.ts";
 import { validateLab } from "../lib/lab/validate.ts";
-import { downLab, upLab } from "../lib/lab/runtime.ts";
+import { upLab } from "../lib/lab/runtime.ts";
+import { downLab } from "../lib/lab/teardown.ts";
 
 const count = Number(Deno.args[0] ?? "10");
 const bridge = (Deno.args[1] ?? "linux") as "linux" | "ovs";

@@ -129,3 +129,12 @@ export function resolveHost(
     ...overrides,
   };
 }
+
+/** Throws {@link UsageError} unless this process runs as root (`what` names the action). */
+export function requireRoot(what = "This command"): void {
+  if (Deno.uid() !== 0) {
+    throw new UsageError(`${what} needs root: it creates namespaces and interfaces`, {
+      hint: "run it with sudo",
+    });
+  }
+}

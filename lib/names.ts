@@ -93,3 +93,16 @@ export function checkPrefix(prefix: string): string {
   }
   return prefix;
 }
+
+/**
+ * True when a command-line argument names a lab file (a path ending in `.yaml`/`.yml`, or an
+ * existing file) rather than a lab or recipe name.
+ */
+export async function isLabFileArg(arg: string): Promise<boolean> {
+  if (/\.ya?ml$/i.test(arg)) return true;
+  try {
+    return (await Deno.stat(arg)).isFile;
+  } catch {
+    return false;
+  }
+}

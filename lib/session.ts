@@ -5,17 +5,18 @@
  * @module
  */
 import { join } from "node:path";
-import { type Host, resolveHost } from "./host.ts";
+import { type Host, requireRoot, resolveHost } from "./host.ts";
 import { Executor } from "./plan/executor.ts";
 import { Journal } from "./plan/journal.ts";
 import { isRun, type Step } from "./plan/step.ts";
 import { chooseOvs, startPrivateOvs } from "./ovs/instance.ts";
 import type { OvsTarget } from "./ovs/target.ts";
-import { downLab, type DownResult, type LabState, readLabState } from "./lab/runtime.ts";
+import { readLabState } from "./lab/runtime.ts";
+import type { LabState } from "./lab/lab_state.ts";
+import { downLab, type DownResult } from "./lab/teardown.ts";
 import { validateLab } from "./lab/validate.ts";
 import { labDir, writeAtomic } from "./state.ts";
 import { checkLabName } from "./names.ts";
-import { requireRoot } from "./lab/preflight.ts";
 
 /** Options for {@link openLab}. */
 export interface OpenLabOptions {

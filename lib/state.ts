@@ -6,7 +6,8 @@
  * `journal.jsonl` (the undo of every step, written before the step runs), `lock`, and the files
  * of the lab's daemons (dnsmasq, udhcpc and tcpdump pid, lease and hook files). `ovs/` holds the
  * private Open vSwitch when netkit runs one. `captures/<lab>/` holds the lab's packet captures,
- * kept after `down` until `clean`.
+ * kept after `down` until `clean`. `multihost/<lab>.json` is a multi-host controller's record
+ * of where a lab's parts run (lib/multihost/record.ts).
  *
  * @module
  */
@@ -35,6 +36,16 @@ export function captureDir(root: string, lab: string): string {
 /** The directory of every lab's kept captures (`captures/<lab>/<node>/<interface>.pcap`). */
 export function capturesRoot(root: string): string {
   return join(root, "captures");
+}
+
+/** The directory of a multi-host controller's records (lib/multihost/record.ts). */
+export function multihostRecordDir(root: string): string {
+  return join(root, "multihost");
+}
+
+/** Where the controller's record of multi-host lab `lab` is kept under the state root `root`. */
+export function multihostRecordFile(root: string, lab: string): string {
+  return join(multihostRecordDir(root), `${checkLabName(lab)}.json`);
 }
 
 /**

@@ -5,9 +5,8 @@
  *
  * @module
  */
-import type { Host } from "../host.ts";
-import { downLab, stopUnusedPrivateOvs } from "../lab/runtime.ts";
-import { requireRoot } from "../lab/preflight.ts";
+import { type Host, requireRoot } from "../host.ts";
+import { downLab, stopUnusedPrivateOvs } from "../lab/teardown.ts";
 import { listLabNames, pruneStateRoot } from "../state.ts";
 import { out, outJson } from "./output.ts";
 import { removeCaptures } from "../lab/captures.ts";

@@ -6,15 +6,22 @@
  * @module
  */
 import type { Host } from "../host.ts";
-import { isLabFileArg, readLabName } from "../lab/file.ts";
-import { downLab } from "../lab/runtime.ts";
-import { checkLabName } from "../names.ts";
+import { downLab } from "../lab/teardown.ts";
+import { checkLabName, isLabFileArg } from "../names.ts";
+import { multihostRecordFile, pathExists } from "../state.ts";
 import { out, outJson } from "./output.ts";
 
 /** Removes a lab. */
 export async function downCommand(host: Host, arg: string, flags: { json?: true }): Promise<void> {
-  const lab = (await isLabFileArg(arg)) ? await readLabName(arg) : checkLabName(arg);
-  if (await (await import("./multihost.ts")).downIfMultihost(host, lab, flags.json === true)) {
+  // The YAML reader and the multi-host controller load only when needed: most removals are
+  // of a lab on this host, by name.
+  const lab = (await isLabFileArg(arg))
+    ? await (await import("../lab/file.ts")).readLabName(arg)
+    : checkLabName(arg);
+  if (
+    await pathExists(multihostRecordFile(host.stateRoot, lab)) &&
+    await (await import("./multihost.ts")).downIfMultihost(host, lab, flags.json === true)
+  ) {
     return;
   }
   const r = await downLab(lab, { host });

@@ -6,7 +6,7 @@
  */
 import { UsageError } from "../errors.ts";
 import { graphDot, graphMermaid, graphText } from "../lab/graph.ts";
-import { isLabFileArg } from "../lab/file.ts";
+import { isLabFileArg } from "../names.ts";
 import type { Host } from "../host.ts";
 import { readLabState } from "../lab/runtime.ts";
 import { labFromArg } from "./lab_arg.ts";

@@ -12,7 +12,8 @@
  */
 import { getRecipe, type Recipe, type RecipeOptions, recipes } from "../../recipes/mod.ts";
 import { UsageError } from "../errors.ts";
-import { isLabFileArg, type LabSource, readLabSource } from "../lab/file.ts";
+import { type LabSource, readLabSource } from "../lab/file.ts";
+import { isLabFileArg } from "../names.ts";
 import type { Lab } from "../lab/schema.ts";
 import { validateLab } from "../lab/validate.ts";
 import { printNotice } from "./output.ts";

@@ -8,7 +8,7 @@ import { CheckFailedError } from "../errors.ts";
 import { shellLine } from "../exec/shell.ts";
 import type { Host } from "../host.ts";
 import { labStatus, labSummary } from "../lab/status.ts";
-import { planCommands, planForHost, readLabState, upLab } from "../lab/runtime.ts";
+import { planCommands, planForHost, upLab } from "../lab/runtime.ts";
 import type { Lab } from "../lab/schema.ts";
 import { labDir } from "../state.ts";
 import { out, outJson, progress, progressDone } from "./output.ts";
@@ -57,7 +57,7 @@ export async function runLabUp(host: Host, lab: Lab, flags: LabUpFlags): Promise
   });
   progressDone();
   const ms = Math.round(performance.now() - started);
-  const state = (await readLabState(host, lab.name))!;
+  const state = result.state;
   const checks = flags.check === false
     ? []
     : await checkLab(lab, { host, stateDir: labDir(host.stateRoot, lab.name), ovs: state.ovs });

@@ -4,9 +4,8 @@
  * @module
  */
 import { UsageError } from "../errors.ts";
-import type { Host } from "../host.ts";
+import { type Host, requireRoot } from "../host.ts";
 import { listLabs } from "../lab/runtime.ts";
-import { requireRoot } from "../lab/preflight.ts";
 import { MANUAL_USER, ovsStatus, releasePrivateOvs, startPrivateOvs } from "../ovs/instance.ts";
 import { out, outJson } from "./output.ts";
 

@@ -7,14 +7,14 @@
  */
 import { join } from "node:path";
 import { UsageError } from "../errors.ts";
-import type { Host } from "../host.ts";
+import { type Host, requireRoot } from "../host.ts";
 import { Executor } from "../plan/executor.ts";
 import { Journal } from "../plan/journal.ts";
 import type { Step } from "../plan/step.ts";
 import { checkLabName } from "../names.ts";
 import { labDir } from "../state.ts";
-import { requireRoot } from "./preflight.ts";
-import { type LabState, readLabState, withLock } from "./runtime.ts";
+import { readLabState } from "./runtime.ts";
+import { type LabState, withLock } from "./lab_state.ts";
 import type { Lab } from "./schema.ts";
 import { layoutOf } from "./validate.ts";
 

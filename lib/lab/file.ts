@@ -407,16 +407,6 @@ export async function readLabName(path: string): Promise<string> {
   }]);
 }
 
-/** Looks like a lab file path rather than a lab or recipe name. */
-export async function isLabFileArg(arg: string): Promise<boolean> {
-  if (/\.ya?ml$/i.test(arg)) return true;
-  try {
-    return (await Deno.stat(arg)).isFile;
-  } catch {
-    return false;
-  }
-}
-
 const DEFAULTS: Record<string, unknown> = {
   role: "host",
   dhcp: false,

@@ -83,15 +83,6 @@ export async function which(host: Host, program: string): Promise<string | undef
   return undefined;
 }
 
-/** Throws {@link UsageError} unless running as root. */
-export function requireRoot(what = "This command"): void {
-  if (Deno.uid() !== 0) {
-    throw new UsageError(`${what} needs root: it creates namespaces and interfaces`, {
-      hint: "run it with sudo",
-    });
-  }
-}
-
 /** Throws {@link UsageError} naming every missing tool and its Debian package. */
 export async function requireTools(host: Host, programs: Iterable<string>): Promise<void> {
   const missing: string[] = [];

@@ -1,59 +1,43 @@
 /**
- * The lab lifecycle on a host: `upLab` (preflight, lock, journal, apply, roll back on failure)
- * and `downLab` (undo the journal in reverse, then stop a private OVS no other lab needs). Both
- * work on a {@link Host} (lib/host.ts); called without one, they resolve it from the
- * environment.
+ * Bringing a lab up on a host: `upLab` (preflight, lock, journal, apply, roll back on failure),
+ * its plan for the host (`planForHost`, also what dry-run and export show), and the whole saved
+ * state of the labs (`readLabState`, `listLabs`). Removal is lib/lab/teardown.ts. Both work on a
+ * {@link Host} (lib/host.ts); called without one, they resolve it from the environment.
  *
  * @module
  */
 import { join } from "node:path";
-import { z } from "../deps/zod.ts";
 import { UsageError } from "../errors.ts";
-import { type Host, resolveHost } from "../host.ts";
-import { Executor, type ExecutorOptions, StepError } from "../plan/executor.ts";
-import { Journal, type JournalEntry } from "../plan/journal.ts";
+import { type Host, requireRoot, resolveHost } from "../host.ts";
+import { StepError } from "../plan/executor.ts";
+import { Journal } from "../plan/journal.ts";
 import { shownArgv, type Step } from "../plan/step.ts";
 import {
   chooseOvs,
   datapathType,
   privateOvsSteps,
   privateOvsStopped,
-  releasePrivateOvs,
   runningPrivateOvs,
   schemaPath,
   startPrivateOvs,
-  stopPrivateOvsIfSoleUser,
 } from "../ovs/instance.ts";
 import { addressOvs, type OvsTarget } from "../ovs/target.ts";
-import {
-  captureDir,
-  labDir,
-  listLabNames,
-  pruneStateRoot,
-  readJson,
-  withFileLock,
-  writeAtomic,
-} from "../state.ts";
+import { captureDir, labDir, listLabNames, pruneStateRoot, writeAtomic } from "../state.ts";
 import { planLab, usesOvs } from "./plan.ts";
 import { readUplink } from "./host_uplink.ts";
-import { programsOf, requireNoConflicts, requireRoot, requireTools } from "./preflight.ts";
-import { type Lab, LabSchema, NsName } from "./schema.ts";
+import { programsOf, requireNoConflicts, requireTools } from "./preflight.ts";
+import { type Lab, LabSchema } from "./schema.ts";
+import {
+  checkLabStateHeader,
+  DamagedStateError,
+  labExecutor,
+  type LabState,
+  readRawLabState,
+  withLock,
+} from "./lab_state.ts";
+import { stopUnusedPrivateOvs } from "./teardown.ts";
 import { requireNoSandboxConflicts, sandboxOf, sandboxOvsTarget, sandboxPlan } from "./sandbox.ts";
 import { hostContextForLab } from "./impair_host.ts";
-
-/** What netkit remembers of a lab on the host (`lab.json`). */
-export interface LabState {
-  /** The lab as it was brought up. */
-  lab: Lab;
-  /** `starting` until every step ran; a crash leaves it so, and `down` still works. */
-  status: "starting" | "up";
-  /** The OVS the lab's bridges live in, if any. */
-  ovs?: OvsTarget;
-  /** A sandboxed lab's parent namespace (lib/lab/sandbox.ts). */
-  sandbox?: string;
-  /** When the bring-up started (ISO 8601). */
-  createdAt: string;
-}
 
 /** A lab's plan for a host, and where the lab lives there. */
 export interface HostPlan {
@@ -93,60 +77,25 @@ export interface UpResult {
   already: boolean;
   /** The OVS its bridges live in, if any. */
   ovs?: OvsTarget;
-}
-
-/** Runs `fn` holding lab `lab`'s lock (bring-up, removal and one-off changes take turns). */
-export async function withLock<T>(host: Host, lab: string, fn: () => Promise<T>): Promise<T> {
-  const dir = labDir(host.stateRoot, lab);
-  await Deno.mkdir(dir, { recursive: true });
-  return await withFileLock(join(dir, "lock"), fn);
-}
-
-/**
- * What `lab.json` must hold before netkit acts on it: the lab passes the same schema as any lab
- * (its names are names, not paths), and the OVS it names is a Unix socket path.
- */
-const LabStateSchema = z.object({
-  lab: LabSchema,
-  status: z.enum(["starting", "up"]),
-  ovs: z.strictObject({
-    kind: z.enum(["system", "private", "sandbox"]),
-    db: z.string().regex(/^unix:\/[^\s]*$/),
-    runDir: z.string().regex(/^\/[^\s]*$/).refine((p) => !p.split("/").includes("..")),
-  }).optional(),
-  sandbox: NsName.optional(),
-  createdAt: z.string(),
-});
-
-/** A lab's `lab.json` is not what netkit wrote: netkit does not act on it. Exit code 1. */
-export class DamagedStateError extends Error {
-  constructor(readonly lab: string, readonly path: string, reason: string) {
-    super(
-      `The state of lab "${lab}" (${path}) is not what netkit wrote (${reason}); netkit does ` +
-        "not act on it. Its journal, journal.jsonl beside it, lists what the lab created",
-    );
-    this.name = "DamagedStateError";
-  }
+  /** What netkit now remembers of the lab on the host (its `lab.json`). */
+  state: LabState;
 }
 
 /**
  * The saved state of lab `name` on `host`, or undefined when it is not up. `name` must be a lab
- * name (never a path); the state must be for that lab and pass {@link LabStateSchema}, else
- * {@link DamagedStateError}.
+ * name (never a path); the state must be for that lab, its header what netkit writes
+ * (lib/lab/lab_state.ts) and its lab pass the lab schema, else {@link DamagedStateError}.
  */
 export async function readLabState(host: Host, name: string): Promise<LabState | undefined> {
-  const path = join(labDir(host.stateRoot, name), "lab.json");
-  const raw = await readJson<unknown>(path);
-  if (raw === undefined) return undefined;
-  const parsed = LabStateSchema.safeParse(raw);
+  const read = await readRawLabState(host, name);
+  if (read === undefined) return undefined;
+  const header = checkLabStateHeader(read.raw, name, read.path);
+  const parsed = LabSchema.safeParse((read.raw as { lab: unknown }).lab);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new DamagedStateError(name, path, `${issue?.path.join(".")}: ${issue?.message}`);
+    throw new DamagedStateError(name, read.path, `lab.${issue?.path.join(".")}: ${issue?.message}`);
   }
-  if (parsed.data.lab.name !== name) {
-    throw new DamagedStateError(name, path, `it names lab ${JSON.stringify(parsed.data.lab.name)}`);
-  }
-  return parsed.data as LabState;
+  return { lab: parsed.data, ...header };
 }
 
 /**
@@ -246,15 +195,6 @@ export function planCommands(steps: readonly Step[], ovs?: OvsTarget): string[][
   return steps.flatMap((s) => s.do.map((a) => addressOvs(shownArgv(a), ovs)));
 }
 
-/** The executor for a lab: its OVS, and its sandbox's parent namespace if any. */
-function labExecutor(
-  host: Host,
-  where: { ovs?: OvsTarget | undefined; sandbox?: string | undefined },
-  more: Omit<ExecutorOptions, "runner" | "ovs" | "hostNs"> = {},
-): Executor {
-  return new Executor({ runner: host.runner, ovs: where.ovs, hostNs: where.sandbox, ...more });
-}
-
 /**
  * Brings a validated lab up: preflight (root, tools, conflicts), then every step, journaled.
  * On failure the finished steps are undone and the error re-thrown. Running it on a lab that is
@@ -292,7 +232,8 @@ export async function upLab(lab: Lab, options: UpOptions = {}): Promise<UpResult
     const existing = await readLabState(host, lab.name);
     if (existing) {
       if (existing.status === "up" && JSON.stringify(existing.lab) === JSON.stringify(lab)) {
-        return { lab, steps, already: true, ...(existing.ovs ? { ovs: existing.ovs } : {}) };
+        const ovs = existing.ovs ? { ovs: existing.ovs } : {};
+        return { lab, steps, already: true, ...ovs, state: existing };
       }
       throw new UsageError(
         existing.status === "up"
@@ -354,77 +295,8 @@ export async function upLab(lab: Lab, options: UpOptions = {}): Promise<UpResult
       await pruneStateRoot(host.stateRoot);
       throw error;
     }
-    await writeAtomic(join(dir, "lab.json"), JSON.stringify({ ...state, status: "up" }, null, 2));
-    return { lab, steps, already: false, ...(target ? { ovs: target } : {}) };
+    const up: LabState = { ...state, status: "up" };
+    await writeAtomic(join(dir, "lab.json"), JSON.stringify(up, null, 2));
+    return { lab, steps, already: false, ...(target ? { ovs: target } : {}), state: up };
   });
-}
-
-/** Stops the private OVS when no lab on the host uses it any more. */
-export async function stopUnusedPrivateOvs(host: Host): Promise<boolean> {
-  return await releasePrivateOvs(host);
-}
-
-/** The journal entries without their OVS undo actions (`ovs-vsctl`, `ovs-ofctl`, marked removals). */
-function withoutOvsUndo(entries: JournalEntry[]): JournalEntry[] {
-  return entries.map((e) => ({
-    ...e,
-    undo: e.undo.filter((a) =>
-      !("ovsRemove" in a) &&
-      !("argv" in a && (a.argv[0] === "ovs-vsctl" || a.argv[0] === "ovs-ofctl"))
-    ),
-  }));
-}
-
-/** What {@link downLab} did. */
-export interface DownResult {
-  /** False when the lab was not up (nothing to do). */
-  removed: boolean;
-  /** How many journaled steps were undone. */
-  undone: number;
-  /** Whether the private OVS was stopped because no lab needs it any more. */
-  stoppedOvs: boolean;
-}
-
-/**
- * Removes a lab: undoes its journal in reverse (so it also works after a crash), removes its
- * state, and stops the private OVS when no other lab needs it. A lab that is not up is a
- * success with `removed: false`. Removes only what the journal holds.
- *
- * @example
- * ```ts
- * import { downLab } from "../../mod.ts";
- * const { removed, undone } = await downLab("ovs-veth");
- * ```
- */
-export async function downLab(name: string, options: { host?: Host } = {}): Promise<DownResult> {
-  const host = options.host ?? resolveHost();
-  requireRoot(`Removing lab "${name}"`);
-  const result = await withLock(host, name, async () => {
-    const dir = labDir(host.stateRoot, name);
-    const state = await readLabState(host, name);
-    const journal = new Journal(join(dir, "journal.jsonl"));
-    const entries = await journal.read();
-    if (!state && entries.length === 0) {
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
-      return { removed: false, undone: 0 };
-    }
-    const executor = labExecutor(host, state ?? {});
-    // The last lab on netkit's private OVS: stop the switch first and skip the ovs-vsctl undos.
-    // Stopping removes its database, bridges and internal ports at once, where deleting hundreds
-    // of userspace ports one by one takes seconds.
-    const ovsGone = state?.ovs?.kind === "private" &&
-      await stopPrivateOvsIfSoleUser(host, dir);
-    const errors = await executor.undo(ovsGone ? withoutOvsUndo(entries) : entries);
-    if (errors.length) {
-      throw new Error(
-        `Could not fully remove lab "${name}" (its journal is kept; run down again):\n` +
-          errors.map((e) => `  ${e.message}`).join("\n"),
-      );
-    }
-    await Deno.remove(dir, { recursive: true });
-    return { removed: true, undone: entries.length };
-  });
-  const stoppedOvs = await stopUnusedPrivateOvs(host);
-  await pruneStateRoot(host.stateRoot);
-  return { ...result, stoppedOvs };
 }

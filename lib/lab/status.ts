@@ -6,7 +6,7 @@
  */
 import type { Host } from "../host.ts";
 import { ovsShow } from "../ovs/query.ts";
-import type { LabState } from "./runtime.ts";
+import type { LabState } from "./lab_state.ts";
 import { dhcp6ClientFiles, dhcpClientFiles } from "../primitives/dhcp.ts";
 import { labDir } from "../state.ts";
 import { inNetns } from "../exec/netns_argv.ts";

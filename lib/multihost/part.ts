@@ -20,7 +20,8 @@
 import { UsageError } from "../errors.ts";
 import type { Host } from "../host.ts";
 import { checkLab, type CheckResult } from "../check/probes.ts";
-import { downLab, readLabState, upLab, type UpOptions } from "../lab/runtime.ts";
+import { readLabState, upLab, type UpOptions } from "../lab/runtime.ts";
+import { downLab } from "../lab/teardown.ts";
 import { type LabStatus, labStatus } from "../lab/status.ts";
 import { labDir } from "../state.ts";
 import { validateLab } from "../lab/validate.ts";

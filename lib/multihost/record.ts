@@ -7,11 +7,15 @@
  *
  * @module
  */
-import { join } from "node:path";
 import { type Lab, LabSchema } from "../lab/schema.ts";
-import { DamagedStateError } from "../lab/runtime.ts";
-import { checkLabName } from "../names.ts";
-import { pruneStateRoot, readJson, writeAtomic } from "../state.ts";
+import { DamagedStateError } from "../lab/lab_state.ts";
+import {
+  multihostRecordDir,
+  multihostRecordFile,
+  pruneStateRoot,
+  readJson,
+  writeAtomic,
+} from "../state.ts";
 import type { HostSpec } from "./inventory.ts";
 import type { TunnelLink } from "./split.ts";
 
@@ -39,12 +43,7 @@ export interface MultihostRecord {
   createdAt: string;
 }
 
-/** The directory of the controller's records under the state root `root`. */
-export function recordDir(root: string): string {
-  return join(root, "multihost");
-}
-
-const fileOf = (root: string, lab: string) => join(recordDir(root), `${checkLabName(lab)}.json`);
+const fileOf = multihostRecordFile;
 
 /**
  * The record of multi-host lab `lab` under the state root `root`, or undefined. `lab` must be a
@@ -64,14 +63,14 @@ export async function readRecord(root: string, lab: string): Promise<MultihostRe
 
 /** Writes a record (atomically). */
 export async function writeRecord(root: string, record: MultihostRecord): Promise<void> {
-  await Deno.mkdir(recordDir(root), { recursive: true, mode: 0o700 });
+  await Deno.mkdir(multihostRecordDir(root), { recursive: true, mode: 0o700 });
   await writeAtomic(fileOf(root, record.lab.name), JSON.stringify(record, null, 2));
 }
 
 /** Removes a record, and the state directories once they are empty. */
 export async function removeRecord(root: string, lab: string): Promise<void> {
   await Deno.remove(fileOf(root, lab)).catch(() => {});
-  await Deno.remove(recordDir(root)).catch(() => {}); // fails while not empty: fine
+  await Deno.remove(multihostRecordDir(root)).catch(() => {}); // fails while not empty: fine
   await pruneStateRoot(root);
 }
 
@@ -79,7 +78,7 @@ export async function removeRecord(root: string, lab: string): Promise<void> {
 export async function listRecords(root: string): Promise<MultihostRecord[]> {
   const out: MultihostRecord[] = [];
   try {
-    for await (const e of Deno.readDir(recordDir(root))) {
+    for await (const e of Deno.readDir(multihostRecordDir(root))) {
       if (!e.isFile || !e.name.endsWith(".json")) continue;
       const name = e.name.slice(0, -5);
       if (!LabSchema.shape.name.safeParse(name).success) continue;

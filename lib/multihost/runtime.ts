@@ -34,7 +34,7 @@ import type { Lab } from "../lab/schema.ts";
 import { LabValidationError } from "../lab/validate.ts";
 import type { LabStatus } from "../lab/status.ts";
 import type { CheckResult } from "../check/probes.ts";
-import { withFileLock } from "../state.ts";
+import { multihostRecordDir, withFileLock } from "../state.ts";
 import { checkLabName } from "../names.ts";
 import { join } from "node:path";
 import { DEFAULT_CACHE, describeHost, type HostSpec, type Inventory } from "./inventory.ts";
@@ -50,7 +50,6 @@ import {
 import {
   type MultihostRecord,
   readRecord,
-  recordDir,
   type RecordHost,
   removeRecord,
   writeRecord,
@@ -343,7 +342,7 @@ export function requireInventory(lab: Lab, inventory: Inventory | undefined): In
 
 /** Runs `fn` holding the lab's lock; a lab left without a record leaves no lock file either. */
 async function withRecordLock<T>(host: Host, lab: string, fn: () => Promise<T>): Promise<T> {
-  const dir = recordDir(host.stateRoot);
+  const dir = multihostRecordDir(host.stateRoot);
   await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
   const lock = join(dir, `${checkLabName(lab)}.lock`);
   try {

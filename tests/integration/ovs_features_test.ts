@@ -19,7 +19,8 @@ import {
 } from "../helpers/host.ts";
 import { Executor } from "../../lib/plan/executor.ts";
 import { Journal } from "../../lib/plan/journal.ts";
-import { downLab, readLabState, upLab } from "../../lib/lab/runtime.ts";
+import { readLabState, upLab } from "../../lib/lab/runtime.ts";
+import { downLab } from "../../lib/lab/teardown.ts";
 import { validateLab } from "../../lib/lab/validate.ts";
 import { labDir } from "../../lib/state.ts";
 import { resolveHost } from "../../lib/host.ts";

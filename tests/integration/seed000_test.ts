@@ -14,7 +14,7 @@ import {
   useTestState,
 } from "../helpers/host.ts";
 import { getRecipe, StepError, upLab, validateLab } from "../../mod.ts";
-import { downLab } from "../../lib/lab/runtime.ts";
+import { downLab } from "../../lib/lab/teardown.ts";
 import { planForHost } from "../../lib/lab/runtime.ts";
 
 useTestState("seed000");

@@ -85,7 +85,8 @@ Deno.test("undo leaves a Linux bridge's ports to the bridge's own deletion", asy
     steps.map((s) => ({ key: s.key, undo: s.undo })),
   );
   assertEquals(runner.commands.map((c) => c.stdin), [
-    "link delete dev u-br\nnetns delete u-h3\nnetns delete u-h2\nnetns delete u-h1\n",
+    "link set dev u-br down\nlink delete dev u-br\n" +
+    "netns delete u-h3\nnetns delete u-h2\nnetns delete u-h1\n",
   ]);
   // a port whose bridge stays is still released
   const port = steps.find((s) => s.key.startsWith("bridge-port:"))!;

@@ -5,7 +5,8 @@
 import { assertEquals, assertRejects, assertThrows } from "../helpers/assert.ts";
 import { UsageError } from "../../mod.ts";
 import { labDir, listLabNames } from "../../lib/state.ts";
-import { DamagedStateError, listLabs, readLabState } from "../../lib/lab/runtime.ts";
+import { listLabs, readLabState } from "../../lib/lab/runtime.ts";
+import { DamagedStateError } from "../../lib/lab/lab_state.ts";
 import { type Rootless, runningHolder } from "../../lib/lab/rootless.ts";
 import { resolveHost } from "../../lib/host.ts";
 import { ProcessRunner } from "../../lib/exec/runner.ts";
