@@ -31,6 +31,7 @@ import { ipBatchArgv, sysctlArgv } from "../exec/netns_argv.ts";
 import {
   deletedBridges,
   deletedNamespaces,
+  hostChunkFor,
   insideOf,
   laneOf,
   levelsOf,
@@ -335,7 +336,11 @@ export class Executor {
     }
     const items = actions.map((a) => ({ action: a.action as RunAction, lane: laneOf(a.action)! }));
     const ran = new Set<number>(); // indices into `actions` of the actions that took effect
-    for (const lanes of levelsOf(items, this.hostLane)) {
+    const spread = {
+      netnsAddLanes: Math.min(this.options.parallel ?? 8, navigator.hardwareConcurrency || 1),
+      hostChunk: hostChunkFor(items.filter((i) => i.lane === this.hostLane).length),
+    };
+    for (const lanes of levelsOf(items, this.hostLane, spread)) {
       const results = await pool(lanes, this.options.parallel ?? 8, (lane) => this.runLane(lane));
       const failed: { action: number; error: unknown; created: boolean }[] = [];
       results.forEach((r, k) => {
@@ -502,7 +507,8 @@ function entryOf(step: Step): JournalEntry {
     : { key: step.key, undo: step.undo, pidFile: step.pidFile };
 }
 
-const nsOfLane = (lane: string) => (lane === "root" ? "" : lane.slice(3));
+/** The namespace an `ip -batch` lane runs in: `ns:NS`, else the root namespace (""). */
+const nsOfLane = (lane: string) => (lane.startsWith("ns:") ? lane.slice(3) : "");
 
 /**
  * The segments of a plan: maximal runs of steps whose every action can be scheduled, and every

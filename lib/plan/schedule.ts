@@ -20,6 +20,9 @@
  *
  * For a star of N namespaces this gives the hand-written order: one root batch (every `netns add`,
  * veth pair and bridge port), one OVS transaction, then the N namespaces' batches side by side.
+ * For a large lab the executor asks for more ({@link Spread}): the `netns add`s in parallel
+ * batches, and the root batch in chunks with the namespaces whose veth pairs are made configured
+ * beside the next chunk.
  *
  * @module
  */
@@ -128,6 +131,59 @@ function netnsTargets(words: readonly string[]): string[] {
 }
 
 /**
+ * How {@link levelsOf} may spread a long bring-up over more processes, both measured on a star of
+ * 1,000 namespaces on 2 CPUs (bench/RESULTS.md): creating a namespace is the kernel's work on
+ * one CPU (about 0.45 ms each), so `netns add`s split over two processes finish in 60 % of the
+ * time; and a namespace's own batch can run beside the rest of the root batch instead of after
+ * all of it.
+ */
+export interface Spread {
+  /**
+   * Up to this many parallel lanes for the root namespace's `netns add` commands, each one
+   * `ip -batch` of at least {@link NETNS_ADDS_PER_LANE} of them. @default 1
+   */
+  netnsAddLanes?: number;
+  /**
+   * Cut the host lane into chunks of this many commands, each its own level (see
+   * {@link hostChunkFor}). @default no cut
+   */
+  hostChunk?: number | undefined;
+}
+
+/** The fewest `netns add`s worth a process of their own. */
+export const NETNS_ADDS_PER_LANE = 32;
+/** Lanes of `netns add`s are named `netns-add:K` (K from 0); they run in the root namespace. */
+export const NETNS_ADD_LANE = "netns-add:";
+
+/**
+ * The chunk size for a host lane of `commands` commands: one chunk up to 200, else at most 8
+ * chunks (each chunk is one more `ip` process, about 2-3 ms).
+ */
+export function hostChunkFor(commands: number): number | undefined {
+  return commands <= 200 ? undefined : Math.ceil(commands / 8);
+}
+
+/** Each item's lane, with the root namespace's `netns add`s spread over lanes of their own. */
+function spreadLanes(
+  items: readonly { action: RunAction; lane: string }[],
+  host: string,
+  spread: Spread,
+): string[] {
+  const isAdd = (i: { action: RunAction; lane: string }) =>
+    i.lane === "root" && host === "root" && i.action.argv[1] === "netns" &&
+    i.action.argv[2] === "add";
+  const adds = items.filter(isAdd).length;
+  const count = Math.max(
+    1,
+    Math.min(spread.netnsAddLanes ?? 1, Math.floor(adds / NETNS_ADDS_PER_LANE)),
+  );
+  if (count === 1) return items.map((i) => i.lane);
+  const perLane = Math.ceil(adds / count);
+  let k = 0;
+  return items.map((i) => (isAdd(i) ? `${NETNS_ADD_LANE}${Math.floor(k++ / perLane)}` : i.lane));
+}
+
+/**
  * Splits a sequence of schedulable actions (each with its lane, from {@link laneOf}) into levels:
  * levels run one after the other; the lanes of one level are independent of each other.
  * Returns, per level, the lanes in first-appearance order, each with its actions in plan order.
@@ -136,14 +192,20 @@ function netnsTargets(words: readonly string[]): string[] {
  * (lib/lab/sandbox.ts) `ns:P`, its parent namespace. Its commands keep their order with OVS
  * commands on the same names like root commands do; one that creates or moves a link into
  * namespace X (`... netns X`) comes after `netns add X` and before every later command inside X.
+ *
+ * `spread` (see {@link Spread}) lets a long bring-up use more processes: the root namespace's
+ * `netns add`s in parallel lanes of their own, and the host lane cut into chunks.
  */
 export function levelsOf(
   items: readonly { action: RunAction; lane: string }[],
   host = "root",
+  spread: Spread = {},
 ): Scheduled[][][] {
+  const lanes = spreadLanes(items, host, spread);
   const laneLevel = new Map<string, number>();
   const mention = new Map<string, number>(); // word -> highest level of a root command naming it
   const hostMention = new Map<string, number>(); // namespace -> level of a host-lane `netns X`
+  const added = new Map<string, number>(); // namespace -> level of its `netns add` in its own lane
   const rootName = new Map<string, number>(); // interface -> highest level of a root command on it
   const ovsName = new Map<string, number>(); // interface -> highest level of an ovs command on it
   let maxAll = -1, floor = 0;
@@ -153,7 +215,9 @@ export function levelsOf(
   const raise = (map: Map<string, number>, names: string[], level: number) => {
     for (const n of names) map.set(n, Math.max(map.get(n) ?? -1, level));
   };
-  for (const { action, lane } of items) {
+  const hostChunk = { level: -1, size: 0 }; // the host lane's current chunk
+  items.forEach(({ action }, index) => {
+    const lane = lanes[index]!;
     let level = Math.max(floor, laneLevel.get(lane) ?? 0);
     const words = action.argv;
     const names = namesOf(words);
@@ -169,7 +233,10 @@ export function levelsOf(
     for (const ns of lane.startsWith("ns:") && !hostNs ? [lane.slice(3), ...made] : made) {
       level = Math.max(level, (laneLevel.get(`sysctl:${ns}`) ?? -1) + 1);
     }
-    if (lane === "root" || hostNs) {
+    if (lane.startsWith(NETNS_ADD_LANE)) {
+      // `netns add X`: after whatever root command named X before (a `netns delete X`).
+      level = after(mention, words.slice(3, 4), level);
+    } else if (lane === "root" || hostNs) {
       level = after(ovsName, names, level);
       // `netns delete X` waits for everything that runs inside X
       if (lane === "root" && words[1] === "netns" && words[2] !== "add") {
@@ -177,29 +244,40 @@ export function levelsOf(
           level = Math.max(level, (laneLevel.get(inner) ?? -1) + 1);
         }
       }
-      // a link created in or moved to X waits for `netns add X`
+      // a link created in or moved to X waits for `netns add X` (which may run in a lane of its
+      // own: see Spread)
       level = after(mention, targets, level);
+      if (lane === "root" && words[1] !== "netns") level = after(added, netnsTargets(words), level);
     } else if (lane === "ovs") {
       level = after(rootName, names, level);
     } else if (words[1] === "-n" && words.slice(3).includes("netns")) {
       level = Math.max(level, maxAll + 1);
       floor = level + 1;
     }
+    if (lane === host && spread.hostChunk !== undefined) {
+      // A long host batch is cut into chunks, each a level of its own: what waits only for an
+      // earlier chunk (a namespace whose veth it made) runs beside the next one.
+      if (level === hostChunk.level && hostChunk.size >= spread.hostChunk) level++;
+      if (level !== hostChunk.level) hostChunk.level = level, hostChunk.size = 0;
+      hostChunk.size++;
+    }
     levelOf.push(level);
     laneLevel.set(lane, level);
     maxAll = Math.max(maxAll, level);
-    if (lane === "root") raise(mention, words, level);
+    if (lane === "root" || lane.startsWith(NETNS_ADD_LANE)) raise(mention, words, level);
+    if (lane.startsWith(NETNS_ADD_LANE)) raise(added, words.slice(3, 4), level);
     if (lane === "root" || hostNs) raise(rootName, names, level);
     if (hostNs) raise(hostMention, targets, level);
     else if (lane === "ovs") raise(ovsName, names, level);
-  }
+  });
   const levels: Map<string, Scheduled[]>[] = [];
-  items.forEach(({ action, lane }, index) => {
+  items.forEach(({ action }, index) => {
+    const lane = lanes[index]!;
     const level = levelOf[index]!;
     while (levels.length <= level) levels.push(new Map());
-    const lanes = levels[level]!;
-    if (!lanes.has(lane)) lanes.set(lane, []);
-    lanes.get(lane)!.push({ action, lane, index });
+    const atLevel = levels[level]!;
+    if (!atLevel.has(lane)) atLevel.set(lane, []);
+    atLevel.get(lane)!.push({ action, lane, index });
   });
   // The root batch and the OVS transaction first: the namespaces' small batches fill in beside.
   const rank = (lane: string) => (insideOf(lane) !== undefined ? 1 : 0);

@@ -17,8 +17,8 @@ import {
   validateLab,
   vethPair,
 } from "../../mod.ts";
-import { laneOf, levelsOf } from "../../lib/plan/schedule.ts";
-import type { Step } from "../../lib/plan/step.ts";
+import { hostChunkFor, laneOf, levelsOf } from "../../lib/plan/schedule.ts";
+import type { RunAction, Step } from "../../lib/plan/step.ts";
 
 const plan = (bridge: "linux" | "ovs", count = 3) =>
   planLab(validateLab(star({ prefix: "u-", count, bridge })), { stateDir: "/tmp/x" });
@@ -76,6 +76,53 @@ Deno.test("undo skips what deleting the namespaces and the bridge removes", asyn
   assertEquals(ovs.length, 1, ovs.join("\n"));
   assert(ovs[0]!.includes("find Bridge external_ids:netkit-lab=u-star"), ovs[0]);
   assert(/netns delete u-h3/.test(cmds), cmds);
+});
+
+Deno.test("a large star: netns adds in parallel lanes, the root batch in chunks, each namespace as soon as its veth is made", () => {
+  const steps = plan("linux", 200);
+  const items = steps.flatMap((s) => s.do).map((action) => ({
+    action: action as RunAction,
+    lane: laneOf(action)!,
+  }));
+  const hostChunk = hostChunkFor(items.filter((i) => i.lane === "root").length);
+  assert(hostChunk !== undefined);
+  const levels = levelsOf(items, "root", { netnsAddLanes: 2, hostChunk });
+  const levelOf = new Map<string, number>(); // first word sequence -> level
+  const laneAt: string[][] = levels.map((lanes) => lanes.map((l) => l[0]!.lane));
+  levels.forEach((lanes, level) => {
+    for (const lane of lanes) for (const s of lane) levelOf.set(s.action.argv.join(" "), level);
+  });
+  // Both netns-add lanes run at the first level, 100 namespaces each.
+  assertEquals(laneAt[0]!.filter((l) => l.startsWith("netns-add:")).sort(), [
+    "netns-add:0",
+    "netns-add:1",
+  ]);
+  assertEquals(levels[0]!.find((l) => l[0]!.lane === "netns-add:1")!.length, 100);
+  // The root batch keeps its order and is cut into chunks of at most hostChunk commands.
+  const root = levels.flatMap((lanes) => lanes.filter((l) => l[0]!.lane === "root"));
+  assert(root.length > 1 && root.every((chunk) => chunk.length <= hostChunk), `${root.length}`);
+  const order = root.flat().map((s) => s.index);
+  assertEquals(order, [...order].sort((a, b) => a - b));
+  // Every namespace's batch comes after its namespace and its veth pair, and some run beside a
+  // later chunk of the root batch.
+  let beside = 0;
+  for (let i = 1; i <= 200; i++) {
+    const ns = `u-h${i}`;
+    const own = levelOf.get(`ip -n ${ns} addr add 10.50.${i >> 8}.${i & 255}/16 dev eth0`)!;
+    assert(levelOf.get(`ip netns add ${ns}`)! < own, ns);
+    const veth = levelOf.get(`ip link add name eth0 netns ${ns} type veth peer name ${ns}-p`)!;
+    assert(veth < own, ns);
+    if (laneAt[own]!.includes("root")) beside++;
+  }
+  assert(beside > 0, "no namespace was configured beside the root batch");
+});
+
+Deno.test("the undo of a large star is still one root batch", async () => {
+  const steps = plan("linux", 200);
+  const runner = new RecordingRunner();
+  await new Executor({ runner }).undo(steps.map((s) => ({ key: s.key, undo: s.undo })));
+  assertEquals(runner.commands.map((c) => c.argv.join(" ")), ["ip -force -batch -"]);
+  assertEquals(runner.commands[0]!.stdin!.split("\n").length, 203); // bridge: 2, namespaces, ""
 });
 
 Deno.test("undo leaves a Linux bridge's ports to the bridge's own deletion", async () => {
