@@ -5,7 +5,6 @@
  */
 import { checkLab } from "../check/probes.ts";
 import { CheckFailedError } from "../errors.ts";
-import { shellLine } from "../exec/shell.ts";
 import type { Host } from "../host.ts";
 import { labStatus, labSummary } from "../lab/status.ts";
 import { planCommands, planForHost, upLab } from "../lab/runtime.ts";
@@ -47,6 +46,7 @@ export async function runLabUp(host: Host, lab: Lab, flags: LabUpFlags): Promise
         `# OVS: netkit's private ovsdb-server/ovs-vswitchd in ${ovs.runDir} (started if needed)\n`,
       );
     }
+    const { shellLine } = await import("../exec/shell.ts"); // loaded for dry-run only
     out(commands.map(shellLine).join("\n") + "\n");
     return;
   }

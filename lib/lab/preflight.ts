@@ -85,8 +85,9 @@ export async function which(host: Host, program: string): Promise<string | undef
 
 /** Throws {@link UsageError} naming every missing tool and its Debian package. */
 export async function requireTools(host: Host, programs: Iterable<string>): Promise<void> {
-  const missing: string[] = [];
-  for (const p of new Set(programs)) if (!(await which(host, p))) missing.push(p);
+  const wanted = [...new Set(programs)];
+  const found = await Promise.all(wanted.map((p) => which(host, p)));
+  const missing = wanted.filter((_, i) => found[i] === undefined);
   if (missing.length) {
     const pkgs = [...new Set(missing.map((m) => PACKAGE_OF[m] ?? m))];
     throw new UsageError(`Missing tool(s): ${missing.join(", ")}`, {

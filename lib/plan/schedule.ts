@@ -156,11 +156,12 @@ export const NETNS_ADDS_PER_LANE = 32;
 export const NETNS_ADD_LANE = "netns-add:";
 
 /**
- * The chunk size for a host lane of `commands` commands: one chunk up to 200, else at most 8
- * chunks (each chunk is one more `ip` process, about 2-3 ms).
+ * The chunk size for a host lane of `commands` commands: one chunk up to 1,000, else 8 chunks.
+ * Each chunk is one more `ip` process: measured on a star, 8 chunks save about 0.12 s at 1,000
+ * namespaces and cost about 0.04 s at 100, where the namespaces' own batches are short.
  */
 export function hostChunkFor(commands: number): number | undefined {
-  return commands <= 200 ? undefined : Math.ceil(commands / 8);
+  return commands <= 1000 ? undefined : Math.ceil(commands / 8);
 }
 
 /** Each item's lane, with the root namespace's `netns add`s spread over lanes of their own. */

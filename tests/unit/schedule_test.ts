@@ -79,7 +79,7 @@ Deno.test("undo skips what deleting the namespaces and the bridge removes", asyn
 });
 
 Deno.test("a large star: netns adds in parallel lanes, the root batch in chunks, each namespace as soon as its veth is made", () => {
-  const steps = plan("linux", 200);
+  const steps = plan("linux", 300);
   const items = steps.flatMap((s) => s.do).map((action) => ({
     action: action as RunAction,
     lane: laneOf(action)!,
@@ -92,12 +92,12 @@ Deno.test("a large star: netns adds in parallel lanes, the root batch in chunks,
   levels.forEach((lanes, level) => {
     for (const lane of lanes) for (const s of lane) levelOf.set(s.action.argv.join(" "), level);
   });
-  // Both netns-add lanes run at the first level, 100 namespaces each.
+  // Both netns-add lanes run at the first level, 150 namespaces each.
   assertEquals(laneAt[0]!.filter((l) => l.startsWith("netns-add:")).sort(), [
     "netns-add:0",
     "netns-add:1",
   ]);
-  assertEquals(levels[0]!.find((l) => l[0]!.lane === "netns-add:1")!.length, 100);
+  assertEquals(levels[0]!.find((l) => l[0]!.lane === "netns-add:1")!.length, 150);
   // The root batch keeps its order and is cut into chunks of at most hostChunk commands.
   const root = levels.flatMap((lanes) => lanes.filter((l) => l[0]!.lane === "root"));
   assert(root.length > 1 && root.every((chunk) => chunk.length <= hostChunk), `${root.length}`);
@@ -106,7 +106,7 @@ Deno.test("a large star: netns adds in parallel lanes, the root batch in chunks,
   // Every namespace's batch comes after its namespace and its veth pair, and some run beside a
   // later chunk of the root batch.
   let beside = 0;
-  for (let i = 1; i <= 200; i++) {
+  for (let i = 1; i <= 300; i++) {
     const ns = `u-h${i}`;
     const own = levelOf.get(`ip -n ${ns} addr add 10.50.${i >> 8}.${i & 255}/16 dev eth0`)!;
     assert(levelOf.get(`ip netns add ${ns}`)! < own, ns);
