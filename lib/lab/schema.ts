@@ -415,7 +415,7 @@ export const Tunnel = z.strictObject({
 });
 
 /**
- * A proof the lab must pass. `ping` runs `ip netns exec FROM ping TO` from one of the lab's
+ * A proof the lab must pass. `ping` runs `ping TO` in FROM's network namespace, one of the lab's
  * nodes; it leaves the lab only through an uplink the command line allowed. `lease` reads the
  * lease file in the lab's state directory. `snat` counts packets with tcpdump or a temporary
  * nftables table inside the observer node (one of the lab's). `untag` removes a VLAN tag and
