@@ -100,8 +100,11 @@ bundle: deps
 
 # A netkit command on PATH: dist/netkit-<this machine> where make compile worked, else the bundle
 # with a launcher that runs it with Deno (a copy of make's Deno when that one lives in this
-# repository's .tools/, so the command survives the repository moving or going away). Completions
-# and the man page are generated from the command definitions (netkit completions, netkit man).
+# repository's .tools/, so the command survives the repository moving or going away). The
+# launcher runs the CLI's code-split build (lib/netkit/netkit-cli/: a command loads only the
+# modules it needs; the one-file bundle beside it is the library of netkit run and what a
+# multi-host controller copies, lib/multihost/program.ts). Completions and the man page are
+# generated from the command definitions (netkit completions, netkit man).
 install: deps
 	@root="$(DESTDIR)$(PREFIX)"
 	if [ -x dist/netkit-$(HOST_TARGET) ]; then
@@ -110,6 +113,10 @@ install: deps
 	else
 	  "$(DENO)" bundle --quiet --platform=deno -o dist/netkit.js bundle.ts
 	  install -D -m 0644 dist/netkit.js "$$root/lib/netkit/netkit.js"
+	  rm -rf dist/netkit-cli "$$root/lib/netkit/netkit-cli"
+	  "$(DENO)" bundle --quiet --platform=deno --code-splitting --outdir dist/netkit-cli main.ts
+	  install -d "$$root/lib/netkit/netkit-cli"
+	  install -m 0644 dist/netkit-cli/*.js "$$root/lib/netkit/netkit-cli/"
 	  deno="$$(readlink -f "$(DENO)")"
 	  case "$$deno" in
 	    "$$(readlink -f $(CURDIR))"/*|"$$(readlink -f $(TOOLS_DIR) || echo /nonexistent)"/*)
@@ -118,7 +125,7 @@ install: deps
 	  esac
 	  mkdir -p "$$root/bin"
 	  printf '%s\n' '#!/bin/sh' '# netkit: the bundle run by Deno (made by make install; make uninstall removes it).' \
-	    "exec '$$deno' run -A --no-config '$(PREFIX)/lib/netkit/netkit.js' \"\$$@\"" > "$$root/bin/netkit"
+	    "exec '$$deno' run -A --no-config '$(PREFIX)/lib/netkit/netkit-cli/main.js' \"\$$@\"" > "$$root/bin/netkit"
 	  chmod 0755 "$$root/bin/netkit"
 	  echo "make install: $(PREFIX)/bin/netkit (the bundle, run by $$deno)"
 	fi
@@ -136,6 +143,7 @@ install: deps
 uninstall:
 	@root="$(DESTDIR)$(PREFIX)"
 	for f in $(INSTALLED_FILES); do rm -f "$$root/$$f"; done
+	rm -rf "$$root/lib/netkit/netkit-cli" # the CLI's code-split build: its chunks' names vary
 	for d in $(INSTALLED_DIRS); do
 	  if [ -d "$$root/$$d" ]; then rmdir --ignore-fail-on-non-empty "$$root/$$d"; fi
 	done

@@ -6,8 +6,10 @@
  * How: the script runs in the same Deno executable as netkit (`Deno.execPath()`), with `-A` and an
  * import map given inline as a `data:` URL that maps `netkit` to
  *
- * - the bundle itself, when netkit runs as dist/netkit.js (bundle.ts: the bundle is the CLI when
- *   run and the library when imported), so the script and the CLI share one file and one version;
+ * - the bundle, when netkit runs as dist/netkit.js (bundle.ts: the bundle is the CLI when run and
+ *   the library when imported), so the script and the CLI share one file and one version; when
+ *   netkit runs as the code-split CLI `make install` puts beside its bundle, that bundle, built
+ *   from the same source at the same time (lib/multihost/program.ts: `selfProgram`);
  * - mod.ts beside this file, when netkit runs from its source tree.
  *
  * The limit: a `deno compile`d netkit cannot do this. Its runtime (denort) runs only the modules
@@ -18,22 +20,16 @@
  */
 import { ExitCode, UsageError } from "../errors.ts";
 import type { Host } from "../host.ts";
-import { selfProgram } from "../multihost/program.ts";
-
-/** How this netkit runs, which decides where its library is. */
-export type NetkitForm = "source" | "bundle" | "compiled";
+import { pathToFileURL } from "node:url";
+import { type SelfProgram, selfProgram } from "../multihost/program.ts";
 
 /**
- * Where this netkit's library is, or that there is none loadable from outside: decided in one
- * place with how a multi-host controller copies itself (`selfProgram()`, lib/multihost/program.ts).
+ * The module `import ... from "netkit"` resolves to in a script netkit runs, or that there is
+ * none loadable from outside: decided with how a multi-host controller copies itself
+ * (`selfProgram()`, lib/multihost/program.ts).
  */
-export function netkitForm(): NetkitForm {
-  return selfProgram().kind;
-}
-
-/** The module `import ... from "netkit"` resolves to in a script netkit runs. */
-export function libraryUrl(form: NetkitForm = netkitForm()): string {
-  if (form === "compiled") {
+export function libraryUrl(self: SelfProgram = selfProgram()): string {
+  if (self.kind === "compiled") {
     throw new UsageError(
       "netkit run needs Deno to load a script, and this netkit is a compiled executable: " +
         "deno compile's runtime runs only the modules built into it and cannot import a file " +
@@ -44,8 +40,9 @@ export function libraryUrl(form: NetkitForm = netkitForm()): string {
       },
     );
   }
-  // In the bundle every module shares the bundle's URL: import.meta.url is the bundle itself.
-  return form === "bundle" ? import.meta.url : new URL("../../mod.ts", import.meta.url).href;
+  return self.kind === "bundle"
+    ? pathToFileURL(self.path).href
+    : new URL("../../mod.ts", import.meta.url).href;
 }
 
 /** The argv that runs `script` with `netkit` mapped to `library`. */

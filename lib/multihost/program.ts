@@ -4,9 +4,10 @@
  * `/var/cache/netkit`), and runs it from there:
  *
  * - a compiled netkit (`deno compile`) copies its own executable;
- * - a bundle (`dist/netkit.js`) or a source checkout copies the bundle (built once per source
- *   state into the controller's cache) and the Deno runtime it runs under (this very `deno`), so
- *   the host needs nothing installed but sshd and the tools a lab uses (ip, ovs, dnsmasq).
+ * - a bundle (`dist/netkit.js`, or the one `make install` puts beside its code-split CLI) or a
+ *   source checkout copies the bundle (built once per source state into the controller's cache)
+ *   and the Deno runtime it runs under (this very `deno`), so the host needs nothing installed but
+ *   sshd and the tools a lab uses (ip, ovs, dnsmasq).
  *
  * A cached file's name holds what identifies it (the bundle's SHA-256, the runtime's version and
  * target), and it is written under a temporary name and renamed: a file that is there is whole
@@ -14,7 +15,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { createHash } from "node:crypto";
 import { UsageError } from "../errors.ts";
 import type { Runner } from "../exec/runner.ts";
@@ -28,16 +29,44 @@ export interface SelfProgram {
 }
 
 /**
+ * The directory of the code-split CLI that `make install` puts beside the one-file bundle
+ * (`<lib>/netkit-cli/main.js` and its chunks, beside `<lib>/netkit.js`): a command loads only the
+ * modules it needs, where the one-file bundle evaluates all of them first.
+ */
+export const SPLIT_CLI_DIR = "netkit-cli";
+
+/**
  * How this netkit runs and where its code lives: the one place that decides it (`netkit run`
- * asks it too, lib/cli/run.ts). `deno compile` runs the embedded modules from a virtual directory
- * named `deno-compile-<name>`; in the bundle every module shares the bundle's URL (a `.js` file),
- * whether it runs as the CLI or is imported as the library.
+ * asks it too, lib/cli/run.ts).
  */
 export function selfProgram(): SelfProgram {
-  const url = new URL(import.meta.url);
+  return programAt(new URL(import.meta.url));
+}
+
+/**
+ * How a netkit whose modules are at `url` runs. `deno compile` runs the embedded modules from a
+ * virtual directory named `deno-compile-<name>`; in the one-file bundle every module shares the
+ * bundle's URL (a `.js` file), whether it runs as the CLI or is imported as the library; a module
+ * of the installed code-split CLI ({@link SPLIT_CLI_DIR}) stands for the one-file bundle beside
+ * that directory, which is the same build's library and what a multi-host controller copies.
+ */
+export function programAt(url: URL, exists: (path: string) => boolean = fileExists): SelfProgram {
   if (url.pathname.includes("/deno-compile-")) return { kind: "compiled", path: Deno.execPath() };
-  if (url.pathname.endsWith(".js")) return { kind: "bundle", path: url.pathname };
-  return { kind: "source", path: new URL("../../main.ts", import.meta.url).pathname };
+  if (url.pathname.endsWith(".js")) {
+    const dir = dirname(url.pathname);
+    const beside = join(dirname(dir), "netkit.js");
+    if (basename(dir) === SPLIT_CLI_DIR && exists(beside)) return { kind: "bundle", path: beside };
+    return { kind: "bundle", path: url.pathname };
+  }
+  return { kind: "source", path: new URL("../../main.ts", url).pathname };
+}
+
+function fileExists(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
 }
 
 /** The argv that runs this netkit on this machine (for a `local` host role). */

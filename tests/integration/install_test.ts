@@ -71,7 +71,9 @@ Deno.test(
         const launcher = await Deno.readTextFile(netkit);
         assert(!launcher.includes(REPO), `the launcher names the repository:\n${launcher}`);
         assert(!launcher.includes("/.tools/"), `the launcher names make's .tools:\n${launcher}`);
-        assertMatch(launcher, new RegExp(`'${prefix}/lib/netkit/netkit\\.js'`));
+        // The launcher runs the code-split CLI; the one-file bundle beside it is its library.
+        assertMatch(launcher, new RegExp(`'${prefix}/lib/netkit/netkit-cli/main\\.js'`));
+        assert(files.includes("lib/netkit/netkit.js"), `no bundle: ${files}`);
       }
       const version = await run([netkit, "--version"], tmp);
       assertEquals(version.code, 0, version.stderr);
@@ -79,6 +81,21 @@ Deno.test(
       const list = await run([netkit, "recipe", "list"], tmp);
       assertEquals(list.code, 0, list.stderr);
       for (const name of recipes.keys()) assertMatch(list.stdout, new RegExp(`│ ${name} `));
+      if (!compiled) {
+        // netkit run: the script's "netkit" is the installed library (the bundle), not the repo.
+        await Deno.writeTextFile(
+          `${tmp}/script.ts`,
+          'import { star, validateLab } from "netkit";\n' +
+            'const lab = validateLab(star({ prefix: "s-", count: 3 }));\n' +
+            "console.log(Object.keys(lab.nodes).join(' '), import.meta.resolve('netkit'));\n",
+        );
+        const script = await run([netkit, "run", `${tmp}/script.ts`], tmp);
+        assertEquals(script.code, 0, script.stderr);
+        assertEquals(
+          script.stdout.trim(),
+          `s-h1 s-h2 s-h3 file://${prefix}/lib/netkit/netkit.js`,
+        );
+      }
 
       // Completions and the man page come from the command definitions.
       const bash = await Deno.readTextFile(`${prefix}/share/bash-completion/completions/netkit`);
@@ -137,7 +154,7 @@ Deno.test("make install DESTDIR=...: files under DESTDIR, naming PREFIX", opts, 
     for (const f of ["bin/netkit", ...SHARED]) assert(files.includes(f), `no ${f}: ${files}`);
     if (files.includes("lib/netkit/netkit.js")) {
       const launcher = await Deno.readTextFile(`${root}/bin/netkit`);
-      assertMatch(launcher, /'\/opt\/netkit\/lib\/netkit\/netkit\.js'/);
+      assertMatch(launcher, /'\/opt\/netkit\/lib\/netkit\/netkit-cli\/main\.js'/);
       assert(!launcher.includes(tmp), "the launcher names DESTDIR");
     }
     const removed = await run([...args, "uninstall"]);

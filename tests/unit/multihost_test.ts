@@ -8,6 +8,7 @@ import { SshRunner } from "../../lib/exec/ssh_runner.ts";
 import { RecordingRunner } from "../../lib/exec/runner.ts";
 import { UsageError } from "../../lib/errors.ts";
 import { requireInventory } from "../../lib/multihost/runtime.ts";
+import { programAt } from "../../lib/multihost/program.ts";
 import { hostNamesOf, layoutOf } from "../../lib/reach.ts";
 
 const TWO = [
@@ -202,4 +203,24 @@ Deno.test("a lab may declare at most 256 host roles", () => {
     assertThrows(() => parseLabYaml(text, "mh.yaml"), LabFileError).message,
     /mh\.yaml:2:\d+: the lab has 259 host roles; a lab may have at most 256/,
   );
+});
+
+Deno.test("programAt: the installed code-split CLI stands for the one-file bundle beside it", () => {
+  const at = (path: string, ...present: string[]) =>
+    programAt(new URL(`file://${path}`), (p) => present.includes(p));
+  const bundle = "/opt/nk/lib/netkit/netkit.js";
+  assertEquals(at("/opt/nk/lib/netkit/netkit-cli/chunk-AB12.js", bundle), {
+    kind: "bundle",
+    path: bundle,
+  });
+  assertEquals(at(bundle), { kind: "bundle", path: bundle });
+  // Without its bundle beside it, a chunk is only itself (a copied directory, not an install).
+  assertEquals(at("/opt/nk/lib/netkit/netkit-cli/main.js"), {
+    kind: "bundle",
+    path: "/opt/nk/lib/netkit/netkit-cli/main.js",
+  });
+  assertEquals(at("/src/netkit/lib/multihost/program.ts"), {
+    kind: "source",
+    path: "/src/netkit/main.ts",
+  });
 });
