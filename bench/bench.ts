@@ -12,8 +12,10 @@
  * teardown):
  *
  * - netkit CLI (bench/netkit_cli.ts): `netkit up FILE` (build, proofs, output) then
- *   `netkit down LAB`, two `deno run -A main.ts` processes, FILE a `generate: star` lab file;
- *   peak memory is `/usr/bin/time`'s max RSS of `up`;
+ *   `netkit down LAB`, two processes of the `netkit` that `make install` puts on PATH (installed
+ *   into a temporary PREFIX for the run), FILE a `generate: star` lab file; peak memory is
+ *   `/usr/bin/time`'s max RSS of `up`;
+ * - the same from a checkout: `deno run -A main.ts up FILE`, `deno run -A main.ts down LAB`;
  * - netkit library (bench/netkit_star.ts): `upLab`, one ping, `downLab` in one process; peak
  *   memory is its VmHWM;
  * - the script (bench/star_iproute2.sh) and Mininet (bench/mininet_star.py).
@@ -131,6 +133,18 @@ const loadavg = async () =>
   (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
 
 const tmp = await Deno.makeTempDir({ prefix: "bx-labs-" });
+/** The `netkit` users run: make install's, into a temporary PREFIX. */
+const NETKIT = `${tmp}/prefix/bin/netkit`;
+{
+  const r = await new Deno.Command("make", {
+    args: ["-s", "--no-print-directory", "install", `PREFIX=${tmp}/prefix`],
+    cwd: ROOT,
+    env: { MAKEFLAGS: "" },
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (r.code !== 0) throw new Error(`make install: ${decoder.decode(r.stderr)}`);
+}
 /** A lab file `lab` made by one generator; returns its path. */
 async function labFile(lab: string, generator: string): Promise<string> {
   const file = await Deno.makeTempFile({ dir: tmp, suffix: ".yaml" });
@@ -146,25 +160,27 @@ interface Cli {
   upPeakKiB: number | null;
 }
 
-/** One CLI run: up FILE [OPTION...], down LAB. */
+/** One CLI run: up FILE [OPTION...], down LAB, by the installed netkit or from the checkout. */
 async function cliRun(
   file: string,
   lab: string,
   failures: string[],
   upOptions: string[] = [],
+  from: "installed" | "checkout" = "installed",
 ): Promise<Cli | undefined> {
   const r = await timed([
     Deno.execPath(),
     "run",
     "-A",
     `${HERE}netkit_cli.ts`,
+    from === "installed" ? NETKIT : "checkout",
     file,
     lab,
     ...upOptions,
   ]);
   await cleanUp();
   if (!r.ok) {
-    failures.push(`CLI: ${tail(r)}`);
+    failures.push(`CLI (${from}): ${tail(r)}`);
     return undefined;
   }
   return lastLine(r.out) as Cli;
@@ -174,22 +190,27 @@ const hasMininet = flags.mininet && (await quiet(["sh", "-c", "command -v mn"]))
 const loadBefore = await loadavg();
 const started = new Date();
 
-// CLI start: 10 runs
-const starts: number[] = [];
+// CLI start: 10 runs each, installed and from the checkout, alternating
+const starts = { installed: [] as number[], checkout: [] as number[] };
 for (let i = 0; i < 10; i++) {
-  const t0 = performance.now();
-  await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts", "--version"],
-    cwd: ROOT,
-    stdout: "null",
-  }).output();
-  starts.push(performance.now() - t0);
+  for (
+    const [from, argv] of [
+      ["installed", [NETKIT, "--version"]],
+      ["checkout", [Deno.execPath(), "run", "-A", "main.ts", "--version"]],
+    ] as const
+  ) {
+    const t0 = performance.now();
+    await new Deno.Command(argv[0], { args: argv.slice(1), cwd: ROOT, stdout: "null" }).output();
+    starts[from].push(performance.now() - t0);
+  }
 }
 
 interface Row {
   n: number;
   kind: string;
   cli: Cli[];
+  /** The same from the checkout (`deno run -A main.ts`). */
+  checkout: Cli[];
   lib: number[];
   libPeakKiB: number[];
   script: number[];
@@ -198,6 +219,7 @@ interface Row {
   mininet: number[];
   /** CLI up+down / script, per run where both succeeded. */
   ratioScript: number[];
+  ratioCheckout: number[];
   ratioMininet: number[];
   mininetNote?: string;
   failures: string[];
@@ -214,12 +236,14 @@ for (const n of sizes) {
       n,
       kind,
       cli: [],
+      checkout: [],
       lib: [],
       libPeakKiB: [],
       script: [],
       scriptPingFailed: [],
       mininet: [],
       ratioScript: [],
+      ratioCheckout: [],
       ratioMininet: [],
       failures: [],
     };
@@ -230,6 +254,8 @@ for (const n of sizes) {
     for (let i = 0; i < runsFor(n); i++) {
       const cli = await cliRun(file, "bx-star", row.failures);
       if (cli) row.cli.push(cli);
+      const checkout = await cliRun(file, "bx-star", row.failures, [], "checkout");
+      if (checkout) row.checkout.push(checkout);
 
       const lib = await timed([
         Deno.execPath(),
@@ -251,6 +277,7 @@ for (const n of sizes) {
       else row.failures.push(`script: ${tail(sc, 2)}`);
       await cleanUp();
       if (cli && sc.ok) row.ratioScript.push((cli.upMs + cli.downMs) / sc.ms);
+      if (checkout && sc.ok) row.ratioCheckout.push((checkout.upMs + checkout.downMs) / sc.ms);
 
       // Mininet at 1,000 namespaces takes minutes: once.
       if (mininet && (n < 1000 || i === 0)) {
@@ -262,8 +289,9 @@ for (const n of sizes) {
       }
     }
     rows.push(row);
+    const sums = (cs: Cli[]) => cs.map((c) => (c.upMs + c.downMs).toFixed(0)).join("/");
     console.error(
-      `done: N=${n} ${kind}: CLI ${row.cli.map((c) => (c.upMs + c.downMs).toFixed(0)).join("/")}` +
+      `done: N=${n} ${kind}: CLI ${sums(row.cli)} ms (checkout ${sums(row.checkout)})` +
         ` ms, library ${row.lib.map((x) => x.toFixed(0)).join("/")} ms, script ${
           row.script.map((x) => x.toFixed(0)).join("/")
         } ms, mininet ${row.mininet.map((x) => x.toFixed(0)).join("/")} ms` +
@@ -326,29 +354,35 @@ say(
 );
 say();
 say(
-  `CLI start (\`deno run -A main.ts --version\`, 10 runs): median ${
-    median(starts).toFixed(0)
-  } ms, best ${Math.min(...starts).toFixed(0)} ms.`,
+  `CLI start (\`netkit --version\`, 10 runs): installed median ${
+    median(starts.installed).toFixed(0)
+  } ms, best ${Math.min(...starts.installed).toFixed(0)} ms; from the checkout ` +
+    `(\`deno run -A main.ts --version\`) median ${median(starts.checkout).toFixed(0)} ms, best ${
+      Math.min(...starts.checkout).toFixed(0)
+    } ms.`,
 );
 say();
 say(
-  "Each cell: median (range) of the runs. Ratios: the median of each run's own ratio. Marginal: " +
+  "Each cell: median (range) of the runs. CLI: the installed `netkit` (make install); checkout: " +
+    "`deno run -A main.ts`. Ratios: the median of each run's own ratio. Marginal: " +
     "(T(N) - T(previous N)) / (N - previous N), the cost of one more namespace without the fixed costs.",
 );
 say();
 say(
-  "| N | bridge | CLI up+down s | library s | script s | Mininet s | CLI/script | CLI/Mininet | CLI ms per namespace | marginal ms per namespace | CLI up / down s | CLI peak MB | library peak MB |",
+  "| N | bridge | CLI up+down s | checkout s | library s | script s | Mininet s | CLI/script | checkout/script | CLI/Mininet | CLI ms per namespace | marginal ms per namespace | CLI up / down s | CLI peak MB | library peak MB |",
 );
-say("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+say("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
 for (const r of rows) {
   say(
-    `| ${r.n} | ${r.kind} | ${secs(r.cli.map((c) => c.upMs + c.downMs))} | ${secs(r.lib)} | ${
+    `| ${r.n} | ${r.kind} | ${secs(r.cli.map((c) => c.upMs + c.downMs))} | ${
+      secs(r.checkout.map((c) => c.upMs + c.downMs))
+    } | ${secs(r.lib)} | ${
       r.script.length || !r.scriptPingFailed.length
         ? secs(r.script)
         : `${secs(r.scriptPingFailed)}, its ping failed`
     } | ${r.mininet.length ? secs(r.mininet) : `n/a (${r.mininetNote ?? "failed"})`} | ${
       times(r.ratioScript)
-    } | ${times(r.ratioMininet, 3)} | ${perNs(r)} | ${marginal(r)} | ${
+    } | ${times(r.ratioCheckout)} | ${times(r.ratioMininet, 3)} | ${perNs(r)} | ${marginal(r)} | ${
       r.cli.length
         ? `${(median(r.cli.map((c) => c.upMs)) / 1000).toFixed(2)} / ${
           (median(r.cli.map((c) => c.downMs)) / 1000).toFixed(2)

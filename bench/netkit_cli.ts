@@ -1,10 +1,13 @@
 /**
  * One run of the CLI path for bench/bench.ts: what a user types, `netkit up FILE` (build, proofs,
- * output) and then `netkit down LAB`, each a fresh `deno run -A main.ts` process. Prints one JSON
- * line: each command's wall time (ms) and peak memory (max RSS in KiB, from `/usr/bin/time`; null
- * when it is not installed).
+ * output) and then `netkit down LAB`, each a fresh process. Prints one JSON line: each command's
+ * wall time (ms) and peak memory (max RSS in KiB, from `/usr/bin/time`; null when it is not
+ * installed).
  *
- *   deno run -A bench/netkit_cli.ts FILE LAB [UP-OPTION ...]
+ *   deno run -A bench/netkit_cli.ts NETKIT FILE LAB [UP-OPTION ...]
+ *
+ * NETKIT is the command: the path of an installed `netkit` (what `make install` puts on PATH), or
+ * `checkout` for `deno run -A main.ts` in this repository.
  *
  * bench.ts runs it under `unshare --net` with NETKIT_STATE_DIR and NETKIT_OVS=private set. Exits
  * 1 when `up` fails (a failed proof included) or `down` does.
@@ -14,15 +17,18 @@
 import { fileURLToPath as fromFileUrl } from "node:url";
 
 const ROOT = fromFileUrl(new URL("..", import.meta.url));
-const [file, lab, ...upOptions] = Deno.args;
-if (!file || !lab) throw new Error("usage: netkit_cli.ts FILE LAB [UP-OPTION ...]");
+const [command, file, lab, ...upOptions] = Deno.args;
+if (!command || !file || !lab) {
+  throw new Error("usage: netkit_cli.ts NETKIT|checkout FILE LAB [UP-OPTION ...]");
+}
+const netkitArgv = command === "checkout" ? [Deno.execPath(), "run", "-A", "main.ts"] : [command];
 const TIME = "/usr/bin/time";
 const hasTime = await Deno.stat(TIME).then(() => true, () => false);
 
 /** Runs `netkit ARGS...`; returns its wall time, peak memory and whether it succeeded. */
 async function netkit(args: string[]) {
   const rss = await Deno.makeTempFile({ prefix: "bx-rss-" });
-  const argv = [Deno.execPath(), "run", "-A", "main.ts", ...args];
+  const argv = [...netkitArgv, ...args];
   const [program, ...rest] = hasTime ? [TIME, "-f", "%M", "-o", rss, ...argv] : argv;
   const t0 = performance.now();
   const r = await new Deno.Command(program!, {
