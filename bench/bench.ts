@@ -26,6 +26,9 @@
  * median and the range of the runs; a ratio is the median of the ratios of the same run. Every
  * name starts with `bx-`; after each run, whatever a failed run left is removed.
  *
+ * Before each run the machine settles (under 10 % CPU busy, at most 10 s): the kernel tears down
+ * a removed namespace after its process exits, and that work is not billed to the next contender.
+ *
  * These are measurements, not tests: nothing here asserts a duration.
  *
  * @module
@@ -106,6 +109,31 @@ async function cleanUp(): Promise<void> {
     await p.output();
   }
   await Deno.remove(STATE, { recursive: true }).catch(() => {});
+  await settled();
+}
+
+/** The CPU time counters of /proc/stat: [busy, total] jiffies. */
+async function cpuTimes(): Promise<[number, number]> {
+  const line = (await Deno.readTextFile("/proc/stat")).split("\n")[0]!;
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line.split(/\s+/).slice(1)
+    .map(Number) as number[];
+  const busy = user! + nice! + system! + irq! + softirq! + steal!;
+  return [busy, busy + idle! + iowait!];
+}
+
+/**
+ * Waits (at most 10 s) until the machine is idle: a namespace removed by one contender is torn
+ * down by the kernel after its process exits (its devices, its bridge ports), and that work must
+ * not be billed to the next contender. Idle: under 10 % of the CPUs busy over 0.2 s.
+ */
+async function settled(): Promise<void> {
+  const deadline = performance.now() + 10_000;
+  while (performance.now() < deadline) {
+    const [b0, t0] = await cpuTimes();
+    await new Promise((r) => setTimeout(r, 200));
+    const [b1, t1] = await cpuTimes();
+    if (t1 > t0 && (b1 - b0) / (t1 - t0) < 0.1) return;
+  }
 }
 
 const lastLine = (text: string) => JSON.parse(text.trim().split("\n").at(-1)!);
