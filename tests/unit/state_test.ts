@@ -6,7 +6,7 @@ import { assertEquals, assertRejects, assertThrows } from "../helpers/assert.ts"
 import { UsageError } from "../../mod.ts";
 import { labDir, listLabNames } from "../../lib/state.ts";
 import { listLabs, readLabState } from "../../lib/lab/runtime.ts";
-import { DamagedStateError } from "../../lib/lab/lab_state.ts";
+import { DamagedStateError, readLabStateHeader } from "../../lib/lab/lab_state.ts";
 import { type Rootless, runningHolder } from "../../lib/lab/rootless.ts";
 import { resolveHost } from "../../lib/host.ts";
 import { ProcessRunner } from "../../lib/exec/runner.ts";
@@ -58,6 +58,49 @@ Deno.test("listLabNames() and readLabState(): only netkit's own state, as netkit
       assertEquals((await listLabs({ host })).map((s) => s.lab.name), ["good"]);
       assertEquals(await readLabState(host, "absent"), undefined);
     }
+  });
+});
+
+Deno.test("readLabStateHeader() (what down acts on) refuses what netkit did not write", async () => {
+  await withTempDir(async (root) => {
+    const host = resolveHost({ stateRoot: root });
+    const write = async (name: string, state: unknown) => {
+      await Deno.mkdir(`${root}/labs/${name}`, { recursive: true });
+      await Deno.writeTextFile(`${root}/labs/${name}/lab.json`, JSON.stringify(state));
+    };
+    const base = (name: string) => ({
+      // the lab itself is not read: a recorded lab the schema refuses is still removable
+      lab: { name, nodes: { "not checked": 1 } },
+      status: "starting",
+      createdAt: "2026-01-01T00:00:00Z",
+    });
+    const ovs = {
+      kind: "private" as const,
+      db: "unix:/run/netkit/ovs/db.sock",
+      runDir: "/run/netkit/ovs",
+    };
+    await write("good", { ...base("good"), ovs, sandbox: "nk-sb-1" });
+    assertEquals(await readLabStateHeader(host, "good"), {
+      status: "starting",
+      createdAt: "2026-01-01T00:00:00Z",
+      ovs,
+      sandbox: "nk-sb-1",
+    });
+    const bad: Record<string, unknown> = {
+      "other-lab": base("someone"),
+      "bad-status": { ...base("bad-status"), status: "gone" },
+      "tcp-db": { ...base("tcp-db"), ovs: { ...ovs, db: "tcp:1.2.3.4:6640" } },
+      "dotdot": { ...base("dotdot"), ovs: { ...ovs, runDir: "/run/../etc" } },
+      "extra-key": { ...base("extra-key"), ovs: { ...ovs, more: 1 } },
+      "sandbox-path": { ...base("sandbox-path"), sandbox: "../x" },
+      "sandbox-pid": { ...base("sandbox-pid"), sandbox: "1" },
+      "no-lab": { status: "up", createdAt: "x" },
+    };
+    for (const [name, state] of Object.entries(bad)) {
+      await write(name, state);
+      await assertRejects(() => readLabStateHeader(host, name), DamagedStateError);
+    }
+    assertEquals(await readLabStateHeader(host, "absent"), undefined);
   });
 });
 
