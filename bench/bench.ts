@@ -161,6 +161,20 @@ const loadavg = async () =>
   (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
 
 const tmp = await Deno.makeTempDir({ prefix: "bx-labs-" });
+// Interrupted (Ctrl-C, kill): remove the lab files, the installed netkit and netkit's state, like
+// the end of a full run does. Every contender runs in a network namespace of its own, which the
+// kernel removes with its process.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  Deno.addSignalListener(signal, () => {
+    Deno.removeSync(tmp, { recursive: true });
+    try {
+      Deno.removeSync(STATE, { recursive: true });
+    } catch {
+      // not there
+    }
+    Deno.exit(signal === "SIGINT" ? 130 : 143);
+  });
+}
 /** The `netkit` users run: make install's, into a temporary PREFIX. */
 const NETKIT = `${tmp}/prefix/bin/netkit`;
 {
