@@ -70,7 +70,9 @@ async function timed(argv: string[]): Promise<Run> {
   const r = await new Deno.Command("timeout", {
     args: ["-k", "5", String(TIMEOUT_S), "unshare", "--net", "--", ...argv],
     cwd: ROOT,
-    env: ENV,
+    // A contender's temporary files (netkit_cli.ts's peak-memory files) go into the run's own
+    // directory, which the run removes even when a contender was killed.
+    env: { ...ENV, TMPDIR: tmp },
     stdout: "piped",
     stderr: "piped",
   }).output();

@@ -40,7 +40,7 @@ cleanup() {
 trap cleanup EXIT
 
 if [ "$KIND" = ovs ]; then
-  RUN=$(mktemp -d /tmp/bx-ovs.XXXXXX)
+  RUN=$(mktemp -d -t bx-ovs.XXXXXX) # in $TMPDIR: bench.ts gives each run its own
   export OVS_RUNDIR=$RUN
   DB="unix:$RUN/db.sock"
   ovsdb-tool create "$RUN/conf.db" /usr/share/openvswitch/vswitch.ovsschema >/dev/null
