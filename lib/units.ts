@@ -136,3 +136,8 @@ export function formatDuration(us: number): string {
   if (us % 1e3 === 0) return `${us / 1e3}ms`;
   return `${us}us`;
 }
+
+/** Resolves after `ms` milliseconds: the one pause of bounded waits on a condition. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -9,7 +9,7 @@ import { type OutputWatch, type Process, type Runner, watchOutput } from "../exe
 import { inNs } from "../plan/step.ts";
 import { familyOf, networkOfAny } from "../addr.ts";
 import type { Expect } from "../lab/schema.ts";
-import { formatDuration, parseDuration } from "../units.ts";
+import { formatDuration, parseDuration, sleep } from "../units.ts";
 import type { CheckResult } from "./probes.ts";
 
 type TcpExpect = Extract<Expect, { tcp: unknown }>;
@@ -28,8 +28,6 @@ export const BOUNDED = ["timeout", "60"] as const;
 const CONNECT_TIMEOUT_S = 2;
 /** How long a listener may take to listen, in milliseconds. */
 const LISTEN_WAIT_MS = 3000;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Starts tcpdump in `node` on `iface` with `filter` (line-buffered, each packet handed over at

@@ -25,6 +25,7 @@ import { sandboxOf } from "../lab/sandbox.ts";
 import { findFlow } from "../lab/validate_ovs.ts";
 import { type CheckResult, type Context, ping, whileApplied } from "./probes.ts";
 import { BOUNDED, startTcpdump } from "./net_probes.ts";
+import { sleep } from "../units.ts";
 
 type FlowProof = Extract<Expect, { flow: unknown }>;
 type LinkDownProof = Extract<Expect, { linkDown: unknown }>;
@@ -43,7 +44,7 @@ async function until<T>(fn: () => Promise<T>, done: (v: T) => boolean, ms = 3000
   const deadline = Date.now() + ms;
   let value = await fn();
   while (!done(value) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     value = await fn();
   }
   return value;

@@ -10,6 +10,7 @@ import { readLabState } from "../lab/runtime.ts";
 import { checkLabName } from "../names.ts";
 import { labDir } from "../state.ts";
 import { out, outJson } from "./output.ts";
+import { multihostCommands } from "./multihost_gate.ts";
 import { renderProofs } from "./text.ts";
 
 /** Runs a lab's proofs. */
@@ -19,9 +20,8 @@ export async function checkCommand(
   flags: { json?: true },
 ): Promise<void> {
   checkLabName(lab);
-  if (await (await import("./multihost.ts")).checkIfMultihost(host, lab, flags.json === true)) {
-    return;
-  }
+  const multihost = await multihostCommands(host, lab);
+  if (await multihost?.checkIfMultihost(host, lab, flags.json === true)) return;
   const state = await readLabState(host, lab);
   if (!state) {
     throw new UsageError(`Lab "${lab}" is not up`, { hint: "netkit status lists the labs" });

@@ -8,22 +8,17 @@
 import type { Host } from "../host.ts";
 import { downLab } from "../lab/teardown.ts";
 import { checkLabName, isLabFileArg } from "../names.ts";
-import { multihostRecordFile, pathExists } from "../state.ts";
+import { multihostCommands } from "./multihost_gate.ts";
 import { out, outJson } from "./output.ts";
 
 /** Removes a lab. */
 export async function downCommand(host: Host, arg: string, flags: { json?: true }): Promise<void> {
-  // The YAML reader and the multi-host controller load only when needed: most removals are
-  // of a lab on this host, by name.
+  // The YAML reader loads only for a file argument: most removals name a lab.
   const lab = (await isLabFileArg(arg))
     ? await (await import("../lab/file.ts")).readLabName(arg)
     : checkLabName(arg);
-  if (
-    await pathExists(multihostRecordFile(host.stateRoot, lab)) &&
-    await (await import("./multihost.ts")).downIfMultihost(host, lab, flags.json === true)
-  ) {
-    return;
-  }
+  const multihost = await multihostCommands(host, lab);
+  if (await multihost?.downIfMultihost(host, lab, flags.json === true)) return;
   const r = await downLab(lab, { host });
   if (flags.json) return outJson({ lab, ...r });
   out(

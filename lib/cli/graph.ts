@@ -11,6 +11,7 @@ import type { Host } from "../host.ts";
 import { readLabState } from "../lab/runtime.ts";
 import { labFromArg } from "./lab_arg.ts";
 import { out } from "./output.ts";
+import { multihostCommands } from "./multihost_gate.ts";
 
 const RENDER = { text: graphText, mermaid: graphMermaid, dot: graphDot } as const;
 
@@ -26,9 +27,10 @@ export async function graphCommand(
       hint: "use text, mermaid or dot",
     });
   }
-  const multihost = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(target) && format === "text"
-    ? await (await import("./multihost.ts")).graphIfMultihost(host, target)
+  const commands = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(target) && format === "text"
+    ? await multihostCommands(host, target)
     : undefined;
+  const multihost = await commands?.graphIfMultihost(host, target);
   if (multihost !== undefined) return out(multihost);
   const up = !(await isLabFileArg(target)) && /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(target)
     ? await readLabState(host, target)

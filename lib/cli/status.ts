@@ -9,6 +9,7 @@ import { listLabs, readLabState } from "../lab/runtime.ts";
 import { labStatus } from "../lab/status.ts";
 import { checkLabName } from "../names.ts";
 import { out, outJson } from "./output.ts";
+import { multihostCommands } from "./multihost_gate.ts";
 import { capturesTable, renderStatus, table } from "./render.ts";
 import { keptCaptures } from "../lab/captures.ts";
 
@@ -53,9 +54,8 @@ export async function statusCommand(
     return out(t.toString() + "\n" + keptText);
   }
   checkLabName(lab);
-  if (await (await import("./multihost.ts")).statusIfMultihost(host, lab, flags.json === true)) {
-    return;
-  }
+  const multihost = await multihostCommands(host, lab);
+  if (await multihost?.statusIfMultihost(host, lab, flags.json === true)) return;
   const state = await readLabState(host, lab);
   if (!state) {
     throw new UsageError(`Lab "${lab}" is not up`, { hint: "netkit status lists the labs" });

@@ -15,6 +15,7 @@
  */
 import { basename } from "node:path";
 import type { Runner } from "./runner.ts";
+import { sleep } from "../units.ts";
 
 /** What netkit notes about a daemon it started. */
 export interface DaemonRecord {
@@ -107,8 +108,6 @@ export async function daemonPid(
   const named = info.cmdline.some((w) => w.startsWith("--") && w.endsWith(`=${pidFile}`));
   return basename(info.cmdline[0] ?? "") === program && named ? pid : undefined;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Stops the daemon `program` of `pidFile` if it still is the one netkit started: SIGTERM, then

@@ -1,6 +1,7 @@
 /**
  * What netkit remembers of a lab on a host: `lab.json` in the lab's state directory, beside its
- * journal, and the lock that bring-up, removal and one-off changes take turns on.
+ * journal; the lock that bring-up, removal and one-off changes take turns on; and the executor for
+ * where the lab lives (its OVS and sandbox, both from that state).
  *
  * `lab.json` is checked before netkit acts on it. This module checks what every command acts on:
  * the lab's name, its status, the OVS it names (a Unix socket under an absolute run directory)

@@ -14,6 +14,7 @@ import { hostNamesOf } from "../reach.ts";
 import type { Lab } from "./schema.ts";
 import type { DocPath } from "./validate.ts";
 import { bondNames } from "./validate_ovs.ts";
+import { sleep } from "../units.ts";
 
 /** The Debian package that provides each tool netkit calls. */
 export const PACKAGE_OF: Record<string, string> = {
@@ -133,7 +134,7 @@ async function settledLinks(runner: Runner, wanted: readonly string[]): Promise<
     if (!vanishing || performance.now() >= deadline) {
       return new Set(links.flatMap((l) => [l.ifname, ...(l.altnames ?? [])]));
     }
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
   }
 }
 

@@ -32,6 +32,7 @@ import { UsageError } from "../errors.ts";
 import { withFileLock } from "../state.ts";
 import { CommandError, type Runner } from "../exec/runner.ts";
 import type { Environment } from "../host.ts";
+import { sleep } from "../units.ts";
 
 /** The namespaces a rootless lab lives in: the user's own user, network, mount and PID ones. */
 const UNSHARE_FLAGS = ["--user", "--map-root-user", "--net", "--mount", "--pid", "--fork"];
@@ -156,8 +157,6 @@ export async function selfArgv(): Promise<string[]> {
   argv[0] = Deno.execPath();
   return argv;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function startHolder(rl: Rootless): Promise<HolderRecord> {
   const { dir, runner } = rl;

@@ -245,10 +245,12 @@ export function levelsOf(
           level = Math.max(level, (laneLevel.get(inner) ?? -1) + 1);
         }
       }
-      // a link created in or moved to X waits for `netns add X` (which may run in a lane of its
-      // own: see Spread)
+      // a link created in or moved to X, or `netns delete X`, waits for `netns add X` (which may
+      // run in a lane of its own: see Spread)
       level = after(mention, targets, level);
-      if (lane === "root" && words[1] !== "netns") level = after(added, netnsTargets(words), level);
+      if (lane === "root") {
+        level = after(added, words[1] === "netns" ? words.slice(3, 4) : netnsTargets(words), level);
+      }
     } else if (lane === "ovs") {
       level = after(rootName, names, level);
     } else if (words[1] === "-n" && words.slice(3).includes("netns")) {

@@ -117,6 +117,24 @@ Deno.test("a large star: netns adds in parallel lanes, the root batch in chunks,
   assert(beside > 0, "no namespace was configured beside the root batch");
 });
 
+Deno.test("a netns add in a lane of its own still comes before what deletes or fills that namespace", () => {
+  const run = (...argv: string[]) => ({ action: { argv }, lane: laneOf({ argv })! });
+  const items = [
+    ...Array.from({ length: 64 }, (_, i) => run("ip", "netns", "add", `u-n${i}`)),
+    run("ip", "netns", "delete", "u-n40"),
+    run("ip", "link", "add", "name", "eth0", "netns", "u-n63", "type", "veth", "peer", "name", "p"),
+  ];
+  const levels = levelsOf(items, "root", { netnsAddLanes: 2 });
+  const levelOf = (text: string) =>
+    levels.findIndex((lanes) => lanes.some((l) => l.some((s) => s.action.argv.join(" ") === text)));
+  assertEquals(levels[0]!.map((l) => l[0]!.lane).sort(), ["netns-add:0", "netns-add:1"]);
+  assert(
+    levelOf("ip netns add u-n63") <
+      levelOf("ip link add name eth0 netns u-n63 type veth peer name p"),
+  );
+  assert(levelOf("ip netns add u-n40") < levelOf("ip netns delete u-n40"));
+});
+
 Deno.test("the undo of a large star is still one root batch", async () => {
   const steps = plan("linux", 200);
   const runner = new RecordingRunner();
