@@ -138,15 +138,50 @@ export interface CliResult {
   stderr: string;
 }
 
+/** How {@link run} runs a command. */
+export interface RunOptions {
+  /** Working directory. @default this process's */
+  cwd?: string;
+  /** Added to this process's environment. */
+  env?: Record<string, string>;
+  /** Written to the command's standard input (else it reads nothing). */
+  stdin?: string;
+}
+
+/** Runs argv to its end; returns its exit code and output (a failure is a result, not a throw). */
+export async function run(argv: string[], options: RunOptions = {}): Promise<CliResult> {
+  const [program, ...args] = argv;
+  const child = new Deno.Command(program!, {
+    args,
+    ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
+    ...(options.env !== undefined ? { env: options.env } : {}),
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (options.stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(options.stdin));
+    await writer.close();
+  }
+  const r = await child.output();
+  return { code: r.code, stdout: dec.decode(r.stdout), stderr: dec.decode(r.stderr) };
+}
+
+/** Runs the Deno that runs the tests with `args`, in `cwd`, without colour. */
+export function deno(
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): Promise<CliResult> {
+  return run([Deno.execPath(), ...args], { cwd, env: { NO_COLOR: "1", ...env } });
+}
+
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
 /** Runs `netkit ARGS...` as a separate process, with this test file's environment. */
-export async function netkit(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--no-check", MAIN, ...args],
+export function netkit(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return run([Deno.execPath(), "run", "-A", "--no-check", MAIN, ...args], {
     env: { NO_COLOR: "1", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: r.code, stdout: dec.decode(r.stdout), stderr: dec.decode(r.stderr) };
+  });
 }

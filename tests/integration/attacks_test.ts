@@ -22,6 +22,7 @@ import {
   assertHostUnchanged,
   isRoot,
   netkit,
+  run,
   sh,
   snapshot,
   useTestState,
@@ -33,14 +34,6 @@ const opts = { ignore: !isRoot, sanitizeResources: false, sanitizeOps: false };
 const ATTACKS = new URL("../attacks/", import.meta.url).pathname;
 // deno-lint-ignore no-control-regex -- looking for control characters is the point
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
-
-/** Runs argv; returns its exit code and output. */
-async function run(argv: string[]) {
-  const [p, ...args] = argv;
-  const r = await new Deno.Command(p!, { args, stdout: "piped", stderr: "piped" }).output();
-  const dec = new TextDecoder();
-  return { code: r.code, stdout: dec.decode(r.stdout), stderr: dec.decode(r.stderr) };
-}
 
 async function ip(...args: string[]): Promise<void> {
   const r = await run(["ip", ...args]);

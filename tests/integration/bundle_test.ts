@@ -4,22 +4,10 @@
  * (which the run is denied) and needing no module cache (it gets an empty DENO_DIR).
  */
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
-import { assertHostUnchanged, isRoot, snapshot, useTestState } from "../helpers/host.ts";
+import { assertHostUnchanged, deno, isRoot, snapshot, useTestState } from "../helpers/host.ts";
 
 useTestState("bundle");
 const REPO = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
-const dec = new TextDecoder();
-
-async function deno(args: string[], cwd: string, env: Record<string, string> = {}) {
-  const r = await new Deno.Command(Deno.execPath(), {
-    args,
-    cwd,
-    env: { NO_COLOR: "1", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: r.code, stdout: dec.decode(r.stdout), stderr: dec.decode(r.stderr) };
-}
 
 Deno.test(
   "the bundle, alone in an empty directory, brings up, checks and removes ovs-internal",

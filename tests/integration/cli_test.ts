@@ -4,7 +4,14 @@
  */
 import { resolveHost } from "../../lib/host.ts";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
-import { assertHostUnchanged, isRoot, netkit, snapshot, useTestState } from "../helpers/host.ts";
+import {
+  assertHostUnchanged,
+  isRoot,
+  netkit,
+  run,
+  snapshot,
+  useTestState,
+} from "../helpers/host.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 import { buildCli } from "../../main.ts";
 import { recipes } from "../../recipes/mod.ts";
@@ -17,24 +24,6 @@ const subcommands = buildCli().commands.map((c) => c.name());
 
 /** True when `program` is on PATH. */
 const has = async (program: string) => (await which(resolveHost(), program)) !== undefined;
-
-/** Runs argv with `stdin`; returns exit code and output. */
-async function run(argv: string[], stdin?: string) {
-  const child = new Deno.Command(argv[0]!, {
-    args: argv.slice(1),
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (stdin !== undefined) {
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(stdin));
-    await w.close();
-  }
-  const r = await child.output();
-  const dec = new TextDecoder();
-  return { code: r.code, stdout: dec.decode(r.stdout), stderr: dec.decode(r.stderr) };
-}
 
 Deno.test("--version prints the version from deno.json", opts, async () => {
   for (const flag of ["--version", "-V"]) {
@@ -172,10 +161,10 @@ Deno.test("completions bash: valid bash with every subcommand and recipe", opts,
   const script = r.stdout;
   for (const name of subcommands) assert(script.includes(name), `no subcommand ${name}`);
   for (const name of recipes.keys()) assert(script.includes(name), `no recipe ${name}`);
-  const syntax = await run(["bash", "-n"], script);
+  const syntax = await run(["bash", "-n"], { stdin: script });
   assertEquals(syntax.code, 0, `bash -n: ${syntax.stderr}`);
   if (await has("shellcheck")) {
-    const sc = await run(["shellcheck", "-s", "bash", "-"], script);
+    const sc = await run(["shellcheck", "-s", "bash", "-"], { stdin: script });
     assertEquals(sc.code, 0, sc.stdout);
   }
 
@@ -226,7 +215,7 @@ Deno.test("completions zsh and fish name every subcommand and recipe", opts, asy
     for (const name of subcommands) assert(r.stdout.includes(name), `${shell}: no ${name}`);
     for (const name of recipes.keys()) assert(r.stdout.includes(name), `${shell}: no ${name}`);
     if (await has(shell)) {
-      const syntax = await run([shell, "-n"], r.stdout);
+      const syntax = await run([shell, "-n"], { stdin: r.stdout });
       assertEquals(syntax.code, 0, `${shell} -n: ${syntax.stderr}`);
     }
   }

@@ -5,7 +5,7 @@
  * while naming their final place; uninstall leaves nothing behind.
  */
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
-import { isRoot } from "../helpers/host.ts";
+import { isRoot, run } from "../helpers/host.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 import { buildCli } from "../../main.ts";
 import { recipes } from "../../recipes/mod.ts";
@@ -13,18 +13,9 @@ import { recipes } from "../../recipes/mod.ts";
 const REPO = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 // make deps may install Debian packages: root only, like the other integration tests.
 const opts = { ignore: !isRoot, sanitizeResources: false, sanitizeOps: false };
-const dec = new TextDecoder();
-
-async function run(argv: string[], cwd = "/") {
-  const r = await new Deno.Command(argv[0]!, {
-    args: argv.slice(1),
-    cwd,
-    env: { NO_COLOR: "1", MAKEFLAGS: "" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: r.code, stdout: dec.decode(r.stdout), stderr: dec.decode(r.stderr) };
-}
+/** Runs argv in `cwd` (by default /, never the repository), without colour or make's flags. */
+const exec = (argv: string[], cwd = "/") =>
+  run(argv, { cwd, env: { NO_COLOR: "1", MAKEFLAGS: "" } });
 
 /** Every file and directory under `dir`, relative, sorted. */
 function tree(dir: string, rel = ""): string[] {
@@ -52,7 +43,7 @@ Deno.test(
     const tmp = await Deno.makeTempDir({ prefix: "netkit-install-" });
     const prefix = `${tmp}/prefix`;
     try {
-      const installed = await run([
+      const installed = await exec([
         "make",
         "-C",
         REPO,
@@ -75,10 +66,10 @@ Deno.test(
         assertMatch(launcher, new RegExp(`'${prefix}/lib/netkit/netkit-cli/main\\.js'`));
         assert(files.includes("lib/netkit/netkit.js"), `no bundle: ${files}`);
       }
-      const version = await run([netkit, "--version"], tmp);
+      const version = await exec([netkit, "--version"], tmp);
       assertEquals(version.code, 0, version.stderr);
       assertEquals(version.stdout.trim(), denoJson.version);
-      const list = await run([netkit, "recipe", "list"], tmp);
+      const list = await exec([netkit, "recipe", "list"], tmp);
       assertEquals(list.code, 0, list.stderr);
       for (const name of recipes.keys()) assertMatch(list.stdout, new RegExp(`│ ${name} `));
       if (!compiled) {
@@ -89,7 +80,7 @@ Deno.test(
             'const lab = validateLab(star({ prefix: "s-", count: 3 }));\n' +
             "console.log(Object.keys(lab.nodes).join(' '), import.meta.resolve('netkit'));\n",
         );
-        const script = await run([netkit, "run", `${tmp}/script.ts`], tmp);
+        const script = await exec([netkit, "run", `${tmp}/script.ts`], tmp);
         assertEquals(script.code, 0, script.stderr);
         assertEquals(
           script.stdout.trim(),
@@ -100,7 +91,7 @@ Deno.test(
       // Completions and the man page come from the command definitions.
       const bash = await Deno.readTextFile(`${prefix}/share/bash-completion/completions/netkit`);
       assertEquals(
-        (await run(["bash", "-n", `${prefix}/share/bash-completion/completions/netkit`])).code,
+        (await exec(["bash", "-n", `${prefix}/share/bash-completion/completions/netkit`])).code,
         0,
       );
       assertMatch(bash, /complete -F _netkit netkit/);
@@ -116,10 +107,10 @@ Deno.test(
           `man page lacks ${c.name()}`,
         );
       }
-      const rendered = await run(["man", "-l", `${prefix}/share/man/man1/netkit.1`]);
+      const rendered = await exec(["man", "-l", `${prefix}/share/man/man1/netkit.1`]);
       if (rendered.code === 0) assertMatch(rendered.stdout, /netkit validate/);
 
-      const removed = await run([
+      const removed = await exec([
         "make",
         "-C",
         REPO,
@@ -146,7 +137,7 @@ Deno.test("make install DESTDIR=...: files under DESTDIR, naming PREFIX", opts, 
       `DESTDIR=${tmp}`,
       "PREFIX=/opt/netkit",
     ];
-    const installed = await run([...args, "install"]);
+    const installed = await exec([...args, "install"]);
     assertEquals(installed.code, 0, installed.stdout + installed.stderr);
     assertEquals(tree(tmp).filter((f) => !f.startsWith("opt/netkit/")), ["opt/"]);
     const root = `${tmp}/opt/netkit`;
@@ -157,7 +148,7 @@ Deno.test("make install DESTDIR=...: files under DESTDIR, naming PREFIX", opts, 
       assertMatch(launcher, /'\/opt\/netkit\/lib\/netkit\/netkit-cli\/main\.js'/);
       assert(!launcher.includes(tmp), "the launcher names DESTDIR");
     }
-    const removed = await run([...args, "uninstall"]);
+    const removed = await exec([...args, "uninstall"]);
     assertEquals(removed.code, 0, removed.stderr);
     assertEquals(tree(tmp), ["opt/", "opt/netkit/"], "make uninstall left files behind");
   } finally {

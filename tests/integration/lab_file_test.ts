@@ -10,34 +10,20 @@ import {
   assertHostUnchanged,
   isRoot,
   netkit,
+  run,
   sh,
   snapshot,
   useTestState,
 } from "../helpers/host.ts";
+import { withTempDir } from "../helpers/temp.ts";
 
 useTestState("labfile");
 const opts = { ignore: !isRoot, sanitizeResources: false, sanitizeOps: false };
 const EXAMPLE = new URL("../../examples/labs/bridge-three.yaml", import.meta.url).pathname;
 
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "netkit-t4-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const [p, ...args] = argv;
-  const r = await new Deno.Command(p!, { args, stdout: "piped", stderr: "piped" }).output();
-  const dec = new TextDecoder();
-  return { code: r.code, stdout: dec.decode(r.stdout), stderr: dec.decode(r.stderr) };
-}
-
 Deno.test("recipe export -> up FILE -> up again -> down FILE", opts, async () => {
   const before = await snapshot();
-  await withTempDir(async (dir) => {
+  await withTempDir("netkit-t4-", async (dir) => {
     const exported = await netkit(["recipe", "export", "ovs-veth", "--prefix", "t4-"]);
     assertEquals(exported.code, 0, exported.stderr);
     assertMatch(exported.stdout, /^name: t4-ovs-veth$/m);
@@ -76,7 +62,7 @@ Deno.test("recipe export -> up FILE -> up again -> down FILE", opts, async () =>
 
 Deno.test("a bad lab file: exit 2, file:line:column on stderr, host unchanged", opts, async () => {
   const before = await snapshot();
-  await withTempDir(async (dir) => {
+  await withTempDir("netkit-t4-", async (dir) => {
     const file = `${dir}/bad.yaml`;
     await Deno.writeTextFile(
       file,
@@ -166,7 +152,7 @@ async function observe(): Promise<unknown> {
 
 Deno.test("export --format sh builds what up builds; --teardown removes it", opts, async () => {
   const before = await snapshot();
-  await withTempDir(async (dir) => {
+  await withTempDir("netkit-t4-", async (dir) => {
     const file = `${dir}/shlab.yaml`;
     await Deno.writeTextFile(file, SH_LAB);
 
@@ -272,7 +258,7 @@ for (const name of ["ovs-veth", "ovs-internal", "router", "ovs-patch", "ovs-vlan
       } finally {
         assertEquals((await netkit(["down", lab])).code, 0);
       }
-      await withTempDir(async (dir) => {
+      await withTempDir("netkit-t4-", async (dir) => {
         const file = `${dir}/${name}.yaml`;
         const exported = await netkit(["recipe", "export", name, "--prefix", "t4-"]);
         assertEquals(exported.code, 0, exported.stderr);
@@ -298,7 +284,7 @@ Deno.test(
   opts,
   async () => {
     const before = await snapshot();
-    await withTempDir(async (dir) => {
+    await withTempDir("netkit-t4-", async (dir) => {
       const args = ["export", "ovs-internal", "--prefix", "t4x-", "--sandbox", "--format", "sh"];
       const script = await netkit(args);
       const teardown = await netkit([...args, "--teardown"]);
@@ -340,7 +326,7 @@ Deno.test(
   opts,
   async () => {
     const before = await snapshot();
-    await withTempDir(async (dir) => {
+    await withTempDir("netkit-t4-", async (dir) => {
       const file = `${dir}/again.yaml`;
       await Deno.writeTextFile(
         file,
@@ -359,7 +345,7 @@ Deno.test(
 
 Deno.test("a generated chain of 100 nodes passes its own end-to-end proof", opts, async () => {
   const before = await snapshot();
-  await withTempDir(async (dir) => {
+  await withTempDir("netkit-t4-", async (dir) => {
     const file = `${dir}/long.yaml`;
     await Deno.writeTextFile(
       file,

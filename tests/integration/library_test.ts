@@ -5,13 +5,12 @@
  * library. Both scripts build a real two-namespace lab, ping across it and remove it.
  */
 import { assertEquals, assertMatch } from "../helpers/assert.ts";
-import { assertHostUnchanged, isRoot, snapshot, useTestState } from "../helpers/host.ts";
+import { assertHostUnchanged, deno, isRoot, snapshot, useTestState } from "../helpers/host.ts";
 import { bundlePath } from "../helpers/bundle.ts";
 
 useTestState("library");
 const REPO = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 const opts = { ignore: !isRoot, sanitizeResources: false, sanitizeOps: false };
-const dec = new TextDecoder();
 
 /** A script that builds two namespaces joined by a veth pair, pings, and removes them. */
 const labScript = (from: string) =>
@@ -36,17 +35,6 @@ console.log(ping.code === 0 ? "reached 10.66.0.2 from " + a : "10.66.0.2 unreach
 if (ping.code !== 0) Deno.exitCode = 1;
 `;
 
-async function run(args: string[], cwd: string, env: Record<string, string> = {}) {
-  const r = await new Deno.Command(Deno.execPath(), {
-    args,
-    cwd,
-    env: { NO_COLOR: "1", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: r.code, stdout: dec.decode(r.stdout), stderr: dec.decode(r.stderr) };
-}
-
 Deno.test(
   "a script outside the repository imports mod.ts by path and runs with deno run -A",
   opts,
@@ -55,7 +43,7 @@ Deno.test(
     const before = await snapshot();
     try {
       await Deno.writeTextFile(`${dir}/my-lab.ts`, labScript(`${REPO}/mod.ts`));
-      const r = await run(["run", "-A", "my-lab.ts", "la1-"], dir);
+      const r = await deno(["run", "-A", "my-lab.ts", "la1-"], dir);
       assertEquals(r.code, 0, r.stderr + r.stdout);
       assertMatch(r.stdout, /^reached 10\.66\.0\.2 from la1-a$/m);
       assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["my-lab.ts"]);
@@ -79,7 +67,7 @@ Deno.test(
       await Deno.writeTextFile(`${scripts}/my-lab.ts`, labScript("netkit"));
       await Deno.writeTextFile(`${scripts}/fails.ts`, "Deno.exit(3);\n");
       const netkit = (...args: string[]) =>
-        run(["run", "-A", `--deny-read=${REPO}`, `${alone}/netkit.js`, ...args], scripts, {
+        deno(["run", "-A", `--deny-read=${REPO}`, `${alone}/netkit.js`, ...args], scripts, {
           DENO_DIR: denoDir,
         });
       const r = await netkit("run", "my-lab.ts", "--", "la2-");

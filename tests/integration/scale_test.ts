@@ -16,19 +16,17 @@ import {
   snapshot,
   useTestState,
 } from "../helpers/host.ts";
+import { withTempDir } from "../helpers/temp.ts";
 import { PING_DEADLINE_S } from "../../lib/check/probes.ts";
 
 useTestState("scale");
 const opts = { ignore: !isRoot, sanitizeResources: false, sanitizeOps: false };
 
-async function withLabFile(text: string, fn: (file: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "netkit-t13-" });
-  try {
+function withLabFile(text: string, fn: (file: string) => Promise<void>): Promise<void> {
+  return withTempDir("netkit-t13-", async (dir) => {
     await Deno.writeTextFile(`${dir}/lab.yaml`, text);
     await fn(`${dir}/lab.yaml`);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 }
 
 /** The IPv6 addresses on `dev` (in namespace `ns`, or the root namespace). */

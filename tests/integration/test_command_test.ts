@@ -10,6 +10,7 @@ import { throughputMbps, waitFor } from "../helpers/measure.ts";
 import { parseJunit } from "../helpers/junit.ts";
 import { parseTap } from "../helpers/tap.ts";
 import { echoes, ipv4PacketsOf } from "../helpers/frames.ts";
+import { withTempDir } from "../helpers/temp.ts";
 
 const stateDir = useTestState("testcmd");
 const opts = { ignore: !isRoot, sanitizeResources: false, sanitizeOps: false };
@@ -41,14 +42,15 @@ expect:
     within: 5s
 ${extra}`;
 
-async function withFiles(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "netkit-t15-" });
-  try {
-    await fn(dir);
-  } finally {
-    await netkit(["down", "t15-t"]);
-    await Deno.remove(dir, { recursive: true });
-  }
+/** A directory for the test's files; the lab is removed afterwards, whatever happened. */
+function withFiles(fn: (dir: string) => Promise<void>): Promise<void> {
+  return withTempDir("netkit-t15-", async (dir) => {
+    try {
+      await fn(dir);
+    } finally {
+      await netkit(["down", "t15-t"]);
+    }
+  });
 }
 
 Deno.test(

@@ -10,15 +10,7 @@ import { DamagedStateError, readLabStateHeader } from "../../lib/lab/lab_state.t
 import { type Rootless, runningHolder } from "../../lib/lab/rootless.ts";
 import { resolveHost } from "../../lib/host.ts";
 import { ProcessRunner } from "../../lib/exec/runner.ts";
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "netkit-u11-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { withTempDir } from "../helpers/temp.ts";
 
 Deno.test("labDir() takes a lab name, never a path", () => {
   for (const bad of ["../../etc", "a/b", "..", "", "-x", "a b"]) {
@@ -28,7 +20,7 @@ Deno.test("labDir() takes a lab name, never a path", () => {
 });
 
 Deno.test("listLabNames() and readLabState(): only netkit's own state, as netkit wrote it", async () => {
-  await withTempDir(async (root) => {
+  await withTempDir("netkit-u11-", async (root) => {
     const host = resolveHost({ stateRoot: root });
     {
       const write = async (dir: string, state: unknown) => {
@@ -62,7 +54,7 @@ Deno.test("listLabNames() and readLabState(): only netkit's own state, as netkit
 });
 
 Deno.test("readLabStateHeader() (what down acts on) refuses what netkit did not write", async () => {
-  await withTempDir(async (root) => {
+  await withTempDir("netkit-u11-", async (root) => {
     const host = resolveHost({ stateRoot: root });
     const write = async (name: string, state: unknown) => {
       await Deno.mkdir(`${root}/labs/${name}`, { recursive: true });
@@ -109,7 +101,7 @@ Deno.test("rootless: holder.json is read only from a directory of the user's own
   // of its own, the test runner may be PID 1, which is never a holder).
   const holder = new Deno.Command("sleep", { args: ["30"] }).spawn();
   try {
-    await withTempDir(async (xdg) => {
+    await withTempDir("netkit-u11-", async (xdg) => {
       const dir = `${xdg}/netkit`;
       const rl: Rootless = { dir, runner: new ProcessRunner() };
       {
