@@ -291,7 +291,7 @@ export function buildCli(): Command {
     .allowUnknownOption()
     .addHelpText(
       "after",
-      '\nThe script runs with all permissions, in the Deno that runs netkit; "netkit" resolves to the\nlibrary inside this netkit (its mod.ts, or the bundle itself), so it needs no import map.\nOptions after SCRIPT go to the script; put -- before them if one is -h, --help or --rootless.\n\nExamples:\n  netkit run my-lab.ts\n  netkit run my-lab.ts -- --prefix t1-',
+      '\nThe script runs with all permissions, in the Deno that runs netkit; "netkit" resolves to the\nlibrary of this netkit (its mod.ts, or its one-file bundle), so it needs no import map.\nOptions after SCRIPT go to the script; put -- before them if one is -h, --help or --rootless.\n\nExamples:\n  netkit run my-lab.ts\n  netkit run my-lab.ts -- --prefix t1-',
     )
     .action(async (script, args) =>
       (await import("./lib/cli/run.ts")).runCommand(hostOf(), script, args)
