@@ -12,6 +12,12 @@ import { resolveHost } from "../../lib/host.ts";
 import { ProcessRunner } from "../../lib/exec/runner.ts";
 import { withTempDir } from "../helpers/temp.ts";
 
+/** Writes `state` as lab `dir`'s lab.json under the state root `root`. */
+async function writeState(root: string, dir: string, state: unknown): Promise<void> {
+  await Deno.mkdir(`${root}/labs/${dir}`, { recursive: true });
+  await Deno.writeTextFile(`${root}/labs/${dir}/lab.json`, JSON.stringify(state));
+}
+
 Deno.test("labDir() takes a lab name, never a path", () => {
   for (const bad of ["../../etc", "a/b", "..", "", "-x", "a b"]) {
     assertThrows(() => labDir("/run/netkit", bad), UsageError);
@@ -23,10 +29,7 @@ Deno.test("listLabNames() and readLabState(): only netkit's own state, as netkit
   await withTempDir("netkit-u11-", async (root) => {
     const host = resolveHost({ stateRoot: root });
     {
-      const write = async (dir: string, state: unknown) => {
-        await Deno.mkdir(`${root}/labs/${dir}`, { recursive: true });
-        await Deno.writeTextFile(`${root}/labs/${dir}/lab.json`, JSON.stringify(state));
-      };
+      const write = (dir: string, state: unknown) => writeState(root, dir, state);
       const lab = (name: string) => ({
         lab: { name, nodes: {}, bridges: {}, links: [], expect: [] },
         status: "up",
@@ -56,10 +59,7 @@ Deno.test("listLabNames() and readLabState(): only netkit's own state, as netkit
 Deno.test("readLabStateHeader() (what down acts on) refuses what netkit did not write", async () => {
   await withTempDir("netkit-u11-", async (root) => {
     const host = resolveHost({ stateRoot: root });
-    const write = async (name: string, state: unknown) => {
-      await Deno.mkdir(`${root}/labs/${name}`, { recursive: true });
-      await Deno.writeTextFile(`${root}/labs/${name}/lab.json`, JSON.stringify(state));
-    };
+    const write = (name: string, state: unknown) => writeState(root, name, state);
     const base = (name: string) => ({
       // the lab itself is not read: a recorded lab the schema refuses is still removable
       lab: { name, nodes: { "not checked": 1 } },
