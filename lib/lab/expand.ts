@@ -17,32 +17,32 @@
  *
  * @module
  */
-import { z } from "../deps/zod.ts";
+import * as z from "../deps/zod.ts";
 import { UsageError } from "../errors.ts";
 import { LAB_LIMITS } from "../reach.ts";
 import { chain, star } from "./generate.ts";
 import type { LabInput } from "./schema.ts";
 import type { LabIssue } from "./validate.ts";
 
-const Prefix = z.string().max(12).optional();
-const Count = z.number().int().min(1).max(4096);
+const Prefix = z.optional(z.string().check(z.maxLength(12)));
+const Count = z.int().check(z.minimum(1), z.maximum(4096));
 const Generator = z.union([
   z.strictObject({
     star: z.strictObject({
       prefix: Prefix,
       count: Count,
-      bridge: z.enum(["linux", "ovs"]).optional(),
-      subnet: z.string().optional(),
+      bridge: z.optional(z.enum(["linux", "ovs"])),
+      subnet: z.optional(z.string()),
       /** Multi-host labs: the host role every node and the bridge go on. */
-      host: z.string().optional(),
+      host: z.optional(z.string()),
     }),
   }),
   z.strictObject({
     chain: z.strictObject({
       prefix: Prefix,
       count: Count,
-      subnet: z.string().optional(),
-      host: z.string().optional(),
+      subnet: z.optional(z.string()),
+      host: z.optional(z.string()),
     }),
   }),
 ]);

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { z } from "../deps/zod.ts";
+import * as z from "../deps/zod.ts";
 import { GenerateSchema } from "./expand.ts";
 import { LabSchema } from "./schema.ts";
 
@@ -22,7 +22,9 @@ import { LabSchema } from "./schema.ts";
  */
 export function labJsonSchema(): Record<string, unknown> {
   // `tunnels` are made by the multi-host split only; a lab file that names them is refused.
-  const file = LabSchema.omit({ tunnels: true }).extend({ generate: GenerateSchema.optional() });
+  const file = z.extend(z.omit(LabSchema, { tunnels: true }), {
+    generate: z.optional(GenerateSchema),
+  });
   const schema = z.toJSONSchema(file, { io: "input", target: "draft-2020-12" });
   return {
     $schema: schema.$schema,

@@ -25,7 +25,7 @@
  *
  * @module
  */
-import { z } from "../deps/zod.ts";
+import * as z from "../deps/zod.ts";
 import { IFNAME_MAX_BYTES, NAME_MAX_BYTES } from "../names.ts";
 import {
   ifnameProblem,
@@ -44,6 +44,8 @@ import {
 import { familyOf, isIpv6, parseAnyCidr } from "../addr.ts";
 import type { Expect, ImpairSpec, Lab, LabInput } from "./types.ts";
 
+/** An integer from `min` to `max`. */
+const intIn = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max));
 const bytes = (s: string) => new TextEncoder().encode(s).length;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const article = (word: string) => (/^[aeiou]/.test(word) ? "an" : "a");
@@ -52,17 +54,23 @@ const nameOf = (
   max: number,
   problem: (name: string) => string | undefined = () => undefined,
 ) =>
-  z.string().regex(NAME, {
-    message: `${article(kind)} ${kind} name uses letters, digits, "-", "_" and "." only, ` +
-      "starting with a letter or digit",
-  }).refine((s) => bytes(s) <= max, {
-    error: (issue) =>
-      `${JSON.stringify(issue.input)} is ${bytes(String(issue.input))} bytes: ${
-        article(kind)
-      } ${kind} name is at most ${max} bytes${kind === "interface" ? " (the kernel's limit)" : ""}`,
-  }).refine((s) => problem(s) === undefined, {
-    error: (issue) => problem(String(issue.input)),
-  });
+  z.string().check(
+    z.regex(NAME, {
+      message: `${article(kind)} ${kind} name uses letters, digits, "-", "_" and "." only, ` +
+        "starting with a letter or digit",
+    }),
+    z.refine((s) => bytes(s) <= max, {
+      error: (issue) =>
+        `${JSON.stringify(issue.input)} is ${bytes(String(issue.input))} bytes: ${
+          article(kind)
+        } ${kind} name is at most ${max} bytes${
+          kind === "interface" ? " (the kernel's limit)" : ""
+        }`,
+    }),
+    z.refine((s) => problem(s) === undefined, {
+      error: (issue) => problem(String(issue.input)),
+    }),
+  );
 
 /**
  * An interface name (at most 15 bytes), never one that a tool reads as something else (`if2`,
@@ -82,8 +90,8 @@ export const NsName = nameOf("namespace", NAME_MAX_BYTES, nsNameProblem);
  * (see `sysctlKeyProblem` and `sysctlValueProblem` in lib/reach.ts). Reaches:
  * `ip netns exec NODE sysctl -w KEY=VALUE`, i.e. /proc/sys/net inside the node.
  */
-const Sysctls = z.record(z.string(), z.union([z.string(), z.number()])).superRefine(
-  (sysctls, ctx) => {
+const Sysctls = z.record(z.string(), z.union([z.string(), z.number()])).check(
+  z.superRefine((sysctls, ctx) => {
     for (const [key, value] of Object.entries(sysctls)) {
       const bad = sysctlKeyProblem(key);
       if (bad) ctx.addIssue({ code: "custom", message: bad, path: [key], params: { key: true } });
@@ -92,21 +100,21 @@ const Sysctls = z.record(z.string(), z.union([z.string(), z.number()])).superRef
         if (badValue) ctx.addIssue({ code: "custom", message: badValue, path: [key] });
       }
     }
-  },
+  }),
 );
 
 const octet = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
 const IPV4 = new RegExp(`^${octet}(\\.${octet}){3}$`);
 /** An IPv4 address. */
-export const Ipv4 = z.string().regex(IPV4, {
+export const Ipv4 = z.string().check(z.regex(IPV4, {
   error: (i) => v4Only(i.input, "expected an IPv4 address A.B.C.D"),
-});
+}));
 /** An IPv4 interface address with prefix, `A.B.C.D/N`. */
-export const Cidr = z.string().refine((s) => {
+export const Cidr = z.string().check(z.refine((s) => {
   const [a, p, extra] = s.split("/");
   return extra === undefined && a !== undefined && IPV4.test(a) && p !== undefined &&
     /^\d{1,2}$/.test(p) && Number(p) <= 32;
-}, { error: (i) => v4Only(i.input, "expected an IPv4 address with prefix, A.B.C.D/N") });
+}, { error: (i) => v4Only(i.input, "expected an IPv4 address with prefix, A.B.C.D/N") }));
 
 /** The message for an IPv6 value in an IPv4-only field, else `otherwise`. */
 function v4Only(input: unknown, otherwise: string): string {
@@ -116,15 +124,15 @@ function v4Only(input: unknown, otherwise: string): string {
     : otherwise;
 }
 /** An IPv6 address, e.g. `2001:db8::1` (no zone, no prefix). */
-export const Ipv6 = z.string().refine(isIpv6, {
+export const Ipv6 = z.string().check(z.refine(isIpv6, {
   message: "expected an IPv6 address, e.g. 2001:db8::1",
-});
+}));
 /** An IPv4 or IPv6 address. */
-export const IpAddress = z.string().refine((s) => familyOf(s) !== undefined, {
+export const IpAddress = z.string().check(z.refine((s) => familyOf(s) !== undefined, {
   message: "expected an IPv4 or IPv6 address",
-});
+}));
 /** An interface address or prefix of either family, `A.B.C.D/N` or `X:X::X/N`. */
-export const AnyCidr = z.string().refine((s) => {
+export const AnyCidr = z.string().check(z.refine((s) => {
   try {
     return parseAnyCidr(s) !== undefined;
   } catch {
@@ -139,13 +147,13 @@ export const AnyCidr = z.string().refine((s) => {
       ? "expected an IPv4 address with prefix, A.B.C.D/N"
       : "expected an address with prefix, A.B.C.D/N or an IPv6 address such as 2001:db8::1/64";
   },
-});
+}));
 
 /** A string checked by one of lib/units.ts's parsers, with its message. */
 const unitText = (problem: (value: unknown) => string | undefined) =>
-  z.string({ error: (issue) => problem(issue.input) }).refine((s) => problem(s) === undefined, {
-    error: (issue) => problem(issue.input),
-  });
+  z.string({ error: (issue) => problem(issue.input) }).check(
+    z.refine((s) => problem(s) === undefined, { error: (issue) => problem(issue.input) }),
+  );
 
 /** A duration such as `20ms`, at most 10 s (impairments). */
 const Delay = unitText((v) => durationProblem(v, MAX_DELAY_US));
@@ -160,18 +168,21 @@ const Within = unitText((v) => durationProblem(v, MAX_WITHIN_US));
  */
 export const Impair = z.strictObject({
   /** Bits per second: `10mbit`, `512kbit`. */
-  rate: unitText(rateProblem).optional(),
+  rate: z.optional(unitText(rateProblem)),
   /** Share of packets dropped: `5%`, `0.5%`. */
-  loss: unitText(percentProblem).optional(),
+  loss: z.optional(unitText(percentProblem)),
   /** Added one-way delay: `20ms`. */
-  delay: Delay.optional(),
+  delay: z.optional(Delay),
   /** Random variation of the delay: `5ms` (needs `delay`). */
-  jitter: Delay.optional(),
-}).refine((i) => Object.values(i).some((v) => v !== undefined), {
-  message: "an impairment needs at least one of rate, loss, delay, jitter",
-}).refine((i) => i.jitter === undefined || i.delay !== undefined, {
-  message: '"jitter" varies a delay: add "delay" too',
-});
+  jitter: z.optional(Delay),
+}).check(
+  z.refine((i) => Object.values(i).some((v) => v !== undefined), {
+    message: "an impairment needs at least one of rate, loss, delay, jitter",
+  }),
+  z.refine((i) => i.jitter === undefined || i.delay !== undefined, {
+    message: '"jitter" varies a delay: add "delay" too',
+  }),
+);
 
 /**
  * Configuration of an interface that lands in a node. Its name (the record key) reaches
@@ -179,42 +190,42 @@ export const Impair = z.strictObject({
  */
 export const Interface = z.strictObject({
   /** Static addresses (IPv4 or IPv6). Reaches: `ip -n NODE addr add` inside the node only. */
-  addresses: z.array(AnyCidr).default([]),
+  addresses: z._default(z.array(AnyCidr), []),
   /**
    * Take an address by DHCP (busybox udhcpc with netkit's hook). Reaches: the node's interface
    * (udhcpc runs inside it), a hook, pid and lease file in the lab's state directory; the hook
    * writes no host file (no /etc/resolv.conf).
    */
-  dhcp: z.boolean().default(false),
+  dhcp: z._default(z.boolean(), false),
   /**
    * Create the interface under this name, then rename it (the seed's `link-in-rt` -> `eth0`).
    * Reaches: the node only (the veth end is created inside the node and renamed there).
    */
-  createAs: Ifname.optional(),
+  createAs: z.optional(Ifname),
   /**
    * Take an IPv6 address by DHCPv6 (ISC dhclient with netkit's hook, which writes no host file).
    * Reaches: the node's interface, files in the lab's state directory.
    */
-  dhcp6: z.boolean().optional(),
+  dhcp6: z.optional(z.boolean()),
   /** Shape the traffic leaving this interface (see {@link Impair}). */
-  impair: Impair.optional(),
+  impair: z.optional(Impair),
   /**
    * Record every frame on this interface from the start, into
    * `$NETKIT_STATE_DIR/captures/<lab>/<node>-<interface>.pcap` (kept after `down`, removed by
    * `clean`; see lib/primitives/capture.ts).
    */
-  capture: z.boolean().optional(),
+  capture: z.optional(z.boolean()),
 });
 
 /** A route inside a node. Reaches: `ip -n NODE route add` in the node's own table only. */
 export const Route = z.strictObject({
   /** A prefix of either family, or `default` (its family is `via`'s; IPv6 without `via`: `::/0`). */
   to: z.union([z.literal("default"), AnyCidr]),
-  via: IpAddress.optional(),
-  dev: Ifname.optional(),
-}).refine((r) => r.via !== undefined || r.dev !== undefined, {
+  via: z.optional(IpAddress),
+  dev: z.optional(Ifname),
+}).check(z.refine((r) => r.via !== undefined || r.dev !== undefined, {
   message: 'a route needs "via" or "dev"',
-});
+}));
 
 /**
  * A NAT rule inside a router node. Reaches: `ip netns exec NODE iptables -t nat` in the node's
@@ -223,14 +234,17 @@ export const Route = z.strictObject({
 export const Nat = z.strictObject({
   type: z.enum(["snat", "masquerade"]),
   source: Cidr,
-  notDestination: Cidr.optional(),
-  toSource: Ipv4.optional(),
-  outInterface: Ifname.optional(),
-}).refine((n) => n.type !== "snat" || n.toSource !== undefined, {
-  message: 'an snat rule needs "toSource"',
-}).refine((n) => n.type !== "masquerade" || n.outInterface !== undefined, {
-  message: 'a masquerade rule needs "outInterface"',
-});
+  notDestination: z.optional(Cidr),
+  toSource: z.optional(Ipv4),
+  outInterface: z.optional(Ifname),
+}).check(
+  z.refine((n) => n.type !== "snat" || n.toSource !== undefined, {
+    message: 'an snat rule needs "toSource"',
+  }),
+  z.refine((n) => n.type !== "masquerade" || n.outInterface !== undefined, {
+    message: 'a masquerade rule needs "outInterface"',
+  }),
+);
 
 /**
  * A DHCP server (dnsmasq) inside a node. Reaches: a dnsmasq process in the node bound to
@@ -241,30 +255,34 @@ export const Nat = z.strictObject({
 export const DhcpServer = z.strictObject({
   interface: Ifname,
   /** IPv4 addresses handed out (DHCPv4). */
-  range: z.tuple([Ipv4, Ipv4]).optional(),
-  leaseTime: z.number().int().min(120).max(31_536_000).optional(),
-  router: Ipv4.optional(),
+  range: z.optional(z.tuple([Ipv4, Ipv4])),
+  leaseTime: z.optional(intIn(120, 31_536_000)),
+  router: z.optional(Ipv4),
   /** IPv6 addresses handed out by DHCPv6 (with router advertisements: clients learn the route). */
-  range6: z.tuple([Ipv6, Ipv6]).optional(),
+  range6: z.optional(z.tuple([Ipv6, Ipv6])),
   /** Router advertisements of the interface's IPv6 /64 prefixes, for SLAAC. */
-  slaac: z.boolean().optional(),
+  slaac: z.optional(z.boolean()),
 });
 
-const Asn = z.number().int().min(1, { message: "an AS number is 1 to 4294967295" })
-  .max(4_294_967_295, { message: "an AS number is 1 to 4294967295" });
+const Asn = z.int().check(
+  z.minimum(1, { message: "an AS number is 1 to 4294967295" }),
+  z.maximum(4_294_967_295, { message: "an AS number is 1 to 4294967295" }),
+);
 
 /** OSPF (FRR's ospfd; ospf6d on the same interfaces too when the lab uses IPv6). */
 export const Ospf = z.strictObject({
   /** The area of every OSPF interface: a number or dotted, e.g. `0` or `0.0.0.0`. */
-  area: z.union([z.number().int().min(0).max(4_294_967_295), Ipv4]).default(0),
+  area: z._default(z.union([intIn(0, 4_294_967_295), Ipv4]), 0),
   /** Interfaces that speak OSPF (hellos, adjacencies). */
-  interfaces: z.array(Ifname).min(1, { message: "OSPF needs at least one interface" }),
+  interfaces: z.array(Ifname).check(
+    z.minLength(1, { message: "OSPF needs at least one interface" }),
+  ),
   /** Interfaces whose networks are advertised without speaking OSPF on them (host LANs). */
-  passive: z.array(Ifname).optional(),
+  passive: z.optional(z.array(Ifname)),
   /** Hello interval in seconds. @default 10 (FRR's) */
-  hello: z.number().int().min(1).max(65535).optional(),
+  hello: z.optional(intIn(1, 65535)),
   /** Dead interval in seconds (more than the hello interval). @default 40 (FRR's) */
-  dead: z.number().int().min(1).max(65535).optional(),
+  dead: z.optional(intIn(1, 65535)),
 });
 
 /** One BGP session. */
@@ -273,25 +291,27 @@ export const BgpNeighbor = z.strictObject({ address: IpAddress, asn: Asn });
 /** BGP (FRR's bgpd). */
 export const Bgp = z.strictObject({
   asn: Asn,
-  neighbors: z.array(BgpNeighbor).min(1, { message: "BGP needs at least one neighbor" }),
+  neighbors: z.array(BgpNeighbor).check(
+    z.minLength(1, { message: "BGP needs at least one neighbor" }),
+  ),
   /** Prefixes this router announces (network addresses, either family). */
-  networks: z.array(AnyCidr).optional(),
+  networks: z.optional(z.array(AnyCidr)),
 });
 
 /** Dynamic routing on a router node: FRR daemons in the node's namespace. */
 export const Routing = z.strictObject({
   /** The router ID. @default the node's first IPv4 address */
-  routerId: Ipv4.optional(),
-  ospf: Ospf.optional(),
-  bgp: Bgp.optional(),
-}).refine((r) => r.ospf !== undefined || r.bgp !== undefined, {
+  routerId: z.optional(Ipv4),
+  ospf: z.optional(Ospf),
+  bgp: z.optional(Bgp),
+}).check(z.refine((r) => r.ospf !== undefined || r.bgp !== undefined, {
   message: 'routing needs "ospf" or "bgp"',
-});
+}));
 
 /** Text for people (see `LabSchema.description`): no control characters, at most 1000. */
-const Description = z.string().refine((s) => textProblem(s) === undefined, {
+const Description = z.string().check(z.refine((s) => textProblem(s) === undefined, {
   error: (issue) => `invalid description: ${textProblem(String(issue.input))}`,
-});
+}));
 
 /**
  * A host role of a multi-host lab (`h1`, `edge`, ...): a name only. Which machine plays it comes
@@ -305,27 +325,27 @@ export const HostRole = nameOf("host", NAME_MAX_BYTES);
  */
 export const Node = z.strictObject({
   /** `router` turns IPv4 forwarding on inside the namespace (never the host's). */
-  role: z.enum(["host", "router"]).default("host"),
-  sysctls: Sysctls.default({}),
-  interfaces: z.record(Ifname, Interface).default({}),
-  routes: z.array(Route).default([]),
-  nat: z.array(Nat).default([]),
-  dhcpServer: DhcpServer.optional(),
+  role: z._default(z.enum(["host", "router"]), "host"),
+  sysctls: z._default(Sysctls, {}),
+  interfaces: z._default(z.record(Ifname, Interface), {}),
+  routes: z._default(z.array(Route), []),
+  nat: z._default(z.array(Nat), []),
+  dhcpServer: z.optional(DhcpServer),
   /** OSPF and BGP by FRR (needs `role: router`). */
-  routing: Routing.optional(),
+  routing: z.optional(Routing),
   /**
    * Multi-host labs: the host role this node runs on (a key of the lab's `hosts`). Reaches
    * nothing by itself: which machine plays the role comes only from `--hosts FILE`.
    */
-  host: HostRole.optional(),
+  host: z.optional(HostRole),
 });
 
 /** QoS on an OVS port (see lib/primitives/ovs_qos.ts for the types netkit applies). */
 export const PortQos = z.strictObject({
   /** `linux-htb`; other types are refused with their reason in validation. */
-  type: z.string().max(64),
+  type: z.string().check(z.maxLength(64)),
   /** The most the bridge sends out of the port, in bits per second. */
-  maxRate: z.number().int().min(8000).max(100_000_000_000),
+  maxRate: intIn(8000, 100_000_000_000),
 });
 
 /**
@@ -334,31 +354,31 @@ export const PortQos = z.strictObject({
  */
 export const Port = z.strictObject({
   /** VLAN tag (OVS access port). Reaches: the `tag` of the lab's own port. */
-  tag: z.number().int().min(1).max(4094).optional(),
+  tag: z.optional(intIn(1, 4094)),
   /**
    * An OVS internal port (OVS creates the interface). Reaches: a tap interface of that name in
    * the host's root namespace, before it moves into `node` (preflight refuses a name the host
    * already has).
    */
-  internal: z.boolean().default(false),
+  internal: z._default(z.boolean(), false),
   /** Move the internal port's interface into this node (one of the lab's). */
-  node: NsName.optional(),
+  node: z.optional(NsName),
   /** An OVS bond of these interfaces (each a link's end at this bridge); the key is the bond's name. */
-  bond: z.array(Ifname).min(2).max(8).optional(),
+  bond: z.optional(z.array(Ifname).check(z.minLength(2), z.maxLength(8))),
   /** The bond's mode. @default "active-backup" */
-  mode: z.enum(["active-backup", "balance-slb"]).optional(),
+  mode: z.optional(z.enum(["active-backup", "balance-slb"])),
   /** LACP on the bond. @default "off" */
-  lacp: z.enum(["off", "active", "passive"]).optional(),
+  lacp: z.optional(z.enum(["off", "active", "passive"])),
   /** The member an active-backup bond prefers. */
-  primary: Ifname.optional(),
+  primary: z.optional(Ifname),
   /** QoS: what the bridge sends out of this port is shaped. */
-  qos: PortQos.optional(),
+  qos: z.optional(PortQos),
 });
 
 /** A port mirror on an OVS bridge, keyed by its name. */
 export const Mirror = z.strictObject({
   /** `all`, or the ports whose traffic (both directions) is copied. */
-  select: z.union([z.literal("all"), z.array(Ifname).min(1)]),
+  select: z.union([z.literal("all"), z.array(Ifname).check(z.minLength(1))]),
   /** The port the copies leave by (a monitor node's link, usually). */
   output: Ifname,
 });
@@ -376,19 +396,21 @@ export const Bridge = z.strictObject({
    * Reaches: the host's own NIC, its addresses and routes, and the real network behind it. A lab
    * cannot do that on its own: refused unless the command line says `--uplink` with that NIC.
    */
-  uplink: Ifname.optional(),
-  ports: z.record(Ifname, Port).default({}),
+  uplink: z.optional(Ifname),
+  ports: z._default(z.record(Ifname, Port), {}),
   /** OpenFlow flows (OVS), in netkit's checked subset (lib/ovs/flow_syntax.ts). */
-  flows: z.array(z.string().max(4096)).max(1000).optional(),
+  flows: z.optional(z.array(z.string().check(z.maxLength(4096))).check(z.maxLength(1000))),
   /** Port mirrors (OVS), by name. */
-  mirrors: z.record(Ifname, Mirror).optional(),
+  mirrors: z.optional(z.record(Ifname, Mirror)),
   /** Multi-host labs: the host role this bridge runs on (see `Node.host`). */
-  host: HostRole.optional(),
+  host: z.optional(HostRole),
 });
 
-const Endpoint = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*:[A-Za-z0-9][A-Za-z0-9_.-]*$/, {
-  message: 'an endpoint is "OWNER:IFNAME", OWNER a node or a bridge',
-});
+const Endpoint = z.string().check(
+  z.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*:[A-Za-z0-9][A-Za-z0-9_.-]*$/, {
+    message: 'an endpoint is "OWNER:IFNAME", OWNER a node or a bridge',
+  }),
+);
 
 /**
  * A veth pair between two owners (nodes or bridges). Reaches: an end created inside its node, or
@@ -405,13 +427,13 @@ export const Tunnel = z.strictObject({
   /** `OWNER:IFNAME` on this host. */
   end: Endpoint,
   /** The VXLAN network identifier (1 to 16777215), one per link. */
-  vni: z.number().int().min(1).max(16_777_215),
+  vni: intIn(1, 16_777_215),
   /** This host's underlay address. */
   local: Ipv4,
   /** The other host's underlay address. */
   remote: Ipv4,
   /** UDP port. @default 4789 (IANA's VXLAN port) */
-  port: z.number().int().min(1).max(65535).default(4789),
+  port: z._default(intIn(1, 65535), 4789),
 });
 
 /**
@@ -429,8 +451,8 @@ export const Expectation = z.union([
   z.strictObject({
     ping: z.strictObject({ from: NsName, to: IpAddress }),
     /** Whether the ping must succeed (`false`: it must fail, e.g. across VLANs). */
-    reach: z.boolean().default(true),
-    within: Within.optional(),
+    reach: z._default(z.boolean(), true),
+    within: z.optional(Within),
   }),
   z.strictObject({
     lease: z.strictObject({
@@ -438,10 +460,10 @@ export const Expectation = z.union([
       interface: Ifname,
       /** IPv4 for a DHCP lease, IPv6 for a DHCPv6 one. */
       range: z.tuple([IpAddress, IpAddress]),
-      router: Ipv4.optional(),
-      leaseTime: z.number().int().optional(),
+      router: z.optional(Ipv4),
+      leaseTime: z.optional(z.int()),
     }),
-    within: Within.optional(),
+    within: z.optional(Within),
   }),
   z.strictObject({
     snat: z.strictObject({
@@ -451,24 +473,24 @@ export const Expectation = z.union([
       interface: Ifname,
       source: Ipv4,
     }),
-    within: Within.optional(),
+    within: z.optional(Within),
   }),
   z.strictObject({
-    untag: z.strictObject({ port: Ifname, tag: z.number().int().min(1).max(4094) }),
+    untag: z.strictObject({ port: Ifname, tag: intIn(1, 4094) }),
     ping: z.strictObject({ from: NsName, to: IpAddress }),
-    reach: z.boolean().default(true),
-    within: Within.optional(),
+    reach: z._default(z.boolean(), true),
+    within: z.optional(Within),
   }),
   z.strictObject({
     /** A TCP connection from `from` to `to`:`port`; `listen`: a node where netkit listens for it. */
     tcp: z.strictObject({
       from: NsName,
       to: Ipv4,
-      port: z.number().int().min(1).max(65535),
-      listen: NsName.optional(),
+      port: intIn(1, 65535),
+      listen: z.optional(NsName),
     }),
-    reach: z.boolean().default(true),
-    within: Within.optional(),
+    reach: z._default(z.boolean(), true),
+    within: z.optional(Within),
   }),
   z.strictObject({
     /**
@@ -479,25 +501,25 @@ export const Expectation = z.union([
     route: z.strictObject({
       node: NsName,
       to: z.union([z.literal("default"), AnyCidr]),
-      via: IpAddress.optional(),
-      dev: Ifname.optional(),
-      protocol: z.enum(["ospf", "bgp", "kernel", "static", "ra", "boot"]).optional(),
+      via: z.optional(IpAddress),
+      dev: z.optional(Ifname),
+      protocol: z.optional(z.enum(["ospf", "bgp", "kernel", "static", "ra", "boot"])),
     }),
-    within: Within.optional(),
+    within: z.optional(Within),
   }),
   z.strictObject({
     /** An interface of `node` is up (carrier: both ends of a veth up) or down. */
     link: z.strictObject({
       node: NsName,
       interface: Ifname,
-      state: z.enum(["up", "down"]).default("up"),
+      state: z._default(z.enum(["up", "down"]), "up"),
     }),
-    within: Within.optional(),
+    within: z.optional(Within),
   }),
   z.strictObject({
     /** A SLAAC address inside `prefix` appears on `node`'s `interface`. */
     slaac: z.strictObject({ node: NsName, interface: Ifname, prefix: AnyCidr }),
-    within: Within.optional(),
+    within: z.optional(Within),
   }),
   z.strictObject({
     /**
@@ -505,38 +527,40 @@ export const Expectation = z.union([
      * the proof fails); `from` must then reach `to` (retried until `within` is up).
      */
     failover: z.strictObject({
-      down: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*:[A-Za-z0-9][A-Za-z0-9_.-]*$/, {
-        message: 'expected "NODE:IFNAME"',
-      }),
+      down: z.string().check(
+        z.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*:[A-Za-z0-9][A-Za-z0-9_.-]*$/, {
+          message: 'expected "NODE:IFNAME"',
+        }),
+      ),
       from: NsName,
       to: IpAddress,
     }),
-    within: Within.optional(),
+    within: z.optional(Within),
   }),
   /** A ping, and the packet counter of one of the lab's flows going up by at least minPackets. */
   z.strictObject({
     flow: z.strictObject({
       bridge: Ifname,
       /** The flow's match as written in the bridge's `flows` (any order; priority may be left out). */
-      match: z.string().max(4096),
-      minPackets: z.number().int().min(1).max(1_000_000).default(1),
+      match: z.string().check(z.maxLength(4096)),
+      minPackets: z._default(intIn(1, 1_000_000), 1),
     }),
     ping: z.strictObject({ from: NsName, to: Ipv4 }),
-    reach: z.boolean().default(true),
-    within: Within.optional(),
+    reach: z._default(z.boolean(), true),
+    within: z.optional(Within),
   }),
   /** A link end ("OWNER:IFNAME") set down, a ping, the link up again. */
   z.strictObject({
     linkDown: Endpoint,
     ping: z.strictObject({ from: NsName, to: Ipv4 }),
-    reach: z.boolean().default(true),
-    within: Within.optional(),
+    reach: z._default(z.boolean(), true),
+    within: z.optional(Within),
   }),
   /** A ping that a capture on a node's interface (a mirror's monitor) sees, both ways. */
   z.strictObject({
     capture: z.strictObject({ node: NsName, interface: Ifname }),
     ping: z.strictObject({ from: NsName, to: Ipv4 }),
-    within: Within.optional(),
+    within: z.optional(Within),
   }),
   /** iperf3 from a node to a server node: the measured rate within tolerance of `rate`. */
   z.strictObject({
@@ -545,11 +569,11 @@ export const Expectation = z.union([
       server: NsName,
       to: Ipv4,
       /** The expected rate, in bits per second. */
-      rate: z.number().int().min(8000).max(100_000_000_000),
+      rate: intIn(8000, 100_000_000_000),
       /** How far the measured rate may be from `rate`, as a fraction. @default 0.25 */
-      tolerance: z.number().gt(0).lt(1).default(0.25),
+      tolerance: z._default(z.number().check(z.gt(0), z.lt(1)), 0.25),
     }),
-    within: Within.optional(),
+    within: z.optional(Within),
   }),
 ]);
 
@@ -564,34 +588,34 @@ export const LabSchema = z.strictObject({
    * One or a few lines for people. Reaches: `graph`'s header and an exported script's comments,
    * so no control characters (escape sequences) and at most 1000 characters.
    */
-  description: Description.optional(),
+  description: z.optional(Description),
   /**
    * Build everything inside one parent namespace netkit makes for the lab (`nk-<lab>`), nothing
    * in the host's root namespace (see lib/lab/sandbox.ts).
    */
-  sandbox: z.boolean().optional(),
+  sandbox: z.optional(z.boolean()),
   /** Network namespaces the lab creates (at most 4096: see `LAB_LIMITS` in lib/reach.ts). */
-  nodes: z.record(NsName, Node).default({}),
-  bridges: z.record(Ifname, Bridge).default({}),
-  links: z.array(Link).default([]),
-  expect: z.array(Expectation).default([]),
+  nodes: z._default(z.record(NsName, Node), {}),
+  bridges: z._default(z.record(Ifname, Bridge), {}),
+  links: z._default(z.array(Link), []),
+  expect: z._default(z.array(Expectation), []),
   /**
    * Multi-host labs: the host roles nodes and bridges name with `host:`. Names only (and a
    * description): a lab file never says which machine plays a role, how to log in to it or where
    * its tunnels go; that comes only from `--hosts FILE` on the command line
    * (lib/multihost/inventory.ts). Reaches nothing by itself.
    */
-  hosts: z.record(HostRole, z.strictObject({ description: Description.optional() })).optional(),
+  hosts: z.optional(z.record(HostRole, z.strictObject({ description: z.optional(Description) }))),
   /**
    * Every interface the lab creates gets this MTU (multi-host: at most the underlay's − 50).
    * Reaches: only the lab's own interfaces.
    */
-  mtu: z.number().int().min(576).max(65_535).optional(),
+  mtu: z.optional(intIn(576, 65_535)),
   /**
    * VXLAN ends (see {@link Tunnel}): set by the multi-host split only. A lab file that names
    * them is refused (lib/reach.ts): they send UDP to another machine's address.
    */
-  tunnels: z.array(Tunnel).optional(),
+  tunnels: z.optional(z.array(Tunnel)),
 });
 
 export type { Expect, ImpairSpec, Lab, LabInput } from "./types.ts";

@@ -27,7 +27,7 @@
  */
 import { dirname, isAbsolute, resolve } from "node:path";
 import { isMap, LineCounter, parseDocument } from "../deps/yaml.ts";
-import { z } from "../deps/zod.ts";
+import * as z from "../deps/zod.ts";
 import { UsageError } from "../errors.ts";
 import { HostRole, Ipv4 } from "../lab/schema.ts";
 import { offsetOfPath } from "../lab/file.ts";
@@ -35,35 +35,37 @@ import { offsetOfPath } from "../lab/file.ts";
 /** The remote cache directory when the inventory names none. */
 export const DEFAULT_CACHE = "/var/cache/netkit";
 
-const Destination = z.string().regex(/^([A-Za-z0-9._-]+@)?[A-Za-z0-9][A-Za-z0-9._-]*$/, {
-  message: 'an ssh destination is "[USER@]HOST" (letters, digits, ".", "_", "-")',
-});
-const AbsPath = z.string().refine((p) => isAbsolute(p) && !p.includes("\0"), {
+const Destination = z.string().check(
+  z.regex(/^([A-Za-z0-9._-]+@)?[A-Za-z0-9][A-Za-z0-9._-]*$/, {
+    message: 'an ssh destination is "[USER@]HOST" (letters, digits, ".", "_", "-")',
+  }),
+);
+const AbsPath = z.string().check(z.refine((p) => isAbsolute(p) && !p.includes("\0"), {
   message: "an absolute path",
-});
+}));
 
 /** One machine (the schema of {@link HostSpec}). */
 const HostEntry = z.strictObject({
   /** `[USER@]HOST` to log in to (a `Host` alias of the ssh config works too). */
-  ssh: Destination.optional(),
+  ssh: z.optional(Destination),
   /** The machine netkit runs on (no SSH). */
-  local: z.literal(true).optional(),
+  local: z.optional(z.literal(true)),
   /** SSH port. */
-  port: z.number().int().min(1).max(65535).optional(),
+  port: z.optional(z.int().check(z.minimum(1), z.maximum(65535))),
   /** The host's address on the underlay: tunnels go from and to it. */
   underlay: Ipv4,
   /** The underlay's MTU, when it is not the MTU of the interface holding `underlay`. */
-  mtu: z.number().int().min(626).max(65_535).optional(),
+  mtu: z.optional(z.int().check(z.minimum(626), z.maximum(65_535))),
   /** Where netkit keeps its own copy on the host. @default "/var/cache/netkit" */
-  cache: AbsPath.optional(),
-}).refine((h) => (h.ssh === undefined) !== (h.local === undefined), {
+  cache: z.optional(AbsPath),
+}).check(z.refine((h) => (h.ssh === undefined) !== (h.local === undefined), {
   message: 'a host has either "ssh: [USER@]HOST" or "local: true"',
-});
+}));
 
 /** The inventory file. */
 const InventorySchema = z.strictObject({
   /** `ssh -F FILE` for every host (relative to the inventory file). */
-  sshConfig: z.string().min(1).optional(),
+  sshConfig: z.optional(z.string().check(z.minLength(1))),
   hosts: z.record(HostRole, HostEntry),
 });
 
