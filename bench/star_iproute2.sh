@@ -5,8 +5,9 @@
 #   bench/star_iproute2.sh N linux|ovs
 #
 # - one root `ip -batch`: every `netns add`, the bridge, every veth pair (the node's end created
-#   directly in its namespace: `ip link add name eth0 netns NS type veth peer name NS-p`), every
-#   bridge attach;
+#   directly in its namespace, one queue each way as netkit makes it: `ip link add name eth0
+#   netns NS numtxqueues 1 numrxqueues 1 type veth peer name NS-p numtxqueues 1 numrxqueues 1`),
+#   every bridge attach;
 # - one `ip -n NS -batch` per namespace (lo up, address, eth0 up), all in parallel;
 # - ovs: a private ovsdb-server/ovs-vswitchd in a temporary run directory (datapath_type=netdev),
 #   every port added in one ovs-vsctl transaction; stopped again at the end.
@@ -55,7 +56,9 @@ fi
 {
   for ns in "${NS[@]}"; do echo "netns add $ns"; done
   [ "$KIND" = linux ] && echo "link add name $BR type bridge" && echo "link set dev $BR up"
-  for ns in "${NS[@]}"; do echo "link add name eth0 netns $ns type veth peer name $ns-p"; done
+  for ns in "${NS[@]}"; do
+    echo "link add name eth0 netns $ns numtxqueues 1 numrxqueues 1 type veth peer name $ns-p numtxqueues 1 numrxqueues 1"
+  done
   for ns in "${NS[@]}"; do
     if [ "$KIND" = linux ]; then echo "link set dev $ns-p master $BR up"
     else echo "link set dev $ns-p up"; fi

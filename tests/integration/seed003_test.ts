@@ -115,7 +115,7 @@ const dryRun: Record<string, RegExp[]> = {
     /^ip netns exec t3-vm2 busybox udhcpc -i eth0 /m,
   ],
   "ovs-patch": [
-    /^ip link add name t3-s0 type veth peer name t3-s1$/m,
+    /^ip link add name t3-s0 numtxqueues 1 numrxqueues 1 type veth peer name t3-s1 numtxqueues 1 numrxqueues 1$/m,
     /^ovs-vsctl .*add-port t3-br0 t3-s0\b/m,
     /^ovs-vsctl .*add-port t3-br1 t3-s1\b/m,
   ],

@@ -27,6 +27,9 @@ import { Journal } from "../../lib/plan/journal.ts";
 import { cmd, shownArgv } from "../../lib/plan/step.ts";
 import { shellLine } from "../../lib/exec/shell.ts";
 
+/** What vethPair() gives each end (lib/primitives/link.ts). */
+const ONE_QUEUE = "numtxqueues 1 numrxqueues 1";
+
 const argvOf = (lab: string) => {
   const steps = planLab(validateLab(getRecipe(lab).build()), { stateDir: "/tmp/x" });
   return steps.flatMap((s) => s.do).map((a) => ("argv" in a ? a.argv.join(" ") : ""));
@@ -38,7 +41,7 @@ Deno.test("planLab() builds ovs-veth with the seed's commands, veth ends created
     const expected of [
       "ip netns add ns1",
       "ip netns add ns2",
-      "ip link add name eth0-ns1 netns ns1 type veth peer name veth-ns1",
+      `ip link add name eth0-ns1 netns ns1 ${ONE_QUEUE} type veth peer name veth-ns1 ${ONE_QUEUE}`,
       "ip -n ns1 addr add 10.0.0.1/24 dev eth0-ns1",
       "ip -n ns2 addr add 10.0.0.2/24 dev eth0-ns2",
       "ip link set dev veth-ns1 up", // the seed forgot this one
@@ -149,7 +152,10 @@ Deno.test("Executor undoes finished steps in reverse when one fails, and names t
   const steps = [createNs("a"), createNs("b"), vethPair("x", "y", { ns: "a", peerNs: "b" })];
   const error = await assertRejects(() => new Executor({ runner }).apply(steps), StepError);
   assertEquals(error.index, 2);
-  assertMatch(error.message, /ip link add name x netns a type veth peer name y netns b/);
+  assertMatch(
+    error.message,
+    /ip link add name x netns a numtxqueues 1 numrxqueues 1 type veth peer name y netns b numtxqueues 1 numrxqueues 1/,
+  );
   assertMatch(error.message, /Operation not permitted/);
   // The veth's undo runs inside a, which is deleted anyway; the namespaces go in reverse.
   const undo = runner.commands.at(-1)!;

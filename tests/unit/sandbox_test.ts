@@ -25,6 +25,9 @@ import { LabSchema } from "../../lib/lab/schema.ts";
 import { fnv1a32 } from "../../lib/names.ts";
 import { vniBase } from "../../lib/multihost/split.ts";
 
+/** What vethPair() gives each end (lib/primitives/link.ts). */
+const ONE_QUEUE = "numtxqueues 1 numrxqueues 1";
+
 const SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema";
 
 function sandboxed(recipe: string, ovs = false): { steps: Step[]; ns: string } {
@@ -135,7 +138,7 @@ Deno.test("a sandboxed router plan: bridges and root-side ends in P, the rest wh
   for (
     const expected of [
       `ip -n ${ns} link add name u8-br-in type bridge`,
-      `ip -n ${ns} link add name link-in-rt netns u8-rt type veth peer name u8-link-in-br`,
+      `ip -n ${ns} link add name link-in-rt netns u8-rt ${ONE_QUEUE} type veth peer name u8-link-in-br ${ONE_QUEUE}`,
       `ip -n ${ns} link set dev u8-link-in-br master u8-br-in up`,
       "ip netns exec u8-rt sysctl -q -w net.ipv4.ip_forward=1",
       "ip -n u8-rt link set dev link-in-rt name eth0",
@@ -173,7 +176,9 @@ Deno.test("schedule: the parent namespace plays root: veth creation between netn
       lanes.some((lane) => lane.some((s) => s.action.argv.join(" ") === text))
     );
   const add = levelOf("ip netns add u8-h2");
-  const veth = levelOf(`ip -n ${ns} link add name eth0 netns u8-h2 type veth peer name u8-h2-p`);
+  const veth = levelOf(
+    `ip -n ${ns} link add name eth0 netns u8-h2 ${ONE_QUEUE} type veth peer name u8-h2-p ${ONE_QUEUE}`,
+  );
   const addr = levelOf("ip -n u8-h2 addr add 10.50.0.2/16 dev eth0");
   assert(add >= 0 && veth > add && addr > veth, `${add} ${veth} ${addr}`);
   assert(levelOf(`ip netns add ${ns}`) < levelOf(`ip -n ${ns} link set dev lo up`));
@@ -194,6 +199,10 @@ Deno.test("the executor runs a sandboxed star as batches, the parent's after net
   const parent = cmds.indexOf(`nsenter --net=/run/netns/${ns} ip -batch -`);
   const config = runner.commands.findIndex((c) => c.stdin?.includes("addr add 10.50.0.2/16"));
   assert(parent > 0 && config > parent, cmds.join("\n"));
-  assert(runner.commands[parent]!.stdin!.includes("link add name eth0 netns u8-h2 type veth"));
+  assert(
+    runner.commands[parent]!.stdin!.includes(
+      `link add name eth0 netns u8-h2 ${ONE_QUEUE} type veth`,
+    ),
+  );
   assert(cmds.every((c) => /^(nsenter --net=\S+ )?ip /.test(c)), cmds.join("\n"));
 });

@@ -20,6 +20,9 @@ import {
 import { hostChunkFor, laneOf, levelsOf } from "../../lib/plan/schedule.ts";
 import type { RunAction, Step } from "../../lib/plan/step.ts";
 
+/** What vethPair() gives each end (lib/primitives/link.ts). */
+const ONE_QUEUE = "numtxqueues 1 numrxqueues 1";
+
 const plan = (bridge: "linux" | "ovs", count = 3) =>
   planLab(validateLab(star({ prefix: "u-", count, bridge })), { stateDir: "/tmp/x" });
 
@@ -45,7 +48,9 @@ Deno.test("a linux star runs as one root batch and one batch per namespace", asy
   const root = runner.commands[0]!.stdin!.split("\n");
   assert(
     root.indexOf("netns add u-h3") <
-      root.indexOf("link add name eth0 netns u-h3 type veth peer name u-h3-p"),
+      root.indexOf(
+        `link add name eth0 netns u-h3 ${ONE_QUEUE} type veth peer name u-h3-p ${ONE_QUEUE}`,
+      ),
   );
   assertEquals(
     runner.commands[1]!.stdin,
@@ -110,7 +115,9 @@ Deno.test("a large star: netns adds in parallel lanes, the root batch in chunks,
     const ns = `u-h${i}`;
     const own = levelOf.get(`ip -n ${ns} addr add 10.50.${i >> 8}.${i & 255}/16 dev eth0`)!;
     assert(levelOf.get(`ip netns add ${ns}`)! < own, ns);
-    const veth = levelOf.get(`ip link add name eth0 netns ${ns} type veth peer name ${ns}-p`)!;
+    const veth = levelOf.get(
+      `ip link add name eth0 netns ${ns} ${ONE_QUEUE} type veth peer name ${ns}-p ${ONE_QUEUE}`,
+    )!;
     assert(veth < own, ns);
     if (laneAt[own]!.includes("root")) beside++;
   }
@@ -122,7 +129,11 @@ Deno.test("a netns add in a lane of its own still comes before what deletes or f
   const items = [
     ...Array.from({ length: 64 }, (_, i) => run("ip", "netns", "add", `u-n${i}`)),
     run("ip", "netns", "delete", "u-n40"),
-    run("ip", "link", "add", "name", "eth0", "netns", "u-n63", "type", "veth", "peer", "name", "p"),
+    run(
+      ...`ip link add name eth0 netns u-n63 ${ONE_QUEUE} type veth peer name p ${ONE_QUEUE}`.split(
+        " ",
+      ),
+    ),
   ];
   const levels = levelsOf(items, "root", { netnsAddLanes: 2 });
   const levelOf = (text: string) =>
@@ -130,7 +141,7 @@ Deno.test("a netns add in a lane of its own still comes before what deletes or f
   assertEquals(levels[0]!.map((l) => l[0]!.lane).sort(), ["netns-add:0", "netns-add:1"]);
   assert(
     levelOf("ip netns add u-n63") <
-      levelOf("ip link add name eth0 netns u-n63 type veth peer name p"),
+      levelOf(`ip link add name eth0 netns u-n63 ${ONE_QUEUE} type veth peer name p ${ONE_QUEUE}`),
   );
   assert(levelOf("ip netns add u-n40") < levelOf("ip netns delete u-n40"));
 });
@@ -263,10 +274,10 @@ Deno.test("a lab without IPv6: every interface it creates gets addrgenmode none 
 Deno.test("vethPair() and linuxBridge() keep IPv6 unless asked not to", () => {
   const words = (s: Step) => s.do.map((a) => ("argv" in a ? a.argv.join(" ") : ""));
   assertEquals(words(vethPair("a", "b", { peerNs: "n" })), [
-    "ip link add name a type veth peer name b netns n",
+    `ip link add name a ${ONE_QUEUE} type veth peer name b netns n ${ONE_QUEUE}`,
   ]);
   assertEquals(words(vethPair("a", "b", { peerNs: "n", ipv6: false })), [
-    "ip link add name a type veth peer name b netns n",
+    `ip link add name a ${ONE_QUEUE} type veth peer name b netns n ${ONE_QUEUE}`,
     "ip link set dev a addrgenmode none",
     "ip -n n link set dev b addrgenmode none",
   ]);
@@ -299,7 +310,7 @@ Deno.test("an IPv6 lab's default sysctls are set before the links of that namesp
       c.argv.join(" ").startsWith(`nsenter --net=/run/netns/${ns} sysctl`) &&
       c.argv.includes("net.ipv6.conf.default.accept_dad=0")
     );
-    const veth = at((c) => c.stdin?.includes(`netns ${ns} type veth`) ?? false);
+    const veth = at((c) => c.stdin?.includes(`netns ${ns} ${ONE_QUEUE} type veth`) ?? false);
     const added = at((c) => c.stdin?.includes(`netns add ${ns}`) ?? false);
     assert(
       added < sysctl && sysctl < veth,
