@@ -198,7 +198,7 @@ async function firstLine(argv: string[], runner: Runner): Promise<string | undef
 async function toolRow(t: ToolSpec, host: Host): Promise<DoctorRow> {
   const runner = host.runner;
   const check = `tool ${t.name}`;
-  const path = await which(host, t.program);
+  const path = which(host, t.program);
   const bad: DoctorStatus = t.essential ? "fail" : "warn";
   const fix = apt(PACKAGE_OF[t.program] ?? t.program);
   if (!path) {
@@ -244,7 +244,7 @@ async function ovsRow(host: Host): Promise<DoctorRow> {
   const missing: string[] = [];
   const programs = ["ovs-vsctl", "ovs-ofctl", "ovsdb-server", "ovs-vswitchd", "ovsdb-tool"];
   for (const p of [...programs, "ovs-appctl"]) {
-    if (!(await which(host, p))) missing.push(p);
+    if (!which(host, p)) missing.push(p);
   }
   const schema = await exists("/usr/share/openvswitch/vswitch.ovsschema") ||
     await exists("/usr/local/share/openvswitch/vswitch.ovsschema");
@@ -387,7 +387,7 @@ async function kernelRowsAsRoot(host: Host, hasIp: boolean): Promise<DoctorRow[]
           : { check: `kernel: ${k.name}`, status: "ok", detail: `created one in ${ns}` },
       );
     }
-    if (await which(host, "iptables")) {
+    if (which(host, "iptables")) {
       const e = await attempt(
         ["ip", "netns", "exec", ns, "iptables", "-t", "nat", "-L", "-n"],
         runner,

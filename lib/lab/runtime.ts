@@ -226,7 +226,7 @@ export async function upLab(lab: Lab, options: UpOptions = {}): Promise<UpResult
     // Its start may not be in this plan (it ran when we looked), but its stop will be needed.
     for (const p of programsOf(await privateOvsSteps(host))) programs.add(p);
   }
-  await requireTools(host, programs);
+  requireTools(host, programs);
   return await withLock(host, lab.name, async () => {
     const dir = labDir(host.stateRoot, lab.name);
     const existing = await readLabState(host, lab.name);
