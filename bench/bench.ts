@@ -66,10 +66,13 @@ interface Run {
   err: string;
 }
 
+/** The contender running now (its `timeout`), stopped first when the bench is interrupted. */
+let running: Deno.ChildProcess | undefined;
+
 /** Runs argv under `unshare --net` with a time limit; returns its wall time. */
 async function timed(argv: string[]): Promise<Run> {
   const t0 = performance.now();
-  const r = await new Deno.Command("timeout", {
+  running = new Deno.Command("timeout", {
     args: ["-k", "5", String(TIMEOUT_S), "unshare", "--net", "--", ...argv],
     cwd: ROOT,
     // A contender's temporary files (netkit_cli.ts's peak-memory files) go into the run's own
@@ -77,7 +80,9 @@ async function timed(argv: string[]): Promise<Run> {
     env: { ...ENV, TMPDIR: tmp },
     stdout: "piped",
     stderr: "piped",
-  }).output();
+  }).spawn();
+  const r = await running.output();
+  running = undefined;
   const ms = performance.now() - t0;
   return { ms, ok: r.code === 0, out: decoder.decode(r.stdout), err: decoder.decode(r.stderr) };
 }
@@ -95,6 +100,15 @@ async function quiet(argv: string[]): Promise<string> {
 
 /** Removes what a failed run may have left: netkit's labs, namespaces named bx-. */
 async function cleanUp(): Promise<void> {
+  await removeLeftovers();
+  await settled();
+}
+
+/**
+ * netkit's labs, the namespaces named bx- (a namespace a contender named outlives it: its
+ * /run/netns mount is the host's) and netkit's state.
+ */
+async function removeLeftovers(): Promise<void> {
   for (const lab of ["bx-star", "bx-chain"]) {
     await quiet([Deno.execPath(), "run", "-A", "main.ts", "down", lab]);
   }
@@ -113,7 +127,6 @@ async function cleanUp(): Promise<void> {
     await p.output();
   }
   await Deno.remove(STATE, { recursive: true }).catch(() => {});
-  await settled();
 }
 
 /** The CPU time counters of /proc/stat: [busy, total] jiffies. */
@@ -186,17 +199,18 @@ const loadavg = async () =>
   (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
 
 const tmp = await Deno.makeTempDir({ prefix: "bx-labs-" });
-// Interrupted (Ctrl-C, kill): remove the lab files, the installed netkit and netkit's state, like
-// the end of a full run does. Every contender runs in a network namespace of its own, which the
-// kernel removes with its process.
+// Interrupted (Ctrl-C, kill): stop the contender that runs (`timeout` passes the signal on; the
+// script's trap and netkit's own handling remove what they can), then remove what it left (its
+// namespaces outlive it), the lab files, the installed netkit and netkit's state, like the end of
+// a full run does.
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  Deno.addSignalListener(signal, () => {
-    Deno.removeSync(tmp, { recursive: true });
-    try {
-      Deno.removeSync(STATE, { recursive: true });
-    } catch {
-      // not there
+  Deno.addSignalListener(signal, async () => {
+    if (running) {
+      running.kill("SIGTERM");
+      await running.status;
     }
+    await removeLeftovers();
+    Deno.removeSync(tmp, { recursive: true });
     Deno.exit(signal === "SIGINT" ? 130 : 143);
   });
 }

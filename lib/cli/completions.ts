@@ -6,7 +6,14 @@
  *
  * @module
  */
-import type { Command } from "../deps/commander.ts";
+import {
+  type CliArgument,
+  type CliOption,
+  type CliProgram,
+  HELP_OPTION,
+  optionParts,
+  VERSION_OPTION,
+} from "./command_line.ts";
 import { recipes } from "../../recipes/mod.ts";
 import { out } from "./output.ts";
 
@@ -56,78 +63,45 @@ export interface CompletionSpec {
   recipes: string[];
 }
 
-const HELP: OptionSpec = {
-  short: "-h",
-  long: "--help",
-  description: "show help",
-  takesValue: false,
-};
-
-// Structural views of commander's objects: only what the generator reads.
-interface CmdView {
-  name(): string;
-  aliases(): string[];
-  description(): string;
-  readonly options: readonly {
-    short?: string;
-    long?: string;
-    description: string;
-    required: boolean;
-    optional: boolean;
-  }[];
-  readonly registeredArguments: readonly {
-    name(): string;
-    description: string;
-    argChoices?: string[];
-    variadic: boolean;
-  }[];
-  readonly commands: readonly CmdView[];
-}
-
-function optionSpec(o: CmdView["options"][number]): OptionSpec {
+function optionSpec(o: CliOption): OptionSpec {
+  const p = optionParts(o);
   return {
-    ...(o.short ? { short: o.short } : {}),
-    ...(o.long ? { long: o.long } : {}),
+    ...(p.short ? { short: `-${p.short}` } : {}),
+    long: `--${p.negated ? "no-" : ""}${p.long}`,
     description: o.description,
-    takesValue: o.required || o.optional,
+    takesValue: p.takesValue,
   };
 }
 
-function argCompletion(
-  command: string,
-  arg: CmdView["registeredArguments"][number],
-): ArgCompletion {
-  const name = arg.name();
-  const desc = arg.description;
+function argCompletion(command: string, arg: CliArgument): ArgCompletion {
+  const { name, description: desc } = arg;
+  const variadic = arg.variadic === true;
   const quoted = [...desc.matchAll(/"([-a-z0-9]+)"/g)].map((m) => m[1]!);
   return {
-    words: arg.argChoices?.length ? [...arg.argChoices] : quoted,
-    recipes: !arg.argChoices?.length &&
+    words: arg.choices?.length ? [...arg.choices] : quoted,
+    recipes: !arg.choices?.length &&
       ((command === "recipe" && name === "name") || name === "recipe" ||
         /recipe name/.test(desc)),
     labs: name === "lab" && /lab name/.test(desc),
     nodes: name === "node",
     files: /file|path|dir|script/i.test(name) || /\bor (a |the )?(lab |YAML )*file\b/i.test(desc),
-    commands: arg.variadic && name === "command",
-    variadic: arg.variadic,
+    commands: variadic && name === "command",
+    variadic,
   };
 }
 
-/** Reads the completion spec from the CLI's command tree and the recipe registry. */
-export function completionSpec(program: Command): CompletionSpec {
-  const root = program as unknown as CmdView;
-  const commands = root.commands
-    .filter((c) => c.name() !== "help")
-    .map((c): CommandSpec => ({
-      name: c.name(),
-      aliases: c.aliases(),
-      description: c.description(),
-      options: [...c.options.map(optionSpec), HELP],
-      args: c.registeredArguments.map((a) => argCompletion(c.name(), a)),
-    }));
+/** Reads the completion spec from the CLI's command definitions and the recipe registry. */
+export function completionSpec(program: CliProgram): CompletionSpec {
+  const commands = program.commands.map((c): CommandSpec => ({
+    name: c.name,
+    aliases: [...(c.aliases ?? [])],
+    description: c.description,
+    options: [...c.options, HELP_OPTION].map(optionSpec),
+    args: c.args.map((a) => argCompletion(c.name, a)),
+  }));
   return {
     commands,
-    globalOptions: [...root.options.map(optionSpec), HELP],
+    globalOptions: [VERSION_OPTION, ...program.globalOptions, HELP_OPTION].map(optionSpec),
     recipes: [...recipes.keys()],
   };
 }
@@ -415,7 +389,7 @@ ${lines.join("\n")}
 }
 
 /** Prints the completion script for `shell` (bash, zsh or fish). */
-export function completionsCommand(shell: string, program: Command, version: string): void {
+export function completionsCommand(shell: string, program: CliProgram, version: string): void {
   const spec = completionSpec(program);
   const script = shell === "bash"
     ? bashScript(spec, version)

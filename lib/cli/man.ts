@@ -1,44 +1,20 @@
 /**
- * `netkit man`: the manual page, netkit(1), in roff, generated from the CLI's own command tree
- * (main.ts buildCli()) like the completion scripts: every subcommand with its usage, description,
+ * `netkit man`: the manual page, netkit(1), in roff, generated from the CLI's own command
+ * definitions (main.ts, lib/cli/command_line.ts) like the completion scripts and `--help`: every subcommand with its usage, description,
  * arguments, options and the examples its `--help` prints. `make install` puts it in
  * PREFIX/share/man/man1/netkit.1; `netkit man | man -l -` reads it without installing.
  *
  * @module
  */
-import type { Command } from "../deps/commander.ts";
+import { type CliOption, type CliProgram, commandUsage, VERSION_OPTION } from "./command_line.ts";
 import { out } from "./output.ts";
-
-// Structural view of commander's objects: only what the page reads.
-interface CmdView {
-  name(): string;
-  aliases(): string[];
-  description(): string;
-  usage(): string;
-  helpInformation(): string;
-  outputHelp(): void;
-  configureOutput(o: { writeOut?: (s: string) => void; writeErr?: (s: string) => void }): unknown;
-  readonly options: readonly { flags: string; description: string; hidden?: boolean }[];
-  readonly registeredArguments: readonly { name(): string; description: string }[];
-  readonly commands: readonly CmdView[];
-}
 
 /** Escapes text for roff: backslashes, and a leading dot or quote. */
 const roff = (s: string) =>
   s.replaceAll("\\", "\\e").replaceAll("-", "\\-").replace(/^([.'])/gm, "\\&$1");
 
-/** What `--help` prints after the generated part (the examples), or "". */
-function helpAfter(cmd: CmdView): string {
-  let text = "";
-  cmd.configureOutput({ writeOut: (s) => (text += s) });
-  cmd.outputHelp();
-  return text.startsWith(cmd.helpInformation())
-    ? text.slice(cmd.helpInformation().length).trim()
-    : "";
-}
-
-function options(cmd: CmdView): string[] {
-  return cmd.options.filter((o) => !o.hidden).flatMap((o) => [
+function options(list: readonly CliOption[]): string[] {
+  return list.flatMap((o) => [
     ".TP",
     `.B ${roff(o.flags)}`,
     roff(o.description),
@@ -48,16 +24,14 @@ function options(cmd: CmdView): string[] {
 /**
  * The manual page of `program` in roff.
  *
- * @param program The CLI's command tree (main.ts buildCli()).
+ * @param program The CLI's command definitions (main.ts).
  * @param version netkit's version, for the page's header.
  */
-export function manPage(program: Command, version: string): string {
-  const root = program as unknown as CmdView;
-  const commands = root.commands.filter((c) => c.name() !== "help");
+export function manPage(program: CliProgram, version: string): string {
   const lines = [
     `.TH NETKIT 1 "" "netkit ${roff(version)}" "User Commands"`,
     ".SH NAME",
-    `netkit \\- ${roff(root.description())}`,
+    `netkit \\- ${roff(program.description)}`,
     ".SH SYNOPSIS",
     ".B netkit",
     "[\\fIOPTIONS\\fR] \\fICOMMAND\\fR [\\fIARGS\\fR]",
@@ -66,21 +40,19 @@ export function manPage(program: Command, version: string): string {
     "vSwitch, routers, SNAT, DHCP) from recipes, lab files or containerlab topologies, proves " +
     "that they work, and removes them without a trace.",
     ".SH OPTIONS",
-    ...options(root),
+    ...options([VERSION_OPTION, ...program.globalOptions]),
     ".SH COMMANDS",
   ];
-  for (const cmd of commands) {
-    const aliases = cmd.aliases().length ? ` (alias: ${cmd.aliases().join(", ")})` : "";
+  for (const cmd of program.commands) {
+    const aliases = cmd.aliases?.length ? ` (alias: ${cmd.aliases.join(", ")})` : "";
+    const usage = commandUsage(cmd, true).split(" ").slice(1).join(" ");
     lines.push(
-      `.SS "netkit ${roff(cmd.name())} ${roff(cmd.usage())}"`,
-      roff(cmd.description()) + roff(aliases),
+      `.SS "netkit ${roff(cmd.name)} ${roff(usage)}"`,
+      roff(cmd.description) + roff(aliases),
     );
-    for (const a of cmd.registeredArguments) {
-      lines.push(".TP", `.I ${roff(a.name())}`, roff(a.description));
-    }
-    lines.push(...options(cmd));
-    const after = helpAfter(cmd);
-    if (after) lines.push(".PP", ".nf", ".RS 4", roff(after), ".RE", ".fi");
+    for (const a of cmd.args) lines.push(".TP", `.I ${roff(a.name)}`, roff(a.description));
+    lines.push(...options(cmd.options));
+    if (cmd.helpAfter) lines.push(".PP", ".nf", ".RS 4", roff(cmd.helpAfter.trim()), ".RE", ".fi");
   }
   lines.push(
     ".SH EXIT STATUS",
@@ -104,6 +76,6 @@ export function manPage(program: Command, version: string): string {
 }
 
 /** Prints the manual page. */
-export function manCommand(program: Command, version: string): void {
+export function manCommand(program: CliProgram, version: string): void {
   out(manPage(program, version));
 }

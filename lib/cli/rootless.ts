@@ -6,7 +6,7 @@
  * @module
  */
 import { join } from "node:path";
-import type { Command } from "../deps/commander.ts";
+import type { CliFlags } from "./command_line.ts";
 import { ExitCode, UsageError } from "../errors.ts";
 import type { Environment, Host } from "../host.ts";
 import type { Runner } from "../exec/runner.ts";
@@ -39,6 +39,16 @@ function refuseRouting(lab: Lab): void {
   );
 }
 
+/** The command about to run, as the command line gave it. */
+export interface RootlessCall {
+  /** The command's name (`up`, `down`, ...). */
+  name: string;
+  args: readonly string[];
+  flags: CliFlags;
+  /** `--rootless` was given. */
+  forced: boolean;
+}
+
 /**
  * Runs before every command's action in rootless mode. Inside the namespaces it does nothing;
  * outside, it runs the command inside and throws {@link ExitCode} with its exit code, or
@@ -46,17 +56,15 @@ function refuseRouting(lab: Lab): void {
  * no rootless labs looks at an empty state directory).
  */
 export async function rootlessPreAction(
-  program: Command,
-  action: Command,
+  command: RootlessCall,
   env: Environment,
   runner: Runner,
 ): Promise<Partial<Host>> {
   if (env.rootlessInner) return {};
   const rl: Rootless = { dir: rootlessDir(env), runner };
-  const forced = (program.opts() as { rootless?: boolean }).rootless === true;
+  const { forced, name, args } = command;
   if (!forced && Deno.uid() === 0) return {};
-  const name = action.name();
-  const opts = action.opts() as {
+  const opts = command.flags as {
     dryRun?: boolean;
     sandbox?: boolean;
     prefix?: string;
@@ -67,10 +75,10 @@ export async function rootlessPreAction(
   switch (name) {
     case "recipe":
     case "up": {
-      if (name === "recipe" && ["list", "export"].includes(action.args[0] ?? "")) return {};
+      if (name === "recipe" && ["list", "export"].includes(args[0] ?? "")) return {};
       if (opts.dryRun) return {}; // prints commands, changes nothing: no namespaces needed
       const { usesOvs } = await import("../lab/plan.ts");
-      const lab = await labFromArg(action.args[0]!, opts, name === "up" ? "file" : "recipe");
+      const lab = await labFromArg(args[0]!, opts, name === "up" ? "file" : "recipe");
       if (usesOvs(lab)) refuseOvs(lab);
       if (Object.values(lab.nodes).some((n) => n.routing !== undefined)) refuseRouting(lab);
       delegate = true;

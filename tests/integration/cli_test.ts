@@ -13,14 +13,15 @@ import {
   useTestState,
 } from "../helpers/host.ts";
 import denoJson from "../../deno.json" with { type: "json" };
-import { buildCli } from "../../main.ts";
+import { NETKIT } from "../../main.ts";
+import { optionParts } from "../../lib/cli/command_line.ts";
 import { recipes } from "../../recipes/mod.ts";
 import type { DoctorReport } from "../../lib/doctor.ts";
 import { which } from "../../lib/lab/preflight.ts";
 
 useTestState("cli");
 const opts = { sanitizeResources: false, sanitizeOps: false };
-const subcommands = buildCli().commands.map((c) => c.name());
+const subcommands = NETKIT.commands.map((c) => c.name);
 
 /** True when `program` is on PATH. */
 const has = async (program: string) => (await which(resolveHost(), program)) !== undefined;
@@ -53,11 +54,11 @@ Deno.test("every command that prints a table has --json", opts, async () => {
     if (/\btable\(|renderStatus\(|runLabUp\(/.test(text)) tables.push(name);
   }
   assert(tables.includes("status") && tables.includes("doctor"), `${tables}`);
-  for (const c of buildCli().commands) {
-    if (!tables.includes(c.name())) continue;
+  for (const c of NETKIT.commands) {
+    if (!tables.includes(c.name)) continue;
     assert(
-      c.options.some((o) => o.long === "--json"),
-      `${c.name()} prints a table but has no --json`,
+      c.options.some((o) => optionParts(o).long === "json"),
+      `${c.name} prints a table but has no --json`,
     );
   }
 });

@@ -7,7 +7,7 @@
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { isRoot, run } from "../helpers/host.ts";
 import denoJson from "../../deno.json" with { type: "json" };
-import { buildCli } from "../../main.ts";
+import { NETKIT } from "../../main.ts";
 import { recipes } from "../../recipes/mod.ts";
 
 const REPO = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
@@ -101,10 +101,10 @@ Deno.test(
       );
       const man = await Deno.readTextFile(`${prefix}/share/man/man1/netkit.1`);
       assertMatch(man, /^\.TH NETKIT 1 /);
-      for (const c of buildCli().commands) {
+      for (const c of NETKIT.commands) {
         assert(
-          man.includes(`.SS "netkit ${c.name().replaceAll("-", "\\-")} `),
-          `man page lacks ${c.name()}`,
+          man.includes(`.SS "netkit ${c.name.replaceAll("-", "\\-")} `),
+          `man page lacks ${c.name}`,
         );
       }
       const rendered = await exec(["man", "-l", `${prefix}/share/man/man1/netkit.1`]);

@@ -1,0 +1,366 @@
+/**
+ * The command line's grammar, as data: each subcommand's arguments and options
+ * ({@link CliCommand}), read by the parser here, by `--help`, by the completion scripts
+ * (lib/cli/completions.ts) and by the manual page (lib/cli/man.ts). Options are parsed by
+ * `parseArgs` of `node:util` (strict: an unknown option is an error); this module adds what it
+ * leaves to its caller: subcommands, required and surplus arguments, choices, `--no-X` only where
+ * declared, and the help text.
+ *
+ * Why not a CLI framework: measured in the installed CLI (bench/RESULTS.md), loading commander
+ * cost every command about 15 ms of its start, more than the rest of `netkit down`'s own code.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { UsageError } from "../errors.ts";
+
+/** A positional argument. */
+export interface CliArgument {
+  name: string;
+  description: string;
+  /** `<name>` (true) or `[name]` (false). */
+  required: boolean;
+  /** Takes the rest of the words (`<name...>`). */
+  variadic?: boolean;
+  /** The only values it accepts. */
+  choices?: readonly string[];
+}
+
+/** An option: `flags` as in `-w, --write <file>`, `--dry-run` or `--no-check`. */
+export interface CliOption {
+  flags: string;
+  description: string;
+  /** The only values it accepts (an option that takes a value). */
+  choices?: readonly string[];
+  /** Its value when the command line does not give it. */
+  default?: string;
+}
+
+/** One subcommand. */
+export interface CliCommand {
+  name: string;
+  aliases?: readonly string[];
+  description: string;
+  args: readonly CliArgument[];
+  options: readonly CliOption[];
+  /** Printed after the generated help: examples first. */
+  helpAfter?: string;
+  /** Every word after the first argument belongs to that argument's program (`netkit run`). */
+  passThrough?: boolean;
+}
+
+/** The whole command line. */
+export interface CliProgram {
+  name: string;
+  description: string;
+  version: string;
+  /** Options of every command (before or after its name). */
+  globalOptions: readonly CliOption[];
+  commands: readonly CliCommand[];
+}
+
+/** Option values, by camel-cased long name (`--dry-run`: `dryRun`; `--no-check`: `check`). */
+export type CliFlags = Record<string, string | boolean | undefined>;
+
+/** What a command line asks for. */
+export type Invocation =
+  | { kind: "help"; text: string }
+  | { kind: "version"; text: string }
+  | { kind: "command"; command: CliCommand; args: string[]; flags: CliFlags; global: CliFlags };
+
+/**
+ * A command line that does not parse: exit code 2. `help` is the help of the command it was for
+ * (or the program's), which the CLI prints after the message.
+ */
+export class CommandLineError extends UsageError {
+  /** The help text to print after the message. */
+  readonly help: string;
+  constructor(message: string, help: string) {
+    super(message);
+    this.name = "CommandLineError";
+    this.help = help;
+  }
+}
+
+/** Every command's `-h, --help`. */
+export const HELP_OPTION: CliOption = {
+  flags: "-h, --help",
+  description: "display help for command",
+};
+/** The program's `-V, --version`. */
+export const VERSION_OPTION: CliOption = {
+  flags: "-V, --version",
+  description: "output the version number",
+};
+
+/** An option's parts: `-w, --write <file>` is short `w`, long `write`, key `write`, a value. */
+export function optionParts(option: CliOption): {
+  short?: string;
+  long: string;
+  key: string;
+  takesValue: boolean;
+  negated: boolean;
+} {
+  const m = /^(?:-([A-Za-z]), )?--([a-z][a-z0-9-]*)(?: <[^>]+>)?$/.exec(option.flags);
+  if (!m) throw new Error(`bad option flags: ${option.flags}`);
+  const negated = m[2]!.startsWith("no-");
+  const long = negated ? m[2]!.slice(3) : m[2]!;
+  return {
+    ...(m[1] ? { short: m[1] } : {}),
+    long,
+    key: long.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()),
+    takesValue: option.flags.includes("<"),
+    negated,
+  };
+}
+
+/** `<name>`, `[name]`, `<name...>`. */
+const argumentUsage = (a: CliArgument) =>
+  `${a.required ? "<" : "["}${a.name}${a.variadic ? "..." : ""}${a.required ? ">" : "]"}`;
+
+/**
+ * `up [options] <file>`: the command's name (and aliases) with its arguments, as the program's
+ * help lists it (`[options]` only where it has options of its own); `always`: as its own help
+ * and the manual page show it (every command has `--help`).
+ */
+export function commandUsage(command: CliCommand, always = false): string {
+  return [
+    [command.name, ...(command.aliases ?? [])].join("|"),
+    ...(always || command.options.length ? ["[options]"] : []),
+    ...command.args.map(argumentUsage),
+  ].join(" ");
+}
+
+/** Text wrapped to `width` columns, lines after the first indented by `indent`. */
+function wrap(text: string, width: number, indent: number): string {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line && line.length + 1 + word.length > width - indent) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  lines.push(line);
+  return lines.join(`\n${" ".repeat(indent)}`);
+}
+
+/** Two columns: terms padded to `width`, descriptions wrapped at `wrapAt` columns. */
+function columns(rows: [string, string][], width: number, wrapAt = 80): string {
+  return rows.map(([term, text]) =>
+    `  ${term.padEnd(width)}  ${wrap(text, wrapAt, width + 4)}`.trimEnd()
+  ).join("\n");
+}
+
+function describeOption(o: CliOption): string {
+  const notes = [
+    ...(o.choices ? [`choices: ${o.choices.map((c) => `"${c}"`).join(", ")}`] : []),
+    ...(o.default !== undefined ? [`default: "${o.default}"`] : []),
+  ];
+  return notes.length ? `${o.description} (${notes.join(", ")})` : o.description;
+}
+const describeArgument = (a: CliArgument) =>
+  a.choices
+    ? `${a.description} (choices: ${a.choices.map((c) => `"${c}"`).join(", ")})`
+    : a.description;
+
+/** The help of the program (no command) or of one command, as `--help` prints it. */
+export function helpText(program: CliProgram, command?: CliCommand): string {
+  const widest = (rows: [string, string][][]) => Math.max(...rows.flat().map(([t]) => t.length));
+  if (!command) {
+    const options: [string, string][] = [VERSION_OPTION, ...program.globalOptions, HELP_OPTION]
+      .map((o) => [o.flags, describeOption(o)]);
+    const commands: [string, string][] = program.commands.map((c) => [
+      commandUsage(c),
+      c.description,
+    ]);
+    commands.push(["help [command]", "display help for command"]);
+    const width = widest([options, commands]);
+    return [
+      `Usage: ${program.name} [options] [command]`,
+      program.description,
+      `Options:\n${columns(options, width, Infinity)}`,
+      `Commands:\n${columns(commands, width, Infinity)}`,
+    ].join("\n\n") + "\n";
+  }
+  const args: [string, string][] = command.args.map((a) => [a.name, describeArgument(a)]);
+  const options: [string, string][] = [...command.options, HELP_OPTION]
+    .map((o) => [o.flags, describeOption(o)]);
+  const width = widest([args, options]);
+  const sections = [
+    `Usage: ${program.name} ${commandUsage(command, true)}`,
+    wrap(command.description, 80, 0),
+  ];
+  if (args.length) sections.push(`Arguments:\n${columns(args, width)}`);
+  sections.push(`Options:\n${columns(options, width)}`);
+  if (command.helpAfter) sections.push(command.helpAfter);
+  return sections.join("\n\n") + "\n";
+}
+
+/** The command named `name` (or by an alias), or undefined. */
+export function findCommand(program: CliProgram, name: string): CliCommand | undefined {
+  return program.commands.find((c) => c.name === name || c.aliases?.includes(name));
+}
+
+/**
+ * Reads a command line (the words after `netkit`). Throws {@link CommandLineError} for an
+ * unknown command or option, a missing or surplus argument, or a value outside its choices.
+ */
+export function parseCommandLine(program: CliProgram, argv: readonly string[]): Invocation {
+  const topHelp = () => helpText(program);
+  // Global options before the command's name.
+  let i = 0;
+  const global: CliFlags = {};
+  for (; i < argv.length && argv[i]!.startsWith("-"); i++) {
+    const word = argv[i]!;
+    if (word === "-h" || word === "--help") return { kind: "help", text: topHelp() };
+    if (word === "-V" || word === "--version") return { kind: "version", text: program.version };
+    const option = program.globalOptions.find((o) => optionParts(o).long === word.slice(2));
+    if (!option || optionParts(option).takesValue) {
+      throw new CommandLineError(`unknown option '${word}'`, topHelp());
+    }
+    global[optionParts(option).key] = true;
+  }
+  const name = argv[i];
+  if (name === undefined) return { kind: "help", text: topHelp() };
+  if (name === "help") {
+    const about = argv[i + 1] === undefined ? undefined : findCommand(program, argv[i + 1]!);
+    if (argv[i + 1] !== undefined && !about) {
+      throw new CommandLineError(`unknown command '${argv[i + 1]}'`, topHelp());
+    }
+    return { kind: "help", text: helpText(program, about) };
+  }
+  const command = findCommand(program, name);
+  if (!command) throw new CommandLineError(`unknown command '${name}'`, topHelp());
+  const help = helpText(program, command);
+  let words = argv.slice(i + 1);
+  let passed: string[] = [];
+  if (command.passThrough) {
+    // Options up to the first argument are netkit's; the rest is the program's, as written.
+    const first = words.findIndex((w) => !w.startsWith("-"));
+    if (first >= 0) {
+      passed = words.slice(first + 1);
+      if (passed[0] === "--") passed = passed.slice(1);
+      words = words.slice(0, first + 1);
+    }
+  }
+  const declared = [...command.options, ...program.globalOptions, HELP_OPTION];
+  const config: Record<string, { type: "string" | "boolean"; short?: string }> = {};
+  for (const o of declared) {
+    const p = optionParts(o);
+    config[p.long] = {
+      type: p.takesValue ? "string" : "boolean",
+      ...(p.short ? { short: p.short } : {}),
+    };
+  }
+  // An option that takes a value takes the next word, whatever it starts with (`--filter
+  // "-w x"` is a filter): joined as `--filter=-w x`, which parseArgs does not find ambiguous.
+  const joined: string[] = [];
+  for (let k = 0; k < words.length; k++) {
+    const word = words[k]!;
+    if (word === "--") {
+      joined.push(...words.slice(k));
+      break;
+    }
+    const option = declared.find((o) => {
+      const p = optionParts(o);
+      return p.takesValue && (word === `--${p.long}` || word === `-${p.short}`);
+    });
+    if (option && k + 1 < words.length) {
+      joined.push(`--${optionParts(option).long}=${words[++k]}`);
+    } else joined.push(word);
+  }
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: joined,
+      options: config,
+      strict: true,
+      allowPositionals: true,
+      allowNegative: true,
+      tokens: true,
+    });
+  } catch (error) {
+    // parseArgs names an option `--filter <value>`: say it as its help does.
+    const message = parseArgsMessage(error).replace(
+      /'(?:-[A-Za-z], )?--([a-z][a-z0-9-]*) <value>'/,
+      (m, long) => {
+        const option = declared.find((o) => optionParts(o).long === long);
+        return option ? `'${option.flags}'` : m;
+      },
+    );
+    throw new CommandLineError(message, help);
+  }
+  const flags: CliFlags = {};
+  // `--no-X` only where the command declares it (parseArgs takes it for every boolean).
+  for (const token of parsed.tokens ?? []) {
+    if (token.kind !== "option") continue;
+    const negative = token.rawName.startsWith("--no-");
+    const long = negative ? token.rawName.slice(5) : token.name;
+    const option = declared.find((o) => optionParts(o).long === long);
+    if (!option || negative !== optionParts(option).negated) {
+      throw new CommandLineError(`unknown option '${token.rawName}'`, help);
+    }
+  }
+  for (const option of declared) {
+    const p = optionParts(option);
+    const value = parsed.values[p.long] as string | boolean | undefined;
+    if (value === undefined) {
+      if (option.default !== undefined) flags[p.key] = option.default;
+      continue;
+    }
+    if (typeof value === "string" && option.choices && !option.choices.includes(value)) {
+      throw new CommandLineError(
+        `option '${option.flags}' argument '${value}' is invalid. Allowed choices are ${
+          option.choices.join(", ")
+        }.`,
+        help,
+      );
+    }
+    flags[p.key] = value;
+  }
+  if (flags.help === true) return { kind: "help", text: help };
+  delete flags.help;
+  for (const o of program.globalOptions) {
+    const key = optionParts(o).key;
+    if (flags[key] !== undefined) global[key] = flags[key];
+    delete flags[key];
+  }
+  const args = [...parsed.positionals, ...passed];
+  const variadic = command.args.at(-1)?.variadic === true;
+  command.args.forEach((a, k) => {
+    if (a.required && args[k] === undefined) {
+      throw new CommandLineError(`missing required argument '${a.name}'`, help);
+    }
+    if (a.choices && args[k] !== undefined && !a.choices.includes(args[k]!)) {
+      throw new CommandLineError(
+        `command-argument value '${args[k]}' is invalid for argument '${a.name}'. ` +
+          `Allowed choices are ${a.choices.join(", ")}.`,
+        help,
+      );
+    }
+  });
+  if (!variadic && args.length > command.args.length) {
+    const n = command.args.length;
+    throw new CommandLineError(
+      `too many arguments for '${command.name}'. Expected ${n} argument${n === 1 ? "" : "s"} ` +
+        `but got ${args.length}: ${args.join(", ")}.`,
+      help,
+    );
+  }
+  return { kind: "command", command, args, flags, global };
+}
+
+/** parseArgs' message, in the words of the rest of the CLI. */
+function parseArgsMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: string }).code;
+  const option = /'([^']+)'/.exec(message)?.[1];
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && option) return `unknown option '${option}'`;
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && option) {
+    return /argument missing/.test(message)
+      ? `option '${option}' argument missing`
+      : `option '${option.replace(/ <value>$/, "")}' takes no value`;
+  }
+  return message;
+}
