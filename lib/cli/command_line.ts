@@ -215,7 +215,9 @@ export function parseCommandLine(program: CliProgram, argv: readonly string[]): 
     const word = argv[i]!;
     if (word === "-h" || word === "--help") return { kind: "help", text: topHelp() };
     if (word === "-V" || word === "--version") return { kind: "version", text: program.version };
-    const option = program.globalOptions.find((o) => optionParts(o).long === word.slice(2));
+    const option = word.startsWith("--")
+      ? program.globalOptions.find((o) => optionParts(o).long === word.slice(2))
+      : undefined;
     if (!option || optionParts(option).takesValue) {
       throw new CommandLineError(`unknown option '${word}'`, topHelp());
     }
@@ -264,11 +266,15 @@ export function parseCommandLine(program: CliProgram, argv: readonly string[]): 
     }
     const option = declared.find((o) => {
       const p = optionParts(o);
-      return p.takesValue && (word === `--${p.long}` || word === `-${p.short}`);
+      return p.takesValue && (word === `--${p.long}` || (p.short && word === `-${p.short}`));
     });
     if (option && k + 1 < words.length) {
       joined.push(`--${optionParts(option).long}=${words[++k]}`);
     } else joined.push(word);
+  }
+  const end = joined.indexOf("--");
+  if (joined.slice(0, end < 0 ? undefined : end).some((w) => w === "-h" || w === "--help")) {
+    return { kind: "help", text: help };
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
@@ -306,7 +312,9 @@ export function parseCommandLine(program: CliProgram, argv: readonly string[]): 
     const p = optionParts(option);
     const value = parsed.values[p.long] as string | boolean | undefined;
     if (value === undefined) {
-      if (option.default !== undefined) flags[p.key] = option.default;
+      // `--no-check` declared: `check` is true unless the command line says otherwise.
+      if (p.negated) flags[p.key] = true;
+      else if (option.default !== undefined) flags[p.key] = option.default;
       continue;
     }
     if (typeof value === "string" && option.choices && !option.choices.includes(value)) {
@@ -319,8 +327,6 @@ export function parseCommandLine(program: CliProgram, argv: readonly string[]): 
     }
     flags[p.key] = value;
   }
-  if (flags.help === true) return { kind: "help", text: help };
-  delete flags.help;
   for (const o of program.globalOptions) {
     const key = optionParts(o).key;
     if (flags[key] !== undefined) global[key] = flags[key];

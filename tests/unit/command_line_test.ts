@@ -85,6 +85,7 @@ Deno.test("a command line: arguments, flags by camel-cased name, defaults, --no-
     global: {},
   });
   assertEquals(parse("up", "-w", "out", "lab.yaml", "--format=txt").flags, {
+    check: true, // --no-check declared and not given
     write: "out",
     format: "txt",
   });
@@ -110,6 +111,9 @@ Deno.test("variadic arguments, -- and a script's own options", () => {
     flags: { quiet: true },
     global: {},
   });
+  // --help wins over the mistakes beside it, before -- only.
+  assertEquals(parseCommandLine(program, ["up", "--bogus", "--help"]).kind, "help");
+  assertEquals(parse("exec", "n1", "--", "cat", "--help").args, ["n1", "cat", "--help"]);
   assertEquals(parse("run", "s.ts", "--", "--rootless").args, ["s.ts", "--rootless"]);
 });
 
@@ -136,6 +140,7 @@ Deno.test("each mistake: one error, the command's help to print after it", () =>
   const unknown = refused(["nope"], /^unknown command 'nope'$/);
   assertMatch(unknown.help, /^Usage: prog \[options\] \[command\]/);
   refused(["--bogus", "up"], /^unknown option '--bogus'$/);
+  refused(["-xrootless", "up"], /^unknown option '-xrootless'$/);
 });
 
 Deno.test("--help, help COMMAND, --version and no command at all", () => {
