@@ -33,6 +33,13 @@ const DRY_RUN_OPTION = {
   description: "print the exact commands and change nothing",
 };
 const NO_CHECK_OPTION = { flags: "--no-check", description: "skip the proofs" };
+const LAB_ARGUMENT = { name: "lab", description: "lab name", required: true };
+/** A node's interface, the second argument of impair, link and capture. */
+const INTERFACE_ARGUMENT = {
+  name: "interface",
+  description: "NODE:IFACE, an interface of one of the lab's nodes",
+  required: true,
+};
 const IGNORE_IMAGES_OPTION = { flags: "--ignore-images", description: IGNORE_IMAGES };
 
 /** What a command's action gets: its arguments, its options, and the host (resolved once). */
@@ -170,7 +177,7 @@ const COMMANDS: NetkitCommand[] = [
   {
     name: "check",
     description: "run a lab's proofs again; exit 1 when one fails",
-    args: [{ name: "lab", description: "lab name", required: true }],
+    args: [LAB_ARGUMENT],
     options: [JSON_OPTION],
     helpAfter: "Example:\n  netkit check ovs-internal",
     run: async ({ args, flags, host }) =>
@@ -203,12 +210,8 @@ const COMMANDS: NetkitCommand[] = [
     name: "impair",
     description: "slow down, drop or delay the traffic leaving an interface of a lab that is up",
     args: [
-      { name: "lab", description: "lab name", required: true },
-      {
-        name: "interface",
-        description: "NODE:IFACE, an interface of one of the lab's nodes",
-        required: true,
-      },
+      LAB_ARGUMENT,
+      INTERFACE_ARGUMENT,
     ],
     options: [
       { flags: "--rate <rate>", description: "bits per second: 10mbit, 512kbit (tbf)" },
@@ -234,12 +237,8 @@ const COMMANDS: NetkitCommand[] = [
     name: "link",
     description: "take an interface of a lab that is up down, or up again (a link flap)",
     args: [
-      { name: "lab", description: "lab name", required: true },
-      {
-        name: "interface",
-        description: "NODE:IFACE, an interface of one of the lab's nodes",
-        required: true,
-      },
+      LAB_ARGUMENT,
+      INTERFACE_ARGUMENT,
       { name: "state", description: "down or up", required: true, choices: ["down", "up"] },
     ],
     options: [
@@ -260,12 +259,8 @@ const COMMANDS: NetkitCommand[] = [
     name: "capture",
     description: "capture packets on an interface of a lab that is up (tcpdump in its namespace)",
     args: [
-      { name: "lab", description: "lab name", required: true },
-      {
-        name: "interface",
-        description: "NODE:IFACE, an interface of one of the lab's nodes",
-        required: true,
-      },
+      LAB_ARGUMENT,
+      INTERFACE_ARGUMENT,
     ],
     options: [
       {
