@@ -468,16 +468,18 @@ async function runCommand(args: readonly string[]): Promise<void> {
   const env = readEnvironment();
   const runner = new ProcessRunner();
   const forced = call.global.rootless === true;
-  let overrides: Partial<Host> = { runner };
   const rootless = forced || Deno.uid() !== 0 || env.rootlessInner;
-  if (rootless) {
-    const fromRootless = await (await import("./lib/cli/rootless.ts")).rootlessPreAction(
-      { name: call.command.name, args: call.args, flags: call.flags, forced },
-      env,
-      runner,
-    );
-    overrides = { rootless, runner, ...fromRootless };
-  } else overrides = { rootless, runner };
+  const overrides: Partial<Host> = {
+    rootless,
+    runner,
+    ...(rootless
+      ? await (await import("./lib/cli/rootless.ts")).rootlessPreAction(
+        { name: call.command.name, args: call.args, flags: call.flags, forced },
+        env,
+        runner,
+      )
+      : {}),
+  };
   let host: Host | undefined;
   const command = call.command as NetkitCommand;
   await command.run({
