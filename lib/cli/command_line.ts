@@ -234,7 +234,7 @@ export function parseCommandLine(program: CliProgram, argv: readonly string[]): 
   }
   const command = findCommand(program, name);
   if (!command) throw new CommandLineError(`unknown command '${name}'`, topHelp());
-  const help = helpText(program, command);
+  const help = () => helpText(program, command);
   let words = argv.slice(i + 1);
   let passed: string[] = [];
   if (command.passThrough) {
@@ -246,13 +246,18 @@ export function parseCommandLine(program: CliProgram, argv: readonly string[]): 
       words = words.slice(0, first + 1);
     }
   }
-  const declared = [...command.options, ...program.globalOptions, HELP_OPTION];
+  // Every option this command line may name, read once, by long name.
+  const declared = new Map(
+    [...command.options, ...program.globalOptions, HELP_OPTION].map((option) => {
+      const parts = optionParts(option);
+      return [parts.long, { option, ...parts }];
+    }),
+  );
   const config: Record<string, { type: "string" | "boolean"; short?: string }> = {};
-  for (const o of declared) {
-    const p = optionParts(o);
-    config[p.long] = {
-      type: p.takesValue ? "string" : "boolean",
-      ...(p.short ? { short: p.short } : {}),
+  for (const d of declared.values()) {
+    config[d.long] = {
+      type: d.takesValue ? "string" : "boolean",
+      ...(d.short ? { short: d.short } : {}),
     };
   }
   // An option that takes a value takes the next word, whatever it starts with (`--filter
@@ -264,17 +269,15 @@ export function parseCommandLine(program: CliProgram, argv: readonly string[]): 
       joined.push(...words.slice(k));
       break;
     }
-    const option = declared.find((o) => {
-      const p = optionParts(o);
-      return p.takesValue && (word === `--${p.long}` || (p.short && word === `-${p.short}`));
-    });
-    if (option && k + 1 < words.length) {
-      joined.push(`--${optionParts(option).long}=${words[++k]}`);
-    } else joined.push(word);
+    const valued = [...declared.values()].find((d) =>
+      d.takesValue && (word === `--${d.long}` || (d.short && word === `-${d.short}`))
+    );
+    if (valued && k + 1 < words.length) joined.push(`--${valued.long}=${words[++k]}`);
+    else joined.push(word);
   }
   const end = joined.indexOf("--");
   if (joined.slice(0, end < 0 ? undefined : end).some((w) => w === "-h" || w === "--help")) {
-    return { kind: "help", text: help };
+    return { kind: "help", text: help() };
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
@@ -290,12 +293,9 @@ export function parseCommandLine(program: CliProgram, argv: readonly string[]): 
     // parseArgs names an option `--filter <value>`: say it as its help does.
     const message = parseArgsMessage(error).replace(
       /'(?:-[A-Za-z], )?--([a-z][a-z0-9-]*) <value>'/,
-      (m, long) => {
-        const option = declared.find((o) => optionParts(o).long === long);
-        return option ? `'${option.flags}'` : m;
-      },
+      (m, long) => declared.has(long) ? `'${declared.get(long)!.option.flags}'` : m,
     );
-    throw new CommandLineError(message, help);
+    throw new CommandLineError(message, help());
   }
   const flags: CliFlags = {};
   // `--no-X` only where the command declares it (parseArgs takes it for every boolean).
@@ -303,18 +303,16 @@ export function parseCommandLine(program: CliProgram, argv: readonly string[]): 
     if (token.kind !== "option") continue;
     const negative = token.rawName.startsWith("--no-");
     const long = negative ? token.rawName.slice(5) : token.name;
-    const option = declared.find((o) => optionParts(o).long === long);
-    if (!option || negative !== optionParts(option).negated) {
-      throw new CommandLineError(`unknown option '${token.rawName}'`, help);
+    if (negative !== declared.get(long)?.negated) {
+      throw new CommandLineError(`unknown option '${token.rawName}'`, help());
     }
   }
-  for (const option of declared) {
-    const p = optionParts(option);
-    const value = parsed.values[p.long] as string | boolean | undefined;
+  for (const { option, long, key, negated } of declared.values()) {
+    const value = parsed.values[long] as string | boolean | undefined;
     if (value === undefined) {
       // `--no-check` declared: `check` is true unless the command line says otherwise.
-      if (p.negated) flags[p.key] = true;
-      else if (option.default !== undefined) flags[p.key] = option.default;
+      if (negated) flags[key] = true;
+      else if (option.default !== undefined) flags[key] = option.default;
       continue;
     }
     if (typeof value === "string" && option.choices && !option.choices.includes(value)) {
@@ -322,10 +320,10 @@ export function parseCommandLine(program: CliProgram, argv: readonly string[]): 
         `option '${option.flags}' argument '${value}' is invalid. Allowed choices are ${
           option.choices.join(", ")
         }.`,
-        help,
+        help(),
       );
     }
-    flags[p.key] = value;
+    flags[key] = value;
   }
   for (const o of program.globalOptions) {
     const key = optionParts(o).key;
@@ -336,13 +334,13 @@ export function parseCommandLine(program: CliProgram, argv: readonly string[]): 
   const variadic = command.args.at(-1)?.variadic === true;
   command.args.forEach((a, k) => {
     if (a.required && args[k] === undefined) {
-      throw new CommandLineError(`missing required argument '${a.name}'`, help);
+      throw new CommandLineError(`missing required argument '${a.name}'`, help());
     }
     if (a.choices && args[k] !== undefined && !a.choices.includes(args[k]!)) {
       throw new CommandLineError(
         `command-argument value '${args[k]}' is invalid for argument '${a.name}'. ` +
           `Allowed choices are ${a.choices.join(", ")}.`,
-        help,
+        help(),
       );
     }
   });
@@ -351,7 +349,7 @@ export function parseCommandLine(program: CliProgram, argv: readonly string[]): 
     throw new CommandLineError(
       `too many arguments for '${command.name}'. Expected ${n} argument${n === 1 ? "" : "s"} ` +
         `but got ${args.length}: ${args.join(", ")}.`,
-      help,
+      help(),
     );
   }
   return { kind: "command", command, args, flags, global };
