@@ -192,7 +192,8 @@ export async function routePresent(
   };
 }
 
-interface IpLink {
+/** One interface of `ip -j link show`. */
+export interface IpLink {
   ifname: string;
   flags: string[];
   operstate: string;
@@ -218,6 +219,40 @@ export async function linkState(
     pass: up === (e.state === "up"),
     evidence: link ? `state ${link.operstate}, flags ${link.flags.join(",")}` : "no such interface",
   };
+}
+
+/**
+ * The interfaces of `ip -j link show` output whose link is up (administratively, and with a
+ * carrier) while the kernel still reports them operationally down: their carrier event waits in
+ * the kernel's link watch. That runs at most once a second for events it does not deem urgent
+ * (a veth end whose peer has the same ifindex in its own namespace, as the first link of a
+ * chain has) and needs the RTNL lock, so on a busy host (another lab's namespaces being torn
+ * down) it lags up to a second or more behind `ip link set up`. Until it runs, IPv6 is not ready on the interface: no link-local
+ * address, no neighbour solicitations answered for its addresses.
+ */
+export function linksNotYetUp(links: readonly IpLink[]): string[] {
+  return links
+    .filter((l) => l.flags.includes("UP") && l.flags.includes("LOWER_UP") && l.operstate === "DOWN")
+    .map((l) => l.ifname);
+}
+
+/**
+ * Waits until no interface in namespace `node` is up with a carrier but still operationally
+ * down ({@link linksNotYetUp}), polling every 20 ms, for at most `withinMs`. Returns the
+ * interfaces still waiting when the time ran out (none once the namespace settled).
+ */
+export async function linksSettled(
+  node: string,
+  runner: Runner,
+  withinMs: number,
+): Promise<string[]> {
+  const deadline = performance.now() + withinMs;
+  for (;;) {
+    const r = await runner.run(["ip", "-n", node, "-j", "link", "show"], { allowFailure: true });
+    const waiting = r.code === 0 ? linksNotYetUp(JSON.parse(r.stdout || "[]") as IpLink[]) : [];
+    if (waiting.length === 0 || performance.now() >= deadline) return waiting;
+    await sleep(20);
+  }
 }
 
 /**

@@ -19,8 +19,16 @@ import { dhcp6ClientFiles, dhcpClientFiles } from "../primitives/dhcp.ts";
 import { familyOf, inSubnetAny, ipToBigInt, ipToNumber } from "../addr.ts";
 import { linkDown } from "../primitives/link.ts";
 import type { Expect, Lab } from "../lab/schema.ts";
+import { labUsesIpv6 } from "../lab/plan.ts";
 import type { OvsTarget } from "../ovs/target.ts";
-import { eventually, linkState, routePresent, startTcpdump, tcpReach } from "./net_probes.ts";
+import {
+  eventually,
+  linksSettled,
+  linkState,
+  routePresent,
+  startTcpdump,
+  tcpReach,
+} from "./net_probes.ts";
 import { isOvsProof, ovsProof } from "./probes_ovs.ts";
 
 /** The outcome of one proof. */
@@ -462,12 +470,17 @@ export async function whileApplied<T>(
   return result;
 }
 
+/** How long the proofs of an IPv6 lab wait for its links to be operationally up, at most. */
+export const LINKS_SETTLE_MS = 10_000;
+
 /** How many proofs run side by side at most. */
 export const PROOFS_AT_ONCE = 32;
 
 /**
  * Runs every expectation of the lab, and for each node with a DHCP server, that the server
- * listens (UDP 67, 547). First what waits for the network to settle (routes, SLAAC); then, side
+ * listens (UDP 67, 547). An IPv6 lab's proofs first wait (at most {@link LINKS_SETTLE_MS}) for
+ * its links to be operationally up; a node whose links never get there fails a proof of its
+ * own, reported first. Then what waits for the network to settle (routes, SLAAC); then, side
  * by side (at most {@link PROOFS_AT_ONCE} at a time), the independent proofs and the DHCP
  * servers; then the unreachable pings (once the others passed the lab is known to forward: see
  * {@link PING_DEADLINE_S}); then, one at a time, the proofs that watch shared traffic or change
@@ -496,6 +509,22 @@ export async function checkLab(lab: Lab, context: CheckContext): Promise<CheckRe
   const alone = (e: Expect) =>
     "untag" in e || "snat" in e || "failover" in e || isOvsProof(e) ||
     ("tcp" in e && e.tcp.listen !== undefined);
+  // An IPv6 lab's interfaces must be up in the kernel's eyes before anything crosses them
+  // (linksNotYetUp): on a busy host a fresh link's IPv6 may lag seconds behind `ip link set up`.
+  // One that never gets there is a proof of its own, failed.
+  const linksUp = labUsesIpv6(lab)
+    ? await each(Object.keys(lab.nodes), async (node): Promise<CheckResult> => {
+      const waiting = await linksSettled(node, runner, LINKS_SETTLE_MS);
+      return {
+        name: `${node}'s links are up`,
+        pass: waiting.length === 0,
+        evidence: `${waiting.join(", ")} still operationally down after ${
+          LINKS_SETTLE_MS / 1000
+        } s`,
+      };
+    })
+    : [];
+  const linksNotUp = linksUp.filter((r) => !r.pass);
   // What waits for the network to settle (routes converging, SLAAC addresses and the default
   // routes that come with them) goes first: the pings after it would fail for a while.
   const settles = (e: Expect) => "route" in e || "slaac" in e;
@@ -542,7 +571,11 @@ export async function checkLab(lab: Lab, context: CheckContext): Promise<CheckRe
     ...parallel.filter((e) => !refuses(e)).map((e, i) => [e, first[i]!] as const),
     ...parallel.filter(refuses).map((e, i) => [e, then[i]!] as const),
   ]);
-  const results: CheckResult[] = [...parallel.map((e) => byProof.get(e)!), ...listening];
+  const results: CheckResult[] = [
+    ...linksNotUp,
+    ...parallel.map((e) => byProof.get(e)!),
+    ...listening,
+  ];
   for (const e of lab.expect.filter(alone)) {
     if ("failover" in e) {
       results.push(await failover(e, withinOf(e, lab), ctx));
