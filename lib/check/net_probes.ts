@@ -7,6 +7,7 @@
  */
 import { type OutputWatch, type Process, type Runner, watchOutput } from "../exec/runner.ts";
 import { inNs } from "../plan/step.ts";
+import { inNetns } from "../exec/netns_argv.ts";
 import { familyOf, networkOfAny } from "../addr.ts";
 import type { Expect } from "../lab/schema.ts";
 import { formatDuration, parseDuration, sleep } from "../units.ts";
@@ -227,8 +228,9 @@ export async function linkState(
  * the kernel's link watch. That runs at most once a second for events it does not deem urgent
  * (a veth end whose peer has the same ifindex in its own namespace, as the first link of a
  * chain has) and needs the RTNL lock, so on a busy host (another lab's namespaces being torn
- * down) it lags up to a second or more behind `ip link set up`. Until it runs, IPv6 is not ready on the interface: no link-local
- * address, no neighbour solicitations answered for its addresses.
+ * down) it lags up to a second or more behind `ip link set up`. Until it runs, IPv6 is not
+ * ready on the interface: no link-local address, no neighbour solicitations answered for its
+ * addresses.
  */
 export function linksNotYetUp(links: readonly IpLink[]): string[] {
   return links
@@ -238,8 +240,9 @@ export function linksNotYetUp(links: readonly IpLink[]): string[] {
 
 /**
  * Waits until no interface in namespace `node` is up with a carrier but still operationally
- * down ({@link linksNotYetUp}), polling every 20 ms, for at most `withinMs`. Returns the
- * interfaces still waiting when the time ran out (none once the namespace settled).
+ * down ({@link linksNotYetUp}), asking `nsenter --net=/run/netns/NODE ip -j link show` every
+ * 20 ms, for at most `withinMs`. Returns the interfaces still waiting when the time ran out
+ * (none once the namespace settled).
  */
 export async function linksSettled(
   node: string,
@@ -248,7 +251,7 @@ export async function linksSettled(
 ): Promise<string[]> {
   const deadline = performance.now() + withinMs;
   for (;;) {
-    const r = await runner.run(["ip", "-n", node, "-j", "link", "show"], { allowFailure: true });
+    const r = await runner.run(inNetns(node, ["ip", "-j", "link", "show"]), { allowFailure: true });
     const waiting = r.code === 0 ? linksNotYetUp(JSON.parse(r.stdout || "[]") as IpLink[]) : [];
     if (waiting.length === 0 || performance.now() >= deadline) return waiting;
     await sleep(20);
