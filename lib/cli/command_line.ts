@@ -208,6 +208,7 @@ export function findCommand(program: CliProgram, name: string): CliCommand | und
  */
 export function parseCommandLine(program: CliProgram, argv: readonly string[]): Invocation {
   const topHelp = () => helpText(program);
+  const globals = program.globalOptions.map(optionParts);
   // Global options before the command's name.
   let i = 0;
   const global: CliFlags = {};
@@ -215,13 +216,11 @@ export function parseCommandLine(program: CliProgram, argv: readonly string[]): 
     const word = argv[i]!;
     if (word === "-h" || word === "--help") return { kind: "help", text: topHelp() };
     if (word === "-V" || word === "--version") return { kind: "version", text: program.version };
-    const option = word.startsWith("--")
-      ? program.globalOptions.find((o) => optionParts(o).long === word.slice(2))
-      : undefined;
-    if (!option || optionParts(option).takesValue) {
+    const parts = word.startsWith("--") ? globals.find((p) => p.long === word.slice(2)) : undefined;
+    if (!parts || parts.takesValue) {
       throw new CommandLineError(`unknown option '${word}'`, topHelp());
     }
-    global[optionParts(option).key] = true;
+    global[parts.key] = true;
   }
   const name = argv[i];
   if (name === undefined) return { kind: "help", text: topHelp() };
@@ -325,8 +324,7 @@ export function parseCommandLine(program: CliProgram, argv: readonly string[]): 
     }
     flags[key] = value;
   }
-  for (const o of program.globalOptions) {
-    const key = optionParts(o).key;
+  for (const { key } of globals) {
     if (flags[key] !== undefined) global[key] = flags[key];
     delete flags[key];
   }
