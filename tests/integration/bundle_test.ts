@@ -5,6 +5,7 @@
  */
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { assertHostUnchanged, deno, isRoot, snapshot, useTestState } from "../helpers/host.ts";
+import { withTempDirs } from "../helpers/temp.ts";
 
 useTestState("bundle");
 const REPO = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
@@ -13,53 +14,49 @@ Deno.test(
   "the bundle, alone in an empty directory, brings up, checks and removes ovs-internal",
   { ignore: !isRoot, sanitizeResources: false, sanitizeOps: false },
   async () => {
-    const build = await Deno.makeTempDir({ prefix: "netkit-bundle-build-" });
-    const alone = await Deno.makeTempDir({ prefix: "netkit-bundle-run-" });
-    const denoDir = await Deno.makeTempDir({ prefix: "netkit-bundle-denodir-" });
-    try {
-      const bundled = await deno(
-        ["bundle", "--platform=deno", "-o", `${build}/netkit.js`, "bundle.ts"],
-        REPO,
-      );
-      assertEquals(bundled.code, 0, bundled.stderr);
-      const js = await Deno.readTextFile(`${build}/netkit.js`);
-      // Every import was inlined: nothing left to resolve at run time.
-      assert(
-        !/\bfrom\s*["'](npm:|jsr:|file:|\.\.?\/)/.test(js),
-        "the bundle still imports modules",
-      );
-      assert(js.includes(`version: "`), "deno.json's version is not embedded");
-      await Deno.copyFile(`${build}/netkit.js`, `${alone}/netkit.js`);
-      assertEquals([...Deno.readDirSync(alone)].map((e) => e.name), ["netkit.js"]);
+    await withTempDirs(
+      ["netkit-bundle-build-", "netkit-bundle-run-", "netkit-bundle-denodir-"],
+      async ([build, alone, denoDir]) => {
+        const bundled = await deno(
+          ["bundle", "--platform=deno", "-o", `${build}/netkit.js`, "bundle.ts"],
+          REPO,
+        );
+        assertEquals(bundled.code, 0, bundled.stderr);
+        const js = await Deno.readTextFile(`${build}/netkit.js`);
+        // Every import was inlined: nothing left to resolve at run time.
+        assert(
+          !/\bfrom\s*["'](npm:|jsr:|file:|\.\.?\/)/.test(js),
+          "the bundle still imports modules",
+        );
+        assert(js.includes(`version: "`), "deno.json's version is not embedded");
+        await Deno.copyFile(`${build}/netkit.js`, `${alone}/netkit.js`);
+        assertEquals([...Deno.readDirSync(alone)].map((e) => e.name), ["netkit.js"]);
 
-      const run = (...args: string[]) =>
-        deno(["run", "-A", `--deny-read=${REPO}`, "netkit.js", ...args], alone, {
-          DENO_DIR: denoDir,
-        });
-      const version = await run("--version");
-      assertEquals(version.code, 0, version.stderr);
-      const denoJson = JSON.parse(await Deno.readTextFile(`${REPO}/deno.json`));
-      assertEquals(version.stdout.trim(), denoJson.version);
+        const run = (...args: string[]) =>
+          deno(["run", "-A", `--deny-read=${REPO}`, "netkit.js", ...args], alone, {
+            DENO_DIR: denoDir,
+          });
+        const version = await run("--version");
+        assertEquals(version.code, 0, version.stderr);
+        const denoJson = JSON.parse(await Deno.readTextFile(`${REPO}/deno.json`));
+        assertEquals(version.stdout.trim(), denoJson.version);
 
-      const before = await snapshot();
-      try {
-        const up = await run("recipe", "ovs-internal", "--prefix", "t7-");
-        assertEquals(up.code, 0, up.stderr + up.stdout);
-        assertMatch(up.stdout, /^PASS /m);
-        assert(!/^FAIL /m.test(up.stdout), up.stdout);
-        const check = await run("check", "t7-ovs-internal");
-        assertEquals(check.code, 0, check.stderr + check.stdout);
-        assertMatch(check.stdout, /^PASS /m);
-        assert(!/^FAIL /m.test(check.stdout), check.stdout);
-      } finally {
-        const down = await run("down", "t7-ovs-internal");
-        assertEquals(down.code, 0, down.stderr);
-      }
-      await assertHostUnchanged(before, "after the bundle's recipe, check and down");
-    } finally {
-      for (const dir of [build, alone, denoDir]) {
-        await Deno.remove(dir, { recursive: true }).catch(() => {});
-      }
-    }
+        const before = await snapshot();
+        try {
+          const up = await run("recipe", "ovs-internal", "--prefix", "t7-");
+          assertEquals(up.code, 0, up.stderr + up.stdout);
+          assertMatch(up.stdout, /^PASS /m);
+          assert(!/^FAIL /m.test(up.stdout), up.stdout);
+          const check = await run("check", "t7-ovs-internal");
+          assertEquals(check.code, 0, check.stderr + check.stdout);
+          assertMatch(check.stdout, /^PASS /m);
+          assert(!/^FAIL /m.test(check.stdout), check.stdout);
+        } finally {
+          const down = await run("down", "t7-ovs-internal");
+          assertEquals(down.code, 0, down.stderr);
+        }
+        await assertHostUnchanged(before, "after the bundle's recipe, check and down");
+      },
+    );
   },
 );

@@ -12,6 +12,7 @@ import {
   snapshot,
   useTestState,
 } from "../helpers/host.ts";
+import { withTempDir } from "../helpers/temp.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 import { NETKIT } from "../../main.ts";
 import { optionParts } from "../../lib/cli/command_line.ts";
@@ -115,8 +116,7 @@ Deno.test(
   opts,
   async () => {
     const before = await snapshot();
-    const dir = await Deno.makeTempDir({ prefix: "netkit-doctor-path-" });
-    try {
+    await withTempDir("netkit-doctor-path-", async (dir) => {
       for (const tool of ["ip", "nsenter", "ping"]) {
         const path = await which(resolveHost(), tool);
         if (path) await Deno.symlink(path, `${dir}/${tool}`);
@@ -137,9 +137,7 @@ Deno.test(
       assertMatch(none.stdout, /tool ip +│ FAIL .*│ apt-get install iproute2/);
       assertMatch(none.stdout, /netkit cannot work here/);
       assertMatch(none.stderr, /tool ip/);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
     await assertHostUnchanged(before, "after doctor without tools");
   },
 );
@@ -171,8 +169,7 @@ Deno.test("completions bash: valid bash with every subcommand and recipe", opts,
 
   // Complete for real: source the script, set COMP_WORDS, call the function. Lab names come from
   // `netkit status --json` at completion time; a stand-in binary answers here.
-  const dir = await Deno.makeTempDir({ prefix: "netkit-completions-" });
-  try {
+  await withTempDir("netkit-completions-", async (dir) => {
     await Deno.writeTextFile(`${dir}/netkit.bash`, script);
     const fake = `${dir}/fake-netkit`;
     await Deno.writeTextFile(
@@ -204,9 +201,7 @@ Deno.test("completions bash: valid bash with every subcommand and recipe", opts,
     assertEquals(await complete("netkit", "doctor", "--"), ["--help", "--json"]);
     assertEquals(await complete(fake, "check", ""), ["lab-one", "lab-two"]);
     assertEquals(await complete(fake, "status", "lab-t"), ["lab-two"]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("completions zsh and fish name every subcommand and recipe", opts, async () => {

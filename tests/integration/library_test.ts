@@ -7,6 +7,7 @@
 import { assertEquals, assertMatch } from "../helpers/assert.ts";
 import { assertHostUnchanged, deno, isRoot, snapshot, useTestState } from "../helpers/host.ts";
 import { bundlePath } from "../helpers/bundle.ts";
+import { withTempDir, withTempDirs } from "../helpers/temp.ts";
 
 useTestState("library");
 const REPO = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
@@ -39,17 +40,14 @@ Deno.test(
   "a script outside the repository imports mod.ts by path and runs with deno run -A",
   opts,
   async () => {
-    const dir = await Deno.makeTempDir({ prefix: "netkit-anywhere-" });
     const before = await snapshot();
-    try {
+    await withTempDir("netkit-anywhere-", async (dir) => {
       await Deno.writeTextFile(`${dir}/my-lab.ts`, labScript(`${REPO}/mod.ts`));
       const r = await deno(["run", "-A", "my-lab.ts", "la1-"], dir);
       assertEquals(r.code, 0, r.stderr + r.stdout);
       assertMatch(r.stdout, /^reached 10\.66\.0\.2 from la1-a$/m);
       assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["my-lab.ts"]);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
     await assertHostUnchanged(before, "after a script's lab");
   },
 );
@@ -58,32 +56,28 @@ Deno.test(
   'netkit run, from the bundle alone: import from "netkit" is the bundled library',
   opts,
   async () => {
-    const alone = await Deno.makeTempDir({ prefix: "netkit-run-alone-" });
-    const scripts = await Deno.makeTempDir({ prefix: "netkit-run-scripts-" });
-    const denoDir = await Deno.makeTempDir({ prefix: "netkit-run-denodir-" });
     const before = await snapshot();
-    try {
-      await Deno.copyFile(await bundlePath(), `${alone}/netkit.js`);
-      await Deno.writeTextFile(`${scripts}/my-lab.ts`, labScript("netkit"));
-      await Deno.writeTextFile(`${scripts}/fails.ts`, "Deno.exit(3);\n");
-      const netkit = (...args: string[]) =>
-        deno(["run", "-A", `--deny-read=${REPO}`, `${alone}/netkit.js`, ...args], scripts, {
-          DENO_DIR: denoDir,
-        });
-      const r = await netkit("run", "my-lab.ts", "--", "la2-");
-      assertEquals(r.code, 0, r.stderr + r.stdout);
-      assertMatch(r.stdout, /^reached 10\.66\.0\.2 from la2-a$/m);
-      const failed = await netkit("run", "fails.ts");
-      assertEquals(failed.code, 3, "the script's exit code is netkit's");
-      const missing = await netkit("run", "absent.ts");
-      assertEquals(missing.code, 2);
-      assertMatch(missing.stderr, /No script "absent\.ts"/);
-      assertEquals([...Deno.readDirSync(alone)].map((e) => e.name), ["netkit.js"]);
-    } finally {
-      for (const dir of [alone, scripts, denoDir]) {
-        await Deno.remove(dir, { recursive: true }).catch(() => {});
-      }
-    }
+    await withTempDirs(
+      ["netkit-run-alone-", "netkit-run-scripts-", "netkit-run-denodir-"],
+      async ([alone, scripts, denoDir]) => {
+        await Deno.copyFile(await bundlePath(), `${alone}/netkit.js`);
+        await Deno.writeTextFile(`${scripts}/my-lab.ts`, labScript("netkit"));
+        await Deno.writeTextFile(`${scripts}/fails.ts`, "Deno.exit(3);\n");
+        const netkit = (...args: string[]) =>
+          deno(["run", "-A", `--deny-read=${REPO}`, `${alone}/netkit.js`, ...args], scripts, {
+            DENO_DIR: denoDir,
+          });
+        const r = await netkit("run", "my-lab.ts", "--", "la2-");
+        assertEquals(r.code, 0, r.stderr + r.stdout);
+        assertMatch(r.stdout, /^reached 10\.66\.0\.2 from la2-a$/m);
+        const failed = await netkit("run", "fails.ts");
+        assertEquals(failed.code, 3, "the script's exit code is netkit's");
+        const missing = await netkit("run", "absent.ts");
+        assertEquals(missing.code, 2);
+        assertMatch(missing.stderr, /No script "absent\.ts"/);
+        assertEquals([...Deno.readDirSync(alone)].map((e) => e.name), ["netkit.js"]);
+      },
+    );
     await assertHostUnchanged(before, "after netkit run");
   },
 );

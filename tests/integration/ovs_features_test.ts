@@ -17,6 +17,7 @@ import {
   snapshot,
   useTestState,
 } from "../helpers/host.ts";
+import { withTempDir } from "../helpers/temp.ts";
 import { Executor } from "../../lib/plan/executor.ts";
 import { Journal } from "../../lib/plan/journal.ts";
 import { readLabState, upLab } from "../../lib/lab/runtime.ts";
@@ -221,7 +222,6 @@ Deno.test(
   opts,
   async () => {
     const before = await snapshot();
-    const dir = await Deno.makeTempDir({ prefix: "netkit-t9-" });
     const cases: [string, RegExp][] = [
       [
         `${BAD_BASE}    flows: ["-O,actions=drop"]\n`,
@@ -248,7 +248,7 @@ Deno.test(
         /bad\.yaml:12:34: mirror output "t9-mon" is not a port of bridge "t9-xb"/,
       ],
     ];
-    try {
+    await withTempDir("netkit-t9-", async (dir) => {
       for (const [yaml, re] of cases) {
         const file = join(dir, "bad.yaml");
         await Deno.writeTextFile(file, yaml);
@@ -256,9 +256,7 @@ Deno.test(
         assertEquals(r.code, 2, r.stdout + r.stderr);
         assertMatch(r.stderr, re);
       }
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
     await assertHostUnchanged(before, "after bad lab files");
   },
 );
@@ -268,8 +266,7 @@ Deno.test(
   opts,
   async () => {
     const before = await snapshot();
-    const dir = await Deno.makeTempDir({ prefix: "netkit-t9-" });
-    try {
+    await withTempDir("netkit-t9-", async (dir) => {
       for (const name of ["ovs-flows", "ovs-bond"]) {
         const exported = await netkit(["recipe", "export", name, "--prefix", "t9f-"]);
         assertEquals(exported.code, 0, exported.stderr);
@@ -284,9 +281,7 @@ Deno.test(
           assertEquals(down.code, 0, down.stdout + down.stderr);
         }
       }
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
     await assertHostUnchanged(before, "after the exported lab files");
   },
 );
@@ -341,15 +336,15 @@ Deno.test(
   opts,
   async () => {
     const before = await snapshot();
-    const dir = await Deno.makeTempDir({ prefix: "netkit-t9-" });
-    try {
-      const first = await netkit(["recipe", "ovs-bond", "--prefix", "t9c-", "--no-check"]);
-      assertEquals(first.code, 0, first.stdout + first.stderr);
-      const during = await snapshot();
-      const file = join(dir, "clash.yaml");
-      await Deno.writeTextFile(
-        file,
-        `name: t9d-clash
+    await withTempDir("netkit-t9-", async (dir) => {
+      try {
+        const first = await netkit(["recipe", "ovs-bond", "--prefix", "t9c-", "--no-check"]);
+        assertEquals(first.code, 0, first.stdout + first.stderr);
+        const during = await snapshot();
+        const file = join(dir, "clash.yaml");
+        await Deno.writeTextFile(
+          file,
+          `name: t9d-clash
 bridges:
   t9d-br0: { type: ovs, ports: { t9c-bond0: { bond: [t9d-a1, t9d-a2] } } }
   t9d-br1: { type: ovs }
@@ -357,24 +352,28 @@ links:
   - endpoints: [t9d-br0:t9d-a1, t9d-br1:t9d-b1]
   - endpoints: [t9d-br0:t9d-a2, t9d-br1:t9d-b2]
 `,
-      );
-      const r = await netkit(["up", file]);
-      assertEquals(r.code, 2, r.stdout + r.stderr);
-      assertMatch(
-        r.stderr,
-        /OVS port "t9c-bond0" \(a bond of the lab\) already exists on this host/,
-      );
-      // (Routes are left out: the first lab's link-local IPv6 addresses may still be arriving.)
-      const after = await snapshot();
-      for (
-        const key of ["namespaces", "links", "firewall", "processes", "stateDirEntries"] as const
-      ) {
-        assertEquals(after[key], during[key], `${key} changed after the clashing lab was refused`);
+        );
+        const r = await netkit(["up", file]);
+        assertEquals(r.code, 2, r.stdout + r.stderr);
+        assertMatch(
+          r.stderr,
+          /OVS port "t9c-bond0" \(a bond of the lab\) already exists on this host/,
+        );
+        // (Routes are left out: the first lab's link-local IPv6 addresses may still be arriving.)
+        const after = await snapshot();
+        for (
+          const key of ["namespaces", "links", "firewall", "processes", "stateDirEntries"] as const
+        ) {
+          assertEquals(
+            after[key],
+            during[key],
+            `${key} changed after the clashing lab was refused`,
+          );
+        }
+      } finally {
+        await netkit(["down", "t9c-ovs-bond"]);
       }
-    } finally {
-      await netkit(["down", "t9c-ovs-bond"]);
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
     await assertHostUnchanged(before, "after the bond conflict test");
   },
 );

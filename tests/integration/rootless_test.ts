@@ -6,6 +6,7 @@
  */
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { assertHostUnchanged, type HostSnapshot, isRoot, sh, snapshot } from "../helpers/host.ts";
+import { withTempDir } from "../helpers/temp.ts";
 
 const opts = { ignore: !isRoot, sanitizeResources: false, sanitizeOps: false };
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
@@ -21,7 +22,19 @@ interface TestUser {
   env: Record<string, string>;
 }
 
-async function makeUser(): Promise<TestUser> {
+/** Runs `fn` with a fresh test user whose home is a temporary directory; removes both after. */
+async function withUser<T>(fn: (user: TestUser) => Promise<T>): Promise<T> {
+  return await withTempDir("nkt-rootless-", async (home) => {
+    const user = await makeUser(home);
+    try {
+      return await fn(user);
+    } finally {
+      await removeUser(user);
+    }
+  });
+}
+
+async function makeUser(home: string): Promise<TestUser> {
   const name = `t9-${crypto.randomUUID().slice(0, 8)}`;
   const r = await new Deno.Command("useradd", {
     args: ["--no-create-home", "--shell", "/usr/sbin/nologin", "--user-group", name],
@@ -31,7 +44,6 @@ async function makeUser(): Promise<TestUser> {
   assertEquals(r.code, 0, dec.decode(r.stderr));
   const uid = Number((await sh("id", "-u", name)).trim());
   const gid = Number((await sh("id", "-g", name)).trim());
-  const home = await Deno.makeTempDir({ prefix: "nkt-rootless-" });
   const cache = Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME") ?? "/root"}/.cache/deno`;
   await Deno.mkdir(`${home}/deno`);
   await sh("cp", "-a", `${cache}/.`, `${home}/deno`);
@@ -77,7 +89,6 @@ async function removeUser(user: TestUser): Promise<void> {
     await new Promise((r) => setTimeout(r, 50));
   }
   await sh("userdel", user.name);
-  await Deno.remove(user.home, { recursive: true }).catch(() => {});
 }
 
 /** Runs `netkit ARGS...` as `user` (not root: rootless mode is the default). */
@@ -121,8 +132,7 @@ Deno.test(
   opts,
   async () => {
     const before = await snapshot();
-    const user = await makeUser();
-    try {
+    await withUser(async (user) => {
       const up = await asUser(user, ["recipe", "router", "--prefix", "t9-"]);
       assertEquals(up.code, 0, up.stdout + up.stderr);
       assertMatch(up.stdout, /Up: lab t9-router/);
@@ -175,9 +185,7 @@ Deno.test(
       assertEquals(after.code, 0, after.stderr);
       assertMatch(after.stdout, /No labs are up/);
       assertEquals(await processesOf(user.uid), [], "status left a process behind");
-    } finally {
-      await removeUser(user);
-    }
+    });
     await assertHostUnchanged(before, "after a rootless run");
   },
 );
@@ -187,8 +195,7 @@ Deno.test(
   opts,
   async () => {
     const before = await snapshot();
-    const user = await makeUser();
-    try {
+    await withUser(async (user) => {
       const r = await asUser(user, ["--rootless", "recipe", "ovs-veth", "--prefix", "t9-"]);
       assertEquals(r.code, 2, r.stdout + r.stderr);
       const lines = r.stderr.trim().split("\n");
@@ -215,9 +222,7 @@ Deno.test(
       const entries = [];
       for await (const e of Deno.readDir(`${user.home}/xdg`)) entries.push(e.name);
       assertEquals(entries, []);
-    } finally {
-      await removeUser(user);
-    }
+    });
     await assertHostUnchanged(before, "after a refused rootless OVS recipe");
   },
 );

@@ -13,6 +13,7 @@ import {
   snapshot,
   useTestState,
 } from "../helpers/host.ts";
+import { withTempDir } from "../helpers/temp.ts";
 import { getRecipe, StepError, upLab, validateLab } from "../../mod.ts";
 import { downLab } from "../../lib/lab/teardown.ts";
 import { planForHost } from "../../lib/lab/runtime.ts";
@@ -108,8 +109,7 @@ Deno.test("bad input: one clear message, exit code 2, host unchanged", opts, asy
 
 Deno.test("a missing tool is named with its Debian package; nothing changes", opts, async () => {
   const before = await snapshot();
-  const bin = await Deno.makeTempDir();
-  try {
+  await withTempDir("nkt-bin-", async (bin) => {
     for (const tool of ["ip", "nsenter", "sysctl", "pkill", "kill", "mkdir", "env"]) {
       const found = (await sh("sh", "-c", `command -v ${tool}`)).trim();
       const path = found.startsWith("/") ? found : `/usr/bin/${tool}`; // kill: a shell builtin too
@@ -119,17 +119,14 @@ Deno.test("a missing tool is named with its Debian package; nothing changes", op
     assertEquals(r.code, 2, r.stderr);
     assertMatch(r.stderr, /Missing tool\(s\): ovsdb-tool, ovsdb-server, ovs-vsctl\n/);
     assertMatch(r.stderr, /apt-get install openvswitch-switch/);
-  } finally {
-    await Deno.remove(bin, { recursive: true });
-  }
+  });
   await assertHostUnchanged(before, "after a missing tool");
 });
 
 Deno.test("not root: exit code 2 and nothing changes", opts, async () => {
   const before = await snapshot();
   // nobody gets a copy of Deno's cache, so that only netkit's own check can refuse.
-  const cache = await Deno.makeTempDir({ prefix: "nkt-nobody-" });
-  try {
+  await withTempDir("nkt-nobody-", async (cache) => {
     const home = Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME") ?? "/root"}/.cache/deno`;
     await sh("cp", "-a", `${home}/.`, cache);
     await sh("chown", "-R", "65534:65534", cache);
@@ -157,9 +154,7 @@ Deno.test("not root: exit code 2 and nothing changes", opts, async () => {
     assertEquals(r.code, 2, stderr);
     assertMatch(stderr, /needs root/);
     assertMatch(stderr, /hint: run it with sudo/);
-  } finally {
-    await Deno.remove(cache, { recursive: true });
-  }
+  });
   await assertHostUnchanged(before, "after running as nobody");
 });
 

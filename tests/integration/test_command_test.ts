@@ -209,51 +209,51 @@ Deno.test(
   opts,
   async () => {
     const before = await snapshot();
-    const dir = await Deno.makeTempDir({ prefix: "netkit-t15-" });
     const pcap = `${stateDir}/captures/router-lossy/rl-wan/eth0.pcap`;
-    try {
-      // What a CI job runs: one command, a JUnit report, nothing left but the capture.
-      const ci = await netkit(["test", EXAMPLE, "--up", "--junit", `${dir}/report.xml`]);
-      assertEquals(ci.code, 0, ci.stdout + ci.stderr);
-      const suite = parseJunit(await Deno.readTextFile(`${dir}/report.xml`)).testsuites
-        .testsuite[0]!;
-      assertEquals(suite.failures, "0");
-      const names = suite.testcase.map((c) => c.name);
-      for (
-        const re of [
-          /^rl-vm2\/eth0 holds a lease in 10\.0\.0\.151-10\.0\.0\.160/,
-          /^rl-wan sees rl-vm1's packets to 192\.168\.100\.1 from 192\.168\.100\.11$/,
-          /^rl-wan sees rl-vm2's packets to 192\.168\.100\.1 from 192\.168\.100\.11$/,
-          /^rl-vm1 -> 192\.168\.100\.1:80 \(TCP\) reachable, listener in rl-wan/,
-        ]
-      ) assert(names.some((n) => re.test(n)), `no test case ${re} in:\n${names.join("\n")}`);
+    await withTempDir("netkit-t15-", async (dir) => {
+      try {
+        // What a CI job runs: one command, a JUnit report, nothing left but the capture.
+        const ci = await netkit(["test", EXAMPLE, "--up", "--junit", `${dir}/report.xml`]);
+        assertEquals(ci.code, 0, ci.stdout + ci.stderr);
+        const suite = parseJunit(await Deno.readTextFile(`${dir}/report.xml`)).testsuites
+          .testsuite[0]!;
+        assertEquals(suite.failures, "0");
+        const names = suite.testcase.map((c) => c.name);
+        for (
+          const re of [
+            /^rl-vm2\/eth0 holds a lease in 10\.0\.0\.151-10\.0\.0\.160/,
+            /^rl-wan sees rl-vm1's packets to 192\.168\.100\.1 from 192\.168\.100\.11$/,
+            /^rl-wan sees rl-vm2's packets to 192\.168\.100\.1 from 192\.168\.100\.11$/,
+            /^rl-vm1 -> 192\.168\.100\.1:80 \(TCP\) reachable, listener in rl-wan/,
+          ]
+        ) assert(names.some((n) => re.test(n)), `no test case ${re} in:\n${names.join("\n")}`);
 
-      // The capture on wan, kept after the lab went: every echo request came from rt's address.
-      const packets = await ipv4PacketsOf(pcap);
-      const requests = packets.filter((p) => p.icmpType === 8 && p.dst === "192.168.100.1");
-      assert(requests.length >= 4, `${requests.length} echo requests captured`);
-      assertEquals([...new Set(requests.map((p) => p.src))], ["192.168.100.11"]);
-      assert(echoes(packets, "192.168.100.11", "192.168.100.1").replies > 0);
+        // The capture on wan, kept after the lab went: every echo request came from rt's address.
+        const packets = await ipv4PacketsOf(pcap);
+        const requests = packets.filter((p) => p.icmpType === 8 && p.dst === "192.168.100.1");
+        assert(requests.length >= 4, `${requests.length} echo requests captured`);
+        assertEquals([...new Set(requests.map((p) => p.src))], ["192.168.100.11"]);
+        assert(echoes(packets, "192.168.100.11", "192.168.100.1").replies > 0);
 
-      // By hand: up, the uplink without loss measured at its rate through SNAT, down.
-      assertEquals((await netkit(["up", EXAMPLE, "--no-check"])).code, 0);
-      for (const end of ["rl-rt:eth1", "rl-wan:eth0"]) {
-        const r = await netkit(["impair", "router-lossy", end, "--rate", "10mbit"]);
-        assertEquals(r.code, 0, r.stderr);
+        // By hand: up, the uplink without loss measured at its rate through SNAT, down.
+        assertEquals((await netkit(["up", EXAMPLE, "--no-check"])).code, 0);
+        for (const end of ["rl-rt:eth1", "rl-wan:eth0"]) {
+          const r = await netkit(["impair", "router-lossy", end, "--rate", "10mbit"]);
+          assertEquals(r.code, 0, r.stderr);
+        }
+        const mbit = await throughputMbps("rl-vm1", "rl-wan", "192.168.100.1");
+        assert(
+          mbit >= 8 && mbit <= 12,
+          `vm1 -> wan through rt: ${mbit.toFixed(2)} Mbit/s, expected 10 ±20 %`,
+        );
+        assertEquals((await netkit(["down", EXAMPLE])).code, 0);
+        const clean = await netkit(["clean"]);
+        assertMatch(clean.stdout, /Removed 1 kept packet capture/);
+      } finally {
+        await netkit(["down", "router-lossy"]);
+        await netkit(["clean"]);
       }
-      const mbit = await throughputMbps("rl-vm1", "rl-wan", "192.168.100.1");
-      assert(
-        mbit >= 8 && mbit <= 12,
-        `vm1 -> wan through rt: ${mbit.toFixed(2)} Mbit/s, expected 10 ±20 %`,
-      );
-      assertEquals((await netkit(["down", EXAMPLE])).code, 0);
-      const clean = await netkit(["clean"]);
-      assertMatch(clean.stdout, /Removed 1 kept packet capture/);
-    } finally {
-      await netkit(["down", "router-lossy"]);
-      await netkit(["clean"]);
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
     await assertHostUnchanged(before, "after the router-lossy example");
   },
 );

@@ -4,6 +4,7 @@
  * undos, and the executor running a one-off impairment against a recording runner.
  */
 import { assert, assertEquals, assertMatch, assertThrows } from "../helpers/assert.ts";
+import { withTempDir } from "../helpers/temp.ts";
 import {
   capture,
   Executor,
@@ -263,8 +264,7 @@ Deno.test("planLab(): a capture starts before the interface has an address, an i
 });
 
 Deno.test("a one-off impairment runs through the executor and its undo goes into the journal first", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir("netkit-journal-", async (dir) => {
     const runner = new RecordingRunner();
     const journal = new Journal(`${dir}/journal.jsonl`);
     const steps = [
@@ -288,9 +288,7 @@ Deno.test("a one-off impairment runs through the executor and its undo goes into
     assertEquals(entries[2]!.undo, [{
       argv: ["ip", "-n", "rt", "link", "set", "dev", "eth1", "up"],
     }]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("a lab with impairments and captures exports to YAML and parses back the same", async () => {

@@ -11,6 +11,7 @@ import {
   assertRejects,
   assertThrows,
 } from "../helpers/assert.ts";
+import { withTempDir } from "../helpers/temp.ts";
 import {
   LabFileError,
   labToYaml,
@@ -165,8 +166,7 @@ Deno.test("alias bombs are refused", () => {
 Deno.test("files over 1 MiB are refused before parsing", async () => {
   const big = "name: x\n" + "#".repeat(MAX_LAB_FILE_BYTES) + "\n";
   assertMatch(firstProblem(big), /^1:1: the file is \d+ bytes; a lab file may be at most 1048576/);
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir("netkit-labfile-", async (dir) => {
     await Deno.writeTextFile(`${dir}/big.yaml`, big);
     const error = await assertRejects(() => loadLabFile(`${dir}/big.yaml`), LabFileError);
     assertMatch(error.message, /big\.yaml:1:1: the file is \d+ bytes/);
@@ -178,14 +178,11 @@ Deno.test("files over 1 MiB are refused before parsing", async () => {
       (await assertRejects(() => loadLabFile(dir), LabFileError)).message,
       /not\ a\ regular\ file/,
     );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("readLabName() needs only a valid name (down works on an edited file)", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir("netkit-labfile-", async (dir) => {
     await Deno.writeTextFile(`${dir}/lab.yaml`, "name: pair\nnodes: 5\n");
     assertEquals(await readLabName(`${dir}/lab.yaml`), "pair");
     await Deno.writeTextFile(`${dir}/bad.yaml`, "nodes: {}\nname: bad name\n");
@@ -193,9 +190,7 @@ Deno.test("readLabName() needs only a valid name (down works on an edited file)"
       (await assertRejects(() => readLabName(`${dir}/bad.yaml`), LabFileError)).message,
       /bad\.yaml:2:7:/,
     );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("every recipe exported to YAML parses back to the same lab", () => {

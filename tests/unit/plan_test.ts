@@ -9,6 +9,7 @@ import {
   assertRejects,
   assertThrows,
 } from "../helpers/assert.ts";
+import { withTempDir } from "../helpers/temp.ts";
 import {
   addAddress,
   createNs,
@@ -198,8 +199,7 @@ Deno.test("Executor never undoes a step whose object already existed, nor one th
 });
 
 Deno.test("Executor journals each undo before its step runs; a torn last line is ignored", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir("netkit-journal-", async (dir) => {
     const journal = new Journal(`${dir}/journal.jsonl`);
     const seen: number[] = [];
     const runner = new RecordingRunner(() => {
@@ -216,23 +216,18 @@ Deno.test("Executor journals each undo before its step runs; a torn last line is
     });
     const entries = await journal.read();
     assertEquals(entries.map((e) => e.key), ["d:a", "d:b"]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("Executor forgets the journal entries of a call it rolled back", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir("netkit-journal-", async (dir) => {
     const journal = new Journal(`${dir}/journal.jsonl`);
     const ok = new Executor({ runner: new RecordingRunner(), journal });
     await ok.apply([createNs("a")]);
     const failing = new Executor({ runner: new RecordingRunner(), journal, failAt: 1 });
     await assertRejects(() => failing.apply([createNs("b"), createNs("c")]), StepError);
     assertEquals((await journal.read()).map((e) => e.key), ["netns:a"]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("shellLine() leaves plain words bare and quotes the rest", () => {
