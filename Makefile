@@ -53,12 +53,14 @@ DOC_NEEDS_ROOT := lib/session.ts lib/lab/runtime.ts lib/ovs/query.ts lib/ovs/ins
   lib/check/probes.ts
 DOC_RUN = $(filter-out $(DOC_NEEDS_ROOT),$(shell grep -rl '```ts' lib))
 
-# Formatting, lint, types, every @example type-checked (the ones that need no root also run),
-# and the public API's documentation (deno doc --lint).
+# Formatting, lint, the house's shape (no import cycle among netkit's modules, no function over
+# 120 lines: tools/shape_check.ts), types, every @example type-checked (the ones that need no
+# root also run), and the public API's documentation (deno doc --lint).
 lint: deps
 	"$(DENO)" fmt --check
 	"$(DENO)" lint
-	"$(DENO)" check main.ts mod.ts bundle.ts examples/ recipes/ tests/
+	"$(DENO)" run -A tools/shape_check.ts --max-fn 120
+	"$(DENO)" check main.ts mod.ts bundle.ts examples/ recipes/ tests/ tools/
 	"$(DENO)" check --doc-only mod.ts README.md lib/ recipes/
 	"$(DENO)" doc --lint mod.ts
 	"$(DENO)" test -A --doc $(DOC_RUN)

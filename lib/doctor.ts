@@ -16,7 +16,7 @@ import type { Host } from "./host.ts";
 import { PACKAGE_OF, which } from "./lab/preflight.ts";
 import { ovsStatus } from "./ovs/instance.ts";
 import { pathExists } from "./state.ts";
-import { qdiscDoctorRows } from "./lab/qdisc.ts";
+import { hasQdisc } from "./lab/qdisc.ts";
 
 /**
  * How a row came out. `fail`: netkit cannot work. `warn`: some labs or features will not work.
@@ -436,6 +436,27 @@ async function kernelRowsUnprivileged(): Promise<DoctorRow[]> {
     });
   }
   return rows;
+}
+
+/** `doctor`'s rows for the qdiscs impairments use (as root: the probe creates a namespace). */
+async function qdiscDoctorRows(runner: Runner): Promise<DoctorRow[]> {
+  const [tbf, netem] = await Promise.all([hasQdisc("tbf", runner), hasQdisc("netem", runner)]);
+  return [
+    tbf.ok ? { check: "kernel: tbf (impair rate)", status: "ok", detail: tbf.detail } : {
+      check: "kernel: tbf (impair rate)",
+      status: "warn",
+      detail: `${tbf.detail}: impairments with a rate will fail`,
+      fix: "a kernel with CONFIG_NET_SCH_TBF (modprobe sch_tbf)",
+    },
+    netem.ok
+      ? { check: "kernel: netem (impair delay, jitter, loss)", status: "ok", detail: netem.detail }
+      : {
+        check: "kernel: netem (impair delay, jitter, loss)",
+        status: "warn",
+        detail: `${netem.detail}: impair delay and jitter are refused; loss uses nftables`,
+        fix: "a kernel with CONFIG_NET_SCH_NETEM (modprobe sch_netem)",
+      },
+  ];
 }
 
 /** Runs every check. Creates and deletes one throwaway namespace when running as root. */

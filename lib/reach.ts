@@ -28,8 +28,8 @@
  *
  * @module
  */
-import type { DocPath, LabIssue } from "./lab/validate.ts";
-import type { Lab } from "./lab/schema.ts";
+import type { DocPath, LabIssue } from "./lab/issue.ts";
+import type { Lab } from "./lab/types.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Names

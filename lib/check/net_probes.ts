@@ -11,7 +11,7 @@ import { inNetns } from "../exec/netns_argv.ts";
 import { familyOf, networkOfAny } from "../addr.ts";
 import type { Expect } from "../lab/schema.ts";
 import { formatDuration, parseDuration, sleep } from "../units.ts";
-import type { CheckResult } from "./probes.ts";
+import type { CheckResult } from "./proof.ts";
 
 type TcpExpect = Extract<Expect, { tcp: unknown }>;
 type RouteExpect = Extract<Expect, { route: unknown }>["route"];

@@ -8,11 +8,7 @@
 import type { Runner } from "../exec/runner.ts";
 import { type Host, resolveHost } from "../host.ts";
 import { cmd, inNs, type Step } from "../plan/step.ts";
-import { Journal } from "../plan/journal.ts";
-import { inNetns } from "../exec/netns_argv.ts";
 import { vsctl } from "../ovs/target.ts";
-import { join } from "node:path";
-import { Executor } from "../plan/executor.ts";
 import { pool } from "../plan/schedule.ts";
 import { ovsRemoveTag } from "../primitives/ovs.ts";
 import { dhcp6ClientFiles, dhcpClientFiles } from "../primitives/dhcp.ts";
@@ -20,7 +16,6 @@ import { familyOf, inSubnetAny, ipToBigInt, ipToNumber } from "../addr.ts";
 import { linkDown } from "../primitives/link.ts";
 import type { Expect, Lab } from "../lab/schema.ts";
 import { labUsesIpv6 } from "../lab/plan.ts";
-import type { OvsTarget } from "../ovs/target.ts";
 import {
   eventually,
   linksSettled,
@@ -30,86 +25,17 @@ import {
   tcpReach,
 } from "./net_probes.ts";
 import { isOvsProof, ovsProof } from "./probes_ovs.ts";
+import { type CheckContext, type CheckResult, type Context, ping, whileApplied } from "./proof.ts";
 
-/** The outcome of one proof. */
-export interface CheckResult {
-  /** What was checked, e.g. `ns2 -> 10.0.0.1 reachable`. */
-  name: string;
-  /** Whether the proof passed. */
-  pass: boolean;
-  /** What was seen (a ping summary, a lease, captured sources). */
-  evidence: string;
-  /** How long the proof took, in milliseconds. */
-  ms?: number;
-}
-
-/** What the probes need. */
-export interface CheckContext {
-  /** Where and how to work. @default resolveHost() */
-  host?: Host | undefined;
-  /** The lab's state directory (lease records). */
-  stateDir: string;
-  /** The OVS of the lab, for VLAN probes. */
-  ovs?: OvsTarget | undefined;
-}
-
-/**
- * How long a ping proof waits, in seconds. A reachable path answers its first probe within
- * milliseconds here (namespaces on one host; the first probe waits only for ARP), so one reply
- * ends the proof at once; probes go out every 0.2 s (a fresh OVS port may drop the first ones)
- * until the deadline, which is what a broken path costs. An unreachable proof must not stop
- * early: it passes only after a whole window of probes went unanswered, a window hundreds of
- * times a lab's round trip, and runs only after the lab's reachable proofs have passed (see
- * {@link checkLab}), so that a lab that forwards nothing yet cannot pass it by accident.
- */
-export const PING_DEADLINE_S = { reachable: 2, unreachable: 1 } as const;
-
-/**
- * The ping of a proof: `ping -n -q -t 255 -c 1 -i 0.2 -w 2 TO` (the first reply ends it) when
- * `reach`, else `ping -n -q -t 255 -i 0.2 -w 1 TO` (five probes over one second, none may be
- * answered). The TTL (IPv6: hop limit) is the largest there is, not ping's 64: a lab may route
- * through more routers than that (a long `chain`). It runs in FROM's network namespace through
- * `nsenter --net` (lib/exec/netns_argv.ts): the same as `ip netns exec FROM ping ...` for a ping,
- * without copying the mount table (milliseconds per proof at hundreds of namespaces).
- */
-export function pingArgv(from: string, to: string, reach: boolean): string[] {
-  const deadline = String(reach ? PING_DEADLINE_S.reachable : PING_DEADLINE_S.unreachable);
-  return inNetns(from, [
-    "ping",
-    "-n",
-    "-q",
-    "-t",
-    "255",
-    ...(reach ? ["-c", "1"] : []),
-    "-i",
-    "0.2",
-    "-w",
-    deadline,
-    to,
-  ]);
-}
-
-/** The context with its host resolved. */
-export type Context = CheckContext & { host: Host };
-
-/** Pings `to` from `from`; passes when the outcome is `reach`. */
-export async function ping(
-  from: string,
-  to: string,
-  reach: boolean,
-  runner: Runner,
-): Promise<CheckResult> {
-  const r = await runner.run(pingArgv(from, to, reach), { allowFailure: true });
-  const summary = (r.stdout + r.stderr).split("\n").find((l) => /packets transmitted/.test(l)) ??
-    (r.stderr.trim() || `exit ${r.code}`);
-  // Reached: some probe was answered. Exit 2 ("Network is unreachable", ...) answers none.
-  const got = Number(/(\d+) (?:packets )?received/.exec(summary)?.[1] ?? 0) > 0;
-  return {
-    name: `${from} -> ${to} ${reach ? "reachable" : "unreachable"}`,
-    pass: got === reach,
-    evidence: summary.trim(),
-  };
-}
+export {
+  type CheckContext,
+  type CheckResult,
+  type Context,
+  ping,
+  PING_DEADLINE_S,
+  pingArgv,
+  whileApplied,
+} from "./proof.ts";
 
 async function lease(e: Extract<Expect, { lease: unknown }>["lease"], ctx: Context) {
   if (familyOf(e.range[0]) === 6) return await lease6(e, ctx);
@@ -440,34 +366,6 @@ export function withinOf(e: Expect, lab: Lab): string | undefined {
   const mustReach = "ping" in e && "reach" in e && e.reach && !("untag" in e) && !isOvsProof(e);
   const settles = "slaac" in e || "failover" in e || (routed && ("route" in e || mustReach));
   return settles ? `${convergenceWithin(lab)}s` : undefined;
-}
-
-/**
- * Applies `step` (a change a proof makes: a link taken down, a VLAN tag removed) as a journaled
- * step of the lab (its undo is in the lab's journal before it runs, so `down` restores it even if
- * netkit is killed meanwhile), runs `prove`, and undoes the step whatever happened.
- */
-export async function whileApplied<T>(
-  step: Step,
-  ctx: Context,
-  prove: () => Promise<T>,
-): Promise<T> {
-  const exec = new Executor({
-    runner: ctx.host.runner,
-    ovs: ctx.ovs,
-    journal: new Journal(join(ctx.stateDir, "journal.jsonl")),
-  });
-  await exec.apply([step]);
-  const restore = async () => {
-    const errors = await exec.undo([{ key: step.key, undo: step.undo }]);
-    if (errors.length) throw errors[0];
-  };
-  const result = await prove().catch(async (error) => {
-    await restore();
-    throw error;
-  });
-  await restore();
-  return result;
 }
 
 /**

@@ -5,7 +5,7 @@
  *   `minPackets` (read before and after; the counters follow the datapath a moment later, so the
  *   probe waits for them, bounded);
  * - `linkDown`: a link end set down (the journaled `linkDown` step, as in `failover` and
- *   `netkit link`, through probes.ts `whileApplied`), a ping, the link up again; for a bond member the evidence names the bond's active
+ *   `netkit link`, through proof.ts `whileApplied`), a ping, the link up again; for a bond member the evidence names the bond's active
  *   member while the link was down;
  * - `capture`: tcpdump on a node's interface (a mirror's monitor) sees a ping's echo requests and
  *   replies;
@@ -23,7 +23,7 @@ import { ovsList } from "../ovs/query.ts";
 import type { Expect, Lab } from "../lab/schema.ts";
 import { sandboxOf } from "../lab/sandbox.ts";
 import { findFlow } from "../lab/validate_ovs.ts";
-import { type CheckResult, type Context, ping, whileApplied } from "./probes.ts";
+import { type CheckResult, type Context, ping, whileApplied } from "./proof.ts";
 import { BOUNDED, startTcpdump } from "./net_probes.ts";
 import { sleep } from "../units.ts";
 

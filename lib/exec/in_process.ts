@@ -29,7 +29,7 @@
  *
  * @module
  */
-import type { RunResult } from "./runner.ts";
+import type { RunResult } from "./result.ts";
 
 // linux/netlink.h, linux/rtnetlink.h, linux/if_link.h, linux/if_addr.h
 const AF_INET = 2, AF_INET6 = 10, AF_NETLINK = 16;

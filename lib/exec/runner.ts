@@ -17,16 +17,9 @@
  */
 import { ipBatchNetnsPath, sysctlArgvParts } from "./netns_argv.ts";
 import { ipBatchInProcess, sysctlInProcess } from "./in_process.ts";
+import type { RunResult } from "./result.ts";
 
-/** What one finished command returned. */
-export interface RunResult {
-  /** The process's exit code. */
-  code: number;
-  /** Standard output, decoded as UTF-8. */
-  stdout: string;
-  /** Standard error, decoded as UTF-8. */
-  stderr: string;
-}
+export type { RunResult } from "./result.ts";
 
 /** Options for {@link Runner.run}. */
 export interface RunOptions {

@@ -12,7 +12,6 @@
  * @module
  */
 import type { Runner } from "../exec/runner.ts";
-import type { DoctorRow } from "../doctor.ts";
 
 /** The qdiscs netkit's impairments use, with a small valid configuration for the probe. */
 const PROBE_ARGS: Record<"netem" | "tbf", string[]> = {
@@ -48,25 +47,4 @@ export async function hasQdisc(
   } catch (error) {
     return { ok: false, detail: error instanceof Error ? error.message : String(error) };
   }
-}
-
-/** `doctor`'s rows for the qdiscs impairments use (as root: the probe creates a namespace). */
-export async function qdiscDoctorRows(runner: Runner): Promise<DoctorRow[]> {
-  const [tbf, netem] = await Promise.all([hasQdisc("tbf", runner), hasQdisc("netem", runner)]);
-  return [
-    tbf.ok ? { check: "kernel: tbf (impair rate)", status: "ok", detail: tbf.detail } : {
-      check: "kernel: tbf (impair rate)",
-      status: "warn",
-      detail: `${tbf.detail}: impairments with a rate will fail`,
-      fix: "a kernel with CONFIG_NET_SCH_TBF (modprobe sch_tbf)",
-    },
-    netem.ok
-      ? { check: "kernel: netem (impair delay, jitter, loss)", status: "ok", detail: netem.detail }
-      : {
-        check: "kernel: netem (impair delay, jitter, loss)",
-        status: "warn",
-        detail: `${netem.detail}: impair delay and jitter are refused; loss uses nftables`,
-        fix: "a kernel with CONFIG_NET_SCH_NETEM (modprobe sch_netem)",
-      },
-  ];
 }

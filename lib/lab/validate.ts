@@ -28,19 +28,9 @@ import {
 import { type Lab, LabSchema } from "./schema.ts";
 import { hostIssues } from "../multihost/validate.ts";
 import { ovsIssues } from "./validate_ovs.ts";
+import type { DocPath, LabIssue } from "./issue.ts";
 
-/** A path into the lab document, e.g. `["nodes", "ns1", "interfaces", "eth0"]`. */
-export type DocPath = (string | number)[];
-
-/** One validation problem. */
-export interface LabIssue {
-  /** Where in the document. */
-  path: DocPath;
-  /** What is wrong. */
-  message: string;
-  /** The problem is the last path element as a key (an unknown key, a bad name), not its value. */
-  key?: boolean;
-}
+export type { DocPath, LabIssue } from "./issue.ts";
 
 /** A lab description is invalid. Nothing was changed on the host. */
 export class LabValidationError extends UsageError {

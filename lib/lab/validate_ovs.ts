@@ -13,7 +13,8 @@
 import { FlowSyntaxError, matchKey, type ParsedFlow, parseFlow } from "../ovs/flow_syntax.ts";
 import { qosRefusal } from "../primitives/ovs_qos.ts";
 import type { Lab } from "./schema.ts";
-import type { DocPath, LabIssue, LabLayout } from "./validate.ts";
+import type { DocPath, LabIssue } from "./issue.ts";
+import type { LabLayout } from "../reach.ts";
 
 type Bridge = Lab["bridges"][string];
 

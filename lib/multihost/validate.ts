@@ -9,7 +9,7 @@
  * @module
  */
 import type { Expect, Lab } from "../lab/schema.ts";
-import type { LabIssue } from "../lab/validate.ts";
+import type { LabIssue } from "../lab/issue.ts";
 
 /** The host role each node and bridge is on (only those that name one). */
 export function hostOf(lab: Lab): Map<string, string> {
