@@ -13,7 +13,7 @@ import { pool } from "../plan/schedule.ts";
 import { ovsRemoveTag } from "../primitives/ovs.ts";
 import { dhcp6ClientFiles, dhcpClientFiles } from "../primitives/dhcp.ts";
 import { familyOf, inSubnetAny, ipToBigInt, ipToNumber } from "../addr.ts";
-import { linkDown } from "../primitives/link.ts";
+import { cutOf } from "../lab/cut.ts";
 import type { Expect, Lab } from "../lab/schema.ts";
 import { labUsesIpv6 } from "../lab/plan.ts";
 import {
@@ -25,7 +25,14 @@ import {
   tcpReach,
 } from "./net_probes.ts";
 import { isOvsProof, ovsProof } from "./probes_ovs.ts";
-import { type CheckContext, type CheckResult, type Context, ping, whileApplied } from "./proof.ts";
+import {
+  type CheckContext,
+  type CheckResult,
+  type Context,
+  ping,
+  whileApplied,
+  whileCut,
+} from "./proof.ts";
 
 export {
   type CheckContext,
@@ -293,26 +300,27 @@ async function slaacAddress(
 }
 
 /**
- * Takes `down` ("NODE:IFNAME") down with a journaled step (its undo, link up, goes into the lab's
- * journal first, so even a crash in the middle leaves it for `down`), retries `from` -> `to`
- * until it answers or `within` is up, then sets the link up again, whatever happened.
+ * A cut of `down` ("NODE:IFNAME", lib/lab/cut.ts) while `from` -> `to` is retried until it answers
+ * or `within` is up; the link is up again afterwards, whatever happened.
  */
 async function failover(
   e: Extract<Expect, { failover: unknown }>,
+  lab: Lab,
   within: string | undefined,
   ctx: Context,
 ): Promise<CheckResult> {
   const runner = ctx.host.runner;
   const { down, from, to } = e.failover;
-  const [node = "", ifname = ""] = down.split(":");
-  return await whileApplied(linkDown(ifname, { ns: node }), ctx, async () => {
-    const p = await eventually(within, () => ping(from, to, true, runner));
-    return {
-      ...p,
-      name: `with ${down} down, ${p.name}`,
-      evidence: `${p.evidence}; ${down} is up again`,
-    };
-  });
+  const { result: p } = await whileCut(
+    cutOf(lab, down),
+    ctx,
+    () => eventually(within, () => ping(from, to, true, runner)),
+  );
+  return {
+    ...p,
+    name: `with ${down} down, ${p.name}`,
+    evidence: `${p.evidence}; ${down} is up again`,
+  };
 }
 
 /**
@@ -484,7 +492,7 @@ export async function checkLab(lab: Lab, context: CheckContext): Promise<CheckRe
   const results: CheckResult[] = [...parallel.map((e) => byProof.get(e)!), ...listening];
   for (const e of lab.expect.filter(alone)) {
     if ("failover" in e) {
-      results.push(await failover(e, withinOf(e, lab), ctx));
+      results.push(await failover(e, lab, withinOf(e, lab), ctx));
       continue;
     }
     results.push(

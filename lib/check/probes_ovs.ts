@@ -4,9 +4,8 @@
  * - `flow`: a ping, and the packet counter of one of the lab's OpenFlow flows going up by at least
  *   `minPackets` (read before and after; the counters follow the datapath a moment later, so the
  *   probe waits for them, bounded);
- * - `linkDown`: a link end set down (the journaled `linkDown` step, as in `failover` and
- *   `netkit link`, through proof.ts `whileApplied`), a ping, the link up again; for a bond member the evidence names the bond's active
- *   member while the link was down;
+ * - `linkDown`: a cut (lib/lab/cut.ts, as in `failover` and `netkit link`), a ping, the link up
+ *   again; for a bond member the evidence names the bond's active member while the link was down;
  * - `capture`: tcpdump on a node's interface (a mirror's monitor) sees a ping's echo requests and
  *   replies;
  * - `throughput`: iperf3 from a node to a server node, the rate the server received within
@@ -16,16 +15,14 @@
  */
 import { type Runner, watchOutput } from "../exec/runner.ts";
 import { inNs } from "../plan/step.ts";
-import { linkDown } from "../primitives/link.ts";
+import { cutOf } from "../lab/cut.ts";
 import { flowCookie } from "../ovs/ids.ts";
 import { ovsDumpFlows } from "../ovs/flows.ts";
 import { ovsList } from "../ovs/query.ts";
 import type { Expect, Lab } from "../lab/schema.ts";
-import { sandboxOf } from "../lab/sandbox.ts";
 import { findFlow } from "../lab/validate_ovs.ts";
-import { type CheckResult, type Context, ping, whileApplied } from "./proof.ts";
+import { type CheckResult, type Context, ping, until, whileCut } from "./proof.ts";
 import { BOUNDED, startTcpdump } from "./net_probes.ts";
-import { sleep } from "../units.ts";
 
 type FlowProof = Extract<Expect, { flow: unknown }>;
 type LinkDownProof = Extract<Expect, { linkDown: unknown }>;
@@ -37,17 +34,6 @@ export type OvsProof = FlowProof | LinkDownProof | CaptureProof | ThroughputProo
 /** True for the proofs this module runs (they run one at a time, after the others). */
 export function isOvsProof(e: Expect): e is OvsProof {
   return "flow" in e || "linkDown" in e || "capture" in e || "throughput" in e;
-}
-
-/** Waits (bounded) until `done()` holds; returns its last value. */
-async function until<T>(fn: () => Promise<T>, done: (v: T) => boolean, ms = 3000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let value = await fn();
-  while (!done(value) && Date.now() < deadline) {
-    await sleep(100);
-    value = await fn();
-  }
-  return value;
 }
 
 async function flowCounted(e: FlowProof, lab: Lab, ctx: Context): Promise<CheckResult> {
@@ -91,54 +77,29 @@ async function activeMember(bond: string, ctx: Context): Promise<string> {
   return String(ifaces.find((i) => i.mac_in_use === mac)?.name ?? mac);
 }
 
+/** A cut of `linkDown` (lib/lab/cut.ts), one ping while it is down, the link up again. */
 async function linkDownThenPing(
   e: LinkDownProof,
   lab: Lab,
   ctx: Context,
 ): Promise<CheckResult> {
-  const runner = ctx.host.runner;
-  const [owner = "", ifname = ""] = e.linkDown.split(":");
-  const onBridge = owner in lab.bridges;
-  const ns = onBridge ? sandboxOf(lab) : owner;
+  const cut = cutOf(lab, e.linkDown);
   const name = `with ${e.linkDown} down: ${e.ping.from} -> ${e.ping.to} ${
     e.reach ? "reachable" : "unreachable"
   }`;
-  const bond = onBridge ? bondOf(lab, owner, ifname) : undefined;
+  const bond = cut.onBridge ? bondOf(lab, cut.owner, cut.ifname) : undefined;
   let active = "";
-  const p = await whileApplied(linkDown(ifname, ns ? { ns } : {}), ctx, async () => {
-    const result = await ping(e.ping.from, e.ping.to, e.reach, runner);
+  const { result: p, upAgain } = await whileCut(cut, ctx, async () => {
+    const result = await ping(e.ping.from, e.ping.to, e.reach, ctx.host.runner);
     if (bond && ctx.ovs) {
       active = `; ${bond}'s active member: ${await activeMember(bond, ctx)}`;
     }
     return result;
   });
-  // Up again: wait until OVS (or the kernel) sees it, so the next proof starts from a whole lab.
-  const state = async () => {
-    if (onBridge && ctx.ovs) {
-      const [row] = await ovsList("Interface", ifname, { ovs: ctx.ovs, host: ctx.host }).catch(
-        () => [],
-      );
-      return String(row?.link_state ?? "");
-    }
-    const r = await runner.run([
-      ...(ns ? ["ip", "-n", ns] : ["ip"]),
-      "-j",
-      "link",
-      "show",
-      "dev",
-      ifname,
-    ], {
-      allowFailure: true,
-    });
-    return r.code === 0
-      ? String((JSON.parse(r.stdout)[0] ?? {}).operstate ?? "").toLowerCase()
-      : "";
-  };
-  const after = await until(state, (s) => s === "up");
   return {
     name,
     pass: p.pass,
-    evidence: `${p.evidence}${active}; ${ifname} back up (${after || "?"})`,
+    evidence: `${p.evidence}${active}; ${cut.ifname} back up (${upAgain || "?"})`,
   };
 }
 

@@ -13,6 +13,9 @@ import { inNetns } from "../exec/netns_argv.ts";
 import { join } from "node:path";
 import { Executor } from "../plan/executor.ts";
 import type { OvsTarget } from "../ovs/target.ts";
+import { ovsList } from "../ovs/query.ts";
+import { type Cut, cutStep } from "../lab/cut.ts";
+import { sleep } from "../units.ts";
 
 /** The outcome of one proof. */
 export interface CheckResult {
@@ -121,4 +124,56 @@ export async function whileApplied<T>(
   });
   await restore();
   return result;
+}
+
+/** What a proof saw while its cut was in place, and the state its link came back to. */
+export interface WhileCut<T> {
+  /** What `prove` returned. */
+  result: T;
+  /** The link's state once set up again (`up` when it came back within 3 s). */
+  upAgain: string;
+}
+
+/**
+ * Takes the cut's link down with the lab's journaled step ({@link whileApplied}), runs `prove`,
+ * sets the link up again whatever happened, and waits (at most 3 s) until OVS or the kernel sees it
+ * up, so that the next proof starts from a whole lab.
+ */
+export async function whileCut<T>(
+  cut: Cut,
+  ctx: Context,
+  prove: () => Promise<T>,
+): Promise<WhileCut<T>> {
+  const result = await whileApplied(cutStep(cut, "down"), ctx, prove);
+  const upAgain = await until(() => linkState(cut, ctx), (s) => s === "up");
+  return { result, upAgain };
+}
+
+/** Waits (bounded, `ms`) until `done()` holds of what `fn` returns; returns its last value. */
+export async function until<T>(
+  fn: () => Promise<T>,
+  done: (v: T) => boolean,
+  ms = 3000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  let value = await fn();
+  while (!done(value) && Date.now() < deadline) {
+    await sleep(100);
+    value = await fn();
+  }
+  return value;
+}
+
+/** The cut's link state as OVS (a bridge port) or the kernel reports it, "" when unknown. */
+async function linkState(cut: Cut, ctx: Context): Promise<string> {
+  if (cut.onBridge && ctx.ovs) {
+    const [row] = await ovsList("Interface", cut.ifname, { ovs: ctx.ovs, host: ctx.host })
+      .catch(() => []);
+    return String(row?.link_state ?? "");
+  }
+  const ip = cut.ns ? ["ip", "-n", cut.ns] : ["ip"];
+  const r = await ctx.host.runner.run([...ip, "-j", "link", "show", "dev", cut.ifname], {
+    allowFailure: true,
+  });
+  return r.code === 0 ? String((JSON.parse(r.stdout)[0] ?? {}).operstate ?? "").toLowerCase() : "";
 }

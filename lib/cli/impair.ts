@@ -1,8 +1,8 @@
 /**
  * `netkit impair LAB NODE:IFACE [--rate R] [--loss L%] [--delay D] [--jitter J] | --clear` and
  * `netkit link LAB NODE:IFACE down|up`: change a lab that is up. Each builds a small step (see
- * lib/primitives/impair.ts and linkDown/linkUp) that the executor runs under the lab's lock,
- * journaled into the lab's journal, so `netkit down LAB` removes it with the rest.
+ * lib/primitives/impair.ts, and for `link` a cut: lib/lab/cut.ts) that the executor runs under the
+ * lab's lock, journaled into the lab's journal, so `netkit down LAB` removes it with the rest.
  *
  * An impairment given to `impair` replaces whatever impaired the interface before (what you
  * give is what you get); `--clear` removes it.
@@ -24,7 +24,7 @@ import {
   NetemMissingError,
   netemOnlyField,
 } from "../primitives/impair.ts";
-import { linkDown, linkUp } from "../primitives/link.ts";
+import { cutOf, cutStep } from "../lab/cut.ts";
 import { MAX_DELAY_US, parseDuration, parsePercent, parseRate } from "../units.ts";
 import { out, outJson } from "./output.ts";
 
@@ -118,8 +118,8 @@ export async function linkCommand(
   state: "down" | "up",
   flags: { dryRun?: true; json?: true },
 ): Promise<void> {
-  const { node, ifname } = await labEnd(host, lab, end);
-  const step = state === "down" ? linkDown(ifname, { ns: node }) : linkUp(ifname, { ns: node });
+  const { state: up, node, ifname } = await labEnd(host, lab, end);
+  const step = cutStep(cutOf(up.lab, `${node}:${ifname}`), state);
   if (!flags.dryRun) await changeLab(host, lab, [step]);
   report(
     [step],
