@@ -63,7 +63,7 @@ export interface CliProgram {
 export type CliFlags = Record<string, string | boolean | undefined>;
 
 /** What a command line asks for. */
-export type Invocation =
+type Invocation =
   | { kind: "help"; text: string }
   | { kind: "version"; text: string }
   | { kind: "command"; command: CliCommand; args: string[]; flags: CliFlags; global: CliFlags };
@@ -198,7 +198,7 @@ export function helpText(program: CliProgram, command?: CliCommand): string {
 }
 
 /** The command named `name` (or by an alias), or undefined. */
-export function findCommand(program: CliProgram, name: string): CliCommand | undefined {
+function findCommand(program: CliProgram, name: string): CliCommand | undefined {
   return program.commands.find((c) => c.name === name || c.aliases?.includes(name));
 }
 

@@ -34,7 +34,7 @@ import ipaddr from "../deps/ipaddr.ts";
 import { UsageError } from "../errors.ts";
 
 /** The longest flow netkit accepts, in characters. */
-export const MAX_FLOW_CHARS = 512;
+const MAX_FLOW_CHARS = 512;
 
 /** A flow that netkit refuses; the message says which part and why. */
 export class FlowSyntaxError extends UsageError {
@@ -45,7 +45,7 @@ export class FlowSyntaxError extends UsageError {
 }
 
 /** Options for {@link parseFlow}. */
-export interface ParseFlowOptions {
+interface ParseFlowOptions {
   /**
    * The interface names of the bridge's ports that the flow may name (`in_port=`, `output:`).
    * @default undefined (any valid interface name; reserved words and numbers are still refused)
