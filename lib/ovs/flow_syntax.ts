@@ -310,6 +310,14 @@ const ALLOWED_ACTIONS = "drop, NORMAL, FLOOD, ALL, IN_PORT, output:PORT, " +
   `${Object.keys(VALUE_ACTIONS).map((a) => `${a}:…`).join(", ")}, strip_vlan, pop_vlan, dec_ttl, ` +
   "resubmit(,TABLE)";
 
+/**
+ * The entry named `key` of one of the tables above. A name from a lab file is data: `constructor`
+ * or `toString` is no entry, whatever a plain object inherits.
+ */
+function entry<T>(table: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 /** Splits on commas outside parentheses. */
 function splitTop(text: string): string[] {
   const parts: string[] = [];
@@ -482,7 +490,7 @@ function readMatch(flow: FlowState, matchText: string): void {
 
 /** A word without `=`: the flow's one protocol (see {@link PROTOCOLS}). */
 function readProtocolWord(flow: FlowState, word: string): void {
-  const proto = PROTOCOLS[word];
+  const proto = entry(PROTOCOLS, word);
   if (!proto) {
     flow.fail(`unknown match word "${word}" (netkit allows: ${ALLOWED_FIELDS})`);
   }
@@ -493,7 +501,7 @@ function readProtocolWord(flow: FlowState, word: string): void {
 
 /** A match field of {@link FIELDS}, with its value checked. */
 function readField(flow: FlowState, key: string, value: string, token: string): void {
-  const rule = FIELDS[key];
+  const rule = entry(FIELDS, key);
   if (!rule) {
     flow.fail(`unknown or unsupported match field "${key}" (netkit allows: ${ALLOWED_FIELDS})`);
   }
@@ -513,7 +521,7 @@ function settleProtocol(flow: FlowState): void {
 function checkFieldNeeds(flow: FlowState): void {
   for (const token of flow.match) {
     const key = token.split("=")[0]!;
-    const rule = FIELDS[key];
+    const rule = entry(FIELDS, key);
     if (rule?.needs && !rule.needs(flow.family, flow.l4)) {
       flow.fail(
         `"${key}" needs ${rule.needsText} before it in the match: without one, ovs-ofctl drops ` +
@@ -551,7 +559,7 @@ function readRefusedAction(flow: FlowState, action: string): boolean {
   if (lower === "output:local" || head === "local") {
     flow.fail(`${action}: ${REFUSED_ACTIONS.local}`);
   }
-  const refused = REFUSED_ACTIONS[head];
+  const refused = entry(REFUSED_ACTIONS, head);
   if (refused) flow.fail(`action "${action}" is refused: ${refused}`);
   return false;
 }
@@ -580,7 +588,7 @@ function readResubmit(flow: FlowState, action: string): boolean {
 function readValueAction(flow: FlowState, action: string): boolean {
   const colon = action.indexOf(":");
   if (colon <= 0) return false;
-  const rule = VALUE_ACTIONS[action.slice(0, colon)];
+  const rule = entry(VALUE_ACTIONS, action.slice(0, colon));
   if (!rule) {
     flow.fail(`unknown or unsupported action "${action}" (netkit allows: ${ALLOWED_ACTIONS})`);
   }
