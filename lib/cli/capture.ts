@@ -24,7 +24,7 @@ import { inNs } from "../plan/step.ts";
 import { ExitCode } from "../errors.ts";
 
 /** Flags of `capture`. */
-export interface CaptureFlags {
+interface CaptureFlags {
   write?: string;
   count?: string;
   filter?: string;
@@ -51,7 +51,7 @@ function countOf(text: string | undefined): number | undefined {
  * The tcpdump command line: `ip netns exec NODE tcpdump -i IFACE ... [-- FILTER]`, with `-d`
  * (compile the filter, print it, exit) for the check that runs first.
  */
-export function captureArgv(
+function captureArgv(
   node: string,
   ifname: string,
   options: {

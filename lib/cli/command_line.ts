@@ -63,7 +63,7 @@ export interface CliProgram {
 export type CliFlags = Record<string, string | boolean | undefined>;
 
 /** What a command line asks for. */
-export type Invocation =
+type Invocation =
   | { kind: "help"; text: string }
   | { kind: "version"; text: string }
   | { kind: "command"; command: CliCommand; args: string[]; flags: CliFlags; global: CliFlags };
@@ -198,7 +198,7 @@ export function helpText(program: CliProgram, command?: CliCommand): string {
 }
 
 /** The command named `name` (or by an alias), or undefined. */
-export function findCommand(program: CliProgram, name: string): CliCommand | undefined {
+function findCommand(program: CliProgram, name: string): CliCommand | undefined {
   return program.commands.find((c) => c.name === name || c.aliases?.includes(name));
 }
 
@@ -207,60 +207,117 @@ export function findCommand(program: CliProgram, name: string): CliCommand | und
  * unknown command or option, a missing or surplus argument, or a value outside its choices.
  */
 export function parseCommandLine(program: CliProgram, argv: readonly string[]): Invocation {
-  const topHelp = () => helpText(program);
   const globals = program.globalOptions.map(optionParts);
-  // Global options before the command's name.
-  let i = 0;
   const global: CliFlags = {};
+  const at = readLeadingGlobals(program, globals, argv, global);
+  if (typeof at !== "number") return at;
+  const command = readCommandName(program, argv, at);
+  if ("kind" in command) return command;
+  const help = () => helpText(program, command);
+  const { words, passed } = splitPassThrough(command, argv.slice(at + 1));
+  const declared = declaredOptions(program, command);
+  const joined = joinOptionValues(words, declared);
+  if (asksForHelp(joined)) return { kind: "help", text: help() };
+  const parsed = parseOptions(joined, declared, help);
+  refuseUndeclaredNegations(parsed, declared, help);
+  const flags = readFlags(parsed, declared, help);
+  for (const { key } of globals) {
+    if (flags[key] !== undefined) global[key] = flags[key];
+    delete flags[key];
+  }
+  const args = [...parsed.positionals, ...passed];
+  checkArguments(command, args, help);
+  return { kind: "command", command, args, flags, global };
+}
+
+/** An option this command line may name: its parts, by long name, with its definition. */
+type DeclaredOption = ReturnType<typeof optionParts> & { option: CliOption };
+
+/** What `parseArgs` makes of the words. */
+type ParsedWords = ReturnType<typeof parseArgs>;
+
+/**
+ * Global options before the command's name (boolean ones only), set in `global`: the index of
+ * the first other word, or the program's help or version when asked for.
+ */
+function readLeadingGlobals(
+  program: CliProgram,
+  globals: readonly ReturnType<typeof optionParts>[],
+  argv: readonly string[],
+  global: CliFlags,
+): number | Invocation {
+  let i = 0;
   for (; i < argv.length && argv[i]!.startsWith("-"); i++) {
     const word = argv[i]!;
-    if (word === "-h" || word === "--help") return { kind: "help", text: topHelp() };
+    if (word === "-h" || word === "--help") return { kind: "help", text: helpText(program) };
     if (word === "-V" || word === "--version") return { kind: "version", text: program.version };
     const parts = word.startsWith("--") ? globals.find((p) => p.long === word.slice(2)) : undefined;
     if (!parts || parts.takesValue) {
-      throw new CommandLineError(`unknown option '${word}'`, topHelp());
+      throw new CommandLineError(`unknown option '${word}'`, helpText(program));
     }
     global[parts.key] = true;
   }
-  const name = argv[i];
-  if (name === undefined) return { kind: "help", text: topHelp() };
+  return i;
+}
+
+/**
+ * The command named at `argv[at]`; no name, or `help [command]`, asks for help (an unknown
+ * command is an error).
+ */
+function readCommandName(
+  program: CliProgram,
+  argv: readonly string[],
+  at: number,
+): CliCommand | Invocation {
+  const name = argv[at];
+  if (name === undefined) return { kind: "help", text: helpText(program) };
   if (name === "help") {
-    const about = argv[i + 1] === undefined ? undefined : findCommand(program, argv[i + 1]!);
-    if (argv[i + 1] !== undefined && !about) {
-      throw new CommandLineError(`unknown command '${argv[i + 1]}'`, topHelp());
+    const about = argv[at + 1] === undefined ? undefined : findCommand(program, argv[at + 1]!);
+    if (argv[at + 1] !== undefined && !about) {
+      throw new CommandLineError(`unknown command '${argv[at + 1]}'`, helpText(program));
     }
     return { kind: "help", text: helpText(program, about) };
   }
   const command = findCommand(program, name);
-  if (!command) throw new CommandLineError(`unknown command '${name}'`, topHelp());
-  const help = () => helpText(program, command);
-  let words = argv.slice(i + 1);
-  let passed: string[] = [];
-  if (command.passThrough) {
-    // Options up to the first argument are netkit's; the rest is the program's, as written.
-    const first = words.findIndex((w) => !w.startsWith("-"));
-    if (first >= 0) {
-      passed = words.slice(first + 1);
-      if (passed[0] === "--") passed = passed.slice(1);
-      words = words.slice(0, first + 1);
-    }
-  }
-  // Every option this command line may name, read once, by long name.
-  const declared = new Map(
+  if (!command) throw new CommandLineError(`unknown command '${name}'`, helpText(program));
+  return command;
+}
+
+/**
+ * A pass-through command's words: options up to the first argument are netkit's, the rest is
+ * the program's, as written (less a leading `--`).
+ */
+function splitPassThrough(
+  command: CliCommand,
+  words: string[],
+): { words: string[]; passed: string[] } {
+  if (!command.passThrough) return { words, passed: [] };
+  const first = words.findIndex((w) => !w.startsWith("-"));
+  if (first < 0) return { words, passed: [] };
+  let passed = words.slice(first + 1);
+  if (passed[0] === "--") passed = passed.slice(1);
+  return { words: words.slice(0, first + 1), passed };
+}
+
+/** Every option this command line may name, read once, by long name. */
+function declaredOptions(program: CliProgram, command: CliCommand): Map<string, DeclaredOption> {
+  return new Map(
     [...command.options, ...program.globalOptions, HELP_OPTION].map((option) => {
       const parts = optionParts(option);
       return [parts.long, { option, ...parts }];
     }),
   );
-  const config: Record<string, { type: "string" | "boolean"; short?: string }> = {};
-  for (const d of declared.values()) {
-    config[d.long] = {
-      type: d.takesValue ? "string" : "boolean",
-      ...(d.short ? { short: d.short } : {}),
-    };
-  }
-  // An option that takes a value takes the next word, whatever it starts with (`--filter
-  // "-w x"` is a filter): joined as `--filter=-w x`, which parseArgs does not find ambiguous.
+}
+
+/**
+ * An option that takes a value takes the next word, whatever it starts with (`--filter "-w x"`
+ * is a filter): joined as `--filter=-w x`, which parseArgs does not find ambiguous. Words after
+ * `--` stay as they are.
+ */
+function joinOptionValues(
+  words: readonly string[],
+  declared: ReadonlyMap<string, DeclaredOption>,
+): string[] {
   const joined: string[] = [];
   for (let k = 0; k < words.length; k++) {
     const word = words[k]!;
@@ -274,13 +331,30 @@ export function parseCommandLine(program: CliProgram, argv: readonly string[]): 
     if (valued && k + 1 < words.length) joined.push(`--${valued.long}=${words[++k]}`);
     else joined.push(word);
   }
+  return joined;
+}
+
+/** `-h` or `--help` before any `--`. */
+function asksForHelp(joined: readonly string[]): boolean {
   const end = joined.indexOf("--");
-  if (joined.slice(0, end < 0 ? undefined : end).some((w) => w === "-h" || w === "--help")) {
-    return { kind: "help", text: help() };
+  return joined.slice(0, end < 0 ? undefined : end).some((w) => w === "-h" || w === "--help");
+}
+
+/** The words through `parseArgs` (strict), its errors said as the command's help says them. */
+function parseOptions(
+  joined: string[],
+  declared: ReadonlyMap<string, DeclaredOption>,
+  help: () => string,
+): ParsedWords {
+  const config: Record<string, { type: "string" | "boolean"; short?: string }> = {};
+  for (const d of declared.values()) {
+    config[d.long] = {
+      type: d.takesValue ? "string" : "boolean",
+      ...(d.short ? { short: d.short } : {}),
+    };
   }
-  let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({
+    return parseArgs({
       args: joined,
       options: config,
       strict: true,
@@ -296,8 +370,14 @@ export function parseCommandLine(program: CliProgram, argv: readonly string[]): 
     );
     throw new CommandLineError(message, help());
   }
-  const flags: CliFlags = {};
-  // `--no-X` only where the command declares it (parseArgs takes it for every boolean).
+}
+
+/** `--no-X` only where the command declares it (parseArgs takes it for every boolean). */
+function refuseUndeclaredNegations(
+  parsed: ParsedWords,
+  declared: ReadonlyMap<string, DeclaredOption>,
+  help: () => string,
+): void {
   for (const token of parsed.tokens ?? []) {
     if (token.kind !== "option") continue;
     const negative = token.rawName.startsWith("--no-");
@@ -306,6 +386,15 @@ export function parseCommandLine(program: CliProgram, argv: readonly string[]): 
       throw new CommandLineError(`unknown option '${token.rawName}'`, help());
     }
   }
+}
+
+/** Each declared option's value, by key: as given (within its choices), or its default. */
+function readFlags(
+  parsed: ParsedWords,
+  declared: ReadonlyMap<string, DeclaredOption>,
+  help: () => string,
+): CliFlags {
+  const flags: CliFlags = {};
   for (const { option, long, key, negated } of declared.values()) {
     const value = parsed.values[long] as string | boolean | undefined;
     if (value === undefined) {
@@ -324,11 +413,11 @@ export function parseCommandLine(program: CliProgram, argv: readonly string[]): 
     }
     flags[key] = value;
   }
-  for (const { key } of globals) {
-    if (flags[key] !== undefined) global[key] = flags[key];
-    delete flags[key];
-  }
-  const args = [...parsed.positionals, ...passed];
+  return flags;
+}
+
+/** The command's arguments: each required one given, within its choices, none too many. */
+function checkArguments(command: CliCommand, args: readonly string[], help: () => string): void {
   const variadic = command.args.at(-1)?.variadic === true;
   command.args.forEach((a, k) => {
     if (a.required && args[k] === undefined) {
@@ -350,7 +439,6 @@ export function parseCommandLine(program: CliProgram, argv: readonly string[]): 
       help(),
     );
   }
-  return { kind: "command", command, args, flags, global };
 }
 
 /** parseArgs' message, in the words of the rest of the CLI. */

@@ -21,7 +21,7 @@ import { out } from "./output.ts";
  * What one positional argument completes to: the union of these sources. Read from the argument's
  * name and description, so commands added later complete sensibly without touching this file.
  */
-export interface ArgCompletion {
+interface ArgCompletion {
   /** Literal words (choices, or words quoted in the description like "list"). */
   words: string[];
   /** Recipe names (from the registry, at generation time). */
@@ -39,7 +39,7 @@ export interface ArgCompletion {
 }
 
 /** One option of a subcommand. */
-export interface OptionSpec {
+interface OptionSpec {
   short?: string;
   long?: string;
   description: string;
@@ -48,7 +48,7 @@ export interface OptionSpec {
 }
 
 /** One subcommand, as the completion scripts see it. */
-export interface CommandSpec {
+interface CommandSpec {
   name: string;
   aliases: string[];
   description: string;
@@ -57,7 +57,7 @@ export interface CommandSpec {
 }
 
 /** What the scripts are generated from. */
-export interface CompletionSpec {
+interface CompletionSpec {
   commands: CommandSpec[];
   globalOptions: OptionSpec[];
   recipes: string[];
@@ -91,7 +91,7 @@ function argCompletion(command: string, arg: CliArgument): ArgCompletion {
 }
 
 /** Reads the completion spec from the CLI's command definitions and the recipe registry. */
-export function completionSpec(program: CliProgram): CompletionSpec {
+function completionSpec(program: CliProgram): CompletionSpec {
   const commands = program.commands.map((c): CommandSpec => ({
     name: c.name,
     aliases: [...(c.aliases ?? [])],
@@ -134,7 +134,7 @@ const valuedFlags = (spec: CompletionSpec) => [
 const LABS_SED = `sed -n 's/^    "name": "\\([^"]*\\)".*/\\1/p'`;
 
 /** The bash script. */
-export function bashScript(spec: CompletionSpec, version: string): string {
+function bashScript(spec: CompletionSpec, version: string): string {
   const valued = valuedFlags(spec);
   const valuedPattern = valued.length ? valued.join("|") : "--netkit-no-valued-option";
   const optionCases = spec.commands.map((c) =>
@@ -235,7 +235,7 @@ const zdesc = (s: string) => s.replace(/([[\]:\\])/g, "\\$1");
 const zfn = (command: string, i: number) => `_netkit_${command.replace(/[^A-Za-z0-9]/g, "_")}_${i}`;
 
 /** The zsh script. */
-export function zshScript(spec: CompletionSpec, version: string): string {
+function zshScript(spec: CompletionSpec, version: string): string {
   const optSpec = (o: OptionSpec) => {
     const flags = [o.short, o.long].filter(Boolean) as string[];
     const value = o.takesValue ? `:${(o.long ?? o.short ?? "value").replace(/^-+/, "")}: ` : "";
@@ -315,7 +315,7 @@ fi
 }
 
 /** The fish script. */
-export function fishScript(spec: CompletionSpec, version: string): string {
+function fishScript(spec: CompletionSpec, version: string): string {
   const lines: string[] = [];
   const opt = (cond: string, o: OptionSpec) =>
     `complete -c netkit -n ${fq(cond)}${o.short ? ` -s ${o.short.replace(/^-/, "")}` : ""}${

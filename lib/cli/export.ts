@@ -12,7 +12,7 @@ import { labFromArg } from "./lab_arg.ts";
 import { out } from "./output.ts";
 
 /** Flags of `export`. */
-export interface ExportFlags {
+interface ExportFlags {
   format: string;
   teardown?: true;
   prefix?: string;

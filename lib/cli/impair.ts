@@ -29,7 +29,7 @@ import { MAX_DELAY_US, parseDuration, parsePercent, parseRate } from "../units.t
 import { out, outJson } from "./output.ts";
 
 /** Flags of `impair`. */
-export interface ImpairFlags {
+interface ImpairFlags {
   rate?: string;
   loss?: string;
   delay?: string;

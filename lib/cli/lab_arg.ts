@@ -19,7 +19,7 @@ import { validateLab } from "../lab/validate.ts";
 import { printNotice } from "./output.ts";
 
 /** The flags that shape a lab. */
-export interface LabFlags {
+interface LabFlags {
   /** `--prefix P`: a recipe's host-visible names start with P. */
   prefix?: string | undefined;
   /**
@@ -41,7 +41,7 @@ export interface LabFlags {
 }
 
 /** What an argument may name: a recipe, a lab file, or either (a file when one exists). */
-export type LabArgKind = "recipe" | "file" | "recipe or file";
+type LabArgKind = "recipe" | "file" | "recipe or file";
 
 /** The recipe's options from the flags; `--uplink` only where the recipe takes one. */
 function recipeOptions(recipe: Recipe, flags: LabFlags): RecipeOptions {
@@ -105,10 +105,10 @@ function requireHostsFlag(lab: Lab, flags: LabFlags, use: LabUse): void {
 }
 
 /** What a command does with the lab: builds it (or writes a script that does), or draws it. */
-export type LabUse = "build" | "picture";
+type LabUse = "build" | "picture";
 
 /** A lab made from an argument, and, for a lab file, the way back into the file. */
-export interface LabFromArg {
+interface LabFromArg {
   lab: Lab;
   /** The lab file it came from (to point at the line of a problem found later). */
   source?: LabSource;

@@ -18,7 +18,7 @@ import { renderProofs, renderSummary } from "./text.ts";
  * Above this many namespaces, `up` prints a summary instead of the full table (which
  * `netkit status LAB` prints), and does not read the lab's state from the host at all.
  */
-export const SUMMARY_ABOVE = 20;
+const SUMMARY_ABOVE = 20;
 
 /** Options of `recipe NAME` and `up FILE`. */
 export interface LabUpFlags {

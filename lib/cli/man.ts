@@ -27,7 +27,7 @@ function options(list: readonly CliOption[]): string[] {
  * @param program The CLI's command definitions (main.ts).
  * @param version netkit's version, for the page's header.
  */
-export function manPage(program: CliProgram, version: string): string {
+function manPage(program: CliProgram, version: string): string {
   const lines = [
     `.TH NETKIT 1 "" "netkit ${roff(version)}" "User Commands"`,
     ".SH NAME",

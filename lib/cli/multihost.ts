@@ -34,7 +34,7 @@ import { renderStatus } from "./render.ts";
 import { renderChecks } from "./text.ts";
 
 /** Flags of `up` that matter here. */
-export interface MultihostUpFlags {
+interface MultihostUpFlags {
   hosts?: string;
   dryRun?: true;
   check?: boolean;
@@ -165,7 +165,7 @@ function dryRun(lab: Lab, inventory: Inventory, json: boolean): void {
 }
 
 /** The status of every host's part, and the tunnels with the lab MTU. */
-export function renderRecordStatus(
+function renderRecordStatus(
   record: MultihostRecord,
   status: Record<string, unknown>,
 ): string {

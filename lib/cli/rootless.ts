@@ -40,7 +40,7 @@ function refuseRouting(lab: Lab): void {
 }
 
 /** The command about to run, as the command line gave it. */
-export interface RootlessCall {
+interface RootlessCall {
   /** The command's name (`up`, `down`, ...). */
   name: string;
   args: readonly string[];

@@ -28,7 +28,7 @@ import { type SelfProgram, selfProgram } from "../multihost/program.ts";
  * none loadable from outside: decided with how a multi-host controller copies itself
  * (`selfProgram()`, lib/multihost/program.ts).
  */
-export function libraryUrl(self: SelfProgram = selfProgram()): string {
+function libraryUrl(self: SelfProgram = selfProgram()): string {
   if (self.kind === "compiled") {
     throw new UsageError(
       "netkit run needs Deno to load a script, and this netkit is a compiled executable: " +
@@ -46,7 +46,7 @@ export function libraryUrl(self: SelfProgram = selfProgram()): string {
 }
 
 /** The argv that runs `script` with `netkit` mapped to `library`. */
-export function runArgv(script: string, args: string[], library: string): string[] {
+function runArgv(script: string, args: string[], library: string): string[] {
   const importMap = JSON.stringify({ imports: { netkit: library } });
   return [
     Deno.execPath(),

@@ -26,7 +26,7 @@ import { green, red } from "./color.ts";
 import { renderChecks } from "./text.ts";
 
 /** Flags of `test`. */
-export interface TestFlags {
+interface TestFlags {
   up?: true;
   sandbox?: true;
   junit?: string;

@@ -13,7 +13,7 @@ import { err, out, outJson } from "./output.ts";
 import { green, red } from "./color.ts";
 
 /** Flags of `validate`. */
-export interface ValidateFlags {
+interface ValidateFlags {
   ignoreImages?: true;
   json?: true;
   quiet?: true;

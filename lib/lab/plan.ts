@@ -95,15 +95,59 @@ export function labUsesIpv6(lab: Lab): boolean {
   );
 }
 
-/** Turns a validated lab into the ordered steps that build it. */
+/**
+ * Turns a validated lab into the ordered steps that build it: the phases below, in this order,
+ * each appending its steps.
+ */
 export function planLab(lab: Lab, context: PlanContext): Step[] {
-  const steps: Step[] = [];
-  const owner = { lab: lab.name };
-  const layout = layoutOf(lab);
-  const ipv6 = labUsesIpv6(lab);
+  const plan: Planning = {
+    lab,
+    context,
+    owner: { lab: lab.name },
+    layout: layoutOf(lab),
+    ipv6: labUsesIpv6(lab),
+    steps: [],
+  };
+  createNamespaces(plan);
+  setNamespaceSysctls(plan);
+  createBridges(plan);
+  joinUplinks(plan);
+  wireLinks(plan);
+  addInternalPorts(plan);
+  plan.steps.push(...planOvsFeatures(lab, context.ovsRunDir));
+  for (const [name, node] of Object.entries(lab.nodes)) configureNode(plan, name, node);
+  startRouters(plan);
+  startDhcpClients(plan);
+  return plan.steps;
+}
 
-  // Every namespace first, then their sysctls: one run of `netns add` for the root batch.
+/** What every phase of {@link planLab} reads, decided once, and the steps it appends to. */
+interface Planning {
+  lab: Lab;
+  context: PlanContext;
+  /** The mark on every OVS object the lab makes. */
+  owner: { lab: string };
+  /** Which interfaces end up in which namespace. */
+  layout: ReturnType<typeof layoutOf>;
+  /** Whether the lab uses IPv6 ({@link labUsesIpv6}). */
+  ipv6: boolean;
+  /** The plan so far. */
+  steps: Step[];
+}
+
+type LabNode = Lab["nodes"][string];
+
+/** Every namespace first, before their sysctls: one run of `netns add` for the root batch. */
+function createNamespaces({ lab, steps }: Planning): void {
   for (const name of Object.keys(lab.nodes)) steps.push(createNs(name));
+}
+
+/**
+ * What each namespace's kernel does: routers forward (IPv6 too in an IPv6 lab), an IPv6 lab's
+ * addresses survive a link going down and skip duplicate address detection, then the node's own
+ * `sysctls`.
+ */
+function setNamespaceSysctls({ lab, ipv6, steps }: Planning): void {
   for (const [name, node] of Object.entries(lab.nodes)) {
     if (node.role === "router") steps.push(ipForward(name));
     if (node.role === "router" && ipv6) steps.push(ipv6Forward(name));
@@ -119,7 +163,10 @@ export function planLab(lab: Lab, context: PlanContext): Step[] {
       steps.push(sysctl(name, key, String(value)));
     }
   }
+}
 
+/** Each bridge as its type says: a Linux bridge, or an OVS bridge on the context's datapath. */
+function createBridges({ lab, context, owner, ipv6, steps }: Planning): void {
   for (const [name, bridge] of Object.entries(lab.bridges)) {
     steps.push(
       bridge.type === "linux"
@@ -127,6 +174,10 @@ export function planLab(lab: Lab, context: PlanContext): Step[] {
         : ovsAddBridge(name, { ...owner, datapathType: context.datapathType ?? "netdev" }),
     );
   }
+}
+
+/** A bridge's real uplink NIC joins it, with what the host says the NIC carries now. */
+function joinUplinks({ lab, context, steps }: Planning): void {
   for (const [name, bridge] of Object.entries(lab.bridges)) {
     if (bridge.uplink === undefined) continue;
     const carried = context.uplinks?.[bridge.uplink];
@@ -137,60 +188,73 @@ export function planLab(lab: Lab, context: PlanContext): Step[] {
     }
     steps.push(uplink(bridge.uplink, name, carried));
   }
+}
 
-  // Every veth pair first, then every bridge port, then the OVS ports' root ends up: runs of the
-  // same kind of command, which the executor turns into one `ip -batch` and one ovs-vsctl
-  // transaction (see lib/plan/schedule.ts).
+/**
+ * Every veth pair (and VXLAN end) first, then every bridge port, then the OVS ports' root ends
+ * up: runs of the same kind of command, which the executor turns into one `ip -batch` and one
+ * ovs-vsctl transaction (see lib/plan/schedule.ts).
+ */
+function wireLinks(plan: Planning): void {
+  const { lab, ipv6, steps } = plan;
   const ports: Step[] = [];
   const portsUp: Step[] = [];
   for (const link of lab.links) {
-    const [a, b] = link.endpoints.map((ep) => {
-      const [who = "", ifname = ""] = ep.split(":");
-      const isBridge = who in lab.bridges;
-      const createAs = isBridge ? undefined : lab.nodes[who]?.interfaces[ifname]?.createAs;
-      return { who, ifname, isBridge, name: createAs ?? ifname, ns: isBridge ? undefined : who };
-    }) as [EndInfo, EndInfo];
+    const [a, b] = link.endpoints.map((ep) => endOf(lab, ep)) as [EndInfo, EndInfo];
     steps.push(vethPair(a.name, b.name, { ns: a.ns, peerNs: b.ns, ipv6 }));
     if (lab.mtu !== undefined) {
       for (const end of [a, b]) steps.push(linkMtu(end.name, lab.mtu, { ns: end.ns }));
     }
     for (const end of [a, b]) {
-      if (!end.isBridge) continue;
-      const bridge = lab.bridges[end.who]!;
-      if (bridge.type === "linux") ports.push(bridgeAttach(end.ifname, end.who));
-      else if (isBondMember(lab, end.who, end.ifname)) portsUp.push(linkUp(end.ifname));
-      else {
-        ports.push(
-          ovsAddPort(end.who, end.ifname, { ...owner, tag: bridge.ports[end.ifname]?.tag }),
-        );
-        portsUp.push(linkUp(end.ifname));
-      }
+      if (end.isBridge) attachToBridge(plan, end.who, end.ifname, ports, portsUp);
     }
   }
   // Links to another host (multi-host labs): one VXLAN end here, attached like a veth end.
   for (const tunnel of lab.tunnels ?? []) {
-    const [who = "", ifname = ""] = tunnel.end.split(":");
-    const isBridge = who in lab.bridges;
-    const createAs = isBridge ? undefined : lab.nodes[who]?.interfaces[ifname]?.createAs;
-    steps.push(vxlanLink(createAs ?? ifname, {
-      ns: isBridge ? undefined : who,
+    const end = endOf(lab, tunnel.end);
+    steps.push(vxlanLink(end.name, {
+      ns: end.ns,
       vni: tunnel.vni,
       local: tunnel.local,
       remote: tunnel.remote,
       port: tunnel.port,
       mtu: lab.mtu,
     }));
-    if (!isBridge) continue;
-    const bridge = lab.bridges[who]!;
-    if (bridge.type === "linux") ports.push(bridgeAttach(ifname, who));
-    else if (isBondMember(lab, who, ifname)) portsUp.push(linkUp(ifname));
-    else {
-      ports.push(ovsAddPort(who, ifname, { ...owner, tag: bridge.ports[ifname]?.tag }));
-      portsUp.push(linkUp(ifname));
-    }
+    if (end.isBridge) attachToBridge(plan, end.who, end.ifname, ports, portsUp);
   }
   steps.push(...ports, ...portsUp);
+}
 
+/** An endpoint `who:ifname`: on a bridge, or in a node (created as its `createAs` name). */
+function endOf(lab: Lab, endpoint: string): EndInfo {
+  const [who = "", ifname = ""] = endpoint.split(":");
+  const isBridge = who in lab.bridges;
+  const createAs = isBridge ? undefined : lab.nodes[who]?.interfaces[ifname]?.createAs;
+  return { who, ifname, isBridge, name: createAs ?? ifname, ns: isBridge ? undefined : who };
+}
+
+/**
+ * A bridge end's port: on a Linux bridge attached; on OVS a port with its tag, brought up after
+ * every port exists (a bond's member gets no port of its own, only the link up).
+ */
+function attachToBridge(
+  { lab, owner }: Planning,
+  bridgeName: string,
+  ifname: string,
+  ports: Step[],
+  portsUp: Step[],
+): void {
+  const bridge = lab.bridges[bridgeName]!;
+  if (bridge.type === "linux") ports.push(bridgeAttach(ifname, bridgeName));
+  else if (isBondMember(lab, bridgeName, ifname)) portsUp.push(linkUp(ifname));
+  else {
+    ports.push(ovsAddPort(bridgeName, ifname, { ...owner, tag: bridge.ports[ifname]?.tag }));
+    portsUp.push(linkUp(ifname));
+  }
+}
+
+/** OVS internal ports: each moved into its node, or left in the root namespace and brought up. */
+function addInternalPorts({ lab, owner, ipv6, steps }: Planning): void {
   for (const [bname, bridge] of Object.entries(lab.bridges)) {
     for (const [port, p] of Object.entries(bridge.ports)) {
       if (!p.internal) continue;
@@ -208,92 +272,125 @@ export function planLab(lab: Lab, context: PlanContext): Step[] {
       }
     }
   }
+}
 
-  steps.push(...planOvsFeatures(lab, context.ovsRunDir));
+/** One node, in this order: its interfaces, routes, NAT rules, then its DHCP server. */
+function configureNode(plan: Planning, name: string, node: LabNode): void {
+  for (const ifname of plan.layout.nodeIfaces.get(name) ?? []) {
+    configureInterface(plan, name, ifname, node.interfaces[ifname]);
+  }
+  addRoutes(plan, name, node);
+  addNat(plan, name, node);
+  startDhcpServer(plan, name, node);
+}
 
-  for (const [name, node] of Object.entries(lab.nodes)) {
-    for (const ifname of layout.nodeIfaces.get(name) ?? []) {
-      const iface = node.interfaces[ifname];
-      if (iface?.createAs) steps.push(renameLink(iface.createAs, ifname, { ns: name }));
-      if (iface?.capture) {
-        steps.push(capture(name, ifname, {
-          dir: context.captureDir ?? join(context.stateDir, "captures"),
-          stateDir: context.stateDir,
-        }));
-      }
-      for (const cidr of iface?.addresses ?? []) {
-        steps.push(addAddress(ifname, cidr, { ns: name }));
-      }
-      steps.push(linkUp(ifname, { ns: name }));
-      if (iface?.impair) {
-        const needsNetem = netemOnlyField(iface.impair);
-        if (needsNetem && !context.netem) {
-          throw new NetemMissingError(
-            needsNetem,
-            ["nodes", name, "interfaces", ifname, "impair", needsNetem].join("."),
-          );
-        }
-        steps.push(
-          impair(name, ifname, { ...iface.impair, netem: context.netem ?? false, lab: lab.name }),
-        );
-      }
-    }
-    for (const route of node.routes) {
-      steps.push(addRoute(route.to, {
-        ns: name,
-        ...(route.via !== undefined ? { via: route.via } : {}),
-        ...(route.dev !== undefined ? { dev: route.dev } : {}),
-      }));
-    }
-    for (const rule of node.nat) {
-      const common = {
-        source: rule.source,
-        lab: lab.name,
-        ...(rule.notDestination !== undefined ? { notDestination: rule.notDestination } : {}),
-      };
-      steps.push(
-        rule.type === "snat"
-          ? snat(name, {
-            ...common,
-            toSource: rule.toSource!,
-            ...(rule.outInterface !== undefined ? { outInterface: rule.outInterface } : {}),
-          })
-          : masquerade(name, { ...common, outInterface: rule.outInterface! }),
+/**
+ * One interface of a node: renamed to its lab name, captured (tcpdump started before it has an
+ * address), addressed, up, then impaired (refused when it needs netem and the kernel has none).
+ */
+function configureInterface(
+  { lab, context, steps }: Planning,
+  name: string,
+  ifname: string,
+  iface: LabNode["interfaces"][string] | undefined,
+): void {
+  if (iface?.createAs) steps.push(renameLink(iface.createAs, ifname, { ns: name }));
+  if (iface?.capture) {
+    steps.push(capture(name, ifname, {
+      dir: context.captureDir ?? join(context.stateDir, "captures"),
+      stateDir: context.stateDir,
+    }));
+  }
+  for (const cidr of iface?.addresses ?? []) {
+    steps.push(addAddress(ifname, cidr, { ns: name }));
+  }
+  steps.push(linkUp(ifname, { ns: name }));
+  if (iface?.impair) {
+    const needsNetem = netemOnlyField(iface.impair);
+    if (needsNetem && !context.netem) {
+      throw new NetemMissingError(
+        needsNetem,
+        ["nodes", name, "interfaces", ifname, "impair", needsNetem].join("."),
       );
     }
-    const server = node.dhcpServer;
-    if (server) {
-      if (servesOvsNetdev(lab, name, server.interface, context)) {
-        steps.push(dhcpChecksumFill(name, server.interface, { lab: lab.name }));
-      }
-      const own6 = (node.interfaces[server.interface]?.addresses ?? []).find((a) =>
-        server.range6 !== undefined && inSubnetAny(server.range6[0], a)
-      );
-      steps.push(dhcp(name, {
-        interface: server.interface,
-        range: server.range,
-        ...(server.range6 !== undefined ? { range6: server.range6 } : {}),
-        ...(own6 !== undefined ? { range6PrefixLength: Number(own6.split("/")[1]) } : {}),
-        ...(server.slaac ? { slaac: true } : {}),
-        stateDir: context.stateDir,
-        ...(server.leaseTime !== undefined ? { leaseTime: server.leaseTime } : {}),
-        ...(server.router !== undefined ? { router: server.router } : {}),
-        ...(context.rootless ? { keepRoot: true } : {}),
-      }));
-    }
+    steps.push(
+      impair(name, ifname, { ...iface.impair, netem: context.netem ?? false, lab: lab.name }),
+    );
   }
+}
 
+/** A node's static routes, as written. */
+function addRoutes({ steps }: Planning, name: string, node: LabNode): void {
+  for (const route of node.routes) {
+    steps.push(addRoute(route.to, {
+      ns: name,
+      ...(route.via !== undefined ? { via: route.via } : {}),
+      ...(route.dev !== undefined ? { dev: route.dev } : {}),
+    }));
+  }
+}
+
+/** A node's NAT rules: SNAT to a fixed source, or masquerade behind its out interface. */
+function addNat({ lab, steps }: Planning, name: string, node: LabNode): void {
+  for (const rule of node.nat) {
+    const common = {
+      source: rule.source,
+      lab: lab.name,
+      ...(rule.notDestination !== undefined ? { notDestination: rule.notDestination } : {}),
+    };
+    steps.push(
+      rule.type === "snat"
+        ? snat(name, {
+          ...common,
+          toSource: rule.toSource!,
+          ...(rule.outInterface !== undefined ? { outInterface: rule.outInterface } : {}),
+        })
+        : masquerade(name, { ...common, outInterface: rule.outInterface! }),
+    );
+  }
+}
+
+/**
+ * A node's DHCP server (dnsmasq): its DHCPv6 range takes the prefix length of the interface's
+ * own address in it; behind an OVS userspace datapath, UDP checksums are filled in first.
+ */
+function startDhcpServer({ lab, context, steps }: Planning, name: string, node: LabNode): void {
+  const server = node.dhcpServer;
+  if (!server) return;
+  if (servesOvsNetdev(lab, name, server.interface, context)) {
+    steps.push(dhcpChecksumFill(name, server.interface, { lab: lab.name }));
+  }
+  const own6 = (node.interfaces[server.interface]?.addresses ?? []).find((a) =>
+    server.range6 !== undefined && inSubnetAny(server.range6[0], a)
+  );
+  steps.push(dhcp(name, {
+    interface: server.interface,
+    range: server.range,
+    ...(server.range6 !== undefined ? { range6: server.range6 } : {}),
+    ...(own6 !== undefined ? { range6PrefixLength: Number(own6.split("/")[1]) } : {}),
+    ...(server.slaac ? { slaac: true } : {}),
+    stateDir: context.stateDir,
+    ...(server.leaseTime !== undefined ? { leaseTime: server.leaseTime } : {}),
+    ...(server.router !== undefined ? { router: server.router } : {}),
+    ...(context.rootless ? { keepRoot: true } : {}),
+  }));
+}
+
+/** FRR on every node with `routing`, once every node's addresses and routes are in place. */
+function startRouters({ lab, context, ipv6, steps }: Planning): void {
   for (const [name, node] of Object.entries(lab.nodes)) {
-    if (node.routing) steps.push(...routingSteps(lab, name, context));
+    if (node.routing) steps.push(...routingSteps(lab, name, context, ipv6));
   }
+}
 
+/** DHCP clients last, once every server runs. */
+function startDhcpClients({ lab, context, steps }: Planning): void {
   for (const [name, node] of Object.entries(lab.nodes)) {
     for (const [ifname, iface] of Object.entries(node.interfaces)) {
       if (iface.dhcp) steps.push(dhcpClient(name, ifname, { stateDir: context.stateDir }));
       if (iface.dhcp6) steps.push(dhcp6Client(name, ifname, { stateDir: context.stateDir }));
     }
   }
-  return steps;
 }
 
 /** The router ID of a node: its `routerId`, else its first IPv4 address. */
@@ -310,7 +407,7 @@ export function routerIdOf(lab: Lab, node: string): string {
  * the lab uses IPv6 (it speaks over link-local addresses: a transit link needs no global IPv6
  * prefix), BGP as written.
  */
-function routingSteps(lab: Lab, name: string, context: PlanContext): Step[] {
+function routingSteps(lab: Lab, name: string, context: PlanContext, ipv6: boolean): Step[] {
   const node = lab.nodes[name]!;
   const routing = node.routing!;
   const direct = (ifname: string) =>
@@ -334,7 +431,7 @@ function routingSteps(lab: Lab, name: string, context: PlanContext): Step[] {
       interfaces,
       ...(o.hello !== undefined ? { hello: o.hello } : {}),
       ...(o.dead !== undefined ? { dead: o.dead } : {}),
-      ipv6: labUsesIpv6(lab),
+      ipv6,
     },
     bgp: routing.bgp && {
       asn: routing.bgp.asn,
@@ -359,6 +456,7 @@ function servesOvsNetdev(lab: Lab, node: string, ifname: string, context: PlanCo
   });
 }
 
+/** One end of a link or tunnel, as {@link endOf} reads it. */
 interface EndInfo {
   who: string;
   ifname: string;

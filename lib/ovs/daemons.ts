@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { cmd, type Step } from "../plan/step.ts";
 
 /** Options for {@link ovsDaemonSteps}. */
-export interface OvsDaemonOptions {
+interface OvsDaemonOptions {
   /** Run both daemons inside this network namespace. @default the current one */
   ns?: string | undefined;
   /** Open vSwitch's database schema (`vswitch.ovsschema`; see `schemaPath()`). */

@@ -34,7 +34,7 @@ import ipaddr from "../deps/ipaddr.ts";
 import { UsageError } from "../errors.ts";
 
 /** The longest flow netkit accepts, in characters. */
-export const MAX_FLOW_CHARS = 512;
+const MAX_FLOW_CHARS = 512;
 
 /** A flow that netkit refuses; the message says which part and why. */
 export class FlowSyntaxError extends UsageError {
@@ -45,7 +45,7 @@ export class FlowSyntaxError extends UsageError {
 }
 
 /** Options for {@link parseFlow}. */
-export interface ParseFlowOptions {
+interface ParseFlowOptions {
   /**
    * The interface names of the bridge's ports that the flow may name (`in_port=`, `output:`).
    * @default undefined (any valid interface name; reserved words and numbers are still refused)
@@ -310,6 +310,14 @@ const ALLOWED_ACTIONS = "drop, NORMAL, FLOOD, ALL, IN_PORT, output:PORT, " +
   `${Object.keys(VALUE_ACTIONS).map((a) => `${a}:…`).join(", ")}, strip_vlan, pop_vlan, dec_ttl, ` +
   "resubmit(,TABLE)";
 
+/**
+ * The entry named `key` of one of the tables above. A name from a lab file is data: `constructor`
+ * or `toString` is no entry, whatever a plain object inherits.
+ */
+function entry<T>(table: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 /** Splits on commas outside parentheses. */
 function splitTop(text: string): string[] {
   const parts: string[] = [];
@@ -324,6 +332,64 @@ function splitTop(text: string): string[] {
   parts.push(text.slice(start));
   return depth === 0 ? parts : [];
 }
+
+/** What the readers of one flow share: the flow read so far, and how to refuse it. */
+interface FlowState {
+  options: ParseFlowOptions;
+  /** Throws the {@link FlowSyntaxError} for this flow. */
+  fail: (reason: string) => never;
+  table: number;
+  priority: number;
+  /** The protocol the match names (its word, or `dl_type`). */
+  family: Family | undefined;
+  l4: L4;
+  /** The `dl_type` value, which stands for a protocol word. */
+  dlType: number | undefined;
+  match: string[];
+  ports: string[];
+}
+
+/** The flow settings, and the match fields that are not {@link FIELDS}: what each one reads. */
+const MATCH_SETTINGS: Record<string, (flow: FlowState, value: string, token: string) => void> = {
+  priority: (flow, value) => {
+    if (!inRange(value, 0, 65535)) flow.fail(`priority=${value}: a priority is 0 to 65535`);
+    flow.priority = toNumber(value);
+  },
+  table: (flow, value) => {
+    if (!inRange(value, 0, 254)) flow.fail(`table=${value}: a table is 0 to 254`);
+    flow.table = toNumber(value);
+  },
+  cookie: (flow) => flow.fail("the cookie is netkit's own: it marks the lab's flows"),
+  in_port: (flow, value, token) => {
+    readPort(flow, value, "in_port");
+    flow.match.push(token);
+  },
+};
+
+/** The protocol each `dl_type` stands for (others: none). */
+const DL_TYPE_FAMILY: ReadonlyMap<number, Family> = new Map([
+  [0x0800, "ip"],
+  [0x86dd, "ipv6"],
+  [0x0806, "arp"],
+  [0x8035, "arp"],
+]);
+
+/**
+ * One kind of action: returns true when `action` is of its kind (and passes, or it throws),
+ * false to leave it to the next reader.
+ */
+type ActionReader = (flow: FlowState, action: string, actions: readonly string[]) => boolean;
+
+/** The kinds of action, in the order they are tried: the first that reads an action takes it. */
+const ACTION_READERS: readonly ActionReader[] = [
+  readDrop,
+  readRefusedAction,
+  readPlainAction,
+  readOutput,
+  readResubmit,
+  readValueAction,
+  readBarePort,
+];
 
 /**
  * Checks one flow against netkit's subset (see the module doc) and splits it into its parts.
@@ -342,6 +408,32 @@ export function parseFlow(text: string, options: ParseFlowOptions = {}): ParsedF
   const fail = (reason: string): never => {
     throw new FlowSyntaxError(String(text), reason);
   };
+  checkFlowText(text, fail);
+  const at = text.startsWith("actions=") ? 0 : text.indexOf(",actions=") + 1;
+  if (at === 0 && !text.startsWith("actions=")) {
+    fail('it has no "actions=" (write the match, then ",actions=…" last)');
+  }
+  const flow: FlowState = {
+    options,
+    fail,
+    table: 0,
+    priority: 32768,
+    family: undefined,
+    l4: undefined,
+    dlType: undefined,
+    match: [],
+    ports: [],
+  };
+  readMatch(flow, text.slice(0, Math.max(0, at - 1)));
+  settleProtocol(flow);
+  checkFieldNeeds(flow);
+  const actions = readActions(flow, text.slice(at + "actions=".length));
+  const { table, priority, match, ports } = flow;
+  return { table, priority, match, actions, ports };
+}
+
+/** The flow as a whole: a string, not too long, not an option, only the characters flows use. */
+function checkFlowText(text: string, fail: (reason: string) => never): void {
   if (typeof text !== "string" || text.length === 0) fail("a flow is a non-empty string");
   if (text.length > MAX_FLOW_CHARS) {
     fail(`it is ${text.length} characters; a flow is at most ${MAX_FLOW_CHARS}`);
@@ -354,148 +446,167 @@ export function parseFlow(text: string, options: ParseFlowOptions = {}): ParsedF
         "letters, digits and _ = , . : / ( ) + -, no spaces)",
     );
   }
-  const at = text.startsWith("actions=") ? 0 : text.indexOf(",actions=") + 1;
-  if (at === 0 && !text.startsWith("actions=")) {
-    fail('it has no "actions=" (write the match, then ",actions=…" last)');
-  }
-  const matchText = text.slice(0, Math.max(0, at - 1));
-  const actionText = text.slice(at + "actions=".length);
-  const where = options.bridge === undefined ? "the bridge" : `bridge "${options.bridge}"`;
-  const ports: string[] = [];
-  const checkPort = (name: string, what: string) => {
-    if (NUMBER.test(name)) {
-      fail(
-        `${what} ${name}: name the port instead (numbers depend on the order OVS added ports)`,
-      );
-    }
-    if (RESERVED.has(name.toLowerCase())) {
-      fail(`${what} "${name}": ovs-ofctl reads it as a reserved port, not as a port of the lab`);
-    }
-    if (!IFNAME.test(name)) fail(`${what} "${name}" is not an interface name`);
-    if (options.ports && !options.ports.has(name)) {
-      fail(
-        `${what} "${name}" is not a port of ${where} in this lab (its ports: ${
-          [...options.ports].sort().join(", ") || "none"
-        })`,
-      );
-    }
-    ports.push(name);
-  };
+}
 
-  // The match.
-  let table = 0, priority = 32768;
-  let family: Family | undefined, l4: L4, dlType: number | undefined;
+/** A port the flow names (`in_port=`, `output:`): by name, never a number or reserved word. */
+function readPort(flow: FlowState, name: string, what: string): void {
+  const { options, fail } = flow;
+  if (NUMBER.test(name)) {
+    fail(
+      `${what} ${name}: name the port instead (numbers depend on the order OVS added ports)`,
+    );
+  }
+  if (RESERVED.has(name.toLowerCase())) {
+    fail(`${what} "${name}": ovs-ofctl reads it as a reserved port, not as a port of the lab`);
+  }
+  if (!IFNAME.test(name)) fail(`${what} "${name}" is not an interface name`);
+  if (options.ports && !options.ports.has(name)) {
+    const where = options.bridge === undefined ? "the bridge" : `bridge "${options.bridge}"`;
+    fail(
+      `${what} "${name}" is not a port of ${where} in this lab (its ports: ${
+        [...options.ports].sort().join(", ") || "none"
+      })`,
+    );
+  }
+  flow.ports.push(name);
+}
+
+/** The match: comma-separated protocol words and `field=value`s, each at most once. */
+function readMatch(flow: FlowState, matchText: string): void {
   const seen = new Set<string>();
-  const match: string[] = [];
   const tokens = matchText === "" ? [] : matchText.split(",");
   for (const token of tokens) {
-    if (token === "") fail("an empty field (two commas in a row)");
+    if (token === "") flow.fail("an empty field (two commas in a row)");
     const eq = token.indexOf("=");
     const key = eq < 0 ? token : token.slice(0, eq);
-    const value = eq < 0 ? undefined : token.slice(eq + 1);
-    if (seen.has(key)) fail(`"${key}" appears twice`);
+    if (seen.has(key)) flow.fail(`"${key}" appears twice`);
     seen.add(key);
-    if (value === undefined) {
-      const proto = PROTOCOLS[key];
-      if (!proto) {
-        fail(`unknown match word "${key}" (netkit allows: ${ALLOWED_FIELDS})`);
-      }
-      if (family !== undefined) fail(`"${key}": a flow names one protocol`);
-      family = proto!.family, l4 = proto!.l4;
-      match.push(token);
-      continue;
-    }
-    if (key === "priority") {
-      if (!inRange(value, 0, 65535)) fail(`priority=${value}: a priority is 0 to 65535`);
-      priority = toNumber(value);
-      continue;
-    }
-    if (key === "table") {
-      if (!inRange(value, 0, 254)) fail(`table=${value}: a table is 0 to 254`);
-      table = toNumber(value);
-      continue;
-    }
-    if (key === "cookie") fail("the cookie is netkit's own: it marks the lab's flows");
-    if (key === "in_port") {
-      checkPort(value, "in_port");
-      match.push(token);
-      continue;
-    }
-    const rule = FIELDS[key];
-    if (!rule) {
-      fail(`unknown or unsupported match field "${key}" (netkit allows: ${ALLOWED_FIELDS})`);
-    }
-    if (!rule!.value(value)) fail(`${key}=${value}: expected ${rule!.expected}`);
-    if (key === "dl_type") dlType = toNumber(value);
-    match.push(token);
+    if (eq < 0) readProtocolWord(flow, key);
+    else if (Object.hasOwn(MATCH_SETTINGS, key)) {
+      MATCH_SETTINGS[key]!(flow, token.slice(eq + 1), token);
+    } else readField(flow, key, token.slice(eq + 1), token);
   }
-  if (dlType !== undefined) {
-    if (family !== undefined) fail('"dl_type" and a protocol word together: use one');
-    // dl_type stands for the protocol word.
-    family = dlType === 0x0800
-      ? "ip"
-      : dlType === 0x86dd
-      ? "ipv6"
-      : dlType === 0x0806 || dlType === 0x8035
-      ? "arp"
-      : undefined;
+}
+
+/** A word without `=`: the flow's one protocol (see {@link PROTOCOLS}). */
+function readProtocolWord(flow: FlowState, word: string): void {
+  const proto = entry(PROTOCOLS, word);
+  if (!proto) {
+    flow.fail(`unknown match word "${word}" (netkit allows: ${ALLOWED_FIELDS})`);
   }
-  for (const token of match) {
+  if (flow.family !== undefined) flow.fail(`"${word}": a flow names one protocol`);
+  flow.family = proto!.family, flow.l4 = proto!.l4;
+  flow.match.push(word);
+}
+
+/** A match field of {@link FIELDS}, with its value checked. */
+function readField(flow: FlowState, key: string, value: string, token: string): void {
+  const rule = entry(FIELDS, key);
+  if (!rule) {
+    flow.fail(`unknown or unsupported match field "${key}" (netkit allows: ${ALLOWED_FIELDS})`);
+  }
+  if (!rule!.value(value)) flow.fail(`${key}=${value}: expected ${rule!.expected}`);
+  if (key === "dl_type") flow.dlType = toNumber(value);
+  flow.match.push(token);
+}
+
+/** A `dl_type` stands for the protocol word, so the flow has one or the other. */
+function settleProtocol(flow: FlowState): void {
+  if (flow.dlType === undefined) return;
+  if (flow.family !== undefined) flow.fail('"dl_type" and a protocol word together: use one');
+  flow.family = DL_TYPE_FAMILY.get(flow.dlType);
+}
+
+/** Every field that needs a protocol has it (else ovs-ofctl would drop the field silently). */
+function checkFieldNeeds(flow: FlowState): void {
+  for (const token of flow.match) {
     const key = token.split("=")[0]!;
-    const rule = FIELDS[key];
-    if (rule?.needs && !rule.needs(family, l4)) {
-      fail(
+    const rule = entry(FIELDS, key);
+    if (rule?.needs && !rule.needs(flow.family, flow.l4)) {
+      flow.fail(
         `"${key}" needs ${rule.needsText} before it in the match: without one, ovs-ofctl drops ` +
           "the field and the flow matches far more than written",
       );
     }
   }
+}
 
-  // The actions.
-  if (actionText === "") fail('"actions=" is empty (use actions=drop to drop)');
+/** The actions: each one read by the first of {@link ACTION_READERS} that knows its kind. */
+function readActions(flow: FlowState, actionText: string): string[] {
+  if (actionText === "") flow.fail('"actions=" is empty (use actions=drop to drop)');
   const actions = splitTop(actionText);
-  if (actions.length === 0) fail("unbalanced parentheses in the actions");
+  if (actions.length === 0) flow.fail("unbalanced parentheses in the actions");
   for (const action of actions) {
-    if (action === "") fail("an empty action (two commas in a row)");
-    const lower = action.toLowerCase();
-    const head = lower.split(/[:(=]/)[0]!;
-    if (action === "drop") {
-      if (actions.length > 1) fail('"drop" must be the only action');
-      continue;
+    if (action === "") flow.fail("an empty action (two commas in a row)");
+    if (!ACTION_READERS.some((read) => read(flow, action, actions))) {
+      flow.fail(`unknown or unsupported action "${action}" (netkit allows: ${ALLOWED_ACTIONS})`);
     }
-    if (lower === "output:local" || head === "local") fail(`${action}: ${REFUSED_ACTIONS.local}`);
-    const refused = REFUSED_ACTIONS[head];
-    if (refused) fail(`action "${action}" is refused: ${refused}`);
-    if (PLAIN_ACTIONS.has(lower) || PLAIN_ACTIONS_CASED.has(action)) continue;
-    if (lower.startsWith("output:")) {
-      checkPort(action.slice("output:".length), "output");
-      continue;
-    }
-    const resubmit = /^resubmit\(,(\d+)\)$/.exec(action);
-    if (resubmit) {
-      if (!inRange(resubmit[1]!, 0, 254)) fail(`${action}: a table is 0 to 254`);
-      continue;
-    }
-    const colon = action.indexOf(":");
-    if (colon > 0) {
-      const rule = VALUE_ACTIONS[action.slice(0, colon)];
-      if (!rule) {
-        fail(`unknown or unsupported action "${action}" (netkit allows: ${ALLOWED_ACTIONS})`);
-      }
-      const value = action.slice(colon + 1);
-      if (!rule!.value(value)) fail(`${action}: expected ${rule!.expected}`);
-      if (rule!.needs && !rule!.needs(family, l4)) {
-        fail(`"${action}" needs ${rule!.needsText} in the match`);
-      }
-      continue;
-    }
-    if (IFNAME.test(action) && !/[()=]/.test(action) && options.ports?.has(action)) {
-      ports.push(action); // a bare port name outputs to it
-      continue;
-    }
-    fail(`unknown or unsupported action "${action}" (netkit allows: ${ALLOWED_ACTIONS})`);
   }
-  return { table, priority, match, actions, ports };
+  return actions;
+}
+
+/** `drop`, which must be alone. */
+function readDrop(flow: FlowState, action: string, actions: readonly string[]): boolean {
+  if (action !== "drop") return false;
+  if (actions.length > 1) flow.fail('"drop" must be the only action');
+  return true;
+}
+
+/** What reaches outside the lab ({@link REFUSED_ACTIONS}): refused, with the reason. */
+function readRefusedAction(flow: FlowState, action: string): boolean {
+  const lower = action.toLowerCase();
+  const head = lower.split(/[:(=]/)[0]!;
+  if (lower === "output:local" || head === "local") {
+    flow.fail(`${action}: ${REFUSED_ACTIONS.local}`);
+  }
+  const refused = entry(REFUSED_ACTIONS, head);
+  if (refused) flow.fail(`action "${action}" is refused: ${refused}`);
+  return false;
+}
+
+/** An action without a value (`NORMAL`, `strip_vlan`, `dec_ttl`, ...). */
+function readPlainAction(_flow: FlowState, action: string): boolean {
+  return PLAIN_ACTIONS.has(action.toLowerCase()) || PLAIN_ACTIONS_CASED.has(action);
+}
+
+/** `output:PORT`, a port of the bridge. */
+function readOutput(flow: FlowState, action: string): boolean {
+  if (!action.toLowerCase().startsWith("output:")) return false;
+  readPort(flow, action.slice("output:".length), "output");
+  return true;
+}
+
+/** `resubmit(,TABLE)`. */
+function readResubmit(flow: FlowState, action: string): boolean {
+  const resubmit = /^resubmit\(,(\d+)\)$/.exec(action);
+  if (!resubmit) return false;
+  if (!inRange(resubmit[1]!, 0, 254)) flow.fail(`${action}: a table is 0 to 254`);
+  return true;
+}
+
+/** `NAME:VALUE` of {@link VALUE_ACTIONS}, its value checked and its protocol in the match. */
+function readValueAction(flow: FlowState, action: string): boolean {
+  const colon = action.indexOf(":");
+  if (colon <= 0) return false;
+  const rule = entry(VALUE_ACTIONS, action.slice(0, colon));
+  if (!rule) {
+    flow.fail(`unknown or unsupported action "${action}" (netkit allows: ${ALLOWED_ACTIONS})`);
+  }
+  const value = action.slice(colon + 1);
+  if (!rule!.value(value)) flow.fail(`${action}: expected ${rule!.expected}`);
+  if (rule!.needs && !rule!.needs(flow.family, flow.l4)) {
+    flow.fail(`"${action}" needs ${rule!.needsText} in the match`);
+  }
+  return true;
+}
+
+/** A bare port name of the bridge, which outputs to it. */
+function readBarePort(flow: FlowState, action: string): boolean {
+  if (!IFNAME.test(action) || /[()=]/.test(action) || !flow.options.ports?.has(action)) {
+    return false;
+  }
+  flow.ports.push(action);
+  return true;
 }
 
 /** The match of a flow as a canonical key: its fields sorted (priority and table left out). */

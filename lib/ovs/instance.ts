@@ -39,15 +39,13 @@ import { pathExists } from "../state.ts";
 import { ovsDaemonSteps } from "./daemons.ts";
 import { type OvsTarget, ovsTarget, vsctl } from "./target.ts";
 
-export type { OvsTarget } from "./target.ts";
-
 const SYSTEM_DIRS = ["/run/openvswitch", "/var/run/openvswitch"];
 
 /** A user that keeps the private OVS running regardless of labs (`netkit ovs start`). */
 export const MANUAL_USER = "manual";
 
 /** The host's private instance as a target (whether or not it runs). */
-export function privateTarget(host: Host): OvsTarget {
+function privateTarget(host: Host): OvsTarget {
   return ovsTarget("private", host.privateOvsDir);
 }
 
@@ -89,7 +87,7 @@ async function answers(target: OvsTarget, runner: Runner): Promise<boolean> {
 }
 
 /** The system OVS when it is usable, else undefined. */
-export async function systemOvs(runner: Runner): Promise<OvsTarget | undefined> {
+async function systemOvs(runner: Runner): Promise<OvsTarget | undefined> {
   for (const dir of SYSTEM_DIRS) {
     const target = ovsTarget("system", dir);
     if (await exists(join(dir, "db.sock")) && await answers(target, runner)) return target;

@@ -20,7 +20,7 @@ export interface OvsQueryOptions {
 export type OvsRecord = Record<string, unknown>;
 
 /** Converts OVSDB's JSON encoding (`["set", …]`, `["map", …]`, `["uuid", …]`) to plain values. */
-export function ovsValue(value: unknown): unknown {
+function ovsValue(value: unknown): unknown {
   if (!Array.isArray(value) || value.length !== 2 || typeof value[0] !== "string") return value;
   const [kind, data] = value as [string, unknown];
   if (kind === "uuid" || kind === "named-uuid") return data;

@@ -115,7 +115,7 @@ const GONE = [
 ];
 
 /** True when a failed undo command only says its object is already gone. */
-export function isGone(error: unknown): boolean {
+function isGone(error: unknown): boolean {
   if (!(error instanceof CommandError)) return false;
   // pkill exits 1 with nothing on stderr when no process matched.
   if (error.argv.includes("pkill") && error.code === 1) return true;
@@ -130,12 +130,12 @@ export function isGone(error: unknown): boolean {
 const EXISTS = [/File exists/i, /already exists/i];
 
 /** True when a failed command says that what it would create already exists. */
-export function isExists(error: unknown): boolean {
+function isExists(error: unknown): boolean {
   return error instanceof CommandError && EXISTS.some((re) => re.test(error.stderr));
 }
 
 /** Runs one action. */
-export async function runAction(
+async function runAction(
   action: Action,
   runner: Runner,
   ovs: OvsTarget | undefined,
@@ -164,7 +164,7 @@ export async function runAction(
  * of every row with the mark, then one transaction that removes exactly those rows by UUID (see
  * {@link OvsRemoveAction}). Rows without the mark, and rows that are gone, are left alone.
  */
-export async function removeMarked(
+async function removeMarked(
   actions: readonly OvsRemoveAction[],
   runner: Runner,
   ovs: OvsTarget | undefined,

@@ -109,7 +109,7 @@ export interface Scheduled {
  * `master`; for `ovs-vsctl`, the bridge and port of `add-br`/`del-br`/`add-port`/`del-port` and
  * the record of `set`/`remove`/`clear`.
  */
-export function namesOf(argv: readonly string[]): string[] {
+function namesOf(argv: readonly string[]): string[] {
   const names: string[] = [];
   if (argv[0] === "ip") {
     argv.forEach((w, i) => {
@@ -137,7 +137,7 @@ function netnsTargets(words: readonly string[]): string[] {
  * time; and a namespace's own batch can run beside the rest of the root batch instead of after
  * all of it.
  */
-export interface Spread {
+interface Spread {
   /**
    * Up to this many parallel lanes for the root namespace's `netns add` commands, each one
    * `ip -batch` of at least {@link NETNS_ADDS_PER_LANE} of them. @default 1
@@ -151,9 +151,9 @@ export interface Spread {
 }
 
 /** The fewest `netns add`s worth a process of their own. */
-export const NETNS_ADDS_PER_LANE = 32;
+const NETNS_ADDS_PER_LANE = 32;
 /** Lanes of `netns add`s are named `netns-add:K` (K from 0); they run in the root namespace. */
-export const NETNS_ADD_LANE = "netns-add:";
+const NETNS_ADD_LANE = "netns-add:";
 
 /**
  * The chunk size for a host lane of `commands` commands: one chunk up to 1,000, else 8 chunks.

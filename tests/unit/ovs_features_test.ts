@@ -81,6 +81,11 @@ Deno.test("parseFlow() refuses what is not a flow or reaches outside the lab, sa
     ["ip,bogus=1,actions=drop", /unknown or unsupported match field "bogus"/],
     ["ip,actions=exit", /unknown or unsupported action "exit"/],
     ["ip,actions=resubmit(,1", /unbalanced parentheses/],
+    // Names from a lab file are data: what a plain object inherits is no protocol, field or action.
+    ["constructor,actions=drop", /unknown match word "constructor"/],
+    ["ip,constructor=1,actions=drop", /unknown or unsupported match field "constructor"/],
+    ["ip,actions=toString:1", /unknown or unsupported action "toString:1"/],
+    ["ip,actions=constructor", /unknown or unsupported action "constructor"/],
   ];
   for (const [flow, re] of cases) {
     const error = assertThrows(() => parseFlow(flow, { ports: PORTS }), FlowSyntaxError);
