@@ -11,9 +11,12 @@
  *    cannot be reached, or does not hold its underlay address, is refused by name; so is a lab
  *    address that overlaps an underlay network. Exit 2, nothing changed anywhere.
  * 3. The split (split.ts): one part per host, a VNI per link between hosts, the lab MTU.
- * 4. The controller's record is written (record.ts), then each host gets this very netkit
- *    (program.ts) and its part, which it brings up with its own executor and journal
- *    (part.ts), all hosts in parallel, progress streamed back.
+ * 4. Each host gets this very netkit (program.ts) and says which VXLAN VNIs it already uses
+ *    (`netkit part vnis`): one the lab would use there with the same port is refused by VNI,
+ *    host and who has it, exit 2, nothing built anywhere. Then the controller's record is
+ *    written (record.ts), and each host gets its part, which it brings up with its own executor
+ *    and journal (part.ts), all hosts in parallel, progress streamed back. What a part may reach
+ *    is on its `part up` command line ({@link partUpArgv}), never only in the part.
  * 5. Two phases: when every host reports its part prepared, each is told to commit; when any
  *    fails, every other is told to abort and removes its part. A host whose connection is lost
  *    removes its part by itself once it notices the controller is gone.
@@ -54,7 +57,8 @@ import {
   removeRecord,
   writeRecord,
 } from "./record.ts";
-import { overlaps, type Split, splitLab } from "./split.ts";
+import { overlaps, type Split, splitLab, vniClashes, type VniUse } from "./split.ts";
+import { tunnelName } from "../reach.ts";
 import { hostOf } from "./validate.ts";
 
 /** One host as the controller reaches it. */
@@ -230,11 +234,11 @@ class PartSession {
   constructor(
     readonly role: string,
     runner: Runner,
-    program: string[],
+    argv: string[],
     request: PartRequest,
     onProgress?: UpMultihostOptions["onProgress"],
   ) {
-    const child = runner.spawn([...program, "part", "up"], { stdin: "piped" });
+    const child = runner.spawn(argv, { stdin: "piped" });
     this.child = child;
     this.input = child.stdin!.getWriter();
     void this.send(JSON.stringify(request) + "\n");
@@ -359,7 +363,8 @@ async function withRecordLock<T>(host: Host, lab: string, fn: () => Promise<T>):
  * Brings a multi-host lab up from the controller (see the module doc for the steps). The phases,
  * in order: {@link alreadyUp} (a record of this lab exists), {@link readHosts} (facts, the
  * underlay overlap check, the split), {@link planRecord} (how netkit runs on each host),
- * {@link provisionHosts} (netkit copied where missing), {@link startParts} (every host's
+ * {@link provisionHosts} (netkit copied where missing), {@link requireFreeVnis} (no VNI of the
+ * lab already in use on its host), {@link startParts} (every host's
  * `part up`), then {@link settleParts}: all commit, or {@link rollBack} all.
  *
  * @throws {UsageError} Bad input (a role without a machine, a host unreachable, a host refusing
@@ -387,6 +392,7 @@ export async function upMultihost(
     const { record, bundle } = await planRecord(bringUp, facts, split, self);
     options.onPhase?.("provision");
     const copied = await provisionHosts(bringUp, self, bundle);
+    await requireFreeVnis(bringUp, record);
     await writeRecord(host.stateRoot, record);
     options.onPhase?.("up");
     const sessions = startParts(bringUp, record, split);
@@ -523,6 +529,69 @@ async function provisionHosts(
   return copied;
 }
 
+/**
+ * Refuses the lab when one of its hosts already uses one of the VNIs it would use there (with the
+ * same UDP port): a VXLAN device of the host, or another netkit lab's tunnel (each host answers
+ * `netkit part vnis`, reading only). One line naming the VNI, the host and who has it; exit 2;
+ * nothing built anywhere.
+ */
+async function requireFreeVnis(
+  { lab, roles, conns }: BringUp,
+  record: MultihostRecord,
+): Promise<void> {
+  const inUse = Object.fromEntries(
+    await Promise.all(roles.map(async (role) => {
+      const conn = conns.get(role);
+      const uses = await partCall<VniUse[] | { error?: string }>(
+        conn,
+        record.hosts[role]!.program,
+        ["vnis"],
+      );
+      if (!Array.isArray(uses)) throw new PartError(role, uses.error ?? "no VNI list", false);
+      return [role, uses] as const;
+    })),
+  );
+  const clashes = vniClashes(lab.name, record.tunnels, inUse);
+  const first = clashes[0];
+  if (!first) return;
+  const spec = record.hosts[first.host]!.spec;
+  const who = first.by.lab !== undefined
+    ? `lab "${first.by.lab}" has it for a tunnel`
+    : `VXLAN device "${first.by.device}" has it`;
+  const more = clashes.length > 1 ? ` (and ${clashes.length - 1} more clash(es))` : "";
+  throw new UsageError(
+    `VNI ${first.vni} (UDP ${first.port}) of lab "${lab.name}" is already in use on host ` +
+      `${first.host} (${describeHost(spec)}): ${who}${more}`,
+    {
+      where: `--hosts: ${first.host}`,
+      hint:
+        (first.by.lab !== undefined
+          ? `remove that lab (netkit down ${first.by.lab}), or `
+          : "a host holds one VXLAN device per VNI and UDP port: remove that device, or ") +
+        "rename this lab (its VNIs come from its name)",
+    },
+  );
+}
+
+/**
+ * `netkit part up` for `role`, with what its part may reach on its own command line: its tunnels
+ * (`--tunnels`, as the split made them) and the NICs its bridges may take (`--uplinks`, the
+ * controller's `--uplink` for this host's bridges only). The host refuses anything else.
+ */
+export function partUpArgv(
+  program: readonly string[],
+  part: Lab,
+  uplinks: readonly string[],
+): string[] {
+  const argv = [...program, "part", "up"];
+  const tunnels = (part.tunnels ?? []).map(tunnelName);
+  if (tunnels.length) argv.push("--tunnels", tunnels.join(","));
+  const nics = new Set(Object.values(part.bridges).flatMap((b) => b.uplink ?? []));
+  const allowed = uplinks.filter((nic) => nics.has(nic));
+  if (allowed.length) argv.push("--uplinks", allowed.join(","));
+  return argv;
+}
+
 /** Starts every host's `part up` conversation, all in parallel. */
 function startParts(
   { roles, conns, options }: BringUp,
@@ -531,16 +600,11 @@ function startParts(
 ): PartSession[] {
   return roles.map((role) => {
     const part = split.parts[role]!;
-    const nics = new Set(Object.values(part.bridges).flatMap((b) => b.uplink ?? []));
     return new PartSession(
       role,
       conns.get(role).runner,
-      record.hosts[role]!.program,
-      {
-        part,
-        check: options.check ?? false,
-        uplinks: (options.uplinks ?? []).filter((nic) => nics.has(nic)),
-      },
+      partUpArgv(record.hosts[role]!.program, part, options.uplinks ?? []),
+      { part, check: options.check ?? false },
       options.onProgress,
     );
   });
