@@ -19,6 +19,7 @@ import {
   parseCommandLine,
 } from "./lib/cli/command_line.ts";
 import type { RecipeFlags } from "./lib/cli/recipe.ts";
+import type { PartFlags } from "./lib/cli/part.ts";
 import type { UpFlags } from "./lib/cli/up.ts";
 
 const IGNORE_IMAGES =
@@ -140,16 +141,30 @@ const COMMANDS: NetkitCommand[] = [
     args: [
       {
         name: "action",
-        description: "up (the part on stdin), down, status, check",
+        description: "up (the part on stdin), down, status, check, vnis",
         required: true,
       },
       { name: "lab", description: "lab name", required: false },
     ],
-    options: [],
+    options: [
+      {
+        flags: "--tunnels <list>",
+        description: "up: the part's tunnels, VNI:LOCAL:REMOTE:PORT[,...]; any other is refused",
+      },
+      {
+        flags: "--uplinks <list>",
+        description: "up: the NICs its bridges may take as uplink, NIC[,...]; any other is refused",
+      },
+    ],
     helpAfter:
       "Example (what `netkit status LAB` on the controller runs on each host):\n  netkit part status two-hosts",
-    run: async ({ args, host }) =>
-      (await import("./lib/cli/part.ts")).partCommand(host(), args[0]!, args[1]),
+    run: async ({ args, flags, host }) =>
+      (await import("./lib/cli/part.ts")).partCommand(
+        host(),
+        args[0]!,
+        args[1],
+        as<PartFlags>(flags),
+      ),
   },
   {
     name: "down",

@@ -57,8 +57,11 @@ export {
   ovsMtu,
   VXLAN_OVERHEAD,
   VXLAN_PORT,
+  vxlanFilterTable,
   vxlanLink,
   type VxlanLinkOptions,
+  type VxlanSource,
+  vxlanSourceFilter,
 } from "./lib/primitives/vxlan.ts";
 export {
   type HostSpec,

@@ -606,10 +606,44 @@ export interface ReachOptions {
   /**
    * The lab is one host's part of a multi-host lab, made by the controller's split
    * (lib/multihost/split.ts) from the operator's `--hosts` inventory: its `tunnels` (VXLAN ends
-   * that send UDP to another machine's underlay address) are allowed. A lab file never is.
+   * that send UDP to another machine's underlay address) are allowed. A lab file never is. A
+   * list allows only the tunnels it names, each as {@link tunnelName} writes it: what `netkit
+   * part up --tunnels` names on its command line (the controller's, from its split), so a part
+   * piped into `netkit part up` by hand creates no tunnel its command line does not name.
    * @default false (a lab may name no tunnel)
    */
-  tunnels?: boolean;
+  tunnels?: boolean | readonly string[];
+}
+
+/**
+ * How a command line names a tunnel (`netkit part up --tunnels`): `VNI:LOCAL:REMOTE:PORT`, the
+ * four things that say where its UDP goes and what it accepts.
+ *
+ * @example
+ * ```ts
+ * import { tunnelName } from "./reach.ts";
+ * tunnelName({ vni: 4097, local: "10.9.0.1", remote: "10.9.0.2", port: 4789 });
+ * // "4097:10.9.0.1:10.9.0.2:4789"
+ * ```
+ */
+export function tunnelName(
+  tunnel: { vni: number; local: string; remote: string; port: number },
+): string {
+  return `${tunnel.vni}:${tunnel.local}:${tunnel.remote}:${tunnel.port}`;
+}
+
+/** The tunnels of a part that a list of allowed ones ({@link ReachOptions.tunnels}) leaves out. */
+function unnamedTunnelIssues(lab: Lab, named: readonly string[]): LabIssue[] {
+  const allowed = new Set(named);
+  return (lab.tunnels ?? []).flatMap((tunnel, i) => {
+    const name = tunnelName(tunnel);
+    if (allowed.has(name)) return [];
+    return [{
+      path: ["tunnels", i],
+      message: `tunnel ${tunnel.end} (VNI ${tunnel.vni}, UDP to ${tunnel.remote} port ` +
+        `${tunnel.port}) is not named on the command line: only --tunnels ${name} allows it`,
+    }];
+  });
 }
 
 /**
@@ -638,11 +672,13 @@ export function tunnelIssues(lab: { tunnels?: unknown }, options: ReachOptions =
  * - `expect: untag` removes a VLAN tag from an OVS port and sets it back: only on a port of one
  *   of the lab's OVS bridges whose `tag` in the lab is that tag;
  * - `tunnels` (VXLAN to another machine's address): only in a part the multi-host controller
- *   made from the command line's `--hosts` inventory (`options.tunnels`); a lab file names host
- *   roles, never machines or addresses.
+ *   made from the command line's `--hosts` inventory (`options.tunnels`), and given a list, only
+ *   the tunnels it names (`netkit part up --tunnels`); a lab file names host roles, never
+ *   machines or addresses.
  */
 export function reachIssues(lab: Lab, options: ReachOptions = {}): LabIssue[] {
   const issues: LabIssue[] = [...tunnelIssues(lab, options)];
+  if (Array.isArray(options.tunnels)) issues.push(...unnamedTunnelIssues(lab, options.tunnels));
   const allowed = options.uplinks === "any" ? undefined : new Set(options.uplinks ?? []);
   const uplinked = new Set<string>(); // bridges on an uplink's LAN
   const bridgeOfUplink = new Map<string, string>();

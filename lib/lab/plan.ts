@@ -2,7 +2,7 @@
  * `planLab()`: a validated lab becomes an ordered list of steps. Pure: it reads nothing from the
  * host and runs nothing.
  *
- * The order: namespaces, their sysctls, bridges, veth pairs (each end created directly in its
+ * The order: a multi-host part's VXLAN filter (lib/primitives/vxlan.ts), namespaces, their sysctls, bridges, veth pairs (each end created directly in its
  * namespace), then their bridge ports (all pairs before all ports, so that each kind batches),
  * OVS internal ports (moved into their nodes), then per node: renames, captures (tcpdump started
  * before the interface has an address), addresses, links up, impairments, routes, NAT, DHCP
@@ -34,7 +34,7 @@ import { frrRouter, type OspfInterface } from "../primitives/frr.ts";
 import { familyOf, inSubnetAny } from "../addr.ts";
 import type { Step } from "../plan/step.ts";
 import { uplink, type UplinkOptions } from "../primitives/uplink.ts";
-import { linkMtu, ovsMtu, vxlanLink } from "../primitives/vxlan.ts";
+import { linkMtu, ovsMtu, vxlanLink, vxlanSourceFilter } from "../primitives/vxlan.ts";
 import { impair, NetemMissingError, netemOnlyField } from "../primitives/impair.ts";
 import { capture } from "../primitives/capture.ts";
 import { join } from "node:path";
@@ -108,6 +108,7 @@ export function planLab(lab: Lab, context: PlanContext): Step[] {
     ipv6: labUsesIpv6(lab),
     steps: [],
   };
+  filterTunnelSources(plan);
   createNamespaces(plan);
   setNamespaceSysctls(plan);
   createBridges(plan);
@@ -136,6 +137,11 @@ interface Planning {
 }
 
 type LabNode = Lab["nodes"][string];
+
+/** A multi-host part's VXLAN ends take packets only from their other ends, from the start. */
+function filterTunnelSources({ lab, steps }: Planning): void {
+  if (lab.tunnels?.length) steps.push(vxlanSourceFilter(lab.name, lab.tunnels));
+}
 
 /** Every namespace first, before their sysctls: one run of `netns add` for the root batch. */
 function createNamespaces({ lab, steps }: Planning): void {

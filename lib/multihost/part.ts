@@ -20,21 +20,23 @@
 import { UsageError } from "../errors.ts";
 import type { Host } from "../host.ts";
 import { checkLab, type CheckResult } from "../check/probes.ts";
-import { readLabState, upLab, type UpOptions } from "../lab/runtime.ts";
+import { listLabs, readLabState, upLab, type UpOptions } from "../lab/runtime.ts";
 import { downLab } from "../lab/teardown.ts";
 import { type LabStatus, labStatus } from "../lab/status.ts";
 import { labDir } from "../state.ts";
 import { validateLab } from "../lab/validate.ts";
+import { VXLAN_PORT } from "../primitives/vxlan.ts";
+import type { VniUse } from "./split.ts";
 
 /**
- * What the controller sends first: the host's part (a single-host lab with its VXLAN ends),
- * whether to run its proofs after the commit, and the host NICs the controller's command line
- * allowed as uplinks (`--uplink`) for bridges of this part.
+ * What the controller sends first: the host's part (a single-host lab with its VXLAN ends) and
+ * whether to run its proofs after the commit. What the part may reach beyond itself (its
+ * tunnels, a NIC as uplink) is not in it: `netkit part up` takes that from its own command line
+ * only ({@link ServePartOptions}).
  */
 export interface PartRequest {
   part: unknown;
   check?: boolean;
-  uplinks?: string[];
 }
 
 /** One line from a host to the controller. */
@@ -55,6 +57,17 @@ export interface PartIo {
 
 /** Options for {@link servePart}. */
 export interface ServePartOptions {
+  /**
+   * The tunnels the part may create, as `tunnelName()` (lib/reach.ts) writes them: what
+   * `netkit part up --tunnels` names. A tunnel of the part that is not named is refused.
+   * @default [] (no tunnel)
+   */
+  tunnels?: readonly string[];
+  /**
+   * The host NICs a bridge of the part may take as its uplink: what `netkit part up --uplinks`
+   * names. @default [] (none)
+   */
+  uplinks?: readonly string[];
   /** Passed to upLab (tests: `failAt`). */
   up?: Pick<UpOptions, "failAt">;
 }
@@ -63,9 +76,11 @@ export interface ServePartOptions {
  * Serves one `part up` conversation on `host`. Returns the exit code: 0 committed, 1 failed or
  * rolled back, 2 the part was refused before anything changed.
  *
- * The part is validated like any lab, with the same reach rules (lib/reach.ts); its `tunnels`
- * are allowed because it comes from the controller over the operator's own SSH connection (the
- * controller made them from its `--hosts` inventory), never from a lab file.
+ * The part is validated like any lab, with the same reach rules (lib/reach.ts). Its `tunnels`
+ * (made by the controller from its `--hosts` inventory, never from a lab file) and a bridge's
+ * `uplink` are allowed only when this command's own line names them (`options.tunnels`,
+ * `options.uplinks`), like `--uplink` for any lab: the part on standard input is data, and a
+ * part piped in by hand reaches no further than its command line says.
  */
 export async function servePart(
   host: Host,
@@ -81,10 +96,10 @@ export async function servePart(
   try {
     const message = JSON.parse(first.value) as PartRequest;
     check = message.check === true;
-    const uplinks = Array.isArray(message.uplinks)
-      ? message.uplinks.filter((u): u is string => typeof u === "string")
-      : [];
-    lab = validateLab(message.part, "part from the controller", { tunnels: true, uplinks });
+    lab = validateLab(message.part, "part from the controller", {
+      tunnels: options.tunnels ?? [],
+      uplinks: options.uplinks ?? [],
+    });
     if (lab.hosts !== undefined) throw new UsageError("A part is a single-host lab");
   } catch (error) {
     await io.send({ error: { message: messageOf(error), usage: true } });
@@ -128,6 +143,34 @@ export async function servePart(
   const undone = result.already ? 0 : (await downLab(lab.name, { host })).undone;
   await io.send({ rolledBack: { undone } });
   return 1;
+}
+
+/**
+ * The VXLAN VNIs in use on this host (`netkit part vnis`, read only): every VXLAN device in this
+ * namespace (`ip -d -j link show type vxlan`) and every tunnel of a lab netkit keeps state for
+ * here, whatever its status (a lab being built has its state before its devices). A device that
+ * another program made inside another namespace is not listed: the kernel still refuses a
+ * second device with its VNI, and the bring-up is then rolled back on every host.
+ */
+export async function vnisInUse(host: Host): Promise<VniUse[]> {
+  const text = (await host.runner.run(["ip", "-d", "-j", "link", "show", "type", "vxlan"])).stdout;
+  const links = JSON.parse(text.trim() || "[]") as {
+    ifname: string;
+    linkinfo?: { info_data?: { id?: number; port?: number } };
+  }[];
+  const out: VniUse[] = [];
+  for (const link of links) {
+    const data = link.linkinfo?.info_data;
+    if (typeof data?.id === "number") {
+      out.push({ vni: data.id, port: data.port ?? VXLAN_PORT, device: link.ifname });
+    }
+  }
+  for (const state of await listLabs({ host })) {
+    for (const t of state.lab.tunnels ?? []) {
+      out.push({ vni: t.vni, port: t.port, lab: state.lab.name });
+    }
+  }
+  return out;
 }
 
 function messageOf(error: unknown): string {

@@ -11,9 +11,12 @@
  *    cannot be reached, or does not hold its underlay address, is refused by name; so is a lab
  *    address that overlaps an underlay network. Exit 2, nothing changed anywhere.
  * 3. The split (split.ts): one part per host, a VNI per link between hosts, the lab MTU.
- * 4. The controller's record is written (record.ts), then each host gets this very netkit
- *    (program.ts) and its part, which it brings up with its own executor and journal
- *    (part.ts), all hosts in parallel, progress streamed back.
+ * 4. Each host gets this very netkit (program.ts) and says which VXLAN VNIs it already uses
+ *    (`netkit part vnis`): one the lab would use there with the same port is refused by VNI,
+ *    host and who has it, exit 2, nothing built anywhere. Then the controller's record is
+ *    written (record.ts), and each host gets its part, which it brings up with its own executor
+ *    and journal (part.ts), all hosts in parallel, progress streamed back. What a part may reach
+ *    is on its `part up` command line ({@link partUpArgv}), never only in the part.
  * 5. Two phases: when every host reports its part prepared, each is told to commit; when any
  *    fails, every other is told to abort and removes its part. A host whose connection is lost
  *    removes its part by itself once it notices the controller is gone.
@@ -54,7 +57,8 @@ import {
   removeRecord,
   writeRecord,
 } from "./record.ts";
-import { overlaps, splitLab } from "./split.ts";
+import { overlaps, type Split, splitLab, vniClashes, type VniUse } from "./split.ts";
+import { tunnelName } from "../reach.ts";
 import { hostOf } from "./validate.ts";
 
 /** One host as the controller reaches it. */
@@ -230,11 +234,11 @@ class PartSession {
   constructor(
     readonly role: string,
     runner: Runner,
-    program: string[],
+    argv: string[],
     request: PartRequest,
     onProgress?: UpMultihostOptions["onProgress"],
   ) {
-    const child = runner.spawn([...program, "part", "up"], { stdin: "piped" });
+    const child = runner.spawn(argv, { stdin: "piped" });
     this.child = child;
     this.input = child.stdin!.getWriter();
     void this.send(JSON.stringify(request) + "\n");
@@ -356,7 +360,12 @@ async function withRecordLock<T>(host: Host, lab: string, fn: () => Promise<T>):
 }
 
 /**
- * Brings a multi-host lab up from the controller (see the module doc for the steps).
+ * Brings a multi-host lab up from the controller (see the module doc for the steps). The phases,
+ * in order: {@link alreadyUp} (a record of this lab exists), {@link readHosts} (facts, the
+ * underlay overlap check, the split), {@link planRecord} (how netkit runs on each host),
+ * {@link provisionHosts} (netkit copied where missing), {@link requireFreeVnis} (no VNI of the
+ * lab already in use on its host), {@link startParts} (every host's
+ * `part up`), then {@link settleParts}: all commit, or {@link rollBack} all.
  *
  * @throws {UsageError} Bad input (a role without a machine, a host unreachable, a host refusing
  *   its part): nothing was changed on any host.
@@ -375,168 +384,321 @@ export async function upMultihost(
   const roles = rolesOf(lab);
   return await withRecordLock(host, lab.name, async () => {
     const existing = await readRecord(host.stateRoot, lab.name);
-    if (existing) {
-      if (existing.status === "up" && JSON.stringify(existing.lab) === JSON.stringify(lab)) {
-        const [status, checks] = await Promise.all([
-          statusMultihost(host, existing),
-          options.check ? checkMultihost(host, existing) : Promise.resolve([]),
-        ]);
-        return { record: existing, already: true, steps: {}, copied: {}, ms: 0, checks, status };
-      }
-      throw new UsageError(
-        existing.status === "up"
-          ? `A different lab named "${lab.name}" is already up`
-          : `Lab "${lab.name}" was left half-built by an interrupted bring-up`,
-        { hint: `run: netkit down ${lab.name}` },
-      );
-    }
+    if (existing) return await alreadyUp(host, lab, existing, options);
     await using conns = await HostConnections.open(host, inv.hosts, roles, inv.sshConfig);
-    options.onPhase?.("facts");
-    const facts = Object.fromEntries(
-      await Promise.all(roles.map(async (r) => [r, await readFacts(conns.get(r))] as const)),
-    );
-    const clash = overlaps(lab, Object.fromEntries(roles.map((r) => [r, facts[r]!.network])));
-    if (clash.length) {
-      throw new LabValidationError(
-        clash.map((c) => ({
-          path: c.path,
-          message: `${c.cidr} overlaps host ${c.host}'s underlay network ${c.underlay}, the ` +
-            "network the lab's tunnels run on: give the lab addresses outside it",
-        })),
-        `lab ${lab.name}`,
-      );
-    }
-    const split = splitLab(
-      lab,
-      Object.fromEntries(
-        roles.map((r) => [r, { address: inv.hosts[r]!.underlay, mtu: facts[r]!.mtu }]),
-      ),
-    );
+    const bringUp: BringUp = { host, lab, inv, roles, conns, options };
+    const { facts, split } = await readHosts(bringUp);
     const self = options.self ?? selfProgram();
-    const hosts: Record<string, RecordHost> = {};
-    const needsBundle = self.kind !== "compiled" && roles.some((r) => !inv.hosts[r]!.local);
-    const bundle = needsBundle
-      ? await ensureBundle(self, options.cacheDir ?? host.cacheDir, host.runner)
-      : undefined;
-    for (const role of roles) {
-      const spec = inv.hosts[role]!;
-      const program = spec.local
-        ? localArgv(self)
-        : (await remoteProgram(self, bundle, spec.cache ?? DEFAULT_CACHE)).argv;
-      hosts[role] = {
-        spec,
-        program,
-        underlay: facts[role]!.network,
-        underlayMtu: facts[role]!.mtu,
-      };
-    }
-    const record: MultihostRecord = {
-      lab,
-      status: "starting",
-      ...(inv.sshConfig !== undefined ? { sshConfig: inv.sshConfig } : {}),
-      hosts,
-      tunnels: split.tunnels,
-      mtu: split.mtu,
-      underlayMtu: split.underlayMtu,
-      createdAt: new Date().toISOString(),
-    };
+    const { record, bundle } = await planRecord(bringUp, facts, split, self);
     options.onPhase?.("provision");
-    const copied: Record<string, number> = {};
-    await Promise.all(roles.map(async (role) => {
-      const conn = conns.get(role);
-      if (!(conn.runner instanceof SshRunner)) return;
-      const program = await remoteProgram(self, bundle, conn.spec.cache ?? DEFAULT_CACHE);
-      try {
-        copied[role] = await provision(conn.runner, role, program);
-      } catch (error) {
-        if (error instanceof UsageError) throw error;
-        throw unreachable(conn, error);
-      }
-    }));
+    const copied = await provisionHosts(bringUp, self, bundle);
+    await requireFreeVnis(bringUp, record);
     await writeRecord(host.stateRoot, record);
     options.onPhase?.("up");
-    const sessions = roles.map((role) => {
-      const part = split.parts[role]!;
-      const nics = new Set(Object.values(part.bridges).flatMap((b) => b.uplink ?? []));
-      return new PartSession(
-        role,
-        conns.get(role).runner,
-        hosts[role]!.program,
-        {
-          part,
-          check: options.check ?? false,
-          uplinks: (options.uplinks ?? []).filter((nic) => nics.has(nic)),
-        },
-        options.onProgress,
-      );
-    });
-    const settled = await Promise.allSettled(sessions.map((s) => s.prepared));
-    const failures = settled.flatMap((s) => (s.status === "rejected" ? [s.reason as Error] : []));
-    if (failures.length === 0) await options.onPrepared?.();
-    const commit = failures.length === 0;
-    options.onPhase?.("commit", commit ? "commit" : "abort");
-    await Promise.all(sessions.map((s) => s.decide(commit)));
-    const outcomes = await Promise.all(sessions.map((s) => s.outcome));
-    const steps: Record<string, number> = {};
-    settled.forEach((s, i) => {
-      if (s.status === "fulfilled") steps[sessions[i]!.role] = s.value.steps;
-    });
-    if (commit && outcomes.every((o) => o.committed)) {
-      record.status = "up";
-      await writeRecord(host.stateRoot, record);
-      return {
-        record,
-        already: false,
-        steps,
-        copied,
-        ms: Math.round(performance.now() - started),
-        checks: outcomes.flatMap((o, i) =>
-          (o.report?.checks ?? []).map((c) => ({ ...c, host: sessions[i]!.role }))
-        ),
-        status: Object.fromEntries(
-          outcomes.map((o, i) => [sessions[i]!.role, o.report?.status ?? null]),
-        ),
-      };
-    }
-    // Roll back every host: those that committed (a commit that only some hosts confirmed), and
-    // those whose conversation was cut before they confirmed their rollback.
-    const unconfirmed = sessions.filter((s, i) =>
-      outcomes[i]!.committed || (!s.failedCleanly && !outcomes[i]!.rolledBack)
+    const sessions = startParts(bringUp, record, split);
+    const result = await settleParts(bringUp, record, sessions);
+    return { ...result, copied, ms: Math.round(performance.now() - started) };
+  });
+}
+
+/** What every phase of {@link upMultihost} works with. */
+interface BringUp {
+  host: Host;
+  lab: Lab;
+  inv: Inventory;
+  /** The lab's host roles, sorted. */
+  roles: string[];
+  conns: HostConnections;
+  options: UpMultihostOptions;
+}
+
+/**
+ * A record of this lab exists: the same lab up is a success that changes nothing (its status,
+ * and its proofs when asked); anything else is refused.
+ */
+async function alreadyUp(
+  host: Host,
+  lab: Lab,
+  existing: MultihostRecord,
+  options: UpMultihostOptions,
+): Promise<UpMultihostResult> {
+  if (existing.status === "up" && JSON.stringify(existing.lab) === JSON.stringify(lab)) {
+    const [status, checks] = await Promise.all([
+      statusMultihost(host, existing),
+      options.check ? checkMultihost(host, existing) : Promise.resolve([]),
+    ]);
+    return { record: existing, already: true, steps: {}, copied: {}, ms: 0, checks, status };
+  }
+  throw new UsageError(
+    existing.status === "up"
+      ? `A different lab named "${lab.name}" is already up`
+      : `Lab "${lab.name}" was left half-built by an interrupted bring-up`,
+    { hint: `run: netkit down ${lab.name}` },
+  );
+}
+
+/**
+ * Reads every host (changing nothing), refuses lab addresses on an underlay network, and splits
+ * the lab over the hosts.
+ */
+async function readHosts(
+  { lab, inv, roles, conns, options }: BringUp,
+): Promise<{ facts: Record<string, HostFacts>; split: Split }> {
+  options.onPhase?.("facts");
+  const facts = Object.fromEntries(
+    await Promise.all(roles.map(async (r) => [r, await readFacts(conns.get(r))] as const)),
+  );
+  const clash = overlaps(lab, Object.fromEntries(roles.map((r) => [r, facts[r]!.network])));
+  if (clash.length) {
+    throw new LabValidationError(
+      clash.map((c) => ({
+        path: c.path,
+        message: `${c.cidr} overlaps host ${c.host}'s underlay network ${c.underlay}, the ` +
+          "network the lab's tunnels run on: give the lab addresses outside it",
+      })),
+      `lab ${lab.name}`,
     );
-    const leftovers: string[] = [];
-    await Promise.all(unconfirmed.map(async (s) => {
-      try {
-        await partDown(conns.get(s.role), hosts[s.role]!.program, lab.name);
-      } catch {
-        leftovers.push(s.role);
-      }
-    }));
-    if (leftovers.length === 0) await removeRecord(host.stateRoot, lab.name);
-    const first = failures[0] ??
-      new PartError(
-        sessions.find((_, i) => !outcomes[i]!.committed)!.role,
-        "did not commit",
-        false,
-      );
-    const usage = failures.length > 0 && failures.every((f) => f instanceof PartError && f.usage);
-    const tail = leftovers.length
-      ? `; host${leftovers.length > 1 ? "s" : ""} ${leftovers.join(", ")} could not be reached ` +
-        "to confirm: each removes its part by itself once it notices the controller is gone " +
-        `(or run netkit down ${lab.name} there, or here again)`
-      : "; every host's part was rolled back";
-    if (usage) {
-      throw new UsageError(`${first.message}${tail}`, {
-        where: `host ${(first as PartError).role}`,
-      });
+  }
+  const split = splitLab(
+    lab,
+    Object.fromEntries(
+      roles.map((r) => [r, { address: inv.hosts[r]!.underlay, mtu: facts[r]!.mtu }]),
+    ),
+  );
+  return { facts, split };
+}
+
+/**
+ * The controller's record (status `starting`): each host's machine, how netkit runs there, its
+ * underlay; the tunnels and the lab MTU. Builds the bundle a remote host needs, if any.
+ */
+async function planRecord(
+  { host, lab, inv, roles, options }: BringUp,
+  facts: Record<string, HostFacts>,
+  split: Split,
+  self: SelfProgram,
+): Promise<{ record: MultihostRecord; bundle: string | undefined }> {
+  const hosts: Record<string, RecordHost> = {};
+  const needsBundle = self.kind !== "compiled" && roles.some((r) => !inv.hosts[r]!.local);
+  const bundle = needsBundle
+    ? await ensureBundle(self, options.cacheDir ?? host.cacheDir, host.runner)
+    : undefined;
+  for (const role of roles) {
+    const spec = inv.hosts[role]!;
+    const program = spec.local
+      ? localArgv(self)
+      : (await remoteProgram(self, bundle, spec.cache ?? DEFAULT_CACHE)).argv;
+    hosts[role] = {
+      spec,
+      program,
+      underlay: facts[role]!.network,
+      underlayMtu: facts[role]!.mtu,
+    };
+  }
+  const record: MultihostRecord = {
+    lab,
+    status: "starting",
+    ...(inv.sshConfig !== undefined ? { sshConfig: inv.sshConfig } : {}),
+    hosts,
+    tunnels: split.tunnels,
+    mtu: split.mtu,
+    underlayMtu: split.underlayMtu,
+    createdAt: new Date().toISOString(),
+  };
+  return { record, bundle };
+}
+
+/** Copies netkit to every remote host that lacks this build; returns files copied per host. */
+async function provisionHosts(
+  { roles, conns }: BringUp,
+  self: SelfProgram,
+  bundle: string | undefined,
+): Promise<Record<string, number>> {
+  const copied: Record<string, number> = {};
+  await Promise.all(roles.map(async (role) => {
+    const conn = conns.get(role);
+    if (!(conn.runner instanceof SshRunner)) return;
+    const program = await remoteProgram(self, bundle, conn.spec.cache ?? DEFAULT_CACHE);
+    try {
+      copied[role] = await provision(conn.runner, role, program);
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      throw unreachable(conn, error);
     }
-    throw new PartError(
-      first instanceof PartError ? first.role : "?",
-      `${
-        first instanceof PartError ? first.message.replace(/^host \S+: /, "") : first.message
-      }${tail}`,
-      false,
+  }));
+  return copied;
+}
+
+/**
+ * Refuses the lab when one of its hosts already uses one of the VNIs it would use there (with the
+ * same UDP port): a VXLAN device of the host, or another netkit lab's tunnel (each host answers
+ * `netkit part vnis`, reading only). One line naming the VNI, the host and who has it; exit 2;
+ * nothing built anywhere.
+ */
+async function requireFreeVnis(
+  { lab, roles, conns }: BringUp,
+  record: MultihostRecord,
+): Promise<void> {
+  const inUse = Object.fromEntries(
+    await Promise.all(roles.map(async (role) => {
+      const conn = conns.get(role);
+      const uses = await partCall<VniUse[] | { error?: string }>(
+        conn,
+        record.hosts[role]!.program,
+        ["vnis"],
+      );
+      if (!Array.isArray(uses)) throw new PartError(role, uses.error ?? "no VNI list", false);
+      return [role, uses] as const;
+    })),
+  );
+  const clashes = vniClashes(lab.name, record.tunnels, inUse);
+  const first = clashes[0];
+  if (!first) return;
+  const spec = record.hosts[first.host]!.spec;
+  const who = first.by.lab !== undefined
+    ? `lab "${first.by.lab}" has it for a tunnel`
+    : `VXLAN device "${first.by.device}" has it`;
+  const more = clashes.length > 1 ? ` (and ${clashes.length - 1} more clash(es))` : "";
+  throw new UsageError(
+    `VNI ${first.vni} (UDP ${first.port}) of lab "${lab.name}" is already in use on host ` +
+      `${first.host} (${describeHost(spec)}): ${who}${more}`,
+    {
+      where: `--hosts: ${first.host}`,
+      hint:
+        (first.by.lab !== undefined
+          ? `remove that lab (netkit down ${first.by.lab}), or `
+          : "a host holds one VXLAN device per VNI and UDP port: remove that device, or ") +
+        "rename this lab (its VNIs come from its name)",
+    },
+  );
+}
+
+/**
+ * `netkit part up` for `role`, with what its part may reach on its own command line: its tunnels
+ * (`--tunnels`, as the split made them) and the NICs its bridges may take (`--uplinks`, the
+ * controller's `--uplink` for this host's bridges only). The host refuses anything else.
+ */
+export function partUpArgv(
+  program: readonly string[],
+  part: Lab,
+  uplinks: readonly string[],
+): string[] {
+  const argv = [...program, "part", "up"];
+  const tunnels = (part.tunnels ?? []).map(tunnelName);
+  if (tunnels.length) argv.push("--tunnels", tunnels.join(","));
+  const nics = new Set(Object.values(part.bridges).flatMap((b) => b.uplink ?? []));
+  const allowed = uplinks.filter((nic) => nics.has(nic));
+  if (allowed.length) argv.push("--uplinks", allowed.join(","));
+  return argv;
+}
+
+/** Starts every host's `part up` conversation, all in parallel. */
+function startParts(
+  { roles, conns, options }: BringUp,
+  record: MultihostRecord,
+  split: Split,
+): PartSession[] {
+  return roles.map((role) => {
+    const part = split.parts[role]!;
+    return new PartSession(
+      role,
+      conns.get(role).runner,
+      partUpArgv(record.hosts[role]!.program, part, options.uplinks ?? []),
+      { part, check: options.check ?? false },
+      options.onProgress,
     );
   });
+}
+
+/**
+ * The second phase: waits until every host has its part prepared (or failed), then tells all to
+ * commit, or all to abort. Returns what the hosts reported after a commit every host confirmed;
+ * otherwise rolls every host back and throws ({@link rollBack}).
+ */
+async function settleParts(
+  bringUp: BringUp,
+  record: MultihostRecord,
+  sessions: PartSession[],
+): Promise<Omit<UpMultihostResult, "copied" | "ms">> {
+  const { host, options } = bringUp;
+  const settled = await Promise.allSettled(sessions.map((s) => s.prepared));
+  const failures = settled.flatMap((s) => (s.status === "rejected" ? [s.reason as Error] : []));
+  if (failures.length === 0) await options.onPrepared?.();
+  const commit = failures.length === 0;
+  options.onPhase?.("commit", commit ? "commit" : "abort");
+  await Promise.all(sessions.map((s) => s.decide(commit)));
+  const outcomes = await Promise.all(sessions.map((s) => s.outcome));
+  const steps: Record<string, number> = {};
+  settled.forEach((s, i) => {
+    if (s.status === "fulfilled") steps[sessions[i]!.role] = s.value.steps;
+  });
+  if (!commit || !outcomes.every((o) => o.committed)) {
+    return await rollBack(bringUp, record, sessions, outcomes, failures);
+  }
+  record.status = "up";
+  await writeRecord(host.stateRoot, record);
+  return {
+    record,
+    already: false,
+    steps,
+    checks: outcomes.flatMap((o, i) =>
+      (o.report?.checks ?? []).map((c) => ({ ...c, host: sessions[i]!.role }))
+    ),
+    status: Object.fromEntries(
+      outcomes.map((o, i) => [sessions[i]!.role, o.report?.status ?? null]),
+    ),
+  };
+}
+
+/**
+ * Rolls back every host that may still hold its part — those that committed (a commit that only
+ * some hosts confirmed) and those whose conversation was cut before they confirmed their
+ * rollback — then throws the first failure: a {@link UsageError} when every host refused its
+ * part as bad input, a {@link PartError} otherwise. The record goes once every host confirmed.
+ */
+async function rollBack(
+  { host, lab, conns }: BringUp,
+  record: MultihostRecord,
+  sessions: PartSession[],
+  outcomes: Outcome[],
+  failures: Error[],
+): Promise<never> {
+  const unconfirmed = sessions.filter((s, i) =>
+    outcomes[i]!.committed || (!s.failedCleanly && !outcomes[i]!.rolledBack)
+  );
+  const leftovers: string[] = [];
+  await Promise.all(unconfirmed.map(async (s) => {
+    try {
+      await partDown(conns.get(s.role), record.hosts[s.role]!.program, lab.name);
+    } catch {
+      leftovers.push(s.role);
+    }
+  }));
+  if (leftovers.length === 0) await removeRecord(host.stateRoot, lab.name);
+  const first = failures[0] ??
+    new PartError(
+      sessions.find((_, i) => !outcomes[i]!.committed)!.role,
+      "did not commit",
+      false,
+    );
+  const usage = failures.length > 0 && failures.every((f) => f instanceof PartError && f.usage);
+  const tail = leftovers.length
+    ? `; host${leftovers.length > 1 ? "s" : ""} ${leftovers.join(", ")} could not be reached ` +
+      "to confirm: each removes its part by itself once it notices the controller is gone " +
+      `(or run netkit down ${lab.name} there, or here again)`
+    : "; every host's part was rolled back";
+  if (usage) {
+    throw new UsageError(`${first.message}${tail}`, {
+      where: `host ${(first as PartError).role}`,
+    });
+  }
+  throw new PartError(
+    first instanceof PartError ? first.role : "?",
+    `${
+      first instanceof PartError ? first.message.replace(/^host \S+: /, "") : first.message
+    }${tail}`,
+    false,
+  );
 }
 
 /** Runs `netkit part ACTION LAB` on a host and parses its JSON answer. */

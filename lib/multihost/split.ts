@@ -61,8 +61,8 @@ export interface Split {
 /**
  * The first VNI of a lab: derived from its name (FNV-1a), so two labs on the same hosts almost
  * never share one; link k of the lab gets `base + k`. Multiples of 4096 from 4096 up, so each lab
- * has 4096 VNIs. (A clash with another lab's VXLAN on the same host makes `ip link add` fail: the
- * bring-up is then rolled back everywhere.)
+ * has 4096 VNIs. A clash with another lab's VXLAN, or with a VXLAN device of the host, is refused
+ * before anything is built ({@link vniClashes}).
  */
 export function vniBase(lab: string): number {
   return (1 + (fnv1a32(lab) % 4000)) * 4096;
@@ -164,6 +164,56 @@ export function overlaps(lab: Lab, underlays: Record<string, string>): Overlap[]
           }
         }
       });
+    }
+  }
+  return out;
+}
+
+/** A VNI in use on a host, as `netkit part vnis` reports it there. */
+export interface VniUse {
+  vni: number;
+  /** Its UDP port. */
+  port: number;
+  /** The VXLAN device in the host's root namespace that has it. */
+  device?: string;
+  /** The netkit lab on the host whose tunnel has it. */
+  lab?: string;
+}
+
+/** A VNI of the lab that one of its hosts already uses. */
+export interface VniClash {
+  /** The host role. */
+  host: string;
+  vni: number;
+  port: number;
+  /** Who has it there. */
+  by: VniUse;
+}
+
+/**
+ * The lab's VNIs that its hosts already use with the same UDP port: the kernel holds one VXLAN
+ * device per VNI and port among the devices whose socket is in one namespace (the host's root
+ * namespace, for every tunnel end, wherever the device itself is), so `ip link add` would fail
+ * there. A use by this same lab (a part left on the host) is not a clash: that host's bring-up
+ * says what to do about it. Sorted by host, then VNI.
+ *
+ * @param lab The lab's name.
+ * @param tunnels The lab's tunnels (the split's).
+ * @param inUse What each host role reports in use.
+ */
+export function vniClashes(
+  lab: string,
+  tunnels: readonly TunnelLink[],
+  inUse: Record<string, readonly VniUse[]>,
+): VniClash[] {
+  const out: VniClash[] = [];
+  for (const [host, uses] of Object.entries(inUse).sort(([a], [b]) => a.localeCompare(b))) {
+    const taken = new Map<string, VniUse>();
+    for (const u of uses) if (u.lab !== lab) taken.set(`${u.vni}/${u.port}`, u);
+    const mine = tunnels.filter((t) => t.ends.some((e) => e.host === host));
+    for (const t of [...mine].sort((a, b) => a.vni - b.vni)) {
+      const by = taken.get(`${t.vni}/${t.port}`);
+      if (by) out.push({ host, vni: t.vni, port: t.port, by });
     }
   }
   return out;

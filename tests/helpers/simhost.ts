@@ -123,7 +123,7 @@ export interface SimulatedHost extends AsyncDisposable {
   killSshd(): Promise<void>;
   /** Starts sshd (again). */
   startSshd(): Promise<void>;
-  /** What the host holds: its namespaces, links, routes, netkit state. */
+  /** What the host holds: its namespaces, links, routes, nftables ruleset, netkit state. */
   snapshot(): Promise<SimHostSnapshot>;
 }
 
@@ -132,6 +132,8 @@ export interface SimHostSnapshot {
   namespaces: string[];
   links: string[];
   routes: string;
+  /** `nft list ruleset` in the host's namespace (a multi-host part adds its VXLAN filter). */
+  nftables: string;
   stateDir: string[];
 }
 
@@ -227,6 +229,7 @@ export async function simulatedHost(
           .filter(Boolean).sort(),
         links: links.map((l) => l.ifname).sort(),
         routes: await host.run("ip", "route", "show", "table", "all"),
+        nftables: await host.run("nft", "list", "ruleset"),
         stateDir,
       };
     },

@@ -5,8 +5,16 @@
  */
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { ProcessRunner, watchOutput } from "../../lib/exec/runner.ts";
-import { assertHostUnchanged, isRoot, netkit, snapshot, useTestState } from "../helpers/host.ts";
 import {
+  assertHostUnchanged,
+  isRoot,
+  netkit,
+  run,
+  snapshot,
+  useTestState,
+} from "../helpers/host.ts";
+import {
+  must,
   type SimHostSnapshot,
   type SimulatedHost,
   simulatedHost,
@@ -16,6 +24,7 @@ import {
   writeInventory,
 } from "../helpers/simhost.ts";
 import { join } from "node:path";
+import { vniBase } from "../../lib/multihost/split.ts";
 
 useTestState("multihost");
 const opts = { ignore: !isRoot, sanitizeResources: false, sanitizeOps: false };
@@ -111,8 +120,104 @@ Deno.test("multi-host labs over SSH between simulated hosts", opts, async (t) =>
         /overlap\.yaml:\d+:\d+: 10\.251\.0\.33\/24 overlaps host h\d's underlay network/,
       );
 
+      // A part piped into `netkit part up` by hand gets no tunnel its command line does not name.
+      const part = {
+        part: {
+          name: "mh-part",
+          nodes: { a: { interfaces: { eth0: { addresses: ["10.60.0.1/24"] } } } },
+          tunnels: [{ end: "a:eth0", vni: 4097, local: "10.251.0.254", remote: "10.251.0.9" }],
+        },
+      };
+      const unnamed = await run(
+        [
+          Deno.execPath(),
+          "run",
+          "-A",
+          "--no-check",
+          MAIN,
+          "part",
+          "up",
+          "--tunnels",
+          "4097:10.251.0.254:10.251.0.1:4789",
+        ],
+        { stdin: JSON.stringify(part) + "\n", env: { NO_COLOR: "1" } },
+      );
+      assertEquals(unnamed.code, 2, unnamed.stderr + unnamed.stdout);
+      assertMatch(
+        unnamed.stdout,
+        /"error":\{"message":"[^"]*tunnels\.0: tunnel a:eth0 \(VNI 4097, UDP to 10\.251\.0\.9 port 4789\) is not named on the command line: only --tunnels 4097:10\.251\.0\.254:10\.251\.0\.9:4789 allows it","usage":true\}/,
+      );
+
       await assertHostsUnchanged(hosts, before, "after bad input");
       await assertHostUnchanged(withHosts, "after bad input");
+    });
+
+    await t.step("a VNI a host already uses is refused before anything is built", async () => {
+      const vni = vniBase("mh"); // the VNI of lab mh's one link between hosts (a:eth0 <-> br-mid)
+      // A VXLAN device of h2's own with that VNI.
+      await h2.run(
+        "ip",
+        "link",
+        "add",
+        "vx-clash",
+        "type",
+        "vxlan",
+        "id",
+        String(vni),
+        "local",
+        h2.address,
+        "remote",
+        "10.251.0.99",
+        "dstport",
+        "4789",
+      );
+      const withDevice = await snapshots(hosts);
+      assert(withDevice.h2!.links.includes("vx-clash"), "the test's VXLAN device was not made");
+      const device = await netkit(["up", file, "--hosts", inventory]);
+      assertEquals(device.code, 2, device.stderr + device.stdout);
+      assertMatch(
+        device.stderr,
+        new RegExp(
+          `VNI ${vni} \\(UDP 4789\\) of lab "mh" is already in use on host h2 \\(root@10\\.251\\.0\\.2\\): VXLAN device "vx-clash" has it`,
+        ),
+      );
+      await assertHostsUnchanged(hosts, withDevice, "after a VNI clash with a device");
+      await h2.run("ip", "link", "delete", "dev", "vx-clash");
+
+      // Another netkit lab whose name gives it the same first VNI (its tunnel is inside its nodes,
+      // where the root namespace's `ip link` does not list it: found by its recorded state).
+      let other = "";
+      for (let i = 0; vniBase(other) !== vni || other === "mh"; i++) other = `mh-vni-${i}`;
+      const otherFile = join(keys.dir, "other.yaml");
+      await Deno.writeTextFile(
+        otherFile,
+        [
+          `name: ${other}`,
+          "hosts: { h1: {}, h2: {} }",
+          "nodes:",
+          "  x: { host: h1, interfaces: { eth0: { addresses: [10.62.0.1/24] } } }",
+          "  y: { host: h2, interfaces: { eth0: { addresses: [10.62.0.2/24] } } }",
+          "links:",
+          "  - endpoints: [x:eth0, y:eth0]",
+        ].join("\n") + "\n",
+      );
+      const otherUp = await netkit(["up", otherFile, "--hosts", inventory, "--no-check"]);
+      assertEquals(otherUp.code, 0, otherUp.stderr + otherUp.stdout);
+      const withLab = await snapshots(hosts);
+      const clash = await netkit(["up", file, "--hosts", inventory]);
+      assertEquals(clash.code, 2, clash.stderr + clash.stdout);
+      assertMatch(
+        clash.stderr,
+        new RegExp(
+          `VNI ${vni} \\(UDP 4789\\) of lab "mh" is already in use on host h1 \\(root@10\\.251\\.0\\.1\\): lab "${other}" has it for a tunnel`,
+        ),
+      );
+      assertMatch(clash.stderr, new RegExp(`netkit down ${other}`));
+      await assertHostsUnchanged(hosts, withLab, "after a VNI clash with another lab");
+      const otherDown = await netkit(["down", other]);
+      assertEquals(otherDown.code, 0, otherDown.stderr);
+      await assertHostsUnchanged(hosts, before, "after the other lab's down");
+      await assertHostUnchanged(withHosts, "after the VNI clashes");
     });
 
     await t.step(
@@ -183,6 +288,58 @@ Deno.test("multi-host labs over SSH between simulated hosts", opts, async (t) =>
         assertEquals(check.code, 0, check.stderr + check.stdout);
       },
     );
+
+    await t.step("VXLAN from a machine outside the lab is dropped by the host", async () => {
+      // h1's part holds its tunnel's filter: VNI packets only from h2's underlay address.
+      const vni = vniBase("mh");
+      const rule = new RegExp(
+        `udp dport 4789 @th,96,24 0x${vni.toString(16)} ip saddr != 10\\.251\\.0\\.2 ` +
+          `counter packets (\\d+) bytes \\d+ drop comment "netkit:mh"`,
+      );
+      const dropped = async () =>
+        Number(rule.exec(await h1.run("nft", "list", "table", "inet", "netkit-vxlan-mh"))?.[1]);
+      const droppedBefore = await dropped();
+      assert(Number.isInteger(droppedBefore), "h1 has no VXLAN filter for lab mh");
+      // h3 is on the same underlay, not in the lab, and speaks VXLAN with the lab's VNI to h1:
+      // an ARP request for a's address, in a frame a would answer (a VXLAN device with a fixed
+      // remote takes any source, and learns it) if the host let it in.
+      await using h3 = await simulatedHost("h3", underlay, keys, { octet: 3 });
+      for (
+        const argv of [
+          [
+            "ip",
+            "link",
+            "add",
+            "vx-spoof",
+            "type",
+            "vxlan",
+            "id",
+            String(vni),
+            "local",
+            h3.address,
+            "remote",
+            h1.address,
+            "dstport",
+            "4789",
+          ],
+          ["ip", "addr", "add", "10.60.0.9/24", "dev", "vx-spoof"],
+          ["ip", "link", "set", "dev", "vx-spoof", "up"],
+        ]
+      ) await must(...h3.inside(argv));
+      const spoof = await run(h3.inside(["ping", "-c", "3", "-i", "0.2", "-W", "1", "10.60.0.1"]));
+      assert(spoof.code !== 0, `h3 reached node a over the lab's VXLAN: ${spoof.stdout}`);
+      assert((await dropped()) >= droppedBefore + 1, "h1's filter dropped nothing from h3");
+      const neigh = await netkit(["exec", "a", "--", "ip", "neigh", "show", "10.60.0.9"]);
+      assertEquals(neigh.code, 0, neigh.stderr);
+      assertEquals(neigh.stdout.trim(), "", "a frame from h3 reached node a");
+      // The lab's own hosts still reach each other through the same filter, which drops none of
+      // their packets (h3's device gone first: its ARP retries would count).
+      await must(...h3.inside(["ip", "link", "delete", "dev", "vx-spoof"]));
+      const droppedAfter = await dropped();
+      const ping = await netkit(["exec", "a", "--", "ping", "-c", "2", "-W", "2", "10.60.0.3"]);
+      assertEquals(ping.code, 0, ping.stderr + ping.stdout);
+      assertEquals(await dropped(), droppedAfter, "h1 dropped the lab's own packets from h2");
+    });
 
     await t.step(
       "netkit down on one host alone removes its part; down removes the rest",

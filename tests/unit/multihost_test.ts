@@ -1,15 +1,25 @@
-import { assert, assertEquals, assertMatch, assertThrows } from "../helpers/assert.ts";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertRejects,
+  assertThrows,
+} from "../helpers/assert.ts";
 import { LabFileError, parseLabYaml } from "../../lib/lab/file.ts";
 import { planLab } from "../../lib/lab/plan.ts";
 import { validateLab } from "../../lib/lab/validate.ts";
 import { parseInventory } from "../../lib/multihost/inventory.ts";
-import { overlaps, splitLab, vniBase } from "../../lib/multihost/split.ts";
+import { overlaps, splitLab, vniBase, vniClashes } from "../../lib/multihost/split.ts";
+import { type PartMessage, servePart, type ServePartOptions } from "../../lib/multihost/part.ts";
+import { partCommand } from "../../lib/cli/part.ts";
+import { vxlanSourceFilter } from "../../lib/primitives/vxlan.ts";
+import { resolveHost } from "../../lib/host.ts";
 import { SshRunner } from "../../lib/exec/ssh_runner.ts";
 import { RecordingRunner } from "../../lib/exec/runner.ts";
 import { UsageError } from "../../lib/errors.ts";
-import { requireInventory } from "../../lib/multihost/runtime.ts";
+import { partUpArgv, requireInventory } from "../../lib/multihost/runtime.ts";
 import { programAt } from "../../lib/multihost/program.ts";
-import { hostNamesOf, layoutOf } from "../../lib/reach.ts";
+import { hostNamesOf, layoutOf, tunnelName } from "../../lib/reach.ts";
 
 const TWO = [
   "name: mh",
@@ -223,4 +233,134 @@ Deno.test("programAt: the installed code-split CLI stands for the one-file bundl
     kind: "source",
     path: "/src/netkit/main.ts",
   });
+});
+
+Deno.test("a part's plan first lets its VXLAN in only from the other ends, undone last", () => {
+  const split = splitLab(parseLabYaml(TWO, "mh.yaml"), underlay);
+  const steps = planLab(split.parts.h1!, { stateDir: "/x" });
+  const vni = vniBase("mh");
+  assertEquals(steps[0]!.do.map((a) => ("argv" in a ? a.argv : [])), [
+    ["nft", "create", "table", "inet", "netkit-vxlan-mh"],
+    [
+      "nft",
+      "add",
+      "table",
+      "inet",
+      "netkit-vxlan-mh",
+      "{ chain input { type filter hook input priority 0; policy accept; udp dport 4789 " +
+      `@th,96,24 ${vni} ip saddr != 10.251.0.2 counter drop comment "netkit:mh"; }; }`,
+    ],
+  ]);
+  assertEquals(steps[0]!.undo, [{ argv: ["nft", "delete", "table", "inet", "netkit-vxlan-mh"] }]);
+  // Before the VXLAN end exists; a lab without tunnels has no filter.
+  assert(steps.findIndex((s) => s.summary.startsWith("create VXLAN")) > 0);
+  const single = planLab(
+    validateLab({
+      name: "one",
+      nodes: { a: { interfaces: { eth0: { addresses: ["10.60.0.1/24"] } } } },
+      bridges: { br: { type: "linux" } },
+      links: [{ endpoints: ["a:eth0", "br:a-p"] }],
+    }),
+    { stateDir: "/x" },
+  );
+  assert(!single.some((s) => s.key.startsWith("nft:")));
+});
+
+Deno.test("vxlanSourceFilter() keeps each nft argument under the kernel's 128 KiB", () => {
+  const tunnels = Array.from({ length: 1200 }, (_, i) => ({ vni: 4096 + i, remote: "10.9.0.2" }));
+  const step = vxlanSourceFilter("big", tunnels);
+  const adds = step.do.slice(1).map((a) => ("argv" in a ? a.argv.at(-1)! : ""));
+  assertEquals(adds.length, 3);
+  assert(adds.every((text) => new TextEncoder().encode(text).length < 128 * 1024));
+  assertEquals(adds.join(" ").match(/counter drop/g)?.length, 1200);
+});
+
+Deno.test("vniClashes() finds a host's VXLAN device or another lab with the lab's VNI", () => {
+  const split = splitLab(parseLabYaml(TWO, "mh.yaml"), underlay);
+  const vni = vniBase("mh");
+  assertEquals(
+    vniClashes("mh", split.tunnels, {
+      h1: [{ vni, port: 4789, lab: "mh" }, { vni, port: 8472, device: "flannel.1" }],
+      h2: [{ vni: vni + 1, port: 4789, lab: "other" }],
+    }),
+    [],
+    "this lab's own part, another port, another VNI: no clash",
+  );
+  assertEquals(
+    vniClashes("mh", split.tunnels, {
+      h1: [{ vni, port: 4789, device: "vx0" }],
+      h2: [{ vni, port: 4789, lab: "other" }],
+    }),
+    [
+      { host: "h1", vni, port: 4789, by: { vni, port: 4789, device: "vx0" } },
+      { host: "h2", vni, port: 4789, by: { vni, port: 4789, lab: "other" } },
+    ],
+  );
+});
+
+/** A `part up` conversation with `lines` from the controller; returns the code and answers. */
+async function converse(lines: string[], options: ServePartOptions) {
+  const sent: PartMessage[] = [];
+  const host = resolveHost({ runner: new RecordingRunner(), stateRoot: "/nonexistent/netkit" });
+  const code = await servePart(host, {
+    lines: (async function* () {
+      yield* lines;
+    })(),
+    send: (m) => Promise.resolve(void sent.push(m)),
+  }, options);
+  return { code, sent };
+}
+
+Deno.test("part up refuses tunnels and uplinks its command line does not name", async () => {
+  const split = splitLab(parseLabYaml(TWO, "mh.yaml"), underlay);
+  const part = split.parts.h1!;
+  const request = JSON.stringify({ part });
+  const named = part.tunnels!.map(tunnelName);
+  assertEquals(named, [`${vniBase("mh")}:10.251.0.1:10.251.0.2:4789`]);
+  for (const tunnels of [[], [named[0]!.replace("10.251.0.2", "10.251.0.9")]]) {
+    const { code, sent } = await converse([request], { tunnels });
+    assertEquals(code, 2);
+    const error = sent[0] && "error" in sent[0] ? sent[0].error : undefined;
+    assertEquals(error?.usage, true);
+    assertMatch(
+      error?.message ?? "",
+      new RegExp(
+        `tunnels\\.0: tunnel a:eth0 \\(VNI ${vniBase("mh")}, UDP to 10\\.251\\.0\\.2 ` +
+          `port 4789\\) is not named on the command line: only --tunnels ${named[0]} allows it`,
+      ),
+    );
+  }
+  // A NIC as a bridge's uplink: only when --uplinks names it (the part's `uplinks` are ignored).
+  const uplinked = JSON.stringify({
+    part: { ...part, bridges: { br: { type: "linux", uplink: "eth9" } } },
+    uplinks: ["eth9"],
+  });
+  const { code, sent } = await converse([uplinked], { tunnels: named, uplinks: ["eth8"] });
+  assertEquals(code, 2);
+  assertMatch(JSON.stringify(sent[0]), /uplink \\"eth9\\" would move a network interface/);
+  // What the controller runs: the part's own tunnels and uplinks, nothing else.
+  const withUplink = validateLab(
+    { ...part, bridges: { br: { type: "linux", uplink: "eth9" } } },
+    "part",
+    { tunnels: true, uplinks: ["eth9"] },
+  );
+  assertEquals(partUpArgv(["netkit"], withUplink, ["eth9", "eth7"]), [
+    "netkit",
+    "part",
+    "up",
+    "--tunnels",
+    named[0]!,
+    "--uplinks",
+    "eth9",
+  ]);
+  assertEquals(partUpArgv(["netkit"], split.parts.h2!, ["eth9"]).slice(3), [
+    "--tunnels",
+    `${vniBase("mh")}:10.251.0.2:10.251.0.1:4789`,
+  ]);
+  // The command line itself: a tunnel that is not VNI:LOCAL:REMOTE:PORT is refused up front.
+  const bad = await assertRejects(
+    () => partCommand(resolveHost(), "up", undefined, { tunnels: "4097:10.0.0.1" }),
+    UsageError,
+  );
+  assertEquals(bad.message, '--tunnels: "4097:10.0.0.1" is not VNI:LOCAL:REMOTE:PORT');
 });
