@@ -1,15 +1,22 @@
 /**
- * Daemons that netkit starts and stops by pid file, told apart from whatever process later gets
- * the same pid.
+ * Daemons that netkit starts and stops, told apart from whatever process later gets the same pid.
  *
  * A pid file alone is not enough to kill by: after a crash or a reboot-less restart of the
- * daemon, the pid it names may belong to an unrelated process. So when netkit has started a
- * daemon it notes who it is ({@link recordDaemon}: its pid, its start time — field 22 of
- * `/proc/PID/stat`, in clock ticks since boot — and its command line) in `PIDFILE.netkit`, and
- * before any signal it checks that the process behind the pid file still is that one
- * ({@link daemonPid}). Without a record (netkit was killed between starting the daemon and
- * noting it), the process must at least be `program` and name this very pid file on its
- * command line (`--pidfile=PIDFILE`). Anything else counts as "the daemon is gone".
+ * daemon, the pid it names may belong to an unrelated process, and a daemon that drops root may
+ * rewrite its own pid file. So when netkit has started a daemon it notes who it is
+ * ({@link recordDaemon}): its pid, its start time — field 22 of `/proc/PID/stat`, in clock ticks
+ * since boot — and its command line, in a record file that only root can read or write (mode
+ * 0600, by default `PIDFILE.netkit`; a daemon whose pid file lies in a directory the daemon's own
+ * user may write, such as FRR's, keeps its record in the lab's root-owned state directory
+ * instead). Before any signal, {@link daemonPid} looks at the recorded pid (and at the pid file's,
+ * should the record's have been changed) and accepts only a live process with the recorded start
+ * time and command line. A pid that another process has taken since is never signalled: the
+ * daemon counts as gone.
+ *
+ * Without a record (netkit was killed between starting the daemon and noting it, or the program
+ * is no daemon but a client that runs in the foreground until it is done, such as udhcpc), the
+ * process must at least be `program` and name this very pid file on its command line
+ * (`--pidfile=PIDFILE`, or `-p PIDFILE`). Anything else counts as "the daemon is gone".
  *
  * @module
  */
@@ -27,7 +34,7 @@ export interface DaemonRecord {
   cmdline: string[];
 }
 
-/** Where the record of the daemon with pid file `pidFile` is kept. */
+/** Where the record of the daemon with pid file `pidFile` is kept unless a step names another. */
 export function recordFile(pidFile: string): string {
   return `${pidFile}.netkit`;
 }
@@ -64,20 +71,68 @@ async function processInfo(runner: Runner, pid: number): Promise<DaemonRecord | 
   return { pid, startTime, cmdline: argv };
 }
 
+const validPid = (pid: unknown): pid is number =>
+  typeof pid === "number" && Number.isInteger(pid) && pid > 1;
+
 async function pidIn(pidFile: string): Promise<number | undefined> {
   const pid = Number((await read(pidFile))?.trim());
-  return Number.isInteger(pid) && pid > 1 ? pid : undefined;
+  return validPid(pid) ? pid : undefined;
+}
+
+/** The record in `path`; undefined when there is none, null when it is unreadable. */
+async function readRecord(path: string): Promise<DaemonRecord | null | undefined> {
+  const text = await read(path);
+  if (text === undefined) return undefined;
+  try {
+    const r = JSON.parse(text) as Partial<DaemonRecord>;
+    const ok = validPid(r.pid) && typeof r.startTime === "string" && Array.isArray(r.cmdline) &&
+      r.cmdline.every((w) => typeof w === "string");
+    return ok ? r as DaemonRecord : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Options for {@link recordDaemon}. */
+export interface RecordDaemonOptions {
+  /** The record file. @default {@link recordFile}(pidFile) */
+  record?: string | undefined;
+  /**
+   * How long to wait for the pid file to name a live process: some daemons (ISC dhclient) let
+   * the command that started them return just before they write it. @default 5000
+   */
+  timeoutMs?: number | undefined;
 }
 
 /**
- * Notes who the daemon in `pidFile` is (see the module doc). Throws when the pid file names no
- * live process: the daemon did not start.
+ * Notes who the daemon in `pidFile` is (see the module doc), in a new file only root may read or
+ * write (0600). Throws when the pid file names no live process within the timeout: the daemon
+ * did not start.
  */
-export async function recordDaemon(runner: Runner, pidFile: string): Promise<void> {
-  const pid = await pidIn(pidFile);
-  const info = pid === undefined ? undefined : await processInfo(runner, pid);
+export async function recordDaemon(
+  runner: Runner,
+  pidFile: string,
+  options: RecordDaemonOptions = {},
+): Promise<void> {
+  const record = options.record ?? recordFile(pidFile);
+  const deadline = Date.now() + (options.timeoutMs ?? 5000);
+  let info: DaemonRecord | undefined;
+  for (;;) {
+    const pid = await pidIn(pidFile);
+    info = pid === undefined ? undefined : await processInfo(runner, pid);
+    if (info || Date.now() >= deadline) break;
+    await sleep(10);
+  }
   if (!info) throw new Error(`No running daemon behind ${pidFile}`);
-  await Deno.writeTextFile(recordFile(pidFile), JSON.stringify(info) + "\n", { mode: 0o644 });
+  // A new file (O_EXCL, which never follows a symbolic link), so its mode is exactly 0600.
+  await Deno.remove(record).catch(() => {});
+  await Deno.writeTextFile(record, JSON.stringify(info) + "\n", { createNew: true, mode: 0o600 });
+}
+
+/** Options for {@link daemonPid} and {@link stopDaemon}. */
+export interface DaemonOptions {
+  /** The record file. @default {@link recordFile}(pidFile) */
+  record?: string | undefined;
 }
 
 /**
@@ -88,56 +143,73 @@ export async function daemonPid(
   runner: Runner,
   pidFile: string,
   program: string,
+  options: DaemonOptions = {},
 ): Promise<number | undefined> {
-  const pid = await pidIn(pidFile);
-  if (pid === undefined) return undefined;
-  const info = await processInfo(runner, pid);
-  if (!info) return undefined;
-  const text = await read(recordFile(pidFile));
-  if (text !== undefined) {
-    let record: DaemonRecord;
-    try {
-      record = JSON.parse(text) as DaemonRecord;
-    } catch {
-      return undefined;
+  const record = await readRecord(options.record ?? recordFile(pidFile));
+  if (record === null) return undefined;
+  if (record !== undefined) {
+    // The recorded pid, and the pid file's should the record's have been changed: either counts
+    // only while it is the very process recorded (same start time, same command line).
+    const fromFile = await pidIn(pidFile);
+    const candidates = fromFile === undefined || fromFile === record.pid
+      ? [record.pid]
+      : [record.pid, fromFile];
+    for (const pid of candidates) {
+      const info = await processInfo(runner, pid);
+      if (
+        info && info.startTime === record.startTime &&
+        info.cmdline.join("\0") === record.cmdline.join("\0")
+      ) return pid;
     }
-    const same = record.pid === pid && record.startTime === info.startTime &&
-      record.cmdline.join("\0") === info.cmdline.join("\0");
-    return same ? pid : undefined;
+    return undefined;
   }
-  const named = info.cmdline.some((w) => w.startsWith("--") && w.endsWith(`=${pidFile}`));
+  const pid = await pidIn(pidFile);
+  const info = pid === undefined ? undefined : await processInfo(runner, pid);
+  if (!info) return undefined;
+  const named = info.cmdline.some((w) =>
+    w === pidFile || (w.startsWith("-") && w.endsWith(`=${pidFile}`))
+  );
   return basename(info.cmdline[0] ?? "") === program && named ? pid : undefined;
 }
 
+/** Options for {@link stopDaemon}. */
+export interface StopDaemonOptions extends DaemonOptions {
+  /** How long to wait after SIGTERM before SIGKILL. @default 5000 */
+  timeoutMs?: number | undefined;
+}
+
 /**
- * Stops the daemon `program` of `pidFile` if it still is the one netkit started: SIGTERM, then
- * SIGKILL when it has neither exited nor removed its pid file after `timeoutMs`. A daemon that is gone (or a pid now used by
- * another process) is left alone. Removes the record. Returns true when it signalled a process.
+ * Stops the daemon `program` of `pidFile` if it still is the one netkit started (see
+ * {@link daemonPid}): SIGTERM, then SIGKILL when it has neither exited nor removed its pid file
+ * after the timeout. A daemon that is gone, or whose pid another process has taken, is left
+ * alone. Removes the record. Returns true when it signalled a process, false when the daemon was
+ * already gone.
  */
 export async function stopDaemon(
   runner: Runner,
   pidFile: string,
   program: string,
-  timeoutMs = 5000,
+  options: StopDaemonOptions = {},
 ): Promise<boolean> {
-  const pid = await daemonPid(runner, pidFile, program);
+  const pid = await daemonPid(runner, pidFile, program, options);
   const started = pid === undefined ? undefined : (await processInfo(runner, pid))?.startTime;
   // Still that very process (a pid is reused only after the process is gone and reaped).
   const running = async () =>
     pid !== undefined && (await processInfo(runner, pid))?.startTime === started;
   if (pid !== undefined) {
+    const named = (await pidIn(pidFile)) === pid;
     // `kill` rather than a signal from this process: every process netkit touches goes through
     // the runner (lib/exec/runner.ts).
     await runner.run(["kill", "-s", "TERM", String(pid)], { allowFailure: true });
     // A daemon removes its own pid file as it begins to exit (OVS's daemons do so before
     // closing their ports one by one): from then on it is on its way out.
-    const exiting = async () => !(await running()) || (await pidIn(pidFile)) !== pid;
-    const deadline = Date.now() + timeoutMs;
+    const exiting = async () => !(await running()) || (named && (await pidIn(pidFile)) !== pid);
+    const deadline = Date.now() + (options.timeoutMs ?? 5000);
     while (Date.now() < deadline && !(await exiting())) await sleep(10);
     if (!(await exiting())) {
       await runner.run(["kill", "-s", "KILL", String(pid)], { allowFailure: true });
     }
   }
-  await Deno.remove(recordFile(pidFile)).catch(() => {});
+  await Deno.remove(options.record ?? recordFile(pidFile)).catch(() => {});
   return pid !== undefined;
 }

@@ -49,8 +49,9 @@ export const PACKAGE_OF: Record<string, string> = {
 };
 
 /**
- * The programs a plan runs (looking through `ip netns exec NS`); with `ip -n NS` commands, also
- * `nsenter`, which the executor runs a namespace's batch with (lib/exec/netns_argv.ts).
+ * The programs a plan runs (looking through `ip netns exec NS`, and at the known daemons a wrapper
+ * starts); with `ip -n NS` commands, also `nsenter`, which the executor runs a namespace's batch
+ * with (lib/exec/netns_argv.ts).
  */
 export function programsOf(steps: readonly Step[]): Set<string> {
   const programs = new Set<string>();
@@ -62,6 +63,10 @@ export function programsOf(steps: readonly Step[]): Set<string> {
       programs.add(a[0]!);
       if (a[0] === "ip" && (a[1] === "-n" || a[1] === "netns")) programs.add("nsenter");
       if (a[0] === "ip" && a[1] === "netns" && a[2] === "exec" && a[4]) programs.add(a[4]);
+      // A daemon started through a wrapper (FRR's: `unshare ... sh SCRIPT DIR /usr/lib/frr/zebra`).
+      for (const w of a.slice(1)) {
+        if (w.startsWith("/") && Object.hasOwn(PACKAGE_OF, w)) programs.add(w);
+      }
     }
   }
   return programs;

@@ -36,6 +36,11 @@ export interface RemoveAction {
 export interface RecordDaemonAction {
   /** The daemon's pid file. */
   recordDaemon: string;
+  /**
+   * The record file (root-only, 0600): for a daemon whose pid file lies in a directory its own
+   * user may write (FRR's), a file in the lab's state directory. @default `PIDFILE.netkit`
+   */
+  record?: string;
 }
 
 /**
@@ -48,6 +53,8 @@ export interface StopDaemonAction {
   stopDaemon: string;
   /** The program it runs (`ovs-vswitchd`). */
   program: string;
+  /** The record {@link RecordDaemonAction} wrote. @default `PIDFILE.netkit` */
+  record?: string;
 }
 
 /**
@@ -108,7 +115,7 @@ export function ip(ns: string | undefined, ...args: string[]): RunAction {
 
 /**
  * The command a person would type for `action` (dry-run listings): a file write shows as
- * `netkit-write PATH`, noting a daemon as `netkit-record-daemon PIDFILE`, stopping one as
+ * `netkit-write PATH`, noting a daemon as `netkit-record-daemon PIDFILE [RECORD]`, stopping one as
  * `pkill -F PIDFILE -x PROGRAM`, a mark-checked OVS removal as `netkit-ovs-remove del-br NAME
  * if:external_ids:netkit-lab=LAB`.
  */
@@ -116,7 +123,9 @@ export function shownArgv(action: Action): string[] {
   if ("argv" in action) return action.argv;
   if ("write" in action) return ["netkit-write", action.write];
   if ("remove" in action) return ["rm", "-f", action.remove];
-  if ("recordDaemon" in action) return ["netkit-record-daemon", action.recordDaemon];
+  if ("recordDaemon" in action) {
+    return ["netkit-record-daemon", action.recordDaemon, ...(action.record ? [action.record] : [])];
+  }
   if ("ovsRemove" in action) {
     const what = action.ovsRemove === "bridge" ? ["del-br"] : ["del-port", action.bridge ?? ""];
     return ["netkit-ovs-remove", ...what, action.name, `if:external_ids:netkit-lab=${action.lab}`];

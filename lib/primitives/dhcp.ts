@@ -59,7 +59,9 @@ export function dhcpFiles(stateDir: string, ns: string, iface: string) {
  * For IPv6 it also sends router advertisements (`--enable-ra`): with `slaac`, of the interface's
  * /64 prefixes for SLAAC (`--dhcp-range=::,constructor:IF,ra-only`); with `range6`, with the
  * "managed" flag, and serves DHCPv6 (`--dhcp-range=FIRST6,LAST6,LEN,LEASE`).
- * Undo: `pkill -F PIDFILE`, then its files are removed.
+ * Once it runs, netkit notes who it is (pid, start time, command line: lib/exec/daemon.ts).
+ * Undo: it is stopped (shown as `pkill -F PIDFILE -x dnsmasq`) only while it still is that very
+ * process, then its files are removed.
  *
  * @example The router lab's server
  * ```ts
@@ -117,9 +119,9 @@ export function dhcp(ns: string, options: DhcpOptions): Step {
         options.slaac ? "SLAAC" : "",
       ].filter(Boolean).join(", ")
     })`,
-    do: [cmd(...inNs(ns, argv))],
+    do: [cmd(...inNs(ns, argv)), { recordDaemon: files.pid }],
     undo: [
-      cmd("pkill", "-F", files.pid, "-x", "dnsmasq"),
+      { stopDaemon: files.pid, program: "dnsmasq" },
       { remove: files.pid },
       { remove: files.leases },
       { remove: files.log },
@@ -223,9 +225,11 @@ exit 0
 /**
  * `ip netns exec NS busybox udhcpc -i IFACE -s HOOK -q -n -f`: takes a DHCP lease for one
  * interface with a hook of netkit's own (see {@link dhcpHook}), then exits; the address stays.
- * Undo stops a client that is still trying (`pkill -F PIDFILE`: after a crash of netkit, an
- * orphaned udhcpc would otherwise retry forever), flushes the interface's IPv4 addresses and
- * removes the hook, pid and lease files.
+ * Undo stops a client that is still trying (after a crash of netkit during the step, an orphaned
+ * udhcpc would go on retrying; shown as `pkill -F PIDFILE -x busybox`): udhcpc runs in the
+ * foreground and is gone when the step ends, so there is no record of it, and only a busybox
+ * whose command line names this very pid file is signalled (lib/exec/daemon.ts). Then it flushes
+ * the interface's IPv4 addresses and removes the hook, pid and lease files.
  *
  * @example vm2 takes its address by DHCP
  * ```ts
@@ -264,7 +268,7 @@ export function dhcpClient(ns: string, iface: string, options: DhcpClientOptions
       ])),
     ],
     undo: [
-      cmd("pkill", "-F", files.pid, "-x", "busybox"),
+      { stopDaemon: files.pid, program: "busybox" },
       cmd("ip", "-n", ns, "-4", "addr", "flush", "dev", iface),
       { remove: files.hook },
       { remove: files.lease },
@@ -335,8 +339,9 @@ exit 0
  * `ip netns exec NS dhclient -6 -1 -sf HOOK -cf CONF -lf LEASES -pf PIDFILE IFACE`: takes a DHCPv6
  * lease (ISC dhclient: Debian's busybox has no udhcpc6) with a hook of netkit's own (see
  * {@link dhcp6Hook}); it tries for at most 10 s, then stays in the background to renew the
- * lease. Undo stops it (`pkill -F PIDFILE`), flushes the interface's global IPv6 addresses and
- * removes its files.
+ * lease; netkit then notes who it is (pid, start time, command line: lib/exec/daemon.ts). Undo
+ * stops it (shown as `pkill -F PIDFILE -x dhclient`) only while it still is that very process,
+ * flushes the interface's global IPv6 addresses and removes its files.
  *
  * @example vm2 takes an IPv6 address by DHCPv6
  * ```ts
@@ -370,9 +375,10 @@ export function dhcp6Client(ns: string, iface: string, options: Dhcp6ClientOptio
         files.pid,
         iface,
       ])),
+      { recordDaemon: files.pid },
     ],
     undo: [
-      cmd("pkill", "-F", files.pid, "-x", "dhclient"),
+      { stopDaemon: files.pid, program: "dhclient" },
       cmd("ip", "-n", ns, "-6", "addr", "flush", "dev", iface, "scope", "global"),
       { remove: files.hook },
       { remove: files.config },

@@ -1,30 +1,42 @@
 /**
  * Dynamic routing with FRR: one set of daemons per router node (zebra, and ospfd, ospf6d or bgpd
  * as the node needs), each started inside the node's namespace with its own configuration file,
- * vty sockets, zebra socket, pid file and log in the lab's state directory
- * (`<stateDir>/frr-<node>/`). The system's `/etc/frr` and its `frr` service are never used.
+ * vty sockets, zebra socket, pid file, log and run-state files in the node's own directory in the
+ * lab's state directory (`<stateDir>/frr-<node>/`). The system's `/etc/frr`, `/run/frr` and its
+ * `frr` service are never used.
  *
  * ```
- * ip netns exec r1 /usr/lib/frr/zebra -d -u frr -g frr -P 0 -f DIR/zebra.conf -i DIR/zebra.pid \
+ * ip netns exec r1 unshare --mount --propagation private sh STATE/frr-r1.sh DIR \
+ *   /usr/lib/frr/zebra -d -u frr -g frr -P 0 -f DIR/zebra.conf -i DIR/zebra.pid \
  *   -z DIR/zserv.api --vty_socket DIR --log file:DIR/zebra.log
- * ip netns exec r1 /usr/lib/frr/ospfd -d ... (the same options, its own files)
+ * ip netns exec r1 unshare ... /usr/lib/frr/ospfd -d ... (the same options, its own files)
  * vtysh --vty_socket DIR -c 'show ip ospf neighbor'      # what `netkit exec r1 -- vtysh` runs
  * ```
  *
  * How it fits FRR:
  * - `-d` returns once the daemon has read its configuration and entered its main loop (zebra is
  *   then ready for the protocol daemons), so a step that returns has a running daemon and a pid
- *   file; undo stops it (`pkill -F PIDFILE -x NAME`), waits for it to exit (at most 5 s, so that a
- *   new daemon never meets the old one's sockets) and removes its files.
+ *   file. netkit then notes who it is (pid, start time, command line: lib/exec/daemon.ts) in
+ *   `<stateDir>/frr-<node>.<daemon>.netkit`, a root-only file outside the node's directory (that
+ *   one belongs to user frr, who must not be able to forge the record). Undo stops the daemon
+ *   only while it still is that very process (SIGTERM, a wait of at most 5 s for it to exit, so
+ *   that a new daemon never meets the old one's sockets, then SIGKILL; scripts show
+ *   `pkill -F PIDFILE -x NAME`) and removes its files.
  * - `-P 0`: no TCP vty; the vty is a Unix socket in the node's directory. `-u frr -g frr`: the
  *   daemons drop root as the frr package intends, so their directory belongs to user frr.
+ * - FRR's run directory is fixed when FRR is built: `/var/run/frr` (that is `/run/frr`). Every
+ *   daemon creates it, ospfd and ospf6d keep their graceful-restart state there
+ *   (`ospfd-gr.json`, `ospf6d-gr.json`, `ospf6d-at-seq-no.dat`; an ospfd reads the state it
+ *   finds and rewrites the file), newer FRRs put mgmtd's sockets there, and crash logs go to
+ *   `/var/tmp/frr`. No option moves it (`-N NAME` only makes a subdirectory inside it). So each
+ *   daemon gets a `/var` of its own: {@link FRR_RUN_SCRIPT} runs in a mount namespace made for
+ *   the daemon (`unshare --mount --propagation private`: nothing it mounts reaches the host),
+ *   mounts a tmpfs on `/var`, makes `/var/run/frr` a symbolic link to the node's directory and
+ *   `/var/tmp` a private one, then runs the daemon. A system FRR's `/run/frr` and `/var/tmp/frr`
+ *   are never seen, two nodes never share a file, and the tmpfs is gone when the daemon exits.
  * - The configuration files are generated here from validated data, one statement per line, and
  *   every word put into them is checked against a strict pattern first: a value can never start
  *   a new configuration line.
- * - FRR itself keeps two directories of its own, outside netkit's: `/run/frr` (which zebra makes
- *   if it is missing, and where ospfd 8.x records its graceful-restart state, `ospfd-gr.json`)
- *   and `/var/tmp/frr` (one crash-log directory per running daemon, which the daemon removes when
- *   it stops). netkit leaves these directories to FRR, as the frr package does.
  *
  * @module
  */
@@ -44,6 +56,17 @@ export function frrDir(stateDir: string, ns: string): string {
   return join(stateDir, `frr-${ns}`);
 }
 
+/**
+ * The files FRR's daemons keep in their run directory (`/var/run/frr`, here the node's
+ * directory): graceful-restart state, and ospf6d's authentication sequence number.
+ */
+const RUN_STATE: Record<FrrDaemon, string[]> = {
+  zebra: [],
+  ospfd: ["ospfd-gr.json"],
+  ospf6d: ["ospf6d-gr.json", "ospf6d-at-seq-no.dat"],
+  bgpd: [],
+};
+
 /** The files of one FRR daemon of node `ns`. */
 export function frrFiles(stateDir: string, ns: string, daemon: FrrDaemon) {
   const dir = frrDir(stateDir, ns);
@@ -54,8 +77,45 @@ export function frrFiles(stateDir: string, ns: string, daemon: FrrDaemon) {
     vty: join(dir, `${daemon}.vty`),
     log: join(dir, `${daemon}.log`),
     zserv: join(dir, "zserv.api"),
+    /** Its run-state files (see the module doc). */
+    state: RUN_STATE[daemon].map((name) => join(dir, name)),
+    /** netkit's record of the running daemon: in the (root-owned) state directory. */
+    record: join(stateDir, `frr-${ns}.${daemon}.netkit`),
+    /** The script that runs it with a `/var` of its own ({@link FRR_RUN_SCRIPT}). */
+    run: frrRunScriptPath(stateDir, ns),
   };
 }
+
+/** Where {@link frrSetup} writes node `ns`'s copy of {@link FRR_RUN_SCRIPT}. */
+export function frrRunScriptPath(stateDir: string, ns: string): string {
+  return join(stateDir, `frr-${ns}.sh`);
+}
+
+/**
+ * The script every FRR daemon is started through, as `sh SCRIPT DIR DAEMON ARGS...` inside the
+ * mount namespace `unshare --mount --propagation private` made for it: a tmpfs on `/var`,
+ * `/var/run/frr` a symbolic link to the node's directory DIR, a private `/var/tmp`, then the
+ * daemon (see the module doc). It refuses to run in PID 1's mount namespace (the host's own).
+ * DIR and the daemon's words reach it as arguments, never as script text.
+ */
+export const FRR_RUN_SCRIPT = `#!/bin/sh
+# netkit: runs one FRR daemon (arguments 2 on) with a /var of its own, in the mount namespace
+# that "unshare --mount --propagation private" made for it. FRR's run directory, /var/run/frr,
+# is the node's own directory (argument 1); crash logs stay in a private /var/tmp. A system
+# FRR's /run/frr and /var/tmp/frr are never seen, and nothing mounted here reaches the host.
+set -eu
+if [ "$(readlink /proc/self/ns/mnt)" = "$(readlink /proc/1/ns/mnt)" ]; then
+  echo "netkit: not in a mount namespace of its own: /var is left alone" >&2
+  exit 1
+fi
+dir=$1
+shift
+mount -t tmpfs -o mode=0755,size=16m netkit-frr /var
+mkdir -m 0755 /var/run /var/lib
+mkdir -m 1777 /var/tmp
+ln -s "$dir" /var/run/frr
+exec "$@"
+`;
 
 /** A word that may go into an FRR configuration line: no space, no newline, nothing else. */
 function word(value: string | number): string {
@@ -238,6 +298,7 @@ export interface FrrSetupOptions {
 
 /**
  * `install -d -o frr -g frr DIR` and the daemons' configuration files in it: the node's own FRR
+ * directory; and the node's copy of {@link FRR_RUN_SCRIPT} beside it, in the lab's state
  * directory. Undo removes the files and the (then empty) directory.
  *
  * @example The directory of router r1, with zebra's configuration
@@ -255,6 +316,7 @@ export function frrSetup(ns: string, options: FrrSetupOptions): Step {
     summary: `write the FRR configuration of ${ns} (${daemons.join(", ")})`,
     do: [
       cmd("install", "-d", "-o", "frr", "-g", "frr", "-m", "0755", dir),
+      { write: frrRunScriptPath(options.stateDir, ns), content: FRR_RUN_SCRIPT, mode: 0o644 },
       ...daemons.map((d) => ({
         write: frrFiles(options.stateDir, ns, d).config,
         content: options.configs[d]!,
@@ -263,6 +325,7 @@ export function frrSetup(ns: string, options: FrrSetupOptions): Step {
     ],
     undo: [
       ...daemons.map((d) => ({ remove: frrFiles(options.stateDir, ns, d).config })),
+      { remove: frrRunScriptPath(options.stateDir, ns) },
       cmd("rmdir", dir), // a directory: `rmdir` (also in exported scripts), never `rm -r`
     ],
   };
@@ -275,10 +338,13 @@ export interface FrrDaemonOptions {
 }
 
 /**
- * `ip netns exec NS /usr/lib/frr/DAEMON -d -f DIR/DAEMON.conf -i DIR/DAEMON.pid -z DIR/zserv.api
- * --vty_socket DIR ...`: one FRR daemon inside a node, every file of it in the node's FRR
- * directory (write it first with {@link frrSetup}; start zebra before the protocol daemons).
- * Undo: `pkill -F PIDFILE -x DAEMON`, a bounded wait for it to exit, then its files are removed.
+ * `ip netns exec NS unshare --mount --propagation private sh SCRIPT DIR /usr/lib/frr/DAEMON -d
+ * -f DIR/DAEMON.conf -i DIR/DAEMON.pid -z DIR/zserv.api --vty_socket DIR ...`: one FRR daemon
+ * inside a node, with a `/var` of its own ({@link FRR_RUN_SCRIPT}), every file of it in the
+ * node's FRR directory (write both first with {@link frrSetup}; start zebra before the protocol
+ * daemons). Once it runs, netkit notes who it is. Undo stops it while it still is that very
+ * process (shown as `pkill -F PIDFILE -x DAEMON`; a bounded wait for it to exit), then its files
+ * are removed.
  *
  * @example zebra and ospfd in r1
  * ```ts
@@ -291,6 +357,13 @@ export function frrDaemon(ns: string, daemon: FrrDaemon, options: FrrDaemonOptio
   checkNsName(ns);
   const f = frrFiles(options.stateDir, ns, daemon);
   const argv = [
+    "unshare",
+    "--mount",
+    "--propagation",
+    "private",
+    "sh",
+    f.run,
+    f.dir,
     `${FRR_DAEMON_DIR}/${daemon}`,
     "-d",
     "-u",
@@ -312,14 +385,14 @@ export function frrDaemon(ns: string, daemon: FrrDaemon, options: FrrDaemonOptio
   return {
     key: `daemon:${daemon}@${ns}`,
     summary: `start FRR ${daemon} in ${ns}`,
-    do: [cmd(...inNs(ns, argv))],
+    do: [cmd(...inNs(ns, argv)), { recordDaemon: f.pid, record: f.record }],
     undo: [
-      cmd("pkill", "-F", f.pid, "-x", daemon),
-      cmd("timeout", "5", "pidwait", "-F", f.pid, "-x", daemon),
+      { stopDaemon: f.pid, program: daemon, record: f.record },
       { remove: f.pid },
       { remove: f.vty },
       { remove: f.log },
       ...(daemon === "zebra" ? [{ remove: f.zserv }] : []),
+      ...f.state.map((remove) => ({ remove })),
     ],
     pidFile: f.pid,
   };

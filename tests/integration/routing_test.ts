@@ -4,6 +4,8 @@
  * down; the BGP pair exchanges its prefixes; the dual-stack router lab proves both families, a
  * SLAAC address and a DHCPv6 lease; `netkit exec NODE -- vtysh` talks to the node's own daemons;
  * `down` leaves no FRR process and no file of the lab behind; bad routed lab files change nothing.
+ * A system FRR's /run/frr is never touched (each daemon has a /var of its own), and `down` never
+ * signals a process that took a daemon's recorded pid.
  *
  * Run as root: `deno test -A tests/integration/routing_test.ts` (in nk-isolated on a shared host).
  */
@@ -277,5 +279,219 @@ Deno.test(
       await Deno.remove(dir, { recursive: true });
     }
     await assertHostUnchanged(before, "after the IPv6 chain and down");
+  },
+);
+
+/** A router pair with OSPF (and OSPFv3), r1 serving DHCP to h1: FRR's daemons, dnsmasq, udhcpc. */
+const SYSFRR = `name: t16-sysfrr
+nodes:
+  t16s-r1:
+    role: router
+    interfaces:
+      eth0: { addresses: [10.0.12.1/30, "2001:db8:12::1/64"] }
+      lan: { addresses: [10.1.0.1/24] }
+    routing: { ospf: { interfaces: [eth0], passive: [lan], hello: 1, dead: 4 } }
+    dhcpServer: { interface: lan, range: [10.1.0.50, 10.1.0.59] }
+  t16s-r2:
+    role: router
+    interfaces:
+      eth0: { addresses: [10.0.12.2/30, "2001:db8:12::2/64"] }
+      lan: { addresses: [10.2.0.1/24] }
+    routing: { ospf: { interfaces: [eth0], passive: [lan], hello: 1, dead: 4 } }
+  t16s-h1:
+    interfaces: { eth0: { dhcp: true } }
+  t16s-h2:
+    interfaces: { eth0: { addresses: [10.2.0.10/24] } }
+    routes: [{ to: default, via: 10.2.0.1 }]
+links:
+  - endpoints: [t16s-r1:eth0, t16s-r2:eth0]
+  - endpoints: [t16s-h1:eth0, t16s-r1:lan]
+  - endpoints: [t16s-h2:eth0, t16s-r2:lan]
+expect:
+  - route: { node: t16s-r1, to: 10.2.0.0/24, protocol: ospf }
+  - ping: { from: t16s-h1, to: 10.2.0.10 }
+`;
+const SYSFRR_DIR = () => `${stateDir}/labs/t16-sysfrr`;
+
+const exists = (path: string) => Deno.lstat(path).then(() => true, () => false);
+
+/** True while `pid` runs (a zombie has exited: it only waits to be reaped). */
+async function alive(pid: number): Promise<boolean> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`).catch(() => "");
+  return stat !== "" && !/\) [ZX] /.test(stat);
+}
+
+/** Everything under `dir`: each entry's name, type, mode, owner, size, time and (file) content. */
+async function tree(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (path: string) => {
+    for await (const e of Deno.readDir(path)) {
+      const p = `${path}/${e.name}`;
+      const i = await Deno.lstat(p);
+      const content = i.isFile ? await Deno.readTextFile(p) : "";
+      out.push(
+        `${p} ${e.isDirectory ? "d" : e.isSymlink ? "l" : "f"} ${i.mode?.toString(8)} ` +
+          `${i.uid}:${i.gid} ${i.size} ${i.mtime?.getTime()} ${JSON.stringify(content)}`,
+      );
+      if (e.isDirectory) await walk(p);
+    }
+  };
+  await walk(dir).catch((e) => {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  });
+  return out.sort();
+}
+
+/** Brings the SYSFRR lab up from a temporary file; returns the file (its directory to remove). */
+async function upSysFrr(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "netkit-t16-" });
+  const file = `${dir}/sysfrr.yaml`;
+  await Deno.writeTextFile(file, SYSFRR);
+  const up = await netkit(["up", file]);
+  assertEquals(up.code, 0, up.stderr + up.stdout);
+  passes(up.stdout);
+  return file;
+}
+
+async function downSysFrr(file: string) {
+  const down = await netkit(["down", file]);
+  await Deno.remove(file.slice(0, file.lastIndexOf("/")), { recursive: true });
+  assertEquals(down.code, 0, down.stderr + down.stdout);
+}
+
+Deno.test(
+  "a system FRR's /run/frr is never touched: each FRR daemon has a /var of its own, its run files in its node's directory",
+  opts,
+  async () => {
+    const before = await snapshot();
+    // A system FRR stands in (only where there is none: a real one's /run/frr is only looked
+    // at): its directory belongs to user frr, as the frr package makes it, and holds a marker, a
+    // pid file that names a live process and an ospfd's graceful-restart state.
+    const made = !(await exists("/run/frr"));
+    const systemZebra = new Deno.Command("sleep", { args: ["60"] }).spawn();
+    const running: Map<string, string>[] = [];
+    try {
+      if (made) {
+        await Deno.mkdir("/run/frr");
+        await Deno.writeTextFile("/run/frr/marker", "a system FRR lives here\n");
+        await Deno.writeTextFile("/run/frr/zebra.pid", `${systemZebra.pid}\n`);
+        await Deno.writeTextFile("/run/frr/ospfd-gr.json", '{"instances":{"default":{}}}\n');
+        const [uid, gid] = [await sh("id", "-u", "frr"), await sh("id", "-g", "frr")].map(Number);
+        for (const f of ["", "/marker", "/zebra.pid", "/ospfd-gr.json"]) {
+          await Deno.chown(`/run/frr${f}`, uid!, gid!);
+        }
+      }
+      const runFrr = await tree("/run/frr");
+      const file = await upSysFrr();
+      try {
+        assertEquals(await tree("/run/frr"), runFrr, "/run/frr changed while the lab was up");
+        const lab = SYSFRR_DIR();
+        for (const r of ["t16s-r1", "t16s-r2"]) {
+          const daemons = await frrIn(r);
+          assertEquals([...daemons.keys()].sort(), ["ospf6d", "ospfd", "zebra"], r);
+          running.push(daemons);
+          for (const [name, pid] of daemons) {
+            // Its /var is a tmpfs of its own, where /var/run/frr is the node's directory.
+            const mounts = await Deno.readTextFile(`/proc/${pid}/mountinfo`);
+            assertMatch(mounts, /^(\S+ ){4}\/var \S+.* - tmpfs netkit-frr /m, `${r} ${name}`);
+            assertEquals(await Deno.readLink(`/proc/${pid}/root/var/run/frr`), `${lab}/frr-${r}`);
+            // netkit's record of it: root-only, in the state directory (not the frr-owned one).
+            const record = await Deno.stat(`${lab}/frr-${r}.${name}.netkit`);
+            assertEquals([record.mode! & 0o777, record.uid], [0o600, 0], `${r} ${name}`);
+          }
+          // OSPF's graceful-restart state is the node's own.
+          for (const f of ["ospfd-gr.json", "ospf6d-gr.json"]) {
+            assert(await exists(`${lab}/frr-${r}/${f}`), `${r}: no ${f}`);
+          }
+        }
+        const dnsmasq = await Deno.stat(`${lab}/dnsmasq-t16s-r1@lan.pid.netkit`);
+        assertEquals(dnsmasq.mode! & 0o777, 0o600);
+      } finally {
+        await downSysFrr(file);
+      }
+      assertEquals(await tree("/run/frr"), runFrr, "/run/frr changed");
+      assert(
+        await alive(systemZebra.pid),
+        "the system's zebra (its pid file's process) was signalled",
+      );
+      await assertHostUnchanged(before, "after the lab beside a system FRR and down");
+      await assertNoFrrLeftovers(running);
+      assert(!(await exists(SYSFRR_DIR())), "the lab's state directory is left");
+    } finally {
+      systemZebra.kill("SIGKILL");
+      await systemZebra.status;
+      if (made) await Deno.remove("/run/frr", { recursive: true });
+    }
+  },
+);
+
+Deno.test(
+  "down never signals a process that took a daemon's recorded pid, and still removes the lab",
+  opts,
+  async () => {
+    const before = await snapshot();
+    // Live processes inside the routers' namespaces, to take the daemons' pids. They carry the
+    // daemons' names (copies of sleep), so that a stop by pid file and name would hit them.
+    const bin = await Deno.makeTempDir({ prefix: "netkit-t16-bin-" });
+    const others: Deno.ChildProcess[] = [];
+    const stand = async (ns: string, name: string) => {
+      await Deno.copyFile(await Deno.realPath("/bin/sleep"), `${bin}/${name}`);
+      await Deno.chmod(`${bin}/${name}`, 0o755);
+      const child = new Deno.Command("ip", {
+        args: ["netns", "exec", ns, `${bin}/${name}`, "60"],
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+      others.push(child);
+      for (let i = 0; i < 100; i++) {
+        const cmdline = await Deno.readTextFile(`/proc/${child.pid}/cmdline`).catch(() => "");
+        if (cmdline === `${bin}/${name}\x0060\x00`) return child.pid;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error(`${name} did not start in ${ns}`);
+    };
+    const stopOthers = async () => {
+      for (const o of others.splice(0)) {
+        o.kill("SIGKILL");
+        await o.status;
+      }
+    };
+    try {
+      const file = await upSysFrr();
+      let dnsmasqPid = 0;
+      try {
+        const lab = SYSFRR_DIR();
+        const s1 = await stand("t16s-r1", "dnsmasq");
+        const s2 = await stand("t16s-r2", "zebra");
+        const rewrite = async (record: string, pid: number) => {
+          const r = JSON.parse(await Deno.readTextFile(record));
+          await Deno.writeTextFile(record, JSON.stringify({ ...r, pid }));
+        };
+        // dnsmasq still runs, but its record's pid now names another live process.
+        dnsmasqPid = Number(await Deno.readTextFile(`${lab}/dnsmasq-t16s-r1@lan.pid`));
+        assert(await alive(dnsmasqPid));
+        await rewrite(`${lab}/dnsmasq-t16s-r1@lan.pid.netkit`, s1);
+        // r2's zebra dies, and its pid goes to another process: its pid file and record name it.
+        const zebraPid = Number(await Deno.readTextFile(`${lab}/frr-t16s-r2/zebra.pid`));
+        Deno.kill(zebraPid, "SIGKILL");
+        for (let i = 0; i < 250 && await alive(zebraPid); i++) {
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        assert(!(await alive(zebraPid)), "zebra did not die");
+        await Deno.writeTextFile(`${lab}/frr-t16s-r2/zebra.pid`, `${s2}\n`);
+        await rewrite(`${lab}/frr-t16s-r2.zebra.netkit`, s2);
+      } finally {
+        await downSysFrr(file);
+      }
+      for (const o of others) assert(await alive(o.pid), `down signalled ${o.pid}, not a daemon`);
+      // The daemons themselves are gone: dnsmasq found through its pid file, the rest as usual.
+      assert(!(await alive(dnsmasqPid)), "dnsmasq still runs");
+      await stopOthers(); // they carry daemons' names: the host's snapshot would count them
+      await assertHostUnchanged(before, "after down with a recorded pid taken");
+      assert(!(await exists(SYSFRR_DIR())), "the lab's state directory is left");
+    } finally {
+      await stopOthers();
+      await Deno.remove(bin, { recursive: true });
+    }
   },
 );

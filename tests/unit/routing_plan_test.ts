@@ -14,7 +14,8 @@ import {
   planLab,
   validateLab,
 } from "../../mod.ts";
-import type { Step, WriteAction } from "../../lib/plan/step.ts";
+import { shownArgv, type Step, type WriteAction } from "../../lib/plan/step.ts";
+import { FRR_RUN_SCRIPT } from "../../lib/primitives/frr.ts";
 import { withVtySocket } from "../../lib/cli/exec.ts";
 import { LabFileError } from "../../lib/lab/file.ts";
 
@@ -33,7 +34,13 @@ Deno.test("ospf-triangle plan: FRR daemons in each router's namespace, files in 
     const dir = `/tmp/x/frr-${r}`;
     assert(cmds.includes(`install -d -o frr -g frr -m 0755 ${dir}`), cmds.join("\n"));
     for (const d of ["zebra", "ospfd", "ospf6d"]) {
-      const start = cmds.find((c) => c.startsWith(`ip netns exec ${r} /usr/lib/frr/${d} `));
+      // Through the node's run script, in a mount namespace of its own (a private /var).
+      const start = cmds.find((c) =>
+        c.startsWith(
+          `ip netns exec ${r} unshare --mount --propagation private sh /tmp/x/frr-${r}.sh ${dir} ` +
+            `/usr/lib/frr/${d} `,
+        )
+      );
       assert(start, `no ${d} in ${r}`);
       for (
         const part of [
@@ -50,6 +57,7 @@ Deno.test("ospf-triangle plan: FRR daemons in each router's namespace, files in 
     const keys = steps.map((s) => s.key);
     assert(keys.indexOf(`daemon:zebra@${r}`) < keys.indexOf(`daemon:ospfd@${r}`));
     assert(keys.indexOf(`frr-dir:${r}`) < keys.indexOf(`daemon:zebra@${r}`));
+    assertEquals(written(steps, `/tmp/x/frr-${r}.sh`), FRR_RUN_SCRIPT);
   }
   // Hosts run no daemon; nothing touches the system's /etc/frr.
   assert(!cmds.some((c) => /ip netns exec h\d \/usr\/lib\/frr/.test(c)));
@@ -59,17 +67,19 @@ Deno.test("ospf-triangle plan: FRR daemons in each router's namespace, files in 
   assert(cmds.includes("ip netns exec h1 sysctl -q -w net.ipv6.conf.all.keep_addr_on_down=1"));
 });
 
-Deno.test("ospf-triangle plan: a daemon step stops its daemon, waits for it and removes its files", () => {
+Deno.test("ospf-triangle plan: a daemon step records its daemon, stops only that one and removes its files", () => {
   const step = plan("ospf-triangle").find((s) => s.key === "daemon:ospfd@r1")!;
   assertEquals(step.pidFile, "/tmp/x/frr-r1/ospfd.pid");
-  const undo = step.undo.map((
-    a,
-  ) => ("argv" in a ? a.argv.join(" ") : `rm ${"remove" in a ? a.remove : ""}`));
-  assertEquals(undo.slice(0, 2), [
-    "pkill -F /tmp/x/frr-r1/ospfd.pid -x ospfd",
-    "timeout 5 pidwait -F /tmp/x/frr-r1/ospfd.pid -x ospfd",
-  ]);
-  assert(undo.includes("rm /tmp/x/frr-r1/ospfd.vty"));
+  // The record lives in the (root-owned) state directory, not in the frr-owned node directory.
+  const record = "/tmp/x/frr-r1.ospfd.netkit";
+  assertEquals(step.do.at(-1), { recordDaemon: "/tmp/x/frr-r1/ospfd.pid", record });
+  assertEquals(step.undo[0], { stopDaemon: "/tmp/x/frr-r1/ospfd.pid", program: "ospfd", record });
+  assertEquals(shownArgv(step.undo[0]!).join(" "), "pkill -F /tmp/x/frr-r1/ospfd.pid -x ospfd");
+  const removed = step.undo.flatMap((a) => ("remove" in a ? [a.remove] : []));
+  for (const f of ["ospfd.pid", "ospfd.vty", "ospfd.log", "ospfd-gr.json"]) {
+    assert(removed.includes(`/tmp/x/frr-r1/${f}`), `${f} is not removed: ${removed}`);
+  }
+  assert(!JSON.stringify(step).includes("pidwait"), "the wait is the stop's own");
 });
 
 Deno.test("ospf-triangle plan: r1's ospfd and ospf6d configuration", () => {
