@@ -189,7 +189,7 @@ export class LabSession implements AsyncDisposable {
     return await pingOnce(this.host.runner, from, to);
   }
 
-  /** Every node pings every other node that has an IPv4 address, in parallel (Mininet's pingAll). */
+  /** Every node with an IPv4 address pings every other one, in parallel (Mininet's pingAll). */
   async pingAll(): Promise<PingMatrix> {
     return await pingMatrix(this.host.runner, [...this.#record.nodes.keys()]);
   }

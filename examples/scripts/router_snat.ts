@@ -4,7 +4,8 @@
  * 10.0.0.0/24, so every reply h1 gets proves the translation.
  *
  * ```
- *   h1 [eth0 10.0.0.2]--[h1-p] br (Linux) [rt-p]--[eth0 10.0.0.1] rt [eth1 192.168.100.1]--[eth0 192.168.100.2] ext
+ *   h1 [eth0 10.0.0.2]--[h1-p] br (Linux) [rt-p]--[eth0 10.0.0.1] rt
+ *   rt [eth1 192.168.100.1]--[eth0 192.168.100.2] ext
  * ```
  *
  * Run as root: `netkit run router_snat.ts [PREFIX]` (or `deno run -A router_snat.ts [PREFIX]`).

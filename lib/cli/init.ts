@@ -108,7 +108,11 @@ for (const ns of [server, client]) {
 }
 await lab.add(
   addAddress("eth0", "10.123.0.1/24", { ns: server }),
-  dhcp(server, { interface: "eth0", range: ["10.123.0.10", "10.123.0.20"], stateDir: lab.stateDir }),
+  dhcp(server, {
+    interface: "eth0",
+    range: ["10.123.0.10", "10.123.0.20"],
+    stateDir: lab.stateDir,
+  }),
   dhcpClient(client, { interface: "eth0", stateDir: lab.stateDir }),
 );
 const ping = await lab.ping(client, server);

@@ -30,7 +30,8 @@ const notes = new WeakMap<Step, Finish>();
 
 /**
  * Notes how a session finishes `step` (nothing when `finish` is undefined) and returns `step`.
- * For primitives only: `return finishedBy(step, options.lab === undefined ? (c) => ... : undefined)`.
+ * For primitives only:
+ * `return finishedBy(step, options.lab === undefined ? (c) => [...] : undefined)`.
  */
 export function finishedBy(step: Step, finish: Finish | undefined): Step {
   if (finish) notes.set(step, finish);

@@ -185,7 +185,7 @@ export function dhcpChecksumFill(ns: string, iface: string, options: { lab?: str
   );
 }
 
-/** {@link DhcpClientOptions} with the interface named: `dhcpClient("g1", { interface: "eth0", ... })`. */
+/** {@link DhcpClientOptions} with the interface named: `dhcpClient("g1", { interface, ... })`. */
 export interface DhcpClientOnOptions extends DhcpClientOptions {
   /** The interface that takes the lease (inside the namespace). */
   interface: string;
@@ -247,7 +247,7 @@ exit 0
  * ```
  */
 export function dhcpClient(ns: string, options: DhcpClientOnOptions): Step;
-/** @deprecated Name the interface, as {@link dhcp} does: `dhcpClient(ns, { interface, stateDir })`. */
+/** @deprecated Name the interface, as {@link dhcp} does: `dhcpClient(ns, { interface, ... })`. */
 export function dhcpClient(ns: string, iface: string, options: DhcpClientOptions): Step;
 export function dhcpClient(
   ns: string,

@@ -54,7 +54,10 @@ export interface ImpairOptions extends ImpairSettings {
    * uses netem, and delay and jitter are possible. @default false
    */
   netem?: boolean;
-  /** The owning lab, recorded in the drop rule's comment. @default the lab's name in a script's lab (`lab.add`), else "netkit" */
+  /**
+   * The owning lab, recorded in the drop rule's comment.
+   * @default the lab's name in a script's lab (`lab.add`), else "netkit"
+   */
   lab?: string;
 }
 

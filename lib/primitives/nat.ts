@@ -24,7 +24,10 @@ export interface SnatOptions {
   notDestination?: string;
   /** Only packets leaving through this interface. @default any */
   outInterface?: string;
-  /** The owning lab, recorded in the rule's comment. @default the lab's name in a script's lab (`lab.add`), else "netkit" */
+  /**
+   * The owning lab, recorded in the rule's comment.
+   * @default the lab's name in a script's lab (`lab.add`), else "netkit"
+   */
   lab?: string;
 }
 
@@ -100,7 +103,10 @@ export interface MasqueradeOptions {
   outInterface: string;
   /** Leave packets to this network alone. @default the source network */
   notDestination?: string;
-  /** The owning lab. @default the lab's name in a script's lab (`lab.add`), else "netkit" */
+  /**
+   * The owning lab.
+   * @default the lab's name in a script's lab (`lab.add`), else "netkit"
+   */
   lab?: string;
 }
 

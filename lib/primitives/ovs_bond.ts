@@ -28,7 +28,10 @@ export interface OvsAddBondOptions {
    * other should prefer the two ends of the same link. @default undefined (OVS chooses)
    */
   primary?: string | undefined;
-  /** The lab that owns the bond; recorded as `external_ids:netkit-lab`. @default the lab's name in a script's lab (`lab.add`), else "netkit" */
+  /**
+   * The lab that owns the bond; recorded as `external_ids:netkit-lab`.
+   * @default the lab's name in a script's lab (`lab.add`), else "netkit"
+   */
   lab?: string;
 }
 

@@ -18,7 +18,10 @@ import { UsageError } from "../errors.ts";
 export interface OvsAddFlowOptions {
   /** The run directory of the OVS the bridge lives in (where `<bridge>.mgmt` is). */
   ovsRunDir: string;
-  /** The lab that owns the flow: the upper half of its cookie. @default the lab's name in a script's lab (`lab.add`), else "netkit" */
+  /**
+   * The lab that owns the flow: the upper half of its cookie.
+   * @default the lab's name in a script's lab (`lab.add`), else "netkit"
+   */
   lab?: string;
   /** The flow's position among the bridge's flows (0-based): the lower half of its cookie. @default 0 */
   index?: number;

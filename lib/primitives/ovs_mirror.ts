@@ -16,7 +16,10 @@ export interface OvsAddMirrorOptions {
   select: "all" | readonly string[];
   /** The port the copies leave by. OVS keeps it out of normal forwarding. */
   output: string;
-  /** The lab that owns the mirror: `external_ids:netkit-lab`, and part of its UUID. @default the lab's name in a script's lab (`lab.add`), else "netkit" */
+  /**
+   * The lab that owns the mirror: `external_ids:netkit-lab`, and part of its UUID.
+   * @default the lab's name in a script's lab (`lab.add`), else "netkit"
+   */
   lab?: string;
 }
 

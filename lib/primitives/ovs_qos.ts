@@ -52,7 +52,10 @@ export interface OvsSetQosOptions {
   type?: QosType;
   /** The most the bridge sends out of the port, in bits per second (`other-config:max-rate`). */
   maxRate: number;
-  /** The lab that owns the QoS row: `external_ids:netkit-lab`, and part of its UUID. @default the lab's name in a script's lab (`lab.add`), else "netkit" */
+  /**
+   * The lab that owns the QoS row: `external_ids:netkit-lab`, and part of its UUID.
+   * @default the lab's name in a script's lab (`lab.add`), else "netkit"
+   */
   lab?: string;
 }
 
