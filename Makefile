@@ -115,6 +115,7 @@ install: deps
 	else
 	  "$(DENO)" bundle --quiet --platform=deno -o dist/netkit.js bundle.ts
 	  install -D -m 0644 dist/netkit.js "$$root/lib/netkit/netkit.js"
+	  "$(DENO)" run -A tools/ship_types.ts "$$root/lib/netkit" >/dev/null # types for netkit init
 	  rm -rf dist/netkit-cli "$$root/lib/netkit/netkit-cli"
 	  "$(DENO)" bundle --quiet --platform=deno --code-splitting --outdir dist/netkit-cli main.ts
 	  install -d "$$root/lib/netkit/netkit-cli"
@@ -146,6 +147,7 @@ uninstall:
 	@root="$(DESTDIR)$(PREFIX)"
 	for f in $(INSTALLED_FILES); do rm -f "$$root/$$f"; done
 	rm -rf "$$root/lib/netkit/netkit-cli" # the CLI's code-split build: its chunks' names vary
+	rm -rf "$$root/lib/netkit/netkit-src" # the library's types (tools/ship_types.ts)
 	for d in $(INSTALLED_DIRS); do
 	  if [ -d "$$root/$$d" ]; then rmdir --ignore-fail-on-non-empty "$$root/$$d"; fi
 	done

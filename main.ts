@@ -388,6 +388,16 @@ const COMMANDS: NetkitCommand[] = [
     run: async () => (await import("./lib/cli/schema.ts")).schemaCommand(),
   },
   {
+    name: "init",
+    description:
+      'prepare a directory for lab scripts: deno.json mapping "netkit", a starter lab.ts',
+    args: [{ name: "dir", description: "the directory (created if missing)", required: false }],
+    options: [],
+    helpAfter:
+      'deno.json maps "netkit" to the typed library of this netkit, so deno check, your editor\n(deno lsp) and netkit run see the same API; an existing deno.json keeps its other settings and\nan existing lab.ts is kept.\n\nExamples:\n  netkit init my-labs\n  cd my-labs && deno check lab.ts && sudo netkit run lab.ts',
+    run: async ({ args }) => (await import("./lib/cli/init.ts")).initCommand(args[0]),
+  },
+  {
     name: "run",
     description: 'run a Deno script whose `import ... from "netkit"` is this netkit\'s library',
     args: [

@@ -7,20 +7,32 @@
  * them all again; a whole lab description goes through {@link validateLab}, {@link upLab} and
  * {@link downLab}.
  *
+ * How the primitives take their arguments: the first one names what the step makes or changes
+ * (a namespace, an interface, a port); everything else is named in an options object, so a call
+ * reads the same everywhere and types check it: `ovsAddPort("veth-a", { bridge: "br1" })`,
+ * `bridgeAttach("veth-a", { bridge: "br0" })`, `vethPair("veth-a", { peer: "eth0", peerNs: "a" })`,
+ * `dhcpClient("a", { interface: "eth0", stateDir })`. (The older positional forms still work and
+ * are marked deprecated.)
+ *
+ * In a script's lab, `lab.add()` fills in what a step left open: owner marks carry the lab's
+ * name, an OVS bridge gets the datapath this host supports, a DHCP server gets the checksum rule
+ * OVS's userspace datapath needs. `netkit status`, `graph`, `check` and `down` work on the lab.
+ *
  * @example Two namespaces on an OVS bridge, pinging
  * ```ts
  * import { addAddress, createNs, linkUp, openLab, ovsAddBridge, ovsAddPort, vethPair } from "./mod.ts";
  * await using lab = await openLab("demo");
- * await lab.add(createNs("a"), createNs("b"), ovsAddBridge("demo-br", { datapathType: "netdev" }));
+ * await lab.add(createNs("a"), createNs("b"), ovsAddBridge("demo-br"));
  * for (const [ns, ip] of [["a", "10.9.0.1/24"], ["b", "10.9.0.2/24"]] as const) {
  *   await lab.add(
- *     vethPair(`demo-${ns}`, "eth0", { peerNs: ns }),
- *     ovsAddPort("demo-br", `demo-${ns}`),
+ *     vethPair(`demo-${ns}`, { peer: "eth0", peerNs: ns }),
+ *     ovsAddPort(`demo-${ns}`, { bridge: "demo-br" }),
  *     linkUp(`demo-${ns}`),
  *     addAddress("eth0", ip, { ns }),
  *     linkUp("eth0", { ns }),
  *   );
  * }
+ * console.log(await lab.pingAll()); // { nodes: ["a", "b"], lossPercent: 0, ... }
  * ```
  *
  * @module
@@ -40,7 +52,12 @@ export {
   vethPair,
   type VethPairOptions,
 } from "./lib/primitives/link.ts";
-export { bridgeAttach, linuxBridge, type LinuxBridgeOptions } from "./lib/primitives/bridge.ts";
+export {
+  bridgeAttach,
+  type BridgeAttachOptions,
+  linuxBridge,
+  type LinuxBridgeOptions,
+} from "./lib/primitives/bridge.ts";
 export {
   impair,
   impairClear,
@@ -79,6 +96,7 @@ export {
   ovsDelBridge,
   ovsDelPort,
   type OvsMarkOptions,
+  type OvsPortOnBridgeOptions,
   ovsRemoveTag,
   ovsSetTag,
 } from "./lib/primitives/ovs.ts";
@@ -103,7 +121,9 @@ export {
   dhcp6Client,
   type Dhcp6ClientOptions,
   dhcp6Hook,
+  dhcpChecksumFill,
   dhcpClient,
+  type DhcpClientOnOptions,
   type DhcpClientOptions,
   dhcpHook,
   type DhcpOptions,
@@ -196,7 +216,15 @@ export { downLab, type DownResult } from "./lib/lab/teardown.ts";
 export type { LabState } from "./lib/lab/lab_state.ts";
 export { type CheckContext, checkLab, type CheckResult } from "./lib/check/probes.ts";
 export { junitReport, type ReportOptions, tapReport } from "./lib/check/report.ts";
-export { LabSession, openLab, type OpenLabOptions } from "./lib/session.ts";
+export {
+  type ExecResult,
+  LabSession,
+  openLab,
+  type OpenLabOptions,
+  type PingMatrix,
+  type PingResult,
+} from "./lib/session.ts";
+export type { Finish, FinishContext } from "./lib/plan/finish.ts";
 export { getRecipe, type Recipe, type RecipeOptions, recipes } from "./recipes/mod.ts";
 export {
   LabFileError,

@@ -24,13 +24,13 @@ await using lab = await openLab(`${prefix}example`);
 await lab.add(
   createNs(`${prefix}a`),
   createNs(`${prefix}b`),
-  ovsAddBridge(bridge, { datapathType: "netdev", lab: lab.name }),
+  ovsAddBridge(bridge), // the datapath this host supports, marked with the lab's name
 );
 for (const [ns, address] of [[`${prefix}a`, "10.77.0.1/24"], [`${prefix}b`, "10.77.0.2/24"]]) {
   const port = `${ns}-p`;
   await lab.add(
-    vethPair(port, "eth0", { peerNs: ns }),
-    ovsAddPort(bridge, port, { lab: lab.name }),
+    vethPair(port, { peer: "eth0", peerNs: ns }),
+    ovsAddPort(port, { bridge }),
     linkUp(port),
     addAddress("eth0", address!, { ns }),
     linkUp("eth0", { ns }),
@@ -39,10 +39,8 @@ for (const [ns, address] of [[`${prefix}a`, "10.77.0.1/24"], [`${prefix}b`, "10.
 
 const show = await ovsShow();
 console.log(`${bridge}: ${show.bridges.find((b) => b.name === bridge)?.ports.map((p) => p.name)}`);
-const ping = await new Deno.Command("ip", {
-  args: ["netns", "exec", `${prefix}a`, "ping", "-c", "2", "-i", "0.2", "-W", "1", "10.77.0.2"],
-}).output();
-console.log(new TextDecoder().decode(ping.stdout).trim().split("\n").slice(-2).join("\n"));
+const ping = await lab.exec(`${prefix}a`, ["ping", "-c", "2", "-i", "0.2", "-W", "1", "10.77.0.2"]);
+console.log(ping.stdout.trim().split("\n").slice(-2).join("\n"));
 if (ping.code !== 0) {
   console.error("ping failed");
   Deno.exitCode = 1;

@@ -36,7 +36,7 @@ export const ospfTriangle: Recipe = {
   description: "routers r1, r2, r3 in a triangle run OSPF and OSPFv3 (FRR); h1 behind r1 and h3 " +
     "behind r3 reach each other in both families, also with the r1-r3 link down",
   source: "routed labs (issue 16): OSPF with FRR in namespaces",
-  build(options = {}) {
+  build(options = {}): LabInput {
     const p = prefixer(options);
     const [r1, r2, r3, h1, h3] = ["r1", "r2", "r3", "h1", "h3"].map(p) as [
       string,

@@ -16,6 +16,7 @@
  *
  * @module
  */
+import type { LabInput } from "../lib/lab/schema.ts";
 import { prefixer, type Recipe } from "./recipe.ts";
 
 /** The `ovs-bond` recipe. */
@@ -24,7 +25,7 @@ export const ovsBond: Recipe = {
   description: "OVS bridges bra and brb joined by two veth links bonded on each side " +
     "(active-backup); h1 reaches h2 with either link down",
   source: "seed 003, part 2 (OvS: bonding)",
-  build(options = {}) {
+  build(options = {}): LabInput {
     const p = prefixer(options);
     const [bra, brb, h1, h2] = [p("bra"), p("brb"), p("h1"), p("h2")];
     const [a1, a2, b1, b2] = [p("a1"), p("a2"), p("b1"), p("b2")];

@@ -12,6 +12,7 @@
  *
  * @module
  */
+import type { LabInput } from "../lib/lab/schema.ts";
 import { prefixer, type Recipe } from "./recipe.ts";
 
 /** The `ovs-dhcp` recipe. */
@@ -21,7 +22,7 @@ export const ovsDhcp: Recipe = {
     "dnsmasq in r0 (rif0 10.0.4.1/24) serves OVS bridge br-in through veth sif0; guest g1 " +
     "leases an address in 10.0.4.11-20 for 86400 s",
   source: "seed 003, part 2 (OvS)",
-  build(options = {}) {
+  build(options = {}): LabInput {
     const p = prefixer(options);
     const [r0, g1, br] = [p("r0"), p("g1"), p("br-in")];
     return {

@@ -15,6 +15,7 @@
  *
  * @module
  */
+import type { LabInput } from "../lib/lab/schema.ts";
 import { prefixer, type Recipe } from "./recipe.ts";
 
 /** The `ovs-flows` recipe. */
@@ -23,7 +24,7 @@ export const ovsFlows: Recipe = {
   description: "h1..h3 on OVS br0 with one OpenFlow flow dropping h1 -> h2; the flow counts " +
     "the drops, the other pairs reach each other",
   source: "seed 003, part 2 (OvS: OpenFlow)",
-  build(options = {}) {
+  build(options = {}): LabInput {
     const p = prefixer(options);
     const br = p("br0");
     const hosts = [1, 2, 3].map((i) => ({

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import type { LabInput } from "../lib/lab/schema.ts";
 import { prefixer, type Recipe } from "./recipe.ts";
 
 /** The `ovs-internal` recipe. */
@@ -16,7 +17,7 @@ export const ovsInternal: Recipe = {
   name: "ovs-internal",
   description: "OVS internal ports tap1/tap2 on br1 moved into ns1/ns2; ns2 pings ns1",
   source: "seed 000, section 2",
-  build(options = {}) {
+  build(options = {}): LabInput {
     const p = prefixer(options);
     return {
       name: p("ovs-internal"),

@@ -15,6 +15,7 @@
  *
  * @module
  */
+import type { LabInput } from "../lib/lab/schema.ts";
 import { prefixer, type Recipe } from "./recipe.ts";
 
 /** The `ovs-mirror` recipe. */
@@ -23,7 +24,7 @@ export const ovsMirror: Recipe = {
   description: "h1, h2 and monitor mon on OVS br0 with a mirror of every port to mon's port; " +
     "tcpdump on mon sees h1's ping to h2",
   source: "seed 003, part 2 (OvS: port mirroring)",
-  build(options = {}) {
+  build(options = {}): LabInput {
     const p = prefixer(options);
     const [br, h1, h2, mon] = [p("br0"), p("h1"), p("h2"), p("mon")];
     return {

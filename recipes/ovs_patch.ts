@@ -10,6 +10,7 @@
  *
  * @module
  */
+import type { LabInput } from "../lib/lab/schema.ts";
 import { prefixer, type Recipe } from "./recipe.ts";
 
 /** The `ovs-patch` recipe. */
@@ -17,7 +18,7 @@ export const ovsPatch: Recipe = {
   name: "ovs-patch",
   description: "OVS bridges br0 and br1 joined by veth s0/s1; h0 on br0 pings h1 on br1",
   source: "seed 003, part 2 (OvS)",
-  build(options = {}) {
+  build(options = {}): LabInput {
     const p = prefixer(options);
     const [br0, br1, h0, h1] = [p("br0"), p("br1"), p("h0"), p("h1")];
     return {

@@ -13,6 +13,7 @@
  *
  * @module
  */
+import type { LabInput } from "../lib/lab/schema.ts";
 import { prefixer, type Recipe } from "./recipe.ts";
 
 /** The `ovs-qos` recipe. */
@@ -21,7 +22,7 @@ export const ovsQos: Recipe = {
   description: "OVS br0 and br1 joined by veth s0/s1, s0 shaped to 10 Mbit/s (linux-htb); " +
     "iperf3 from h1 to h2 measures it within 25 %",
   source: "seed 003, part 2 (OvS: QoS)",
-  build(options = {}) {
+  build(options = {}): LabInput {
     const p = prefixer(options);
     const [br0, br1, h1, h2, t1, t2] = [p("br0"), p("br1"), p("h1"), p("h2"), p("h1-t"), p("h2-t")];
     const rate = 10_000_000;

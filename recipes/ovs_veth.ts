@@ -11,6 +11,7 @@
  *
  * @module
  */
+import type { LabInput } from "../lib/lab/schema.ts";
 import { prefixer, type Recipe } from "./recipe.ts";
 
 /** The `ovs-veth` recipe. */
@@ -18,7 +19,7 @@ export const ovsVeth: Recipe = {
   name: "ovs-veth",
   description: "two namespaces on OVS bridge br1 through veth pairs; ns1 pings ns2",
   source: "seed 000, section 1",
-  build(options = {}) {
+  build(options = {}): LabInput {
     const p = prefixer(options);
     return {
       name: p("ovs-veth"),

@@ -15,6 +15,7 @@
  *
  * @module
  */
+import type { LabInput } from "../lib/lab/schema.ts";
 import { prefixer, type Recipe } from "./recipe.ts";
 
 /** The `ovs-vlan` recipe. */
@@ -24,7 +25,7 @@ export const ovsVlan: Recipe = {
     "h1..h4 on OVS ports vif1..vif4 tagged 10,10,20,untagged; same tag reaches, others do not; " +
     "removing vif1's tag lets h1 reach h4",
   source: "seed 003, part 2 (OvS)",
-  build(options = {}) {
+  build(options = {}): LabInput {
     const p = prefixer(options);
     const br = p("br0");
     const tags = [10, 10, 20, undefined];

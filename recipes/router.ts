@@ -53,7 +53,7 @@ export const router: Recipe & { build(options?: RouterOptions): LabInput } = {
   source: "seed 003, part 1 (Linux network namespaces)",
   uplink: true,
   ipv6: true,
-  build(options: RouterOptions = {}) {
+  build(options: RouterOptions = {}): LabInput {
     const p = prefixer(options);
     const [vm1, vm2, rt, wan] = [p("vm1"), p("vm2"), p("rt"), p(options.wan ?? "wan")];
     const [brIn, brEx] = [p("br-in"), p("br-ex")];

@@ -21,6 +21,7 @@
 import { ExitCode, UsageError } from "../errors.ts";
 import type { Host } from "../host.ts";
 import { pathToFileURL } from "node:url";
+import { dirname, join, resolve } from "node:path";
 import { type SelfProgram, selfProgram } from "../multihost/program.ts";
 
 /**
@@ -45,17 +46,43 @@ function libraryUrl(self: SelfProgram = selfProgram()): string {
     : new URL("../../mod.ts", import.meta.url).href;
 }
 
-/** The argv that runs `script` with `netkit` mapped to `library`. */
-function runArgv(script: string, args: string[], library: string): string[] {
+/**
+ * The argv that runs `script` with `netkit` mapped to `library`; with `library` undefined, the
+ * script's own deno.json maps it (see {@link configMapsNetkit}).
+ */
+function runArgv(script: string, args: string[], library: string | undefined): string[] {
   const importMap = JSON.stringify({ imports: { netkit: library } });
   return [
     Deno.execPath(),
     "run",
     "-A",
-    `--import-map=data:application/json,${encodeURIComponent(importMap)}`,
+    ...(library === undefined
+      ? []
+      : [`--import-map=data:application/json,${encodeURIComponent(importMap)}`]),
     script,
     ...args,
   ];
+}
+
+/**
+ * Whether the deno.json Deno finds for `script` (the first one up from the script's directory,
+ * as `netkit init` writes it) maps `"netkit"` itself. Then `netkit run` leaves that mapping in
+ * charge: the script runs with the library `deno check` and the editor saw (and Deno 2.9 panics
+ * when a `--import-map` and the config both map the same name, import_map ext.rs).
+ */
+export async function configMapsNetkit(script: string): Promise<boolean> {
+  for (let dir = dirname(resolve(script));; dir = dirname(dir)) {
+    for (const name of ["deno.json", "deno.jsonc"]) {
+      const text = await Deno.readTextFile(join(dir, name)).catch(() => undefined);
+      if (text === undefined) continue;
+      try {
+        return typeof JSON.parse(text)?.imports?.netkit === "string";
+      } catch {
+        return false; // JSONC with comments: netkit's own map applies, as before
+      }
+    }
+    if (dir === dirname(dir)) return false;
+  }
 }
 
 /** Runs `netkit run SCRIPT ARGS...`; exits with the script's exit code. */
@@ -67,7 +94,8 @@ export async function runCommand(host: Host, script: string, args: string[]): Pr
     throw new UsageError(`No script ${JSON.stringify(script)}: not a readable file`);
   }
   // The script is the user's own program with the terminal, like `netkit exec`'s command.
-  const status = await host.runner.spawn(runArgv(script, args, library), {
+  const mapped = await configMapsNetkit(script);
+  const status = await host.runner.spawn(runArgv(script, args, mapped ? undefined : library), {
     stdin: "inherit",
     stdout: "inherit",
     stderr: "inherit",

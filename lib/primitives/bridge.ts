@@ -45,17 +45,36 @@ export function linuxBridge(name: string, options: LinuxBridgeOptions = {}): Ste
   };
 }
 
+/** Options for {@link bridgeAttach}: the bridge, by name. */
+export interface BridgeAttachOptions extends InNsOptions {
+  /** The Linux bridge the link joins. */
+  bridge: string;
+}
+
 /**
  * `ip link set dev NAME master BRIDGE up`: attaches a link to a Linux bridge and brings it up.
  * Undo: `ip link set dev NAME nomaster`.
  *
+ * @param name The link that becomes a port of the bridge.
+ * @param options The bridge it joins, and the namespace both live in.
  * @example
  * ```ts
  * import { bridgeAttach } from "../../mod.ts";
- * bridgeAttach("link-in-br", "br-in");
+ * bridgeAttach("link-in-br", { bridge: "br-in" });
  * ```
  */
-export function bridgeAttach(name: string, bridge: string, options: InNsOptions = {}): Step {
+export function bridgeAttach(name: string, options: BridgeAttachOptions): Step;
+/**
+ * @deprecated Name the bridge: `bridgeAttach(name, { bridge })`. Two names in a row are easy to
+ * swap (`ovsAddPort` once took the bridge first), and types cannot tell them apart.
+ */
+export function bridgeAttach(name: string, bridge: string, options?: InNsOptions): Step;
+export function bridgeAttach(
+  name: string,
+  second: string | BridgeAttachOptions,
+  third: InNsOptions = {},
+): Step {
+  const [bridge, options] = typeof second === "string" ? [second, third] : [second.bridge, second];
   checkIfname(name);
   checkIfname(bridge);
   return {

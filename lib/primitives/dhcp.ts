@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { isIpv6, parseIp } from "../addr.ts";
 import { checkIfname, checkNsName } from "../names.ts";
 import { cmd, inNs, type Step } from "../plan/step.ts";
+import { finishedBy } from "../plan/finish.ts";
 
 /** Options for {@link dhcp}. */
 export interface DhcpOptions {
@@ -132,7 +133,9 @@ export function dhcp(ns: string, options: DhcpOptions): Step {
 
 /**
  * `ip netns exec NS iptables -t mangle -A POSTROUTING -o IFACE -p udp --sport 67 -j CHECKSUM
- * --checksum-fill`: fills in the UDP checksum of the DHCP server's replies.
+ * --checksum-fill`: fills in the UDP checksum of the DHCP server's replies. A lab file's plan adds
+ * it where needed, and so does a script's lab (`lab.add(dhcp(...))` on a host whose OVS bridges
+ * use `netdev`); call it yourself only when you run steps with an executor of your own.
  *
  * Needed when the server's veth end leads to an Open vSwitch bridge with the userspace (`netdev`)
  * datapath: the kernel leaves the checksum of locally sent UDP to the "hardware" (veth offload),
@@ -172,12 +175,22 @@ export function dhcpChecksumFill(ns: string, iface: string, options: { lab?: str
       "CHECKSUM",
       "--checksum-fill",
     ]));
-  return {
+  const step: Step = {
     key: `mangle:${ns}/POSTROUTING/dhcp-checksum/${iface}`,
     summary: `fill in DHCP reply checksums on ${iface} in ${ns} (OVS userspace datapath)`,
     do: [rule("-A")],
     undo: [rule("-D")],
   };
+  return finishedBy(
+    step,
+    options.lab === undefined ? (c) => [dhcpChecksumFill(ns, iface, { lab: c.lab })] : undefined,
+  );
+}
+
+/** {@link DhcpClientOptions} with the interface named: `dhcpClient("g1", { interface, ... })`. */
+export interface DhcpClientOnOptions extends DhcpClientOptions {
+  /** The interface that takes the lease (inside the namespace). */
+  interface: string;
 }
 
 /** Options for {@link dhcpClient}. */
@@ -234,10 +247,19 @@ exit 0
  * @example vm2 takes its address by DHCP
  * ```ts
  * import { dhcpClient } from "../../mod.ts";
- * dhcpClient("vm2", "eth0", { stateDir: "/run/netkit/labs/router" });
+ * dhcpClient("vm2", { interface: "eth0", stateDir: "/run/netkit/labs/router" });
  * ```
  */
-export function dhcpClient(ns: string, iface: string, options: DhcpClientOptions): Step {
+export function dhcpClient(ns: string, options: DhcpClientOnOptions): Step;
+/** @deprecated Name the interface, as {@link dhcp} does: `dhcpClient(ns, { interface, ... })`. */
+export function dhcpClient(ns: string, iface: string, options: DhcpClientOptions): Step;
+export function dhcpClient(
+  ns: string,
+  second: string | DhcpClientOnOptions,
+  third?: DhcpClientOptions,
+): Step {
+  const iface = typeof second === "string" ? second : second.interface;
+  const options = typeof second === "string" ? third! : second;
   checkNsName(ns);
   checkIfname(iface);
   const files = dhcpClientFiles(options.stateDir, ns, iface);

@@ -24,6 +24,7 @@
 import { UsageError } from "../errors.ts";
 import { checkIfname, checkNsName } from "../names.ts";
 import { cmd, inNs, type Step } from "../plan/step.ts";
+import { finishedBy } from "../plan/finish.ts";
 import {
   formatDuration,
   formatPercent,
@@ -53,7 +54,10 @@ export interface ImpairOptions extends ImpairSettings {
    * uses netem, and delay and jitter are possible. @default false
    */
   netem?: boolean;
-  /** The owning lab, recorded in the drop rule's comment. @default "netkit" */
+  /**
+   * The owning lab, recorded in the drop rule's comment.
+   * @default the lab's name in a script's lab (`lab.add`), else "netkit"
+   */
   lab?: string;
 }
 
@@ -214,12 +218,16 @@ export function impair(ns: string, ifname: string, options: ImpairOptions): Step
   if (usesTc) {
     undo.push(cmd(...inNs(ns, ["tc", "qdisc", "del", "dev", ifname, "root"])));
   }
-  return {
+  const step: Step = {
     key: `impair:${ns}/${ifname}`,
     summary: `impair ${ifname} in ${ns}: ${describeImpair(options, netem)}`,
     do: doActions,
     undo,
   };
+  return finishedBy(
+    step,
+    options.lab === undefined ? (c) => [impair(ns, ifname, { ...options, lab: c.lab })] : undefined,
+  );
 }
 
 /** What an interface carries now that {@link impairClear} removes. */

@@ -19,6 +19,8 @@ export interface InNsOptions {
 
 /** Options for {@link vethPair}. */
 export interface VethPairOptions {
+  /** The peer's name (required unless given as the deprecated second argument). */
+  peer?: string | undefined;
   /** Namespace the first end is created in. @default the root namespace */
   ns?: string | undefined;
   /** Namespace the peer is created in. @default the root namespace */
@@ -52,13 +54,23 @@ const where = (ns: string | undefined) => (ns === undefined ? "" : ` in ${ns}`);
  * `ip [-n NS] link delete dev NAME` (which removes both ends). With `ipv6: false`, then
  * `ip [-n NS] link set dev NAME addrgenmode none` for each end.
  *
+ * @param name The first end (in `options.ns`, else the root namespace).
+ * @param options The peer's name and where each end is created.
  * @example The seed's veth into ns1
  * ```ts
  * import { vethPair } from "../../mod.ts";
- * vethPair("veth-ns1", "eth0-ns1", { peerNs: "ns1" });
+ * vethPair("veth-ns1", { peer: "eth0-ns1", peerNs: "ns1" });
  * ```
  */
-export function vethPair(name: string, peer: string, options: VethPairOptions = {}): Step {
+export function vethPair(name: string, options: VethPairOptions & { peer: string }): Step;
+/** @deprecated Name the peer: `vethPair(name, { peer, ... })`. */
+export function vethPair(name: string, peer: string, options?: VethPairOptions): Step;
+export function vethPair(
+  name: string,
+  second: string | (VethPairOptions & { peer: string }),
+  third: VethPairOptions = {},
+): Step {
+  const [peer, options] = typeof second === "string" ? [second, third] : [second.peer, second];
   checkIfname(name);
   checkIfname(peer);
   const { ns, peerNs } = options;

@@ -12,6 +12,7 @@
 import { networkOf, parseCidr, parseIp } from "../addr.ts";
 import { checkIfname, checkNsName } from "../names.ts";
 import { cmd, inNs, type Step } from "../plan/step.ts";
+import { finishedBy } from "../plan/finish.ts";
 
 /** Options for {@link snat}. */
 export interface SnatOptions {
@@ -23,7 +24,10 @@ export interface SnatOptions {
   notDestination?: string;
   /** Only packets leaving through this interface. @default any */
   outInterface?: string;
-  /** The owning lab, recorded in the rule's comment. @default "netkit" */
+  /**
+   * The owning lab, recorded in the rule's comment.
+   * @default the lab's name in a script's lab (`lab.add`), else "netkit"
+   */
   lab?: string;
 }
 
@@ -79,12 +83,16 @@ export function snat(ns: string, options: SnatOptions): Step {
     options.outInterface,
   );
   const target = ["-j", "SNAT", "--to-source", options.toSource];
-  return {
+  const step: Step = {
     key: `nat:${ns}/POSTROUTING/snat/${networkOf(options.source)}`,
     summary: `SNAT ${networkOf(options.source)} to ${options.toSource} in ${ns}`,
     do: [cmd(...rule(ns, "-A", match, target, lab))],
     undo: [cmd(...rule(ns, "-D", match, target, lab))],
   };
+  return finishedBy(
+    step,
+    options.lab === undefined ? (c) => [snat(ns, { ...options, lab: c.lab })] : undefined,
+  );
 }
 
 /** Options for {@link masquerade}. */
@@ -95,7 +103,10 @@ export interface MasqueradeOptions {
   outInterface: string;
   /** Leave packets to this network alone. @default the source network */
   notDestination?: string;
-  /** The owning lab. @default "netkit" */
+  /**
+   * The owning lab.
+   * @default the lab's name in a script's lab (`lab.add`), else "netkit"
+   */
   lab?: string;
 }
 
@@ -119,10 +130,14 @@ export function masquerade(ns: string, options: MasqueradeOptions): Step {
     options.notDestination ?? options.source,
     options.outInterface,
   );
-  return {
+  const step: Step = {
     key: `nat:${ns}/POSTROUTING/masquerade/${networkOf(options.source)}`,
     summary: `masquerade ${networkOf(options.source)} out of ${options.outInterface} in ${ns}`,
     do: [cmd(...rule(ns, "-A", match, ["-j", "MASQUERADE"], lab))],
     undo: [cmd(...rule(ns, "-D", match, ["-j", "MASQUERADE"], lab))],
   };
+  return finishedBy(
+    step,
+    options.lab === undefined ? (c) => [masquerade(ns, { ...options, lab: c.lab })] : undefined,
+  );
 }

@@ -8,10 +8,14 @@
 import { checkIfname } from "../names.ts";
 import { cmd, type Step } from "../plan/step.ts";
 import { UsageError } from "../errors.ts";
+import { finishedBy } from "../plan/finish.ts";
 
 /** Options shared by the OVS primitives. */
 export interface OvsMarkOptions {
-  /** The lab that owns the object; recorded as `external_ids:netkit-lab`. @default "netkit" */
+  /**
+   * The lab that owns the object; recorded as `external_ids:netkit-lab`.
+   * @default the lab's name when added to a script's lab (`lab.add`), else "netkit"
+   */
   lab?: string;
 }
 
@@ -19,7 +23,9 @@ export interface OvsMarkOptions {
 export interface OvsAddBridgeOptions extends OvsMarkOptions {
   /**
    * The datapath: `netdev` (userspace, works without the openvswitch kernel module) or `system`
-   * (the kernel module). @default undefined (OVS's own default, `system`)
+   * (the kernel module).
+   * @default the one this host supports when added to a script's lab (`lab.add`): `system`
+   * with the openvswitch kernel module loaded, else `netdev`; outside a lab, OVS's own (`system`)
    */
   datapathType?: "netdev" | "system" | undefined;
 }
@@ -28,6 +34,23 @@ export interface OvsAddBridgeOptions extends OvsMarkOptions {
 export interface OvsAddPortOptions extends OvsMarkOptions {
   /** VLAN tag for an access port (1 to 4094). @default undefined (untagged) */
   tag?: number | undefined;
+}
+
+/** {@link OvsAddPortOptions} with the bridge named: `ovsAddPort("veth-a", { bridge: "br1" })`. */
+export interface OvsPortOnBridgeOptions extends OvsAddPortOptions {
+  /** The OVS bridge the port joins. */
+  bridge: string;
+}
+
+/** The (port, bridge, options) of either calling form of {@link ovsAddPort}. */
+function portArgs(
+  first: string,
+  second: string | OvsPortOnBridgeOptions,
+  options: OvsAddPortOptions,
+): [string, string, OvsAddPortOptions] {
+  if (typeof second === "string") return [second, first, options]; // (bridge, port, options)
+  const { bridge, ...rest } = second;
+  return [first, bridge, rest];
 }
 
 function checkTag(tag: number | undefined): void {
@@ -54,12 +77,26 @@ export function ovsAddBridge(name: string, options: OvsAddBridgeOptions = {}): S
   checkIfname(name);
   const set = ["set", "bridge", name, mark(options.lab)];
   if (options.datapathType) set.push(`datapath_type=${options.datapathType}`);
-  return {
+  const step: Step = {
     key: `ovs-bridge:${name}`,
     summary: `create OVS bridge ${name}`,
     do: [cmd("ovs-vsctl", "add-br", name, "--", ...set)],
     undo: [{ ovsRemove: "bridge", name, lab: options.lab ?? "netkit" }],
   };
+  return finishedBy(
+    step,
+    options.lab === undefined || options.datapathType === undefined
+      ? (
+        c,
+      ) => [
+        ovsAddBridge(name, {
+          ...options,
+          lab: options.lab ?? c.lab,
+          datapathType: options.datapathType ?? c.datapathType,
+        }),
+      ]
+      : undefined,
+  );
 }
 
 /**
@@ -94,13 +131,19 @@ function addPort(
   if (options.tag !== undefined) argv.push(`tag=${options.tag}`);
   argv.push("--", "set", "port", port, mark(options.lab));
   if (internal) argv.push("--", "set", "interface", port, "type=internal");
-  return {
+  const step: Step = {
     key: `ovs-port:${bridge}/${port}`,
     summary: `add ${internal ? "internal " : ""}port ${port} to OVS bridge ${bridge}` +
       (options.tag === undefined ? "" : ` (tag ${options.tag})`),
     do: [cmd(...argv)],
     undo: [{ ovsRemove: "port", name: port, bridge, lab: options.lab ?? "netkit" }],
   };
+  return finishedBy(
+    step,
+    options.lab === undefined
+      ? (c) => [addPort(bridge, port, { ...options, lab: c.lab }, internal)]
+      : undefined,
+  );
 }
 
 /**
@@ -108,14 +151,27 @@ function addPort(
  * an existing interface (such as a veth end). Undo: removes the port from BRIDGE only if it still
  * carries the mark (see `OvsRemoveAction`).
  *
- * @example
+ * @param port The interface that becomes the port.
+ * @param options The bridge it joins, and the port's VLAN tag.
+ * @example veth-ns1 joins br1 as an access port of VLAN 10
  * ```ts
  * import { ovsAddPort } from "../../mod.ts";
- * ovsAddPort("br1", "veth-ns1", { tag: 10 });
+ * ovsAddPort("veth-ns1", { bridge: "br1", tag: 10 });
  * ```
  */
-export function ovsAddPort(bridge: string, port: string, options: OvsAddPortOptions = {}): Step {
-  return addPort(bridge, port, options, false);
+export function ovsAddPort(port: string, options: OvsPortOnBridgeOptions): Step;
+/**
+ * @deprecated Name the bridge: `ovsAddPort(port, { bridge })`. Two names in a row are easy to
+ * swap (`bridgeAttach` takes the port first), and types cannot tell them apart.
+ */
+export function ovsAddPort(bridge: string, port: string, options?: OvsAddPortOptions): Step;
+export function ovsAddPort(
+  first: string,
+  second: string | OvsPortOnBridgeOptions,
+  options: OvsAddPortOptions = {},
+): Step {
+  const [port, bridge, rest] = portArgs(first, second, options);
+  return addPort(bridge, port, rest, false);
 }
 
 /**
@@ -123,18 +179,24 @@ export function ovsAddPort(bridge: string, port: string, options: OvsAddPortOpti
  * creates (a tap device with the userspace datapath), ready to be moved into a namespace.
  * Undo: removes the port only if it still carries the mark (see `OvsRemoveAction`).
  *
+ * @param port The port (and the interface OVS creates for it).
+ * @param options The bridge it joins, and the port's VLAN tag.
  * @example
  * ```ts
  * import { ovsAddInternalPort } from "../../mod.ts";
- * ovsAddInternalPort("br1", "tap1");
+ * ovsAddInternalPort("tap1", { bridge: "br1" });
  * ```
  */
+export function ovsAddInternalPort(port: string, options: OvsPortOnBridgeOptions): Step;
+/** @deprecated Name the bridge: `ovsAddInternalPort(port, { bridge })`. */
+export function ovsAddInternalPort(bridge: string, port: string, options?: OvsAddPortOptions): Step;
 export function ovsAddInternalPort(
-  bridge: string,
-  port: string,
+  first: string,
+  second: string | OvsPortOnBridgeOptions,
   options: OvsAddPortOptions = {},
 ): Step {
-  return addPort(bridge, port, options, true);
+  const [port, bridge, rest] = portArgs(first, second, options);
+  return addPort(bridge, port, rest, true);
 }
 
 /**

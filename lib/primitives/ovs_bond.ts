@@ -5,6 +5,7 @@
  */
 import { checkIfname } from "../names.ts";
 import { cmd, type Step } from "../plan/step.ts";
+import { finishedBy } from "../plan/finish.ts";
 import { UsageError } from "../errors.ts";
 
 /** How a bond spreads traffic over its members. */
@@ -27,7 +28,10 @@ export interface OvsAddBondOptions {
    * other should prefer the two ends of the same link. @default undefined (OVS chooses)
    */
   primary?: string | undefined;
-  /** The lab that owns the bond; recorded as `external_ids:netkit-lab`. @default "netkit" */
+  /**
+   * The lab that owns the bond; recorded as `external_ids:netkit-lab`.
+   * @default the lab's name in a script's lab (`lab.add`), else "netkit"
+   */
   lab?: string;
 }
 
@@ -62,7 +66,7 @@ export function ovsAddBond(
   }
   const set = ["set", "port", bond, `external_ids:netkit-lab=${options.lab ?? "netkit"}`];
   if (primary !== undefined) set.push(`other_config:bond-primary=${primary}`);
-  return {
+  const step: Step = {
     key: `ovs-port:${bridge}/${bond}`,
     summary: `bond ${
       members.join(" + ")
@@ -82,4 +86,10 @@ export function ovsAddBond(
     ],
     undo: [cmd("ovs-vsctl", "--if-exists", "del-port", bridge, bond)],
   };
+  return finishedBy(
+    step,
+    options.lab === undefined
+      ? (c) => [ovsAddBond(bridge, bond, members, { ...options, lab: c.lab })]
+      : undefined,
+  );
 }

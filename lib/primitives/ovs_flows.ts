@@ -8,6 +8,7 @@
  */
 import { checkIfname } from "../names.ts";
 import { cmd, type Step } from "../plan/step.ts";
+import { finishedBy } from "../plan/finish.ts";
 import { flowCookie } from "../ovs/ids.ts";
 import { ovsMgmtSocket } from "../ovs/target.ts";
 import { parseFlow } from "../ovs/flow_syntax.ts";
@@ -17,7 +18,10 @@ import { UsageError } from "../errors.ts";
 export interface OvsAddFlowOptions {
   /** The run directory of the OVS the bridge lives in (where `<bridge>.mgmt` is). */
   ovsRunDir: string;
-  /** The lab that owns the flow: the upper half of its cookie. @default "netkit" */
+  /**
+   * The lab that owns the flow: the upper half of its cookie.
+   * @default the lab's name in a script's lab (`lab.add`), else "netkit"
+   */
   lab?: string;
   /** The flow's position among the bridge's flows (0-based): the lower half of its cookie. @default 0 */
   index?: number;
@@ -55,10 +59,16 @@ export function ovsAddFlow(bridge: string, flow: string, options: OvsAddFlowOpti
   const lab = options.lab ?? "netkit";
   const cookie = flowCookie(lab, options.index ?? 0);
   const socket = ovsMgmtSocket(options.ovsRunDir, bridge);
-  return {
+  const step: Step = {
     key: `ovs-flow:${bridge}/${cookie}`,
     summary: `add OpenFlow flow ${cookie} to ${bridge}: ${flow}`,
     do: [cmd("ovs-ofctl", "add-flow", socket, `cookie=${cookie},${flow}`)],
     undo: [cmd("ovs-ofctl", "del-flows", socket, `cookie=${cookie}/-1`)],
   };
+  return finishedBy(
+    step,
+    options.lab === undefined
+      ? (c) => [ovsAddFlow(bridge, flow, { ...options, lab: c.lab })]
+      : undefined,
+  );
 }

@@ -6,6 +6,7 @@
  */
 import { checkIfname } from "../names.ts";
 import { cmd, type Step } from "../plan/step.ts";
+import { finishedBy } from "../plan/finish.ts";
 import { UsageError } from "../errors.ts";
 import { labUuid } from "../ovs/ids.ts";
 
@@ -15,7 +16,10 @@ export interface OvsAddMirrorOptions {
   select: "all" | readonly string[];
   /** The port the copies leave by. OVS keeps it out of normal forwarding. */
   output: string;
-  /** The lab that owns the mirror: `external_ids:netkit-lab`, and part of its UUID. @default "netkit" */
+  /**
+   * The lab that owns the mirror: `external_ids:netkit-lab`, and part of its UUID.
+   * @default the lab's name in a script's lab (`lab.add`), else "netkit"
+   */
   lab?: string;
 }
 
@@ -54,7 +58,7 @@ export function ovsAddMirror(bridge: string, name: string, options: OvsAddMirror
   const select = options.select === "all"
     ? ["select-all=true"]
     : [`select-src-port=${refs}`, `select-dst-port=${refs}`];
-  return {
+  const step: Step = {
     key: `ovs-mirror:${bridge}/${name}`,
     summary: `mirror ${
       options.select === "all" ? "every port" : selected.join(", ")
@@ -81,4 +85,10 @@ export function ovsAddMirror(bridge: string, name: string, options: OvsAddMirror
     ],
     undo: [cmd("ovs-vsctl", "--if-exists", "remove", "bridge", bridge, "mirrors", uuid)],
   };
+  return finishedBy(
+    step,
+    options.lab === undefined
+      ? (c) => [ovsAddMirror(bridge, name, { ...options, lab: c.lab })]
+      : undefined,
+  );
 }

@@ -16,6 +16,7 @@
  */
 import { checkIfname } from "../names.ts";
 import { cmd, type Step } from "../plan/step.ts";
+import { finishedBy } from "../plan/finish.ts";
 import { UsageError } from "../errors.ts";
 import { labUuid } from "../ovs/ids.ts";
 
@@ -51,7 +52,10 @@ export interface OvsSetQosOptions {
   type?: QosType;
   /** The most the bridge sends out of the port, in bits per second (`other-config:max-rate`). */
   maxRate: number;
-  /** The lab that owns the QoS row: `external_ids:netkit-lab`, and part of its UUID. @default "netkit" */
+  /**
+   * The lab that owns the QoS row: `external_ids:netkit-lab`, and part of its UUID.
+   * @default the lab's name in a script's lab (`lab.add`), else "netkit"
+   */
   lab?: string;
 }
 
@@ -83,7 +87,7 @@ export function ovsSetQos(port: string, options: OvsSetQosOptions): Step {
   }
   const lab = options.lab ?? "netkit";
   const uuid = labUuid(lab, "qos", port);
-  return {
+  const step: Step = {
     key: `ovs-qos:${port}`,
     summary: `shape what OVS sends out of ${port} to ${rate} bit/s (${type})`,
     do: [
@@ -120,4 +124,8 @@ export function ovsSetQos(port: string, options: OvsSetQosOptions): Step {
       ),
     ],
   };
+  return finishedBy(
+    step,
+    options.lab === undefined ? (c) => [ovsSetQos(port, { ...options, lab: c.lab })] : undefined,
+  );
 }
