@@ -29,7 +29,7 @@ import { type SelfProgram, selfProgram } from "../multihost/program.ts";
  * none loadable from outside: decided with how a multi-host controller copies itself
  * (`selfProgram()`, lib/multihost/program.ts).
  */
-function libraryUrl(self: SelfProgram = selfProgram()): string {
+export function libraryUrl(self: SelfProgram = selfProgram()): string {
   if (self.kind === "compiled") {
     throw new UsageError(
       "netkit run needs Deno to load a script, and this netkit is a compiled executable: " +
