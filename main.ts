@@ -348,14 +348,15 @@ const COMMANDS: NetkitCommand[] = [
   },
   {
     name: "graph",
-    description: "draw a lab (up, a recipe, or a lab file) as text, Mermaid or Graphviz dot",
+    description: "draw a lab (up, a recipe, or a lab file) as text, Mermaid, Graphviz dot or SVG",
     args: [{ name: "lab", description: "lab name, recipe name, or lab file", required: true }],
     options: [
-      { flags: "--format <format>", description: "text, mermaid or dot", default: "text" },
+      { flags: "--format <format>", description: "text, mermaid, dot or svg", default: "text" },
       { flags: "--prefix <prefix>", description: "prefix for a recipe's names" },
       IGNORE_IMAGES_OPTION,
     ],
-    helpAfter: "Examples:\n  netkit graph router\n  netkit graph lab.yaml --format mermaid",
+    helpAfter:
+      "Examples:\n  netkit graph router\n  netkit graph lab.yaml --format mermaid\n  netkit graph router --format svg > router.svg",
     run: async ({ args, flags, host }) =>
       (await import("./lib/cli/graph.ts")).graphCommand(host(), args[0]!, as(flags)),
   },
