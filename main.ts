@@ -361,6 +361,23 @@ const COMMANDS: NetkitCommand[] = [
       (await import("./lib/cli/graph.ts")).graphCommand(host(), args[0]!, as(flags)),
   },
   {
+    name: "ui",
+    description: "a live picture of the labs that are up, in the browser (127.0.0.1, with a token)",
+    args: [{ name: "lab", description: "show only this lab", required: false }],
+    options: [
+      { flags: "--port <port>", description: "listen on this port (default: a free one)" },
+      { flags: "--no-open", description: "do not open a browser; just print the URL" },
+      {
+        flags: "--control",
+        description: "let the page flap links, impair interfaces and capture (default: read-only)",
+      },
+    ],
+    helpAfter:
+      "The first line printed is the URL, with a token every request needs; Ctrl-C stops it.\n\nExamples:\n  netkit ui\n  netkit ui router --no-open --port 8080\n  netkit ui router --control",
+    run: async ({ args, flags, host }) =>
+      (await import("./lib/cli/ui.ts")).uiCommand(host(), args[0], as(flags)),
+  },
+  {
     name: "validate",
     description: "check lab files (and containerlab topologies) without root; changes nothing",
     args: [{
