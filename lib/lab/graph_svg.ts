@@ -7,7 +7,8 @@
  * - `g.node[data-node=ID]` (class `host`, `router`, `linux-bridge`, `ovs-bridge`, `uplink`,
  *   `remote`), with the node's title and notes (`<title>`, a tooltip);
  * - `g.link[data-link=ID][data-a=END][data-b=END]` (class `veth`, `internal`, `uplink`, `tunnel`)
- *   with its path and an empty `text.rate` at its middle;
+ *   with its path (`path.wire`, and a wider invisible `path.hit` to click) and an empty
+ *   `text.rate` at its middle;
  * - `g.end[data-end=OWNER:IFNAME]`: a port (a dot on the node's border) and its label.
  *
  * Every text of the lab is escaped; nothing else of the lab reaches the document.
@@ -45,10 +46,12 @@ svg.netkit { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-s
 .notes text { fill: #444; white-space: pre; }
 .group rect { fill: none; stroke: #99a; stroke-dasharray: 6 4; }
 .group text { fill: #667; font-weight: bold; }
-.link path { fill: none; stroke: #445; stroke-width: 1.6; }
-.link.internal path { stroke-dasharray: 2 3; }
-.link.tunnel path { stroke: #26a; stroke-dasharray: 8 4; stroke-width: 2; }
-.link.uplink path { stroke: #a62; }
+.link path { fill: none; }
+.link .hit { stroke: transparent; stroke-width: 12; }
+.link .wire { stroke: #445; stroke-width: 1.6; }
+.link.internal .wire { stroke-dasharray: 2 3; }
+.link.tunnel .wire { stroke: #26a; stroke-dasharray: 8 4; stroke-width: 2; }
+.link.uplink .wire { stroke: #a62; }
 .link .rate, .link .label { fill: #236; }
 .end circle { fill: #4a4; stroke: #234; }
 `;
@@ -94,7 +97,7 @@ export function svgBody(layout: GraphLayout): string {
         `data-a="${xmlEscape(`${l.link.a.owner}:${l.link.a.ifname}`)}" ` +
         `data-b="${xmlEscape(`${l.link.b.owner}:${l.link.b.ifname}`)}">` +
         `<title>${xmlEscape(`${l.link.kind} ${l.link.id}`)}</title>` +
-        `<path d="${d}"/>` +
+        `<path class="hit" d="${d}"/><path class="wire" d="${d}"/>` +
         (l.label ? textOf(l.label, () => "label") : "") +
         `<text class="rate" x="${n1(mx)}" y="${n1(my - 4)}" text-anchor="middle"></text></g>`,
     );

@@ -52,10 +52,10 @@ aside#panel { width: 26em; background: #fff; border: 1px solid #ccd; border-radi
 aside pre { white-space: pre-wrap; font-size: .85em; background: #f3f3f6; padding: .4em; }
 table { border-collapse: collapse; } td, th { padding: 1px 6px; text-align: left; border-bottom: 1px solid #eee; }
 .node, .link { cursor: pointer; }
-.node:hover rect, .link:hover path { filter: brightness(.9); stroke-width: 3; }
-.selected rect, .selected path { stroke: #d60 !important; stroke-width: 3 !important; }
+.node:hover rect, .link:hover .wire { filter: brightness(.9); stroke-width: 3; }
+.selected rect, .selected .wire { stroke: #d60 !important; stroke-width: 3 !important; }
 .end.down circle, .end.missing circle { fill: #d22; }
-.link.down path { stroke: #d22; stroke-dasharray: 5 4; }
+.link.down .wire { stroke: #d22; stroke-dasharray: 5 4; }
 .end.impaired circle { fill: #e90; }
 .link.impaired .rate { fill: #b60; }
 .controls button { margin: 2px; }
