@@ -8,7 +8,7 @@
  *   `remote`), with the node's title and notes (`<title>`, a tooltip);
  * - `g.link[data-link=ID][data-a=END][data-b=END]` (class `veth`, `internal`, `uplink`, `tunnel`)
  *   with its path (`path.wire`, and a wider invisible `path.hit` to click) and an empty
- *   `text.rate` at its middle;
+ *   `text.rate.tx` and `text.rate.rx` on its longest segment;
  * - `g.end[data-end=OWNER:IFNAME]`: a port (a dot on the node's border) and its label.
  *
  * Every text of the lab is escaped; nothing else of the lab reaches the document.
@@ -52,7 +52,8 @@ svg.netkit { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-s
 .link.internal .wire { stroke-dasharray: 2 3; }
 .link.tunnel .wire { stroke: #26a; stroke-dasharray: 8 4; stroke-width: 2; }
 .link.uplink .wire { stroke: #a62; }
-.link .rate, .link .label { fill: #236; }
+.link .label { fill: #236; }
+.link .rate { fill: #236; font-size: ${FONT_SIZE - 2}px; }
 .end circle { fill: #4a4; stroke: #234; }
 `;
 
@@ -78,6 +79,18 @@ function outline(n: { x: number; y: number; width: number; height: number }, nod
     `rx="${r}"/>`;
 }
 
+/** The middle of the longest segment of a route. */
+function longestMiddle(points: [number, number][]): [number, number] {
+  let best: [number, number] = points[0] ?? [0, 0];
+  let length = -1;
+  for (let i = 1; i < points.length; i++) {
+    const [[x0, y0], [x1, y1]] = [points[i - 1]!, points[i]!];
+    const d = Math.hypot(x1 - x0, y1 - y0);
+    if (d > length) [length, best] = [d, [(x0 + x1) / 2, (y0 + y1) / 2]];
+  }
+  return best;
+}
+
 /** The drawing's elements (no `<svg>` around them): groups, links, nodes, ends. */
 export function svgBody(layout: GraphLayout): string {
   const out: string[] = [];
@@ -89,9 +102,8 @@ export function svgBody(layout: GraphLayout): string {
   }
   for (const l of layout.links) {
     const d = l.points.map(([x, y], i) => `${i ? "L" : "M"}${n1(x)} ${n1(y)}`).join(" ");
-    const mid = l.points[Math.floor(l.points.length / 2)] ?? [0, 0];
-    const prev = l.points[Math.floor(l.points.length / 2) - 1] ?? mid;
-    const [mx, my] = [(mid[0] + prev[0]) / 2, (mid[1] + prev[1]) / 2];
+    // The live rates go on the longest segment: sent above it, received below.
+    const [mx, my] = longestMiddle(l.points);
     out.push(
       `<g class="link ${l.link.kind}" data-link="${xmlEscape(l.link.id)}" ` +
         `data-a="${xmlEscape(`${l.link.a.owner}:${l.link.a.ifname}`)}" ` +
@@ -99,7 +111,8 @@ export function svgBody(layout: GraphLayout): string {
         `<title>${xmlEscape(`${l.link.kind} ${l.link.id}`)}</title>` +
         `<path class="hit" d="${d}"/><path class="wire" d="${d}"/>` +
         (l.label ? textOf(l.label, () => "label") : "") +
-        `<text class="rate" x="${n1(mx)}" y="${n1(my - 4)}" text-anchor="middle"></text></g>`,
+        `<text class="rate tx" x="${n1(mx)}" y="${n1(my - 4)}" text-anchor="middle"></text>` +
+        `<text class="rate rx" x="${n1(mx)}" y="${n1(my + 12)}" text-anchor="middle"></text></g>`,
     );
   }
   for (const n of layout.nodes) {

@@ -91,7 +91,7 @@ const el = (tag, attrs = {}, ...children) => {
 function rate(bps) {
   if (!bps) return "0";
   const u = [[1e9, "G"], [1e6, "M"], [1e3, "k"]].find(([n]) => bps >= n);
-  return u ? (bps / u[0]).toFixed(1) + " " + u[1] + "bit/s" : bps + " bit/s";
+  return u ? +(bps / u[0]).toFixed(1) + " " + u[1] + "b/s" : bps + " b/s";
 }
 
 async function addLab(lab) {
@@ -119,6 +119,10 @@ async function addLab(lab) {
   shown.set(lab.name, { section, createdAt: lab.createdAt, graph: pic.graph });
 }
 
+function setText(node, text) {
+  if (node && node.textContent !== text) node.textContent = text;
+}
+
 function applyLive(name, live) {
   const v = shown.get(name);
   if (!v) return;
@@ -135,14 +139,14 @@ function applyLive(name, live) {
     const down = [a, b].some((e) => e && e.state !== "up");
     g.classList.toggle("down", down);
     g.classList.toggle("impaired", [a, b].some((e) => e && e.impaired));
-    const t = g.querySelector("text.rate");
     const e = a || b;
-    let text = "";
-    if (down) text = "down";
-    else if (e && (e.txBps || e.rxBps)) text = "→ " + rate(e.txBps) + "  ← " + rate(e.rxBps);
+    let tx = "", rx = "";
+    if (down) tx = "down";
+    else if (e && (e.txBps || e.rxBps)) { tx = "→ " + rate(e.txBps); rx = "← " + rate(e.rxBps); }
     const imp = [a, b].filter((x) => x && x.impaired).map((x) => x.impaired);
-    if (imp.length) text += (text ? "  " : "") + imp.join("; ");
-    if (t && t.textContent !== text) t.textContent = text;
+    if (imp.length) rx = (rx ? rx + " " : "") + imp.join("; ");
+    setText(g.querySelector("text.rate.tx"), tx);
+    setText(g.querySelector("text.rate.rx"), rx);
   }
   renderOvs(v.section.querySelector(".ovs"), live.ovs || {});
   if (selected && selected.lab === name && selected.kind === "link") renderLinkLive();
