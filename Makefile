@@ -6,8 +6,9 @@ SHELL := /bin/bash
 DENO_VERSION := 2.9.6
 TOOLS_DIR := .tools
 DENO := $(shell command -v deno 2>/dev/null || echo $(CURDIR)/$(TOOLS_DIR)/node_modules/.bin/deno)
-APT_PACKAGES := iproute2 openvswitch-switch dnsmasq-base iptables nftables iputils-ping busybox tcpdump procps shellcheck iperf3 frr isc-dhcp-client openssh-server openssh-client util-linux
-NEEDED_TOOLS := ip ovs-vsctl ovs-ofctl ovs-vswitchd ovsdb-server dnsmasq iptables nft ping busybox tcpdump pkill pidwait shellcheck iperf3 /usr/lib/frr/zebra vtysh dhclient ssh ssh-keygen /usr/sbin/sshd unshare nsenter
+# chromium: only the tests need it (netkit ui in a real browser, tests/integration/ui_test.ts).
+APT_PACKAGES := iproute2 openvswitch-switch dnsmasq-base iptables nftables iputils-ping busybox tcpdump procps shellcheck iperf3 frr isc-dhcp-client openssh-server openssh-client util-linux chromium
+NEEDED_TOOLS := ip ovs-vsctl ovs-ofctl ovs-vswitchd ovsdb-server dnsmasq iptables nft ping busybox tcpdump pkill pidwait shellcheck iperf3 /usr/lib/frr/zebra vtysh dhclient ssh ssh-keygen /usr/sbin/sshd unshare nsenter chromium
 
 # make install: where (PREFIX, DESTDIR for packaging) and what goes there.
 PREFIX ?= /usr/local

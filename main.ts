@@ -348,16 +348,34 @@ const COMMANDS: NetkitCommand[] = [
   },
   {
     name: "graph",
-    description: "draw a lab (up, a recipe, or a lab file) as text, Mermaid or Graphviz dot",
+    description: "draw a lab (up, a recipe, or a lab file) as text, Mermaid, Graphviz dot or SVG",
     args: [{ name: "lab", description: "lab name, recipe name, or lab file", required: true }],
     options: [
-      { flags: "--format <format>", description: "text, mermaid or dot", default: "text" },
+      { flags: "--format <format>", description: "text, mermaid, dot or svg", default: "text" },
       { flags: "--prefix <prefix>", description: "prefix for a recipe's names" },
       IGNORE_IMAGES_OPTION,
     ],
-    helpAfter: "Examples:\n  netkit graph router\n  netkit graph lab.yaml --format mermaid",
+    helpAfter:
+      "Examples:\n  netkit graph router\n  netkit graph lab.yaml --format mermaid\n  netkit graph router --format svg > router.svg",
     run: async ({ args, flags, host }) =>
       (await import("./lib/cli/graph.ts")).graphCommand(host(), args[0]!, as(flags)),
+  },
+  {
+    name: "ui",
+    description: "a live picture of the labs that are up, in the browser (127.0.0.1, with a token)",
+    args: [{ name: "lab", description: "show only this lab", required: false }],
+    options: [
+      { flags: "--port <port>", description: "listen on this port (default: a free one)" },
+      { flags: "--no-open", description: "do not open a browser; just print the URL" },
+      {
+        flags: "--control",
+        description: "let the page flap links, impair interfaces and capture (default: read-only)",
+      },
+    ],
+    helpAfter:
+      "The first line printed is the URL, with a token every request needs; Ctrl-C stops it.\n\nExamples:\n  netkit ui\n  netkit ui router --no-open --port 8080\n  netkit ui router --control",
+    run: async ({ args, flags, host }) =>
+      (await import("./lib/cli/ui.ts")).uiCommand(host(), args[0], as(flags)),
   },
   {
     name: "validate",

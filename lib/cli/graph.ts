@@ -1,6 +1,7 @@
 /**
- * `netkit graph NAME|FILE [--format text|mermaid|dot]`: the lab as a picture. NAME is a lab that
- * is up, or a recipe. Changes nothing on the host.
+ * `netkit graph NAME|FILE [--format text|mermaid|dot|svg]`: the lab as a picture. NAME is a lab
+ * that is up, or a recipe. Changes nothing on the host. `svg` lays the picture out with elkjs,
+ * loaded only for it (lib/lab/graph_svg.ts).
  *
  * @module
  */
@@ -10,10 +11,21 @@ import { isLabFileArg } from "../names.ts";
 import type { Host } from "../host.ts";
 import { readLabState } from "../lab/runtime.ts";
 import { labFromArg } from "./lab_arg.ts";
+import type { Lab } from "../lab/schema.ts";
 import { out } from "./output.ts";
 import { multihostCommands } from "./multihost_gate.ts";
 
-const RENDER = { text: graphText, mermaid: graphMermaid, dot: graphDot } as const;
+/** The lab laid out and drawn as SVG (elkjs loads here, for this format only). */
+async function svgOf(lab: Lab): Promise<string> {
+  const [{ labGraph }, { layoutGraph }, { graphSvg }] = await Promise.all([
+    import("../lab/graph_model.ts"),
+    import("../lab/graph_layout.ts"),
+    import("../lab/graph_svg.ts"),
+  ]);
+  return graphSvg(await layoutGraph(labGraph(lab)));
+}
+
+const RENDER = { text: graphText, mermaid: graphMermaid, dot: graphDot, svg: svgOf } as const;
 
 /** Prints the picture of a lab. */
 export async function graphCommand(
@@ -24,7 +36,7 @@ export async function graphCommand(
   const format = flags.format ?? "text";
   if (!(format in RENDER)) {
     throw new UsageError(`Unknown graph format ${JSON.stringify(format)}`, {
-      hint: "use text, mermaid or dot",
+      hint: "use text, mermaid, dot or svg",
     });
   }
   const commands = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(target) && format === "text"
@@ -37,5 +49,5 @@ export async function graphCommand(
     : undefined;
   // A picture builds nothing: a lab file's uplink is drawn without --uplink.
   const lab = up?.lab ?? await labFromArg(target, flags, "recipe or file", "picture");
-  out(RENDER[format as keyof typeof RENDER](lab));
+  out(await RENDER[format as keyof typeof RENDER](lab));
 }

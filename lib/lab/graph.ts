@@ -6,84 +6,18 @@
  * @module
  */
 import type { Lab } from "./schema.ts";
-import { layoutOf } from "./validate.ts";
 import { sandboxOf } from "./sandbox.ts";
-import { bridgeNotes, portNote } from "./graph_ovs.ts";
+import { type GraphEnd, type GraphLink, labGraph } from "./graph_model.ts";
 
-/** One edge of the lab graph: a veth pair or an internal port. */
-export interface LabEdge {
-  /** A node or bridge name. */
-  a: string;
-  /** The interface at `a`. */
-  aIf: string;
-  b: string;
-  bIf: string;
-  kind: "veth" | "internal";
-}
+/** What an end carries: its addresses, or `dhcp`. */
+const addrs = (e: GraphEnd) => e.addresses.join(", ");
 
-/** The edges of the lab: every veth pair, and every OVS internal port moved into a node. */
-export function labEdges(lab: Lab): LabEdge[] {
-  const edges: LabEdge[] = lab.links.map((l) => {
-    const [a = "", aIf = ""] = l.endpoints[0].split(":");
-    const [b = "", bIf = ""] = l.endpoints[1].split(":");
-    return { a, aIf, b, bIf, kind: "veth" };
-  });
-  for (const [bridge, br] of Object.entries(lab.bridges)) {
-    for (const [port, p] of Object.entries(br.ports)) {
-      if (p.internal && p.node) {
-        edges.push({ a: p.node, aIf: port, b: bridge, bIf: port, kind: "internal" });
-      }
-    }
-  }
-  return edges;
-}
+/** An end's port note, ` [in bond0]`, or nothing. */
+const noteOf = (e: GraphEnd) => (e.note ? ` [${e.note}]` : "");
 
-/** What a node's interface carries: addresses, or `dhcp`. */
-function ifaceLabel(lab: Lab, node: string, ifname: string): string {
-  const iface = lab.nodes[node]?.interfaces[ifname];
-  if (!iface) return "";
-  return [...(iface.dhcp ? ["dhcp"] : []), ...iface.addresses, ...(iface.dhcp6 ? ["dhcpv6"] : [])]
-    .join(", ");
-}
-
-function nodeNotes(lab: Lab, name: string): string {
-  const n = lab.nodes[name];
-  if (!n) return "";
-  const notes: string[] = [];
-  if (n.role === "router") notes.push("router (forwarding on)");
-  for (const r of n.nat) {
-    notes.push(`${r.type} ${r.source}${r.toSource ? ` -> ${r.toSource}` : ""}`);
-  }
-  const d = n.dhcpServer;
-  if (d?.range) notes.push(`dhcp server ${d.range[0]}-${d.range[1]}`);
-  if (d?.range6) notes.push(`dhcpv6 server ${d.range6[0]}-${d.range6[1]}`);
-  if (d?.slaac) notes.push(`router advertisements (SLAAC) on ${d.interface}`);
-  const ospf = n.routing?.ospf;
-  if (ospf) {
-    notes.push(
-      `ospf area ${ospf.area} on ${ospf.interfaces.join(", ")}` +
-        (ospf.passive?.length ? ` (passive: ${ospf.passive.join(", ")})` : ""),
-    );
-  }
-  const bgp = n.routing?.bgp;
-  if (bgp) {
-    notes.push(
-      `bgp as ${bgp.asn}, neighbors ${
-        bgp.neighbors.map((x) => `${x.address} (as ${x.asn})`).join(", ")
-      }` +
-        (bgp.networks?.length ? `, announces ${bgp.networks.join(", ")}` : ""),
-    );
-  }
-  for (const r of n.routes) notes.push(`route ${r.to}${r.via ? ` via ${r.via}` : ""}`);
-  return notes.join("; ");
-}
-
-/** Normalises an edge so that its bridge side (if any) comes second. */
-function bridgeSecond(lab: Lab, e: LabEdge): LabEdge {
-  return e.a in lab.bridges && !(e.b in lab.bridges)
-    ? { a: e.b, aIf: e.bIf, b: e.a, bIf: e.aIf, kind: e.kind }
-    : e;
-}
+/** The links drawn as lines between two of the lab's own nodes (veth pairs, internal ports). */
+const drawnLinks = (lab: Lab) =>
+  labGraph(lab).links.filter((l) => l.kind !== "uplink" && !l.b.owner.startsWith("remote:"));
 
 /**
  * The lab as a box-and-line diagram for the terminal.
@@ -96,58 +30,58 @@ function bridgeSecond(lab: Lab, e: LabEdge): LabEdge {
  * ```
  */
 export function graphText(lab: Lab): string {
-  const edges = labEdges(lab).map((e) => bridgeSecond(lab, e));
+  const graph = labGraph(lab);
+  const edges = drawnLinks(lab);
+  const isBridge = (id: string) => Object.hasOwn(lab.bridges, id);
   const lines: string[] = [`lab ${lab.name}${lab.description ? `: ${lab.description}` : ""}`];
   const sandbox = sandboxOf(lab);
   if (sandbox !== undefined) lines.push(`sandbox: the bridges live in namespace ${sandbox}`);
   lines.push("");
   const drawn = new Set<string>();
-  for (const [bridge, br] of Object.entries(lab.bridges)) {
+  for (const node of graph.nodes.filter((n) => isBridge(n.id))) {
+    const bridge = node.id;
     // A link between two bridges shows in both boxes, seen from each side.
-    const mine = edges.flatMap((e) =>
-      e.b === bridge
+    const mine: GraphLink[] = edges.flatMap((e) =>
+      e.b.owner === bridge
         ? [e]
-        : e.a === bridge && e.b in lab.bridges
-        ? [{ a: e.b, aIf: e.bIf, b: e.a, bIf: e.aIf, kind: e.kind }]
+        : e.a.owner === bridge && isBridge(e.b.owner)
+        ? [{ ...e, a: e.b, b: e.a }]
         : []
     );
     const rows = mine.map((e) => {
-      const tag = br.ports[e.bIf]?.tag;
-      const left = e.kind === "internal" ? `${e.bIf} (internal)` : e.bIf;
-      const right = e.a in lab.bridges ? `${e.a} (bridge)` : `${e.a}:${e.aIf}`;
-      drawn.add(e.a);
+      const left = e.kind === "internal" ? `${e.b.ifname} (internal)` : e.b.ifname;
+      const right = isBridge(e.a.owner) ? `${e.a.owner} (bridge)` : `${e.a.owner}:${e.a.ifname}`;
+      drawn.add(e.a.owner);
       return [
-        `${left}${tag === undefined ? "" : ` tag ${tag}`}${portNote(br, e.bIf)}`,
+        `${left}${e.b.tag === undefined ? "" : ` tag ${e.b.tag}`}${noteOf(e.b)}`,
         right,
-        e.a in lab.nodes ? ifaceLabel(lab, e.a, e.aIf) : "",
+        addrs(e.a),
       ];
     });
     const w0 = Math.max(4, ...rows.map((r) => r[0]!.length));
     const w1 = Math.max(4, ...rows.map((r) => r[1]!.length));
     const body = [
       ...rows.map((r) => `${r[0]!.padEnd(w0)} ──── ${r[1]!.padEnd(w1)}  ${r[2]}`.trimEnd()),
-      ...bridgeNotes(br),
+      ...node.notes,
     ];
-    const title = ` ${bridge} (${br.type === "ovs" ? "OVS" : "Linux bridge"}) `;
+    const title = ` ${bridge} (${node.kind === "ovs-bridge" ? "OVS" : "Linux bridge"}) `;
     const width = Math.max(title.length + 2, ...body.map((b) => b.length + 2));
     lines.push(`┌─${title}${"─".repeat(width - title.length - 1)}┐`);
     for (const b of body.length ? body : ["(no ports)"]) lines.push(`│ ${b.padEnd(width - 1)}│`);
     lines.push(`└${"─".repeat(width)}┘`, "");
   }
-  const direct = edges.filter((e) => !(e.b in lab.bridges) && !(e.a in lab.bridges));
+  const direct = edges.filter((e) => !isBridge(e.b.owner) && !isBridge(e.a.owner));
   for (const e of direct) {
     lines.push(
-      `${e.a}:${e.aIf} ${ifaceLabel(lab, e.a, e.aIf)} ════ ${e.b}:${e.bIf} ${
-        ifaceLabel(lab, e.b, e.bIf)
-      }`.replace(/ +/g, " "),
+      `${e.a.owner}:${e.a.ifname} ${addrs(e.a)} ════ ${e.b.owner}:${e.b.ifname} ${addrs(e.b)}`
+        .replace(/ +/g, " "),
     );
-    drawn.add(e.a).add(e.b);
+    drawn.add(e.a.owner).add(e.b.owner);
   }
   if (direct.length) lines.push("");
-  const notes = Object.keys(lab.nodes).map((n) => [n, nodeNotes(lab, n)] as const)
-    .filter(([, note]) => note);
-  for (const [n, note] of notes) lines.push(`${n}: ${note}`);
-  const lonely = Object.keys(lab.nodes).filter((n) => !drawn.has(n));
+  const spaces = graph.nodes.filter((n) => n.kind === "host" || n.kind === "router");
+  for (const n of spaces) if (n.notes.length) lines.push(`${n.id}: ${n.notes.join("; ")}`);
+  const lonely = spaces.filter((n) => !drawn.has(n.id)).map((n) => n.id);
   if (lonely.length) lines.push(`not linked: ${lonely.join(", ")}`);
   return lines.join("\n").trimEnd() + "\n";
 }
@@ -166,19 +100,23 @@ const mermaidId = (s: string) => s.replace(/[^A-Za-z0-9_]/g, "_");
  */
 export function graphMermaid(lab: Lab): string {
   const out = ["graph LR"];
-  const layout = layoutOf(lab);
-  for (const n of Object.keys(lab.nodes)) {
-    const ifs = [...(layout.nodeIfaces.get(n) ?? [])].map((i) =>
-      `${i} ${ifaceLabel(lab, n, i)}`.trim()
+  const graph = labGraph(lab);
+  const ends = new Map(
+    graph.links.flatMap((l) => [l.a, l.b]).map((e) => [`${e.owner}:${e.ifname}`, e]),
+  );
+  for (const n of graph.nodes.filter((n) => n.kind === "host" || n.kind === "router")) {
+    const ifs = n.interfaces.map((i) => `${i} ${addrs(ends.get(`${n.id}:${i}`)!)}`.trim());
+    out.push(`  ${mermaidId(n.id)}["${[n.id, ...ifs].join("<br/>")}"]`);
+  }
+  for (const n of graph.nodes.filter((n) => n.kind.endsWith("-bridge"))) {
+    out.push(`  ${mermaidId(n.id)}{{"${n.id} (${n.kind === "ovs-bridge" ? "ovs" : "linux"})"}}`);
+  }
+  for (const e of drawnLinks(lab)) {
+    out.push(
+      `  ${mermaidId(e.a.owner)} ---|"${e.a.ifname} / ${e.b.ifname}${noteOf(e.a)}${noteOf(e.b)}"| ${
+        mermaidId(e.b.owner)
+      }`,
     );
-    out.push(`  ${mermaidId(n)}["${[n, ...ifs].join("<br/>")}"]`);
-  }
-  for (const [b, br] of Object.entries(lab.bridges)) {
-    out.push(`  ${mermaidId(b)}{{"${b} (${br.type})"}}`);
-  }
-  for (const e of labEdges(lab)) {
-    const note = `${portNote(lab.bridges[e.a], e.aIf)}${portNote(lab.bridges[e.b], e.bIf)}`;
-    out.push(`  ${mermaidId(e.a)} ---|"${e.aIf} / ${e.bIf}${note}"| ${mermaidId(e.b)}`);
   }
   return out.join("\n") + "\n";
 }
@@ -198,15 +136,18 @@ const dotQuote = (s: string) =>
  */
 export function graphDot(lab: Lab): string {
   const out = [`graph ${dotQuote(lab.name)} {`, "  rankdir=LR;"];
-  for (const n of Object.keys(lab.nodes)) out.push(`  ${dotQuote(n)} [shape=box];`);
-  for (const [b, br] of Object.entries(lab.bridges)) {
-    out.push(`  ${dotQuote(b)} [shape=hexagon, label=${dotQuote(`${b}\n${br.type}`)}];`);
+  const graph = labGraph(lab);
+  for (const n of graph.nodes.filter((n) => n.kind === "host" || n.kind === "router")) {
+    out.push(`  ${dotQuote(n.id)} [shape=box];`);
   }
-  for (const e of labEdges(lab)) {
-    const note = `${portNote(lab.bridges[e.a], e.aIf)}${portNote(lab.bridges[e.b], e.bIf)}`;
-    const label = [e.aIf, ifaceLabel(lab, e.a, e.aIf), "/", e.bIf].filter(Boolean).join(" ") +
-      note;
-    out.push(`  ${dotQuote(e.a)} -- ${dotQuote(e.b)} [label=${dotQuote(label)}];`);
+  for (const n of graph.nodes.filter((n) => n.kind.endsWith("-bridge"))) {
+    const type = n.kind === "ovs-bridge" ? "ovs" : "linux";
+    out.push(`  ${dotQuote(n.id)} [shape=hexagon, label=${dotQuote(`${n.id}\n${type}`)}];`);
+  }
+  for (const e of drawnLinks(lab)) {
+    const label = [e.a.ifname, addrs(e.a), "/", e.b.ifname].filter(Boolean).join(" ") +
+      noteOf(e.a) + noteOf(e.b);
+    out.push(`  ${dotQuote(e.a.owner)} -- ${dotQuote(e.b.owner)} [label=${dotQuote(label)}];`);
   }
   out.push("}");
   return out.join("\n") + "\n";

@@ -1,0 +1,180 @@
+/**
+ * What `netkit ui --control` lets the page change, each the way the command line does it, so the
+ * page opens no side door:
+ *
+ * - flap a link: a cut (lib/lab/cut.ts) of the link's first end, run by `changeLab` under the
+ *   lab's lock and journaled, exactly `netkit link LAB END down|up`;
+ * - impair an interface of a node: the steps of `netkit impair` (lib/primitives/impair.ts), the
+ *   settings checked by the same parsers;
+ * - capture on an interface of a node: `tcpdump -U -w -` in its namespace, the pcap streamed to
+ *   the page, bounded in packets and seconds.
+ *
+ * Every lab, link and interface has been looked up among the lab's own before it gets here
+ * (lib/ui/server.ts); a real NIC (an uplink) and a far host are never touched.
+ *
+ * @module
+ */
+import { UsageError } from "../errors.ts";
+import type { Host } from "../host.ts";
+import type { Process } from "../exec/runner.ts";
+import { changeLab } from "../lab/change.ts";
+import { cutOf, cutStep } from "../lab/cut.ts";
+import { impairPresent } from "../lab/impair_host.ts";
+import { hasQdisc } from "../lab/qdisc.ts";
+import type { LabState } from "../lab/lab_state.ts";
+import type { GraphEnd, GraphLink } from "../lab/graph_model.ts";
+import { inNs, type Step } from "../plan/step.ts";
+import {
+  describeImpair,
+  impair,
+  impairClear,
+  type ImpairSettings,
+  NetemMissingError,
+  netemOnlyField,
+} from "../primitives/impair.ts";
+import { MAX_DELAY_US, parseDuration, parsePercent, parseRate } from "../units.ts";
+
+/** The end of `link` that a flap cuts: its first end, a node's or a bridge's (never a NIC's). */
+export function flapEnd(state: LabState, link: GraphLink): GraphEnd {
+  const lab = state.lab;
+  const own = (e: GraphEnd) =>
+    Object.hasOwn(lab.nodes, e.owner) || Object.hasOwn(lab.bridges, e.owner);
+  if (link.kind === "uplink" || !own(link.a) || link.a.ifname === "") {
+    throw new UsageError(`Link ${link.id} cannot be flapped from here`, {
+      hint: "only links between the lab's own nodes and bridges",
+    });
+  }
+  return link.a;
+}
+
+/** Sets link `link` of lab `state` down or up (`netkit link`). */
+export async function flapLink(
+  host: Host,
+  state: LabState,
+  link: GraphLink,
+  want: "down" | "up",
+): Promise<string> {
+  const end = flapEnd(state, link);
+  const key = `${end.owner}:${end.ifname}`;
+  await changeLab(host, state.lab.name, [cutStep(cutOf(state.lab, key), want)]);
+  return `${key} in lab ${state.lab.name} is ${want}`;
+}
+
+/** The interface of a node that `link` reaches (its first end), for impair and capture. */
+export function nodeEnd(state: LabState, link: GraphLink): GraphEnd {
+  const e = link.a;
+  if (!Object.hasOwn(state.lab.nodes, e.owner) || e.ifname === "") {
+    throw new UsageError(`Link ${link.id} has no end in a namespace of the lab`);
+  }
+  return e;
+}
+
+/** What the page may send to impair: strings checked by `netkit impair`'s own parsers. */
+export interface ImpairRequest extends ImpairSettings {
+  /** Remove the impairment instead. */
+  clear?: boolean;
+}
+
+/** Checks what the page sent: the same limits and messages as the command line's options. */
+export function impairSettings(body: unknown): ImpairRequest {
+  const b = (body && typeof body === "object" ? body : {}) as Record<string, unknown>;
+  const pick = (k: string) => {
+    const v = b[k];
+    if (v === undefined || v === null || v === "") return undefined;
+    if (typeof v !== "string" || v.length > 32) throw new UsageError(`Invalid ${k}`);
+    return v;
+  };
+  const s: ImpairRequest = {
+    rate: pick("rate"),
+    loss: pick("loss"),
+    delay: pick("delay"),
+    jitter: pick("jitter"),
+    ...(b.clear === true ? { clear: true } : {}),
+  };
+  const given = [s.rate, s.loss, s.delay, s.jitter].some((v) => v !== undefined);
+  if (s.clear && given) throw new UsageError("clear removes the impairment: give nothing else");
+  if (!s.clear && !given) {
+    throw new UsageError("Say what to do: rate, loss, delay, jitter, or clear");
+  }
+  if (s.rate !== undefined) parseRate(s.rate, "rate");
+  if (s.loss !== undefined) parsePercent(s.loss, "loss");
+  if (s.delay !== undefined) parseDuration(s.delay, MAX_DELAY_US, "delay");
+  if (s.jitter !== undefined) parseDuration(s.jitter, MAX_DELAY_US, "jitter");
+  if (s.jitter !== undefined && s.delay === undefined) {
+    throw new UsageError("jitter varies a delay: give delay too");
+  }
+  return s;
+}
+
+/** Impairs (or clears) interface `end` of lab `state`, as `netkit impair` does. */
+export async function impairEnd(
+  host: Host,
+  state: LabState,
+  end: GraphEnd,
+  request: ImpairRequest,
+): Promise<string> {
+  const { owner: node, ifname } = end;
+  const present = await impairPresent(node, ifname, host.runner);
+  const steps: Step[] = [];
+  if (present.qdisc || present.lossTable) steps.push(impairClear(node, ifname, present));
+  let netem = false;
+  const settings: ImpairSettings = {
+    rate: request.rate,
+    loss: request.loss,
+    delay: request.delay,
+    jitter: request.jitter,
+  };
+  if (!request.clear) {
+    const field = netemOnlyField(settings);
+    if (field || settings.loss !== undefined) netem = (await hasQdisc("netem", host.runner)).ok;
+    if (field && !netem) throw new NetemMissingError(field, field);
+    steps.push(impair(node, ifname, { ...settings, netem, lab: state.lab.name }));
+  }
+  if (steps.length) await changeLab(host, state.lab.name, steps);
+  return request.clear
+    ? `cleared ${node}:${ifname}`
+    : `${node}:${ifname}: ${describeImpair(settings, netem)}`;
+}
+
+/** The most packets, and seconds, one capture from the page may take. */
+export const CAPTURE_LIMITS = { packets: 100_000, seconds: 300 } as const;
+
+/** What the page may ask of a capture. */
+export interface CaptureRequest {
+  /** Stop after this many packets. */
+  count: number;
+  /** Stop after this many seconds. */
+  seconds: number;
+}
+
+/** Checks a capture request against {@link CAPTURE_LIMITS}. */
+export function captureRequest(body: unknown): CaptureRequest {
+  const b = (body && typeof body === "object" ? body : {}) as Record<string, unknown>;
+  const num = (k: string, dflt: number, max: number) => {
+    const v = b[k] ?? dflt;
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > max) {
+      throw new UsageError(`Invalid ${k}: a whole number from 1 to ${max}`);
+    }
+    return v;
+  };
+  return {
+    count: num("count", 1000, CAPTURE_LIMITS.packets),
+    seconds: num("seconds", 30, CAPTURE_LIMITS.seconds),
+  };
+}
+
+/** Starts tcpdump on `end` (a node's interface), pcap on its standard output. */
+export function startCapture(host: Host, end: GraphEnd, request: CaptureRequest): Process {
+  const argv = inNs(end.owner, [
+    "tcpdump",
+    "-i",
+    end.ifname,
+    "-U",
+    "--immediate-mode",
+    "-w",
+    "-",
+    "-c",
+    String(request.count),
+  ]);
+  return host.runner.spawn(argv, { stdout: "piped", stderr: "null" });
+}
