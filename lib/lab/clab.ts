@@ -92,78 +92,144 @@ const EXEC_FORMS = "ip addr add CIDR dev IF, ip route add DEST via GW [dev IF], 
  *   lab document paths back to the topology.
  */
 export function clabToLab(value: unknown, options: ClabOptions = {}): ClabConversion {
-  const problems: LabIssue[] = [];
-  const notices: LabIssue[] = [];
-  const origins = new Map<string, DocPath>();
-  const from = (labPath: DocPath, clabPath: DocPath) => {
-    const key = JSON.stringify(labPath);
-    if (!origins.has(key)) origins.set(key, clabPath);
-  };
-  const problem = (path: DocPath, message: string, key = false): void => {
-    problems.push({ path, message, ...(key ? { key: true } : {}) });
-  };
-  const notice = (path: DocPath, message: string): void => {
-    notices.push({ path, message });
-  };
+  const r = new ClabReader(options);
+  const result = r.result();
+  if (!isObj(value)) {
+    r.problem([], "a containerlab topology is a mapping with name and topology");
+    return result;
+  }
+  const topology = r.readTopLevel(value);
+  if (topology === undefined) return result;
+  r.readSettings(topology);
+  const rawNodes = topology.nodes;
+  if (!isObj(rawNodes)) r.problem(["topology", "nodes"], "topology.nodes is a mapping of nodes");
+  for (const [name, raw] of Object.entries(isObj(rawNodes) ? rawNodes : {})) r.readNode(name, raw);
+  r.reportImages();
+  r.readLinks(topology.links ?? [], isObj(rawNodes) ? rawNodes : undefined);
+  r.checkUpLinks();
+  if (r.problems.length === 0) r.lab.expect = derivePings(r.lab);
+  return result;
+}
 
-  const nodes: Record<string, Obj> = {};
-  const bridges: Record<string, Obj> = {};
-  const links: Obj[] = [];
-  const lab: Obj = { nodes, bridges, links };
-  const origin = (path: DocPath): DocPath => {
+/** A setting a node inherits, with the topology path it came from. */
+type Setting = [unknown, DocPath];
+
+/**
+ * The reading of one topology: the lab document being built, the problems and notices found, and
+ * where each part of the lab came from. Each part of a topology has its reader.
+ */
+class ClabReader {
+  readonly problems: LabIssue[] = [];
+  readonly notices: LabIssue[] = [];
+  readonly nodes: Record<string, Obj> = {};
+  readonly bridges: Record<string, Obj> = {};
+  readonly links: Obj[] = [];
+  readonly lab: Obj = { nodes: this.nodes, bridges: this.bridges, links: this.links };
+  /** Lab document path (as JSON) -> the topology path it came from. */
+  readonly #origins = new Map<string, DocPath>();
+  /** The kind of each node that is built. */
+  readonly #kindOf = new Map<string, Kind>();
+  /** `ip link set IF up` lines, checked against the links once all are read. */
+  readonly #upLinks: { node: string; iface: string; path: DocPath }[] = [];
+  /** Each place an image is set, with the nodes that inherit it. */
+  readonly #images = new Map<string, { image: unknown; path: DocPath; nodes: string[] }>();
+  #defaults: Obj = {};
+  #kinds: Obj = {};
+  #groups: Obj = {};
+
+  constructor(readonly options: ClabOptions) {}
+
+  /** The conversion this reader fills in. */
+  result(): ClabConversion {
+    return {
+      lab: this.lab,
+      problems: this.problems,
+      notices: this.notices,
+      origin: (path) => this.origin(path),
+    };
+  }
+
+  /** Something the topology holds that netkit cannot honour. */
+  problem(path: DocPath, message: string, key = false): void {
+    this.problems.push({ path, message, ...(key ? { key: true } : {}) });
+  }
+
+  /** Something the topology holds that netkit ignores. */
+  notice(path: DocPath, message: string): void {
+    this.notices.push({ path, message });
+  }
+
+  /** Records that `labPath` of the lab document came from `clabPath` (the first one counts). */
+  from(labPath: DocPath, clabPath: DocPath): void {
+    const key = JSON.stringify(labPath);
+    if (!this.#origins.has(key)) this.#origins.set(key, clabPath);
+  }
+
+  /** The topology path a lab document path came from (its nearest recorded parent's). */
+  origin(path: DocPath): DocPath {
     for (let i = path.length; i > 0; i--) {
-      const found = origins.get(JSON.stringify(path.slice(0, i)));
+      const found = this.#origins.get(JSON.stringify(path.slice(0, i)));
       if (found) return found;
     }
     return [];
-  };
-  const result = { lab, problems, notices, origin };
-  if (!isObj(value)) {
-    problem([], "a containerlab topology is a mapping with name and topology");
-    return result;
   }
 
-  for (const [key, v] of Object.entries(value)) {
-    if (key === "name") {
-      lab.name = v;
-      from(["name"], ["name"]);
-    } else if (key === "topology") continue;
-    else if (key === "mgmt") {
-      notice(["mgmt"], '"mgmt" is ignored: a netkit lab has no management network');
-    } else if (key === "prefix") {
-      notice(["prefix"], '"prefix" is ignored: netkit names each namespace after its node');
-    } else {
-      problem([key], `unrecognized key "${key}" (netkit reads name and topology)`, true);
+  /** The document's top level: `name` and `topology`; returns the topology if it is a mapping. */
+  readTopLevel(value: Obj): Obj | undefined {
+    for (const [key, v] of Object.entries(value)) {
+      if (key === "name") {
+        this.lab.name = v;
+        this.from(["name"], ["name"]);
+      } else if (key === "topology") continue;
+      else if (key === "mgmt") {
+        this.notice(["mgmt"], '"mgmt" is ignored: a netkit lab has no management network');
+      } else if (key === "prefix") {
+        this.notice(["prefix"], '"prefix" is ignored: netkit names each namespace after its node');
+      } else {
+        this.problem([key], `unrecognized key "${key}" (netkit reads name and topology)`, true);
+      }
     }
+    if (!("name" in value)) this.problem([], '"name" is missing');
+    const topology = value.topology;
+    if (!isObj(topology)) {
+      this.problem(["topology"], "topology is a mapping with nodes and links");
+      return undefined;
+    }
+    for (const key of Object.keys(topology)) {
+      if (!["nodes", "links", "kinds", "defaults", "groups"].includes(key)) {
+        this.problem(
+          ["topology", key],
+          `unrecognized key "${key}" (netkit reads nodes, links, kinds, defaults and groups)`,
+          true,
+        );
+      }
+    }
+    return topology;
   }
-  if (!("name" in value)) problem([], '"name" is missing');
-  const topology = value.topology;
-  if (!isObj(topology)) {
-    problem(["topology"], "topology is a mapping with nodes and links");
-    return result;
-  }
-  for (const key of Object.keys(topology)) {
-    if (!["nodes", "links", "kinds", "defaults", "groups"].includes(key)) {
-      problem(
-        ["topology", key],
-        `unrecognized key "${key}" (netkit reads nodes, links, kinds, defaults and groups)`,
-        true,
-      );
+
+  /** Settings a node inherits: from its group, its kind's entry in kinds, then defaults. */
+  readSettings(topology: Obj): void {
+    this.#defaults = isObj(topology.defaults) ? topology.defaults : {};
+    this.#kinds = isObj(topology.kinds) ? topology.kinds : {};
+    this.#groups = isObj(topology.groups) ? topology.groups : {};
+    this.checkKeys(this.#defaults, ["topology", "defaults"], false);
+    for (const k of Object.keys(this.#kinds)) {
+      this.checkKeys(this.#kinds[k], ["topology", "kinds", k], false);
+    }
+    for (const g of Object.keys(this.#groups)) {
+      this.checkKeys(this.#groups[g], ["topology", "groups", g], false);
     }
   }
 
-  // Settings a node inherits: from its group, its kind's entry in kinds, then defaults.
-  const defaults = isObj(topology.defaults) ? topology.defaults : {};
-  const kinds = isObj(topology.kinds) ? topology.kinds : {};
-  const groups = isObj(topology.groups) ? topology.groups : {};
-  const checkKeys = (settings: unknown, path: DocPath, isNode: boolean) => {
+  /** The keys of a node's (or a group's, a kind's, the defaults') settings. */
+  checkKeys(settings: unknown, path: DocPath, isNode: boolean): void {
     if (settings === null || settings === undefined) return;
-    if (!isObj(settings)) return problem(path, "expected a mapping of settings");
+    if (!isObj(settings)) return this.problem(path, "expected a mapping of settings");
     for (const key of Object.keys(settings)) {
       if (MGMT_KEYS.has(key)) {
-        notice([...path, key], `"${key}" is ignored: a netkit lab has no management network`);
+        this.notice([...path, key], `"${key}" is ignored: a netkit lab has no management network`);
       } else if (!NODE_KEYS.has(key) || (key === "group" && !isNode)) {
-        problem(
+        this.problem(
           [...path, key],
           `"${key}" is not supported: netkit builds namespaces, not containers ` +
             "(it reads kind, image, exec, group and labels)",
@@ -171,106 +237,110 @@ export function clabToLab(value: unknown, options: ClabOptions = {}): ClabConver
         );
       }
     }
-  };
-  checkKeys(defaults, ["topology", "defaults"], false);
-  for (const k of Object.keys(kinds)) checkKeys(kinds[k], ["topology", "kinds", k], false);
-  for (const g of Object.keys(groups)) checkKeys(groups[g], ["topology", "groups", g], false);
+  }
 
-  const rawNodes = topology.nodes;
-  if (!isObj(rawNodes)) problem(["topology", "nodes"], "topology.nodes is a mapping of nodes");
-  const nodeEntries = Object.entries(isObj(rawNodes) ? rawNodes : {});
-  const kindOf = new Map<string, Kind>();
-  const upLinks: { node: string; iface: string; path: DocPath }[] = [];
-  const images = new Map<string, { image: unknown; path: DocPath; nodes: string[] }>();
-  for (const [name, raw] of nodeEntries) {
+  /** One setting of a node, from the node itself or what it inherits, with its path. */
+  setting(name: string, node: Obj, key: string, kind?: string): Setting | undefined {
     const path: DocPath = ["topology", "nodes", name];
-    checkKeys(raw, path, true);
-    const node = isObj(raw) ? raw : {};
-    const group = typeof node.group === "string" && isObj(groups[node.group])
-      ? groups[node.group] as Obj
+    const group = typeof node.group === "string" && isObj(this.#groups[node.group])
+      ? this.#groups[node.group] as Obj
       : {};
     const groupPath: DocPath = ["topology", "groups", String(node.group)];
-    // One setting, with the path it came from.
-    const setting = (key: string, kind?: string): [unknown, DocPath] | undefined => {
-      if (key in node) return [node[key], [...path, key]];
-      if (key in group) return [group[key], [...groupPath, key]];
-      const ofKind = kind !== undefined && isObj(kinds[kind]) ? kinds[kind] as Obj : {};
-      if (key in ofKind) return [ofKind[key], ["topology", "kinds", String(kind), key]];
-      if (key in defaults) return [defaults[key], ["topology", "defaults", key]];
-      return undefined;
-    };
-    const [kind, kindPath] = setting("kind") ?? [undefined, path];
+    if (key in node) return [node[key], [...path, key]];
+    if (key in group) return [group[key], [...groupPath, key]];
+    const ofKind = kind !== undefined && isObj(this.#kinds[kind]) ? this.#kinds[kind] as Obj : {};
+    if (key in ofKind) return [ofKind[key], ["topology", "kinds", String(kind), key]];
+    if (key in this.#defaults) return [this.#defaults[key], ["topology", "defaults", key]];
+    return undefined;
+  }
+
+  /** The kind of node `name`, or undefined (with a problem) when netkit cannot build it. */
+  kindOf(name: string, node: Obj): Kind | undefined {
+    const path: DocPath = ["topology", "nodes", name];
+    const [kind, kindPath] = this.setting(name, node, "kind") ?? [undefined, path];
     if (kind === undefined) {
-      problem(path, `node "${name}" has no kind (set kind: linux, or topology.defaults.kind)`);
-      continue;
+      this.problem(path, `node "${name}" has no kind (set kind: linux, or topology.defaults.kind)`);
+      return undefined;
     }
     if (kind === "host") {
-      problem(
+      this.problem(
         kindPath,
         "kind host is this machine's own network: netkit never configures the host's interfaces",
       );
-      continue;
+      return undefined;
     }
     if (!isKind(kind)) {
-      problem(
+      this.problem(
         kindPath,
         `netkit builds namespaces, not containers; kind ${
           JSON.stringify(kind)
         } needs a container (netkit builds kinds linux, bridge and ovs-bridge)`,
       );
-      continue;
+      return undefined;
     }
-    kindOf.set(name, kind);
-    const image = KINDS[kind] === "namespace" ? setting("image", kind) : undefined;
-    if (image !== undefined) {
-      const key = JSON.stringify(image[1]);
-      const seen = images.get(key) ?? { image: image[0], path: image[1], nodes: [] };
-      seen.nodes.push(name);
-      images.set(key, seen);
-    }
-    const exec = setting("exec", kind);
-    if (KINDS[kind] !== "namespace") {
-      bridges[name] = { type: KINDS[kind] };
-      from(["bridges", name], path);
-      if (exec !== undefined) problem(exec[1], "exec on a bridge: netkit runs nothing on bridges");
-      continue;
-    }
-    const built: Obj = {};
-    nodes[name] = built;
-    from(["nodes", name], path);
-    if (exec === undefined) continue;
-    const [lines, execPath] = exec;
-    if (!Array.isArray(lines)) {
-      problem(execPath, "exec is a list of commands");
-      continue;
-    }
-    lines.forEach((line, j) => readExec(name, built, line, [...execPath, j]));
+    return kind;
   }
 
-  for (const { image, path, nodes: users } of images.values()) {
-    const many = users.length > 1;
-    const which = `node${many ? "s" : ""} ${users.join(", ")}`;
-    if (options.ignoreImages) {
-      notice(
-        path,
-        `image ${JSON.stringify(image)} ignored: ${which} run${
-          many ? "" : "s"
-        } this host's programs`,
-      );
-    } else {
-      problem(
-        path,
-        `image ${JSON.stringify(image)} refused: netkit builds namespaces, not containers ` +
-          `(${which} would run this host's programs, not the image's); ` +
-          `--ignore-images builds ${many ? "them" : "it"} anyway`,
-      );
+  /** One node: a namespace (its `exec` lines read) or a bridge. */
+  readNode(name: string, raw: unknown): void {
+    const path: DocPath = ["topology", "nodes", name];
+    this.checkKeys(raw, path, true);
+    const node = isObj(raw) ? raw : {};
+    const kind = this.kindOf(name, node);
+    if (kind === undefined) return;
+    this.#kindOf.set(name, kind);
+    const image = KINDS[kind] === "namespace" ? this.setting(name, node, "image", kind) : undefined;
+    if (image !== undefined) {
+      const key = JSON.stringify(image[1]);
+      const seen = this.#images.get(key) ?? { image: image[0], path: image[1], nodes: [] };
+      seen.nodes.push(name);
+      this.#images.set(key, seen);
+    }
+    const exec = this.setting(name, node, "exec", kind);
+    if (KINDS[kind] !== "namespace") {
+      this.bridges[name] = { type: KINDS[kind] };
+      this.from(["bridges", name], path);
+      if (exec !== undefined) {
+        this.problem(exec[1], "exec on a bridge: netkit runs nothing on bridges");
+      }
+      return;
+    }
+    const built: Obj = {};
+    this.nodes[name] = built;
+    this.from(["nodes", name], path);
+    if (exec === undefined) return;
+    const [lines, execPath] = exec;
+    if (!Array.isArray(lines)) return this.problem(execPath, "exec is a list of commands");
+    lines.forEach((line, j) => this.readExec(name, built, line, [...execPath, j]));
+  }
+
+  /** Each container image: refused, or with `ignoreImages` a notice. */
+  reportImages(): void {
+    for (const { image, path, nodes: users } of this.#images.values()) {
+      const many = users.length > 1;
+      const which = `node${many ? "s" : ""} ${users.join(", ")}`;
+      if (this.options.ignoreImages) {
+        this.notice(
+          path,
+          `image ${JSON.stringify(image)} ignored: ${which} run${
+            many ? "" : "s"
+          } this host's programs`,
+        );
+      } else {
+        this.problem(
+          path,
+          `image ${JSON.stringify(image)} refused: netkit builds namespaces, not containers ` +
+            `(${which} would run this host's programs, not the image's); ` +
+            `--ignore-images builds ${many ? "them" : "it"} anyway`,
+        );
+      }
     }
   }
 
   /** One `exec` line into the node's interfaces, routes and sysctls. */
-  function readExec(node: string, built: Obj, line: unknown, path: DocPath): void {
+  readExec(node: string, built: Obj, line: unknown, path: DocPath): void {
     const refuse = (why: string) =>
-      problem(path, `exec line ${JSON.stringify(line)} refused: ${why}`);
+      this.problem(path, `exec line ${JSON.stringify(line)} refused: ${why}`);
     if (typeof line !== "string") return refuse("expected a command as text");
     const words = line.trim().split(/\s+/);
     const bad = words.find((w) => !WORD.test(w));
@@ -280,23 +350,8 @@ export function clabToLab(value: unknown, options: ClabOptions = {}): ClabConver
           `it reads only: ${EXEC_FORMS}`,
       );
     }
-    const labPath = ["nodes", node];
-    if (words[0] === "sysctl") {
-      const rest = words.slice(1).filter((w) => w !== "-w" && w !== "-q");
-      const [setting, ...extra] = rest;
-      const m = setting === undefined ? null : /^([a-z0-9_.-]+)=(.+)$/.exec(setting);
-      if (!m || extra.length) return refuse(`expected sysctl -w KEY=VALUE`);
-      const [, key, val] = m as unknown as [string, string, string];
-      if (FORWARDING.has(key) && val === "1") {
-        built.role = "router";
-        from([...labPath, "role"], path);
-      } else {
-        const sysctls = (built.sysctls ??= {}) as Obj;
-        sysctls[key] = val;
-        from([...labPath, "sysctls", key], path);
-      }
-      return;
-    }
+    const exec: ExecLine = { node, built, path, refuse };
+    if (words[0] === "sysctl") return this.execSysctl(exec, words.slice(1));
     if (words[0] !== "ip") {
       return refuse(`netkit runs no commands from a topology; it reads only: ${EXEC_FORMS}`);
     }
@@ -307,65 +362,96 @@ export function clabToLab(value: unknown, options: ClabOptions = {}): ClabConver
       i++;
     }
     const [object = "", verb = "", ...args] = words.slice(i);
-    const interfaces = (built.interfaces ??= {}) as Record<string, Obj>;
+    built.interfaces ??= {};
     if (/^a(d(d(r(e(s(s)?)?)?)?)?)?$/.test(object) && verb === "add") {
-      const kv = keywords(args, ["dev"]);
-      if (typeof kv === "string") return refuse(kv);
-      const { dev, positional } = kv;
-      if (dev === undefined || positional.length !== 1) {
-        return refuse("expected ip addr add CIDR dev IF");
-      }
-      let cidr = positional[0]!;
-      if (IPV4.test(cidr)) cidr += "/32";
-      const wrong = checked(() => parseCidr(cidr));
-      if (wrong) return refuse(wrong);
-      const iface = (interfaces[dev] ??= {});
-      const addresses = (iface.addresses ??= []) as string[];
-      from([...labPath, "interfaces", dev], path);
-      from([...labPath, "interfaces", dev, "addresses", addresses.length], path);
-      addresses.push(cidr);
-      return;
+      return this.execAddrAdd(exec, args);
     }
     if (/^r(o(u(t(e)?)?)?)?$/.test(object) && verb === "add") {
-      const kv = keywords(args, ["via", "dev"]);
-      if (typeof kv === "string") return refuse(kv);
-      const { via, dev, positional } = kv;
-      if (positional.length !== 1 || (via === undefined && dev === undefined)) {
-        return refuse("expected ip route add DEST via GW [dev IF], or ip route add DEST dev IF");
-      }
-      let to = positional[0]!;
-      if (to === "0.0.0.0/0") to = "default";
-      if (IPV4.test(to)) to += "/32";
-      const wrong = (to === "default" ? undefined : checked(() => parseCidr(to))) ??
-        (via === undefined ? undefined : checked(() => parseIp(via)));
-      if (wrong) return refuse(wrong);
-      const routes = (built.routes ??= []) as Obj[];
-      from([...labPath, "routes", routes.length], path);
-      routes.push({
-        to,
-        ...(via !== undefined ? { via } : {}),
-        ...(dev !== undefined ? { dev } : {}),
-      });
-      return;
+      return this.execRouteAdd(exec, args);
     }
     if (object === "link" && verb === "set") {
       const rest = args[0] === "dev" ? args.slice(1) : args;
       if (rest.length !== 2 || rest[1] !== "up") return refuse("expected ip link set [dev] IF up");
-      upLinks.push({ node, iface: rest[0]!, path });
+      this.#upLinks.push({ node, iface: rest[0]!, path });
       return;
     }
     refuse(`netkit runs no commands from a topology; it reads only: ${EXEC_FORMS}`);
   }
 
-  // Links: the brief form (endpoints: ["n1:eth1", "n2:eth1"]) and the veth form.
-  const rawLinks = topology.links ?? [];
-  if (!Array.isArray(rawLinks)) problem(["topology", "links"], "topology.links is a list");
-  (Array.isArray(rawLinks) ? rawLinks : []).forEach((raw, i) => {
-    const path: DocPath = ["topology", "links", i];
-    if (!isObj(raw)) return problem(path, 'a link is a mapping with "endpoints"');
+  /** `sysctl -w KEY=VALUE`: forwarding makes a router; other keys become `sysctls`. */
+  execSysctl({ node, built, path, refuse }: ExecLine, args: string[]): void {
+    const rest = args.filter((w) => w !== "-w" && w !== "-q");
+    const [setting, ...extra] = rest;
+    const m = setting === undefined ? null : /^([a-z0-9_.-]+)=(.+)$/.exec(setting);
+    if (!m || extra.length) return refuse(`expected sysctl -w KEY=VALUE`);
+    const [, key, val] = m as unknown as [string, string, string];
+    if (FORWARDING.has(key) && val === "1") {
+      built.role = "router";
+      this.from(["nodes", node, "role"], path);
+    } else {
+      const sysctls = (built.sysctls ??= {}) as Obj;
+      sysctls[key] = val;
+      this.from(["nodes", node, "sysctls", key], path);
+    }
+  }
+
+  /** `ip addr add CIDR dev IF`: an address of the interface. */
+  execAddrAdd({ node, built, path, refuse }: ExecLine, args: string[]): void {
+    const kv = keywords(args, ["dev"]);
+    if (typeof kv === "string") return refuse(kv);
+    const { dev, positional } = kv;
+    if (dev === undefined || positional.length !== 1) {
+      return refuse("expected ip addr add CIDR dev IF");
+    }
+    let cidr = positional[0]!;
+    if (IPV4.test(cidr)) cidr += "/32";
+    const wrong = checked(() => parseCidr(cidr));
+    if (wrong) return refuse(wrong);
+    const interfaces = built.interfaces as Record<string, Obj>;
+    const iface = (interfaces[dev] ??= {});
+    const addresses = (iface.addresses ??= []) as string[];
+    this.from(["nodes", node, "interfaces", dev], path);
+    this.from(["nodes", node, "interfaces", dev, "addresses", addresses.length], path);
+    addresses.push(cidr);
+  }
+
+  /** `ip route add DEST via GW [dev IF]` or `ip route add DEST dev IF`: a route of the node. */
+  execRouteAdd({ node, built, path, refuse }: ExecLine, args: string[]): void {
+    const kv = keywords(args, ["via", "dev"]);
+    if (typeof kv === "string") return refuse(kv);
+    const { via, dev, positional } = kv;
+    if (positional.length !== 1 || (via === undefined && dev === undefined)) {
+      return refuse("expected ip route add DEST via GW [dev IF], or ip route add DEST dev IF");
+    }
+    let to = positional[0]!;
+    if (to === "0.0.0.0/0") to = "default";
+    if (IPV4.test(to)) to += "/32";
+    const wrong = (to === "default" ? undefined : checked(() => parseCidr(to))) ??
+      (via === undefined ? undefined : checked(() => parseIp(via)));
+    if (wrong) return refuse(wrong);
+    const routes = (built.routes ??= []) as Obj[];
+    this.from(["nodes", node, "routes", routes.length], path);
+    routes.push({
+      to,
+      ...(via !== undefined ? { via } : {}),
+      ...(dev !== undefined ? { dev } : {}),
+    });
+  }
+
+  /** Links: the brief form (endpoints: ["n1:eth1", "n2:eth1"]) and the veth form. */
+  readLinks(rawLinks: unknown, rawNodes: Obj | undefined): void {
+    if (!Array.isArray(rawLinks)) this.problem(["topology", "links"], "topology.links is a list");
+    (Array.isArray(rawLinks) ? rawLinks : []).forEach((raw, i) => {
+      this.readLink(raw, ["topology", "links", i], rawNodes);
+    });
+  }
+
+  /** One link: a veth pair between two nodes or bridges the lab builds. */
+  readLink(raw: unknown, path: DocPath, rawNodes: Obj | undefined): void {
+    if (!isObj(raw)) return this.problem(path, 'a link is a mapping with "endpoints"');
     const extended = "type" in raw;
     if (extended && raw.type !== "veth") {
-      return problem(
+      return this.problem(
         [...path, "type"],
         `link type ${JSON.stringify(raw.type)} is not supported: netkit links are veth pairs ` +
           "between nodes and bridges",
@@ -374,55 +460,83 @@ export function clabToLab(value: unknown, options: ClabOptions = {}): ClabConver
     for (const key of Object.keys(raw)) {
       if (key === "endpoints" || key === "type") continue;
       if (key === "labels" || key === "vars") continue; // no meaning for the network
-      problem([...path, key], `"${key}" is not supported on a netkit link`, true);
+      this.problem([...path, key], `"${key}" is not supported on a netkit link`, true);
     }
     const endpoints = raw.endpoints;
     if (!Array.isArray(endpoints) || endpoints.length !== 2) {
-      return problem([...path, "endpoints"], "a link has exactly two endpoints");
+      return this.problem([...path, "endpoints"], "a link has exactly two endpoints");
     }
     const ends: string[] = [];
     endpoints.forEach((ep, j) => {
       const epPath: DocPath = [...path, "endpoints", j];
-      let owner: unknown, iface: unknown;
-      if (extended) {
-        if (!isObj(ep)) return problem(epPath, "an endpoint is a mapping with node and interface");
-        for (const key of Object.keys(ep)) {
-          if (key !== "node" && key !== "interface") {
-            problem([...epPath, key], `"${key}" is not supported on a netkit endpoint`, true);
-          }
-        }
-        owner = ep.node;
-        iface = ep.interface;
-      } else if (typeof ep === "string" && ep.includes(":")) {
-        [owner, iface] = [ep.slice(0, ep.indexOf(":")), ep.slice(ep.indexOf(":") + 1)];
-      }
-      if (typeof owner !== "string" || typeof iface !== "string") {
-        return problem(epPath, 'an endpoint is "NODE:INTERFACE"');
-      }
-      const special = SPECIAL_ENDPOINTS[owner];
-      if (special) return problem(epPath, special);
-      if (!(isObj(rawNodes) && owner in rawNodes)) {
-        return problem(epPath, `node "${owner}" is not in topology.nodes`);
-      }
-      if (!kindOf.has(owner)) return; // refused above
-      ends.push(`${owner}:${iface}`);
-      from(["links", links.length, "endpoints", ends.length - 1], epPath);
+      const end = this.readEndpoint(ep, epPath, extended, rawNodes);
+      if (end === undefined) return;
+      ends.push(end);
+      this.from(["links", this.links.length, "endpoints", ends.length - 1], epPath);
     });
     if (ends.length === 2) {
-      from(["links", links.length], path);
-      links.push({ endpoints: ends });
-    }
-  });
-
-  // `ip link set IF up` must name an interface a link puts into the node.
-  for (const { node, iface, path } of upLinks) {
-    const ends = links.flatMap((l) => l.endpoints as string[]);
-    if (!ends.includes(`${node}:${iface}`)) {
-      problem(path, `no link puts interface "${iface}" into node "${node}"`);
+      this.from(["links", this.links.length], path);
+      this.links.push({ endpoints: ends });
     }
   }
-  if (problems.length === 0) lab.expect = derivePings(lab);
-  return result;
+
+  /** One end of a link as `OWNER:IFNAME`, or undefined when it is refused (or its node was). */
+  readEndpoint(
+    ep: unknown,
+    epPath: DocPath,
+    extended: boolean,
+    rawNodes: Obj | undefined,
+  ): string | undefined {
+    let owner: unknown, iface: unknown;
+    if (extended) {
+      if (!isObj(ep)) {
+        this.problem(epPath, "an endpoint is a mapping with node and interface");
+        return undefined;
+      }
+      for (const key of Object.keys(ep)) {
+        if (key !== "node" && key !== "interface") {
+          this.problem([...epPath, key], `"${key}" is not supported on a netkit endpoint`, true);
+        }
+      }
+      owner = ep.node;
+      iface = ep.interface;
+    } else if (typeof ep === "string" && ep.includes(":")) {
+      [owner, iface] = [ep.slice(0, ep.indexOf(":")), ep.slice(ep.indexOf(":") + 1)];
+    }
+    if (typeof owner !== "string" || typeof iface !== "string") {
+      this.problem(epPath, 'an endpoint is "NODE:INTERFACE"');
+      return undefined;
+    }
+    const special = SPECIAL_ENDPOINTS[owner];
+    if (special) {
+      this.problem(epPath, special);
+      return undefined;
+    }
+    if (!(rawNodes !== undefined && owner in rawNodes)) {
+      this.problem(epPath, `node "${owner}" is not in topology.nodes`);
+      return undefined;
+    }
+    if (!this.#kindOf.has(owner)) return undefined; // refused above
+    return `${owner}:${iface}`;
+  }
+
+  /** `ip link set IF up` must name an interface a link puts into the node. */
+  checkUpLinks(): void {
+    const ends = new Set(this.links.flatMap((l) => l.endpoints as string[]));
+    for (const { node, iface, path } of this.#upLinks) {
+      if (!ends.has(`${node}:${iface}`)) {
+        this.problem(path, `no link puts interface "${iface}" into node "${node}"`);
+      }
+    }
+  }
+}
+
+/** One `exec` line being read: its node, what is built for it, and how to refuse the line. */
+interface ExecLine {
+  node: string;
+  built: Obj;
+  path: DocPath;
+  refuse(why: string): void;
 }
 
 /** The message of the {@link UsageError} `check` throws, or undefined when it passes. */

@@ -19,6 +19,7 @@ import ipaddr from "../deps/ipaddr.ts";
 import { UsageError } from "../errors.ts";
 import {
   ifnameProblem,
+  type LabLayout,
   layoutOf,
   reachIssues,
   type ReachOptions,
@@ -143,49 +144,106 @@ function zodIssues(issue: ZodIssueLike, prefix: DocPath): LabIssue[] {
   }];
 }
 
+type LabNode = Lab["nodes"][string];
+type LabBridge = Lab["bridges"][string];
+type Proof = Lab["expect"][number];
+
+/** What every cross-check reads, and where it reports. */
+interface CrossContext {
+  readonly lab: Lab;
+  readonly layout: LabLayout;
+  readonly issues: LabIssue[];
+  add(path: DocPath, message: string): void;
+  isNode(name: string): boolean;
+  isBridge(name: string): boolean;
+}
+
+/**
+ * The rules that span the lab, each a small named check, in the order their problems are
+ * reported.
+ */
+const CROSS_CHECKS: readonly ((c: CrossContext) => void)[] = [
+  bridgesAreNotNodes,
+  interfaceNames,
+  nodeSettings,
+  ovsFeatures,
+  proofReferences,
+  multihostHosts,
+];
+
 function crossCheck(lab: Lab): LabIssue[] {
   const issues: LabIssue[] = [];
-  const add = (path: DocPath, message: string) => issues.push({ path, message });
-  const isNode = (n: string) => n in lab.nodes;
-  const isBridge = (b: string) => b in lab.bridges;
+  const c: CrossContext = {
+    lab,
+    layout: layoutOf(lab),
+    issues,
+    add: (path, message) => void issues.push({ path, message }),
+    isNode: (n) => n in lab.nodes,
+    isBridge: (b) => b in lab.bridges,
+  };
+  for (const check of CROSS_CHECKS) check(c);
+  return issues;
+}
 
+/** No name is both a node and a bridge. */
+function bridgesAreNotNodes({ lab, add, isNode }: CrossContext): void {
   for (const name of Object.keys(lab.bridges)) {
     if (isNode(name)) add(["bridges", name], `"${name}" is both a node and a bridge`);
   }
+}
 
-  // Interfaces: every owner exists; no name twice in one namespace.
-  const seen = new Map<string, DocPath>(); // "owner-ns/ifname" -> first place
-  const claim = (ns: string, ifname: string, path: DocPath) => {
+/** OpenFlow flows, bonds, mirrors, QoS and the proofs that use them (validate_ovs.ts). */
+function ovsFeatures(c: CrossContext): void {
+  c.issues.push(...ovsIssues(c.lab, c.layout));
+}
+
+/** The hosts a lab spreads over (lib/multihost/validate.ts). */
+function multihostHosts(c: CrossContext): void {
+  c.issues.push(...hostIssues(c.lab));
+}
+
+/** The interface names claimed in each namespace, each with the first place that claimed it. */
+class InterfaceClaims {
+  readonly #first = new Map<string, DocPath>(); // "owner-ns/ifname" -> first place
+  constructor(readonly add: (path: DocPath, message: string) => void) {}
+
+  /** Claims `ifname` in node `ns` ("" for the root namespace); a second claim is a problem. */
+  claim(ns: string, ifname: string, path: DocPath): void {
     const key = `${ns}/${ifname}`;
-    const first = seen.get(key);
+    const first = this.#first.get(key);
     if (first) {
-      add(
+      this.add(
         path,
         `interface "${ifname}" is defined twice in ${
           ns === "" ? "the root namespace" : `node "${ns}"`
         } (first at ${formatPath(first)})`,
       );
-    } else seen.set(key, path);
-  };
-  for (const name of Object.keys(lab.bridges)) claim("", name, ["bridges", name]);
-  /** One end `OWNER:IFNAME` (of a link or a tunnel): a valid name, claimed where it lands. */
-  const claimEnd = (ep: string, path: DocPath, unknownOwner: (owner: string) => string) => {
-    const [owner = "", ifname = ""] = ep.split(":");
-    if (new TextEncoder().encode(ifname).length > 15) {
-      add(path, `interface name "${ifname}" is over 15 bytes`);
-    }
-    const alias = ifnameProblem(ifname);
-    if (alias) add(path, `invalid interface name: ${alias}`);
-    if (isBridge(owner)) claim("", ifname, path);
-    else if (isNode(owner)) {
-      const createAs = lab.nodes[owner]?.interfaces[ifname]?.createAs;
-      claim(owner, ifname, path);
-      if (createAs) claim(owner, createAs, path);
-    } else add(path, unknownOwner(owner));
-  };
+    } else this.#first.set(key, path);
+  }
+
+  /** Whether `ifname` is claimed in node `ns` ("" for the root namespace). */
+  has(ns: string, ifname: string): boolean {
+    return this.#first.has(`${ns}/${ifname}`);
+  }
+}
+
+/** The cross-checks of interface names, with the claims made so far. */
+interface ClaimContext extends CrossContext {
+  readonly claims: InterfaceClaims;
+}
+
+/**
+ * Interfaces: every owner exists; no name twice in one namespace; a bridge's uplink and ports fit
+ * its type. Bridges, link ends, tunnel ends and internal ports claim names in that order.
+ */
+function interfaceNames(cross: CrossContext): void {
+  const { lab } = cross;
+  const c: ClaimContext = { ...cross, claims: new InterfaceClaims(cross.add) };
+  for (const name of Object.keys(lab.bridges)) c.claims.claim("", name, ["bridges", name]);
   lab.links.forEach((link, i) => {
     link.endpoints.forEach((ep, j) => {
       claimEnd(
+        c,
         ep,
         ["links", i, "endpoints", j],
         (owner) =>
@@ -197,6 +255,7 @@ function crossCheck(lab: Lab): LabIssue[] {
   });
   (lab.tunnels ?? []).forEach((tunnel, i) => {
     claimEnd(
+      c,
       tunnel.end,
       ["tunnels", i, "end"],
       (owner) => `"${owner}" is neither a node nor a bridge`,
@@ -207,219 +266,335 @@ function crossCheck(lab: Lab): LabIssue[] {
     ...(lab.tunnels ?? []).map((t) => t.end),
   ]);
   for (const [bname, bridge] of Object.entries(lab.bridges)) {
-    if (bridge.uplink !== undefined) {
-      if (bridge.type !== "linux") {
-        add(["bridges", bname, "uplink"], "an uplink joins a Linux bridge (type: linux)");
-      }
-      if (seen.has(`/${bridge.uplink}`)) {
-        add(["bridges", bname, "uplink"], `"${bridge.uplink}" is made by the lab, not a NIC`);
-      }
-    }
+    bridgeUplink(c, bname, bridge);
     for (const [port, p] of Object.entries(bridge.ports)) {
-      const path = ["bridges", bname, "ports", port];
-      if (bridge.type === "linux" && (p.internal || p.tag !== undefined)) {
-        add(path, "internal ports and VLAN tags need an OVS bridge (type: ovs)");
-      }
-      if (p.node !== undefined && !p.internal) {
-        add([...path, "node"], '"node" is only for internal ports (internal: true)');
-      }
-      if (p.internal) {
-        claim("", port, path); // OVS creates it in the root namespace first
-        if (p.node !== undefined) {
-          if (!isNode(p.node)) add([...path, "node"], `node "${p.node}" does not exist`);
-          else claim(p.node, port, path);
-        }
-      } else if (p.bond === undefined) {
-        if (!attached.has(`${bname}:${port}`)) {
-          add(path, `no link ends at "${bname}:${port}": add a link or make it internal`);
-        }
-      }
+      bridgePort(c, { bname, bridge, port, p, attached });
     }
   }
+}
 
-  // Node settings refer to interfaces that land in the node; addresses are sane.
-  const layout = layoutOf(lab);
+/** One end `OWNER:IFNAME` (of a link or a tunnel): a valid name, claimed where it lands. */
+function claimEnd(
+  c: ClaimContext,
+  ep: string,
+  path: DocPath,
+  unknownOwner: (owner: string) => string,
+): void {
+  const [owner = "", ifname = ""] = ep.split(":");
+  if (new TextEncoder().encode(ifname).length > 15) {
+    c.add(path, `interface name "${ifname}" is over 15 bytes`);
+  }
+  const alias = ifnameProblem(ifname);
+  if (alias) c.add(path, `invalid interface name: ${alias}`);
+  if (c.isBridge(owner)) c.claims.claim("", ifname, path);
+  else if (c.isNode(owner)) {
+    const createAs = c.lab.nodes[owner]?.interfaces[ifname]?.createAs;
+    c.claims.claim(owner, ifname, path);
+    if (createAs) c.claims.claim(owner, createAs, path);
+  } else c.add(path, unknownOwner(owner));
+}
+
+/** A bridge's uplink joins a Linux bridge and is a NIC, not a name the lab makes. */
+function bridgeUplink(c: ClaimContext, bname: string, bridge: LabBridge): void {
+  if (bridge.uplink === undefined) return;
+  if (bridge.type !== "linux") {
+    c.add(["bridges", bname, "uplink"], "an uplink joins a Linux bridge (type: linux)");
+  }
+  if (c.claims.has("", bridge.uplink)) {
+    c.add(["bridges", bname, "uplink"], `"${bridge.uplink}" is made by the lab, not a NIC`);
+  }
+}
+
+/** One port of a bridge: OVS-only settings on OVS, internal ports claimed, others linked. */
+function bridgePort(
+  c: ClaimContext,
+  at: {
+    bname: string;
+    bridge: LabBridge;
+    port: string;
+    p: LabBridge["ports"][string];
+    attached: ReadonlySet<string>;
+  },
+): void {
+  const { bname, bridge, port, p } = at;
+  const path = ["bridges", bname, "ports", port];
+  if (bridge.type === "linux" && (p.internal || p.tag !== undefined)) {
+    c.add(path, "internal ports and VLAN tags need an OVS bridge (type: ovs)");
+  }
+  if (p.node !== undefined && !p.internal) {
+    c.add([...path, "node"], '"node" is only for internal ports (internal: true)');
+  }
+  if (p.internal) {
+    c.claims.claim("", port, path); // OVS creates it in the root namespace first
+    if (p.node !== undefined) {
+      if (!c.isNode(p.node)) c.add([...path, "node"], `node "${p.node}" does not exist`);
+      else c.claims.claim(p.node, port, path);
+    }
+  } else if (p.bond === undefined) {
+    if (!at.attached.has(`${bname}:${port}`)) {
+      c.add(path, `no link ends at "${bname}:${port}": add a link or make it internal`);
+    }
+  }
+}
+
+/** One node, as the checks of its settings see it. */
+interface NodeAt {
+  readonly name: string;
+  readonly node: LabNode;
+  /** The interfaces that land in the node. */
+  readonly ifaces: ReadonlySet<string>;
+  /** The node's addresses with prefix, filled in by {@link nodeInterfaces}. */
+  readonly subnets: string[];
+}
+
+/**
+ * Node settings refer to interfaces that land in the node; addresses are sane and unique in the
+ * lab; routes, NAT, the DHCP server and routing fit the node's interfaces and subnets.
+ */
+function nodeSettings(c: CrossContext): void {
   const allAddresses = new Map<string, DocPath>();
-  for (const [nname, node] of Object.entries(lab.nodes)) {
-    const ifaces = layout.nodeIfaces.get(nname) ?? new Set();
-    const subnets: string[] = [];
-    const prefixesOfNode: [string, DocPath][] = [];
-    for (const [ifname, iface] of Object.entries(node.interfaces)) {
-      const path = ["nodes", nname, "interfaces", ifname];
-      if (!ifaces.has(ifname)) {
-        add(path, `no link or internal port puts interface "${ifname}" into node "${nname}"`);
-      }
-      iface.addresses.forEach((cidr, k) => {
-        const addr = ipaddr.parse(cidr.split("/")[0]!).toString(); // one spelling per address
-        const first = allAddresses.get(addr);
-        if (first) {
-          add([...path, "addresses", k], `${addr} is already used at ${formatPath(first)}`);
-        } else allAddresses.set(addr, [...path, "addresses", k]);
-        if (familyOf(addr) === 6) {
-          if (
-            networkOfAny(cidr) === ipaddr.parse(addr).toString() + cidr.slice(cidr.indexOf("/")) &&
-            !cidr.endsWith("/128") && !cidr.endsWith("/127")
-          ) {
-            add(
-              [...path, "addresses", k],
-              `${cidr} is the subnet-router anycast (network) address, not a host address (use e.g. ${
-                networkOfAny(cidr).replace("::/", "::1/")
-              })`,
-            );
-          }
-        } else if (networkOfAny(cidr) === cidr && !cidr.endsWith("/32")) {
-          add(
-            [...path, "addresses", k],
-            `${cidr} is the network address, not a host address (the seed's slip: use e.g. ${
-              cidr.replace(/\.0\//, ".1/")
-            })`,
+  for (const [name, node] of Object.entries(c.lab.nodes)) {
+    const ifaces = c.layout.nodeIfaces.get(name) ?? new Set<string>();
+    const n: NodeAt = { name, node, ifaces, subnets: [] };
+    nodeInterfaces(c, n, allAddresses);
+    nodeRoutes(c, n);
+    nodeNat(c, n);
+    if (node.dhcpServer) dhcpServer(c, n, node.dhcpServer);
+    if (node.routing) c.issues.push(...routingIssues(name, node, ifaces));
+  }
+}
+
+/** A node's interfaces land in it; each address is a host address, used once in the lab. */
+function nodeInterfaces(c: CrossContext, n: NodeAt, allAddresses: Map<string, DocPath>): void {
+  const prefixesOfNode: [string, DocPath][] = [];
+  for (const [ifname, iface] of Object.entries(n.node.interfaces)) {
+    const path = ["nodes", n.name, "interfaces", ifname];
+    if (!n.ifaces.has(ifname)) {
+      c.add(path, `no link or internal port puts interface "${ifname}" into node "${n.name}"`);
+    }
+    iface.addresses.forEach((cidr, k) => {
+      const at = [...path, "addresses", k];
+      const addr = ipaddr.parse(cidr.split("/")[0]!).toString(); // one spelling per address
+      const first = allAddresses.get(addr);
+      if (first) c.add(at, `${addr} is already used at ${formatPath(first)}`);
+      else allAddresses.set(addr, [...path, "addresses", k]);
+      const notHost = networkAddressProblem(cidr, addr);
+      if (notHost) c.add(at, notHost);
+      n.subnets.push(cidr);
+      // Two interfaces of one node with overlapping prefixes: which one reaches them?
+      for (const [other, otherPath] of prefixesOfNode) {
+        if (otherPath[3] !== ifname && prefixesOverlap(cidr, other)) {
+          c.add(
+            at,
+            `${cidr} overlaps ${other} at ${
+              formatPath(otherPath)
+            }: the interfaces of a node need distinct prefixes`,
           );
         }
-        subnets.push(cidr);
-        // Two interfaces of one node with overlapping prefixes: which one reaches them?
-        for (const [other, otherPath] of prefixesOfNode) {
-          if (otherPath[3] !== ifname && prefixesOverlap(cidr, other)) {
-            add(
-              [...path, "addresses", k],
-              `${cidr} overlaps ${other} at ${
-                formatPath(otherPath)
-              }: the interfaces of a node need distinct prefixes`,
-            );
-          }
-        }
-        prefixesOfNode.push([cidr, [...path, "addresses", k]]);
-      });
-      if (iface.dhcp && iface.addresses.some((a) => familyOf(a.split("/")[0]!) === 4)) {
-        add(path, "an interface takes either static IPv4 addresses or DHCP, not both");
       }
-    }
-    node.routes.forEach((r, k) => {
-      const toFamily = r.to === "default" ? undefined : familyOf(r.to.split("/")[0]!);
-      const viaFamily = r.via === undefined ? undefined : familyOf(r.via);
-      const linkLocal = r.via !== undefined && viaFamily === 6 &&
-        ipaddr.IPv6.parse(r.via).range() === "linkLocal";
-      if (toFamily !== undefined && viaFamily !== undefined && toFamily !== viaFamily) {
-        add(
-          ["nodes", nname, "routes", k, "via"],
-          `gateway ${r.via} is IPv${viaFamily}, but the route to ${r.to} is IPv${toFamily}`,
-        );
-      } else if (linkLocal) {
-        if (r.dev === undefined) {
-          add(["nodes", nname, "routes", k], `a link-local gateway (${r.via}) needs "dev"`);
-        }
-      } else if (r.via !== undefined && !subnets.some((s) => inSubnetAny(r.via!, s))) {
-        add(
-          ["nodes", nname, "routes", k, "via"],
-          `gateway ${r.via} is outside every subnet of node "${nname}"`,
-        );
-      }
-      if (r.dev !== undefined && !ifaces.has(r.dev)) {
-        add(["nodes", nname, "routes", k, "dev"], `node "${nname}" has no interface "${r.dev}"`);
-      }
+      prefixesOfNode.push([cidr, [...path, "addresses", k]]);
     });
-    node.nat.forEach((n, k) => {
-      if (n.outInterface !== undefined && !ifaces.has(n.outInterface)) {
-        add(
-          ["nodes", nname, "nat", k, "outInterface"],
-          `node "${nname}" has no interface "${n.outInterface}"`,
-        );
-      }
-    });
-    const d = node.dhcpServer;
-    if (d) {
-      const path = ["nodes", nname, "dhcpServer"];
-      const all = node.interfaces[d.interface]?.addresses ?? [];
-      const own = all.filter((a) => familyOf(a.split("/")[0]!) === 4);
-      const own6 = all.filter((a) => familyOf(a.split("/")[0]!) === 6);
-      if (d.range === undefined && d.range6 === undefined && !d.slaac) {
-        add(path, 'a DHCP server needs "range" (DHCPv4), "range6" (DHCPv6) or "slaac: true"');
-      }
-      if (d.router !== undefined && d.range === undefined) {
-        add([...path, "router"], '"router" is a DHCPv4 option: it needs "range"');
-      }
-      if (!ifaces.has(d.interface)) add([...path, "interface"], `no interface "${d.interface}"`);
-      else if (d.range !== undefined && own.length === 0) {
-        add([...path, "interface"], `"${d.interface}" needs a static IPv4 address to serve DHCP`);
-      } else if (d.range !== undefined) {
-        for (const [k, a] of d.range.entries()) {
-          if (!own.some((s) => inSubnet(a, s))) {
-            add([...path, "range", k], `${a} is outside ${own.join(", ")}`);
-          }
-        }
-        if (ipToNumber(d.range[0]) > ipToNumber(d.range[1])) {
-          add([...path, "range"], "the range's first address is after its last");
-        }
-      }
-      if (ifaces.has(d.interface) && d.range6 !== undefined) {
-        if (own6.length === 0) {
-          add([...path, "range6"], `"${d.interface}" needs a static IPv6 address to serve DHCPv6`);
-        } else {
-          for (const [k, a] of d.range6.entries()) {
-            if (!own6.some((s) => inSubnetAny(a, s))) {
-              add([...path, "range6", k], `${a} is outside ${own6.join(", ")}`);
-            }
-          }
-          if (ipToBigInt(d.range6[0]) > ipToBigInt(d.range6[1])) {
-            add([...path, "range6"], "the range's first address is after its last");
-          }
-        }
-      }
-      if (ifaces.has(d.interface) && d.slaac && !own6.some((a) => a.endsWith("/64"))) {
-        add(
-          [...path, "slaac"],
-          `SLAAC needs a /64: "${d.interface}" has no IPv6 address with prefix length 64`,
-        );
-      }
+    if (iface.dhcp && iface.addresses.some((a) => familyOf(a.split("/")[0]!) === 4)) {
+      c.add(path, "an interface takes either static IPv4 addresses or DHCP, not both");
     }
-    if (node.routing) issues.push(...routingIssues(nname, node, ifaces));
   }
-  issues.push(...ovsIssues(lab, layout));
-  lab.expect.forEach((e, k) => {
-    const nodes = "ping" in e && e.ping
-      ? [e.ping.from]
-      : "lease" in e
-      ? [e.lease.node]
-      : "snat" in e
-      ? [e.snat.from, e.snat.observer]
-      : "tcp" in e
-      ? [e.tcp.from, ...(e.tcp.listen === undefined ? [] : [e.tcp.listen])]
-      : "route" in e
-      ? [e.route.node]
-      : "link" in e
-      ? [e.link.node]
-      : "slaac" in e
-      ? [e.slaac.node]
-      : "failover" in e
-      ? [e.failover.from, e.failover.down.split(":")[0]!]
-      : [];
-    if ("lease" in e && familyOf(e.lease.range[0]) !== familyOf(e.lease.range[1])) {
-      add(["expect", k, "lease", "range"], "the range's two ends are of different families");
-    }
-    if ("slaac" in e && familyOf(e.slaac.prefix.split("/")[0]!) !== 6) {
-      add(["expect", k, "slaac", "prefix"], "SLAAC prefixes are IPv6");
-    }
-    if ("failover" in e) {
-      const [node = "", ifname = ""] = e.failover.down.split(":");
-      if (isNode(node) && !layout.nodeIfaces.get(node)?.has(ifname)) {
-        add(["expect", k, "failover", "down"], `node "${node}" has no interface "${ifname}"`);
-      }
-    }
-    for (const n of nodes) {
-      if (!isNode(n)) add(["expect", k], `node "${n}" does not exist`);
-    }
-    const ifaceOf = "link" in e
-      ? { node: e.link.node, ifname: e.link.interface, path: ["expect", k, "link", "interface"] }
-      : "route" in e && e.route.dev !== undefined
-      ? { node: e.route.node, ifname: e.route.dev, path: ["expect", k, "route", "dev"] }
-      : undefined;
+}
+
+/** Why `cidr` (whose address is spelled `addr`) is a network address, not a host's, if it is. */
+function networkAddressProblem(cidr: string, addr: string): string | undefined {
+  if (familyOf(addr) === 6) {
     if (
-      ifaceOf && isNode(ifaceOf.node) && !layout.nodeIfaces.get(ifaceOf.node)?.has(ifaceOf.ifname)
+      networkOfAny(cidr) === ipaddr.parse(addr).toString() + cidr.slice(cidr.indexOf("/")) &&
+      !cidr.endsWith("/128") && !cidr.endsWith("/127")
     ) {
-      add(ifaceOf.path, `node "${ifaceOf.node}" has no interface "${ifaceOf.ifname}"`);
+      return `${cidr} is the subnet-router anycast (network) address, not a host address (use e.g. ${
+        networkOfAny(cidr).replace("::/", "::1/")
+      })`;
+    }
+  } else if (networkOfAny(cidr) === cidr && !cidr.endsWith("/32")) {
+    return `${cidr} is the network address, not a host address (the seed's slip: use e.g. ${
+      cidr.replace(/\.0\//, ".1/")
+    })`;
+  }
+  return undefined;
+}
+
+/** A route's gateway is of its family and in a subnet of the node; its `dev` is the node's. */
+function nodeRoutes(c: CrossContext, n: NodeAt): void {
+  n.node.routes.forEach((r, k) => {
+    const path = ["nodes", n.name, "routes", k];
+    const toFamily = r.to === "default" ? undefined : familyOf(r.to.split("/")[0]!);
+    const viaFamily = r.via === undefined ? undefined : familyOf(r.via);
+    const linkLocal = r.via !== undefined && viaFamily === 6 &&
+      ipaddr.IPv6.parse(r.via).range() === "linkLocal";
+    if (toFamily !== undefined && viaFamily !== undefined && toFamily !== viaFamily) {
+      c.add(
+        [...path, "via"],
+        `gateway ${r.via} is IPv${viaFamily}, but the route to ${r.to} is IPv${toFamily}`,
+      );
+    } else if (linkLocal) {
+      if (r.dev === undefined) c.add(path, `a link-local gateway (${r.via}) needs "dev"`);
+    } else if (r.via !== undefined && !n.subnets.some((s) => inSubnetAny(r.via!, s))) {
+      c.add([...path, "via"], `gateway ${r.via} is outside every subnet of node "${n.name}"`);
+    }
+    if (r.dev !== undefined && !n.ifaces.has(r.dev)) {
+      c.add([...path, "dev"], `node "${n.name}" has no interface "${r.dev}"`);
     }
   });
-  issues.push(...hostIssues(lab));
-  return issues;
+}
+
+/** A NAT rule's `outInterface` is the node's. */
+function nodeNat(c: CrossContext, n: NodeAt): void {
+  n.node.nat.forEach((rule, k) => {
+    if (rule.outInterface !== undefined && !n.ifaces.has(rule.outInterface)) {
+      c.add(
+        ["nodes", n.name, "nat", k, "outInterface"],
+        `node "${n.name}" has no interface "${rule.outInterface}"`,
+      );
+    }
+  });
+}
+
+type DhcpServer = NonNullable<LabNode["dhcpServer"]>;
+
+/**
+ * A DHCP server serves something, on an interface of its node, from ranges inside that
+ * interface's subnets.
+ */
+function dhcpServer(c: CrossContext, n: NodeAt, d: DhcpServer): void {
+  const path = ["nodes", n.name, "dhcpServer"];
+  const all = n.node.interfaces[d.interface]?.addresses ?? [];
+  const own = all.filter((a) => familyOf(a.split("/")[0]!) === 4);
+  const own6 = all.filter((a) => familyOf(a.split("/")[0]!) === 6);
+  if (d.range === undefined && d.range6 === undefined && !d.slaac) {
+    c.add(path, 'a DHCP server needs "range" (DHCPv4), "range6" (DHCPv6) or "slaac: true"');
+  }
+  if (d.router !== undefined && d.range === undefined) {
+    c.add([...path, "router"], '"router" is a DHCPv4 option: it needs "range"');
+  }
+  if (!n.ifaces.has(d.interface)) c.add([...path, "interface"], `no interface "${d.interface}"`);
+  else if (d.range !== undefined && own.length === 0) {
+    c.add([...path, "interface"], `"${d.interface}" needs a static IPv4 address to serve DHCP`);
+  } else if (d.range !== undefined) {
+    for (const [k, a] of d.range.entries()) {
+      if (!own.some((s) => inSubnet(a, s))) {
+        c.add([...path, "range", k], `${a} is outside ${own.join(", ")}`);
+      }
+    }
+    if (ipToNumber(d.range[0]) > ipToNumber(d.range[1])) {
+      c.add([...path, "range"], "the range's first address is after its last");
+    }
+  }
+  if (!n.ifaces.has(d.interface)) return;
+  if (d.range6 !== undefined) dhcp6Range(c, path, d, own6);
+  if (d.slaac && !own6.some((a) => a.endsWith("/64"))) {
+    c.add(
+      [...path, "slaac"],
+      `SLAAC needs a /64: "${d.interface}" has no IPv6 address with prefix length 64`,
+    );
+  }
+}
+
+/** A DHCPv6 range: the interface has IPv6 addresses, and the range lies in their subnets. */
+function dhcp6Range(c: CrossContext, path: DocPath, d: DhcpServer, own6: string[]): void {
+  const range6 = d.range6!;
+  if (own6.length === 0) {
+    c.add([...path, "range6"], `"${d.interface}" needs a static IPv6 address to serve DHCPv6`);
+    return;
+  }
+  for (const [k, a] of range6.entries()) {
+    if (!own6.some((s) => inSubnetAny(a, s))) {
+      c.add([...path, "range6", k], `${a} is outside ${own6.join(", ")}`);
+    }
+  }
+  if (ipToBigInt(range6[0]) > ipToBigInt(range6[1])) {
+    c.add([...path, "range6"], "the range's first address is after its last");
+  }
+}
+
+/** One check of a proof (`expect[k]`). */
+type ProofCheck = (c: CrossContext, e: Proof, k: number) => void;
+
+/** The checks of every proof, in the order their problems are reported. */
+const PROOF_CHECKS: readonly ProofCheck[] = [
+  leaseRangeFamily,
+  slaacPrefixFamily,
+  failoverInterface,
+  proofNodesExist,
+  proofInterfaceExists,
+];
+
+/** Every proof names nodes and interfaces of the lab, with ranges and prefixes that fit. */
+function proofReferences(c: CrossContext): void {
+  c.lab.expect.forEach((e, k) => {
+    for (const check of PROOF_CHECKS) check(c, e, k);
+  });
+}
+
+/** The nodes a proof names. */
+function proofNodes(e: Proof): string[] {
+  return "ping" in e && e.ping
+    ? [e.ping.from]
+    : "lease" in e
+    ? [e.lease.node]
+    : "snat" in e
+    ? [e.snat.from, e.snat.observer]
+    : "tcp" in e
+    ? [e.tcp.from, ...(e.tcp.listen === undefined ? [] : [e.tcp.listen])]
+    : "route" in e
+    ? [e.route.node]
+    : "link" in e
+    ? [e.link.node]
+    : "slaac" in e
+    ? [e.slaac.node]
+    : "failover" in e
+    ? [e.failover.from, e.failover.down.split(":")[0]!]
+    : [];
+}
+
+/** A lease's range has two ends of one family. */
+function leaseRangeFamily(c: CrossContext, e: Proof, k: number): void {
+  if ("lease" in e && familyOf(e.lease.range[0]) !== familyOf(e.lease.range[1])) {
+    c.add(["expect", k, "lease", "range"], "the range's two ends are of different families");
+  }
+}
+
+/** A SLAAC proof's prefix is IPv6. */
+function slaacPrefixFamily(c: CrossContext, e: Proof, k: number): void {
+  if ("slaac" in e && familyOf(e.slaac.prefix.split("/")[0]!) !== 6) {
+    c.add(["expect", k, "slaac", "prefix"], "SLAAC prefixes are IPv6");
+  }
+}
+
+/** A failover proof takes down an interface of its node. */
+function failoverInterface(c: CrossContext, e: Proof, k: number): void {
+  if (!("failover" in e)) return;
+  const [node = "", ifname = ""] = e.failover.down.split(":");
+  if (c.isNode(node) && !c.layout.nodeIfaces.get(node)?.has(ifname)) {
+    c.add(["expect", k, "failover", "down"], `node "${node}" has no interface "${ifname}"`);
+  }
+}
+
+/** Every node a proof names is a node of the lab. */
+function proofNodesExist(c: CrossContext, e: Proof, k: number): void {
+  for (const n of proofNodes(e)) {
+    if (!c.isNode(n)) c.add(["expect", k], `node "${n}" does not exist`);
+  }
+}
+
+/** The interface a link or route proof names is one of its node's. */
+function proofInterfaceExists(c: CrossContext, e: Proof, k: number): void {
+  const ifaceOf = "link" in e
+    ? { node: e.link.node, ifname: e.link.interface, path: ["expect", k, "link", "interface"] }
+    : "route" in e && e.route.dev !== undefined
+    ? { node: e.route.node, ifname: e.route.dev, path: ["expect", k, "route", "dev"] }
+    : undefined;
+  if (
+    ifaceOf && c.isNode(ifaceOf.node) &&
+    !c.layout.nodeIfaces.get(ifaceOf.node)?.has(ifaceOf.ifname)
+  ) {
+    c.add(ifaceOf.path, `node "${ifaceOf.node}" has no interface "${ifaceOf.ifname}"`);
+  }
 }
 
 /** The checks of a node's `routing` (OSPF and BGP by FRR). */

@@ -103,168 +103,250 @@ export function findFlow(lab: Lab, bridge: string, match: string): number | stri
     "or table= to tell them apart";
 }
 
+/** What every OVS check reads, and where it reports. */
+interface OvsContext {
+  readonly lab: Lab;
+  readonly layout: LabLayout;
+  add(path: DocPath, message: string): void;
+  /** The bonds named so far: OVS port names are unique in the whole switch. */
+  readonly bondNames: Set<string>;
+  /** Every link's ends, `OWNER:IFNAME`. */
+  readonly endpoints: ReadonlySet<string>;
+}
+
+/** One bridge, as its checks see it. */
+interface BridgeAt {
+  readonly name: string;
+  readonly bridge: Bridge;
+  /** `["bridges", name]`. */
+  readonly base: DocPath;
+  readonly isOvs: boolean;
+}
+
+type Port = Bridge["ports"][string];
+type Proof = Lab["expect"][number];
+
+/** The checks of each bridge, in the order their problems are reported. */
+const BRIDGE_CHECKS: readonly ((c: OvsContext, b: BridgeAt) => void)[] = [
+  ovsOnlyFeatures,
+  portFeatures,
+  flowsOfBridge,
+  mirrorsOfBridge,
+];
+
+/** The checks of each proof, in the order their problems are reported. */
+const PROOF_CHECKS: readonly ((c: OvsContext, e: Proof, path: DocPath) => void)[] = [
+  flowProof,
+  linkDownProof,
+  captureProof,
+  throughputProof,
+];
+
 /** Checks flows, bonds, mirrors, QoS and the proofs that use them. */
 export function ovsIssues(lab: Lab, layout: LabLayout): LabIssue[] {
   const issues: LabIssue[] = [];
-  const add = (path: DocPath, message: string) => issues.push({ path, message });
-  const bondNames = new Set<string>(); // OVS port names are unique in the whole switch
+  const c: OvsContext = {
+    lab,
+    layout,
+    add: (path, message) => void issues.push({ path, message }),
+    bondNames: new Set(),
+    endpoints: new Set(lab.links.flatMap((l) => l.endpoints)),
+  };
+  for (const [name, bridge] of Object.entries(lab.bridges)) {
+    const b: BridgeAt = { name, bridge, base: ["bridges", name], isOvs: bridge.type === "ovs" };
+    for (const check of BRIDGE_CHECKS) check(c, b);
+  }
+  lab.expect.forEach((e, k) => {
+    for (const check of PROOF_CHECKS) check(c, e, ["expect", k]);
+  });
+  return issues;
+}
 
-  for (const [bname, bridge] of Object.entries(lab.bridges)) {
-    const base = ["bridges", bname];
-    const isOvs = bridge.type === "ovs";
-    const needOvs = (what: string, path: DocPath) =>
-      add(path, `${what} need${what.endsWith("s") ? "" : "s"} an OVS bridge (type: ovs)`);
-    if (!isOvs && bridge.flows?.length) needOvs("OpenFlow flows", [...base, "flows"]);
-    if (!isOvs && Object.keys(bridge.mirrors ?? {}).length) {
-      needOvs("mirrors", [...base, "mirrors"]);
-    }
+/** `WHAT need(s) an OVS bridge (type: ovs)` at `path`. */
+function needOvs(c: OvsContext, what: string, path: DocPath): void {
+  c.add(path, `${what} need${what.endsWith("s") ? "" : "s"} an OVS bridge (type: ovs)`);
+}
 
-    const ends = new Set(linkEndsAt(lab, bname));
-    const seenMember = new Map<string, string>();
-    for (const [port, p] of Object.entries(bridge.ports)) {
-      const path = [...base, "ports", port];
-      for (const key of ["mode", "lacp", "primary"] as const) {
-        if (p[key] !== undefined && p.bond === undefined) {
-          add([...path, key], `"${key}" is only for bonds (with "bond: [MEMBER, MEMBER]")`);
-        }
-      }
-      if (p.bond !== undefined) {
-        if (!isOvs) needOvs("bonds", [...path, "bond"]);
-        if (p.internal || p.tag !== undefined || p.node !== undefined || p.qos !== undefined) {
-          add(path, "a bond takes bond, mode, lacp and primary only (no internal, node, tag, qos)");
-        }
-        p.bond.forEach((m, k) => {
-          const at = [...path, "bond", k];
-          if (!ends.has(m)) {
-            add(
-              at,
-              `bond member "${m}" is not a link's end at bridge "${bname}" (add a link ` +
-                `with endpoint "${bname}:${m}"; link ends here: ${[...ends].join(", ") || "none"})`,
-            );
-          } else if (seenMember.has(m)) {
-            add(at, `"${m}" is already a member of bond "${seenMember.get(m)}"`);
-          } else if (m in bridge.ports) {
-            add(at, `"${m}" is a bond member and also a port of its own in "ports"`);
-          } else seenMember.set(m, port);
-        });
-        if (p.primary !== undefined && !p.bond.includes(p.primary)) {
-          add([...path, "primary"], `primary "${p.primary}" is not one of the bond's members`);
-        }
-        if (layout.rootIfaces.has(port) || bondNames.has(port)) {
-          add(path, `bond name "${port}" is already an interface, bridge or bond of the lab`);
-        }
-        bondNames.add(port);
-      }
-      if (p.qos !== undefined) {
-        if (!isOvs) needOvs("QoS", [...path, "qos"]);
-        else {
-          const refusal = qosRefusal(p.qos.type, { internal: p.internal });
-          if (refusal) add([...path, "qos", "type"], refusal);
-        }
+/** Flows and mirrors only on an OVS bridge. */
+function ovsOnlyFeatures(c: OvsContext, { bridge, base, isOvs }: BridgeAt): void {
+  if (!isOvs && bridge.flows?.length) needOvs(c, "OpenFlow flows", [...base, "flows"]);
+  if (!isOvs && Object.keys(bridge.mirrors ?? {}).length) {
+    needOvs(c, "mirrors", [...base, "mirrors"]);
+  }
+}
+
+/** Each port's bond settings and QoS. */
+function portFeatures(c: OvsContext, b: BridgeAt): void {
+  const ends = new Set(linkEndsAt(c.lab, b.name));
+  const seenMember = new Map<string, string>();
+  for (const [port, p] of Object.entries(b.bridge.ports)) {
+    const path = [...b.base, "ports", port];
+    for (const key of ["mode", "lacp", "primary"] as const) {
+      if (p[key] !== undefined && p.bond === undefined) {
+        c.add([...path, key], `"${key}" is only for bonds (with "bond: [MEMBER, MEMBER]")`);
       }
     }
-    if (!isOvs) continue;
-
-    // Flows: netkit's subset, naming only this bridge's interfaces; no two with one match.
-    const ifaces = bridgeInterfaces(lab, bname);
-    const keys = new Map<string, number>();
-    (bridge.flows ?? []).forEach((flow, i) => {
-      try {
-        const f = parseFlow(flow, { bridge: bname, ports: ifaces });
-        const key = `${f.table}/${f.priority}/${matchKey(f.match)}`;
-        const first = keys.get(key);
-        if (first !== undefined) {
-          add(
-            [...base, "flows", i],
-            `same table, priority and match as flows[${first}]: OVS would keep only one of them`,
-          );
-        } else keys.set(key, i);
-      } catch (error) {
-        if (!(error instanceof FlowSyntaxError)) throw error;
-        add([...base, "flows", i], error.reason);
-      }
-    });
-
-    // Mirrors: ports of this bridge; an output port serves one mirror and is not selected.
-    const ports = bridgePorts(lab, bname);
-    const outputs = new Map<string, string>();
-    const portList = [...ports].sort().join(", ") || "none";
-    for (const [mname, m] of Object.entries(bridge.mirrors ?? {})) {
-      const path = [...base, "mirrors", mname];
-      if (!ports.has(m.output)) {
-        add(
-          [...path, "output"],
-          `mirror output "${m.output}" is not a port of bridge "${bname}" (its ports: ${portList})`,
-        );
-      } else if (bridge.ports[m.output]?.bond) {
-        add([...path, "output"], `mirror output "${m.output}" is a bond: use a single port`);
-      }
-      if (outputs.has(m.output)) {
-        add(
-          [...path, "output"],
-          `"${m.output}" is already the output of mirror "${outputs.get(m.output)}"`,
-        );
-      } else outputs.set(m.output, mname);
-      if (m.select !== "all") {
-        m.select.forEach((s, k) => {
-          if (!ports.has(s)) {
-            add(
-              [...path, "select", k],
-              `"${s}" is not a port of bridge "${bname}" (its ports: ${portList})`,
-            );
-          } else if (s === m.output) {
-            add(
-              [...path, "select", k],
-              `"${s}" is the mirror's output: it cannot also be selected`,
-            );
-          }
-        });
+    if (p.bond !== undefined) bondPort(c, b, { port, p, path, ends, seenMember });
+    if (p.qos !== undefined) {
+      if (!b.isOvs) needOvs(c, "QoS", [...path, "qos"]);
+      else {
+        const refusal = qosRefusal(p.qos.type, { internal: p.internal });
+        if (refusal) c.add([...path, "qos", "type"], refusal);
       }
     }
   }
+}
 
-  // Proofs.
-  const endpoints = new Set(lab.links.flatMap((l) => l.endpoints));
-  lab.expect.forEach((e, k) => {
-    const path = ["expect", k];
-    if ("flow" in e) {
-      const b = lab.bridges[e.flow.bridge];
-      if (!b || b.type !== "ovs") {
-        add([...path, "flow", "bridge"], `"${e.flow.bridge}" is not an OVS bridge of the lab`);
-      } else {
-        const found = findFlow(lab, e.flow.bridge, e.flow.match);
-        if (typeof found === "string") add([...path, "flow", "match"], found);
-      }
-    }
-    if ("linkDown" in e && !endpoints.has(e.linkDown)) {
-      add([...path, "linkDown"], `no link ends at "${e.linkDown}"`);
-    }
-    if ("capture" in e) {
-      const { node, interface: iface } = e.capture;
-      if (!(node in lab.nodes)) add([...path, "capture", "node"], `node "${node}" does not exist`);
-      else if (!layout.nodeIfaces.get(node)?.has(iface)) {
-        add([...path, "capture", "interface"], `node "${node}" has no interface "${iface}"`);
-      }
-    }
-    if ("throughput" in e) {
-      const t = e.throughput;
-      for (const key of ["from", "server"] as const) {
-        if (!(t[key] in lab.nodes)) {
-          add([...path, "throughput", key], `node "${t[key]}" does not exist`);
-        }
-      }
-      const own = Object.values(lab.nodes[t.server]?.interfaces ?? {}).flatMap((i) =>
-        i.addresses.map((a) => a.split("/")[0])
+/**
+ * A bond: on OVS, with bond settings only, its members link ends at this bridge that are in no
+ * other bond and no port of their own, its primary one of them, its name new to the switch.
+ */
+function bondPort(
+  c: OvsContext,
+  b: BridgeAt,
+  at: {
+    port: string;
+    p: Port;
+    path: DocPath;
+    ends: ReadonlySet<string>;
+    seenMember: Map<string, string>;
+  },
+): void {
+  const { port, p, path, ends, seenMember } = at;
+  const bond = p.bond!;
+  if (!b.isOvs) needOvs(c, "bonds", [...path, "bond"]);
+  if (p.internal || p.tag !== undefined || p.node !== undefined || p.qos !== undefined) {
+    c.add(path, "a bond takes bond, mode, lacp and primary only (no internal, node, tag, qos)");
+  }
+  bond.forEach((m, k) => {
+    const where = [...path, "bond", k];
+    if (!ends.has(m)) {
+      c.add(
+        where,
+        `bond member "${m}" is not a link's end at bridge "${b.name}" (add a link ` +
+          `with endpoint "${b.name}:${m}"; link ends here: ${[...ends].join(", ") || "none"})`,
       );
-      if (t.server in lab.nodes && !own.includes(t.to)) {
-        add(
-          [...path, "throughput", "to"],
-          `${t.to} is not an address of node "${t.server}" (its addresses: ${
-            own.join(", ") || "none"
-          })`,
+    } else if (seenMember.has(m)) {
+      c.add(where, `"${m}" is already a member of bond "${seenMember.get(m)}"`);
+    } else if (m in b.bridge.ports) {
+      c.add(where, `"${m}" is a bond member and also a port of its own in "ports"`);
+    } else seenMember.set(m, port);
+  });
+  if (p.primary !== undefined && !bond.includes(p.primary)) {
+    c.add([...path, "primary"], `primary "${p.primary}" is not one of the bond's members`);
+  }
+  if (c.layout.rootIfaces.has(port) || c.bondNames.has(port)) {
+    c.add(path, `bond name "${port}" is already an interface, bridge or bond of the lab`);
+  }
+  c.bondNames.add(port);
+}
+
+/** Flows: netkit's subset, naming only this bridge's interfaces; no two with one match. */
+function flowsOfBridge(c: OvsContext, { name, bridge, base, isOvs }: BridgeAt): void {
+  if (!isOvs) return;
+  const ifaces = bridgeInterfaces(c.lab, name);
+  const keys = new Map<string, number>();
+  (bridge.flows ?? []).forEach((flow, i) => {
+    try {
+      const f = parseFlow(flow, { bridge: name, ports: ifaces });
+      const key = `${f.table}/${f.priority}/${matchKey(f.match)}`;
+      const first = keys.get(key);
+      if (first !== undefined) {
+        c.add(
+          [...base, "flows", i],
+          `same table, priority and match as flows[${first}]: OVS would keep only one of them`,
         );
-      }
+      } else keys.set(key, i);
+    } catch (error) {
+      if (!(error instanceof FlowSyntaxError)) throw error;
+      c.add([...base, "flows", i], error.reason);
     }
   });
-  return issues;
+}
+
+/** Mirrors: ports of this bridge; an output port serves one mirror and is not selected. */
+function mirrorsOfBridge(c: OvsContext, { name, bridge, base, isOvs }: BridgeAt): void {
+  if (!isOvs) return;
+  const ports = bridgePorts(c.lab, name);
+  const outputs = new Map<string, string>();
+  const portList = [...ports].sort().join(", ") || "none";
+  for (const [mname, m] of Object.entries(bridge.mirrors ?? {})) {
+    const path = [...base, "mirrors", mname];
+    if (!ports.has(m.output)) {
+      c.add(
+        [...path, "output"],
+        `mirror output "${m.output}" is not a port of bridge "${name}" (its ports: ${portList})`,
+      );
+    } else if (bridge.ports[m.output]?.bond) {
+      c.add([...path, "output"], `mirror output "${m.output}" is a bond: use a single port`);
+    }
+    if (outputs.has(m.output)) {
+      c.add(
+        [...path, "output"],
+        `"${m.output}" is already the output of mirror "${outputs.get(m.output)}"`,
+      );
+    } else outputs.set(m.output, mname);
+    if (m.select === "all") continue;
+    m.select.forEach((s, k) => {
+      if (!ports.has(s)) {
+        c.add(
+          [...path, "select", k],
+          `"${s}" is not a port of bridge "${name}" (its ports: ${portList})`,
+        );
+      } else if (s === m.output) {
+        c.add([...path, "select", k], `"${s}" is the mirror's output: it cannot also be selected`);
+      }
+    });
+  }
+}
+
+/** A flow proof names an OVS bridge of the lab and exactly one of its flows. */
+function flowProof(c: OvsContext, e: Proof, path: DocPath): void {
+  if (!("flow" in e)) return;
+  const b = c.lab.bridges[e.flow.bridge];
+  if (!b || b.type !== "ovs") {
+    c.add([...path, "flow", "bridge"], `"${e.flow.bridge}" is not an OVS bridge of the lab`);
+  } else {
+    const found = findFlow(c.lab, e.flow.bridge, e.flow.match);
+    if (typeof found === "string") c.add([...path, "flow", "match"], found);
+  }
+}
+
+/** A link-down proof names a link's end. */
+function linkDownProof(c: OvsContext, e: Proof, path: DocPath): void {
+  if ("linkDown" in e && !c.endpoints.has(e.linkDown)) {
+    c.add([...path, "linkDown"], `no link ends at "${e.linkDown}"`);
+  }
+}
+
+/** A capture proof names a node of the lab and one of its interfaces. */
+function captureProof(c: OvsContext, e: Proof, path: DocPath): void {
+  if (!("capture" in e)) return;
+  const { node, interface: iface } = e.capture;
+  if (!(node in c.lab.nodes)) c.add([...path, "capture", "node"], `node "${node}" does not exist`);
+  else if (!c.layout.nodeIfaces.get(node)?.has(iface)) {
+    c.add([...path, "capture", "interface"], `node "${node}" has no interface "${iface}"`);
+  }
+}
+
+/** A throughput proof names nodes of the lab, and an address of its server. */
+function throughputProof(c: OvsContext, e: Proof, path: DocPath): void {
+  if (!("throughput" in e)) return;
+  const t = e.throughput;
+  for (const key of ["from", "server"] as const) {
+    if (!(t[key] in c.lab.nodes)) {
+      c.add([...path, "throughput", key], `node "${t[key]}" does not exist`);
+    }
+  }
+  const own = Object.values(c.lab.nodes[t.server]?.interfaces ?? {}).flatMap((i) =>
+    i.addresses.map((a) => a.split("/")[0])
+  );
+  if (t.server in c.lab.nodes && !own.includes(t.to)) {
+    c.add(
+      [...path, "throughput", "to"],
+      `${t.to} is not an address of node "${t.server}" (its addresses: ${
+        own.join(", ") || "none"
+      })`,
+    );
+  }
 }
