@@ -14,14 +14,14 @@ import { labDir } from "../state.ts";
 /** Runs `command` in namespace `node` of a lab that is up; exits with its code. */
 export async function execCommand(host: Host, node: string, command: string[]): Promise<void> {
   const labs = await listLabs({ host });
-  if (!labs.some((s) => node in s.lab.nodes)) {
+  if (!labs.some((s) => Object.hasOwn(s.lab.nodes, node))) {
     if (await (await import("./multihost.ts")).execIfMultihost(host, node, command)) return;
     const known = labs.flatMap((s) => Object.keys(s.lab.nodes));
     throw new UsageError(`No lab that is up has a node "${node}"`, {
       hint: known.length ? `known nodes: ${known.join(", ")}` : "no lab is up",
     });
   }
-  const state = labs.find((s) => node in s.lab.nodes)!;
+  const state = labs.find((s) => Object.hasOwn(s.lab.nodes, node))!;
   const dir = labDir(host.stateRoot, state.lab.name);
   const status = await host.runner.spawn(inNs(node, withVtySocket(state.lab, node, command, dir)), {
     stdin: "inherit",

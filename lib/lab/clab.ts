@@ -14,15 +14,22 @@
  * | `exec: - ip route add DEST via GW [dev IF]`    | a route of the node                         |
  * | `exec: - ip link set [dev] IF up`              | nothing: netkit brings every interface up   |
  * | `exec: - sysctl -w net.ipv4.ip_forward=1`      | `role: router` (other keys: `sysctls`)      |
- * | `defaults`, `kinds`, `groups`                  | inherited `kind`, `image` and `exec`        |
+ * | `defaults`, `kinds`, `groups`                  | inherited `kind` and `image`; `exec` lines  |
+ * |                                                | appended, as containerlab does              |
  *
  * An `exec` line is parsed word by word, never run, and never given to a shell: any other command,
- * or shell syntax, is refused naming the line. Kinds that need a container (`nokia_srlinux`,
- * `arista_ceos`, ...) are refused, and so are container images (a namespace runs this host's
- * programs, not the image's; `ignoreImages` turns that refusal into a notice) and the keys that
- * configure a container (`binds`, `env`, `cmd`, ...). `mgmt`, `prefix` and management addresses
- * are ignored with a notice: a netkit lab has no management network. Unlike containerlab, netkit
- * creates the bridges itself (and refuses, like any lab, one that already exists).
+ * or shell syntax, is refused naming the line. Nothing is dropped: every `exec` line becomes part
+ * of the lab or is refused at its line, including one in `defaults`, `kinds` or `groups` that no
+ * node takes. Names from the topology are looked up only among its own (`Object.hasOwn`, maps
+ * without a prototype: lib/lab/own_names.ts), so a node or device called `__proto__` or
+ * `constructor` is a name like any other, and the lab's validation refuses it at its line.
+ *
+ * Kinds that need a container (`nokia_srlinux`, `arista_ceos`, ...) are refused, and so are
+ * container images (a namespace runs this host's programs, not the image's; `ignoreImages` turns
+ * that refusal into a notice) and the keys that configure a container (`binds`, `env`, `cmd`,
+ * ...). `mgmt`, `prefix` and management addresses are ignored with a notice: a netkit lab has no
+ * management network. Unlike containerlab, netkit creates the bridges itself (and refuses, like
+ * any lab, one that already exists).
  *
  * Proofs: a topology says nothing about what must work, so every pair of addresses in one subnet
  * on one layer-2 segment (a link, or a bridge and its links) becomes a ping from the first node
@@ -33,6 +40,7 @@
 import { inSubnet, parseCidr, parseIp } from "../addr.ts";
 import { UsageError } from "../errors.ts";
 import type { DocPath, LabIssue } from "./validate.ts";
+import { nameMap } from "./own_names.ts";
 
 /** Options for reading a containerlab topology. */
 export interface ClabOptions {
@@ -62,7 +70,9 @@ const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !
 /** The kinds netkit builds, and what it builds for each. */
 const KINDS = { linux: "namespace", bridge: "linux", "ovs-bridge": "ovs" } as const;
 type Kind = keyof typeof KINDS;
-const isKind = (k: unknown): k is Kind => typeof k === "string" && k in KINDS;
+const isKind = (k: unknown): k is Kind => typeof k === "string" && Object.hasOwn(KINDS, k);
+/** `obj[key]` when `obj` has `key` itself (never what every object inherits), else undefined. */
+const own = (obj: Obj, key: string): unknown => Object.hasOwn(obj, key) ? obj[key] : undefined;
 
 /** True for a file name containerlab would read (`*.clab.yml`, `*.clab.yaml`). */
 export function isClabFileName(path: string): boolean {
@@ -71,7 +81,7 @@ export function isClabFileName(path: string): boolean {
 
 /** True for a parsed YAML document shaped like a containerlab topology (it has `topology`). */
 export function isClabDocument(value: unknown): boolean {
-  return isObj(value) && "topology" in value && !("nodes" in value);
+  return isObj(value) && Object.hasOwn(value, "topology") && !Object.hasOwn(value, "nodes");
 }
 
 const MGMT_KEYS = new Set(["mgmt-ipv4", "mgmt-ipv6", "mgmt_ipv4", "mgmt_ipv6"]);
@@ -104,6 +114,7 @@ export function clabToLab(value: unknown, options: ClabOptions = {}): ClabConver
   const rawNodes = topology.nodes;
   if (!isObj(rawNodes)) r.problem(["topology", "nodes"], "topology.nodes is a mapping of nodes");
   for (const [name, raw] of Object.entries(isObj(rawNodes) ? rawNodes : {})) r.readNode(name, raw);
+  r.refuseUntakenExec();
   r.reportImages();
   r.readLinks(topology.links ?? [], isObj(rawNodes) ? rawNodes : undefined);
   r.checkUpLinks();
@@ -121,8 +132,8 @@ type Setting = [unknown, DocPath];
 class ClabReader {
   readonly problems: LabIssue[] = [];
   readonly notices: LabIssue[] = [];
-  readonly nodes: Record<string, Obj> = {};
-  readonly bridges: Record<string, Obj> = {};
+  readonly nodes: Record<string, Obj> = nameMap();
+  readonly bridges: Record<string, Obj> = nameMap();
   readonly links: Obj[] = [];
   readonly lab: Obj = { nodes: this.nodes, bridges: this.bridges, links: this.links };
   /** Lab document path (as JSON) -> the topology path it came from. */
@@ -131,6 +142,10 @@ class ClabReader {
   readonly #kindOf = new Map<string, Kind>();
   /** `ip link set IF up` lines, checked against the links once all are read. */
   readonly #upLinks: { node: string; iface: string; path: DocPath }[] = [];
+  /** The settings (by path, as JSON) whose `exec` some node takes. */
+  readonly #execTaken = new Set<string>();
+  /** The problems so far (as JSON), so that a line many nodes inherit is refused once. */
+  readonly #problemsSeen = new Set<string>();
   /** Each place an image is set, with the nodes that inherit it. */
   readonly #images = new Map<string, { image: unknown; path: DocPath; nodes: string[] }>();
   #defaults: Obj = {};
@@ -151,6 +166,9 @@ class ClabReader {
 
   /** Something the topology holds that netkit cannot honour. */
   problem(path: DocPath, message: string, key = false): void {
+    const seen = JSON.stringify([path, message, key]);
+    if (this.#problemsSeen.has(seen)) return;
+    this.#problemsSeen.add(seen);
     this.problems.push({ path, message, ...(key ? { key: true } : {}) });
   }
 
@@ -189,7 +207,7 @@ class ClabReader {
         this.problem([key], `unrecognized key "${key}" (netkit reads name and topology)`, true);
       }
     }
-    if (!("name" in value)) this.problem([], '"name" is missing');
+    if (!Object.hasOwn(value, "name")) this.problem([], '"name" is missing');
     const topology = value.topology;
     if (!isObj(topology)) {
       this.problem(["topology"], "topology is a mapping with nodes and links");
@@ -242,16 +260,29 @@ class ClabReader {
   /** One setting of a node, from the node itself or what it inherits, with its path. */
   setting(name: string, node: Obj, key: string, kind?: string): Setting | undefined {
     const path: DocPath = ["topology", "nodes", name];
-    const group = typeof node.group === "string" && isObj(this.#groups[node.group])
-      ? this.#groups[node.group] as Obj
-      : {};
-    const groupPath: DocPath = ["topology", "groups", String(node.group)];
-    if (key in node) return [node[key], [...path, key]];
-    if (key in group) return [group[key], [...groupPath, key]];
-    const ofKind = kind !== undefined && isObj(this.#kinds[kind]) ? this.#kinds[kind] as Obj : {};
-    if (key in ofKind) return [ofKind[key], ["topology", "kinds", String(kind), key]];
-    if (key in this.#defaults) return [this.#defaults[key], ["topology", "defaults", key]];
+    if (Object.hasOwn(node, key)) return [node[key], [...path, key]];
+    const group = this.groupOf(node);
+    if (group && Object.hasOwn(group[0], key)) return [group[0][key], [...group[1], key]];
+    const ofKind = this.kindSettings(kind);
+    if (ofKind && Object.hasOwn(ofKind[0], key)) return [ofKind[0][key], [...ofKind[1], key]];
+    if (Object.hasOwn(this.#defaults, key)) {
+      return [this.#defaults[key], ["topology", "defaults", key]];
+    }
     return undefined;
+  }
+
+  /** The settings of the group a node names, with their path, if the topology has that group. */
+  groupOf(node: Obj): [Obj, DocPath] | undefined {
+    const name = own(node, "group");
+    if (typeof name !== "string") return undefined;
+    const group = own(this.#groups, name);
+    return isObj(group) ? [group, ["topology", "groups", name]] : undefined;
+  }
+
+  /** The settings of `kind` in `topology.kinds`, with their path, if there are any. */
+  kindSettings(kind: string | undefined): [Obj, DocPath] | undefined {
+    const settings = kind === undefined ? undefined : own(this.#kinds, kind);
+    return isObj(settings) ? [settings, ["topology", "kinds", kind!]] : undefined;
   }
 
   /** The kind of node `name`, or undefined (with a problem) when netkit cannot build it. */
@@ -296,22 +327,70 @@ class ClabReader {
       seen.nodes.push(name);
       this.#images.set(key, seen);
     }
-    const exec = this.setting(name, node, "exec", kind);
+    const execs = this.execOf(name, node, kind);
     if (KINDS[kind] !== "namespace") {
       this.bridges[name] = { type: KINDS[kind] };
       this.from(["bridges", name], path);
-      if (exec !== undefined) {
-        this.problem(exec[1], "exec on a bridge: netkit runs nothing on bridges");
+      for (const [, execPath] of execs) {
+        this.problem(execPath, "exec on a bridge: netkit runs nothing on bridges");
       }
       return;
     }
     const built: Obj = {};
     this.nodes[name] = built;
     this.from(["nodes", name], path);
-    if (exec === undefined) return;
-    const [lines, execPath] = exec;
-    if (!Array.isArray(lines)) return this.problem(execPath, "exec is a list of commands");
-    lines.forEach((line, j) => this.readExec(name, built, line, [...execPath, j]));
+    for (const [lines, execPath] of execs) {
+      if (!Array.isArray(lines)) {
+        this.problem(execPath, "exec is a list of commands");
+        continue;
+      }
+      lines.forEach((line, j) => this.readExec(name, built, line, [...execPath, j]));
+    }
+  }
+
+  /**
+   * The `exec` lists a node runs, in containerlab's order: the defaults', its kind's, its
+   * group's, then its own (containerlab appends them, so none hides another).
+   */
+  execOf(name: string, node: Obj, kind: string): Setting[] {
+    const sources: Setting[] = [];
+    const take = (settings: Obj, path: DocPath) => {
+      if (!Object.hasOwn(settings, "exec")) return;
+      sources.push([settings.exec, [...path, "exec"]]);
+      this.#execTaken.add(JSON.stringify(path));
+    };
+    take(this.#defaults, ["topology", "defaults"]);
+    const ofKind = this.kindSettings(kind);
+    if (ofKind) take(...ofKind);
+    const group = this.groupOf(node);
+    if (group) take(...group);
+    take(node, ["topology", "nodes", name]);
+    return sources;
+  }
+
+  /**
+   * The `exec` lines of defaults, kinds and groups that no node takes: containerlab would run
+   * them nowhere, and netkit drops nothing silently, so each is refused at its line.
+   */
+  refuseUntakenExec(): void {
+    const untaken = (settings: unknown, path: DocPath, why: string) => {
+      if (!isObj(settings) || !Object.hasOwn(settings, "exec")) return;
+      if (this.#execTaken.has(JSON.stringify(path))) return;
+      const lines = settings.exec;
+      if (!Array.isArray(lines)) {
+        return this.problem([...path, "exec"], "exec is a list of commands");
+      }
+      lines.forEach((line, j) => {
+        this.problem([...path, "exec", j], `exec line ${JSON.stringify(line)} refused: ${why}`);
+      });
+    };
+    untaken(this.#defaults, ["topology", "defaults"], "no node netkit builds takes it");
+    for (const k of Object.keys(this.#kinds)) {
+      untaken(this.#kinds[k], ["topology", "kinds", k], `no node netkit builds is of kind ${k}`);
+    }
+    for (const g of Object.keys(this.#groups)) {
+      untaken(this.#groups[g], ["topology", "groups", g], `no node netkit builds is in group ${g}`);
+    }
   }
 
   /** Each container image: refused, or with `ignoreImages` a notice. */
@@ -362,7 +441,7 @@ class ClabReader {
       i++;
     }
     const [object = "", verb = "", ...args] = words.slice(i);
-    built.interfaces ??= {};
+    built.interfaces ??= nameMap();
     if (/^a(d(d(r(e(s(s)?)?)?)?)?)?$/.test(object) && verb === "add") {
       return this.execAddrAdd(exec, args);
     }
@@ -389,9 +468,9 @@ class ClabReader {
       built.role = "router";
       this.from(["nodes", node, "role"], path);
     } else {
-      const sysctls = (built.sysctls ??= {}) as Obj;
+      const sysctls = (built.sysctls ??= nameMap()) as Obj;
       sysctls[key] = val;
-      this.from(["nodes", node, "sysctls", key], path);
+      this.#origins.set(JSON.stringify(["nodes", node, "sysctls", key]), path); // the value's line
     }
   }
 
@@ -449,7 +528,7 @@ class ClabReader {
   /** One link: a veth pair between two nodes or bridges the lab builds. */
   readLink(raw: unknown, path: DocPath, rawNodes: Obj | undefined): void {
     if (!isObj(raw)) return this.problem(path, 'a link is a mapping with "endpoints"');
-    const extended = "type" in raw;
+    const extended = Object.hasOwn(raw, "type");
     if (extended && raw.type !== "veth") {
       return this.problem(
         [...path, "type"],
@@ -507,12 +586,12 @@ class ClabReader {
       this.problem(epPath, 'an endpoint is "NODE:INTERFACE"');
       return undefined;
     }
-    const special = SPECIAL_ENDPOINTS[owner];
+    const special = SPECIAL_ENDPOINTS.get(owner);
     if (special) {
       this.problem(epPath, special);
       return undefined;
     }
-    if (!(rawNodes !== undefined && owner in rawNodes)) {
+    if (!(rawNodes !== undefined && Object.hasOwn(rawNodes, owner))) {
       this.problem(epPath, `node "${owner}" is not in topology.nodes`);
       return undefined;
     }
@@ -551,11 +630,14 @@ function checked(check: () => unknown): string | undefined {
 }
 
 /** Endpoint owners containerlab reserves, and why netkit refuses each. */
-const SPECIAL_ENDPOINTS: Record<string, string> = {
-  host: "a link into the host's own namespace: netkit never configures the host's interfaces",
-  "mgmt-net": "a link to the management network: a netkit lab has none",
-  macvlan: "a macvlan link attaches to a real NIC of the host: netkit never uses the host's NICs",
-};
+const SPECIAL_ENDPOINTS: ReadonlyMap<string, string> = new Map([
+  ["host", "a link into the host's own namespace: netkit never configures the host's interfaces"],
+  ["mgmt-net", "a link to the management network: a netkit lab has none"],
+  [
+    "macvlan",
+    "a macvlan link attaches to a real NIC of the host: netkit never uses the host's NICs",
+  ],
+]);
 
 /** Splits `args` into keyword values (`dev eth1`) and the remaining words, or says why not. */
 function keywords(
@@ -596,7 +678,7 @@ function derivePings(lab: Obj): Obj[] {
   for (const { endpoints: [a = "", b = ""] } of links) {
     const side = (ep: string) => {
       const owner = ep.slice(0, ep.indexOf(":"));
-      return owner in bridges ? `bridge:${owner}` : ep;
+      return Object.hasOwn(bridges, owner) ? `bridge:${owner}` : ep;
     };
     join(side(a), side(b));
   }

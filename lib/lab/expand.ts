@@ -21,7 +21,7 @@ import * as z from "../deps/zod.ts";
 import { UsageError } from "../errors.ts";
 import { LAB_LIMITS } from "../reach.ts";
 import { chain, star } from "./generate.ts";
-import type { LabInput } from "./schema.ts";
+import { HostRole, type LabInput } from "./schema.ts";
 import type { LabIssue } from "./validate.ts";
 
 const Prefix = z.optional(z.string().check(z.maxLength(12)));
@@ -34,7 +34,7 @@ const Generator = z.union([
       bridge: z.optional(z.enum(["linux", "ovs"])),
       subnet: z.optional(z.string()),
       /** Multi-host labs: the host role every node and the bridge go on. */
-      host: z.optional(z.string()),
+      host: z.optional(HostRole),
     }),
   }),
   z.strictObject({
@@ -42,7 +42,7 @@ const Generator = z.union([
       prefix: Prefix,
       count: Count,
       subnet: z.optional(z.string()),
-      host: z.optional(z.string()),
+      host: z.optional(HostRole),
     }),
   }),
 ]);

@@ -27,6 +27,7 @@ import { planLab, usesOvs } from "./plan.ts";
 import { readUplink } from "./host_uplink.ts";
 import { programsOf, requireNoConflicts, requireTools } from "./preflight.ts";
 import { type Lab, LabSchema } from "./schema.ts";
+import { ownNames } from "./own_names.ts";
 import {
   checkLabStateHeader,
   DamagedStateError,
@@ -95,7 +96,7 @@ export async function readLabState(host: Host, name: string): Promise<LabState |
     const issue = parsed.error.issues[0];
     throw new DamagedStateError(name, read.path, `lab.${issue?.path.join(".")}: ${issue?.message}`);
   }
-  return { lab: parsed.data, ...header };
+  return { lab: ownNames(parsed.data), ...header };
 }
 
 /**

@@ -42,7 +42,26 @@ import {
   rateProblem,
 } from "../units.ts";
 import { familyOf, isIpv6, parseAnyCidr } from "../addr.ts";
+import { inheritedNameProblem } from "./own_names.ts";
 import type { Expect, ImpairSpec, Lab, LabInput } from "./types.ts";
+
+/** Why `value` (a name, or both names of `OWNER:IFNAME`) is one every object already has. */
+const inheritedIn = (value: string) =>
+  value.split(":").map(inheritedNameProblem).find((p) => p !== undefined);
+/**
+ * Refuses a name every JavaScript object already has (`constructor`, `__proto__`...: see
+ * lib/lab/own_names.ts). The checks after it take {@link otherwise}, so it is the one message. (It
+ * does not abort: that would make a union of proofs blame another kind of proof.)
+ */
+const inheritedName = () =>
+  z.refine<string>((s) => inheritedIn(s) === undefined, {
+    error: (issue) => inheritedIn(String(issue.input)),
+  });
+/** Run a check only on a string that {@link inheritedName} let through. */
+const otherwise = {
+  when: (payload: { value: unknown }) =>
+    typeof payload.value === "string" && inheritedIn(payload.value) === undefined,
+};
 
 /** An integer from `min` to `max`. */
 const intIn = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max));
@@ -55,11 +74,14 @@ const nameOf = (
   problem: (name: string) => string | undefined = () => undefined,
 ) =>
   z.string().check(
+    inheritedName(),
     z.regex(NAME, {
       message: `${article(kind)} ${kind} name uses letters, digits, "-", "_" and "." only, ` +
         "starting with a letter or digit",
+      ...otherwise,
     }),
     z.refine((s) => bytes(s) <= max, {
+      ...otherwise,
       error: (issue) =>
         `${JSON.stringify(issue.input)} is ${bytes(String(issue.input))} bytes: ${
           article(kind)
@@ -68,6 +90,7 @@ const nameOf = (
         }`,
     }),
     z.refine((s) => problem(s) === undefined, {
+      ...otherwise,
       error: (issue) => problem(String(issue.input)),
     }),
   );
@@ -407,8 +430,10 @@ export const Bridge = z.strictObject({
 });
 
 const Endpoint = z.string().check(
+  inheritedName(),
   z.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*:[A-Za-z0-9][A-Za-z0-9_.-]*$/, {
     message: 'an endpoint is "OWNER:IFNAME", OWNER a node or a bridge',
+    ...otherwise,
   }),
 );
 
@@ -528,8 +553,10 @@ export const Expectation = z.union([
      */
     failover: z.strictObject({
       down: z.string().check(
+        inheritedName(),
         z.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*:[A-Za-z0-9][A-Za-z0-9_.-]*$/, {
           message: 'expected "NODE:IFNAME"',
+          ...otherwise,
         }),
       ),
       from: NsName,

@@ -30,6 +30,7 @@ import { type Lab, LabSchema } from "./schema.ts";
 import { hostIssues } from "../multihost/validate.ts";
 import { ovsIssues } from "./validate_ovs.ts";
 import type { DocPath, LabIssue } from "./issue.ts";
+import { inheritedKeyIssues, ownNames } from "./own_names.ts";
 
 export type { DocPath, LabIssue } from "./issue.ts";
 
@@ -81,11 +82,14 @@ export function validateLab(
   // Tunnels in a lab file: say only that (whatever else is wrong with them).
   const tunnels = typeof input === "object" && input !== null ? tunnelIssues(input, options) : [];
   if (tunnels.length) throw new LabValidationError(tunnels, source);
+  // A key every JavaScript object has: say only that (the schema would drop `__proto__` silently).
+  const inherited = typeof input === "object" && input !== null ? inheritedKeyIssues(input) : [];
+  if (inherited.length) throw new LabValidationError(inherited, source);
   const parsed = LabSchema.safeParse(input);
   if (!parsed.success) {
     throw new LabValidationError(parsed.error.issues.flatMap((i) => zodIssues(i, [])), source);
   }
-  const lab = parsed.data;
+  const lab = ownNames(parsed.data);
   const issues = crossCheck(lab);
   if (issues.length === 0) issues.push(...reachIssues(lab, options));
   if (issues.length) throw new LabValidationError(issues, source);
@@ -134,7 +138,12 @@ function zodIssues(issue: ZodIssueLike, prefix: DocPath): LabIssue[] {
     return [{ path, message: issue.message, key: true }];
   }
   if (issue.code === "invalid_union" && issue.errors?.length) {
-    const best = issue.errors.reduce((a, b) => (b.length < a.length ? b : a));
+    // The branch whose keys fit (a proof's kind is its keys), then the one with fewest issues.
+    const misfits = (b: ZodIssueLike[]) =>
+      b.filter((i) => i.code === "unrecognized_keys" && i.path.length === 0).length;
+    const best = issue.errors.reduce((a, b) =>
+      misfits(b) < misfits(a) || (misfits(b) === misfits(a) && b.length < a.length) ? b : a
+    );
     return best.flatMap((i) => zodIssues(i, path));
   }
   const missing = /received undefined$/.test(issue.message) && path.length > 0;
@@ -178,8 +187,8 @@ function crossCheck(lab: Lab): LabIssue[] {
     layout: layoutOf(lab),
     issues,
     add: (path, message) => void issues.push({ path, message }),
-    isNode: (n) => n in lab.nodes,
-    isBridge: (b) => b in lab.bridges,
+    isNode: (n) => Object.hasOwn(lab.nodes, n),
+    isBridge: (b) => Object.hasOwn(lab.bridges, b),
   };
   for (const check of CROSS_CHECKS) check(c);
   return issues;

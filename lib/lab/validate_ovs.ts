@@ -228,7 +228,7 @@ function bondPort(
       );
     } else if (seenMember.has(m)) {
       c.add(where, `"${m}" is already a member of bond "${seenMember.get(m)}"`);
-    } else if (m in b.bridge.ports) {
+    } else if (Object.hasOwn(b.bridge.ports, m)) {
       c.add(where, `"${m}" is a bond member and also a port of its own in "ports"`);
     } else seenMember.set(m, port);
   });
@@ -323,8 +323,9 @@ function linkDownProof(c: OvsContext, e: Proof, path: DocPath): void {
 function captureProof(c: OvsContext, e: Proof, path: DocPath): void {
   if (!("capture" in e)) return;
   const { node, interface: iface } = e.capture;
-  if (!(node in c.lab.nodes)) c.add([...path, "capture", "node"], `node "${node}" does not exist`);
-  else if (!c.layout.nodeIfaces.get(node)?.has(iface)) {
+  if (!Object.hasOwn(c.lab.nodes, node)) {
+    c.add([...path, "capture", "node"], `node "${node}" does not exist`);
+  } else if (!c.layout.nodeIfaces.get(node)?.has(iface)) {
     c.add([...path, "capture", "interface"], `node "${node}" has no interface "${iface}"`);
   }
 }
@@ -334,14 +335,14 @@ function throughputProof(c: OvsContext, e: Proof, path: DocPath): void {
   if (!("throughput" in e)) return;
   const t = e.throughput;
   for (const key of ["from", "server"] as const) {
-    if (!(t[key] in c.lab.nodes)) {
+    if (!Object.hasOwn(c.lab.nodes, t[key])) {
       c.add([...path, "throughput", key], `node "${t[key]}" does not exist`);
     }
   }
   const own = Object.values(c.lab.nodes[t.server]?.interfaces ?? {}).flatMap((i) =>
     i.addresses.map((a) => a.split("/")[0])
   );
-  if (t.server in c.lab.nodes && !own.includes(t.to)) {
+  if (Object.hasOwn(c.lab.nodes, t.server) && !own.includes(t.to)) {
     c.add(
       [...path, "throughput", "to"],
       `${t.to} is not an address of node "${t.server}" (its addresses: ${

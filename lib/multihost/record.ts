@@ -9,6 +9,7 @@
  */
 import { type Lab, LabSchema } from "../lab/schema.ts";
 import { DamagedStateError } from "../lab/lab_state.ts";
+import { ownNames } from "../lab/own_names.ts";
 import {
   multihostRecordDir,
   multihostRecordFile,
@@ -58,7 +59,7 @@ export async function readRecord(root: string, lab: string): Promise<MultihostRe
   if (!checked.success || checked.data.name !== lab || typeof raw.hosts !== "object") {
     throw new DamagedStateError(lab, path, "not a multi-host record of this lab");
   }
-  return raw;
+  return { ...raw, lab: ownNames(checked.data) };
 }
 
 /** Writes a record (atomically). */

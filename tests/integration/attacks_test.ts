@@ -10,6 +10,11 @@
  * The host here has a stand-in for its NIC, `t11-nic` (a veth whose peer is `t11-nicp`, with the
  * alternative name `t11-altnic`), and a namespace of its own, `t11-hostns`.
  *
+ * A file with `# each-name: NAME` uses NAME, a property every JavaScript object has, where a file
+ * names a node, bridge, port, interface, observer or device; it is checked again with every
+ * property name of `Object.prototype` in NAME's place (`validate`: exit 2, one message at the
+ * line), and `exec` refuses a node the lab does not have, whatever its name.
+ *
  * Also: the name rules hold on the real `ip` (which names it reads as an index, which namespace
  * names as a PID), the sysctl rule on the real kernel's /proc/sys/net, `chain` routes every node
  * to every other, `--uplink` opts in a lab file's uplink, and `clean` never follows a tampered
@@ -47,7 +52,12 @@ interface Attack {
   args: string[];
   error: string;
   line: number;
+  /** The name every object has that the marked line uses, to be replaced by each of the others. */
+  eachName?: string;
 }
+
+/** Every property name of `Object.prototype`: names a lab file may not give. */
+const INHERITED = Object.getOwnPropertyNames(Object.prototype);
 
 async function attacks(): Promise<Attack[]> {
   const files: string[] = [];
@@ -64,6 +74,7 @@ async function attacks(): Promise<Attack[]> {
         args: (header("args") ?? "").split(" ").filter(Boolean),
         error: header("error") ?? "",
         line: lines.findIndex((l) => l.includes("# <-")) + 1,
+        ...(header("each-name") ? { eachName: header("each-name")! } : {}),
       };
     }),
   );
@@ -111,6 +122,76 @@ Deno.test(
         await assertHostUnchanged(before, `after ${name}`);
       }
     });
+  },
+);
+
+Deno.test(
+  "every name JavaScript objects have, in every place a file names one: exit 2 at its line",
+  opts,
+  async () => {
+    const before = await snapshot();
+    const dir = await Deno.makeTempDir({ prefix: "netkit-t11-names-" });
+    try {
+      const cases: { file: string; line: number; name: string }[] = [];
+      for (const a of await attacks()) {
+        if (a.eachName === undefined) continue;
+        const lines = (await Deno.readTextFile(a.file)).split("\n");
+        const marked = lines[a.line - 1]!;
+        const token = new RegExp(`(?<![\\w-])${a.eachName.replaceAll("$", "\\$")}(?![\\w-])`);
+        assertMatch(marked, token, a.file);
+        for (const name of INHERITED) {
+          const file = `${dir}/${a.file.slice(ATTACKS.length, -".yaml".length)}-${name}.yaml`;
+          lines[a.line - 1] = marked.replace(token, name);
+          await Deno.writeTextFile(file, lines.join("\n"));
+          cases.push({ file, line: a.line, name });
+        }
+      }
+      assert(cases.length >= 50 * INHERITED.length, `${cases.length} cases`);
+      const r = await netkit(["validate", "--json", ...cases.map((c) => c.file)]);
+      assertEquals(r.code, 2, r.stderr);
+      const verdicts = new Map(
+        (JSON.parse(r.stdout) as { file: string; problems: { line: number; message: string }[] }[])
+          .map((v) => [v.file, v.problems]),
+      );
+      for (const c of cases) {
+        const problems = verdicts.get(c.file);
+        const where = `${c.file}: ${JSON.stringify(problems)}`;
+        assertEquals(problems?.map((p) => p.line), [c.line], where);
+        assert(problems?.[0]?.message.includes(c.name), where);
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+    await assertHostUnchanged(before, "after every name in every place");
+  },
+);
+
+Deno.test(
+  "exec NODE: a node the lab does not have is refused (exit 2), also one every object has",
+  opts,
+  async () => {
+    const before = await snapshot();
+    const dir = await Deno.makeTempDir({ prefix: "netkit-t11-exec-" });
+    const file = `${dir}/lab.yaml`;
+    await Deno.writeTextFile(file, "name: t11-exec\nnodes:\n  t11-xa: {}\n");
+    await ip("netns", "add", "constructor"); // a namespace the lab did not create
+    try {
+      const up = await netkit(["up", file]);
+      assertEquals(up.code, 0, up.stderr + up.stdout);
+      const own = await netkit(["exec", "t11-xa", "--", "true"]);
+      assertEquals(own.code, 0, own.stderr);
+      for (const name of [...INHERITED, "t11-xb"]) {
+        const r = await netkit(["exec", name, "--", "true"]);
+        assertEquals(r.code, 2, `exec ${name}: ${r.stderr}`);
+        assertMatch(r.stderr, /No lab that is up has a node/, `exec ${name}`);
+      }
+    } finally {
+      const down = await netkit(["down", "t11-exec"]);
+      await run(["ip", "netns", "delete", "constructor"]);
+      await Deno.remove(dir, { recursive: true });
+      assertEquals(down.code, 0, down.stderr);
+    }
+    await assertHostUnchanged(before, "after exec");
   },
 );
 

@@ -205,3 +205,110 @@ Deno.test("a topology not named .clab.yml is recognised by its topology key", ()
   const lab = parseLabYaml(PAIR(["ip addr add 10.0.0.1/24 dev eth1"]), "lab.yaml");
   assertEquals(lab.name, "pair");
 });
+
+Deno.test("exec lines of defaults, kind, group and node all apply, in containerlab's order", () => {
+  const lab = parseLabYaml(
+    `name: merged
+topology:
+  defaults:
+    exec: [sysctl -w net.ipv4.conf.all.rp_filter=0]
+  kinds:
+    linux:
+      exec: [sysctl -w net.ipv4.ip_forward=1]
+  groups:
+    edge:
+      exec: [ip route add default via 10.0.0.2]
+  nodes:
+    n1:
+      kind: linux
+      group: edge
+      exec: [ip addr add 10.0.0.1/24 dev eth1]
+    n2:
+      kind: linux
+      exec: [ip addr add 10.0.0.2/24 dev eth1]
+  links:
+    - endpoints: [n1:eth1, n2:eth1]
+`,
+    "merged.clab.yml",
+  );
+  for (const n of ["n1", "n2"]) {
+    assertEquals({ ...lab.nodes[n]?.sysctls }, { "net.ipv4.conf.all.rp_filter": "0" }, n);
+    assertEquals(lab.nodes[n]?.role, "router", n);
+  }
+  assertEquals(lab.nodes.n1?.routes, [{ to: "default", via: "10.0.0.2" }]);
+  assertEquals(lab.nodes.n2?.routes, []);
+  assertEquals(lab.nodes.n1?.interfaces.eth1?.addresses, ["10.0.0.1/24"]);
+});
+
+Deno.test("an exec line no node takes is refused at its line, once", () => {
+  const all = problems(`name: untaken
+topology:
+  defaults:
+    kind: linux
+  kinds:
+    nokia_srlinux:
+      exec: [ip addr add 10.0.0.9/24 dev e1-1]
+  groups:
+    spare:
+      exec:
+        - ip route add default via 10.0.0.254
+  nodes:
+    n1: {}
+    n2: {}
+`);
+  assertEquals(all, [
+    '7:14: exec line "ip addr add 10.0.0.9/24 dev e1-1" refused: no node netkit builds is of ' +
+    "kind nokia_srlinux",
+    '11:11: exec line "ip route add default via 10.0.0.254" refused: no node netkit builds is ' +
+    "in group spare",
+  ]);
+  // A bad line two nodes inherit: refused once.
+  assertEquals(
+    problems(`name: twice
+topology:
+  defaults:
+    kind: linux
+    exec: [reboot]
+  nodes:
+    n1: {}
+    n2: {}
+`).length,
+    1,
+  );
+});
+
+Deno.test("names from the topology are its own: __proto__ is a name, Object.prototype untouched", () => {
+  const polluted = () => Object.keys(Object.prototype).length + ("addresses" in {} ? 1 : 0);
+  const before = polluted();
+  const exec = (line: string) =>
+    `name: own
+topology:
+  nodes:
+    n1:
+      kind: linux
+      exec:
+        - ip addr add 10.0.0.1/24 dev eth1
+        - ${line}
+    n2: { kind: linux }
+  links:
+    - endpoints: [n1:eth1, n2:eth1]
+`;
+  for (const line of ["ip addr add 10.0.0.3/24 dev __proto__", "sysctl -w __proto__=1"]) {
+    const all = problems(exec(line));
+    assertEquals(all.length, 1, all.join("\n"));
+    assert(all[0]!.startsWith("8:11: "), all[0]);
+    assert(all[0]!.includes('"__proto__" is a name every JavaScript object already has'), all[0]);
+  }
+  // A node, an endpoint or a special endpoint named like a property of every object.
+  for (const name of ["constructor", "toString", "__proto__"]) {
+    const link = problems(
+      PAIR(["ip addr add 10.0.0.1/24 dev eth1"]).replace(
+        '"n1:eth1", "n2:eth1"',
+        `"${name}:eth1", "n2:eth1"`,
+      ),
+    );
+    assertEquals(link.length, 1, link.join("\n"));
+    assert(link[0]!.endsWith(`node "${name}" is not in topology.nodes`), link[0]);
+  }
+  assertEquals(polluted(), before);
+});

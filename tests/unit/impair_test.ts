@@ -321,7 +321,7 @@ Deno.test("examples/labs/router-lossy.yaml is the router recipe plus its impairm
   );
   const recipe = validateLab(router.build({ prefix: "rl-" }));
   // Take the additions away: what is left is the recipe, node for node and link for link.
-  const bare = structuredClone(example);
+  const bare = validateLab(structuredClone(example)); // a lab again: its maps without prototype
   delete bare.nodes["rl-rt"]!.interfaces.eth1!.impair;
   delete bare.nodes["rl-wan"]!.interfaces.eth0!.impair;
   delete bare.nodes["rl-wan"]!.interfaces.eth0!.capture;
