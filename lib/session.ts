@@ -29,6 +29,7 @@ import { type LabState, withLock } from "./lab/lab_state.ts";
 import { downLab, type DownResult } from "./lab/teardown.ts";
 import { validateLab } from "./lab/validate.ts";
 import { LabSchema } from "./lab/schema.ts";
+import { ownNames } from "./lab/own_names.ts";
 import { LabRecord } from "./lab/record.ts";
 import type { ExpectInput, Lab } from "./lab/types.ts";
 import { dhcpChecksumFill } from "./primitives/dhcp.ts";
@@ -242,7 +243,7 @@ function describe(record: LabRecord, name: string): Lab {
     return validateLab(input);
   } catch {
     const parsed = LabSchema.safeParse(input);
-    if (parsed.success) return parsed.data;
+    if (parsed.success) return ownNames(parsed.data);
     return validateLab({
       name,
       nodes: Object.fromEntries([...record.nodes.keys()].map((n) => [n, {}])),
