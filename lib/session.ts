@@ -15,7 +15,9 @@ import { readLabState } from "./lab/runtime.ts";
 import type { LabState } from "./lab/lab_state.ts";
 import { downLab, type DownResult } from "./lab/teardown.ts";
 import { validateLab } from "./lab/validate.ts";
-import { labDir, writeAtomic } from "./state.ts";
+import { labDir, makeLabDir, writeAtomic } from "./state.ts";
+import { journalScope, type OwnedNames, ownedNamesOf, recordOwned } from "./lab/journal_check.ts";
+import { UsageError } from "./errors.ts";
 import { checkLabName } from "./names.ts";
 
 /** Options for {@link openLab}. */
@@ -27,6 +29,7 @@ export interface OpenLabOptions {
 /** A lab built step by step from a script. See {@link openLab}. */
 export class LabSession implements AsyncDisposable {
   #ovs: OvsTarget | undefined;
+  #owns: OwnedNames;
   #closed = false;
 
   /**
@@ -38,6 +41,7 @@ export class LabSession implements AsyncDisposable {
    */
   constructor(readonly name: string, readonly host: Host, state?: LabState) {
     this.#ovs = state?.ovs;
+    this.#owns = state?.owns ?? {};
   }
 
   /** The lab's state directory (for DHCP steps' `stateDir`). */
@@ -48,8 +52,14 @@ export class LabSession implements AsyncDisposable {
   /**
    * Applies steps now, in order, journaled. If one fails, the steps of this call that ran are
    * undone and the error is thrown; steps of earlier calls stay.
+   *
+   * Before they run, the names their undo acts on (namespaces, interfaces, OVS bridges and
+   * ports, marks) are recorded in the lab's state as the lab's own: `down` runs a journal line
+   * only when it acts on those (lib/lab/journal_check.ts). A step whose undo is not one netkit's
+   * steps write is refused with {@link UsageError} before anything runs.
    */
   async add(...steps: Step[]): Promise<void> {
+    await this.#own(steps);
     const needsOvs = steps.some((s) => s.do.some((a) => isRun(a) && a.argv[0] === "ovs-vsctl"));
     if (needsOvs && !this.#ovs) {
       const target = await chooseOvs(this.host);
@@ -64,6 +74,23 @@ export class LabSession implements AsyncDisposable {
       ovs: this.#ovs,
     });
     await executor.apply(steps);
+  }
+
+  /** Records what `steps` will create as the lab's own (see {@link LabSession.add}). */
+  async #own(steps: readonly Step[]): Promise<void> {
+    const scope = journalScope(this.name, this.stateDir, this.#owns);
+    for (const step of steps) {
+      const problem = recordOwned(step.undo, scope);
+      if (problem !== undefined) {
+        throw new UsageError(`Step "${step.key}" cannot be journaled: ${problem}`, {
+          hint: "down runs only the undo actions that netkit's own steps write",
+        });
+      }
+    }
+    const owns = ownedNamesOf(scope);
+    if (JSON.stringify(owns) === JSON.stringify(this.#owns)) return;
+    this.#owns = owns;
+    await this.save();
   }
 
   /** Removes everything this lab created (its journal, undone in reverse). */
@@ -84,8 +111,9 @@ export class LabSession implements AsyncDisposable {
       status: "up",
       ...(this.#ovs ? { ovs: this.#ovs } : {}),
       createdAt: new Date().toISOString(),
+      ...(Object.keys(this.#owns).length ? { owns: this.#owns } : {}),
     };
-    await writeAtomic(join(this.stateDir, "lab.json"), JSON.stringify(state, null, 2));
+    await writeAtomic(join(this.stateDir, "lab.json"), JSON.stringify(state, null, 2), 0o600);
   }
 }
 
@@ -107,7 +135,7 @@ export async function openLab(name: string, options: OpenLabOptions = {}): Promi
   checkLabName(name);
   requireRoot(`Opening lab "${name}"`);
   const host = options.host ?? resolveHost();
-  await Deno.mkdir(labDir(host.stateRoot, name), { recursive: true });
+  await makeLabDir(host.stateRoot, name);
   const existing = await readLabState(host, name);
   const session = new LabSession(name, host, existing);
   if (!existing) await session.save();

@@ -262,7 +262,7 @@ export async function upLab(lab: Lab, options: UpOptions = {}): Promise<UpResult
       ...(sandbox !== undefined ? { sandbox } : {}),
       createdAt: new Date().toISOString(),
     };
-    await writeAtomic(join(dir, "lab.json"), JSON.stringify(state, null, 2));
+    await writeAtomic(join(dir, "lab.json"), JSON.stringify(state, null, 2), 0o600);
     // The plan's first `sharedSteps` steps start the private OVS, journaled in its own run
     // directory; the rest is the lab's. Step indices (progress, failAt, errors) are the plan's.
     const { failAt, onProgress } = options;
@@ -296,7 +296,7 @@ export async function upLab(lab: Lab, options: UpOptions = {}): Promise<UpResult
       throw error;
     }
     const up: LabState = { ...state, status: "up" };
-    await writeAtomic(join(dir, "lab.json"), JSON.stringify(up, null, 2));
+    await writeAtomic(join(dir, "lab.json"), JSON.stringify(up, null, 2), 0o600);
     return { lab, steps, already: false, ...(target ? { ovs: target } : {}), state: up };
   });
 }
