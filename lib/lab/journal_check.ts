@@ -222,8 +222,9 @@ export function checkJournal(
 ): CheckedJournal {
   const entries: JournalEntry[] = [];
   const skipped: SkippedLine[] = [];
+  const check = new Check(scope, false);
   for (const { line, value } of records) {
-    const problem = entryProblem(value, new Check(scope, false));
+    const problem = entryProblem(value, check);
     if (problem === undefined) entries.push(value as JournalEntry);
     else skipped.push({ line, reason: problem });
   }
@@ -275,26 +276,28 @@ function describe(action: unknown): string {
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 // deno-lint-ignore no-control-regex -- matching control characters is the point
 const CONTROL = /[\0-\x1f\x7f]/;
-const bytes = (s: string) => new TextEncoder().encode(s).length;
 
 /**
  * The name checks, against the scope, or (recording) adding to it: the grammar below asks this
  * one object, so recording and checking cannot drift apart.
  */
 class Check {
+  /** Namespaces and interface names already found well formed (a journal repeats them). */
+  readonly #wellFormed = new Set<string>();
+
   constructor(readonly scope: JournalScope, readonly recording: boolean) {}
 
   /** A namespace of the lab. */
   namespace(name: string | undefined): string | undefined {
-    const bad = nameProblem(name, NAME_MAX_BYTES, "namespace") ??
-      nsNameProblem(name!);
+    if (this.scope.namespaces.has(name!)) return undefined;
+    const bad = nameProblem(name, NAME_MAX_BYTES, "namespace") ?? nsNameProblem(name!);
     if (bad) return bad;
     return this.#member(this.scope.namespaces, name!, "a namespace");
   }
 
   /** An interface of the lab: any (well-named) one inside its namespaces; else its own. */
   link(name: string | undefined, ns: string | undefined, uplinkToo = false): string | undefined {
-    const bad = ifname(name);
+    const bad = this.#ifname(name);
     if (bad || ns !== undefined) return bad;
     if (uplinkToo && this.scope.uplinks.has(name!)) return undefined;
     return this.#member(this.scope.links, name!, "an interface in the root namespace");
@@ -302,14 +305,14 @@ class Check {
 
   /** The lab's uplink NIC (in the root namespace), or any interface inside its namespaces. */
   uplink(name: string | undefined, ns: string | undefined): string | undefined {
-    const bad = ifname(name);
+    const bad = this.#ifname(name);
     if (bad || ns !== undefined) return bad;
     return this.#member(this.scope.uplinks, name!, "an uplink NIC");
   }
 
   /** An OVS bridge or port of the lab. */
   ovs(name: string | undefined): string | undefined {
-    return ifname(name) ?? this.#member(this.scope.ovs, name!, "an OVS bridge or port");
+    return this.#ifname(name) ?? this.#member(this.scope.ovs, name!, "an OVS bridge or port");
   }
 
   /** An OVS mark of the lab. */
@@ -329,6 +332,14 @@ class Check {
     return `${JSON.stringify(printable(p))} is outside the lab's state directory`;
   }
 
+  /** Why `name` is not a well-formed interface name (lib/reach.ts), or undefined. */
+  #ifname(name: string | undefined): string | undefined {
+    if (this.#wellFormed.has(name!)) return undefined;
+    const bad = ifname(name);
+    if (bad === undefined) this.#wellFormed.add(name!);
+    return bad;
+  }
+
   #member(set: Set<string>, name: string, what: string): string | undefined {
     if (set.has(name)) return undefined;
     if (this.recording) return set.add(name), undefined;
@@ -337,7 +348,8 @@ class Check {
 }
 
 function nameProblem(name: unknown, max: number, what: string): string | undefined {
-  if (typeof name !== "string" || !NAME.test(name) || bytes(name) > max) {
+  // NAME admits ASCII only: a name's length is its length in bytes.
+  if (typeof name !== "string" || name.length > max || !NAME.test(name)) {
     return `${JSON.stringify(printable(String(name)))} is not a ${what} name`;
   }
   return undefined;
