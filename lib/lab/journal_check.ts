@@ -7,22 +7,28 @@
  * OVS row carrying its mark, a NAT rule carrying its comment, a sysctl that the lab file could
  * have set (lib/reach.ts). A line that fails is reported and skipped, never run.
  *
- * The forms, after `ip [-n NS]` (root namespace when there is no `-n`):
+ * The forms (in the root namespace unless `ip -n NS` / `ip netns exec NS` names one of the lab's):
  *
- * | undo                                                 | what it may name                        |
- * | ---------------------------------------------------- | --------------------------------------- |
- * | `ip netns delete NS`                                 | NS: a namespace of the lab               |
- * | `ip link delete dev X`, `ip link set dev X up/down/nomaster/name Y/netns T` | X: in the lab's namespace, any; in the root, the lab's interface (`nomaster` also its uplink NIC); T: a namespace of the lab, or 1 (the root) for the lab's interface |
- * | `ip addr del CIDR dev X`, `ip -4/-6 addr flush dev X [scope global]`, `ip route del ...` | inside the lab's namespaces (`addr del` also on the lab's root interfaces) |
- * | `ip addr add CIDR dev NIC`, `ip route replace TO via GW dev NIC` | NIC: the lab's uplink (root)   |
- * | `ip netns exec NS sysctl [-q] -w K=V`                | K and V: what a lab file may set         |
- * | `ip netns exec NS iptables -w -t T -D CHAIN ... --comment netkit:LAB ...` | the lab's own rule |
- * | `ip netns exec NS tc qdisc del dev X root`, `... nft delete table inet netkit-loss-X` | inside NS |
- * | `[ip netns exec NS] rmdir P`, `[...] timeout N pidwait -F P -x PROG`, `pkill -F P -x PROG` | P: in the lab's state directory; PROG: a daemon netkit starts |
- * | `ovs-vsctl` `del-port BR P`, `del-br BR`, `set port P tag=N`, `remove port P tag N`, `clear port P tag`/`qos`, `remove bridge BR mirrors UUID`, `destroy qos UUID` | the lab's OVS bridges and ports |
- * | `ovs-ofctl del-flows unix:RUNDIR/BR.mgmt cookie=0xMARK........../-1` | the lab's bridge, its OVS, its cookie mark |
- * | `{ remove: P }`, `{ stopDaemon: P, program }`        | P: in the lab's state directory          |
- * | `{ ovsRemove, name, bridge, lab }`                   | the lab's mark, the lab's bridge/port    |
+ * - `ip netns delete NS`: NS one of the lab's namespaces.
+ * - `ip link delete dev X`; `ip link set dev X up|down|nomaster|name Y|netns T`: inside the lab's
+ *   namespaces any interface; in the root namespace only the lab's own (`nomaster` also the
+ *   uplink NIC); T one of the lab's namespaces, or `1` (the root) for one of the lab's interfaces.
+ * - `ip addr del CIDR dev X` (also on the lab's root interfaces); `ip -4|-6 addr flush dev X
+ *   [scope global]`, `ip route del ...` (inside the lab's namespaces only).
+ * - `ip addr add CIDR dev NIC`, `ip route replace TO via GW dev NIC`: NIC the lab's uplink.
+ * - `ip netns exec NS sysctl [-q] -w K=V`: keys and values a lab file may set.
+ * - `ip netns exec NS iptables -w -t nat|mangle -D CHAIN ... -m comment --comment netkit:LAB ...`
+ *   with only the options netkit's rules use.
+ * - `ip netns exec NS tc qdisc del dev X root`, `ip netns exec NS nft delete table inet
+ *   netkit-loss-X`.
+ * - `[ip netns exec NS] rmdir P`, `[ip netns exec NS] timeout N pidwait -F P -x PROG`, `pkill -F P
+ *   -x PROG`, `{ remove: P }`, `{ stopDaemon: P, program: PROG }`: P in the lab's state
+ *   directory, PROG a daemon netkit starts.
+ * - `ovs-vsctl`: `del-port BR P`, `del-br BR`, `set port P tag=N`, `remove port P tag N`, `clear
+ *   port P tag|qos`, `remove bridge BR mirrors UUID`, `destroy qos UUID`: the lab's bridges and
+ *   ports. `{ ovsRemove, name, bridge, lab }`: the lab's bridge or port, the lab's mark.
+ * - `ovs-ofctl del-flows unix:RUNDIR/BR.mgmt cookie=0xMARKNNNNNNNN/-1`: the lab's bridge in the
+ *   lab's OVS, a cookie of the lab's.
  *
  * The check is one pass over the journal with a few set lookups per action: it costs nothing next
  * to the undo itself, even for labs of thousands of namespaces.
@@ -73,7 +79,7 @@ export interface OwnedNames {
   ovs?: string[];
   /** Host NICs taken as a bridge's uplink. */
   uplinks?: string[];
-  /** OVS marks (`external_ids:netkit-lab=MARK`) besides the lab's name. */
+  /** Marks (`external_ids:netkit-lab=MARK`, `--comment netkit:MARK`) besides the lab's name. */
   marks?: string[];
 }
 
@@ -89,7 +95,7 @@ export interface JournalScope {
   ovs: Set<string>;
   /** Host NICs the lab took as a bridge's uplink: undo puts their addresses and routes back. */
   uplinks: Set<string>;
-  /** OVS marks the lab's rows carry (its name, and for a script's lab those its steps used). */
+  /** Marks the lab's OVS rows and NAT rules carry (its name; a script's lab, its steps' too). */
   marks: Set<string>;
   /** Directories whose files are the lab's (its state directory): absolute, normalized. */
   dirs: string[];
@@ -289,9 +295,11 @@ class Check {
 
   /** A namespace of the lab. */
   namespace(name: string | undefined): string | undefined {
-    if (this.scope.namespaces.has(name!)) return undefined;
-    const bad = nameProblem(name, NAME_MAX_BYTES, "namespace") ?? nsNameProblem(name!);
-    if (bad) return bad;
+    if (!this.#wellFormed.has(`netns:${name}`)) {
+      const bad = nameProblem(name, NAME_MAX_BYTES, "namespace") ?? nsNameProblem(name!);
+      if (bad) return bad;
+      this.#wellFormed.add(`netns:${name}`);
+    }
     return this.#member(this.scope.namespaces, name!, "a namespace");
   }
 
@@ -359,9 +367,24 @@ function ifname(name: string | undefined): string | undefined {
   return nameProblem(name, IFNAME_MAX_BYTES, "interface") ?? ifnameProblem(name!);
 }
 
+/** The fields of each kind of undo action netkit writes, by the field that names the kind. */
+const ACTION_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  argv: ["argv"],
+  remove: ["remove"],
+  stopDaemon: ["stopDaemon", "program"],
+  ovsRemove: ["ovsRemove", "name", "bridge", "lab"],
+};
+
 /** Why `action` is not an undo action netkit writes for this lab, or undefined. */
 function actionProblem(action: unknown, check: Check): string | undefined {
   if (!isObject(action)) return "not an action";
+  // Exactly one kind's fields: the executor picks the kind by the first field it knows, so an
+  // action with two (`remove` and `write`) would pass as one and run as the other.
+  const kind = Object.keys(ACTION_FIELDS).find((k) => k in action);
+  const fields = kind === undefined ? undefined : ACTION_FIELDS[kind];
+  if (!fields || Object.keys(action).some((k) => !fields.includes(k))) {
+    return "not an undo action netkit writes";
+  }
   if ("argv" in action) {
     const argv = action.argv;
     if (!Array.isArray(argv) || argv.length === 0 || argv.some((w) => typeof w !== "string")) {

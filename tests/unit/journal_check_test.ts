@@ -215,6 +215,12 @@ Deno.test("checkJournal() skips, with a reason, what netkit never writes or what
     [{ argv: ["ovs-vsctl", "--if-exists", "del-br", "br-host"] }, /not an OVS bridge or port/],
     [{ argv: ["ovs-vsctl", "emer-reset"] }, /not an undo netkit writes/],
     [{ write: `${dir}/x`, content: "" }, /not an undo action netkit writes/],
+    // Two kinds in one: checked as a removal in the state directory, run as a write elsewhere.
+    [
+      { remove: `${dir}/x`, write: "/etc/cron.d/x", content: "" } as unknown as Action,
+      /not an undo action netkit writes/,
+    ],
+    [{ argv: ["ip", "netns", "delete", node], remove: "/etc/passwd" } as Action, /not an undo/],
   ];
   const good = { key: `netns:${node}`, undo: [{ argv: ["ip", "netns", "delete", node] }] };
   const lines: JournalRecord[] = [
