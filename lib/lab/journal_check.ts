@@ -288,17 +288,19 @@ const CONTROL = /[\0-\x1f\x7f]/;
  * one object, so recording and checking cannot drift apart.
  */
 class Check {
-  /** Namespaces and interface names already found well formed (a journal repeats them). */
+  /** Interface names already found well formed (a journal repeats them). */
   readonly #wellFormed = new Set<string>();
+  /** Namespace names already found well formed. */
+  readonly #wellFormedNs = new Set<string>();
 
   constructor(readonly scope: JournalScope, readonly recording: boolean) {}
 
   /** A namespace of the lab. */
   namespace(name: string | undefined): string | undefined {
-    if (!this.#wellFormed.has(`netns:${name}`)) {
+    if (!this.#wellFormedNs.has(name!)) {
       const bad = nameProblem(name, NAME_MAX_BYTES, "namespace") ?? nsNameProblem(name!);
       if (bad) return bad;
-      this.#wellFormed.add(`netns:${name}`);
+      this.#wellFormedNs.add(name!);
     }
     return this.#member(this.scope.namespaces, name!, "a namespace");
   }
@@ -367,12 +369,12 @@ function ifname(name: string | undefined): string | undefined {
   return nameProblem(name, IFNAME_MAX_BYTES, "interface") ?? ifnameProblem(name!);
 }
 
-/** The fields of each kind of undo action netkit writes, by the field that names the kind. */
-const ACTION_FIELDS: Readonly<Record<string, readonly string[]>> = {
-  argv: ["argv"],
-  remove: ["remove"],
-  stopDaemon: ["stopDaemon", "program"],
-  ovsRemove: ["ovsRemove", "name", "bridge", "lab"],
+/** The fields of each kind of undo action netkit writes, but the one that names the kind. */
+const MORE_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  argv: [],
+  remove: [],
+  stopDaemon: ["program"],
+  ovsRemove: ["name", "bridge", "lab"],
 };
 
 /** Why `action` is not an undo action netkit writes for this lab, or undefined. */
@@ -380,30 +382,28 @@ function actionProblem(action: unknown, check: Check): string | undefined {
   if (!isObject(action)) return "not an action";
   // Exactly one kind's fields: the executor picks the kind by the first field it knows, so an
   // action with two (`remove` and `write`) would pass as one and run as the other.
-  const kind = Object.keys(ACTION_FIELDS).find((k) => k in action);
-  const fields = kind === undefined ? undefined : ACTION_FIELDS[kind];
-  if (!fields || Object.keys(action).some((k) => !fields.includes(k))) {
+  const fields = Object.keys(action);
+  const kinds = fields.filter((k) => Object.hasOwn(MORE_FIELDS, k));
+  const kind = kinds.length === 1 ? kinds[0]! : undefined;
+  if (kind === undefined || fields.some((k) => k !== kind && !MORE_FIELDS[kind]!.includes(k))) {
     return "not an undo action netkit writes";
   }
-  if ("argv" in action) {
+  if (kind === "argv") {
     const argv = action.argv;
     if (!Array.isArray(argv) || argv.length === 0 || argv.some((w) => typeof w !== "string")) {
       return "argv is not a list of words";
     }
-    if (argv.some((w: string) => CONTROL.test(w))) return "a control character in argv";
+    if (CONTROL.test(argv.join(" "))) return "a control character in argv";
     return argvProblem(argv as string[], check);
   }
-  if ("remove" in action) return check.path(action.remove);
-  if ("stopDaemon" in action) {
+  if (kind === "remove") return check.path(action.remove);
+  if (kind === "stopDaemon") {
     if (!DAEMONS.has(action.program as string)) return "not a daemon netkit starts";
     return check.path(action.stopDaemon);
   }
-  if ("ovsRemove" in action) {
-    if (action.ovsRemove !== "bridge" && action.ovsRemove !== "port") return "not a bridge or port";
-    const bridge = action.ovsRemove === "port" ? check.ovs(action.bridge as string) : undefined;
-    return check.mark(action.lab) ?? check.ovs(action.name as string) ?? bridge;
-  }
-  return "not an undo action netkit writes";
+  if (action.ovsRemove !== "bridge" && action.ovsRemove !== "port") return "not a bridge or port";
+  const bridge = action.ovsRemove === "port" ? check.ovs(action.bridge as string) : undefined;
+  return check.mark(action.lab) ?? check.ovs(action.name as string) ?? bridge;
 }
 
 type Words = readonly string[];

@@ -221,6 +221,7 @@ Deno.test("checkJournal() skips, with a reason, what netkit never writes or what
       /not an undo action netkit writes/,
     ],
     [{ argv: ["ip", "netns", "delete", node], remove: "/etc/passwd" } as Action, /not an undo/],
+    [{ program: "dnsmasq", stopDaemon: `${dir}/x.pid`, remove: "/x" } as Action, /not an undo/],
   ];
   const good = { key: `netns:${node}`, undo: [{ argv: ["ip", "netns", "delete", node] }] };
   const lines: JournalRecord[] = [
