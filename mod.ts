@@ -183,7 +183,12 @@ export type {
   WriteAction,
 } from "./lib/plan/step.ts";
 export { Journal, type JournalEntry } from "./lib/plan/journal.ts";
-export { Executor, type ExecutorOptions, StepError } from "./lib/plan/executor.ts";
+export {
+  Executor,
+  type ExecutorOptions,
+  InterruptedError,
+  StepError,
+} from "./lib/plan/executor.ts";
 export {
   CommandError,
   type ExitStatus,

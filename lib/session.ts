@@ -33,7 +33,9 @@ import { ownNames } from "./lab/own_names.ts";
 import { LabRecord } from "./lab/record.ts";
 import type { ExpectInput, Lab } from "./lab/types.ts";
 import { dhcpChecksumFill } from "./primitives/dhcp.ts";
-import { labDir, writeAtomic } from "./state.ts";
+import { labDir, makeLabDir, writeAtomic } from "./state.ts";
+import { journalScope, type OwnedNames, ownedNamesOf, recordOwned } from "./lab/journal_check.ts";
+import { UsageError } from "./errors.ts";
 import { checkLabName } from "./names.ts";
 import { type PingMatrix, pingMatrix, pingOnce, type PingResult } from "./session_ping.ts";
 import { watchSignals } from "./session_signals.ts";
@@ -64,6 +66,7 @@ export interface ExecResult {
 /** A lab built step by step from a script. See {@link openLab}. */
 export class LabSession implements AsyncDisposable {
   #ovs: OvsTarget | undefined;
+  #owns: OwnedNames;
   #closed = false;
   #held = false;
   #busy: Promise<unknown> = Promise.resolve();
@@ -91,6 +94,7 @@ export class LabSession implements AsyncDisposable {
     this.#record = state ? LabRecord.from(state.lab) : new LabRecord();
     this.#datapath = datapath;
     this.#createdAt = state?.createdAt ?? new Date().toISOString();
+    this.#owns = state?.owns ?? {};
   }
 
   /** The lab's state directory (for DHCP steps' `stateDir`). */
@@ -123,6 +127,7 @@ export class LabSession implements AsyncDisposable {
     if (this.#closed) throw new Error(`Lab "${this.name}" is already removed`);
     const steps = this.#finish(input);
     await withLock(this.host, this.name, async () => {
+      await this.#own(steps);
       const needsOvs = steps.some((s) => s.do.some((a) => isRun(a) && a.argv[0] === "ovs-vsctl"));
       if (needsOvs && !this.#ovs) {
         const target = await chooseOvs(this.host);
@@ -144,6 +149,27 @@ export class LabSession implements AsyncDisposable {
       }
       if (changed) await this.save();
     });
+  }
+
+  /**
+   * Records what `steps` will create as the lab's own, before they run: `down` runs a journal
+   * line only when it acts on those (lib/lab/journal_check.ts). A step whose undo is not one
+   * netkit's steps write is refused with {@link UsageError} before anything runs.
+   */
+  async #own(steps: readonly Step[]): Promise<void> {
+    const scope = journalScope(this.name, this.stateDir, this.#owns);
+    for (const step of steps) {
+      const problem = recordOwned(step.undo, scope);
+      if (problem !== undefined) {
+        throw new UsageError(`Step "${step.key}" cannot be journaled: ${problem}`, {
+          hint: "down runs only the undo actions that netkit's own steps write",
+        });
+      }
+    }
+    const owns = ownedNamesOf(scope);
+    if (JSON.stringify(owns) === JSON.stringify(this.#owns)) return;
+    this.#owns = owns;
+    await this.save();
   }
 
   /** The steps to run for `steps`: finished, with the DHCP checksum rule where it is needed. */
@@ -222,8 +248,9 @@ export class LabSession implements AsyncDisposable {
       status: "up",
       ...(this.#ovs ? { ovs: this.#ovs } : {}),
       createdAt: this.#createdAt,
+      ...(Object.keys(this.#owns).length ? { owns: this.#owns } : {}),
     };
-    await writeAtomic(join(this.stateDir, "lab.json"), JSON.stringify(state, null, 2));
+    await writeAtomic(join(this.stateDir, "lab.json"), JSON.stringify(state, null, 2), 0o600);
   }
 
   /** Starts removing the lab on SIGINT/SIGTERM when held (see {@link openLab}). */
@@ -276,7 +303,7 @@ export async function openLab(name: string, options: OpenLabOptions = {}): Promi
   checkLabName(name);
   requireRoot(`Opening lab "${name}"`);
   const host = options.host ?? resolveHost();
-  await Deno.mkdir(labDir(host.stateRoot, name), { recursive: true });
+  await makeLabDir(host.stateRoot, name);
   const existing = await readLabState(host, name);
   const datapath = options.datapathType ?? await datapathType();
   const session = new LabSession(name, host, existing, datapath);

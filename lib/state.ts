@@ -9,9 +9,17 @@
  * kept after `down` until `clean`. `multihost/<lab>.json` is a multi-host controller's record
  * of where a lab's parts run (lib/multihost/record.ts).
  *
+ * A lab's directory is root's alone to list and to write (mode 0711), and `lab.json` and
+ * `journal.jsonl` are root's alone (0600): `down` runs what the journal says (checked,
+ * lib/lab/journal_check.ts), so nobody else may write there. (Not 0700: FRR's daemons drop root
+ * for user frr and must still reach their own directory, `frr-NODE`, inside the lab's.) Before acting on a lab's state, netkit checks that the state root, `labs/`
+ * and the lab's directory are directories of the user netkit runs as (root; in rootless mode the
+ * user's namespace's root), not symbolic links, and not writable by group or others
+ * ({@link checkStateDir}), and the same of the files it reads ({@link checkStateFile}).
+ *
  * @module
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { checkLabName } from "./names.ts";
 
 /**
@@ -72,11 +80,103 @@ export async function listLabNames(root: string): Promise<string[]> {
   return names.sort();
 }
 
-/** Writes `text` to `path` atomically (a temporary file renamed over it). */
-export async function writeAtomic(path: string, text: string): Promise<void> {
+/**
+ * Writes `text` to `path` atomically (a temporary file renamed over it), with file mode `mode`
+ * (0o600 for netkit's state files). @default mode 0o644
+ */
+export async function writeAtomic(path: string, text: string, mode = 0o644): Promise<void> {
   const tmp = `${path}.tmp-${Deno.pid}`;
-  await Deno.writeTextFile(tmp, text);
+  await Deno.remove(tmp).catch(() => {});
+  await Deno.writeTextFile(tmp, text, { mode, createNew: true });
+  await Deno.chmod(tmp, mode); // whatever the umask
   await Deno.rename(tmp, path);
+}
+
+/** The state of a lab is not netkit's alone (see the module doc): netkit does not act on it. */
+export class UnsafeStateError extends Error {
+  /**
+   * Makes the error.
+   *
+   * @param path The directory or file.
+   * @param reason What is wrong with it.
+   */
+  constructor(readonly path: string, reason: string) {
+    super(
+      `${path} ${reason}: netkit does not act on state that others could have written ` +
+        "(it must be root's, not a symbolic link, and writable by root only)",
+    );
+    this.name = "UnsafeStateError";
+  }
+}
+
+/** Why `info` (from lstat) is not root's alone, or undefined. */
+function unsafeBecause(info: Deno.FileInfo, kind: "directory" | "file"): string | undefined {
+  if (info.isSymlink) return "is a symbolic link";
+  if (kind === "directory" ? !info.isDirectory : !info.isFile) return `is not a ${kind}`;
+  if (info.uid !== null && info.uid !== Deno.uid()) {
+    return `belongs to user ${info.uid}, not to ${Deno.uid()}`;
+  }
+  const mode = (info.mode ?? 0) & 0o7777;
+  if (mode & 0o022) {
+    return `is writable by ${mode & 0o020 ? "its group" : "others"} (mode ${
+      mode.toString(8).padStart(4, "0")
+    })`;
+  }
+  return undefined;
+}
+
+/**
+ * Checks that the state root `root`, its `labs/` and lab `lab`'s directory, those that exist,
+ * are the user's own directories (see the module doc). Throws {@link UnsafeStateError}.
+ */
+export async function checkStateDir(root: string, lab: string): Promise<void> {
+  const dir = labDir(root, lab);
+  for (const [path, follow] of [[root, true], [dirname(dir), false], [dir, false]] as const) {
+    let info: Deno.FileInfo;
+    try {
+      info = follow ? await Deno.stat(path) : await Deno.lstat(path);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return;
+      throw error;
+    }
+    const reason = unsafeBecause(info, "directory");
+    if (reason) throw new UnsafeStateError(path, reason);
+  }
+}
+
+/**
+ * Checks that the state file `path`, if it exists, is a file of the user's own that nobody else
+ * may write (see the module doc). Throws {@link UnsafeStateError}.
+ */
+export async function checkStateFile(path: string): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.lstat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return;
+    throw error;
+  }
+  const reason = unsafeBecause(info, "file");
+  if (reason) throw new UnsafeStateError(path, reason);
+}
+
+/**
+ * Makes lab `lab`'s state directory under the state root `root` (mode 0711, the root and `labs/`
+ * 0755: see the module doc) unless it exists, after checking the directories that do (see
+ * {@link checkStateDir}). Returns its path.
+ */
+export async function makeLabDir(root: string, lab: string): Promise<string> {
+  const dir = labDir(root, lab);
+  await checkStateDir(root, lab);
+  await Deno.mkdir(dirname(dir), { recursive: true, mode: 0o755 });
+  try {
+    await Deno.mkdir(dir, { mode: 0o711 });
+    await Deno.chmod(dir, 0o711); // whatever the umask
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+  }
+  await checkStateDir(root, lab);
+  return dir;
 }
 
 /** Reads and parses a JSON file, or `undefined` when it does not exist. */

@@ -9,6 +9,7 @@ import { type Host, requireRoot } from "../host.ts";
 import { downLab, stopUnusedPrivateOvs } from "../lab/teardown.ts";
 import { listLabNames, pruneStateRoot } from "../state.ts";
 import { out, outJson } from "./output.ts";
+import { warnSkipped } from "./down.ts";
 import { removeCaptures } from "../lab/captures.ts";
 
 /**
@@ -23,7 +24,9 @@ export async function cleanCommand(host: Host, flags: { json?: true }): Promise<
   const failed: { lab: string; error: string }[] = [];
   for (const name of known) {
     try {
-      if ((await downLab(name, { host })).removed) removed.push(name);
+      const r = await downLab(name, { host });
+      warnSkipped(name, r.skipped);
+      if (r.removed) removed.push(name);
     } catch (error) {
       failed.push({ lab: name, error: error instanceof Error ? error.message : String(error) });
     }

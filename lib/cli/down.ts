@@ -3,13 +3,27 @@
  * existing file), the lab's name is read from it; only the name needs to be valid, so a file
  * edited since the lab came up still removes it.
  *
+ * A journal line that is not an undo netkit writes for the lab's own objects is not run
+ * (lib/lab/journal_check.ts): each one is named on stderr, and in `--json` under `skipped`.
+ *
  * @module
  */
 import type { Host } from "../host.ts";
 import { downLab } from "../lab/teardown.ts";
 import { checkLabName, isLabFileArg } from "../names.ts";
 import { multihostCommands } from "./multihost_gate.ts";
-import { out, outJson } from "./output.ts";
+import type { SkippedLine } from "../lab/journal_check.ts";
+import { err, out, outJson } from "./output.ts";
+import { yellow } from "./color.ts";
+
+/** Names each journal line that `down` did not run, on stderr. */
+export function warnSkipped(lab: string, skipped: readonly SkippedLine[]): void {
+  for (const s of skipped) {
+    err(
+      `${yellow("netkit: warning:")} lab ${lab}: journal line ${s.line} not run: ${s.reason}\n`,
+    );
+  }
+}
 
 /** Removes a lab. */
 export async function downCommand(host: Host, arg: string, flags: { json?: true }): Promise<void> {
@@ -20,6 +34,7 @@ export async function downCommand(host: Host, arg: string, flags: { json?: true 
   const multihost = await multihostCommands(host, lab);
   if (await multihost?.downIfMultihost(host, lab, flags.json === true)) return;
   const r = await downLab(lab, { host });
+  warnSkipped(lab, r.skipped);
   if (flags.json) return outJson({ lab, ...r });
   out(
     r.removed

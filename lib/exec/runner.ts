@@ -86,6 +86,11 @@ export interface Runner {
   run(argv: readonly string[], options?: RunOptions): Promise<RunResult>;
   /** Starts `argv` and returns at once; see {@link Process}. */
   spawn(argv: readonly string[], options?: SpawnOptions): Process;
+  /**
+   * Sends `signal` to every command it started that still runs, detached ones aside (an
+   * interrupted command: its proofs' pings and listeners end with it). @default "SIGTERM"
+   */
+  stopRunning?(signal?: Deno.Signal): void;
 }
 
 /** A command exited non-zero (or could not start). Carries the argv, exit code and stderr. */
@@ -159,6 +164,26 @@ async function drain(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
  * ```
  */
 export class ProcessRunner implements Runner {
+  /** The commands started and not yet ended (detached ones aside). */
+  readonly #running = new Set<Deno.ChildProcess>();
+
+  /** Tracks `child` until it ends. */
+  #track(child: Deno.ChildProcess): void {
+    this.#running.add(child);
+    child.status.finally(() => this.#running.delete(child));
+  }
+
+  /** Sends `signal` to every command started here that still runs (see {@link Runner}). */
+  stopRunning(signal: Deno.Signal = "SIGTERM"): void {
+    for (const child of this.#running) {
+      try {
+        child.kill(signal);
+      } catch {
+        // it has exited already
+      }
+    }
+  }
+
   /** Runs `argv` to completion; throws {@link CommandError} on a non-zero exit. */
   async run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
     const [program, ...args] = argv;
@@ -179,6 +204,7 @@ export class ProcessRunner implements Runner {
         stderr: "piped",
         ...(options.env ? { env: options.env } : {}),
       }).spawn();
+      this.#track(child);
       // Read both pipes while writing stdin (a child that fills a pipe never waits on us), into
       // buffers of the output's own size: `child.output()` holds far larger ones until the next
       // garbage collection, about 140 KB per command, 140 MB over a 1,000-namespace bring-up.
@@ -223,6 +249,7 @@ export class ProcessRunner implements Runner {
       throw error;
     }
     if (options.detached) child.unref();
+    else this.#track(child);
     const piped = (mode: StreamMode | undefined) => (mode ?? "piped") === "piped";
     return {
       argv,

@@ -15,9 +15,10 @@ import { join } from "node:path";
 import type { Host } from "../host.ts";
 import { checkLabName, checkNsName } from "../names.ts";
 import type { OvsTarget } from "../ovs/target.ts";
-import { labDir, readJson, withFileLock } from "../state.ts";
+import { labDir, makeLabDir, readJson, withFileLock } from "../state.ts";
 import { Executor, type ExecutorOptions } from "../plan/executor.ts";
 import type { Lab } from "./schema.ts";
+import type { OwnedNames } from "./journal_check.ts";
 
 /** What netkit remembers of a lab on the host (`lab.json`). */
 export interface LabState {
@@ -31,6 +32,11 @@ export interface LabState {
   sandbox?: string;
   /** When the bring-up started (ISO 8601). */
   createdAt: string;
+  /**
+   * What a script's ad-hoc lab (lib/session.ts) created, recorded before each of its steps ran:
+   * the names its journal may act on besides the lab's own (lib/lab/journal_check.ts).
+   */
+  owns?: OwnedNames;
 }
 
 /** The parts of a lab's state that removing it acts on, checked (see the module doc). */
@@ -47,10 +53,13 @@ export class DamagedStateError extends Error {
   }
 }
 
-/** Runs `fn` holding lab `lab`'s lock (bring-up, removal and one-off changes take turns). */
+/**
+ * Runs `fn` holding lab `lab`'s lock (bring-up, removal and one-off changes take turns). Makes
+ * the lab's directory (mode 0711) if needed, after checking that the state directories are
+ * root's alone (lib/state.ts: `checkStateDir`, else its `UnsafeStateError`).
+ */
 export async function withLock<T>(host: Host, lab: string, fn: () => Promise<T>): Promise<T> {
-  const dir = labDir(host.stateRoot, lab);
-  await Deno.mkdir(dir, { recursive: true });
+  const dir = await makeLabDir(host.stateRoot, lab);
   return await withFileLock(join(dir, "lock"), fn);
 }
 
@@ -94,6 +103,20 @@ function ovsTargetProblem(ovs: unknown): string | undefined {
   return undefined;
 }
 
+const OWNED_KEYS: readonly string[] = ["namespaces", "links", "ovs", "uplinks", "marks"];
+
+/** Why `owns` is not a record of owned names netkit writes, or undefined. */
+function ownedNamesProblem(owns: unknown): string | undefined {
+  if (!isRecord(owns)) return "not an object";
+  for (const [key, names] of Object.entries(owns)) {
+    if (!OWNED_KEYS.includes(key)) return `unknown key ${JSON.stringify(key)}`;
+    if (!Array.isArray(names) || names.some((n) => typeof n !== "string")) {
+      return `${key}: not a list of names`;
+    }
+  }
+  return undefined;
+}
+
 /** Why `value` is not a name `check` accepts, or undefined. */
 function nameProblem(value: unknown, check: (name: string) => string): string | undefined {
   try {
@@ -123,11 +146,15 @@ export function checkLabStateHeader(raw: unknown, name: string, path: string): L
   if (ovsProblem) throw damaged(ovsProblem);
   const sandboxProblem = sandbox === undefined ? undefined : nameProblem(sandbox, checkNsName);
   if (sandboxProblem) throw damaged(`sandbox: ${sandboxProblem}`);
+  const owns = raw.owns;
+  const ownsProblem = owns === undefined ? undefined : ownedNamesProblem(owns);
+  if (ownsProblem) throw damaged(`owns: ${ownsProblem}`);
   return {
     status,
     createdAt,
     ...(ovs !== undefined ? { ovs: ovs as OvsTarget } : {}),
     ...(sandbox !== undefined ? { sandbox: sandbox as string } : {}),
+    ...(owns !== undefined ? { owns: owns as OwnedNames } : {}),
   };
 }
 

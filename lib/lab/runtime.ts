@@ -9,7 +9,7 @@
 import { join } from "node:path";
 import { UsageError } from "../errors.ts";
 import { type Host, requireRoot, resolveHost } from "../host.ts";
-import { StepError } from "../plan/executor.ts";
+import { InterruptedError, StepError } from "../plan/executor.ts";
 import { Journal } from "../plan/journal.ts";
 import { shownArgv, type Step } from "../plan/step.ts";
 import {
@@ -66,6 +66,12 @@ export interface UpOptions {
   failAt?: number;
   /** Progress callback. */
   onProgress?: (index: number, total: number, step: Step) => void;
+  /**
+   * Interrupts the bring-up (`up`'s Ctrl-C): the executor stops at its next boundary and rolls
+   * back, and `upLab` throws `InterruptedError` (lib/plan/executor.ts) with nothing of the lab
+   * left. Once every step has run, the lab stays up.
+   */
+  signal?: AbortSignal;
 }
 
 /** What {@link upLab} did. */
@@ -263,7 +269,7 @@ export async function upLab(lab: Lab, options: UpOptions = {}): Promise<UpResult
       ...(sandbox !== undefined ? { sandbox } : {}),
       createdAt: new Date().toISOString(),
     };
-    await writeAtomic(join(dir, "lab.json"), JSON.stringify(state, null, 2));
+    await writeAtomic(join(dir, "lab.json"), JSON.stringify(state, null, 2), 0o600);
     // The plan's first `sharedSteps` steps start the private OVS, journaled in its own run
     // directory; the rest is the lab's. Step indices (progress, failAt, errors) are the plan's.
     const { failAt, onProgress } = options;
@@ -283,6 +289,7 @@ export async function upLab(lab: Lab, options: UpOptions = {}): Promise<UpResult
         journal: new Journal(join(dir, "journal.jsonl")),
         failAt: failAt !== undefined && failAt >= sharedSteps ? failAt - sharedSteps : undefined,
         onProgress: progress(sharedSteps),
+        signal: options.signal,
       });
       try {
         await executor.apply(steps.slice(sharedSteps));
@@ -291,13 +298,16 @@ export async function upLab(lab: Lab, options: UpOptions = {}): Promise<UpResult
         throw new StepError(error.step, error.index + sharedSteps, error.cause, error.undoErrors);
       }
     } catch (error) {
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
+      // A rollback whose undo failed left its steps in the journal: keep it for `down`.
+      const undoFailed = (error instanceof StepError || error instanceof InterruptedError) &&
+        error.undoErrors.length > 0;
+      if (!undoFailed) await Deno.remove(dir, { recursive: true }).catch(() => {});
       await stopUnusedPrivateOvs(host);
       await pruneStateRoot(host.stateRoot);
       throw error;
     }
     const up: LabState = { ...state, status: "up" };
-    await writeAtomic(join(dir, "lab.json"), JSON.stringify(up, null, 2));
+    await writeAtomic(join(dir, "lab.json"), JSON.stringify(up, null, 2), 0o600);
     return { lab, steps, already: false, ...(target ? { ovs: target } : {}), state: up };
   });
 }

@@ -4,14 +4,46 @@
  * acts on (lib/lab/lab_state.ts), so it loads neither the lab schema nor the planner: removal
  * stays quick, and works on a lab whose recorded lab the schema no longer accepts.
  *
+ * The journal is not obeyed blindly: its state directory and files must be root's alone
+ * (lib/state.ts), and each line must be an undo netkit writes, acting on the lab's own objects
+ * (lib/lab/journal_check.ts). A line that is not is reported ({@link DownResult.skipped}) and
+ * never run.
+ *
  * @module
  */
 import { join } from "node:path";
 import { type Host, requireRoot, resolveHost } from "../host.ts";
 import { Journal, type JournalEntry } from "../plan/journal.ts";
 import { releasePrivateOvs, stopPrivateOvsIfSoleUser } from "../ovs/instance.ts";
-import { labDir, pruneStateRoot } from "../state.ts";
-import { labExecutor, readLabStateHeader, withLock } from "./lab_state.ts";
+import { checkStateFile, labDir, pruneStateRoot } from "../state.ts";
+import {
+  checkLabStateHeader,
+  DamagedStateError,
+  labExecutor,
+  type LabStateHeader,
+  readRawLabState,
+  withLock,
+} from "./lab_state.ts";
+import { checkJournal, labJournalScope, type SkippedLine } from "./journal_check.ts";
+
+/** The lab's own objects, from its `lab.json` (see lib/lab/journal_check.ts). */
+async function scopeOf(
+  name: string,
+  dir: string,
+  read: { raw: unknown; path: string },
+  state: LabStateHeader,
+) {
+  try {
+    return await labJournalScope(name, dir, (read.raw as { lab: unknown }).lab, {
+      sandbox: state.sandbox,
+      ovsRunDir: state.ovs?.runDir,
+      owns: state.owns,
+    });
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    throw new DamagedStateError(name, read.path, error.message);
+  }
+}
 
 /** Stops the private OVS when no lab on the host uses it any more. */
 export async function stopUnusedPrivateOvs(host: Host): Promise<boolean> {
@@ -37,12 +69,18 @@ export interface DownResult {
   undone: number;
   /** Whether the private OVS was stopped because no lab needs it any more. */
   stoppedOvs: boolean;
+  /**
+   * Journal lines that were not run: not an undo netkit writes, or acting on something that is
+   * not the lab's own (lib/lab/journal_check.ts).
+   */
+  skipped: SkippedLine[];
 }
 
 /**
  * Removes a lab: undoes its journal in reverse (so it also works after a crash), removes its
  * state, and stops the private OVS when no other lab needs it. A lab that is not up is a
- * success with `removed: false`. Removes only what the journal holds.
+ * success with `removed: false`. Removes only what the journal holds, and of that only what
+ * passes the check of lib/lab/journal_check.ts; the other lines are in `skipped`.
  *
  * @example
  * ```ts
@@ -55,18 +93,25 @@ export async function downLab(name: string, options: { host?: Host } = {}): Prom
   requireRoot(`Removing lab "${name}"`);
   const result = await withLock(host, name, async () => {
     const dir = labDir(host.stateRoot, name);
-    const state = await readLabStateHeader(host, name);
     const journal = new Journal(join(dir, "journal.jsonl"));
-    const entries = await journal.read();
-    if (!state && entries.length === 0) {
+    await checkStateFile(join(dir, "lab.json"));
+    await checkStateFile(journal.path);
+    const read = await readRawLabState(host, name);
+    const state = read && checkLabStateHeader(read.raw, name, read.path);
+    const records = await journal.readRecords();
+    if (!read || !state) {
+      if (records.length) {
+        throw new DamagedStateError(name, join(dir, "lab.json"), "it is missing");
+      }
       await Deno.remove(dir, { recursive: true }).catch(() => {});
-      return { removed: false, undone: 0 };
+      return { removed: false, undone: 0, skipped: [] };
     }
-    const executor = labExecutor(host, state ?? {});
+    const { entries, skipped } = checkJournal(records, await scopeOf(name, dir, read, state));
+    const executor = labExecutor(host, state);
     // The last lab on netkit's private OVS: stop the switch first and skip the ovs-vsctl undos.
     // Stopping removes its database, bridges and internal ports at once, where deleting hundreds
     // of userspace ports one by one takes seconds.
-    const ovsGone = state?.ovs?.kind === "private" &&
+    const ovsGone = state.ovs?.kind === "private" &&
       await stopPrivateOvsIfSoleUser(host, dir);
     const errors = await executor.undo(ovsGone ? withoutOvsUndo(entries) : entries);
     if (errors.length) {
@@ -76,7 +121,7 @@ export async function downLab(name: string, options: { host?: Host } = {}): Prom
       );
     }
     await Deno.remove(dir, { recursive: true });
-    return { removed: true, undone: entries.length };
+    return { removed: true, undone: entries.length, skipped };
   });
   const stoppedOvs = await stopUnusedPrivateOvs(host);
   await pruneStateRoot(host.stateRoot);

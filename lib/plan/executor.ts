@@ -18,6 +18,10 @@
  *   type them. (The real runner may carry both out in-process: lib/exec/in_process.ts.)
  * - Undo tolerates objects that are already gone ("Cannot find device" counts as success) and
  *   skips commands inside namespaces it deletes anyway, and the ports of bridges it deletes.
+ * - An abort signal ({@link ExecutorOptions.signal}: Ctrl-C during `up`) stops a plan at the
+ *   next boundary — between segments, or between the levels of a segment's batches; a step is
+ *   never cut in the middle — and rolls back what was done, like a failure; the error is then
+ *   {@link InterruptedError}.
  *
  * @module
  */
@@ -62,6 +66,11 @@ export interface ExecutorOptions {
   failAt?: number | undefined;
   /** Called before each segment runs, with the index of its first step. */
   onProgress?: ((index: number, total: number, step: Step) => void) | undefined;
+  /**
+   * Stops {@link Executor.apply} at the next boundary once aborted: what was done is undone and
+   * {@link InterruptedError} thrown. Its reason (a signal's name) is named in the error.
+   */
+  signal?: AbortSignal | undefined;
 }
 
 /** A bring-up step failed; what was done before it has been undone. */
@@ -89,6 +98,31 @@ export class StepError extends Error {
     this.name = "StepError";
   }
 }
+
+/** A bring-up was interrupted (its abort signal); what was done before has been undone. */
+export class InterruptedError extends Error {
+  /**
+   * Makes the error, after the rollback.
+   *
+   * @param reason Why (the abort signal's reason: `SIGINT`, `SIGTERM`).
+   * @param undoErrors Undo commands that failed during the rollback.
+   */
+  constructor(readonly reason: string, readonly undoErrors: Error[]) {
+    super(
+      `Interrupted (${reason}): ` +
+        (undoErrors.length
+          ? `${undoErrors.length} undo error(s): ${undoErrors.map((e) => e.message).join("; ")}`
+          : "everything done was undone"),
+    );
+    this.name = "InterruptedError";
+  }
+}
+
+/** The abort signal stopped a plan at a boundary (turned into {@link InterruptedError}). */
+class Interruption extends Error {}
+
+const interruption = (signal: AbortSignal) =>
+  new Interruption(typeof signal.reason === "string" ? signal.reason : "aborted");
 
 /** One line of an `ip -batch` failed: carries that line's own argv and its 1-based number. */
 class BatchLineError extends CommandError {
@@ -221,7 +255,10 @@ async function runIpBatch(actions: RunAction[], ns: string, runner: Runner): Pro
 /**
  * A lane failed: the first `done` of its actions ran, the one at `failed` failed, the rest did
  * not run. `atomic`: the failed action belongs to an `ovs-vsctl` transaction, so none of the
- * transaction's commands took effect.
+ * transaction's commands took effect. When it cannot be known how far a command got (a signal
+ * ended it: Ctrl-C reaches the whole process group; an `ip -batch` that names no failed line),
+ * every action it carried counts as done, so that the rollback undoes them all (undo tolerates
+ * what is missing).
  */
 class LaneError extends Error {
   constructor(
@@ -233,6 +270,9 @@ class LaneError extends Error {
     super("lane failed");
   }
 }
+
+/** A command that a signal ended (exit code 128 + N): how far it got is unknown. */
+const killed = (error: unknown) => error instanceof CommandError && error.code > 128;
 
 /** A failed segment: the failing step, its error, and the steps that changed something. */
 interface SegmentFailure {
@@ -269,33 +309,20 @@ export class Executor {
 
   /**
    * Runs `steps` in order, journaling each undo first. On failure, undoes the steps that changed
-   * something, in reverse, forgets their journal entries, and throws {@link StepError}.
+   * something, in reverse, forgets their journal entries, and throws {@link StepError}; the
+   * same, with {@link InterruptedError}, when its abort signal stops it.
    */
   async apply(steps: readonly Step[]): Promise<void> {
-    const { journal, failAt, onProgress } = this.options;
+    const { journal, failAt, onProgress, signal } = this.options;
     const mark = await journal?.size();
     const done: Step[] = [];
     for (const segment of segments(steps, failAt)) {
       const first = segment[0]!;
       const segmentSteps = segment.map((i) => steps[i]!);
       onProgress?.(first, steps.length, steps[first]!);
-      let failure: SegmentFailure | undefined;
-      try {
-        await journal?.append(segmentSteps.map(entryOf));
-        failure = first === failAt
-          ? {
-            index: first,
-            error: new CommandError(
-              ["netkit-fault-injection"],
-              1,
-              `injected failure at step ${first}`,
-            ),
-            touched: [],
-          }
-          : await this.runSegment(segment, steps);
-      } catch (error) {
-        failure = { index: first, error, touched: segment };
-      }
+      const failure: SegmentFailure | undefined = signal?.aborted
+        ? { index: first, error: interruption(signal), touched: [] }
+        : await this.tryRunSegment(segment, steps);
       if (!failure) {
         done.push(...segmentSteps);
         continue;
@@ -308,7 +335,31 @@ export class Executor {
         await journal.truncate(mark);
         if (undoErrors.length) await journal.append(rollback);
       }
+      if (failure.error instanceof Interruption) {
+        throw new InterruptedError(failure.error.message, undoErrors);
+      }
       throw new StepError(steps[failure.index]!, failure.index, asError(failure.error), undoErrors);
+    }
+  }
+
+  /** Journals one segment's undo and runs it; returns what failed, or undefined. */
+  private async tryRunSegment(
+    segment: number[],
+    steps: readonly Step[],
+  ): Promise<SegmentFailure | undefined> {
+    const { journal, failAt } = this.options;
+    const first = segment[0]!;
+    try {
+      await journal?.append(segment.map((i) => entryOf(steps[i]!)));
+      if (first !== failAt) return await this.runSegment(segment, steps);
+      const injected = `injected failure at step ${first}`;
+      return {
+        index: first,
+        error: new CommandError(["netkit-fault-injection"], 1, injected),
+        touched: [],
+      };
+    } catch (error) {
+      return { index: first, error, touched: segment };
     }
   }
 
@@ -340,7 +391,18 @@ export class Executor {
       netnsAddLanes: Math.min(this.options.parallel ?? 8, navigator.hardwareConcurrency || 1),
       hostChunk: hostChunkFor(items.filter((i) => i.lane === this.hostLane).length),
     };
+    const signal = this.options.signal;
     for (const lanes of levelsOf(items, this.hostLane, spread)) {
+      if (signal?.aborted) {
+        // Stop between two levels: the steps that changed something are rolled back.
+        const touched = new Set([...ran].map((i) => actions[i]!.step));
+        const index = segment[0]!;
+        return {
+          index,
+          error: interruption(signal),
+          touched: segment.filter((i) => touched.has(i)),
+        };
+      }
       const results = await pool(lanes, this.options.parallel ?? 8, (lane) => this.runLane(lane));
       const failed: { action: number; error: unknown; created: boolean }[] = [];
       results.forEach((r, k) => {
@@ -385,7 +447,7 @@ export class Executor {
       try {
         return await runAction(actions[0]!, this.runner, ovs);
       } catch (error) {
-        throw new LaneError(0, 0, error, lane[0]!.lane === "ovs");
+        throw new LaneError(killed(error) ? 1 : 0, 0, error, name === "ovs" && !killed(error));
       }
     }
     if (lane[0]!.lane === "ovs") {
@@ -394,6 +456,7 @@ export class Executor {
         try {
           await this.runner.run(addressOvs(chunk.argv, ovs));
         } catch (error) {
+          if (killed(error)) throw new LaneError(done + chunk.count, done, error);
           throw new LaneError(done, done, error, true);
         }
         done += chunk.count;
@@ -403,8 +466,8 @@ export class Executor {
     try {
       await runIpBatch(actions, nsOfLane(lane[0]!.lane), this.runner);
     } catch (error) {
-      const line = error instanceof BatchLineError ? error.line : 1;
-      throw new LaneError(line - 1, line - 1, error);
+      if (!(error instanceof BatchLineError)) throw new LaneError(actions.length, 0, error);
+      throw new LaneError(error.line - 1, error.line - 1, error);
     }
   }
 

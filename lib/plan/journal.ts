@@ -21,7 +21,15 @@ export interface JournalEntry {
   pidFile?: string;
 }
 
-/** An append-only journal file. */
+/** One complete line of a journal as read, before anything trusts it (lib/lab/journal_check.ts). */
+export interface JournalRecord {
+  /** Its 1-based line number. */
+  line: number;
+  /** The parsed JSON: what netkit wrote there, unless someone else wrote to the file. */
+  value: unknown;
+}
+
+/** An append-only journal file (created with mode 0600: only root reads or writes it). */
 export class Journal {
   /**
    * Opens the journal at `path` (created by the first append).
@@ -34,7 +42,7 @@ export class Journal {
   async append(entries: JournalEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const text = entries.map((e) => JSON.stringify(e) + "\n").join("");
-    const file = await Deno.open(this.path, { append: true, create: true });
+    const file = await Deno.open(this.path, { append: true, create: true, mode: 0o600 });
     try {
       const data = new TextEncoder().encode(text);
       let written = 0;
@@ -45,8 +53,20 @@ export class Journal {
     }
   }
 
-  /** Reads every complete entry, oldest first. A missing file reads as empty. */
+  /**
+   * Reads every complete entry, oldest first, as netkit wrote it (the executor's own rollback
+   * and the private OVS read their journals so). A missing file reads as empty. `down` reads
+   * with {@link readRecords} and checks each line first.
+   */
   async read(): Promise<JournalEntry[]> {
+    return (await this.readRecords()).map((r) => r.value as JournalEntry);
+  }
+
+  /**
+   * Reads every complete line, oldest first, with its line number, unchecked. A missing file
+   * reads as empty; a torn last line (a crash during its append) is left out.
+   */
+  async readRecords(): Promise<JournalRecord[]> {
     let text: string;
     try {
       text = await Deno.readTextFile(this.path);
@@ -54,16 +74,16 @@ export class Journal {
       if (error instanceof Deno.errors.NotFound) return [];
       throw error;
     }
-    const entries: JournalEntry[] = [];
-    for (const line of text.split("\n")) {
-      if (!line.endsWith("}")) continue; // empty, or torn by a crash mid-append
+    const records: JournalRecord[] = [];
+    text.split("\n").forEach((line, i) => {
+      if (!line.endsWith("}")) return; // empty, or torn by a crash mid-append
       try {
-        entries.push(JSON.parse(line) as JournalEntry);
+        records.push({ line: i + 1, value: JSON.parse(line) });
       } catch {
         // a torn line: its step never started
       }
-    }
-    return entries;
+    });
+    return records;
   }
 
   /** The journal's length in bytes (0 when it does not exist): a mark for {@link truncate}. */

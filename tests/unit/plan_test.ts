@@ -15,6 +15,7 @@ import {
   createNs,
   Executor,
   getRecipe,
+  InterruptedError,
   LabValidationError,
   linkUp,
   planLab,
@@ -236,4 +237,74 @@ Deno.test("shellLine() leaves plain words bare and quotes the rest", () => {
     "ip -n ns1 addr add 10.0.0.1/24",
   );
   assertEquals(shellLine(["echo", "a b", "it's", "$(x)"]), `echo 'a b' 'it'\\''s' '$(x)'`);
+});
+
+Deno.test("Executor stops at the next boundary once its signal aborts, and rolls back", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const journal = new Journal(`${dir}/journal.jsonl`);
+    const controller = new AbortController();
+    const runner = new RecordingRunner((argv) => {
+      // Ctrl-C while a step runs: the step finishes, the next one never starts.
+      if (argv.join(" ") === "true start-daemon") controller.abort("SIGINT");
+      return undefined;
+    });
+    const steps = [
+      createNs("a"),
+      { key: "d:x", summary: "x", do: [cmd("true", "start-daemon")], undo: [cmd("true", "stop")] },
+      createNs("c"),
+    ];
+    const executor = new Executor({ runner, journal, signal: controller.signal });
+    const error = await assertRejects(() => executor.apply(steps), InterruptedError);
+    assertEquals(error.reason, "SIGINT");
+    assertEquals(error.undoErrors, []);
+    assertMatch(error.message, /Interrupted \(SIGINT\): everything done was undone/);
+    const cmds = runner.commands.map((c) => c.argv.join(" "));
+    assertEquals(cmds, [
+      "ip netns add a",
+      "nsenter --net=/run/netns/a ip -batch -", // lo up
+      "true start-daemon",
+      "true stop",
+      "ip netns delete a",
+    ]);
+    assertEquals(await journal.read(), []); // nothing left to undo
+    // Between the levels of one segment: the namespace exists, its batch never runs.
+    const between = new AbortController();
+    const levels = new RecordingRunner((argv) => {
+      if (argv.join(" ") === "ip netns add b") between.abort("SIGTERM");
+      return undefined;
+    });
+    const interrupted = await assertRejects(
+      () =>
+        new Executor({ runner: levels, signal: between.signal }).apply([
+          createNs("b"),
+          addAddress("eth0", "10.0.0.1/24", { ns: "b" }),
+        ]),
+      InterruptedError,
+    );
+    assertEquals(interrupted.reason, "SIGTERM");
+    assertEquals(levels.commands.map((c) => c.argv.join(" ")), [
+      "ip netns add b",
+      "ip netns delete b",
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("Executor undoes every line of a batch that a signal ended: how far it got is unknown", async () => {
+  const runner = new RecordingRunner((argv, stdin) =>
+    argv.join(" ") === "ip -batch -" && stdin?.includes("link add")
+      ? { code: 130, stdout: "", stderr: "" }
+      : undefined
+  );
+  const steps = [vethPair("x1", "y1"), vethPair("x2", "y2"), vethPair("x3", "y3")];
+  const error = await assertRejects(() => new Executor({ runner }).apply(steps), StepError);
+  assertEquals(error.index, 0);
+  const undo = runner.commands.at(-1)!;
+  assertEquals(undo.argv.join(" "), "ip -force -batch -");
+  assertEquals(
+    undo.stdin,
+    "link delete dev x3\nlink delete dev x2\nlink delete dev x1\n",
+  );
 });
