@@ -22,11 +22,12 @@
  * - `ip netns exec NS tc qdisc del dev X root`, `ip netns exec NS nft delete table inet
  *   netkit-loss-X`.
  * - `[ip netns exec NS] rmdir P`, `[ip netns exec NS] timeout N pidwait -F P -x PROG`, `pkill -F P
- *   -x PROG`, `{ remove: P }`, `{ stopDaemon: P, program: PROG }`: P in the lab's state
- *   directory, PROG a daemon netkit starts.
+ *   -x PROG`, `{ remove: P }`, `{ stopDaemon: P, program: PROG, record?: R }`: P (and R, the
+ *   daemon's pid record) in the lab's state directory, PROG a daemon netkit starts.
  * - `ovs-vsctl`: `del-port BR P`, `del-br BR`, `set port P tag=N`, `remove port P tag N`, `clear
  *   port P tag|qos`, `remove bridge BR mirrors UUID`, `destroy qos UUID`: the lab's bridges and
  *   ports. `{ ovsRemove, name, bridge, lab }`: the lab's bridge or port, the lab's mark.
+ * - `nft delete table inet netkit-vxlan-LAB`: a multi-host part's VXLAN source filter, the lab's.
  * - `ovs-ofctl del-flows unix:RUNDIR/BR.mgmt cookie=0xMARKNNNNNNNN/-1`: the lab's bridge in the
  *   lab's OVS, a cookie of the lab's.
  *
@@ -373,7 +374,7 @@ function ifname(name: string | undefined): string | undefined {
 const MORE_FIELDS: Readonly<Record<string, readonly string[]>> = {
   argv: [],
   remove: [],
-  stopDaemon: ["program"],
+  stopDaemon: ["program", "record"],
   ovsRemove: ["name", "bridge", "lab"],
 };
 
@@ -399,7 +400,8 @@ function actionProblem(action: unknown, check: Check): string | undefined {
   if (kind === "remove") return check.path(action.remove);
   if (kind === "stopDaemon") {
     if (!DAEMONS.has(action.program as string)) return "not a daemon netkit starts";
-    return check.path(action.stopDaemon);
+    const record = action.record === undefined ? undefined : check.path(action.record);
+    return check.path(action.stopDaemon) ?? record;
   }
   if (action.ovsRemove !== "bridge" && action.ovsRemove !== "port") return "not a bridge or port";
   const bridge = action.ovsRemove === "port" ? check.ovs(action.bridge as string) : undefined;
@@ -431,9 +433,19 @@ function argvProblem(argv: Words, check: Check): string | undefined {
       return vsctlProblem(rest, check);
     case "ovs-ofctl":
       return ofctlProblem(rest, check);
+    case "nft":
+      return vxlanFilterProblem(rest, check);
     default:
       return `${JSON.stringify(printable(program ?? ""))} is not a program netkit's undo runs`;
   }
+}
+
+/** `nft delete table inet netkit-vxlan-LAB`: the lab's own VXLAN source filter (vxlan.ts). */
+function vxlanFilterProblem(words: Words, check: Check): string | undefined {
+  if (!is(words, "delete", "table", "inet", "*") || !words[3]!.startsWith("netkit-vxlan-")) {
+    return NOT_NETKITS;
+  }
+  return check.mark(words[3]!.slice("netkit-vxlan-".length));
 }
 
 /** `-F PIDFILE -x PROGRAM`: a daemon netkit starts, its pid file in the state directory. */
@@ -535,9 +547,10 @@ function inNsProblem(words: Words, ns: string, check: Check): string | undefined
     case "tc":
       return is(rest, "qdisc", "del", "dev", "*", "root") ? check.link(rest[3], ns) : NOT_NETKITS;
     case "nft":
-      return is(rest, "delete", "table", "inet", "*") && /^netkit-loss-/.test(rest[3]!)
-        ? check.link(rest[3]!.slice("netkit-loss-".length), ns)
-        : NOT_NETKITS;
+      if (is(rest, "delete", "table", "inet", "*") && /^netkit-loss-/.test(rest[3]!)) {
+        return check.link(rest[3]!.slice("netkit-loss-".length), ns);
+      }
+      return vxlanFilterProblem(rest, check); // a sandboxed part's filter, in its sandbox
     case "rmdir":
       return rest.length === 1 ? check.path(rest[0]) : NOT_NETKITS;
     case "timeout":
