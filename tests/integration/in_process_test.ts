@@ -54,7 +54,10 @@ async function twins(fn: () => Promise<void>): Promise<void> {
 async function state(ns: string): Promise<string> {
   type Link = { ifname: string; flags: string[]; operstate: string; addr_info: unknown[] };
   const links = JSON.parse(await sh("ip", "-n", ns, "-j", "addr", "show")) as Link[];
-  const routes = await sh("ip", "-n", ns, "route", "show", "table", "all");
+  // Sorted: the kernel lists routes in the order they appeared, and the IPv6 multicast routes of
+  // two links appear when each link's addrconf work runs, which the load of the machine orders.
+  const routes = (await sh("ip", "-n", ns, "route", "show", "table", "all"))
+    .split("\n").sort().join("\n");
   return JSON.stringify(
     links.map((l) => ({ ifname: l.ifname, flags: l.flags, state: l.operstate, a: l.addr_info })),
     null,
