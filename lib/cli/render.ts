@@ -10,6 +10,7 @@ import type { LabStatus } from "../lab/status.ts";
 import type { CaptureStatus } from "../lab/captures.ts";
 import { useColor } from "./color.ts";
 import { readEnvironment } from "../host.ts";
+import { upFor } from "./text.ts";
 
 /**
  * The width tables fit: the terminal's columns when standard output is a terminal (else
@@ -139,10 +140,19 @@ export function renderStatus(s: LabStatus): string {
       "-",
     ]);
   }
-  return `Lab ${s.name} (${s.status}), OVS: ${s.ovs}` +
+  const since = s.status === "up" ? upFor(s.createdAt) : `${s.status} since ${s.createdAt}`;
+  return `Lab ${s.name} (${since}), mode: ${s.mode}, OVS: ${s.ovs}` +
     (s.sandbox === undefined ? "" : `, sandbox: namespace ${s.sandbox}`) + `\n${t.toString()}\n` +
-    (s.bridges.length ? `${b.toString()}\n` : "") + leasesTable(s) + ovsFeatureTables(s) +
-    capturesTable(s.captures);
+    (s.bridges.length ? `${b.toString()}\n` : "") + impairmentsTable(s) + leasesTable(s) +
+    ovsFeatureTables(s) + capturesTable(s.captures);
+}
+
+/** A table of the lab's impairments, or nothing when there are none. */
+function impairmentsTable(s: LabStatus): string {
+  if (!s.impairments?.length) return "";
+  const t = table(["impaired", "traffic leaving it"]);
+  for (const i of s.impairments) t.push([`${i.node}:${i.interface}`, i.impairment]);
+  return `${t.toString()}\n`;
 }
 
 /** A table of packet captures (for status), or nothing when there are none. */

@@ -242,3 +242,23 @@ Deno.test(
       }
     }),
 );
+
+Deno.test(
+  "status says how long a lab is up, its mode and its impairments",
+  opts,
+  () =>
+    withLabTerminal(async () => {
+      const impair = await netkit(["impair", "kc-lab", "kc-a:eth0", "--rate", "10mbit"]);
+      assertEquals(impair.code, 0, impair.stderr);
+      const one = await netkit(["status", "kc-lab"]);
+      assertEquals(one.code, 0, one.stderr);
+      assertMatch(one.stdout, /^Lab kc-lab \(up \d+ s\), mode: host, /m);
+      assertMatch(one.stdout, /│ kc-a:eth0 +│ rate 10 Mbit\/s +│/);
+      assertMatch(one.stdout, /│ kc-b +│ eth0 +│ up +│ 10\.78\.0\.2\/24 +│/);
+      const all = await netkit(["status"]);
+      assertMatch(all.stdout, /│ kc-lab +│ up +│ host +│ 3 +│ 2 +│ \S+ +│ up \d+ s +│/);
+      const cleared = await netkit(["impair", "kc-lab", "kc-a:eth0", "--clear"]);
+      assertEquals(cleared.code, 0, cleared.stderr);
+      assert(!/kc-a:eth0 +│ rate/.test((await netkit(["status", "kc-lab"])).stdout));
+    }),
+);
