@@ -27,7 +27,7 @@ import { labDir } from "../state.ts";
 import { withVtySocket } from "./exec.ts";
 import { err, out } from "./output.ts";
 import { renderPingAll, upLabNamed } from "./pingall.ts";
-import { table } from "./render.ts";
+import { renderLinks, renderNodes } from "./render.ts";
 
 /** What the console needs from the rest of the CLI. */
 export interface ConsoleIo {
@@ -116,10 +116,10 @@ class LabConsole {
         await this.pingall();
         break;
       case "nodes":
-        out(this.nodesTable());
+        out(renderNodes(labGraph(this.lab)));
         break;
       case "links":
-        out(this.linksTable());
+        out(renderLinks(labGraph(this.lab)));
         break;
       case "dump":
         await this.dump();
@@ -197,24 +197,6 @@ class LabConsole {
     } finally {
       this.#running = undefined;
     }
-  }
-
-  nodesTable(): string {
-    const t = table(["node", "kind", "interfaces", "notes"]);
-    for (const n of labGraph(this.lab).nodes) {
-      t.push([n.id, n.kind, n.interfaces.join(", ") || "-", n.notes.join("\n") || "-"]);
-    }
-    return `${t.toString()}\n`;
-  }
-
-  linksTable(): string {
-    const t = table(["end", "addresses", "end", "addresses", "kind"]);
-    const side = (e: { owner: string; ifname: string; addresses: string[]; tag?: number }) => [
-      e.ifname ? `${e.owner}:${e.ifname}` : e.owner,
-      [...e.addresses, ...(e.tag === undefined ? [] : [`tag ${e.tag}`])].join(", ") || "-",
-    ];
-    for (const l of labGraph(this.lab).links) t.push([...side(l.a), ...side(l.b), l.kind]);
-    return `${t.toString()}\n`;
   }
 
   /** Every node's addresses (`ip -br addr`) and routes (`ip route`, `ip -6 route`). */

@@ -7,6 +7,7 @@
  */
 import Table from "../deps/cli_table3.ts";
 import type { LabStatus } from "../lab/status.ts";
+import type { GraphEnd, LabGraph } from "../lab/graph_model.ts";
 import type { CaptureStatus } from "../lab/captures.ts";
 import { useColor } from "./color.ts";
 import { readEnvironment } from "../host.ts";
@@ -34,7 +35,7 @@ export function terminalWidth(): number | undefined {
  * (default: {@link terminalWidth}): the widest cells wrap, at spaces where they can, and no line
  * is wider than the terminal; without a width, every cell is printed in full.
  */
-export function table(head: string[], options: { width?: number } = {}): Table.Table {
+export function table(head: string[], options: { width?: number | undefined } = {}): Table.Table {
   const style = { head: useColor() ? ["cyan"] : [], border: useColor() ? ["grey"] : [] };
   const t = new Table({ head, style });
   const width = "width" in options ? options.width : terminalWidth();
@@ -218,5 +219,25 @@ function leasesTable(s: LabStatus): string {
   for (const l of s.leases) {
     t.push([`${l.node}/${l.interface}`, l.address, l.router || "-", `${l.leaseTime}s`, l.server]);
   }
+  return `${t.toString()}\n`;
+}
+
+/** The nodes and bridges of a lab's picture: kind, interfaces, notes (`nodes` in the console). */
+export function renderNodes(g: LabGraph): string {
+  const t = table(["node", "kind", "interfaces", "notes"]);
+  for (const n of g.nodes) {
+    t.push([n.id, n.kind, n.interfaces.join(", ") || "-", n.notes.join("\n") || "-"]);
+  }
+  return `${t.toString()}\n`;
+}
+
+/** The links of a lab's picture, end to end with addresses (`links` in the console). */
+export function renderLinks(g: LabGraph): string {
+  const t = table(["end", "addresses", "end", "addresses", "kind"]);
+  const side = (e: GraphEnd) => [
+    e.ifname ? `${e.owner}:${e.ifname}` : e.owner,
+    [...e.addresses, ...(e.tag === undefined ? [] : [`tag ${e.tag}`])].join(", ") || "-",
+  ];
+  for (const l of g.links) t.push([...side(l.a), ...side(l.b), l.kind]);
   return `${t.toString()}\n`;
 }
