@@ -235,7 +235,7 @@ export async function execIfMultihost(
   node: string,
   command: string[],
 ): Promise<boolean> {
-  const record = (await listRecords(host.stateRoot)).find((r) => node in r.lab.nodes);
+  const record = (await listRecords(host.stateRoot)).find((r) => Object.hasOwn(r.lab.nodes, node));
   if (!record) return false;
   const code = await execMultihost(host, record, node, command, Deno.stdin.isTerminal());
   if (code !== 0) throw new ExitCode(code);
