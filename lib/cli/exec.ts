@@ -73,10 +73,11 @@ export interface NodeShell {
 }
 
 /**
- * bash's rc file for a node's shell: the user's own `~/.bashrc` first, then the prompt. The
- * prompt reads the names from the environment when it is shown (never pasted into code).
+ * bash's rc file for a node's shell: it removes itself once read (so a terminal closed under it
+ * leaves nothing behind), then reads the user's own `~/.bashrc`, then sets the prompt. The prompt
+ * reads the names from the environment when it is shown (they are never pasted into code).
  */
-export const BASH_RC =
+export const BASH_RC = 'command rm -f -- "$NETKIT_RCFILE"; unset NETKIT_RCFILE\n' +
   "[ -f ~/.bashrc ] && . ~/.bashrc\nPS1='[${NETKIT_LAB}:${NETKIT_NODE}] \\w\\$ '\n";
 
 /** The shell program: `$SHELL` when it can run, else bash, else sh. */
@@ -98,7 +99,7 @@ export async function nodeShell(host: Host, lab: string, node: string): Promise<
   await Deno.writeTextFile(rc, BASH_RC);
   return {
     argv: [program, "--rcfile", rc, "-i"],
-    env,
+    env: { ...env, NETKIT_RCFILE: rc },
     cleanup: () => Deno.remove(rc).catch(() => {}),
   };
 }

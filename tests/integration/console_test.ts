@@ -128,6 +128,11 @@ Deno.test(
       t.keys("ip -br addr show dev eth0; echo NODE=$NETKIT_NODE", "Enter");
       const screen = await t.waitFor(/^NODE=kc-b$/m);
       assertMatch(screen, /^eth0@\S+\s+UP\s+10\.78\.0\.2\/24/m);
+      // bash's rc file (bash --rcfile FILE -i) removed itself once read: a terminal closed
+      // under the shell leaves nothing behind.
+      t.type(`f=$(tr '\\0' '\\n' </proc/$$/cmdline | sed -n 3p); [ -e "$f" ] || echo "gone:$f"`);
+      t.keys("Enter");
+      await t.waitFor(/^gone:\/tmp\/netkit-bashrc-\S+$/m);
       // Ctrl-C stops what runs in the shell, and the shell (and netkit) stay.
       t.keys("ping 10.78.0.1", "Enter");
       await t.waitFor(/icmp_seq=2 /);
