@@ -6,9 +6,10 @@ SHELL := /bin/bash
 DENO_VERSION := 2.9.6
 TOOLS_DIR := .tools
 DENO := $(shell command -v deno 2>/dev/null || echo $(CURDIR)/$(TOOLS_DIR)/node_modules/.bin/deno)
-# chromium: only the tests need it (netkit ui in a real browser, tests/integration/ui_test.ts).
-APT_PACKAGES := iproute2 openvswitch-switch dnsmasq-base iptables nftables iputils-ping busybox tcpdump procps shellcheck iperf3 frr isc-dhcp-client openssh-server openssh-client util-linux chromium
-NEEDED_TOOLS := ip ovs-vsctl ovs-ofctl ovs-vswitchd ovsdb-server dnsmasq iptables nft ping busybox tcpdump pkill pidwait shellcheck iperf3 /usr/lib/frr/zebra vtysh dhclient ssh ssh-keygen /usr/sbin/sshd unshare nsenter chromium
+# chromium: only the tests need it (netkit ui in a real browser, tests/integration/ui_test.ts);
+# tmux too (netkit console and exec driven as a person uses them, tests/integration/console_test.ts).
+APT_PACKAGES := iproute2 openvswitch-switch dnsmasq-base iptables nftables iputils-ping busybox tcpdump procps shellcheck iperf3 frr isc-dhcp-client openssh-server openssh-client util-linux chromium tmux
+NEEDED_TOOLS := ip ovs-vsctl ovs-ofctl ovs-vswitchd ovsdb-server dnsmasq iptables nft ping busybox tcpdump pkill pidwait shellcheck iperf3 /usr/lib/frr/zebra vtysh dhclient ssh ssh-keygen /usr/sbin/sshd unshare nsenter chromium tmux
 
 # make install: where (PREFIX, DESTDIR for packaging) and what goes there.
 PREFIX ?= /usr/local
@@ -42,6 +43,7 @@ deps:
 demo: deps
 	"$(DENO)" run -A main.ts recipe ovs-internal
 	"$(DENO)" run -A main.ts down ovs-internal
+	@echo "Next (works before make install): $(DENO) run -A main.ts recipe list"
 
 # A lab over two machines, on this one: two simulated hosts (namespaces with their own /run and
 # Debian's sshd) on an underlay bridge, the lab brought up over SSH, proved, shown, removed. All

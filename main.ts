@@ -295,20 +295,51 @@ const COMMANDS: NetkitCommand[] = [
   },
   {
     name: "exec",
-    description: "run a command inside a lab namespace",
+    description: "run a command inside a node of a lab that is up, or open a shell there",
     args: [
       { name: "node", description: "namespace of a lab that is up", required: true },
       {
         name: "command",
-        description: "the command and its arguments (after --)",
-        required: true,
+        description: "the command and its arguments (everything after NODE); none: a shell",
+        required: false,
         variadic: true,
       },
     ],
     options: [],
-    helpAfter: "Example:\n  netkit exec ns1 -- ping -c1 10.0.0.2",
+    passThrough: true,
+    helpAfter:
+      "With no command, an interactive shell in the node ($SHELL, else bash, else sh) whose\nprompt names the lab and the node; exit (or Ctrl-D) leaves it.\n\nExamples:\n  netkit exec ns1\n  netkit exec ns1 ping -c1 10.0.0.2\n  netkit exec rt -- vtysh -c 'show ip route'",
     run: async ({ args, host }) =>
       (await import("./lib/cli/exec.ts")).execCommand(host(), args[0]!, args.slice(1)),
+  },
+  {
+    name: "console",
+    description: "a prompt inside a lab that is up: run commands in its nodes, pingall, flap links",
+    args: [{
+      name: "lab",
+      description: "lab name (default: the one lab that is up)",
+      required: false,
+    }],
+    options: [],
+    helpAfter:
+      "At the prompt: NODE CMD... runs a command in a node; pingall, nodes, links, dump, status,\ncheck, link NODE:IF down|up, impair NODE:IF ..., capture NODE:IF ..., help, exit.\nTab completes; Ctrl-C stops the running command; Ctrl-D leaves.\n\nExamples:\n  netkit console\n  netkit console router\n  netkit:router> vm1 ping -c1 rt",
+    run: async ({ args, host }) =>
+      (await import("./lib/cli/console.ts")).consoleCommand(host(), args[0], {
+        netkit: (words) => main(words),
+      }),
+  },
+  {
+    name: "pingall",
+    description: "every node of a lab pings every address of the others: a reachability matrix",
+    args: [{
+      name: "lab",
+      description: "lab name (default: the one lab that is up)",
+      required: false,
+    }],
+    options: [JSON_OPTION],
+    helpAfter: "Examples:\n  netkit pingall router\n  netkit pingall router --json",
+    run: async ({ args, flags, host }) =>
+      (await import("./lib/cli/pingall.ts")).pingallCommand(host(), args[0], flags),
   },
   {
     name: "clean",

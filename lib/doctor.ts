@@ -49,6 +49,8 @@ interface ToolSpec {
   name: string;
   program: string;
   versionArgv: string[];
+  /** The line of what `versionArgv` prints that holds the version (default: the first). */
+  versionLine?: RegExp;
   essential: boolean;
   usedFor: string;
 }
@@ -120,7 +122,9 @@ const TOOLS: ToolSpec[] = [
   {
     name: "vtysh",
     program: "vtysh",
-    versionArgv: ["vtysh", "--version"],
+    // vtysh has no --version; its help names the version: "... for FRR (version 8.4.4)".
+    versionArgv: ["vtysh", "--help"],
+    versionLine: /\(version [^)]+\)/,
     essential: false,
     usedFor: "routing (exec NODE -- vtysh)",
   },
@@ -184,11 +188,19 @@ const TOOLS: ToolSpec[] = [
 
 const apt = (pkg: string) => `apt-get install ${pkg}`;
 
-/** The first line of what `argv` prints (stdout, else stderr), or undefined when it fails. */
-async function firstLine(argv: string[], runner: Runner): Promise<string | undefined> {
+/**
+ * The first line of what `argv` prints (stdout, else stderr), or the first that matches `line`;
+ * undefined when it fails.
+ */
+async function firstLine(
+  argv: string[],
+  runner: Runner,
+  line?: RegExp,
+): Promise<string | undefined> {
   try {
     const r = await runner.run(argv, { allowFailure: true });
-    const text = (r.stdout.trim() || r.stderr.trim()).split("\n")[0]?.trim();
+    const lines = (r.stdout.trim() || r.stderr.trim()).split("\n");
+    const text = (line ? lines.find((l) => line.test(l)) : lines[0])?.trim();
     return text || undefined;
   } catch {
     return undefined;
@@ -216,7 +228,7 @@ async function toolRow(t: ToolSpec, host: Host): Promise<DoctorRow> {
       };
     }
   }
-  const version = await firstLine(t.versionArgv, runner);
+  const version = await firstLine(t.versionArgv, runner, t.versionLine);
   return { check, status: "ok", detail: version ? `${version} (${path})` : path };
 }
 

@@ -14,6 +14,8 @@
  * - `NETKIT_ROOTLESS_INNER`, `NETKIT_ROOTLESS_HOLDER`, `XDG_RUNTIME_DIR`: rootless mode (see
  *   lib/lab/rootless.ts);
  * - `PATH`: where the tools a plan calls are looked for; `NO_COLOR`: no colour in tables;
+ * - `COLUMNS`: the width tables fit (without a terminal; lib/cli/render.ts); `SHELL`: the shell
+ *   `netkit exec NODE` opens (lib/cli/exec.ts);
  * - `XDG_CACHE_HOME`, `HOME`: netkit's cache on this machine (the bundle a multi-host controller
  *   copies to its hosts, lib/multihost/program.ts).
  *
@@ -47,6 +49,10 @@ export interface Environment {
   xdgCacheHome?: string | undefined;
   /** `HOME`. */
   home?: string | undefined;
+  /** `COLUMNS`. */
+  columns?: string | undefined;
+  /** `SHELL`. */
+  shell?: string | undefined;
 }
 
 /** The one place netkit reads environment variables. */
@@ -63,6 +69,8 @@ export function readEnvironment(): Environment {
     noColor: !!get("NO_COLOR"),
     xdgCacheHome: get("XDG_CACHE_HOME"),
     home: get("HOME"),
+    columns: get("COLUMNS"),
+    shell: get("SHELL"),
   };
 }
 

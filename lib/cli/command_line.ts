@@ -272,6 +272,10 @@ function readCommandName(
   const name = argv[at];
   if (name === undefined) return { kind: "help", text: helpText(program) };
   if (name === "help") {
+    // `help --help`, `help -h`: the program's help, like `help` alone.
+    if (argv[at + 1] === "--help" || argv[at + 1] === "-h") {
+      return { kind: "help", text: helpText(program) };
+    }
     const about = argv[at + 1] === undefined ? undefined : findCommand(program, argv[at + 1]!);
     if (argv[at + 1] !== undefined && !about) {
       throw new CommandLineError(`unknown command '${argv[at + 1]}'`, helpText(program));

@@ -1,7 +1,8 @@
 /**
  * `netkit down LAB` or `netkit down FILE`: with a lab file (a path ending in .yaml/.yml, or an
  * existing file), the lab's name is read from it; only the name needs to be valid, so a file
- * edited since the lab came up still removes it.
+ * edited since the lab came up still removes it. A lab name that names no lab is an error (exit 2,
+ * most likely a typo); a lab file whose lab is not up is nothing to remove.
  *
  * A journal line that is not an undo netkit writes for the lab's own objects is not run
  * (lib/lab/journal_check.ts): each one is named on stderr, and in `--json` under `skipped`.
@@ -10,6 +11,8 @@
  */
 import type { Host } from "../host.ts";
 import { downLab } from "../lab/teardown.ts";
+import { UsageError } from "../errors.ts";
+import { listLabs } from "../lab/runtime.ts";
 import { checkLabName, isLabFileArg } from "../names.ts";
 import { multihostCommands } from "./multihost_gate.ts";
 import type { SkippedLine } from "../lab/journal_check.ts";
@@ -28,13 +31,19 @@ export function warnSkipped(lab: string, skipped: readonly SkippedLine[]): void 
 /** Removes a lab. */
 export async function downCommand(host: Host, arg: string, flags: { json?: true }): Promise<void> {
   // The YAML reader loads only for a file argument: most removals name a lab.
-  const lab = (await isLabFileArg(arg))
-    ? await (await import("../lab/file.ts")).readLabName(arg)
-    : checkLabName(arg);
+  const file = await isLabFileArg(arg);
+  const lab = file ? await (await import("../lab/file.ts")).readLabName(arg) : checkLabName(arg);
   const multihost = await multihostCommands(host, lab);
   if (await multihost?.downIfMultihost(host, lab, flags.json === true)) return;
   const r = await downLab(lab, { host });
   warnSkipped(lab, r.skipped);
+  if (!r.removed && !file) {
+    // A name that names no lab: most likely mistyped (exit 2; nothing was there to change).
+    const up = (await listLabs({ host })).map((s) => s.lab.name);
+    throw new UsageError(`No lab named "${lab}" is up: nothing to remove`, {
+      hint: up.length ? `labs that are up: ${up.join(", ")}` : "no lab is up (netkit status)",
+    });
+  }
   if (flags.json) return outJson({ lab, ...r });
   out(
     r.removed

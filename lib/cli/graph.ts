@@ -9,7 +9,8 @@ import { UsageError } from "../errors.ts";
 import { graphDot, graphMermaid, graphText } from "../lab/graph.ts";
 import { isLabFileArg } from "../names.ts";
 import type { Host } from "../host.ts";
-import { readLabState } from "../lab/runtime.ts";
+import { listLabs, readLabState } from "../lab/runtime.ts";
+import { recipes } from "../../recipes/mod.ts";
 import { labFromArg } from "./lab_arg.ts";
 import type { Lab } from "../lab/schema.ts";
 import { out } from "./output.ts";
@@ -47,6 +48,14 @@ export async function graphCommand(
   const up = !(await isLabFileArg(target)) && /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(target)
     ? await readLabState(host, target)
     : undefined;
+  if (!up && !(await isLabFileArg(target)) && !recipes.has(target)) {
+    const labs = (await listLabs({ host })).map((s) => s.lab.name);
+    throw new UsageError(`No lab named "${target}" is up, and no recipe has that name`, {
+      hint: `labs that are up: ${labs.join(", ") || "none"}; recipes: ${
+        [...recipes.keys()].join(", ")
+      }; or name a lab file`,
+    });
+  }
   // A picture builds nothing: a lab file's uplink is drawn without --uplink.
   const lab = up?.lab ?? await labFromArg(target, flags, "recipe or file", "picture");
   out(await RENDER[format as keyof typeof RENDER](lab));

@@ -11,6 +11,7 @@ import { checkLabName } from "../names.ts";
 import { out, outJson } from "./output.ts";
 import { multihostCommands } from "./multihost_gate.ts";
 import { capturesTable, renderStatus, table } from "./render.ts";
+import { upFor } from "./text.ts";
 import { keptCaptures } from "../lab/captures.ts";
 
 /** Lists labs, or shows one. */
@@ -26,6 +27,7 @@ export async function statusCommand(
       nodes: Object.keys(s.lab.nodes).length,
       bridges: Object.keys(s.lab.bridges).length,
       ovs: s.ovs?.kind ?? "none",
+      mode: s.sandbox !== undefined ? "sandbox" : host.rootless ? "rootless" : "host",
       createdAt: s.createdAt,
     }));
     // Multi-host labs this machine controls (each host also lists its own part).
@@ -37,6 +39,7 @@ export async function statusCommand(
         nodes: Object.keys(r.lab.nodes).length,
         bridges: Object.keys(r.lab.bridges).length,
         ovs: `${Object.keys(r.hosts).length} hosts`,
+        mode: "multi-host",
         createdAt: r.createdAt,
       });
     }
@@ -49,8 +52,11 @@ export async function statusCommand(
       ? `Captures kept after down (netkit clean removes them):\n${capturesTable(kept)}`
       : "";
     if (labs.length === 0) return out(`No labs are up.\n${keptText}`);
-    const t = table(["lab", "status", "nodes", "bridges", "ovs", "since"]);
-    for (const l of labs) t.push([l.name, l.status, l.nodes, l.bridges, l.ovs, l.createdAt]);
+    const t = table(["lab", "status", "mode", "nodes", "bridges", "ovs", "since"]);
+    for (const l of labs) {
+      const since = l.status === "up" ? upFor(l.createdAt) : l.createdAt;
+      t.push([l.name, l.status, l.mode, l.nodes, l.bridges, l.ovs, since]);
+    }
     return out(t.toString() + "\n" + keptText);
   }
   checkLabName(lab);

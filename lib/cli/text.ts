@@ -41,3 +41,18 @@ export function renderProofs(results: CheckResult[]): string {
   } of ${results.length} proofs passed\n`;
   return line + (failed.length ? renderChecks(failed) : "");
 }
+
+/**
+ * How long ago `since` (ISO 8601) was, as `up` says it: `up 40 s`, `up 5 min`, `up 2 h 5 min`,
+ * `up 3 days`.
+ */
+export function upFor(since: string, now: number = Date.now()): string {
+  const s = Math.max(0, Math.floor((now - Date.parse(since)) / 1000));
+  if (Number.isNaN(s)) return since;
+  if (s < 60) return `up ${s} s`;
+  const min = Math.floor(s / 60);
+  if (min < 60) return `up ${min} min`;
+  const h = Math.floor(min / 60);
+  if (h < 48) return `up ${h} h${min % 60 ? ` ${min % 60} min` : ""}`;
+  return `up ${Math.floor(h / 24)} days`;
+}

@@ -52,6 +52,12 @@ export interface SpawnOptions {
    * started it). @default false
    */
   detached?: boolean;
+  /**
+   * Start it in a session and process group of its own: {@link Process.kill} then signals the
+   * whole group (the command and what it started), and a signal from the terminal reaches only
+   * netkit (`netkit console` stops the command it runs this way on Ctrl-C). @default false
+   */
+  group?: boolean;
 }
 
 /** How a process ended. */
@@ -243,6 +249,7 @@ export class ProcessRunner implements Runner {
         stdout: options.stdout ?? "piped",
         stderr: options.stderr ?? "piped",
         ...(options.env ? { env: options.env } : {}),
+        ...(options.group ? { detached: true } : {}),
       }).spawn();
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) throw notFound(argv);
@@ -263,7 +270,8 @@ export class ProcessRunner implements Runner {
       stderr: piped(options.stderr) ? child.stderr : null,
       kill(signal: Deno.Signal = "SIGTERM") {
         try {
-          child.kill(signal);
+          if (options.group) Deno.kill(-child.pid, signal);
+          else child.kill(signal);
         } catch {
           // it has exited already
         }

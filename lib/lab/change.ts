@@ -58,7 +58,7 @@ export async function labEnd(host: Host, lab: string, end: string): Promise<LabE
 
 /** The interfaces the lab puts into `node`, or undefined when it has no such node. */
 function nodeInterfaces(lab: Lab, node: string): string[] | undefined {
-  if (!(node in lab.nodes)) return undefined;
+  if (!Object.hasOwn(lab.nodes, node)) return undefined;
   return [...(layoutOf(lab).nodeIfaces.get(node) ?? [])].sort();
 }
 

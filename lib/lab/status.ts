@@ -35,6 +35,20 @@ export interface LabStatus extends OvsFeatureStatus {
   leases: LeaseStatus[];
   /** The lab's packet captures (`capture: true`). */
   captures: CaptureStatus[];
+  /** When its bring-up started (ISO 8601). */
+  createdAt: string;
+  /** Where it lives: in the host's namespaces, in a sandbox, or in the user's own (rootless). */
+  mode: "host" | "sandbox" | "rootless";
+  /** The impairments its interfaces have now (netkit impair, or the lab file's impair). */
+  impairments: ImpairmentStatus[];
+}
+
+/** What slows down, delays or drops the traffic leaving an interface, as the kernel has it. */
+export interface ImpairmentStatus {
+  node: string;
+  interface: string;
+  /** Said as a person would: `delay 20 ms ± 5 ms, loss 2%, rate 10 Mbit/s`. */
+  impairment: string;
 }
 
 /** A DHCP lease held by a lab's client. */
@@ -93,6 +107,7 @@ async function leasesOf(state: LabState, stateDir: string): Promise<LeaseStatus[
 interface IpAddr {
   ifname: string;
   operstate: string;
+  flags?: string[];
   addr_info?: { family: string; local: string; prefixlen: number; scope?: string }[];
 }
 
@@ -130,6 +145,70 @@ export function labSummary(lab: Lab): LabSummary {
   };
 }
 
+/**
+ * `up` or `down` (or the kernel's word for anything else, in lower case). An OVS internal port,
+ * a dummy or a tun reports its operational state as UNKNOWN: it is up when the interface is up
+ * and has a carrier (`LOWER_UP`).
+ */
+function linkState(l: IpAddr): string {
+  const state = l.operstate.toLowerCase();
+  if (state !== "unknown") return state;
+  return l.flags?.includes("UP") && l.flags.includes("LOWER_UP") ? "up" : "down";
+}
+
+/** One qdisc of `tc -j qdisc show`. */
+interface Qdisc {
+  kind: string;
+  handle: string;
+  dev: string;
+  options?: {
+    rate?: number;
+    delay?: { delay?: number; jitter?: number };
+    "loss-random"?: { loss?: number };
+  };
+}
+
+const ms = (seconds: number) => `${Math.round(seconds * 1e4) / 10} ms`;
+const percent = (fraction: number) => `${Math.round(fraction * 1e4) / 100}%`;
+
+/** What a netem or tbf qdisc does, in words. */
+function describeQdisc(q: Qdisc): string[] {
+  const o = q.options ?? {};
+  if (q.kind === "tbf" && o.rate) return [`rate ${(o.rate * 8) / 1e6} Mbit/s`];
+  if (q.kind !== "netem") return [];
+  const words: string[] = [];
+  if (o.delay?.delay) {
+    words.push(`delay ${ms(o.delay.delay)}${o.delay.jitter ? ` ± ${ms(o.delay.jitter)}` : ""}`);
+  }
+  if (o["loss-random"]?.loss) words.push(`loss ${percent(o["loss-random"].loss)}`);
+  return words;
+}
+
+/** The impairments of `node`'s interfaces: netem and tbf qdiscs, and netkit's nftables drops. */
+async function impairmentsOf(host: Host, node: string): Promise<ImpairmentStatus[]> {
+  const [tc, nft] = await Promise.all([
+    host.runner.run(inNetns(node, ["tc", "-j", "qdisc", "show"]), { allowFailure: true }),
+    host.runner.run(inNetns(node, ["nft", "-j", "list", "tables"]), { allowFailure: true })
+      .catch(() => ({ code: 1, stdout: "" })),
+  ]);
+  const byDev = new Map<string, string[]>();
+  const add = (dev: string, words: string[]) => {
+    if (words.length) byDev.set(dev, [...(byDev.get(dev) ?? []), ...words]);
+  };
+  if (tc.code === 0) {
+    for (const q of JSON.parse(tc.stdout || "[]") as Qdisc[]) add(q.dev, describeQdisc(q));
+  }
+  if (nft.code === 0) {
+    const tables = (JSON.parse(nft.stdout || "{}") as { nftables?: { table?: { name: string } }[] })
+      .nftables ?? [];
+    for (const t of tables) {
+      const dev = /^netkit-loss-(.+)$/.exec(t.table?.name ?? "")?.[1];
+      if (dev) add(dev, ["random loss (nftables)"]);
+    }
+  }
+  return [...byDev].map(([dev, words]) => ({ node, interface: dev, impairment: words.join(", ") }));
+}
+
 /** How many namespaces labStatus reads at once. */
 const READS_AT_ONCE = 8;
 
@@ -150,7 +229,7 @@ export async function labStatus(host: Host, state: LabState): Promise<LabStatus>
       name,
       interfaces: links.filter((l) => l.ifname !== "lo").map((l) => ({
         name: l.ifname,
-        state: l.operstate,
+        state: linkState(l),
         // IPv4 and global IPv6 addresses (link-local ones are on every interface).
         addresses: (l.addr_info ?? []).filter((a) =>
           a.family === "inet" || (a.family === "inet6" && a.scope === "global")
@@ -192,6 +271,11 @@ export async function labStatus(host: Host, state: LabState): Promise<LabStatus>
     bridges,
     leases: await leasesOf(state, labDir(host.stateRoot, state.lab.name)),
     captures: await labCaptures(host.stateRoot, state.lab),
+    createdAt: state.createdAt,
+    mode: sandbox !== undefined ? "sandbox" : host.rootless ? "rootless" : "host",
+    impairments:
+      (await pool(Object.keys(state.lab.nodes), READS_AT_ONCE, (n) => impairmentsOf(host, n)))
+        .flatMap((r) => r.status === "fulfilled" ? r.value : []),
     ...await ovsFeatureStatus(state.lab, state.ovs, host),
   };
 }

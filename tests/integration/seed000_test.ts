@@ -56,9 +56,10 @@ for (const name of ["ovs-veth", "ovs-internal"]) {
         assertMatch(down.stdout, /Removed lab/);
       }
       await assertHostUnchanged(before, `after recipe ${name} and down`);
+      // Its name now names no lab: an error (exit 2), as for a mistyped name.
       const again = await netkit(["down", `${P}${name}`]);
-      assertEquals(again.code, 0);
-      assertMatch(again.stdout, /not up: nothing to remove/);
+      assertEquals(again.code, 2);
+      assertMatch(again.stderr, /No lab named "[^"]+" is up: nothing to remove/);
     },
   );
 }
