@@ -154,21 +154,56 @@ uninstall:
 bench-multihost: deps
 	unshare --net --mount --propagation private -- bash -c 'mount -t tmpfs -o mode=0755 nk-bench-run /run && mkdir -p /run/lock && ip link set lo up && exec "$$0" run -A bench/multihost.ts' "$(DENO)"
 
-# Single executables. deno compile downloads its runtime (denort, from dl.deno.land) the first
-# time: without a network connection this says so in one line and fails.
+# Single executables, dist/netkit-<target>, each one regular file that runs where there is no Deno.
+# By default the one file of build/onefile.ts: a POSIX sh launcher followed by the Deno runtime for
+# the target (from the npm registry's per-platform deno package, kept in .tools/runtime/) and
+# netkit's bundle; the first run unpacks them into a cache entry named by their SHA-256 (README,
+# "On a lab VM"). It does all the installed netkit does, netkit run included. With
+# DENORT_BIN=/path/to/denort (a runtime you point at), or COMPILE_WITH=deno on a machine that can
+# download it from dl.deno.land, deno compile builds them instead (such a binary cannot run
+# scripts: netkit run refuses there).
+ONEFILE_TARGETS := x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu
+COMPILE_WITH ?= $(if $(DENORT_BIN),deno,onefile)
+RUNTIME_DIR := $(TOOLS_DIR)/runtime/deno-$(DENO_VERSION)
+npm_platform = $(if $(filter x86_64-%,$(1)),linux-x64-glibc,linux-arm64-glibc)
+
 compile: deps
 	@mkdir -p dist
-	for target in x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu; do
-	  if ! NO_COLOR=1 "$(DENO)" compile -q -A --target $$target -o dist/netkit-$$target main.ts \
-	      2>.compile-err.txt >/dev/null; then
-	    if grep -q denort .compile-err.txt; then
-	      echo "make compile: deno could not download its runtime (denort for $$target, from dl.deno.land): run make compile on a machine with a network connection, or use make bundle" >&2
-	    else
-	      echo "make compile: deno compile failed for $$target: $$(grep -m1 '^error' .compile-err.txt || head -1 .compile-err.txt)" >&2
+	if [ "$(COMPILE_WITH)" = deno ]; then
+	  for target in $(ONEFILE_TARGETS); do
+	    if ! NO_COLOR=1 "$(DENO)" compile -q -A --target $$target -o dist/netkit-$$target main.ts \
+	        2>.compile-err.txt >/dev/null; then
+	      if grep -q denort .compile-err.txt; then
+	        echo "make compile: deno could not download its runtime (denort for $$target, from dl.deno.land): run plain make compile for the one-file build" >&2
+	      else
+	        echo "make compile: deno compile failed for $$target: $$(grep -m1 '^error' .compile-err.txt || head -1 .compile-err.txt)" >&2
+	      fi
+	      rm -f .compile-err.txt dist/netkit-$$target.tmp-*
+	      exit 1
 	    fi
-	    rm -f .compile-err.txt dist/netkit-$$target.tmp-*
-	    exit 1
-	  fi
-	  echo "make compile: dist/netkit-$$target"
+	    echo "make compile: dist/netkit-$$target (deno compile)"
+	  done
+	  rm -f .compile-err.txt
+	  exit 0
+	fi
+	"$(DENO)" bundle --quiet --platform=deno -o dist/netkit.js bundle.ts
+	chmod 0755 dist/netkit.js
+	rm -rf dist/netkit-cli
+	"$(DENO)" bundle --quiet --platform=deno --code-splitting --outdir dist/netkit-cli main.ts
+	for target in $(ONEFILE_TARGETS); do
+	  $(MAKE) -s --no-print-directory $(RUNTIME_DIR)/$$target/deno
+	  "$(DENO)" run -A build/onefile.ts --target $$target --runtime $(RUNTIME_DIR)/$$target/deno \
+	    --bundle dist/netkit.js --cli dist/netkit-cli --out dist/netkit-$$target | sed 's/^/make compile: /'
 	done
-	rm -f .compile-err.txt
+
+# The Deno runtime of a target, from the npm registry (the package holds the whole deno binary).
+$(RUNTIME_DIR)/%/deno:
+	@tmp=$$(mktemp -d)
+	trap 'rm -rf "$$tmp"' EXIT
+	echo "make: fetching the Deno $(DENO_VERSION) runtime for $* from the npm registry (@deno/$(call npm_platform,$*))"
+	npm pack --silent --pack-destination "$$tmp" "@deno/$(call npm_platform,$*)@$(DENO_VERSION)" >/dev/null
+	tar -xzf "$$tmp"/*.tgz -C "$$tmp" package/deno
+	mkdir -p $(@D)
+	mv -f "$$tmp/package/deno" $@.tmp
+	chmod 0755 $@.tmp
+	mv -f $@.tmp $@
