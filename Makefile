@@ -97,19 +97,22 @@ schema: deps
 bundle: deps
 	mkdir -p dist
 	"$(DENO)" bundle --platform=deno -o dist/netkit.js bundle.ts
+	chmod 0755 dist/netkit.js # it starts with #!: ./netkit.js runs where Deno is on PATH
 
-# A netkit command on PATH: dist/netkit-<this machine> where make compile worked, else the bundle
-# with a launcher that runs it with Deno (a copy of make's Deno when that one lives in this
-# repository's .tools/, so the command survives the repository moving or going away). The
+# A netkit command on PATH: dist/netkit-<this machine> where make compile made it (the one file a
+# lab VM gets: installed and copied netkit are the same thing), else (or with LAUNCHER=1) the
+# bundle with a launcher that runs it with a copy of make's Deno beside it, so the command names
+# nothing outside PREFIX and survives the repository or that Deno moving or going away. The
 # launcher runs the CLI's code-split build (lib/netkit/netkit-cli/: a command loads only the
 # modules it needs; the one-file bundle beside it is the library of netkit run and what a
 # multi-host controller copies, lib/multihost/program.ts). Completions and the man page are
 # generated from the command definitions (netkit completions, netkit man).
+LAUNCHER ?=
 install: deps
 	@root="$(DESTDIR)$(PREFIX)"
-	if [ -x dist/netkit-$(HOST_TARGET) ]; then
+	if [ -z "$(LAUNCHER)" ] && [ -x dist/netkit-$(HOST_TARGET) ]; then
 	  install -D -m 0755 dist/netkit-$(HOST_TARGET) "$$root/bin/netkit"
-	  echo "make install: $(PREFIX)/bin/netkit (compiled executable)"
+	  echo "make install: $(PREFIX)/bin/netkit (the one file dist/netkit-$(HOST_TARGET))"
 	else
 	  "$(DENO)" bundle --quiet --platform=deno -o dist/netkit.js bundle.ts
 	  install -D -m 0644 dist/netkit.js "$$root/lib/netkit/netkit.js"
@@ -117,17 +120,12 @@ install: deps
 	  "$(DENO)" bundle --quiet --platform=deno --code-splitting --outdir dist/netkit-cli main.ts
 	  install -d "$$root/lib/netkit/netkit-cli"
 	  install -m 0644 dist/netkit-cli/*.js "$$root/lib/netkit/netkit-cli/"
-	  deno="$$(readlink -f "$(DENO)")"
-	  case "$$deno" in
-	    "$$(readlink -f $(CURDIR))"/*|"$$(readlink -f $(TOOLS_DIR) || echo /nonexistent)"/*)
-	      install -D -m 0755 "$$deno" "$$root/lib/netkit/deno"
-	      deno="$(PREFIX)/lib/netkit/deno" ;;
-	  esac
+	  install -D -m 0755 "$$(readlink -f "$(DENO)")" "$$root/lib/netkit/deno"
 	  mkdir -p "$$root/bin"
 	  printf '%s\n' '#!/bin/sh' '# netkit: the bundle run by Deno (made by make install; make uninstall removes it).' \
-	    "exec '$$deno' run -A --no-config '$(PREFIX)/lib/netkit/netkit-cli/main.js' \"\$$@\"" > "$$root/bin/netkit"
+	    "exec '$(PREFIX)/lib/netkit/deno' run -A --no-config '$(PREFIX)/lib/netkit/netkit-cli/main.js' \"\$$@\"" > "$$root/bin/netkit"
 	  chmod 0755 "$$root/bin/netkit"
-	  echo "make install: $(PREFIX)/bin/netkit (the bundle, run by $$deno)"
+	  echo "make install: $(PREFIX)/bin/netkit (the bundle, run by $(PREFIX)/lib/netkit/deno)"
 	fi
 	netkit=("$(DENO)" run -A main.ts)
 	install -d "$$root/share/man/man1" "$$root/share/bash-completion/completions" \
