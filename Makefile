@@ -88,6 +88,8 @@ bench: deps
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mininet bridge-utils >/dev/null
 	fi
 	"$(DENO)" run -A bench/bench.ts
+	$(MAKE) -s --no-print-directory compile
+	"$(DENO)" run -A bench/onefile.ts # the one file's first and warm start, beside the launcher
 
 # The lab file's JSON Schema, generated from the zod schemas (tests/unit/schema_test.ts checks it).
 schema: deps
