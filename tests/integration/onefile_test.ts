@@ -8,12 +8,20 @@
  * - Two first runs at once on an empty cache both succeed and leave one entry.
  * - A cache entry with one byte changed is found out and unpacked again, never run.
  * - The aarch64 file unpacks an aarch64 runtime.
+ * - Root's cache passes over a read-only /var/cache and a link planted in its way.
+ * - As a multi-host controller, it copies itself to the hosts, checked by SHA-256.
  */
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { isRoot, run, useTestState } from "../helpers/host.ts";
 import { withTempDir } from "../helpers/temp.ts";
 import denoJson from "../../deno.json" with { type: "json" };
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
+import {
+  simulatedHost,
+  throwawayKeys,
+  underlayBridge,
+  writeInventory,
+} from "../helpers/simhost.ts";
 import { createHash } from "node:crypto";
 
 useTestState("onefile");
@@ -287,3 +295,99 @@ Deno.test("each file unpacks the runtime of its architecture", opts, async () =>
     assert(!(await Deno.stat(`${dir}/none`).then(() => true, () => false)));
   });
 });
+
+Deno.test(
+  "root's cache falls back to /run/netkit-cache when /var/cache is read-only",
+  opts,
+  async () => {
+    await compile();
+    const script = [
+      "mount -t tmpfs -o ro nk-ro /var/cache && mount -t tmpfs -o mode=0755 nk-run /run || exit 97",
+      // A link planted where the usual place would be is not followed: read-only /var/cache aside,
+      // /run/netkit-cache is a link to a directory anyone may write, so the next place is used.
+      "mkdir -m 1777 /run/elsewhere && ln -s /run/elsewhere /run/netkit-cache || exit 97",
+      'mount -t tmpfs -o mode=1777 nk-tmp /tmp && "$0" --version || exit',
+      "echo ==; ls -A /run/elsewhere; echo ==; ls -A /tmp/netkit-cache-0; echo ==",
+      "stat -c %a /tmp/netkit-cache-0",
+    ].join("\n");
+    const r = await run(
+      ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script, X86],
+      { env: { PATH: Deno.env.get("PATH")!, HOME: "/nonexistent", NO_COLOR: "1" } },
+    );
+    assertEquals(r.code, 0, r.stderr);
+    const [version, elsewhere, cache, mode] = r.stdout.split("==\n");
+    assertEquals(version!.trim(), denoJson.version);
+    assertEquals(elsewhere!.trim(), "", "the planted link was followed");
+    assertEquals(cache!.trim().split("\n").length, 2, cache); // HASH and HASH.ok
+    assertEquals(mode!.trim(), "700");
+  },
+);
+
+Deno.test(
+  "a multi-host controller that is the one file copies it to each host, checked by SHA-256, and runs it there",
+  opts,
+  async () => {
+    await compile();
+    // Every unpacking (controller and hosts) goes to a /var/cache of this test's own.
+    const mounted = await run([
+      "mount",
+      "-t",
+      "tmpfs",
+      "-o",
+      "mode=0755",
+      "nk-cache",
+      "/var/cache",
+    ]);
+    assertEquals(mounted.code, 0, mounted.stderr);
+    try {
+      await using underlay = await underlayBridge("nko-ul", "10.252.0");
+      await using keys = await throwawayKeys();
+      await using h1 = await simulatedHost("o1", underlay, keys, { octet: 1 });
+      await using h2 = await simulatedHost("o2", underlay, keys, { octet: 2 });
+      const inventory = await writeInventory(keys, [h1, h2]);
+      const file = join(keys.dir, "of.yaml");
+      await Deno.writeTextFile(
+        file,
+        [
+          "name: of-mh",
+          "hosts: { o1: {}, o2: {} }",
+          "nodes:",
+          "  a: { host: o1, interfaces: { eth0: { addresses: [10.61.0.1/24] } } }",
+          "  b: { host: o2, interfaces: { eth0: { addresses: [10.61.0.2/24] } } }",
+          "links:",
+          "  - endpoints: [a:eth0, b:eth0]",
+          "expect:",
+          "  - ping: { from: a, to: 10.61.0.2 }",
+        ].join("\n") + "\n",
+      );
+      const env = { ...Deno.env.toObject(), NO_COLOR: "1" };
+      const remote = `/run/netkit-cache/netkit-${sha256(X86).slice(0, 16)}`;
+      // o2 already holds a file of that name, with one byte changed: it is replaced, not run.
+      const planted = await Deno.readFile(X86);
+      planted[planted.length - 1] = planted[planted.length - 1]! ^ 1;
+      await Deno.writeFile(join(keys.dir, "planted"), planted);
+      const plant = await run([
+        ...h2.inside(["sh", "-c", 'mkdir -p /run/netkit-cache && cp "$0" "$1"']),
+        join(keys.dir, "planted"),
+        remote,
+      ]);
+      assertEquals(plant.code, 0, plant.stderr);
+      try {
+        const up = await run([X86, "up", file, "--hosts", inventory], { env, cwd: keys.dir });
+        assertEquals(up.code, 0, up.stderr + up.stdout);
+        assertMatch(up.stdout, /^PASS \[o1\] a -> 10\.61\.0\.2 reachable/m);
+        for (const h of [h1, h2]) {
+          const there = await run(h.inside(["sha256sum", remote]));
+          assertEquals(there.stdout.split(" ")[0], sha256(X86), `on ${h.name}`);
+          const ls = await run(h.inside(["ls", "-A", "/run/netkit-cache"]));
+          assertEquals(ls.stdout.trim(), remote.split("/").at(-1), `on ${h.name}: leftovers`);
+        }
+      } finally {
+        const down = await run([X86, "down", "of-mh"], { env, cwd: keys.dir });
+        assertEquals(down.code, 0, down.stderr + down.stdout);
+      }
+    } finally {
+      await run(["umount", "/var/cache"]);
+    }
+  },
+);
