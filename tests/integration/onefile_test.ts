@@ -297,7 +297,7 @@ Deno.test("each file unpacks the runtime of its architecture", opts, async () =>
 });
 
 Deno.test(
-  "root's cache falls back to /run/netkit-cache when /var/cache is read-only",
+  "root's cache passes over a read-only /var/cache and a link planted at /run/netkit-cache",
   opts,
   async () => {
     await compile();
