@@ -93,6 +93,8 @@ bench: deps
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mininet bridge-utils >/dev/null
 	fi
 	"$(DENO)" run -A bench/bench.ts
+	$(MAKE) -s --no-print-directory compile
+	"$(DENO)" run -A bench/onefile.ts # the one file's first and warm start, beside the launcher
 
 # The lab file's JSON Schema, generated from the zod schemas (tests/unit/schema_test.ts checks it).
 schema: deps
@@ -102,19 +104,22 @@ schema: deps
 bundle: deps
 	mkdir -p dist
 	"$(DENO)" bundle --platform=deno -o dist/netkit.js bundle.ts
+	chmod 0755 dist/netkit.js # it starts with #!: ./netkit.js runs where Deno is on PATH
 
-# A netkit command on PATH: dist/netkit-<this machine> where make compile worked, else the bundle
-# with a launcher that runs it with Deno (a copy of make's Deno when that one lives in this
-# repository's .tools/, so the command survives the repository moving or going away). The
+# A netkit command on PATH: dist/netkit-<this machine> where make compile made it (the one file a
+# lab VM gets: installed and copied netkit are the same thing), else (or with LAUNCHER=1) the
+# bundle with a launcher that runs it with a copy of make's Deno beside it, so the command names
+# nothing outside PREFIX and survives the repository or that Deno moving or going away. The
 # launcher runs the CLI's code-split build (lib/netkit/netkit-cli/: a command loads only the
 # modules it needs; the one-file bundle beside it is the library of netkit run and what a
 # multi-host controller copies, lib/multihost/program.ts). Completions and the man page are
 # generated from the command definitions (netkit completions, netkit man).
+LAUNCHER ?=
 install: deps
 	@root="$(DESTDIR)$(PREFIX)"
-	if [ -x dist/netkit-$(HOST_TARGET) ]; then
+	if [ -z "$(LAUNCHER)" ] && [ -x dist/netkit-$(HOST_TARGET) ]; then
 	  install -D -m 0755 dist/netkit-$(HOST_TARGET) "$$root/bin/netkit"
-	  echo "make install: $(PREFIX)/bin/netkit (compiled executable)"
+	  echo "make install: $(PREFIX)/bin/netkit (the one file dist/netkit-$(HOST_TARGET))"
 	else
 	  "$(DENO)" bundle --quiet --platform=deno -o dist/netkit.js bundle.ts
 	  install -D -m 0644 dist/netkit.js "$$root/lib/netkit/netkit.js"
@@ -123,17 +128,12 @@ install: deps
 	  "$(DENO)" bundle --quiet --platform=deno --code-splitting --outdir dist/netkit-cli main.ts
 	  install -d "$$root/lib/netkit/netkit-cli"
 	  install -m 0644 dist/netkit-cli/*.js "$$root/lib/netkit/netkit-cli/"
-	  deno="$$(readlink -f "$(DENO)")"
-	  case "$$deno" in
-	    "$$(readlink -f $(CURDIR))"/*|"$$(readlink -f $(TOOLS_DIR) || echo /nonexistent)"/*)
-	      install -D -m 0755 "$$deno" "$$root/lib/netkit/deno"
-	      deno="$(PREFIX)/lib/netkit/deno" ;;
-	  esac
+	  install -D -m 0755 "$$(readlink -f "$(DENO)")" "$$root/lib/netkit/deno"
 	  mkdir -p "$$root/bin"
 	  printf '%s\n' '#!/bin/sh' '# netkit: the bundle run by Deno (made by make install; make uninstall removes it).' \
-	    "exec '$$deno' run -A --no-config '$(PREFIX)/lib/netkit/netkit-cli/main.js' \"\$$@\"" > "$$root/bin/netkit"
+	    "exec '$(PREFIX)/lib/netkit/deno' run -A --no-config '$(PREFIX)/lib/netkit/netkit-cli/main.js' \"\$$@\"" > "$$root/bin/netkit"
 	  chmod 0755 "$$root/bin/netkit"
-	  echo "make install: $(PREFIX)/bin/netkit (the bundle, run by $$deno)"
+	  echo "make install: $(PREFIX)/bin/netkit (the bundle, run by $(PREFIX)/lib/netkit/deno)"
 	fi
 	netkit=("$(DENO)" run -A main.ts)
 	install -d "$$root/share/man/man1" "$$root/share/bash-completion/completions" \
@@ -161,21 +161,56 @@ uninstall:
 bench-multihost: deps
 	unshare --net --mount --propagation private -- bash -c 'mount -t tmpfs -o mode=0755 nk-bench-run /run && mkdir -p /run/lock && ip link set lo up && exec "$$0" run -A bench/multihost.ts' "$(DENO)"
 
-# Single executables. deno compile downloads its runtime (denort, from dl.deno.land) the first
-# time: without a network connection this says so in one line and fails.
+# Single executables, dist/netkit-<target>, each one regular file that runs where there is no Deno.
+# By default the one file of build/onefile.ts: a POSIX sh launcher followed by the Deno runtime for
+# the target (from the npm registry's per-platform deno package, kept in .tools/runtime/) and
+# netkit's bundle; the first run unpacks them into a cache entry named by their SHA-256 (README,
+# "On a lab VM"). It does all the installed netkit does, netkit run included. With
+# DENORT_BIN=/path/to/denort (a runtime you point at), or COMPILE_WITH=deno on a machine that can
+# download it from dl.deno.land, deno compile builds them instead (such a binary cannot run
+# scripts: netkit run refuses there).
+ONEFILE_TARGETS := x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu
+COMPILE_WITH ?= $(if $(DENORT_BIN),deno,onefile)
+RUNTIME_DIR := $(TOOLS_DIR)/runtime/deno-$(DENO_VERSION)
+npm_platform = $(if $(filter x86_64-%,$(1)),linux-x64-glibc,linux-arm64-glibc)
+
 compile: deps
 	@mkdir -p dist
-	for target in x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu; do
-	  if ! NO_COLOR=1 "$(DENO)" compile -q -A --target $$target -o dist/netkit-$$target main.ts \
-	      2>.compile-err.txt >/dev/null; then
-	    if grep -q denort .compile-err.txt; then
-	      echo "make compile: deno could not download its runtime (denort for $$target, from dl.deno.land): run make compile on a machine with a network connection, or use make bundle" >&2
-	    else
-	      echo "make compile: deno compile failed for $$target: $$(grep -m1 '^error' .compile-err.txt || head -1 .compile-err.txt)" >&2
+	if [ "$(COMPILE_WITH)" = deno ]; then
+	  for target in $(ONEFILE_TARGETS); do
+	    if ! NO_COLOR=1 "$(DENO)" compile -q -A --target $$target -o dist/netkit-$$target main.ts \
+	        2>.compile-err.txt >/dev/null; then
+	      if grep -q denort .compile-err.txt; then
+	        echo "make compile: deno could not download its runtime (denort for $$target, from dl.deno.land): run plain make compile for the one-file build" >&2
+	      else
+	        echo "make compile: deno compile failed for $$target: $$(grep -m1 '^error' .compile-err.txt || head -1 .compile-err.txt)" >&2
+	      fi
+	      rm -f .compile-err.txt dist/netkit-$$target.tmp-*
+	      exit 1
 	    fi
-	    rm -f .compile-err.txt dist/netkit-$$target.tmp-*
-	    exit 1
-	  fi
-	  echo "make compile: dist/netkit-$$target"
+	    echo "make compile: dist/netkit-$$target (deno compile)"
+	  done
+	  rm -f .compile-err.txt
+	  exit 0
+	fi
+	"$(DENO)" bundle --quiet --platform=deno -o dist/netkit.js bundle.ts
+	chmod 0755 dist/netkit.js
+	rm -rf dist/netkit-cli
+	"$(DENO)" bundle --quiet --platform=deno --code-splitting --outdir dist/netkit-cli main.ts
+	for target in $(ONEFILE_TARGETS); do
+	  $(MAKE) -s --no-print-directory $(RUNTIME_DIR)/$$target/deno
+	  "$(DENO)" run -A build/onefile.ts --target $$target --runtime $(RUNTIME_DIR)/$$target/deno \
+	    --bundle dist/netkit.js --cli dist/netkit-cli --out dist/netkit-$$target | sed 's/^/make compile: /'
 	done
-	rm -f .compile-err.txt
+
+# The Deno runtime of a target, from the npm registry (the package holds the whole deno binary).
+$(RUNTIME_DIR)/%/deno:
+	@tmp=$$(mktemp -d)
+	trap 'rm -rf "$$tmp"' EXIT
+	echo "make: fetching the Deno $(DENO_VERSION) runtime for $* from the npm registry (@deno/$(call npm_platform,$*))"
+	npm pack --silent --pack-destination "$$tmp" "@deno/$(call npm_platform,$*)@$(DENO_VERSION)" >/dev/null
+	tar -xzf "$$tmp"/*.tgz -C "$$tmp" package/deno
+	mkdir -p $(@D)
+	mv -f "$$tmp/package/deno" $@.tmp
+	chmod 0755 $@.tmp
+	mv -f $@.tmp $@

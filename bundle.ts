@@ -1,3 +1,4 @@
+#!/usr/bin/env -S deno run -A --no-config --no-lock
 /**
  * The entry of `make bundle` (dist/netkit.js): run, it is the netkit CLI; imported, it is the
  * library (everything mod.ts exports). One file is both so that `netkit run SCRIPT` can hand a

@@ -6,13 +6,15 @@
  * How: the script runs in the same Deno executable as netkit (`Deno.execPath()`), with `-A` and an
  * import map given inline as a `data:` URL that maps `netkit` to
  *
+ * - the bundle unpacked beside the running CLI, when netkit runs as the one file of `make compile`
+ *   (build/onefile.ts: the Deno runtime and the bundle in one file, unpacked into a cache entry);
  * - the bundle, when netkit runs as dist/netkit.js (bundle.ts: the bundle is the CLI when run and
  *   the library when imported), so the script and the CLI share one file and one version; when
  *   netkit runs as the code-split CLI `make install` puts beside its bundle, that bundle, built
  *   from the same source at the same time (lib/multihost/program.ts: `selfProgram`);
  * - mod.ts beside this file, when netkit runs from its source tree.
  *
- * The limit: a `deno compile`d netkit cannot do this. Its runtime (denort) runs only the modules
+ * The limit: a `deno compile`d netkit (`make compile DENORT_BIN=...`) cannot do this. Its runtime (denort) runs only the modules
  * built into the executable; it has no `deno run` to hand the script to and cannot import a file
  * from disk (denoland/deno#18327). There, `run` refuses in one line and says what works instead.
  *
@@ -36,11 +38,12 @@ export function libraryUrl(self: SelfProgram = selfProgram()): string {
         "deno compile's runtime runs only the modules built into it and cannot import a file " +
         "from disk",
       {
-        hint: "install the bundle instead (make install where make compile did not run), " +
+        hint: "use the one file of plain make compile (build/onefile.ts), " +
           "or run the script with Deno: deno run -A dist/netkit.js run SCRIPT",
       },
     );
   }
+  if (self.kind === "onefile" && self.library) return pathToFileURL(self.library).href;
   return self.kind === "bundle"
     ? pathToFileURL(self.path).href
     : new URL("../../mod.ts", import.meta.url).href;

@@ -3,15 +3,18 @@
  * host that does not have this very build yet, into a cache directory there (default
  * `/var/cache/netkit`), and runs it from there:
  *
- * - a compiled netkit (`deno compile`) copies its own executable;
+ * - a compiled netkit (`deno compile`) copies its own executable, and the one file of
+ *   `make compile` (build/onefile.ts: the Deno runtime and the bundle behind a sh launcher) copies
+ *   that one file;
  * - a bundle (`dist/netkit.js`, or the one `make install` puts beside its code-split CLI) or a
  *   source checkout copies the bundle (built once per source state into the controller's cache)
  *   and the Deno runtime it runs under (this very `deno`), so the host needs nothing installed but
  *   sshd and the tools a lab uses (ip, ovs, dnsmasq).
  *
  * A cached file's name holds what identifies it (the bundle's SHA-256, the runtime's version and
- * target), and it is written under a temporary name and renamed: a file that is there is whole
- * and is the right one. Hosts whose architecture differs from the controller's are refused.
+ * target). A file counts as there when its SHA-256 on the host is the controller's; a copy is
+ * checked the same way before it takes its name (lib/multihost/remote_file.ts). Hosts whose
+ * architecture differs from the controller's are refused.
  *
  * @module
  */
@@ -20,12 +23,24 @@ import { createHash } from "node:crypto";
 import { UsageError } from "../errors.ts";
 import type { Runner } from "../exec/runner.ts";
 import type { SshRunner } from "../exec/ssh_runner.ts";
+import { ensureRemoteFiles } from "./remote_file.ts";
 
 /** How this netkit runs. */
 export interface SelfProgram {
-  kind: "source" | "bundle" | "compiled";
-  /** main.ts (source), the bundle file, or the executable. */
+  kind: "source" | "bundle" | "compiled" | "onefile";
+  /** main.ts (source), the bundle file, the executable, or the one file. */
   path: string;
+  /** The one file's bundle, unpacked in its cache entry: the library `netkit run` hands a script. */
+  library?: string;
+}
+
+/**
+ * Where the one file of `make compile` (build/onefile.sh) says it runs from: the file itself and
+ * the cache entry it unpacked into (`NETKIT_ONEFILE`, `NETKIT_ONEFILE_ENTRY`).
+ */
+export interface OneFileOrigin {
+  file: string;
+  entry: string;
 }
 
 /**
@@ -40,7 +55,14 @@ export const SPLIT_CLI_DIR = "netkit-cli";
  * asks it too, lib/cli/run.ts).
  */
 export function selfProgram(): SelfProgram {
-  return programAt(new URL(import.meta.url));
+  const file = Deno.env.get("NETKIT_ONEFILE");
+  const entry = Deno.env.get("NETKIT_ONEFILE_ENTRY");
+  // Inherited by a program netkit started, these name another netkit: they count only when this
+  // process is the entry's own runtime.
+  const origin = file && entry && Deno.execPath() === join(entry, "deno")
+    ? { file, entry }
+    : undefined;
+  return programAt(new URL(import.meta.url), fileExists, origin);
 }
 
 /**
@@ -48,10 +70,18 @@ export function selfProgram(): SelfProgram {
  * virtual directory named `deno-compile-<name>`; in the one-file bundle every module shares the
  * bundle's URL (a `.js` file), whether it runs as the CLI or is imported as the library; a module
  * of the installed code-split CLI ({@link SPLIT_CLI_DIR}) stands for the one-file bundle beside
- * that directory, which is the same build's library and what a multi-host controller copies.
+ * that directory, which is the same build's library and what a multi-host controller copies. A
+ * module inside the cache entry of the one file (`onefile`) stands for that file.
  */
-export function programAt(url: URL, exists: (path: string) => boolean = fileExists): SelfProgram {
+export function programAt(
+  url: URL,
+  exists: (path: string) => boolean = fileExists,
+  onefile?: OneFileOrigin,
+): SelfProgram {
   if (url.pathname.includes("/deno-compile-")) return { kind: "compiled", path: Deno.execPath() };
+  if (onefile && url.pathname.startsWith(`${onefile.entry}/`)) {
+    return { kind: "onefile", path: onefile.file, library: join(onefile.entry, "netkit.js") };
+  }
   if (url.pathname.endsWith(".js")) {
     const dir = dirname(url.pathname);
     const beside = join(dirname(dir), "netkit.js");
@@ -71,7 +101,7 @@ function fileExists(path: string): boolean {
 
 /** The argv that runs this netkit on this machine (for a `local` host role). */
 export function localArgv(self: SelfProgram = selfProgram()): string[] {
-  if (self.kind === "compiled") return [self.path];
+  if (self.kind === "compiled" || self.kind === "onefile") return [self.path];
   if (self.kind === "bundle") {
     return [Deno.execPath(), "run", "-A", "--no-config", "--no-lock", self.path];
   }
@@ -119,14 +149,15 @@ async function sourceHash(root: string): Promise<string> {
 
 /**
  * The bundle of this netkit: the running bundle itself, or (from a source checkout) one built
- * with `deno bundle` into `cacheDir`, once per state of the source.
+ * with `deno bundle` into `cacheDir`, once per state of the source. A compiled netkit or the one
+ * file carries its own: its path.
  */
 export async function ensureBundle(
   self: SelfProgram,
   cacheDir: string,
   runner: Runner,
 ): Promise<string> {
-  if (self.kind === "bundle") return self.path;
+  if (self.kind !== "source") return self.path;
   const root = new URL("../../", import.meta.url).pathname;
   const out = join(cacheDir, `netkit-src-${await sourceHash(root)}.js`);
   try {
@@ -158,6 +189,10 @@ export async function remoteProgram(
   bundle: string | undefined,
   remoteCache: string,
 ): Promise<RemoteProgram> {
+  if (self.kind === "onefile") {
+    const remote = join(remoteCache, `netkit-${(await sha256File(self.path)).slice(0, 16)}`);
+    return { files: [{ local: self.path, remote }], argv: [remote] };
+  }
   if (self.kind === "compiled") {
     const size = (await Deno.stat(self.path)).size;
     const remote = join(remoteCache, `netkit-${Deno.version.deno}-${size}`);
@@ -185,32 +220,21 @@ export async function remoteProgram(
 const MACHINE: Record<string, string> = { x86_64: "x86_64", aarch64: "aarch64" };
 
 /**
- * Makes sure the host has every file of `program` (copying what is missing) and runs the same
- * architecture. Returns how many files were copied.
+ * Makes sure the host has every file of `program`, each checked by its SHA-256 there (copying
+ * what is missing or different, lib/multihost/remote_file.ts), and runs the same architecture.
+ * Returns how many files were copied.
  */
 export async function provision(
   runner: SshRunner,
   role: string,
   program: RemoteProgram,
 ): Promise<number> {
-  const [uname, listed] = await Promise.all([
-    runner.run(["uname", "-m"]),
-    runner.run(["ls", "-1d", "--", ...program.files.map((f) => f.remote)], { allowFailure: true }),
-  ]);
-  const machine = uname.stdout.trim();
+  const machine = (await runner.run(["uname", "-m"])).stdout.trim();
   if (machine !== MACHINE[Deno.build.arch]) {
     throw new UsageError(
       `Host ${role} is ${machine}; this netkit runs on ${Deno.build.arch} and cannot copy itself there`,
       { hint: "run netkit up from a controller of the same architecture" },
     );
   }
-  let copied = 0;
-  const present = new Set(listed.stdout.split("\n"));
-  for (const file of program.files) {
-    if (present.has(file.remote)) continue;
-    await runner.run(["mkdir", "-p", "-m", "0755", file.remote.replace(/\/[^/]*$/, "")]);
-    await runner.upload(file.local, file.remote);
-    copied++;
-  }
-  return copied;
+  return await ensureRemoteFiles(runner, role, program.files);
 }

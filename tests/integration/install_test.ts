@@ -2,7 +2,8 @@
  * `make install` / `make uninstall`: into a temporary PREFIX, the installed `netkit` runs
  * (--version, recipe list) without the repository; completions and the man page (generated from
  * the command definitions) are where shells and man look; with DESTDIR the files land under it
- * while naming their final place; uninstall leaves nothing behind.
+ * while naming their final place, and no Deno outside it; uninstall leaves nothing behind. After
+ * `make compile`, what is installed is the one file of dist/ (the file a lab VM gets).
  */
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { isRoot, run } from "../helpers/host.ts";
@@ -50,6 +51,7 @@ Deno.test(
         "--no-print-directory",
         "install",
         `PREFIX=${prefix}`,
+        "LAUNCHER=1",
       ]);
       assertEquals(installed.code, 0, installed.stdout + installed.stderr);
       const files = tree(prefix).filter((f) => !f.endsWith("/"));
@@ -64,6 +66,9 @@ Deno.test(
         assert(!launcher.includes("/.tools/"), `the launcher names make's .tools:\n${launcher}`);
         // The launcher runs the code-split CLI; the one-file bundle beside it is its library.
         assertMatch(launcher, new RegExp(`'${prefix}/lib/netkit/netkit-cli/main\\.js'`));
+        // It runs the Deno installed beside it, whatever Deno make used.
+        assertMatch(launcher, new RegExp(`exec '${prefix}/lib/netkit/deno' run `));
+        assert(files.includes("lib/netkit/deno"), `no Deno beside the bundle: ${files}`);
         assert(files.includes("lib/netkit/netkit.js"), `no bundle: ${files}`);
       }
       const version = await exec([netkit, "--version"], tmp);
@@ -136,6 +141,7 @@ Deno.test("make install DESTDIR=...: files under DESTDIR, naming PREFIX", opts, 
       "--no-print-directory",
       `DESTDIR=${tmp}`,
       "PREFIX=/opt/netkit",
+      "LAUNCHER=1",
     ];
     const installed = await exec([...args, "install"]);
     assertEquals(installed.code, 0, installed.stdout + installed.stderr);
@@ -147,6 +153,12 @@ Deno.test("make install DESTDIR=...: files under DESTDIR, naming PREFIX", opts, 
       const launcher = await Deno.readTextFile(`${root}/bin/netkit`);
       assertMatch(launcher, /'\/opt\/netkit\/lib\/netkit\/netkit-cli\/main\.js'/);
       assert(!launcher.includes(tmp), "the launcher names DESTDIR");
+      // The only Deno it names is the staged one: the tree works copied to a machine without one.
+      assertEquals(
+        [...launcher.matchAll(/'([^']*deno)'/g)].map((m) => m[1]),
+        ["/opt/netkit/lib/netkit/deno"],
+      );
+      assert(files.includes("lib/netkit/deno"), `no Deno in the staged tree: ${files}`);
     }
     const removed = await exec([...args, "uninstall"]);
     assertEquals(removed.code, 0, removed.stderr);
@@ -155,3 +167,57 @@ Deno.test("make install DESTDIR=...: files under DESTDIR, naming PREFIX", opts, 
     await Deno.remove(tmp, { recursive: true });
   }
 });
+
+Deno.test(
+  "after make compile, make install installs the one file, which runs netkit run too",
+  opts,
+  async () => {
+    const compiled = await exec(["make", "-C", REPO, "-s", "--no-print-directory", "compile"]);
+    assertEquals(compiled.code, 0, compiled.stdout + compiled.stderr);
+    const tmp = await Deno.makeTempDir({ prefix: "netkit-install-onefile-" });
+    try {
+      const args = ["make", "-C", REPO, "--no-print-directory", `DESTDIR=${tmp}`, "PREFIX=/opt/nk"];
+      const installed = await exec([...args, "install"]);
+      assertEquals(installed.code, 0, installed.stdout + installed.stderr);
+      const root = `${tmp}/opt/nk`;
+      const files = tree(root).filter((f) => !f.endsWith("/"));
+      assertEquals(files, ["bin/netkit", ...SHARED].sort());
+      // The installed netkit is the very file a lab VM gets.
+      const vmFile = await Deno.readFile(
+        `${REPO}/dist/netkit-${Deno.build.arch}-unknown-linux-gnu`,
+      );
+      assertEquals(await Deno.readFile(`${root}/bin/netkit`), vmFile);
+
+      const cache = `${tmp}/cache`;
+      const env = { NO_COLOR: "1", NETKIT_CACHE_DIR: cache, PATH: "/usr/sbin:/usr/bin:/sbin:/bin" };
+      const version = await run([`${root}/bin/netkit`, "--version"], { cwd: tmp, env });
+      assertEquals(version.code, 0, version.stderr);
+      assertEquals(version.stdout.trim(), denoJson.version);
+      await Deno.writeTextFile(
+        `${tmp}/script.ts`,
+        'import { star, validateLab } from "netkit";\n' +
+          'const lab = validateLab(star({ prefix: "s-", count: 3 }));\n' +
+          "console.log(Object.keys(lab.nodes).join(' '), import.meta.resolve('netkit'));\n",
+      );
+      const script = await run([`${root}/bin/netkit`, "run", `${tmp}/script.ts`], {
+        cwd: tmp,
+        env,
+      });
+      assertEquals(script.code, 0, script.stderr);
+      assertMatch(
+        script.stdout.trim(),
+        new RegExp(`^s-h1 s-h2 s-h3 file://${cache}/[0-9a-f]{64}/netkit\\.js$`),
+      );
+
+      const removed = await exec([...args, "uninstall"]);
+      assertEquals(removed.code, 0, removed.stderr);
+      assertEquals(tree(tmp).filter((f) => !f.startsWith("cache/")), [
+        "opt/",
+        "opt/nk/",
+        "script.ts",
+      ]);
+    } finally {
+      await Deno.remove(tmp, { recursive: true });
+    }
+  },
+);
