@@ -443,6 +443,7 @@ function routingSteps(lab: Lab, name: string, context: PlanContext, ipv6: boolea
       asn: routing.bgp.asn,
       neighbors: routing.bgp.neighbors,
       networks: routing.bgp.networks ?? [],
+      ...(routing.bgp.maximumPaths !== undefined ? { maximumPaths: routing.bgp.maximumPaths } : {}),
     },
   });
 }

@@ -296,6 +296,11 @@ export const Bgp = z.strictObject({
   ),
   /** Prefixes this router announces (network addresses, either family). */
   networks: z.optional(z.array(AnyCidr)),
+  /**
+   * Equal-cost paths installed per prefix (BGP multipath, `maximum-paths N`): a leaf of a
+   * leaf-spine fabric reaches another leaf over every spine. @default FRR's
+   */
+  maximumPaths: z.optional(intIn(1, 64)),
 });
 
 /** Dynamic routing on a router node: FRR daemons in the node's namespace. */
@@ -504,6 +509,8 @@ export const Expectation = z.union([
       via: z.optional(IpAddress),
       dev: z.optional(Ifname),
       protocol: z.optional(z.enum(["ospf", "bgp", "kernel", "static", "ra", "boot"])),
+      /** How many nexthops the route has (ECMP: one per equal path). */
+      nexthops: z.optional(intIn(1, 64)),
     }),
     within: z.optional(Within),
   }),
@@ -523,13 +530,14 @@ export const Expectation = z.union([
   }),
   z.strictObject({
     /**
-     * `down` ("NODE:IFNAME") is set down (a journaled step, set up again afterwards, also when
-     * the proof fails); `from` must then reach `to` (retried until `within` is up).
+     * `down` ("NODE:IFNAME", or "NODE": every link of the node) is set down (journaled steps, set
+     * up again afterwards, also when the proof fails); `from` must then reach `to` (retried
+     * until `within` is up).
      */
     failover: z.strictObject({
       down: z.string().check(
-        z.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*:[A-Za-z0-9][A-Za-z0-9_.-]*$/, {
-          message: 'expected "NODE:IFNAME"',
+        z.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*(:[A-Za-z0-9][A-Za-z0-9_.-]*)?$/, {
+          message: 'expected "NODE:IFNAME" or "NODE"',
         }),
       ),
       from: NsName,

@@ -113,6 +113,8 @@ export interface LabBgp {
   neighbors: LabBgpNeighbor[];
   /** Prefixes this router announces. */
   networks?: string[] | undefined;
+  /** Equal-cost paths installed per prefix (`maximum-paths`). */
+  maximumPaths?: number | undefined;
 }
 
 /** Dynamic routing on a router node (FRR), validated: `ospf`, `bgp` or both. */
@@ -300,6 +302,8 @@ export interface RouteExpect {
     via?: string | undefined;
     dev?: string | undefined;
     protocol?: "ospf" | "bgp" | "kernel" | "static" | "ra" | "boot" | undefined;
+    /** How many nexthops the route has (ECMP). */
+    nexthops?: number | undefined;
   };
   /** Retry until it passes, for at most this long. */
   within?: string | undefined;
@@ -321,9 +325,12 @@ export interface SlaacExpect {
   within?: string | undefined;
 }
 
-/** A failover proof: with `down` (`NODE:IFNAME`) set down, `from` still reaches `to`. */
+/**
+ * A failover proof: with `down` (`NODE:IFNAME`, or `NODE`: every link of the node) set down,
+ * `from` still reaches `to`.
+ */
 export interface FailoverExpect {
-  /** The link end set down, and who pings whom. */
+  /** The link end (or node) set down, and who pings whom. */
   failover: { down: string; from: string; to: string };
   /** With the link down, retry the ping at most this long. @default the lab's convergence time */
   within?: string | undefined;
