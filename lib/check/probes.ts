@@ -14,6 +14,7 @@ import { ovsRemoveTag } from "../primitives/ovs.ts";
 import { dhcp6ClientFiles, dhcpClientFiles } from "../primitives/dhcp.ts";
 import { familyOf, inSubnetAny, ipToBigInt, ipToNumber } from "../addr.ts";
 import { type Cut, cutOf } from "../lab/cut.ts";
+import { configDeadInterval } from "../lab/frr_config.ts";
 import type { Expect, Lab } from "../lab/schema.ts";
 import { labUsesIpv6 } from "../lab/plan.ts";
 import {
@@ -253,7 +254,11 @@ async function lease6(e: Extract<Expect, { lease: unknown }>["lease"], ctx: Cont
  */
 export function convergenceWithin(lab: Lab): number {
   const dead = Object.values(lab.nodes).map((n) =>
-    n.routing?.ospf ? (n.routing.ospf.dead ?? 40) : 0
+    n.routing?.ospf
+      ? (n.routing.ospf.dead ?? 40)
+      : n.routing?.config !== undefined
+      ? configDeadInterval(n.routing.config)
+      : 0
   );
   return Math.max(30, 2 * Math.max(0, ...dead));
 }

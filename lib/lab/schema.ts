@@ -42,6 +42,7 @@ import {
   rateProblem,
 } from "../units.ts";
 import { familyOf, isIpv6, parseAnyCidr } from "../addr.ts";
+import { FRR_CONFIG_MAX_BYTES, frrConfigProblem } from "./frr_config.ts";
 import type { Expect, ImpairSpec, Lab, LabInput } from "./types.ts";
 
 /** An integer from `min` to `max`. */
@@ -303,15 +304,37 @@ export const Bgp = z.strictObject({
   maximumPaths: z.optional(intIn(1, 64)),
 });
 
+/**
+ * FRR configuration as written (a containerlab node's bound `frr.conf`, or by hand): routing and
+ * interface configuration only, checked line by line (lib/lab/frr_config.ts: no file, no
+ * syslog, no password, no vty). Reaches: the node's own FRR daemons and, through zebra, the
+ * node's own interfaces and routes.
+ */
+const FrrConfigText = z.string().check(
+  z.maxLength(FRR_CONFIG_MAX_BYTES),
+  z.refine((s) => frrConfigProblem(s) === undefined, {
+    error: (issue) => `FRR configuration refused: ${frrConfigProblem(String(issue.input))}`,
+  }),
+);
+
 /** Dynamic routing on a router node: FRR daemons in the node's namespace. */
 export const Routing = z.strictObject({
   /** The router ID. @default the node's first IPv4 address */
   routerId: z.optional(Ipv4),
   ospf: z.optional(Ospf),
   bgp: z.optional(Bgp),
-}).check(z.refine((r) => r.ospf !== undefined || r.bgp !== undefined, {
-  message: 'routing needs "ospf" or "bgp"',
-}));
+  /** FRR's own configuration instead of `ospf`/`bgp` (see {@link FrrConfigText}). */
+  config: z.optional(FrrConfigText),
+  /** With `config`: the daemons run beside zebra. @default those the configuration needs */
+  daemons: z.optional(z.array(z.enum(["ospfd", "ospf6d", "bgpd"]))),
+}).check(
+  z.refine((r) => r.ospf !== undefined || r.bgp !== undefined || r.config !== undefined, {
+    message: 'routing needs "ospf", "bgp" or "config"',
+  }),
+  z.refine((r) => r.config === undefined || (r.ospf === undefined && r.bgp === undefined), {
+    message: 'routing takes either "config" (FRR\'s own) or "ospf"/"bgp", not both',
+  }),
+);
 
 /** Text for people (see `LabSchema.description`): no control characters, at most 1000. */
 const Description = z.string().check(z.refine((s) => textProblem(s) === undefined, {

@@ -117,7 +117,7 @@ export interface LabBgp {
   maximumPaths?: number | undefined;
 }
 
-/** Dynamic routing on a router node (FRR), validated: `ospf`, `bgp` or both. */
+/** Dynamic routing on a router node (FRR), validated: `ospf`, `bgp` or both, or `config`. */
 export interface LabRouting {
   /** The router ID. */
   routerId?: string | undefined;
@@ -125,6 +125,10 @@ export interface LabRouting {
   ospf?: LabOspf | undefined;
   /** BGP. */
   bgp?: LabBgp | undefined;
+  /** FRR configuration as written (checked line by line: lib/lab/frr_config.ts). */
+  config?: string | undefined;
+  /** With `config`: the daemons run beside zebra. @default those the configuration needs */
+  daemons?: ("ospfd" | "ospf6d" | "bgpd")[] | undefined;
 }
 
 /** {@link LabRouting} as written. */

@@ -624,7 +624,8 @@ function routingIssues(
     });
   }
   if (
-    routing.routerId === undefined && !addresses.some((a) => familyOf(a.split("/")[0]!) === 4)
+    routing.routerId === undefined && routing.config === undefined &&
+    !addresses.some((a) => familyOf(a.split("/")[0]!) === 4)
   ) {
     add([], `node "${nname}" has no IPv4 address to take its router ID from: set "routerId"`);
   }
