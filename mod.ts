@@ -216,6 +216,15 @@ export {
 export type { ReachOptions } from "./lib/reach.ts";
 export { labUsesIpv6, type PlanContext, planLab } from "./lib/lab/plan.ts";
 export { chain, type ChainOptions, star, type StarOptions } from "./lib/lab/generate.ts";
+export {
+  clos,
+  type ClosOptions,
+  mesh,
+  ring,
+  type RingOptions,
+  tree,
+  type TreeOptions,
+} from "./lib/lab/generate_fabric.ts";
 export { listLabs, upLab, type UpOptions, type UpResult } from "./lib/lab/runtime.ts";
 export { downLab, type DownResult } from "./lib/lab/teardown.ts";
 export type { LabState } from "./lib/lab/lab_state.ts";

@@ -1,8 +1,9 @@
 /**
  * `make bench`: netkit against the hand-optimised iproute2 script (bench/star_iproute2.sh) and
  * Mininet, on a star of N namespaces around one bridge (Linux or OVS userspace), for several N;
- * then a chain against a star, a 300-namespace lab beside containerlab's published figure, and
- * the CLI's start time. Writes the figures into bench/RESULTS.md (between its markers) and prints
+ * then a chain against a star, a 300-namespace lab beside containerlab's published figure, a
+ * leaf-spine fabric (4 spines x 32 leaves x 4 hosts, eBGP by FRR: up with its proofs, and BGP's
+ * convergence), and the CLI's start time. Writes the figures into bench/RESULTS.md (between its markers) and prints
  * them.
  *
  *   deno run -A bench/bench.ts [N ...] [--runs K] [--no-mininet] [--no-write]
@@ -109,7 +110,7 @@ async function cleanUp(): Promise<void> {
  * /run/netns mount is the host's) and netkit's state.
  */
 async function removeLeftovers(): Promise<void> {
-  for (const lab of ["bx-star", "bx-chain"]) {
+  for (const lab of ["bx-star", "bx-chain", "bx-fabric"]) {
     await quiet([Deno.execPath(), "run", "-A", "main.ts", "down", lab]);
   }
   const names = (await quiet(["ip", "netns", "list"])).split("\n")
@@ -242,6 +243,11 @@ interface Cli {
   upMs: number;
   downMs: number;
   upPeakKiB: number | null;
+  /** With `up --json`: the build, routing's convergence after it, proofs passed of all. */
+  buildMs?: number;
+  convergeMs?: number | null;
+  proofs?: number;
+  passed?: number;
 }
 
 /** One CLI run: up FILE [OPTION...], down LAB, by the installed netkit or from the checkout. */
@@ -415,6 +421,21 @@ for (
     } ms`,
   );
 }
+
+// A leaf-spine fabric: 4 spines, 32 leaves, 4 hosts per leaf (164 namespaces, 36 FRR routers
+// with zebra and bgpd), up with its 191 proofs; `up --json` says when the routes were there.
+const FABRIC = "clos: { prefix: bx-, spines: 4, leaves: 32, hostsPerLeaf: 4 }";
+const fabric = { runs: [] as Cli[], failures: [] as string[] };
+const fabricFile = await labFile("bx-fabric", FABRIC);
+for (let i = 0; i < 2; i++) {
+  const cli = await cliRun(fabricFile, "bx-fabric", fabric.failures, ["--json"]);
+  if (cli) fabric.runs.push(cli);
+}
+console.error(
+  `done: fabric: ${
+    fabric.runs.map((c) => `${c.upMs.toFixed(0)}+${c.downMs.toFixed(0)}`).join(" / ")
+  } ms`,
+);
 await Deno.remove(tmp, { recursive: true });
 
 const nproc = (await quiet(["nproc"])).trim();
@@ -507,9 +528,30 @@ if (clab && clab.runs.length) {
     } | ${secs(clab.runs.map((c) => c.downMs))} | ${nproc} cores |`,
   );
 }
+if (fabric.runs.length) {
+  const of = (key: "buildMs" | "convergeMs") => fabric.runs.map((c) => c[key] ?? 0);
+  say();
+  say(
+    `A leaf-spine fabric (\`generate: - ${FABRIC}\`): 164 namespaces, 256 links, 36 FRR routers ` +
+      "(zebra, bgpd), eBGP with ECMP. Up: build, BGP, then the proofs (pings across every leaf, one " +
+      "ECMP route per leaf with a nexthop per spine, a spine's links cut). BGP converged: the " +
+      "slowest route proof, from the end of the build. 2 runs.",
+  );
+  say();
+  say("| up s (proofs included) | build s | BGP converged s | proofs passed | down s |");
+  say("|---|---|---|---|---|");
+  say(
+    `| ${secs(fabric.runs.map((c) => c.upMs))} | ${secs(of("buildMs"))} | ${
+      secs(of("convergeMs"))
+    } | ${fabric.runs.map((c) => `${c.passed}/${c.proofs}`).join(", ")} | ${
+      secs(fabric.runs.map((c) => c.downMs))
+    } |`,
+  );
+}
 const failed = [
   ...rows.flatMap((r) => r.failures.map((f) => `N=${r.n} ${r.kind}: ${f}`)),
   ...extras.flatMap((e) => e.failures.map((f) => `${e.label} N=${e.n}: ${f}`)),
+  ...fabric.failures.map((f) => `fabric: ${f}`),
 ];
 if (failed.length) {
   say();

@@ -9,6 +9,10 @@
  * NETKIT is the command: the path of an installed `netkit` (what `make install` puts on PATH), or
  * `checkout` for `deno run -A main.ts` in this repository.
  *
+ * With `--json` among the UP-OPTIONs, the line also holds what `up` reported: `buildMs` (the
+ * steps), `convergeMs` (the slowest route proof: how long after the build the routes were all
+ * there, i.e. routing's convergence) and the proofs that passed of all.
+ *
  * bench.ts runs it under `unshare --net` with NETKIT_STATE_DIR and NETKIT_OVS=private set. Exits
  * 1 when `up` fails (a failed proof included) or `down` does.
  *
@@ -40,8 +44,28 @@ async function netkit(args: string[]) {
   const ms = performance.now() - t0;
   const peak = Number((await Deno.readTextFile(rss)).trim().split("\n").at(-1));
   await Deno.remove(rss);
-  const text = new TextDecoder().decode(r.stdout) + new TextDecoder().decode(r.stderr);
-  return { ms, peakKiB: hasTime && peak > 0 ? peak : null, ok: r.code === 0, text };
+  const stdout = new TextDecoder().decode(r.stdout);
+  const text = stdout + new TextDecoder().decode(r.stderr);
+  return { ms, peakKiB: hasTime && peak > 0 ? peak : null, ok: r.code === 0, text, stdout };
+}
+
+/** What `up --json` reported: build time, routing's convergence, proofs passed of all. */
+function reported(stdout: string) {
+  try {
+    const d = JSON.parse(stdout) as {
+      ms: number;
+      checks: { name: string; pass: boolean; ms: number }[];
+    };
+    const routes = d.checks.filter((c) => / has a route to /.test(c.name)).map((c) => c.ms);
+    return {
+      buildMs: d.ms,
+      convergeMs: routes.length ? Math.max(...routes) : null,
+      proofs: d.checks.length,
+      passed: d.checks.filter((c) => c.pass).length,
+    };
+  } catch {
+    return {};
+  }
 }
 
 const up = await netkit(["up", file, ...upOptions]);
@@ -53,5 +77,6 @@ console.log(JSON.stringify({
   downMs: down.ms,
   upPeakKiB: up.peakKiB,
   downPeakKiB: down.peakKiB,
+  ...(upOptions.includes("--json") ? reported(up.stdout) : {}),
 }));
 if (!up.ok || !down.ok) Deno.exit(1);

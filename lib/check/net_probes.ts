@@ -141,6 +141,14 @@ interface IpRoute {
   gateway?: string;
   dev?: string;
   protocol?: string;
+  /** A multipath (ECMP) route's nexthops. */
+  nexthops?: { gateway?: string; dev?: string }[];
+}
+
+/** A route's nexthops: its `nexthops` (ECMP), else the one it has (none: a blackhole). */
+function hopsOf(x: IpRoute): { gateway?: string; dev?: string }[] {
+  if (x.nexthops) return x.nexthops;
+  return x.gateway !== undefined || x.dev !== undefined ? [x] : [];
 }
 
 /**
@@ -165,7 +173,8 @@ export async function routePresent(
   const v6 = familyOf((e.to === "default" ? e.via : e.to.split("/")[0]) ?? "") === 6;
   const name = `${e.node} has a route to ${e.to}` + (e.via === undefined ? "" : ` via ${e.via}`) +
     (e.dev === undefined ? "" : ` dev ${e.dev}`) +
-    (e.protocol === undefined ? "" : ` by ${e.protocol}`);
+    (e.protocol === undefined ? "" : ` by ${e.protocol}`) +
+    (e.nexthops === undefined ? "" : ` over ${e.nexthops} nexthops`);
   const r = await runner.run(
     ["ip", "-n", e.node, ...(v6 ? ["-6"] : []), "-j", "route", "show"],
     { allowFailure: true },
@@ -175,14 +184,17 @@ export async function routePresent(
   const text = (x: IpRoute) =>
     [
       x.dst,
-      ...(x.gateway ? ["via", x.gateway] : []),
-      ...(x.dev ? ["dev", x.dev] : []),
+      ...hopsOf(x).flatMap((h) => [
+        ...(h.gateway ? ["via", h.gateway] : []),
+        ...(h.dev ? ["dev", h.dev] : []),
+      ]),
       ...(x.protocol ? ["proto", x.protocol] : []),
     ].join(" ");
   const found = routes.find((x) =>
-    x.dst === want && (e.via === undefined || x.gateway === e.via) &&
-    (e.dev === undefined || x.dev === e.dev) &&
-    (e.protocol === undefined || x.protocol === e.protocol)
+    x.dst === want && (e.via === undefined || hopsOf(x).some((h) => h.gateway === e.via)) &&
+    (e.dev === undefined || hopsOf(x).some((h) => h.dev === e.dev)) &&
+    (e.protocol === undefined || x.protocol === e.protocol) &&
+    (e.nexthops === undefined || hopsOf(x).length === e.nexthops)
   );
   return {
     name,

@@ -13,7 +13,8 @@ import { pool } from "../plan/schedule.ts";
 import { ovsRemoveTag } from "../primitives/ovs.ts";
 import { dhcp6ClientFiles, dhcpClientFiles } from "../primitives/dhcp.ts";
 import { familyOf, inSubnetAny, ipToBigInt, ipToNumber } from "../addr.ts";
-import { cutOf } from "../lab/cut.ts";
+import { type Cut, cutOf } from "../lab/cut.ts";
+import { configDeadInterval } from "../lab/frr_config.ts";
 import type { Expect, Lab } from "../lab/schema.ts";
 import { labUsesIpv6 } from "../lab/plan.ts";
 import {
@@ -253,7 +254,11 @@ async function lease6(e: Extract<Expect, { lease: unknown }>["lease"], ctx: Cont
  */
 export function convergenceWithin(lab: Lab): number {
   const dead = Object.values(lab.nodes).map((n) =>
-    n.routing?.ospf ? (n.routing.ospf.dead ?? 40) : 0
+    n.routing?.ospf
+      ? (n.routing.ospf.dead ?? 40)
+      : n.routing?.config !== undefined
+      ? configDeadInterval(n.routing.config)
+      : 0
   );
   return Math.max(30, 2 * Math.max(0, ...dead));
 }
@@ -300,8 +305,9 @@ async function slaacAddress(
 }
 
 /**
- * A cut of `down` ("NODE:IFNAME", lib/lab/cut.ts) while `from` -> `to` is retried until it answers
- * or `within` is up; the link is up again afterwards, whatever happened.
+ * A cut of `down` ("NODE:IFNAME", lib/lab/cut.ts; "NODE": every link end of the node, one cut
+ * each) while `from` -> `to` is retried until it answers or `within` is up; the links are up
+ * again afterwards, whatever happened.
  */
 async function failover(
   e: Extract<Expect, { failover: unknown }>,
@@ -311,8 +317,8 @@ async function failover(
 ): Promise<CheckResult> {
   const runner = ctx.host.runner;
   const { down, from, to } = e.failover;
-  const { result: p } = await whileCut(
-    cutOf(lab, down),
+  const p = await whileCuts(
+    cutsOf(lab, down),
     ctx,
     () => eventually(within, () => ping(from, to, true, runner)),
   );
@@ -321,6 +327,20 @@ async function failover(
     name: `with ${down} down, ${p.name}`,
     evidence: `${p.evidence}; ${down} is up again`,
   };
+}
+
+/** The cuts of a failover's `down`: one end, or every link end of a node. */
+function cutsOf(lab: Lab, down: string): Cut[] {
+  if (down.includes(":")) return [cutOf(lab, down)];
+  const ends = lab.links.flatMap((l) => l.endpoints).filter((end) => end.startsWith(`${down}:`));
+  return ends.map((end) => cutOf(lab, end));
+}
+
+/** {@link whileCut} over several cuts: each one down (in order), `prove`, each up again. */
+async function whileCuts<T>(cuts: Cut[], ctx: Context, prove: () => Promise<T>): Promise<T> {
+  const [first, ...rest] = cuts;
+  if (first === undefined) return prove();
+  return (await whileCut(first, ctx, () => whileCuts(rest, ctx, prove))).result;
 }
 
 /**

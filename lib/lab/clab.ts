@@ -41,6 +41,7 @@ import { inSubnet, parseCidr, parseIp } from "../addr.ts";
 import { UsageError } from "../errors.ts";
 import type { DocPath, LabIssue } from "./validate.ts";
 import { nameMap } from "./own_names.ts";
+import { type BoundFileReader, keepAliveProblem, readFrrBinds } from "./clab_frr.ts";
 
 /** Options for reading a containerlab topology. */
 export interface ClabOptions {
@@ -50,6 +51,11 @@ export interface ClabOptions {
    * @default false
    */
   ignoreImages?: boolean;
+  /**
+   * Reads a file a node binds (FRR's `frr.conf`, `daemons`), by the path the topology gives;
+   * without one, binds are refused (lib/lab/file.ts gives one for a topology read from disk).
+   */
+  readBound?: BoundFileReader;
 }
 
 /** A topology read into a netkit lab document, with where each part came from. */
@@ -85,7 +91,9 @@ export function isClabDocument(value: unknown): boolean {
 }
 
 const MGMT_KEYS = new Set(["mgmt-ipv4", "mgmt-ipv6", "mgmt_ipv4", "mgmt_ipv6"]);
-const NODE_KEYS = new Set(["kind", "image", "exec", "group", "labels"]);
+const NODE_KEYS = new Set(["kind", "image", "exec", "group", "labels", "binds", "sysctls"]);
+/** Node settings with no network effect: ignored with a notice. */
+const NO_NETWORK_EFFECT = new Set(["startup-delay", "certificate"]);
 const WORD = /^[A-Za-z0-9_.:/=@+,-]+$/;
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 const FORWARDING = new Set(["net.ipv4.ip_forward", "net.ipv4.conf.all.forwarding"]);
@@ -201,6 +209,8 @@ class ClabReader {
       } else if (key === "topology") continue;
       else if (key === "mgmt") {
         this.notice(["mgmt"], '"mgmt" is ignored: a netkit lab has no management network');
+      } else if (key === "settings") {
+        this.notice(["settings"], '"settings" is ignored: it has no network effect');
       } else if (key === "prefix") {
         this.notice(["prefix"], '"prefix" is ignored: netkit names each namespace after its node');
       } else {
@@ -246,11 +256,13 @@ class ClabReader {
     for (const key of Object.keys(settings)) {
       if (MGMT_KEYS.has(key)) {
         this.notice([...path, key], `"${key}" is ignored: a netkit lab has no management network`);
+      } else if (key === "cmd" || NO_NETWORK_EFFECT.has(key)) {
+        this.readIgnored([...path, key], key, settings[key]);
       } else if (!NODE_KEYS.has(key) || (key === "group" && !isNode)) {
         this.problem(
           [...path, key],
           `"${key}" is not supported: netkit builds namespaces, not containers ` +
-            "(it reads kind, image, exec, group and labels)",
+            "(it reads kind, image, exec, group, labels, binds, sysctls and a keep-alive cmd)",
           true,
         );
       }
@@ -339,6 +351,8 @@ class ClabReader {
     const built: Obj = {};
     this.nodes[name] = built;
     this.from(["nodes", name], path);
+    this.readSysctls(name, node, built, kind);
+    this.readBinds(name, node, built, kind);
     for (const [lines, execPath] of execs) {
       if (!Array.isArray(lines)) {
         this.problem(execPath, "exec is a list of commands");
@@ -390,6 +404,51 @@ class ClabReader {
     }
     for (const g of Object.keys(this.#groups)) {
       untaken(this.#groups[g], ["topology", "groups", g], `no node netkit builds is in group ${g}`);
+    }
+  }
+
+  /** A `cmd` (a keep-alive: a notice; else refused), `startup-delay`, `certificate` (notices). */
+  readIgnored(path: DocPath, key: string, value: unknown): void {
+    if (key !== "cmd") {
+      return this.notice(path, `"${key}" is ignored: it has no network effect in a namespace`);
+    }
+    const bad = keepAliveProblem(value);
+    if (bad) return this.problem(path, bad);
+    this.notice(path, `cmd ${JSON.stringify(value)} ignored: a namespace needs no keep-alive`);
+  }
+
+  /** A node's `sysctls` (inherited like `exec`): the lab's sysctls, under the lab's rules. */
+  readSysctls(name: string, node: Obj, built: Obj, kind: string): void {
+    const found = this.setting(name, node, "sysctls", kind);
+    if (found === undefined) return;
+    const [value, path] = found;
+    if (!isObj(value)) return this.problem(path, "sysctls is a mapping of KEY: VALUE");
+    const sysctls = (built.sysctls ??= nameMap()) as Obj;
+    for (const [key, v] of Object.entries(value)) {
+      sysctls[key] = v;
+      this.from(["nodes", name, "sysctls", key], [...path, key]);
+    }
+  }
+
+  /** A node's `binds`: FRR's configuration and daemons (lib/lab/clab_frr.ts), else refused. */
+  readBinds(name: string, node: Obj, built: Obj, kind: string): void {
+    const found = this.setting(name, node, "binds", kind);
+    if (found === undefined) return;
+    const [binds, path] = found;
+    const frr = readFrrBinds(binds, this.options.readBound);
+    const at = (bind: number): DocPath => (bind < 0 ? path : [...path, bind]);
+    for (const p of frr.problems) this.problem(at(p.bind), p.message);
+    for (const n of frr.notices) this.notice(at(n.bind), n.message);
+    if (frr.routing === undefined) return;
+    built.role = "router";
+    built.routing = frr.routing;
+    this.from(["nodes", name, "role"], path);
+    this.from(["nodes", name, "routing"], path);
+    const interfaces = (built.interfaces ??= nameMap()) as Record<string, Obj>;
+    for (const { iface, cidr } of frr.addresses) {
+      const addresses = ((interfaces[iface] ??= {}).addresses ??= []) as string[];
+      this.from(["nodes", name, "interfaces", iface], path);
+      addresses.push(cidr);
     }
   }
 

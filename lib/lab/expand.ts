@@ -1,19 +1,21 @@
 /**
  * `generate:` in a lab file: many similar nodes in a few lines. Each entry runs one generator of
- * generate.ts (`star` or `chain`) and merges what it makes into the lab, beside anything written
- * by hand:
+ * generate.ts (`star`, `chain`) or generate_fabric.ts (`clos`, `tree`, `ring`, `mesh`) and merges
+ * what it makes into the lab, beside anything written by hand:
  *
  * ```yaml
  * name: big
  * generate:
  *   - star: { prefix: s-, count: 250, bridge: ovs, subnet: 10.50.0.0/16 }
  *   - chain: { prefix: c-, count: 5 }
+ *   - clos: { prefix: f-, spines: 2, leaves: 4, hostsPerLeaf: 2 }
  * ```
  *
  * What the entries make adds up with the nodes written by hand: once the lab would have more
  * than {@link LAB_LIMITS}.nodes nodes, the entry that crosses the bound is refused and nothing
  * further is generated (so a short file cannot expand into millions of objects). Each entry's
- * `count` is at most 4096.
+ * `count` is at most 4096 (a ring's 1024, a mesh's 64); a fabric has at most 16 spines, 256
+ * leaves and 16 hosts per leaf, a tree a depth of 12 and a fanout of 64.
  *
  * @module
  */
@@ -21,37 +23,123 @@ import * as z from "../deps/zod.ts";
 import { UsageError } from "../errors.ts";
 import { LAB_LIMITS } from "../reach.ts";
 import { chain, star } from "./generate.ts";
+import { clos, mesh, ring, tree } from "./generate_fabric.ts";
 import { HostRole, type LabInput } from "./schema.ts";
 import type { LabIssue } from "./validate.ts";
 
 const Prefix = z.optional(z.string().check(z.maxLength(12)));
 const Count = z.int().check(z.minimum(1), z.maximum(4096));
-const Generator = z.union([
-  z.strictObject({
-    star: z.strictObject({
+const between = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max));
+/** Multi-host labs: the host role every node (and bridge) of the entry goes on. */
+/** Multi-host labs: the host role every node (and the bridge) goes on. */
+const Host = z.optional(HostRole);
+
+/** Each generator: the schema of its options, how many nodes it makes, and the generator. */
+const GENERATORS = {
+  star: {
+    options: z.strictObject({
       prefix: Prefix,
       count: Count,
       bridge: z.optional(z.enum(["linux", "ovs"])),
       subnet: z.optional(z.string()),
-      /** Multi-host labs: the host role every node and the bridge go on. */
-      host: z.optional(HostRole),
+      host: Host,
     }),
-  }),
-  z.strictObject({
-    chain: z.strictObject({
+    nodes: (o: { count: number }) => o.count,
+    make: star,
+  },
+  chain: {
+    options: z.strictObject({
       prefix: Prefix,
       count: Count,
       subnet: z.optional(z.string()),
-      host: z.optional(HostRole),
+      host: Host,
     }),
-  }),
-]);
+    nodes: (o: { count: number }) => o.count,
+    make: chain,
+  },
+  clos: {
+    options: z.strictObject({
+      prefix: Prefix,
+      spines: between(1, 16),
+      leaves: between(1, 256),
+      hostsPerLeaf: z.optional(between(0, 16)),
+      fabricSubnet: z.optional(z.string()),
+      hostSubnet: z.optional(z.string()),
+      spineAsn: z.optional(between(1, 4_294_967_295)),
+      leafAsn: z.optional(between(1, 4_294_967_295)),
+      host: Host,
+    }),
+    nodes: (o: { spines: number; leaves: number; hostsPerLeaf?: number | undefined }) =>
+      o.spines + o.leaves * (1 + (o.hostsPerLeaf ?? 1)),
+    make: clos,
+  },
+  tree: {
+    options: z.strictObject({
+      prefix: Prefix,
+      depth: between(1, 12),
+      fanout: between(1, 64),
+      subnet: z.optional(z.string()),
+      host: Host,
+    }),
+    nodes: (o: { depth: number; fanout: number }) => {
+      let total = 0;
+      for (let l = 0, width = 1; l <= o.depth && total <= LAB_LIMITS.nodes; l++) {
+        total += width;
+        width *= o.fanout;
+      }
+      return total;
+    },
+    make: tree,
+  },
+  ring: {
+    options: z.strictObject({
+      prefix: Prefix,
+      count: between(3, 1024),
+      subnet: z.optional(z.string()),
+      host: Host,
+    }),
+    nodes: (o: { count: number }) => o.count,
+    make: ring,
+  },
+  mesh: {
+    options: z.strictObject({
+      prefix: Prefix,
+      count: between(2, 64),
+      subnet: z.optional(z.string()),
+      host: Host,
+    }),
+    nodes: (o: { count: number }) => o.count,
+    make: mesh,
+  },
+} as const;
+
+type Kind = keyof typeof GENERATORS;
+const KINDS = Object.keys(GENERATORS) as Kind[];
+
+const Generator = z.union(
+  KINDS.map((kind) => z.strictObject({ [kind]: GENERATORS[kind].options })) as unknown as [
+    z.ZodMiniObject,
+    z.ZodMiniObject,
+  ],
+);
 
 /** The `generate:` list of a lab file (also part of the lab file's JSON Schema). */
 export const GenerateSchema = z.array(Generator);
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** An entry's kind and its options (host role apart). */
+function entryOf(entry: Obj): { kind: Kind; options: Obj; host: string | undefined } {
+  const kind = KINDS.find((k) => Object.hasOwn(entry, k))!;
+  const { host, ...options } = entry[kind] as Obj;
+  return { kind, options: strip(options), host: host as string | undefined };
+}
+
+/** Runs generator `kind` with `options` (checked by its schema already). */
+function make(kind: Kind, options: Obj): LabInput {
+  return (GENERATORS[kind].make as unknown as (o: Obj) => LabInput)(options);
+}
 
 /**
  * Expands the `generate:` entries of a lab document (parsed YAML) into nodes, bridges, links and
@@ -81,12 +169,12 @@ export function expandGenerators(doc: unknown): { doc: unknown; issues: LabIssue
   }
   const issues: LabIssue[] = [];
   let nodes = isObj(rest.nodes) ? Object.keys(rest.nodes).length : 0;
-  for (const [k, entry] of parsed.data.entries()) {
-    const kind = "star" in entry ? "star" : "chain";
-    const count = "star" in entry ? entry.star.count : entry.chain.count;
+  for (const [k, entry] of (parsed.data as Obj[]).entries()) {
+    const { kind, options, host } = entryOf(entry);
+    const count = (GENERATORS[kind].nodes as (o: Obj) => number)(options);
     if (nodes + count > LAB_LIMITS.nodes) {
       issues.push({
-        path: ["generate", k, kind, "count"],
+        path: ["generate", k, kind, ...(Object.hasOwn(options, "count") ? ["count"] : [])],
         message: `with this entry the lab would have ${nodes + count} nodes; a lab may have at ` +
           `most ${LAB_LIMITS.nodes} (README: What a lab file can and cannot do)`,
       });
@@ -94,15 +182,8 @@ export function expandGenerators(doc: unknown): { doc: unknown; issues: LabIssue
     }
     nodes += count;
     let made: LabInput;
-    const host = "star" in entry ? entry.star.host : entry.chain.host;
     try {
-      if ("star" in entry) {
-        const { host: _, ...options } = entry.star;
-        made = star(strip(options));
-      } else {
-        const { host: _, ...options } = entry.chain;
-        made = chain(strip(options));
-      }
+      made = make(kind, options);
     } catch (error) {
       if (!(error instanceof UsageError)) throw error;
       issues.push({ path: ["generate", k], message: error.message });
@@ -130,8 +211,6 @@ export function expandGenerators(doc: unknown): { doc: unknown; issues: LabIssue
 }
 
 /** Drops keys whose value is undefined (the generators' options are exact). */
-function strip<T extends Obj>(
-  o: T,
-): { [K in keyof T]-?: Exclude<T[K], undefined> } & { count: number } {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as never;
+function strip(o: Obj): Obj {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }

@@ -40,6 +40,9 @@ import {
 import { LabSchema } from "./schema.ts";
 import { expandGenerators } from "./expand.ts";
 import { type ClabOptions, clabToLab, isClabDocument, isClabFileName } from "./clab.ts";
+import type { BoundFileReader } from "./clab_frr.ts";
+import { FRR_CONFIG_MAX_BYTES } from "./frr_config.ts";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 
 /** The largest lab file netkit reads, in bytes (1 MiB). */
 export const MAX_LAB_FILE_BYTES = 1024 * 1024;
@@ -287,6 +290,8 @@ export function parseLabSource(
   file: string,
   options: LabFileOptions = {},
 ): LabSource {
+  const template = goTemplateAt(text, file);
+  if (template) throw new LabFileError(file, [template]);
   const parsed = parseYaml(text, file);
   if (parsed.value === null || parsed.value === undefined) {
     throw new LabFileError(file, [{
@@ -359,7 +364,62 @@ export async function readLabSource(
   path: string,
   options: LabFileOptions = {},
 ): Promise<LabSource> {
-  return parseLabSource(await readLabText(path), path, options);
+  return parseLabSource(await readLabText(path), path, {
+    readBound: boundFileReader(path),
+    ...options,
+  });
+}
+
+/**
+ * A containerlab topology written as a Go template (`{{ ... }}`, `*.clab.gotmpl`): the place of
+ * its first action, with a message that says so (instead of a YAML error about the braces).
+ */
+function goTemplateAt(text: string, file: string): LabFileProblem | undefined {
+  const at = text.indexOf("{{");
+  if (at < 0 || !(/\.gotmpl$/i.test(file) || isClabFileName(file) || /^topology:/m.test(text))) {
+    return undefined;
+  }
+  const before = text.slice(0, at).split("\n");
+  return {
+    file,
+    line: before.length,
+    column: before.at(-1)!.length + 1,
+    message: "a Go template: containerlab fills in {{ ... }} from its _vars file before it reads " +
+      "the topology; netkit reads topologies as written (write the filled-in topology to a " +
+      ".clab.yml file and give netkit that)",
+  };
+}
+
+/**
+ * The reader of the files a containerlab topology binds (FRR's `frr.conf`, `daemons`): a path
+ * relative to the topology's directory that stays inside it (no `..`, no absolute path, no
+ * symbolic link out of it), a regular file of at most 64 KiB of UTF-8.
+ */
+export function boundFileReader(topology: string): BoundFileReader {
+  const dir = dirname(resolve(topology));
+  return (path) => {
+    if (path === "" || isAbsolute(path) || path.split("/").includes("..")) {
+      throw new Error(
+        `${JSON.stringify(path)} refused: a bound file is a path inside the topology's directory`,
+      );
+    }
+    let real: string;
+    try {
+      real = Deno.realPathSync(join(dir, path));
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) throw new Error(`${path}: no such file`);
+      throw error;
+    }
+    if (!real.startsWith(Deno.realPathSync(dir) + "/")) {
+      throw new Error(`${path} refused: it leads out of the topology's directory`);
+    }
+    const info = Deno.statSync(real);
+    if (!info.isFile) throw new Error(`${path}: not a regular file`);
+    if (info.size > FRR_CONFIG_MAX_BYTES) {
+      throw new Error(`${path}: more than ${FRR_CONFIG_MAX_BYTES} bytes`);
+    }
+    return new TextDecoder("utf-8", { fatal: true }).decode(Deno.readFileSync(real));
+  };
 }
 
 /**

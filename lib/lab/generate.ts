@@ -44,7 +44,7 @@ export interface ChainOptions {
 }
 
 /** A subnet to allocate from: its first address, prefix length, size and family. */
-interface Block {
+export interface Block {
   base: bigint;
   prefix: number;
   size: bigint;
@@ -52,7 +52,7 @@ interface Block {
 }
 
 /** The subnet (IPv4 or IPv6) as a {@link Block}. */
-function block(subnet: string): Block {
+export function block(subnet: string): Block {
   const { address, prefix, family } = parseAnyCidr(subnet, "subnet");
   const bits = family === 4 ? 32 : 128;
   const n = ipToBigInt(address);
@@ -61,14 +61,15 @@ function block(subnet: string): Block {
 }
 
 /** The address number `n` of `family` as text (`10.50.0.1`, `2001:db8::1`). */
-function ipOf(n: bigint, family: Family): string {
+export function ipOf(n: bigint, family: Family): string {
   const length = family === 4 ? 4 : 16;
   const bytes: number[] = [];
   for (let i = length - 1; i >= 0; i--) bytes.push(Number((n >> BigInt(8 * i)) & 255n));
   return ipaddr.fromByteArray(bytes).toString();
 }
 
-function checkCount(count: number, min: number, what: string): void {
+/** Refuses a count that is not a whole number >= `min` (`what` names the generator). */
+export function checkCount(count: number, min: number, what: string): void {
   if (!Number.isInteger(count) || count < min) {
     throw new UsageError(`Invalid count ${count}: a ${what} needs a whole number >= ${min}`);
   }
@@ -127,7 +128,7 @@ const LONG_REPLY_TTL: Record<Family, Record<string, number>> = {
  * The aligned blocks (CIDRs) that cover the `size` addresses from `start` exactly, `start` being
  * aligned to a block of at least `size` addresses: one block per bit of `size`, largest first.
  */
-function coverFrom(start: bigint, size: bigint, family: Family): string[] {
+export function coverFrom(start: bigint, size: bigint, family: Family): string[] {
   const bits = family === 4 ? 32 : 128;
   const blocks: string[] = [];
   for (let b = bits - 1; b >= 0; b--) {

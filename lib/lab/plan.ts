@@ -42,6 +42,7 @@ import { UsageError } from "../errors.ts";
 import type { Lab } from "./schema.ts";
 import { layoutOf } from "./validate.ts";
 import { isBondMember, planOvsFeatures } from "./plan_ovs.ts";
+import { frrConfigSteps } from "./frr_config.ts";
 
 /** What the plan needs to know about the host. */
 export interface PlanContext {
@@ -416,6 +417,14 @@ export function routerIdOf(lab: Lab, node: string): string {
 function routingSteps(lab: Lab, name: string, context: PlanContext, ipv6: boolean): Step[] {
   const node = lab.nodes[name]!;
   const routing = node.routing!;
+  if (routing.config !== undefined) {
+    // FRR's own configuration: the addresses the lab sets are not given to zebra again.
+    return frrConfigSteps(name, routing.config, {
+      stateDir: context.stateDir,
+      daemons: routing.daemons,
+      labSets: (iface, cidr) => node.interfaces[iface]?.addresses.includes(cidr) ?? false,
+    });
+  }
   const direct = (ifname: string) =>
     lab.links.some((l) => {
       const [a, b] = l.endpoints;
@@ -443,6 +452,7 @@ function routingSteps(lab: Lab, name: string, context: PlanContext, ipv6: boolea
       asn: routing.bgp.asn,
       neighbors: routing.bgp.neighbors,
       networks: routing.bgp.networks ?? [],
+      ...(routing.bgp.maximumPaths !== undefined ? { maximumPaths: routing.bgp.maximumPaths } : {}),
     },
   });
 }

@@ -43,6 +43,7 @@ import {
 } from "../units.ts";
 import { familyOf, isIpv6, parseAnyCidr } from "../addr.ts";
 import { inheritedNameProblem } from "./own_names.ts";
+import { FRR_CONFIG_MAX_BYTES, frrConfigProblem } from "./frr_config.ts";
 import type { Expect, ImpairSpec, Lab, LabInput } from "./types.ts";
 
 /** Why `value` (a name, or both names of `OWNER:IFNAME`) is one every object already has. */
@@ -319,7 +320,25 @@ export const Bgp = z.strictObject({
   ),
   /** Prefixes this router announces (network addresses, either family). */
   networks: z.optional(z.array(AnyCidr)),
+  /**
+   * Equal-cost paths installed per prefix (BGP multipath, `maximum-paths N`): a leaf of a
+   * leaf-spine fabric reaches another leaf over every spine. @default FRR's
+   */
+  maximumPaths: z.optional(intIn(1, 64)),
 });
+
+/**
+ * FRR configuration as written (a containerlab node's bound `frr.conf`, or by hand): routing and
+ * interface configuration only, checked line by line (lib/lab/frr_config.ts: no file, no
+ * syslog, no password, no vty). Reaches: the node's own FRR daemons and, through zebra, the
+ * node's own interfaces and routes.
+ */
+const FrrConfigText = z.string().check(
+  z.maxLength(FRR_CONFIG_MAX_BYTES),
+  z.refine((s) => frrConfigProblem(s) === undefined, {
+    error: (issue) => `FRR configuration refused: ${frrConfigProblem(String(issue.input))}`,
+  }),
+);
 
 /** Dynamic routing on a router node: FRR daemons in the node's namespace. */
 export const Routing = z.strictObject({
@@ -327,9 +346,18 @@ export const Routing = z.strictObject({
   routerId: z.optional(Ipv4),
   ospf: z.optional(Ospf),
   bgp: z.optional(Bgp),
-}).check(z.refine((r) => r.ospf !== undefined || r.bgp !== undefined, {
-  message: 'routing needs "ospf" or "bgp"',
-}));
+  /** FRR's own configuration instead of `ospf`/`bgp` (see {@link FrrConfigText}). */
+  config: z.optional(FrrConfigText),
+  /** With `config`: the daemons run beside zebra. @default those the configuration needs */
+  daemons: z.optional(z.array(z.enum(["ospfd", "ospf6d", "bgpd"]))),
+}).check(
+  z.refine((r) => r.ospf !== undefined || r.bgp !== undefined || r.config !== undefined, {
+    message: 'routing needs "ospf", "bgp" or "config"',
+  }),
+  z.refine((r) => r.config === undefined || (r.ospf === undefined && r.bgp === undefined), {
+    message: 'routing takes either "config" (FRR\'s own) or "ospf"/"bgp", not both',
+  }),
+);
 
 /** Text for people (see `LabSchema.description`): no control characters, at most 1000. */
 const Description = z.string().check(z.refine((s) => textProblem(s) === undefined, {
@@ -529,6 +557,8 @@ export const Expectation = z.union([
       via: z.optional(IpAddress),
       dev: z.optional(Ifname),
       protocol: z.optional(z.enum(["ospf", "bgp", "kernel", "static", "ra", "boot"])),
+      /** How many nexthops the route has (ECMP: one per equal path). */
+      nexthops: z.optional(intIn(1, 64)),
     }),
     within: z.optional(Within),
   }),
@@ -548,14 +578,15 @@ export const Expectation = z.union([
   }),
   z.strictObject({
     /**
-     * `down` ("NODE:IFNAME") is set down (a journaled step, set up again afterwards, also when
-     * the proof fails); `from` must then reach `to` (retried until `within` is up).
+     * `down` ("NODE:IFNAME", or "NODE": every link of the node) is set down (journaled steps, set
+     * up again afterwards, also when the proof fails); `from` must then reach `to` (retried
+     * until `within` is up).
      */
     failover: z.strictObject({
       down: z.string().check(
         inheritedName(),
-        z.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*:[A-Za-z0-9][A-Za-z0-9_.-]*$/, {
-          message: 'expected "NODE:IFNAME"',
+        z.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*(:[A-Za-z0-9][A-Za-z0-9_.-]*)?$/, {
+          message: 'expected "NODE:IFNAME" or "NODE"',
           ...otherwise,
         }),
       ),

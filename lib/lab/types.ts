@@ -113,9 +113,11 @@ export interface LabBgp {
   neighbors: LabBgpNeighbor[];
   /** Prefixes this router announces. */
   networks?: string[] | undefined;
+  /** Equal-cost paths installed per prefix (`maximum-paths`). */
+  maximumPaths?: number | undefined;
 }
 
-/** Dynamic routing on a router node (FRR), validated: `ospf`, `bgp` or both. */
+/** Dynamic routing on a router node (FRR), validated: `ospf`, `bgp` or both, or `config`. */
 export interface LabRouting {
   /** The router ID. */
   routerId?: string | undefined;
@@ -123,6 +125,10 @@ export interface LabRouting {
   ospf?: LabOspf | undefined;
   /** BGP. */
   bgp?: LabBgp | undefined;
+  /** FRR configuration as written (checked line by line: lib/lab/frr_config.ts). */
+  config?: string | undefined;
+  /** With `config`: the daemons run beside zebra. @default those the configuration needs */
+  daemons?: ("ospfd" | "ospf6d" | "bgpd")[] | undefined;
 }
 
 /** {@link LabRouting} as written. */
@@ -300,6 +306,8 @@ export interface RouteExpect {
     via?: string | undefined;
     dev?: string | undefined;
     protocol?: "ospf" | "bgp" | "kernel" | "static" | "ra" | "boot" | undefined;
+    /** How many nexthops the route has (ECMP). */
+    nexthops?: number | undefined;
   };
   /** Retry until it passes, for at most this long. */
   within?: string | undefined;
@@ -321,9 +329,12 @@ export interface SlaacExpect {
   within?: string | undefined;
 }
 
-/** A failover proof: with `down` (`NODE:IFNAME`) set down, `from` still reaches `to`. */
+/**
+ * A failover proof: with `down` (`NODE:IFNAME`, or `NODE`: every link of the node) set down,
+ * `from` still reaches `to`.
+ */
 export interface FailoverExpect {
-  /** The link end set down, and who pings whom. */
+  /** The link end (or node) set down, and who pings whom. */
   failover: { down: string; from: string; to: string };
   /** With the link down, retry the ping at most this long. @default the lab's convergence time */
   within?: string | undefined;

@@ -575,10 +575,18 @@ function slaacPrefixFamily(c: CrossContext, e: Proof, k: number): void {
   }
 }
 
-/** A failover proof takes down an interface of its node. */
+/** A failover proof takes down an interface of its node (or every one: the node has some). */
 function failoverInterface(c: CrossContext, e: Proof, k: number): void {
   if (!("failover" in e)) return;
-  const [node = "", ifname = ""] = e.failover.down.split(":");
+  const [node = "", ifname] = e.failover.down.split(":");
+  if (ifname === undefined) {
+    if (
+      c.isNode(node) && !c.lab.links.some((l) => l.endpoints.some((p) => p.startsWith(`${node}:`)))
+    ) {
+      c.add(["expect", k, "failover", "down"], `node "${node}" has no link to take down`);
+    }
+    return;
+  }
   if (c.isNode(node) && !c.layout.nodeIfaces.get(node)?.has(ifname)) {
     c.add(["expect", k, "failover", "down"], `node "${node}" has no interface "${ifname}"`);
   }
@@ -625,7 +633,8 @@ function routingIssues(
     });
   }
   if (
-    routing.routerId === undefined && !addresses.some((a) => familyOf(a.split("/")[0]!) === 4)
+    routing.routerId === undefined && routing.config === undefined &&
+    !addresses.some((a) => familyOf(a.split("/")[0]!) === 4)
   ) {
     add([], `node "${nname}" has no IPv4 address to take its router ID from: set "routerId"`);
   }

@@ -178,6 +178,8 @@ export interface BgpOptions {
   neighbors: BgpNeighborOptions[];
   /** Prefixes announced (either family; each goes to the neighbors of its family). */
   networks?: string[];
+  /** Equal-cost paths installed per prefix (`maximum-paths N`, eBGP and iBGP). @default FRR's */
+  maximumPaths?: number;
 }
 
 const lines = (...parts: (string | string[] | false)[]) =>
@@ -191,9 +193,24 @@ const lines = (...parts: (string | string[] | false)[]) =>
 const retransmit = (o: OspfOptions) =>
   o.hello !== undefined && o.hello < 5 ? word(o.hello) : undefined;
 
+/** Options for {@link zebraConfig}. */
+export interface ZebraOptions {
+  /**
+   * Install multipath (ECMP) routes the classic way, their nexthops inside the route, not as
+   * kernel nexthop objects (`no zebra nexthop kernel enable`). With nexthop objects, FRR 8.4 does
+   * not put a nexthop back into an ECMP route after its link went down and up again: the route
+   * keeps the paths that never went away. @default false
+   */
+  inlineNexthops?: boolean;
+}
+
 /** zebra's configuration: its hostname (the node). */
-export function zebraConfig(ns: string): string {
-  return lines(`hostname ${word(checkNsName(ns))}`, "!");
+export function zebraConfig(ns: string, options: ZebraOptions = {}): string {
+  return lines(
+    `hostname ${word(checkNsName(ns))}`,
+    options.inlineNexthops === true && "no zebra nexthop kernel enable",
+    "!",
+  );
 }
 
 /**
@@ -264,6 +281,10 @@ export function bgpConfig(ns: string, routerId: string, b: BgpOptions): string {
       ` address-family ${f === 4 ? "ipv4" : "ipv6"} unicast`,
       ...networks.map((n) => `  network ${word(n)}`),
       ...neighbors.map((n) => `  neighbor ${word(n.address)} activate`),
+      ...(b.maximumPaths === undefined ? [] : [
+        `  maximum-paths ${word(b.maximumPaths)}`,
+        `  maximum-paths ibgp ${word(b.maximumPaths)}`,
+      ]),
       " exit-address-family",
       " !",
     ];
@@ -427,7 +448,11 @@ export interface FrrRouterOptions {
  */
 export function frrRouter(ns: string, options: FrrRouterOptions): Step[] {
   const { stateDir, routerId, ospf, bgp } = options;
-  const configs: Partial<Record<FrrDaemon, string>> = { zebra: zebraConfig(ns) };
+  // ECMP routes (BGP multipath) with their nexthops inline: see ZebraOptions.
+  const inlineNexthops = (bgp?.maximumPaths ?? 1) > 1;
+  const configs: Partial<Record<FrrDaemon, string>> = {
+    zebra: zebraConfig(ns, { inlineNexthops }),
+  };
   if (ospf) configs.ospfd = ospfConfig(ns, routerId, ospf);
   if (ospf?.ipv6) configs.ospf6d = ospf6Config(ns, routerId, ospf);
   if (bgp) configs.bgpd = bgpConfig(ns, routerId, bgp);

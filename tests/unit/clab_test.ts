@@ -174,8 +174,13 @@ Deno.test("links to the host, the management network or a NIC are refused", () =
 
 Deno.test("container settings and unknown keys are refused at the key", () => {
   assertProblem(
+    PAIR(["ip addr add 10.0.0.1/24 dev eth1"], "      env:\n        A: b"),
+    /^10:7: "env" is not supported: netkit builds namespaces, not containers/,
+  );
+  // A bind other than FRR's configuration is refused at the bind.
+  assertProblem(
     PAIR(["ip addr add 10.0.0.1/24 dev eth1"], "      binds:\n        - /etc:/etc"),
-    /^10:7: "binds" is not supported: netkit builds namespaces, not containers/,
+    /^11:11: bind "\/etc:\/etc" refused: netkit builds namespaces, not containers/,
   );
   assertProblem(
     `colour: blue\n${PAIR(["ip link set eth1 up"])}`,

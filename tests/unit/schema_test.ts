@@ -52,7 +52,7 @@ Deno.test("the schema rejects unknown keys, wrong types and bad names", () => {
   assert(!check({ name: "x", nodes: { a: { role: "switch" } } }), "an unknown role passed");
   assert(!check({ name: "x", bridges: { "b r": { type: "linux" } } }), "a bad name passed");
   assert(!check({ nodes: {} }), "a lab without a name passed");
-  assert(!check({ name: "x", generate: [{ ring: { count: 3 } }] }), "an unknown generator passed");
+  assert(!check({ name: "x", generate: [{ torus: { count: 3 } }] }), "an unknown generator passed");
 });
 
 Deno.test("netkit schema prints the generated schema, and schema/lab.schema.json is it", async () => {
