@@ -157,7 +157,7 @@ Deno.test("a keep-alive cmd and sysctls are taken; another cmd is refused at its
     );
     const notices: string[] = [];
     const { lab } = await readLabSource(file, { onNotice: (n) => notices.push(n.message) });
-    assertEquals(lab.nodes.n1?.sysctls, {
+    assertEquals({ ...lab.nodes.n1?.sysctls }, {
       "net.ipv4.ip_forward": 1,
       "net.ipv6.conf.all.disable_ipv6": 0,
     });
