@@ -397,6 +397,12 @@ export const LAB_LIMITS = {
   hosts: 256,
   /** VXLAN ends of a multi-host lab's part (`tunnels`, one per link between hosts at most). */
   tunnels: 8192,
+  /** OSPF interfaces (speaking and passive), BGP neighbors and BGP networks, over all nodes. */
+  routing: 16384,
+  /** OpenFlow flows, over all bridges (and at most 1000 on one bridge). */
+  flows: 16384,
+  /** Port mirrors and the ports they select, over all bridges. */
+  mirrors: 8192,
 } as const;
 
 /** The counts {@link LAB_LIMITS} bounds, of a lab or of a lab document before validation. */
@@ -425,6 +431,9 @@ export function labCounts(lab: {
     captures: 0,
     hosts: Object.keys(obj(lab.hosts)).length,
     tunnels: len(lab.tunnels),
+    routing: 0,
+    flows: 0,
+    mirrors: 0,
   };
   for (const node of Object.values(obj(lab.nodes))) {
     counts.nodes++;
@@ -438,10 +447,17 @@ export function labCounts(lab: {
     counts.routes += len(n.routes);
     counts.nat += len(n.nat);
     counts.sysctls += Object.keys(obj(n.sysctls)).length;
+    const { ospf, bgp } = obj(obj(n.routing));
+    counts.routing += len(obj(ospf).interfaces) + len(obj(ospf).passive) +
+      len(obj(bgp).neighbors) + len(obj(bgp).networks);
   }
   for (const bridge of Object.values(obj(lab.bridges))) {
     counts.bridges++;
     counts.ports += Object.keys(obj(obj(bridge).ports)).length;
+    counts.flows += len(obj(bridge).flows);
+    for (const mirror of Object.values(obj(obj(bridge).mirrors))) {
+      counts.mirrors += 1 + len(obj(mirror).select);
+    }
   }
   return counts;
 }
@@ -476,6 +492,9 @@ const WHERE: Record<keyof typeof LAB_LIMITS, string> = {
   captures: "nodes",
   hosts: "hosts",
   tunnels: "tunnels",
+  routing: "nodes",
+  flows: "bridges",
+  mirrors: "bridges",
 };
 const LABEL: Record<keyof typeof LAB_LIMITS, string> = {
   nodes: "nodes",
@@ -491,6 +510,9 @@ const LABEL: Record<keyof typeof LAB_LIMITS, string> = {
   captures: "packet captures (capture: true)",
   hosts: "host roles",
   tunnels: "tunnels",
+  routing: "OSPF interfaces, BGP neighbors and BGP networks",
+  flows: "OpenFlow flows",
+  mirrors: "port mirrors and mirrored ports",
 };
 
 // ---------------------------------------------------------------------------------------------

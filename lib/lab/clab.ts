@@ -415,9 +415,9 @@ export function clabToLab(value: unknown, options: ClabOptions = {}): ClabConver
   });
 
   // `ip link set IF up` must name an interface a link puts into the node.
+  const ends = new Set(links.flatMap((l) => l.endpoints as string[]));
   for (const { node, iface, path } of upLinks) {
-    const ends = links.flatMap((l) => l.endpoints as string[]);
-    if (!ends.includes(`${node}:${iface}`)) {
+    if (!ends.has(`${node}:${iface}`)) {
       problem(path, `no link puts interface "${iface}" into node "${node}"`);
     }
   }
@@ -491,7 +491,9 @@ function derivePings(lab: Obj): Obj[] {
     for (const [iface, i] of Object.entries((n.interfaces ?? {}) as Record<string, Obj>)) {
       for (const cidr of (i.addresses ?? []) as string[]) {
         const segment = find(`${node}:${iface}`);
-        bySegment.set(segment, [...(bySegment.get(segment) ?? []), { node, cidr }]);
+        const members = bySegment.get(segment);
+        if (members === undefined) bySegment.set(segment, [{ node, cidr }]);
+        else members.push({ node, cidr });
       }
     }
   }

@@ -6,15 +6,8 @@
  *
  * @module
  */
-import {
-  familyOf,
-  inSubnet,
-  inSubnetAny,
-  ipToBigInt,
-  ipToNumber,
-  networkOfAny,
-  prefixesOverlap,
-} from "../addr.ts";
+import { familyOf, inSubnet, inSubnetAny, ipToBigInt, ipToNumber, networkOfAny } from "../addr.ts";
+import { OverlapIndex, SubnetIndex } from "../prefix_index.ts";
 import ipaddr from "../deps/ipaddr.ts";
 import { UsageError } from "../errors.ts";
 import {
@@ -193,15 +186,14 @@ function crossCheck(lab: Lab): LabIssue[] {
       if (createAs) claim(owner, createAs, path);
     } else add(path, unknownOwner(owner));
   };
+  let known: string | undefined; // the names for a link to an unknown owner, made once
   lab.links.forEach((link, i) => {
     link.endpoints.forEach((ep, j) => {
       claimEnd(
         ep,
         ["links", i, "endpoints", j],
         (owner) =>
-          `"${owner}" is neither a node nor a bridge (known: ${
-            [...Object.keys(lab.nodes), ...Object.keys(lab.bridges)].join(", ") || "none"
-          })`,
+          `"${owner}" is neither a node nor a bridge (known: ${known ??= knownOwners(lab)})`,
       );
     });
   });
@@ -253,7 +245,9 @@ function crossCheck(lab: Lab): LabIssue[] {
   for (const [nname, node] of Object.entries(lab.nodes)) {
     const ifaces = layout.nodeIfaces.get(nname) ?? new Set();
     const subnets: string[] = [];
-    const prefixesOfNode: [string, DocPath][] = [];
+    const prefixesOfNode = new OverlapIndex<[string, DocPath]>(
+      Object.values(node.interfaces).flatMap((i) => i.addresses),
+    );
     for (const [ifname, iface] of Object.entries(node.interfaces)) {
       const path = ["nodes", nname, "interfaces", ifname];
       if (!ifaces.has(ifname)) {
@@ -287,22 +281,22 @@ function crossCheck(lab: Lab): LabIssue[] {
         }
         subnets.push(cidr);
         // Two interfaces of one node with overlapping prefixes: which one reaches them?
-        for (const [other, otherPath] of prefixesOfNode) {
-          if (otherPath[3] !== ifname && prefixesOverlap(cidr, other)) {
-            add(
-              [...path, "addresses", k],
-              `${cidr} overlaps ${other} at ${
-                formatPath(otherPath)
-              }: the interfaces of a node need distinct prefixes`,
-            );
-          }
+        const overlap = prefixesOfNode.add(cidr, ifname, [cidr, [...path, "addresses", k]]);
+        if (overlap) {
+          const [other, otherPath] = overlap;
+          add(
+            [...path, "addresses", k],
+            `${cidr} overlaps ${other} at ${
+              formatPath(otherPath)
+            }: the interfaces of a node need distinct prefixes`,
+          );
         }
-        prefixesOfNode.push([cidr, [...path, "addresses", k]]);
       });
       if (iface.dhcp && iface.addresses.some((a) => familyOf(a.split("/")[0]!) === 4)) {
         add(path, "an interface takes either static IPv4 addresses or DHCP, not both");
       }
     }
+    const ownSubnets = new SubnetIndex(subnets);
     node.routes.forEach((r, k) => {
       const toFamily = r.to === "default" ? undefined : familyOf(r.to.split("/")[0]!);
       const viaFamily = r.via === undefined ? undefined : familyOf(r.via);
@@ -317,7 +311,7 @@ function crossCheck(lab: Lab): LabIssue[] {
         if (r.dev === undefined) {
           add(["nodes", nname, "routes", k], `a link-local gateway (${r.via}) needs "dev"`);
         }
-      } else if (r.via !== undefined && !subnets.some((s) => inSubnetAny(r.via!, s))) {
+      } else if (r.via !== undefined && !ownSubnets.holds(r.via)) {
         add(
           ["nodes", nname, "routes", k, "via"],
           `gateway ${r.via} is outside every subnet of node "${nname}"`,
@@ -432,6 +426,13 @@ function crossCheck(lab: Lab): LabIssue[] {
   return issues;
 }
 
+/** The lab's nodes and bridges, for a message: the first 20 names, then how many more. */
+function knownOwners(lab: Lab): string {
+  const names = [...Object.keys(lab.nodes), ...Object.keys(lab.bridges)];
+  const more = names.length > 20 ? `, and ${names.length - 20} more` : "";
+  return names.length === 0 ? "none" : names.slice(0, 20).join(", ") + more;
+}
+
 /** The checks of a node's `routing` (OSPF and BGP by FRR). */
 function routingIssues(
   nname: string,
@@ -444,6 +445,8 @@ function routingIssues(
     issues.push({ path: [...base, ...path], message });
   const routing = node.routing!;
   const addresses = Object.values(node.interfaces).flatMap((i) => i.addresses);
+  const ownAddresses = new Set(addresses.map((a) => ipaddr.parse(a.split("/")[0]!).toString()));
+  const ownSubnets = new SubnetIndex(addresses);
   if (node.role !== "router") {
     issues.push({
       path: ["nodes", nname, "role"],
@@ -490,9 +493,9 @@ function routingIssues(
       const key = ipaddr.parse(n.address).toString();
       if (seen.has(key)) add(path, `neighbor ${n.address} is listed twice`);
       seen.add(key);
-      if (addresses.some((a) => ipaddr.parse(a.split("/")[0]!).toString() === key)) {
+      if (ownAddresses.has(key)) {
         add(path, `${n.address} is node "${nname}"'s own address`);
-      } else if (!addresses.some((a) => inSubnetAny(n.address, a))) {
+      } else if (!ownSubnets.holds(n.address)) {
         add(path, `BGP neighbor ${n.address} is not in any subnet of node "${nname}"`);
       }
     });

@@ -43,33 +43,93 @@ export function linkEndsAt(lab: Lab, name: string): string[] {
   );
 }
 
+/** The link ends at every bridge, in one pass over the links (bridge -> interfaces). */
+function linkEndsByBridge(lab: Lab): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const link of lab.links) {
+    for (const ep of link.endpoints) {
+      const at = ep.indexOf(":");
+      const owner = ep.slice(0, at);
+      if (!Object.hasOwn(lab.bridges, owner)) continue;
+      const ends = out.get(owner) ?? [];
+      ends.push(ep.slice(at + 1));
+      out.set(owner, ends);
+    }
+  }
+  return out;
+}
+
+/** Names for a message: the first `max`, then how many more. */
+function someOf(names: Iterable<string>, separator = ", ", max = 20): string {
+  const all = [...names];
+  const more = all.length > max ? `${separator}and ${all.length - max} more` : "";
+  return all.slice(0, max).map((n) => (n.length > 120 ? `${n.slice(0, 120)}...` : n)).join(
+    separator,
+  ) + more;
+}
+
 /**
  * The OVS bridge's interfaces (what OpenFlow names as ports): its link ends and internal ports,
- * bond members included.
+ * bond members included. `ends`: the bridge's link ends, when the caller has them already.
  */
-export function bridgeInterfaces(lab: Lab, name: string): Set<string> {
+export function bridgeInterfaces(
+  lab: Lab,
+  name: string,
+  ends: Iterable<string> = linkEndsAt(lab, name),
+): Set<string> {
   const bridge = lab.bridges[name];
-  const out = new Set(linkEndsAt(lab, name));
+  const out = new Set(ends);
   for (const [port, p] of Object.entries(bridge?.ports ?? {})) if (p.internal) out.add(port);
   return out;
 }
 
-/** The OVS bridge's ports (OVSDB `Port` rows): interfaces that are no bond member, and bonds. */
-export function bridgePorts(lab: Lab, name: string): Set<string> {
+/**
+ * The OVS bridge's ports (OVSDB `Port` rows): interfaces that are no bond member, and bonds.
+ * `ends`: the bridge's link ends, when the caller has them already.
+ */
+export function bridgePorts(
+  lab: Lab,
+  name: string,
+  ends: Iterable<string> = linkEndsAt(lab, name),
+): Set<string> {
   const bridge = lab.bridges[name];
   if (!bridge) return new Set();
   const members = bondMembers(bridge);
-  const out = new Set([...bridgeInterfaces(lab, name)].filter((i) => !members.has(i)));
+  const out = new Set([...bridgeInterfaces(lab, name, ends)].filter((i) => !members.has(i)));
   for (const [port, p] of Object.entries(bridge.ports)) if (p.bond) out.add(port);
   return out;
 }
 
+/** A bridge's interfaces and its flows, parsed (undefined: a flow that does not parse). */
+export interface BridgeFlows {
+  ports: Set<string>;
+  flows: (ParsedFlow | undefined)[];
+}
+
+/** The bridge's interfaces and its flows, parsed once for every proof that names one. */
+function bridgeFlows(lab: Lab, bridge: string, ports = bridgeInterfaces(lab, bridge)): BridgeFlows {
+  const flows = (lab.bridges[bridge]?.flows ?? []).map((f) => {
+    try {
+      return parseFlow(f, { bridge, ports });
+    } catch {
+      return undefined;
+    }
+  });
+  return { ports, flows };
+}
+
 /**
  * The index of the bridge's flow that `match` names (its fields in any order; `priority=` and
- * `table=` may be left out), or a message saying why none or several do.
+ * `table=` may be left out), or a message saying why none or several do. `known`: the bridge's
+ * interfaces and parsed flows, when the caller has them already.
  */
-export function findFlow(lab: Lab, bridge: string, match: string): number | string {
-  const ports = bridgeInterfaces(lab, bridge);
+export function findFlow(
+  lab: Lab,
+  bridge: string,
+  match: string,
+  known: BridgeFlows = bridgeFlows(lab, bridge),
+): number | string {
+  const { ports, flows } = known;
   let wanted: ParsedFlow;
   try {
     wanted = parseFlow(`${match.replace(/,$/, "")},actions=drop`, { bridge, ports });
@@ -78,13 +138,6 @@ export function findFlow(lab: Lab, bridge: string, match: string): number | stri
     throw error;
   }
   const words = match.split(",");
-  const flows = (lab.bridges[bridge]?.flows ?? []).map((f) => {
-    try {
-      return parseFlow(f, { bridge, ports });
-    } catch {
-      return undefined;
-    }
-  });
   const hits = flows.flatMap((f, i) =>
     f !== undefined && matchKey(f.match) === matchKey(wanted.match) &&
       (!words.some((w) => w.startsWith("priority=")) || f.priority === wanted.priority) &&
@@ -95,7 +148,7 @@ export function findFlow(lab: Lab, bridge: string, match: string): number | stri
   if (hits.length === 1) return hits[0]!;
   if (hits.length === 0) {
     return `no flow of bridge "${bridge}" has the match "${match}" (its flows: ${
-      (lab.bridges[bridge]?.flows ?? []).join("; ") || "none"
+      someOf(lab.bridges[bridge]?.flows ?? [], "; ", 5) || "none"
     })`;
   }
   return `${hits.length} flows of bridge "${bridge}" have the match "${match}": add priority= ` +
@@ -107,6 +160,8 @@ export function ovsIssues(lab: Lab, layout: LabLayout): LabIssue[] {
   const issues: LabIssue[] = [];
   const add = (path: DocPath, message: string) => issues.push({ path, message });
   const bondNames = new Set<string>(); // OVS port names are unique in the whole switch
+  const endsAt = linkEndsByBridge(lab);
+  const flowsOf = new Map<string, BridgeFlows>(); // for the proofs, each bridge parsed once
 
   for (const [bname, bridge] of Object.entries(lab.bridges)) {
     const base = ["bridges", bname];
@@ -118,7 +173,7 @@ export function ovsIssues(lab: Lab, layout: LabLayout): LabIssue[] {
       needOvs("mirrors", [...base, "mirrors"]);
     }
 
-    const ends = new Set(linkEndsAt(lab, bname));
+    const ends = new Set(endsAt.get(bname));
     const seenMember = new Map<string, string>();
     for (const [port, p] of Object.entries(bridge.ports)) {
       const path = [...base, "ports", port];
@@ -138,7 +193,7 @@ export function ovsIssues(lab: Lab, layout: LabLayout): LabIssue[] {
             add(
               at,
               `bond member "${m}" is not a link's end at bridge "${bname}" (add a link ` +
-                `with endpoint "${bname}:${m}"; link ends here: ${[...ends].join(", ") || "none"})`,
+                `with endpoint "${bname}:${m}"; link ends here: ${someOf(ends) || "none"})`,
             );
           } else if (seenMember.has(m)) {
             add(at, `"${m}" is already a member of bond "${seenMember.get(m)}"`);
@@ -165,7 +220,7 @@ export function ovsIssues(lab: Lab, layout: LabLayout): LabIssue[] {
     if (!isOvs) continue;
 
     // Flows: netkit's subset, naming only this bridge's interfaces; no two with one match.
-    const ifaces = bridgeInterfaces(lab, bname);
+    const ifaces = bridgeInterfaces(lab, bname, ends);
     const keys = new Map<string, number>();
     (bridge.flows ?? []).forEach((flow, i) => {
       try {
@@ -185,9 +240,9 @@ export function ovsIssues(lab: Lab, layout: LabLayout): LabIssue[] {
     });
 
     // Mirrors: ports of this bridge; an output port serves one mirror and is not selected.
-    const ports = bridgePorts(lab, bname);
+    const ports = bridgePorts(lab, bname, ends);
     const outputs = new Map<string, string>();
-    const portList = [...ports].sort().join(", ") || "none";
+    const portList = someOf([...ports].sort()) || "none";
     for (const [mname, m] of Object.entries(bridge.mirrors ?? {})) {
       const path = [...base, "mirrors", mname];
       if (!ports.has(m.output)) {
@@ -231,7 +286,14 @@ export function ovsIssues(lab: Lab, layout: LabLayout): LabIssue[] {
       if (!b || b.type !== "ovs") {
         add([...path, "flow", "bridge"], `"${e.flow.bridge}" is not an OVS bridge of the lab`);
       } else {
-        const found = findFlow(lab, e.flow.bridge, e.flow.match);
+        const known = flowsOf.get(e.flow.bridge) ??
+          bridgeFlows(
+            lab,
+            e.flow.bridge,
+            bridgeInterfaces(lab, e.flow.bridge, endsAt.get(e.flow.bridge) ?? []),
+          );
+        flowsOf.set(e.flow.bridge, known);
+        const found = findFlow(lab, e.flow.bridge, e.flow.match, known);
         if (typeof found === "string") add([...path, "flow", "match"], found);
       }
     }
