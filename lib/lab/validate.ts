@@ -186,14 +186,12 @@ function crossCheck(lab: Lab): LabIssue[] {
       if (createAs) claim(owner, createAs, path);
     } else add(path, unknownOwner(owner));
   };
-  let known: string | undefined; // the names for a link to an unknown owner, made once
   lab.links.forEach((link, i) => {
     link.endpoints.forEach((ep, j) => {
       claimEnd(
         ep,
         ["links", i, "endpoints", j],
-        (owner) =>
-          `"${owner}" is neither a node nor a bridge (known: ${known ??= knownOwners(lab)})`,
+        (owner) => `"${owner}" is neither a node nor a bridge (known: ${knownOwners(lab)})`,
       );
     });
   });
@@ -426,11 +424,21 @@ function crossCheck(lab: Lab): LabIssue[] {
   return issues;
 }
 
-/** The lab's nodes and bridges, for a message: the first 20 names, then how many more. */
+const knownOwnersOf = new WeakMap<Lab, string>();
+
+/**
+ * The lab's nodes and bridges, for a message: the first 20 names, then how many more (made once
+ * per lab, however many links name an unknown owner).
+ */
 function knownOwners(lab: Lab): string {
-  const names = [...Object.keys(lab.nodes), ...Object.keys(lab.bridges)];
-  const more = names.length > 20 ? `, and ${names.length - 20} more` : "";
-  return names.length === 0 ? "none" : names.slice(0, 20).join(", ") + more;
+  let known = knownOwnersOf.get(lab);
+  if (known === undefined) {
+    const names = [...Object.keys(lab.nodes), ...Object.keys(lab.bridges)];
+    const more = names.length > 20 ? `, and ${names.length - 20} more` : "";
+    known = names.length === 0 ? "none" : names.slice(0, 20).join(", ") + more;
+    knownOwnersOf.set(lab, known);
+  }
+  return known;
 }
 
 /** The checks of a node's `routing` (OSPF and BGP by FRR). */

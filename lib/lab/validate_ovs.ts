@@ -118,6 +118,19 @@ function bridgeFlows(lab: Lab, bridge: string, ports = bridgeInterfaces(lab, bri
   return { ports, flows };
 }
 
+/** A bridge's flows for the proofs that name it: each bridge's parsed once, when first asked. */
+function flowsOnce(lab: Lab, endsAt: Map<string, string[]>): (bridge: string) => BridgeFlows {
+  const parsed = new Map<string, BridgeFlows>();
+  return (bridge) => {
+    let known = parsed.get(bridge);
+    if (known === undefined) {
+      known = bridgeFlows(lab, bridge, bridgeInterfaces(lab, bridge, endsAt.get(bridge) ?? []));
+      parsed.set(bridge, known);
+    }
+    return known;
+  };
+}
+
 /**
  * The index of the bridge's flow that `match` names (its fields in any order; `priority=` and
  * `table=` may be left out), or a message saying why none or several do. `known`: the bridge's
@@ -160,8 +173,7 @@ export function ovsIssues(lab: Lab, layout: LabLayout): LabIssue[] {
   const issues: LabIssue[] = [];
   const add = (path: DocPath, message: string) => issues.push({ path, message });
   const bondNames = new Set<string>(); // OVS port names are unique in the whole switch
-  const endsAt = linkEndsByBridge(lab);
-  const flowsOf = new Map<string, BridgeFlows>(); // for the proofs, each bridge parsed once
+  const endsAt = linkEndsByBridge(lab), flowsOf = flowsOnce(lab, endsAt); // each made once
 
   for (const [bname, bridge] of Object.entries(lab.bridges)) {
     const base = ["bridges", bname];
@@ -286,14 +298,7 @@ export function ovsIssues(lab: Lab, layout: LabLayout): LabIssue[] {
       if (!b || b.type !== "ovs") {
         add([...path, "flow", "bridge"], `"${e.flow.bridge}" is not an OVS bridge of the lab`);
       } else {
-        const known = flowsOf.get(e.flow.bridge) ??
-          bridgeFlows(
-            lab,
-            e.flow.bridge,
-            bridgeInterfaces(lab, e.flow.bridge, endsAt.get(e.flow.bridge) ?? []),
-          );
-        flowsOf.set(e.flow.bridge, known);
-        const found = findFlow(lab, e.flow.bridge, e.flow.match, known);
+        const found = findFlow(lab, e.flow.bridge, e.flow.match, flowsOf(e.flow.bridge));
         if (typeof found === "string") add([...path, "flow", "match"], found);
       }
     }
