@@ -41,6 +41,12 @@ const INTERFACE_ARGUMENT = {
   required: true,
 };
 const IGNORE_IMAGES_OPTION = { flags: "--ignore-images", description: IGNORE_IMAGES };
+/** The names are lib/uplink_lan.ts's UPLINK_PROTOCOLS (not imported: it would slow every start). */
+const UPLINK_ALLOW_OPTION = {
+  flags: "--uplink-allow <protocols>",
+  description: "with --uplink: what the lab may run on the uplink's LAN, the real network " +
+    "(comma-separated: dhcp, ra, ospf, bgp, proxy-arp, proxy-ndp)",
+};
 
 /** What a command's action gets: its arguments, its options, and the host (resolved once). */
 interface CommandCall {
@@ -118,6 +124,7 @@ const COMMANDS: NetkitCommand[] = [
         description:
           "allow the file's bridges.NAME.uplink: IFACE, a real NIC (its addresses and routes move in)",
       },
+      UPLINK_ALLOW_OPTION,
       {
         flags: "--hosts <file>",
         description:
@@ -320,6 +327,7 @@ const COMMANDS: NetkitCommand[] = [
         description:
           "the real NIC that joins br-ex (router), or that a lab file's bridges.NAME.uplink may take",
       },
+      UPLINK_ALLOW_OPTION,
       {
         flags: "--sandbox",
         description: "the script builds the lab inside one namespace of its own",

@@ -25,16 +25,19 @@ import { downLab } from "../lab/teardown.ts";
 import { type LabStatus, labStatus } from "../lab/status.ts";
 import { labDir } from "../state.ts";
 import { validateLab } from "../lab/validate.ts";
+import { UPLINK_PROTOCOLS, type UplinkProtocol } from "../uplink_lan.ts";
 
 /**
  * What the controller sends first: the host's part (a single-host lab with its VXLAN ends),
  * whether to run its proofs after the commit, and the host NICs the controller's command line
- * allowed as uplinks (`--uplink`) for bridges of this part.
+ * allowed as uplinks (`--uplink`) for bridges of this part, with what may run on their LANs
+ * (`--uplink-allow`).
  */
 export interface PartRequest {
   part: unknown;
   check?: boolean;
   uplinks?: string[];
+  uplinkAllow?: string[];
 }
 
 /** One line from a host to the controller. */
@@ -84,7 +87,16 @@ export async function servePart(
     const uplinks = Array.isArray(message.uplinks)
       ? message.uplinks.filter((u): u is string => typeof u === "string")
       : [];
-    lab = validateLab(message.part, "part from the controller", { tunnels: true, uplinks });
+    const uplinkAllow = Array.isArray(message.uplinkAllow)
+      ? message.uplinkAllow.filter((p): p is UplinkProtocol =>
+        (UPLINK_PROTOCOLS as readonly unknown[]).includes(p)
+      )
+      : [];
+    lab = validateLab(message.part, "part from the controller", {
+      tunnels: true,
+      uplinks,
+      uplinkAllow,
+    });
     if (lab.hosts !== undefined) throw new UsageError("A part is a single-host lab");
   } catch (error) {
     await io.send({ error: { message: messageOf(error), usage: true } });

@@ -56,6 +56,7 @@ import {
 } from "./record.ts";
 import { overlaps, splitLab } from "./split.ts";
 import { hostOf } from "./validate.ts";
+import type { UplinkProtocol } from "../uplink_lan.ts";
 
 /** One host as the controller reaches it. */
 export interface HostConnection {
@@ -164,6 +165,21 @@ export async function readFacts(conn: HostConnection): Promise<HostFacts> {
   );
 }
 
+/**
+ * The command line's uplink opt-ins that concern a host's part: the NICs its bridges take, and
+ * what may run on their LANs.
+ */
+function uplinkOptIns(
+  part: Lab,
+  options: Pick<UpMultihostOptions, "uplinks" | "uplinkAllow">,
+): Pick<PartRequest, "uplinks" | "uplinkAllow"> {
+  const nics = new Set(Object.values(part.bridges).flatMap((b) => b.uplink ?? []));
+  return {
+    uplinks: (options.uplinks ?? []).filter((nic) => nics.has(nic)),
+    uplinkAllow: [...(options.uplinkAllow ?? [])],
+  };
+}
+
 /** Options for {@link upMultihost}. */
 export interface UpMultihostOptions {
   /** The controller's cache (a bundle built from a source checkout). @default host.cacheDir */
@@ -173,6 +189,11 @@ export interface UpMultihostOptions {
    * the host whose part has that bridge. @default []
    */
   uplinks?: readonly string[];
+  /**
+   * What may run on an uplink's LAN (`--uplink-allow`, lib/uplink_lan.ts), passed on with the
+   * uplinks. @default []
+   */
+  uplinkAllow?: readonly UplinkProtocol[];
   /** Progress of one host's part. */
   onProgress?: (role: string, index: number, total: number, summary: string) => void;
   /** Called for each phase: reading hosts, copying netkit, bringing parts up. */
@@ -457,16 +478,11 @@ export async function upMultihost(
     options.onPhase?.("up");
     const sessions = roles.map((role) => {
       const part = split.parts[role]!;
-      const nics = new Set(Object.values(part.bridges).flatMap((b) => b.uplink ?? []));
       return new PartSession(
         role,
         conns.get(role).runner,
         hosts[role]!.program,
-        {
-          part,
-          check: options.check ?? false,
-          uplinks: (options.uplinks ?? []).filter((nic) => nics.has(nic)),
-        },
+        { part, check: options.check ?? false, ...uplinkOptIns(part, options) },
         options.onProgress,
       );
     });
