@@ -42,6 +42,12 @@ const INTERFACE_ARGUMENT = {
   required: true,
 };
 const IGNORE_IMAGES_OPTION = { flags: "--ignore-images", description: IGNORE_IMAGES };
+/** The names are lib/uplink_lan.ts's UPLINK_PROTOCOLS (not imported: it would slow every start). */
+const UPLINK_ALLOW_OPTION = {
+  flags: "--uplink-allow <protocols>",
+  description: "with --uplink: what the lab may run on the uplink's LAN, the real network " +
+    "(comma-separated: dhcp, ra, ospf, bgp, proxy-arp, proxy-ndp)",
+};
 
 /** What a command's action gets: its arguments, its options, and the host (resolved once). */
 interface CommandCall {
@@ -119,6 +125,7 @@ const COMMANDS: NetkitCommand[] = [
         description:
           "allow the file's bridges.NAME.uplink: IFACE, a real NIC (its addresses and routes move in)",
       },
+      UPLINK_ALLOW_OPTION,
       {
         flags: "--hosts <file>",
         description:
@@ -154,6 +161,10 @@ const COMMANDS: NetkitCommand[] = [
       {
         flags: "--uplinks <list>",
         description: "up: the NICs its bridges may take as uplink, NIC[,...]; any other is refused",
+      },
+      {
+        flags: "--uplink-allow <protocols>",
+        description: "up: with --uplinks, what may run on their LANs (as up's --uplink-allow)",
       },
     ],
     helpAfter:
@@ -366,6 +377,7 @@ const COMMANDS: NetkitCommand[] = [
         description:
           "the real NIC that joins br-ex (router), or that a lab file's bridges.NAME.uplink may take",
       },
+      UPLINK_ALLOW_OPTION,
       {
         flags: "--sandbox",
         description: "the script builds the lab inside one namespace of its own",

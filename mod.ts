@@ -213,7 +213,7 @@ export {
   validateLab,
   type ValidateOptions,
 } from "./lib/lab/validate.ts";
-export type { ReachOptions } from "./lib/reach.ts";
+export { type ReachOptions, UPLINK_PROTOCOLS, type UplinkProtocol } from "./lib/reach.ts";
 export { labUsesIpv6, type PlanContext, planLab } from "./lib/lab/plan.ts";
 export { chain, type ChainOptions, star, type StarOptions } from "./lib/lab/generate.ts";
 export {

@@ -15,8 +15,9 @@
  *   whatever is shown anyway);
  * - how big a lab may get ({@link LAB_LIMITS}, {@link sizeIssues});
  * - rules across the lab ({@link reachIssues}): `untag` only on a port the lab tags itself,
- *   `uplink` only with the command line's `--uplink` for that same NIC, no DHCP server on the
- *   LAN of an uplink;
+ *   `uplink` only with the command line's `--uplink` for that same NIC, and on the LAN of an
+ *   uplink (the real network) no DHCP server, router advertisements, OSPF, BGP, proxy ARP or
+ *   proxy NDP unless the command line's `--uplink-allow` names it (lib/uplink_lan.ts);
  * - every name the lab will use in the host's root namespace or on the OVS, internal ports
  *   included before they move into their node ({@link hostNamesOf}): preflight refuses the lab
  *   when one of them exists already.
@@ -30,6 +31,16 @@
  */
 import type { DocPath, LabIssue } from "./lab/issue.ts";
 import type { Lab } from "./lab/types.ts";
+import { uplinkLanIssues, type UplinkProtocol } from "./uplink_lan.ts";
+
+export {
+  UPLINK_PROTOCOLS,
+  type UplinkLan,
+  uplinkLanOf,
+  type UplinkProtocol,
+  type UplinkProtocolUse,
+  uplinkProtocolUses,
+} from "./uplink_lan.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Names
@@ -397,6 +408,12 @@ export const LAB_LIMITS = {
   hosts: 256,
   /** VXLAN ends of a multi-host lab's part (`tunnels`, one per link between hosts at most). */
   tunnels: 8192,
+  /** OSPF interfaces (speaking and passive), BGP neighbors and BGP networks, over all nodes. */
+  routing: 16384,
+  /** OpenFlow flows, over all bridges (and at most 1000 on one bridge). */
+  flows: 16384,
+  /** Port mirrors and the ports they select, over all bridges. */
+  mirrors: 8192,
 } as const;
 
 /** The counts {@link LAB_LIMITS} bounds, of a lab or of a lab document before validation. */
@@ -425,6 +442,9 @@ export function labCounts(lab: {
     captures: 0,
     hosts: Object.keys(obj(lab.hosts)).length,
     tunnels: len(lab.tunnels),
+    routing: 0,
+    flows: 0,
+    mirrors: 0,
   };
   for (const node of Object.values(obj(lab.nodes))) {
     counts.nodes++;
@@ -438,10 +458,17 @@ export function labCounts(lab: {
     counts.routes += len(n.routes);
     counts.nat += len(n.nat);
     counts.sysctls += Object.keys(obj(n.sysctls)).length;
+    const { ospf, bgp } = obj(obj(n.routing));
+    counts.routing += len(obj(ospf).interfaces) + len(obj(ospf).passive) +
+      len(obj(bgp).neighbors) + len(obj(bgp).networks);
   }
   for (const bridge of Object.values(obj(lab.bridges))) {
     counts.bridges++;
     counts.ports += Object.keys(obj(obj(bridge).ports)).length;
+    counts.flows += len(obj(bridge).flows);
+    for (const mirror of Object.values(obj(obj(bridge).mirrors))) {
+      counts.mirrors += 1 + len(obj(mirror).select);
+    }
   }
   return counts;
 }
@@ -476,6 +503,9 @@ const WHERE: Record<keyof typeof LAB_LIMITS, string> = {
   captures: "nodes",
   hosts: "hosts",
   tunnels: "tunnels",
+  routing: "nodes",
+  flows: "bridges",
+  mirrors: "bridges",
 };
 const LABEL: Record<keyof typeof LAB_LIMITS, string> = {
   nodes: "nodes",
@@ -491,6 +521,9 @@ const LABEL: Record<keyof typeof LAB_LIMITS, string> = {
   captures: "packet captures (capture: true)",
   hosts: "host roles",
   tunnels: "tunnels",
+  routing: "OSPF interfaces, BGP neighbors and BGP networks",
+  flows: "OpenFlow flows",
+  mirrors: "port mirrors and mirrored ports",
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -613,6 +646,12 @@ export interface ReachOptions {
    * @default false (a lab may name no tunnel)
    */
   tunnels?: boolean | readonly string[];
+  /**
+   * What a lab may run on an uplink's LAN, the real network, by name (`--uplink-allow
+   * ospf,bgp`): see lib/uplink_lan.ts. `"any"` only where the lab is not built (`graph`).
+   * @default [] (nothing that speaks to the real network, or answers for others on it)
+   */
+  uplinkAllow?: readonly UplinkProtocol[] | "any";
 }
 
 /**
@@ -667,8 +706,10 @@ export function tunnelIssues(lab: { tunnels?: unknown }, options: ReachOptions =
  * - `bridges.X.uplink: NIC` moves a NIC of the host (its addresses and routes) into the lab: only
  *   when the command line names that NIC (`--uplink NIC`), and for one bridge only (a multi-host
  *   lab would otherwise take the NIC of that name on every host it places such a bridge on);
- * - a DHCP server (`dhcpServer`) on an interface that shares a LAN with an uplink would answer
- *   the real network's clients, authoritatively;
+ * - on an uplink's LAN (the real network): a DHCP server would answer its clients,
+ *   authoritatively; router advertisements, OSPF, BGP, proxy ARP and proxy NDP would speak to it
+ *   or answer for others on it. Each only when the command line names it (`--uplink-allow
+ *   dhcp,ra,ospf,bgp,proxy-arp,proxy-ndp`; lib/uplink_lan.ts);
  * - `expect: untag` removes a VLAN tag from an OVS port and sets it back: only on a port of one
  *   of the lab's OVS bridges whose `tag` in the lab is that tag;
  * - `tunnels` (VXLAN to another machine's address): only in a part the multi-host controller
@@ -680,11 +721,9 @@ export function reachIssues(lab: Lab, options: ReachOptions = {}): LabIssue[] {
   const issues: LabIssue[] = [...tunnelIssues(lab, options)];
   if (Array.isArray(options.tunnels)) issues.push(...unnamedTunnelIssues(lab, options.tunnels));
   const allowed = options.uplinks === "any" ? undefined : new Set(options.uplinks ?? []);
-  const uplinked = new Set<string>(); // bridges on an uplink's LAN
   const bridgeOfUplink = new Map<string, string>();
   for (const [bname, bridge] of Object.entries(lab.bridges)) {
     if (bridge.uplink === undefined) continue;
-    uplinked.add(bname);
     const first = bridgeOfUplink.get(bridge.uplink);
     if (first !== undefined) {
       issues.push({
@@ -708,55 +747,20 @@ export function reachIssues(lab: Lab, options: ReachOptions = {}): LabIssue[] {
       });
     }
   }
-  // Bridges joined by a link share a LAN: grow the uplink's LAN over bridge-to-bridge links.
-  for (let grew = uplinked.size > 0; grew;) {
-    grew = false;
-    for (const link of lab.links) {
-      const [a, b] = link.endpoints.map((ep) => splitEndpoint(ep)[0]) as [string, string];
-      if (!(a in lab.bridges) || !(b in lab.bridges)) continue;
-      if (uplinked.has(a) !== uplinked.has(b)) {
-        uplinked.add(a).add(b);
-        grew = true;
-      }
-    }
-  }
-  if (uplinked.size) {
-    for (const [nname, node] of Object.entries(lab.nodes)) {
-      const d = node.dhcpServer;
-      if (!d) continue;
-      const lan = lab.links.flatMap((l) => {
-        const [x, y] = l.endpoints;
-        const other = x === `${nname}:${d.interface}`
-          ? y
-          : y === `${nname}:${d.interface}`
-          ? x
-          : "";
-        const owner = splitEndpoint(other)[0];
-        return uplinked.has(owner) ? [owner] : [];
-      });
-      // An OVS internal port moved into the node is on its bridge's LAN too.
-      for (const [bname, bridge] of Object.entries(lab.bridges)) {
-        const p = bridge.ports[d.interface];
-        if (p?.internal && p.node === nname && uplinked.has(bname)) lan.push(bname);
-      }
-      if (lan.length) {
-        issues.push({
-          path: ["nodes", nname, "dhcpServer", "interface"],
-          message: `a DHCP server on "${d.interface}" would answer the real network's clients: ` +
-            `bridge "${lan[0]}" shares a LAN with an uplink`,
-        });
-      }
-    }
-  }
+  // The uplinks' LANs are the real network: what would speak there needs --uplink-allow.
+  issues.push(...uplinkLanIssues(lab, options.uplinkAllow));
+  const linkEnds = new Set(
+    lab.expect.some((e) => "untag" in e) ? lab.links.flatMap((l) => l.endpoints) : [],
+  );
   lab.expect.forEach((e, k) => {
     if (!("untag" in e)) return;
     const { port, tag } = e.untag;
     const owner = Object.entries(lab.bridges).find(([bname, b]) =>
-      b.type === "ovs" &&
-      (port in b.ports ||
-        lab.links.some((l) => l.endpoints.includes(`${bname}:${port}`)))
+      b.type === "ovs" && (Object.hasOwn(b.ports, port) || linkEnds.has(`${bname}:${port}`))
     );
-    const own = owner?.[1].ports[port]?.tag;
+    const own = owner && Object.hasOwn(owner[1].ports, port)
+      ? owner[1].ports[port]!.tag
+      : undefined;
     if (!owner) {
       issues.push({
         path: ["expect", k, "untag", "port"],

@@ -18,6 +18,8 @@ interface ExportFlags {
   prefix?: string;
   /** The router recipe's real NIC, or the one a lab file's bridges may take (`--uplink NIC`). */
   uplink?: string;
+  /** What the lab file may run on the uplink's LAN (`--uplink-allow ospf,bgp`). */
+  uplinkAllow?: string;
   sandbox?: true;
   ignoreImages?: true;
 }
@@ -33,6 +35,7 @@ export async function exportCommand(host: Host, target: string, flags: ExportFla
   const command = ["netkit", "export", target, "--format", "sh"];
   if (flags.prefix !== undefined) command.push("--prefix", flags.prefix);
   if (flags.uplink !== undefined) command.push("--uplink", flags.uplink);
+  if (flags.uplinkAllow !== undefined) command.push("--uplink-allow", flags.uplinkAllow);
   if (flags.sandbox) command.push("--sandbox");
   if (flags.ignoreImages) command.push("--ignore-images");
   out(

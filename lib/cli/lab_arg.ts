@@ -16,6 +16,7 @@ import { type LabSource, readLabSource } from "../lab/file.ts";
 import { isLabFileArg } from "../names.ts";
 import type { Lab } from "../lab/schema.ts";
 import { validateLab } from "../lab/validate.ts";
+import { UPLINK_PROTOCOLS, type UplinkProtocol, uplinkProtocolUses } from "../uplink_lan.ts";
 import { printNotice } from "./output.ts";
 
 /** The flags that shape a lab. */
@@ -27,6 +28,11 @@ interface LabFlags {
    * may take (without it, a lab file's uplink is refused).
    */
   uplink?: string | undefined;
+  /**
+   * `--uplink-allow NAME[,NAME...]`: what a lab file may run on the uplink's LAN, the real
+   * network (lib/uplink_lan.ts: dhcp, ra, ospf, bgp, proxy-arp, proxy-ndp). Only with `--uplink`.
+   */
+  uplinkAllow?: string | undefined;
   /** `--ipv6`: a recipe's dual-stack variant. */
   ipv6?: boolean | undefined;
   /** `--sandbox`: the lab lives inside one namespace of its own (lib/lab/sandbox.ts). */
@@ -64,6 +70,53 @@ function recipeOptions(recipe: Recipe, flags: LabFlags): RecipeOptions {
     ...(flags.uplink !== undefined ? { uplink: flags.uplink } : {}),
     ...(flags.ipv6 ? { ipv6: true } : {}),
   };
+}
+
+/**
+ * `--uplink-allow`'s names, each one of {@link UPLINK_PROTOCOLS}; only with `--uplink`.
+ *
+ * @throws {UsageError} An unknown name, or `--uplink-allow` without `--uplink`.
+ */
+export function uplinkAllowOf(flags: LabFlags): UplinkProtocol[] {
+  if (flags.uplinkAllow === undefined) return [];
+  if (flags.uplink === undefined) {
+    throw new UsageError(
+      "--uplink-allow applies with --uplink: it names what may run on that " +
+        "uplink's LAN",
+      { where: "--uplink-allow" },
+    );
+  }
+  return flags.uplinkAllow.split(",").map((word) => {
+    const name = word.trim();
+    if (!(UPLINK_PROTOCOLS as readonly string[]).includes(name)) {
+      throw new UsageError(
+        `--uplink-allow: unknown name ${JSON.stringify(name)} (known: ${
+          UPLINK_PROTOCOLS.join(", ")
+        })`,
+        { where: "--uplink-allow" },
+      );
+    }
+    return name as UplinkProtocol;
+  });
+}
+
+/**
+ * An `--uplink-allow` name that nothing in the lab needs is a mistake, like an `--uplink` that
+ * no bridge takes: said at once, rather than allowed for nothing.
+ */
+function requireAllowUsed(lab: Lab, allow: readonly UplinkProtocol[], arg: string): void {
+  const used = new Set(uplinkProtocolUses(lab).flatMap((u) => u.protocols));
+  const unused = allow.filter((name) => !used.has(name));
+  if (unused.length === 0) return;
+  throw new UsageError(
+    `--uplink-allow ${unused.join(",")}: nothing in ${arg} runs that on the uplink's LAN`,
+    {
+      where: "--uplink-allow",
+      hint:
+        "--uplink-allow names what a lab file may run on the uplink's LAN (the real network); " +
+        "leave out the names it does not need",
+    },
+  );
 }
 
 /** Marks `lab` sandboxed when `sandbox` is set. */
@@ -127,6 +180,7 @@ export async function labSourceFromArg(
 ): Promise<LabFromArg> {
   const file = kind === "file" || (kind === "recipe or file" && await isLabFileArg(arg));
   const uplinks = flags.uplink === undefined ? [] : [flags.uplink];
+  const uplinkAllow = uplinkAllowOf(flags);
   if (file) {
     for (
       const [flag, value] of [
@@ -141,6 +195,7 @@ export async function labSourceFromArg(
     }
     const source = await readLabSource(arg, {
       uplinks: use === "picture" ? "any" : uplinks,
+      uplinkAllow: use === "picture" ? "any" : uplinkAllow,
       ...(flags.ignoreImages ? { ignoreImages: true } : {}),
       onNotice: printNotice,
     });
@@ -153,6 +208,7 @@ export async function labSourceFromArg(
         },
       );
     }
+    requireAllowUsed(source.lab, uplinkAllow, arg);
     requireHostsFlag(source.lab, flags, use);
     return { lab: withSandbox(source.lab, flags.sandbox), source };
   }
@@ -163,7 +219,7 @@ export async function labSourceFromArg(
   const lab = validateLab(
     withSandbox(recipe.build(recipeOptions(recipe, flags)), flags.sandbox),
     `recipe ${recipe.name}`,
-    { uplinks },
+    { uplinks, uplinkAllow },
   );
   return { lab };
 }

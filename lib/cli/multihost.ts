@@ -17,6 +17,7 @@ import { LabValidationError } from "../lab/validate.ts";
 import { describeHost, type Inventory, loadInventory } from "../multihost/inventory.ts";
 import { listRecords, type MultihostRecord, readRecord } from "../multihost/record.ts";
 import { labDir } from "../state.ts";
+import { uplinkAllowOf } from "./lab_arg.ts";
 import {
   checkMultihost,
   downMultihost,
@@ -40,6 +41,7 @@ interface MultihostUpFlags {
   check?: boolean;
   json?: true;
   uplink?: string;
+  uplinkAllow?: string;
 }
 
 function tunnelLines(tunnels: TunnelLink[], mtu: number, underlayMtu: number): string {
@@ -69,6 +71,7 @@ export async function upMultihostCommand(
     result = await upMultihost(host, lab, inventory, {
       check: flags.check !== false,
       ...(flags.uplink !== undefined ? { uplinks: [flags.uplink] } : {}),
+      uplinkAllow: uplinkAllowOf(flags),
       onPhase: (phase) =>
         progress(
           phase === "facts"

@@ -22,6 +22,8 @@ import { type PartMessage, servePart, vnisInUse } from "../multihost/part.ts";
 import { checkLabName } from "../names.ts";
 import { labDir } from "../state.ts";
 import { outLine } from "./output.ts";
+import { uplinkAllowOf } from "./lab_arg.ts";
+import type { UplinkProtocol } from "../uplink_lan.ts";
 
 /** Flags of `part`. */
 export interface PartFlags {
@@ -29,6 +31,8 @@ export interface PartFlags {
   tunnels?: string;
   /** `up`: the host NICs the part's bridges may take as uplinks, `NIC[,...]`. */
   uplinks?: string;
+  /** `up`: what may run on those uplinks' LANs, `PROTOCOL[,...]` (lib/uplink_lan.ts). */
+  uplinkAllow?: string;
 }
 
 const TUNNEL_NAME = /^\d+:\d+\.\d+\.\d+\.\d+:\d+\.\d+\.\d+\.\d+:\d+$/;
@@ -41,6 +45,14 @@ function listOf(value: string | undefined, flag: string, item: RegExp, form: str
     throw new UsageError(`${flag}: ${JSON.stringify(bad)} is not ${form}`, { where: flag });
   }
   return items;
+}
+
+/** `--uplink-allow`, read as `up`'s own (it needs `--uplinks` as `up`'s needs `--uplink`). */
+function allowedOnUplinks(flags: PartFlags): UplinkProtocol[] {
+  return uplinkAllowOf({
+    ...(flags.uplinks !== undefined ? { uplink: flags.uplinks } : {}),
+    ...(flags.uplinkAllow !== undefined ? { uplinkAllow: flags.uplinkAllow } : {}),
+  });
 }
 
 /** Runs `part ACTION [LAB]` on this host. */
@@ -56,7 +68,7 @@ export async function partCommand(
     const code = await servePart(host, {
       lines: linesOf(Deno.stdin.readable),
       send: (message: PartMessage) => Promise.resolve(void outLine(message)),
-    }, { tunnels, uplinks });
+    }, { tunnels, uplinks, uplinkAllow: allowedOnUplinks(flags) });
     if (code !== 0) throw new ExitCode(code);
     return;
   }

@@ -26,6 +26,8 @@ export interface UpFlags {
   json?: true;
   /** The host NIC the lab file's bridges may take as uplink (`--uplink NIC`). */
   uplink?: string;
+  /** What the lab file may run on the uplink's LAN (`--uplink-allow ospf,bgp`). */
+  uplinkAllow?: string;
 }
 
 /** Runs `up FILE`. */

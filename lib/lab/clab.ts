@@ -746,7 +746,9 @@ function derivePings(lab: Obj): Obj[] {
     for (const [iface, i] of Object.entries((n.interfaces ?? {}) as Record<string, Obj>)) {
       for (const cidr of (i.addresses ?? []) as string[]) {
         const segment = find(`${node}:${iface}`);
-        bySegment.set(segment, [...(bySegment.get(segment) ?? []), { node, cidr }]);
+        const members = bySegment.get(segment);
+        if (members === undefined) bySegment.set(segment, [{ node, cidr }]);
+        else members.push({ node, cidr });
       }
     }
   }

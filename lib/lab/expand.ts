@@ -149,6 +149,18 @@ function make(kind: Kind, options: Obj): LabInput {
 export function expandGenerators(doc: unknown): { doc: unknown; issues: LabIssue[] } {
   if (!isObj(doc) || !("generate" in doc)) return { doc, issues: [] };
   const { generate, ...rest } = doc;
+  // Count first: every entry makes at least one node.
+  if (Array.isArray(generate) && generate.length > LAB_LIMITS.nodes) {
+    return {
+      doc: rest,
+      issues: [{
+        path: ["generate"],
+        message: `${generate.length} generate entries would make at least ${generate.length} ` +
+          `nodes; a lab may have at most ${LAB_LIMITS.nodes} (README: What a lab file can and ` +
+          "cannot do)",
+      }],
+    };
+  }
   const parsed = GenerateSchema.safeParse(generate);
   if (!parsed.success) {
     return {

@@ -10,9 +10,12 @@
  * about a key (an unknown key, a bad name) point at the key; problems about a value point at the
  * value, or at its key when the value is a whole mapping or list.
  *
- * Limits: a file over 1 MiB is refused before it is parsed, and aliases are capped (yaml's
- * `maxAliasCount`), so an "alias bomb" (a billion laughs) fails quickly instead of eating memory.
- * Duplicate keys are errors, as YAML 1.2 says.
+ * Limits: a file over 1 MiB is refused before it is parsed; then, before any value is read,
+ * duplicate keys (errors, as YAML 1.2 says), deep nesting, too many anchors or aliases and aliases
+ * that would repeat too much (a billion laughs) are refused by one linear walk
+ * (lib/lab/yaml_limits.ts), and yaml's own `maxAliasCount` stays as a second line. An error lists
+ * at most {@link MAX_PROBLEMS} problems; every document path is found through an index of each
+ * mapping's keys, so mapping 100,000 problems back to the file costs no more than reading it.
  *
  * @module
  */
@@ -20,13 +23,14 @@ import {
   Document,
   isAlias,
   isMap,
-  isPair,
   isScalar,
   isSeq,
   LineCounter,
   type Node,
+  type Pair,
   parseDocument,
   visit,
+  type YAMLMap,
 } from "../deps/yaml.ts";
 import { UsageError } from "../errors.ts";
 import type { Lab } from "./schema.ts";
@@ -39,6 +43,7 @@ import {
 } from "./validate.ts";
 import { LabSchema } from "./schema.ts";
 import { expandGenerators } from "./expand.ts";
+import { MAX_YAML_DEPTH, yamlLimitProblems } from "./yaml_limits.ts";
 import { type ClabOptions, clabToLab, isClabDocument, isClabFileName } from "./clab.ts";
 import type { BoundFileReader } from "./clab_frr.ts";
 import { FRR_CONFIG_MAX_BYTES } from "./frr_config.ts";
@@ -69,22 +74,39 @@ export interface LabFileOptions extends ClabOptions, ValidateOptions {
   onNotice?: (notice: LabFileProblem) => void;
 }
 
+/** The most problems one {@link LabFileError} lists; a last line counts the rest. */
+export const MAX_PROBLEMS = 100;
+
 /** A lab file is unreadable or invalid. Nothing was changed on the host. Exit code 2. */
 export class LabFileError extends UsageError {
+  /** The problems, in file order: at most {@link MAX_PROBLEMS}, then one that counts the rest. */
+  readonly problems: LabFileProblem[];
   /**
    * Makes the error from its problems.
    *
    * @param file The lab file.
    * @param problems Every problem, in file order.
    */
-  constructor(readonly file: string, readonly problems: LabFileProblem[]) {
-    const lines = problems.map((p) => `${p.file}:${p.line}:${p.column}: ${p.message}`);
+  constructor(readonly file: string, problems: LabFileProblem[]) {
+    const rest = problems[MAX_PROBLEMS];
+    const shown = rest === undefined ? problems : [
+      ...problems.slice(0, MAX_PROBLEMS),
+      {
+        file: rest.file,
+        line: rest.line,
+        column: rest.column,
+        message: `and ${problems.length - MAX_PROBLEMS} more problems from here on (the first ` +
+          `${MAX_PROBLEMS} are shown)`,
+      },
+    ];
+    const lines = shown.map((p) => `${p.file}:${p.line}:${p.column}: ${p.message}`);
     super(
       `invalid lab file ${file} (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${
         lines.join("\n")
       }`,
       { where: lines[0]?.split(": ")[0] ?? file },
     );
+    this.problems = shown;
     this.name = "LabFileError";
   }
 }
@@ -147,10 +169,12 @@ function parseYaml(text: string, file: string): Parsed {
   const size = enc.encode(text).length;
   if (size > MAX_LAB_FILE_BYTES) throw tooBig(file, size);
   const lines = new LineCounter();
+  // Duplicate keys are found by yamlLimitProblems: the library's own check (uniqueKeys) compares
+  // every key with every earlier one of its mapping.
   const doc = parseDocument(text, {
     lineCounter: lines,
     prettyErrors: false,
-    uniqueKeys: true,
+    uniqueKeys: false,
     strict: true,
   });
   const at = (offset: number) => {
@@ -162,17 +186,18 @@ function parseYaml(text: string, file: string): Parsed {
       file,
       doc.errors.map((e) => {
         const [start = 0] = e.pos;
-        let message = e.message.replace(/\s+at line \d+, column \d+.*$/s, "");
-        if (e.code === "DUPLICATE_KEY") {
-          const key = /^\s*("[^"\n]*"|'[^'\n]*'|[^:,{}[\]\n]*?)\s*(:|$)/m.exec(text.slice(start))
-            ?.[1];
-          message = key
-            ? `duplicate key ${key.startsWith('"') ? key : JSON.stringify(key)}: each key may ` +
-              "appear once in a mapping"
-            : "duplicate key: each key may appear once in a mapping";
-        }
+        const message = e.code === "RESOURCE_EXHAUSTION"
+          ? `the YAML nests too deeply to read (a lab file nests at most ${MAX_YAML_DEPTH} levels)`
+          : e.message.replace(/\s+at line \d+, column \d+.*$/s, "");
         return { file, ...at(start), message };
       }),
+    );
+  }
+  const limits = yamlLimitProblems(doc);
+  if (limits.length) {
+    throw new LabFileError(
+      file,
+      limits.map((p) => ({ file, ...at(p.offset), message: p.message })),
     );
   }
   let value: unknown;
@@ -200,6 +225,22 @@ function parseYaml(text: string, file: string): Parsed {
 const keyText = (key: unknown): string =>
   isScalar(key) ? String(key.value) : isAlias(key) ? String(key.source) : String(key);
 
+/** Each mapping's pairs by key, made once per mapping: an issue's path is found in its depth. */
+const pairsByKey = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+function pairOf(map: YAMLMap, key: string): Pair | undefined {
+  let index = pairsByKey.get(map);
+  if (index === undefined) {
+    index = new Map();
+    for (const pair of map.items) {
+      const text = keyText(pair.key);
+      if (!index.has(text)) index.set(text, pair);
+    }
+    pairsByKey.set(map, index);
+  }
+  return index.get(key);
+}
+
 /**
  * The source offset a document path points at: the node it names, or the nearest parent that
  * exists. `wantKey`: point at the last element's key rather than its value.
@@ -211,7 +252,7 @@ export function offsetOfPath(doc: Document, path: DocPath, wantKey = false): num
   let found = true;
   for (const segment of path) {
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && keyText(p.key) === String(segment));
+      const pair = pairOf(node, String(segment));
       if (!pair) {
         found = false;
         break;

@@ -6,15 +6,8 @@
  *
  * @module
  */
-import {
-  familyOf,
-  inSubnet,
-  inSubnetAny,
-  ipToBigInt,
-  ipToNumber,
-  networkOfAny,
-  prefixesOverlap,
-} from "../addr.ts";
+import { familyOf, inSubnet, inSubnetAny, ipToBigInt, ipToNumber, networkOfAny } from "../addr.ts";
+import { OverlapIndex, SubnetIndex } from "../prefix_index.ts";
 import ipaddr from "../deps/ipaddr.ts";
 import { UsageError } from "../errors.ts";
 import {
@@ -255,10 +248,7 @@ function interfaceNames(cross: CrossContext): void {
         c,
         ep,
         ["links", i, "endpoints", j],
-        (owner) =>
-          `"${owner}" is neither a node nor a bridge (known: ${
-            [...Object.keys(lab.nodes), ...Object.keys(lab.bridges)].join(", ") || "none"
-          })`,
+        (owner) => `"${owner}" is neither a node nor a bridge (known: ${knownOwners(lab)})`,
       );
     });
   });
@@ -375,7 +365,9 @@ function nodeSettings(c: CrossContext): void {
 
 /** A node's interfaces land in it; each address is a host address, used once in the lab. */
 function nodeInterfaces(c: CrossContext, n: NodeAt, allAddresses: Map<string, DocPath>): void {
-  const prefixesOfNode: [string, DocPath][] = [];
+  const prefixesOfNode = new OverlapIndex<[string, DocPath]>(
+    Object.values(n.node.interfaces).flatMap((i) => i.addresses),
+  );
   for (const [ifname, iface] of Object.entries(n.node.interfaces)) {
     const path = ["nodes", n.name, "interfaces", ifname];
     if (!n.ifaces.has(ifname)) {
@@ -391,17 +383,16 @@ function nodeInterfaces(c: CrossContext, n: NodeAt, allAddresses: Map<string, Do
       if (notHost) c.add(at, notHost);
       n.subnets.push(cidr);
       // Two interfaces of one node with overlapping prefixes: which one reaches them?
-      for (const [other, otherPath] of prefixesOfNode) {
-        if (otherPath[3] !== ifname && prefixesOverlap(cidr, other)) {
-          c.add(
-            at,
-            `${cidr} overlaps ${other} at ${
-              formatPath(otherPath)
-            }: the interfaces of a node need distinct prefixes`,
-          );
-        }
+      const overlap = prefixesOfNode.add(cidr, ifname, [cidr, [...path, "addresses", k]]);
+      if (overlap) {
+        const [other, otherPath] = overlap;
+        c.add(
+          at,
+          `${cidr} overlaps ${other} at ${
+            formatPath(otherPath)
+          }: the interfaces of a node need distinct prefixes`,
+        );
       }
-      prefixesOfNode.push([cidr, [...path, "addresses", k]]);
     });
     if (iface.dhcp && iface.addresses.some((a) => familyOf(a.split("/")[0]!) === 4)) {
       c.add(path, "an interface takes either static IPv4 addresses or DHCP, not both");
@@ -430,6 +421,7 @@ function networkAddressProblem(cidr: string, addr: string): string | undefined {
 
 /** A route's gateway is of its family and in a subnet of the node; its `dev` is the node's. */
 function nodeRoutes(c: CrossContext, n: NodeAt): void {
+  const ownSubnets = new SubnetIndex(n.subnets);
   n.node.routes.forEach((r, k) => {
     const path = ["nodes", n.name, "routes", k];
     const toFamily = r.to === "default" ? undefined : familyOf(r.to.split("/")[0]!);
@@ -443,7 +435,7 @@ function nodeRoutes(c: CrossContext, n: NodeAt): void {
       );
     } else if (linkLocal) {
       if (r.dev === undefined) c.add(path, `a link-local gateway (${r.via}) needs "dev"`);
-    } else if (r.via !== undefined && !n.subnets.some((s) => inSubnetAny(r.via!, s))) {
+    } else if (r.via !== undefined && !ownSubnets.holds(r.via)) {
       c.add([...path, "via"], `gateway ${r.via} is outside every subnet of node "${n.name}"`);
     }
     if (r.dev !== undefined && !n.ifaces.has(r.dev)) {
@@ -614,6 +606,23 @@ function proofInterfaceExists(c: CrossContext, e: Proof, k: number): void {
   }
 }
 
+const knownOwnersOf = new WeakMap<Lab, string>();
+
+/**
+ * The lab's nodes and bridges, for a message: the first 20 names, then how many more (made once
+ * per lab, however many links name an unknown owner).
+ */
+function knownOwners(lab: Lab): string {
+  let known = knownOwnersOf.get(lab);
+  if (known === undefined) {
+    const names = [...Object.keys(lab.nodes), ...Object.keys(lab.bridges)];
+    const more = names.length > 20 ? `, and ${names.length - 20} more` : "";
+    known = names.length === 0 ? "none" : names.slice(0, 20).join(", ") + more;
+    knownOwnersOf.set(lab, known);
+  }
+  return known;
+}
+
 /** The checks of a node's `routing` (OSPF and BGP by FRR). */
 function routingIssues(
   nname: string,
@@ -626,6 +635,8 @@ function routingIssues(
     issues.push({ path: [...base, ...path], message });
   const routing = node.routing!;
   const addresses = Object.values(node.interfaces).flatMap((i) => i.addresses);
+  const ownAddresses = new Set(addresses.map((a) => ipaddr.parse(a.split("/")[0]!).toString()));
+  const ownSubnets = new SubnetIndex(addresses);
   if (node.role !== "router") {
     issues.push({
       path: ["nodes", nname, "role"],
@@ -673,9 +684,9 @@ function routingIssues(
       const key = ipaddr.parse(n.address).toString();
       if (seen.has(key)) add(path, `neighbor ${n.address} is listed twice`);
       seen.add(key);
-      if (addresses.some((a) => ipaddr.parse(a.split("/")[0]!).toString() === key)) {
+      if (ownAddresses.has(key)) {
         add(path, `${n.address} is node "${nname}"'s own address`);
-      } else if (!addresses.some((a) => inSubnetAny(n.address, a))) {
+      } else if (!ownSubnets.holds(n.address)) {
         add(path, `BGP neighbor ${n.address} is not in any subnet of node "${nname}"`);
       }
     });

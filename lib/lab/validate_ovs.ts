@@ -44,33 +44,106 @@ export function linkEndsAt(lab: Lab, name: string): string[] {
   );
 }
 
+/** The link ends at every bridge, in one pass over the links (bridge -> interfaces). */
+function linkEndsByBridge(lab: Lab): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const link of lab.links) {
+    for (const ep of link.endpoints) {
+      const at = ep.indexOf(":");
+      const owner = ep.slice(0, at);
+      if (!Object.hasOwn(lab.bridges, owner)) continue;
+      const ends = out.get(owner) ?? [];
+      ends.push(ep.slice(at + 1));
+      out.set(owner, ends);
+    }
+  }
+  return out;
+}
+
+/** Names for a message: the first `max`, then how many more. */
+function someOf(names: Iterable<string>, separator = ", ", max = 20): string {
+  const all = [...names];
+  const more = all.length > max ? `${separator}and ${all.length - max} more` : "";
+  return all.slice(0, max).map((n) => (n.length > 120 ? `${n.slice(0, 120)}...` : n)).join(
+    separator,
+  ) + more;
+}
+
 /**
  * The OVS bridge's interfaces (what OpenFlow names as ports): its link ends and internal ports,
- * bond members included.
+ * bond members included. `ends`: the bridge's link ends, when the caller has them already.
  */
-export function bridgeInterfaces(lab: Lab, name: string): Set<string> {
+export function bridgeInterfaces(
+  lab: Lab,
+  name: string,
+  ends: Iterable<string> = linkEndsAt(lab, name),
+): Set<string> {
   const bridge = lab.bridges[name];
-  const out = new Set(linkEndsAt(lab, name));
+  const out = new Set(ends);
   for (const [port, p] of Object.entries(bridge?.ports ?? {})) if (p.internal) out.add(port);
   return out;
 }
 
-/** The OVS bridge's ports (OVSDB `Port` rows): interfaces that are no bond member, and bonds. */
-export function bridgePorts(lab: Lab, name: string): Set<string> {
+/**
+ * The OVS bridge's ports (OVSDB `Port` rows): interfaces that are no bond member, and bonds.
+ * `ends`: the bridge's link ends, when the caller has them already.
+ */
+export function bridgePorts(
+  lab: Lab,
+  name: string,
+  ends: Iterable<string> = linkEndsAt(lab, name),
+): Set<string> {
   const bridge = lab.bridges[name];
   if (!bridge) return new Set();
   const members = bondMembers(bridge);
-  const out = new Set([...bridgeInterfaces(lab, name)].filter((i) => !members.has(i)));
+  const out = new Set([...bridgeInterfaces(lab, name, ends)].filter((i) => !members.has(i)));
   for (const [port, p] of Object.entries(bridge.ports)) if (p.bond) out.add(port);
   return out;
 }
 
+/** A bridge's interfaces and its flows, parsed (undefined: a flow that does not parse). */
+export interface BridgeFlows {
+  ports: Set<string>;
+  flows: (ParsedFlow | undefined)[];
+}
+
+/** The bridge's interfaces and its flows, parsed once for every proof that names one. */
+function bridgeFlows(lab: Lab, bridge: string, ports = bridgeInterfaces(lab, bridge)): BridgeFlows {
+  const flows = (lab.bridges[bridge]?.flows ?? []).map((f) => {
+    try {
+      return parseFlow(f, { bridge, ports });
+    } catch {
+      return undefined;
+    }
+  });
+  return { ports, flows };
+}
+
+/** A bridge's flows for the proofs that name it: each bridge's parsed once, when first asked. */
+function flowsOnce(lab: Lab, endsAt: Map<string, string[]>): (bridge: string) => BridgeFlows {
+  const parsed = new Map<string, BridgeFlows>();
+  return (bridge) => {
+    let known = parsed.get(bridge);
+    if (known === undefined) {
+      known = bridgeFlows(lab, bridge, bridgeInterfaces(lab, bridge, endsAt.get(bridge) ?? []));
+      parsed.set(bridge, known);
+    }
+    return known;
+  };
+}
+
 /**
  * The index of the bridge's flow that `match` names (its fields in any order; `priority=` and
- * `table=` may be left out), or a message saying why none or several do.
+ * `table=` may be left out), or a message saying why none or several do. `known`: the bridge's
+ * interfaces and parsed flows, when the caller has them already.
  */
-export function findFlow(lab: Lab, bridge: string, match: string): number | string {
-  const ports = bridgeInterfaces(lab, bridge);
+export function findFlow(
+  lab: Lab,
+  bridge: string,
+  match: string,
+  known: BridgeFlows = bridgeFlows(lab, bridge),
+): number | string {
+  const { ports, flows } = known;
   let wanted: ParsedFlow;
   try {
     wanted = parseFlow(`${match.replace(/,$/, "")},actions=drop`, { bridge, ports });
@@ -79,13 +152,6 @@ export function findFlow(lab: Lab, bridge: string, match: string): number | stri
     throw error;
   }
   const words = match.split(",");
-  const flows = (lab.bridges[bridge]?.flows ?? []).map((f) => {
-    try {
-      return parseFlow(f, { bridge, ports });
-    } catch {
-      return undefined;
-    }
-  });
   const hits = flows.flatMap((f, i) =>
     f !== undefined && matchKey(f.match) === matchKey(wanted.match) &&
       (!words.some((w) => w.startsWith("priority=")) || f.priority === wanted.priority) &&
@@ -96,7 +162,7 @@ export function findFlow(lab: Lab, bridge: string, match: string): number | stri
   if (hits.length === 1) return hits[0]!;
   if (hits.length === 0) {
     return `no flow of bridge "${bridge}" has the match "${match}" (its flows: ${
-      (lab.bridges[bridge]?.flows ?? []).join("; ") || "none"
+      someOf(lab.bridges[bridge]?.flows ?? [], "; ", 5) || "none"
     })`;
   }
   return `${hits.length} flows of bridge "${bridge}" have the match "${match}": add priority= ` +
@@ -112,6 +178,10 @@ interface OvsContext {
   readonly bondNames: Set<string>;
   /** Every link's ends, `OWNER:IFNAME`. */
   readonly endpoints: ReadonlySet<string>;
+  /** The link ends at each bridge (made once). */
+  readonly endsAt: Map<string, string[]>;
+  /** A bridge's interfaces and parsed flows, for the proofs (each bridge's parsed once). */
+  readonly flowsOf: (bridge: string) => BridgeFlows;
 }
 
 /** One bridge, as its checks see it. */
@@ -145,12 +215,15 @@ const PROOF_CHECKS: readonly ((c: OvsContext, e: Proof, path: DocPath) => void)[
 /** Checks flows, bonds, mirrors, QoS and the proofs that use them. */
 export function ovsIssues(lab: Lab, layout: LabLayout): LabIssue[] {
   const issues: LabIssue[] = [];
+  const endsAt = linkEndsByBridge(lab);
   const c: OvsContext = {
     lab,
     layout,
     add: (path, message) => void issues.push({ path, message }),
     bondNames: new Set(),
     endpoints: new Set(lab.links.flatMap((l) => l.endpoints)),
+    endsAt,
+    flowsOf: flowsOnce(lab, endsAt),
   };
   for (const [name, bridge] of Object.entries(lab.bridges)) {
     const b: BridgeAt = { name, bridge, base: ["bridges", name], isOvs: bridge.type === "ovs" };
@@ -177,7 +250,7 @@ function ovsOnlyFeatures(c: OvsContext, { bridge, base, isOvs }: BridgeAt): void
 
 /** Each port's bond settings and QoS. */
 function portFeatures(c: OvsContext, b: BridgeAt): void {
-  const ends = new Set(linkEndsAt(c.lab, b.name));
+  const ends = new Set(c.endsAt.get(b.name));
   const seenMember = new Map<string, string>();
   for (const [port, p] of Object.entries(b.bridge.ports)) {
     const path = [...b.base, "ports", port];
@@ -224,7 +297,7 @@ function bondPort(
       c.add(
         where,
         `bond member "${m}" is not a link's end at bridge "${b.name}" (add a link ` +
-          `with endpoint "${b.name}:${m}"; link ends here: ${[...ends].join(", ") || "none"})`,
+          `with endpoint "${b.name}:${m}"; link ends here: ${someOf(ends) || "none"})`,
       );
     } else if (seenMember.has(m)) {
       c.add(where, `"${m}" is already a member of bond "${seenMember.get(m)}"`);
@@ -244,7 +317,7 @@ function bondPort(
 /** Flows: netkit's subset, naming only this bridge's interfaces; no two with one match. */
 function flowsOfBridge(c: OvsContext, { name, bridge, base, isOvs }: BridgeAt): void {
   if (!isOvs) return;
-  const ifaces = bridgeInterfaces(c.lab, name);
+  const ifaces = bridgeInterfaces(c.lab, name, c.endsAt.get(name) ?? []);
   const keys = new Map<string, number>();
   (bridge.flows ?? []).forEach((flow, i) => {
     try {
@@ -267,9 +340,9 @@ function flowsOfBridge(c: OvsContext, { name, bridge, base, isOvs }: BridgeAt): 
 /** Mirrors: ports of this bridge; an output port serves one mirror and is not selected. */
 function mirrorsOfBridge(c: OvsContext, { name, bridge, base, isOvs }: BridgeAt): void {
   if (!isOvs) return;
-  const ports = bridgePorts(c.lab, name);
+  const ports = bridgePorts(c.lab, name, c.endsAt.get(name) ?? []);
   const outputs = new Map<string, string>();
-  const portList = [...ports].sort().join(", ") || "none";
+  const portList = someOf([...ports].sort()) || "none";
   for (const [mname, m] of Object.entries(bridge.mirrors ?? {})) {
     const path = [...base, "mirrors", mname];
     if (!ports.has(m.output)) {
@@ -307,7 +380,7 @@ function flowProof(c: OvsContext, e: Proof, path: DocPath): void {
   if (!b || b.type !== "ovs") {
     c.add([...path, "flow", "bridge"], `"${e.flow.bridge}" is not an OVS bridge of the lab`);
   } else {
-    const found = findFlow(c.lab, e.flow.bridge, e.flow.match);
+    const found = findFlow(c.lab, e.flow.bridge, e.flow.match, c.flowsOf(e.flow.bridge));
     if (typeof found === "string") c.add([...path, "flow", "match"], found);
   }
 }

@@ -27,6 +27,7 @@ import { labDir } from "../state.ts";
 import { validateLab } from "../lab/validate.ts";
 import { VXLAN_PORT } from "../primitives/vxlan.ts";
 import type { VniUse } from "./split.ts";
+import type { UplinkProtocol } from "../uplink_lan.ts";
 
 /**
  * What the controller sends first: the host's part (a single-host lab with its VXLAN ends) and
@@ -68,6 +69,11 @@ export interface ServePartOptions {
    * names. @default [] (none)
    */
   uplinks?: readonly string[];
+  /**
+   * What may run on those uplinks' LANs (lib/uplink_lan.ts): what `netkit part up
+   * --uplink-allow` names. @default [] (nothing that speaks to the real network)
+   */
+  uplinkAllow?: readonly UplinkProtocol[];
   /** Passed to upLab (tests: `failAt`). */
   up?: Pick<UpOptions, "failAt">;
 }
@@ -99,6 +105,7 @@ export async function servePart(
     lab = validateLab(message.part, "part from the controller", {
       tunnels: options.tunnels ?? [],
       uplinks: options.uplinks ?? [],
+      uplinkAllow: options.uplinkAllow ?? [],
     });
     if (lab.hosts !== undefined) throw new UsageError("A part is a single-host lab");
   } catch (error) {

@@ -60,6 +60,7 @@ import {
 import { overlaps, type Split, splitLab, vniClashes, type VniUse } from "./split.ts";
 import { tunnelName } from "../reach.ts";
 import { hostOf } from "./validate.ts";
+import type { UplinkProtocol } from "../uplink_lan.ts";
 
 /** One host as the controller reaches it. */
 export interface HostConnection {
@@ -177,6 +178,11 @@ export interface UpMultihostOptions {
    * the host whose part has that bridge. @default []
    */
   uplinks?: readonly string[];
+  /**
+   * What may run on an uplink's LAN (`--uplink-allow`, lib/uplink_lan.ts), passed on with the
+   * uplinks. @default []
+   */
+  uplinkAllow?: readonly UplinkProtocol[];
   /** Progress of one host's part. */
   onProgress?: (role: string, index: number, total: number, summary: string) => void;
   /** Called for each phase: reading hosts, copying netkit, bringing parts up. */
@@ -582,6 +588,7 @@ export function partUpArgv(
   program: readonly string[],
   part: Lab,
   uplinks: readonly string[],
+  uplinkAllow: readonly UplinkProtocol[] = [],
 ): string[] {
   const argv = [...program, "part", "up"];
   const tunnels = (part.tunnels ?? []).map(tunnelName);
@@ -589,6 +596,7 @@ export function partUpArgv(
   const nics = new Set(Object.values(part.bridges).flatMap((b) => b.uplink ?? []));
   const allowed = uplinks.filter((nic) => nics.has(nic));
   if (allowed.length) argv.push("--uplinks", allowed.join(","));
+  if (allowed.length && uplinkAllow.length) argv.push("--uplink-allow", uplinkAllow.join(","));
   return argv;
 }
 
@@ -603,7 +611,12 @@ function startParts(
     return new PartSession(
       role,
       conns.get(role).runner,
-      partUpArgv(record.hosts[role]!.program, part, options.uplinks ?? []),
+      partUpArgv(
+        record.hosts[role]!.program,
+        part,
+        options.uplinks ?? [],
+        options.uplinkAllow ?? [],
+      ),
       { part, check: options.check ?? false },
       options.onProgress,
     );

@@ -25,10 +25,15 @@ export function hostOf(lab: Lab): Map<string, string> {
  */
 export function proofPlaces(lab: Lab, e: Expect): string[] {
   const owner = (endpoint: string) => endpoint.split(":")[0] ?? "";
-  const bridgeWithPort = (port: string) =>
-    Object.entries(lab.bridges).find(([name, b]) =>
-      port in b.ports || lab.links.some((l) => l.endpoints.includes(`${name}:${port}`))
+  const bridgeWithPort = (port: string) => {
+    // One pass over the links, then one over the bridges (not every link for every bridge).
+    const withEnd = new Set(
+      lab.links.flatMap((l) => l.endpoints).filter((ep) => ep.endsWith(`:${port}`)).map(owner),
+    );
+    return Object.entries(lab.bridges).find(([name, b]) =>
+      Object.hasOwn(b.ports, port) || withEnd.has(name)
     )?.[0];
+  };
   if ("lease" in e) return [e.lease.node];
   if ("snat" in e) return [e.snat.from, e.snat.observer];
   if ("tcp" in e) return [e.tcp.from, ...(e.tcp.listen === undefined ? [] : [e.tcp.listen])];

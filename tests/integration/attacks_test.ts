@@ -32,7 +32,12 @@ import {
   snapshot,
   useTestState,
 } from "../helpers/host.ts";
-import { ifnameProblem, nsNameProblem, sysctlKeyProblem } from "../../lib/reach.ts";
+import {
+  ifnameProblem,
+  nsNameProblem,
+  sysctlKeyProblem,
+  UPLINK_PROTOCOLS,
+} from "../../lib/reach.ts";
 
 const STATE = useTestState("attacks");
 const opts = { ignore: !isRoot, sanitizeResources: false, sanitizeOps: false };
@@ -45,7 +50,10 @@ async function ip(...args: string[]): Promise<void> {
   if (r.code !== 0) throw new Error(`ip ${args.join(" ")}: ${r.stderr}`);
 }
 
-/** One attack: the file, what it would reach, the args, the message, the line it points at. */
+/**
+ * One attack: the file, what it would reach, the args, the message, the line it points at, and
+ * (`# allow:`) the `--uplink-allow` names that let it through.
+ */
 interface Attack {
   file: string;
   reaches: string;
@@ -54,6 +62,7 @@ interface Attack {
   line: number;
   /** The name every object has that the marked line uses, to be replaced by each of the others. */
   eachName?: string;
+  allow?: string;
 }
 
 /** Every property name of `Object.prototype`: names a lab file may not give. */
@@ -68,6 +77,7 @@ async function attacks(): Promise<Attack[]> {
       const text = await Deno.readTextFile(file);
       const header = (key: string) => new RegExp(`^# ${key}: (.*)$`, "m").exec(text)?.[1];
       const lines = text.split("\n");
+      const allow = header("allow");
       return {
         file,
         reaches: header("reaches") ?? "",
@@ -75,6 +85,7 @@ async function attacks(): Promise<Attack[]> {
         error: header("error") ?? "",
         line: lines.findIndex((l) => l.includes("# <-")) + 1,
         ...(header("each-name") ? { eachName: header("each-name")! } : {}),
+        ...(allow === undefined ? {} : { allow }),
       };
     }),
   );
@@ -372,6 +383,78 @@ Deno.test(
       assertEquals((await netkit(["export", file, "--uplink", "t11-nic"])).code, 0);
       assertEquals((await netkit(["graph", file])).code, 0, "a picture moves nothing");
       await assertHostUnchanged(before, "after the opt-in checks");
+    });
+  },
+);
+
+/** What the dry run of a lab shows when `--uplink-allow` lets each name through. */
+const PLANNED: Record<string, RegExp> = {
+  dhcp: /dnsmasq.*--dhcp-range=[0-9a-f]/,
+  ra: /dnsmasq.*--enable-ra/,
+  ospf: /ospfd/,
+  bgp: /bgpd/,
+  "proxy-arp": /proxy_arp/,
+  "proxy-ndp": /proxy_ndp/,
+};
+
+Deno.test(
+  "up FILE --uplink NIC --uplink-allow NAMES: what speaks on the uplink's LAN, opted in by name",
+  opts,
+  async () => {
+    await withHostObjects(async () => {
+      const before = await snapshot();
+      const allowed = (await attacks()).filter((a) => a.allow !== undefined);
+      assert(allowed.length >= 10, `${allowed.length} attacks with # allow:`);
+      for (const a of allowed) {
+        const r = await netkit(["up", a.file, ...a.args, "--uplink-allow", a.allow!, "--dry-run"]);
+        assertEquals(r.code, 0, `${a.file} with --uplink-allow ${a.allow}: ${r.stderr}`);
+        assertMatch(r.stdout, /t11-nic/);
+        for (const name of a.allow!.split(",")) assertMatch(r.stdout, PLANNED[name]!, a.file);
+      }
+      const ospf = `${ATTACKS}150-ospf-on-uplink-lan.yaml`;
+      const other = await netkit(["up", ospf, "--uplink", "t11-nic", "--uplink-allow", "bgp"]);
+      assertEquals(other.code, 2, other.stderr);
+      assertMatch(other.stderr, /:13:\d+: OSPF on "eth0" .* add --uplink-allow ospf to the/);
+      const unused = await netkit([
+        "up",
+        ospf,
+        "--uplink",
+        "t11-nic",
+        "--uplink-allow",
+        "ospf,dhcp",
+        "--dry-run",
+      ]);
+      assertEquals(unused.code, 2, unused.stderr);
+      assertMatch(
+        unused.stderr,
+        /--uplink-allow dhcp: nothing in .* runs that on the uplink's LAN/,
+      );
+      const alone = await netkit(["up", ospf, "--uplink-allow", "ospf", "--dry-run"]);
+      assertEquals(alone.code, 2, alone.stderr);
+      assertMatch(alone.stderr, /--uplink-allow applies with --uplink/);
+      const unknown = await netkit(["up", ospf, "--uplink", "t11-nic", "--uplink-allow", "rip"]);
+      assertEquals(unknown.code, 2, unknown.stderr);
+      assertMatch(unknown.stderr, /unknown name "rip" \(known: dhcp, ra, ospf, bgp, proxy-arp/);
+      const exported = await netkit(["export", ospf, "--uplink", "t11-nic"]);
+      assertEquals(
+        exported.code,
+        2,
+        "export writes a script that would run OSPF there: same opt-in",
+      );
+      const script = await netkit([
+        "export",
+        ospf,
+        "--uplink",
+        "t11-nic",
+        "--uplink-allow",
+        "ospf",
+      ]);
+      assertEquals(script.code, 0, script.stderr);
+      assertMatch(script.stdout, /--uplink-allow ospf/);
+      assertEquals((await netkit(["graph", ospf])).code, 0, "a picture runs nothing");
+      const help = await netkit(["up", "--help"]);
+      for (const name of UPLINK_PROTOCOLS) assertMatch(help.stdout, new RegExp(`\\b${name}\\b`));
+      await assertHostUnchanged(before, "after the --uplink-allow checks");
     });
   },
 );

@@ -195,6 +195,85 @@ Deno.test("validateLab(): no DHCP server on the LAN of an uplink, also through a
   assertEquals(issuesOf(apart, { uplinks: ["ens3"] }), []);
 });
 
+Deno.test("validateLab(): on an uplink's LAN, what speaks needs --uplink-allow by name", () => {
+  const router = (node: Record<string, unknown>, extra: Partial<LabInput> = {}) =>
+    pair({
+      nodes: {
+        a: {
+          role: "router",
+          interfaces: {
+            eth0: { addresses: ["10.9.0.1/24"] },
+            eth1: { addresses: ["10.8.0.1/24"] },
+          },
+          ...node,
+        },
+        b: { interfaces: { eth0: { addresses: ["10.8.0.2/24"] } } },
+      },
+      bridges: { br: { type: "linux", uplink: "ens3" } },
+      links: [{ endpoints: ["a:eth0", "br:a-p"] }, { endpoints: ["a:eth1", "b:eth0"] }],
+      ...extra,
+    });
+  const up = { uplinks: ["ens3"] };
+  const ospf = router({ routing: { ospf: { interfaces: ["eth1", "eth0"] } } });
+  assertMatch(
+    issuesOf(ospf, up).join("\n"),
+    /^nodes\.a\.routing\.ospf\.interfaces\.1: OSPF on "eth0" would speak to the real network's routers: bridge "br" shares a LAN with uplink "ens3"; .*add --uplink-allow ospf to the command line/,
+  );
+  assertEquals(issuesOf(ospf, { ...up, uplinkAllow: ["ospf"] }), []);
+  assertEquals(issuesOf(ospf, { ...up, uplinkAllow: ["bgp", "dhcp"] }).length, 1);
+  assertEquals(issuesOf(ospf, { uplinks: "any", uplinkAllow: "any" }), [], "a picture");
+  // Passive interfaces send nothing; OSPF on the lab's own side is the lab's business.
+  const passive = router({ routing: { ospf: { interfaces: ["eth1"], passive: ["eth0"] } } });
+  assertEquals(issuesOf(passive, up), []);
+  // BGP: only a neighbor in a subnet of the interface on the LAN.
+  const bgp = (address: string) =>
+    router({ routing: { bgp: { asn: 1, neighbors: [{ address, asn: 2 }] } } });
+  assertMatch(issuesOf(bgp("10.9.0.9"), up).join(), /BGP neighbor 10\.9\.0\.9 \(through "eth0"\)/);
+  assertEquals(issuesOf(bgp("10.8.0.2"), up), []);
+  // Proxy ARP/NDP: on the LAN's interface, all or default; off (0) or elsewhere is fine.
+  const sysctls = (key: string, value: string | number) => router({ sysctls: { [key]: value } });
+  for (const key of ["eth0", "all", "default"].map((i) => `net.ipv4.conf.${i}.proxy_arp`)) {
+    assertMatch(issuesOf(sysctls(key, 1), up).join(), /--uplink-allow proxy-arp /, key);
+    assertEquals(issuesOf(sysctls(key, 0), up), [], key);
+    assertEquals(issuesOf(sysctls(key, 1), { ...up, uplinkAllow: ["proxy-arp"] }), [], key);
+  }
+  assertEquals(issuesOf(sysctls("net.ipv4.conf.eth1.proxy_arp", 1), up), []);
+  assertMatch(
+    issuesOf(sysctls("net.ipv4.conf.eth0.proxy_arp_pvlan", "2"), up).join(),
+    /proxy-arp/,
+  );
+  assertMatch(
+    issuesOf(sysctls("net.ipv6.conf.all.proxy_ndp", 1), up).join(),
+    /answer neighbor solicitations .* --uplink-allow proxy-ndp /,
+  );
+  // A node with no interface on the LAN may proxy for its own networks.
+  const apart = router({ sysctls: { "net.ipv4.conf.all.proxy_arp": 1 } }, {
+    links: [{ endpoints: ["a:eth0", "b:eth1"] }, { endpoints: ["a:eth1", "b:eth0"] }],
+  });
+  assertEquals(issuesOf(apart, up).filter((i) => /proxy/.test(i)), []);
+  // Router advertisements: slaac, or range6 (which also serves DHCPv6).
+  const dnsmasq = (dhcpServer: Record<string, unknown>) =>
+    router({
+      interfaces: {
+        eth0: { addresses: ["10.9.0.1/24", "2001:db8::1/64"] },
+        eth1: { addresses: ["10.8.0.1/24"] },
+      },
+      dhcpServer: { interface: "eth0", ...dhcpServer },
+    });
+  assertMatch(issuesOf(dnsmasq({ slaac: true }), up).join(), /--uplink-allow ra /);
+  assertMatch(
+    issuesOf(dnsmasq({ range6: ["2001:db8::10", "2001:db8::20"] }), up).join(),
+    /--uplink-allow dhcp,ra /,
+  );
+  assertMatch(
+    issuesOf(dnsmasq({ range6: ["2001:db8::10", "2001:db8::20"] }), {
+      ...up,
+      uplinkAllow: ["ra"],
+    }).join(),
+    /--uplink-allow dhcp /,
+  );
+});
+
 Deno.test("validateLab(): untag only a port of the lab's own OVS bridges, with its own tag", () => {
   const vlan = (untag: { port: string; tag: number }, type: "ovs" | "linux" = "ovs") => ({
     name: "v",
