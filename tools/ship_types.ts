@@ -14,7 +14,7 @@
  */
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { SELF_TYPES, TYPES_DIR } from "../lib/cli/init.ts";
+import { SELF_TYPES, TYPES_DIR, withoutShebang } from "../lib/cli/init.ts";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 
@@ -48,9 +48,14 @@ export async function shipTypes(dir: string): Promise<number> {
     await Deno.mkdir(join(target, dirname(file)), { recursive: true });
     await Deno.copyFile(join(REPO, file), join(target, file));
   }
-  if (!text.startsWith(SELF_TYPES)) {
+  const body = withoutShebang(text);
+  if (!body.startsWith(SELF_TYPES)) {
+    // After the bundle's `#!` line, which must stay the first.
+    const shebang = text.slice(0, text.length - body.length);
     const tmp = `${bundle}.tmp-${Deno.pid}`;
-    await Deno.writeTextFile(tmp, `${SELF_TYPES}\n${text}`, { mode: 0o644 });
+    const mode = ((await Deno.stat(bundle)).mode ?? 0o644) & 0o777;
+    await Deno.writeTextFile(tmp, `${shebang}${SELF_TYPES}\n${body}`, { mode });
+    await Deno.chmod(tmp, mode);
     await Deno.rename(tmp, bundle);
   }
   return files.length;

@@ -33,6 +33,10 @@ export const TYPES_DIR = "netkit-src";
 /** The directive a bundle's first line carries when its types are in {@link TYPES_DIR}. */
 export const SELF_TYPES = `/* @ts-self-types="./${TYPES_DIR}/mod.ts" */`;
 
+/** A module's text after its `#!` line, if it has one (the bundle starts with one). */
+export const withoutShebang = (text: string): string =>
+  text.startsWith("#!") ? text.slice(text.indexOf("\n") + 1) : text;
+
 const readHead = (path: string): string => {
   try {
     const file = Deno.openSync(path);
@@ -66,7 +70,7 @@ export function typedLibraryUrl(library: string = libraryUrl()): string {
   const url = new URL(library);
   if (url.protocol !== "file:" || url.pathname.endsWith(".ts")) return library;
   const bundle = fileURLToPath(url);
-  if (readHead(bundle).startsWith("/* @ts-self-types=")) return library;
+  if (withoutShebang(readHead(bundle)).startsWith("/* @ts-self-types=")) return library;
   const source = join(dirname(bundle), TYPES_DIR, "mod.ts");
   if (isFile(source)) return pathToFileURL(source).href;
   throw new UsageError(

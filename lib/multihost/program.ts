@@ -167,7 +167,9 @@ export async function ensureBundle(
     // not built yet
   }
   await Deno.mkdir(cacheDir, { recursive: true });
-  const tmp = `${out}.tmp-${Deno.pid}`;
+  // Ends in .js: deno bundle picks the output's module format by its extension, and only an ES
+  // module gets the createRequire shim that the npm packages' CommonJS (yaml's) needs.
+  const tmp = `${out.slice(0, -".js".length)}.tmp-${Deno.pid}.js`;
   await runner.run([
     Deno.execPath(),
     "bundle",

@@ -58,7 +58,7 @@ Deno.test(
         for (let i = 1; i <= 30; i++) {
           assertMatch(
             status.stdout,
-            new RegExp(`│ t13-h${i} +│ eth0 +│ UP +│ 10\\.50\\.0\\.${i}/16`),
+            new RegExp(`│ t13-h${i} +│ eth0 +│ up +│ 10\\.50\\.0\\.${i}/16`),
           );
         }
         const json = await netkit(["status", "t13-star", "--json"]);
