@@ -21,29 +21,50 @@ import * as z from "../deps/zod.ts";
 import { UsageError } from "../errors.ts";
 import { LAB_LIMITS } from "../reach.ts";
 import { chain, star } from "./generate.ts";
-import { HostRole, type LabInput } from "./schema.ts";
+import { describe, HostRole, type LabInput } from "./schema.ts";
 import type { LabIssue } from "./validate.ts";
 
-const Prefix = z.optional(z.string().check(z.maxLength(12)));
-const Count = z.int().check(z.minimum(1), z.maximum(4096));
+const Prefix = describe(
+  z.optional(z.string().check(z.maxLength(12))),
+  "Prepended to the names of what it makes (at most 12 bytes).",
+);
+const Count = describe(z.int().check(z.minimum(1), z.maximum(4096)), "How many nodes (1 to 4096).");
 const Generator = z.union([
   z.strictObject({
-    star: z.strictObject({
-      prefix: Prefix,
-      count: Count,
-      bridge: z.optional(z.enum(["linux", "ovs"])),
-      subnet: z.optional(z.string()),
-      /** Multi-host labs: the host role every node and the bridge go on. */
-      host: z.optional(HostRole),
-    }),
+    star: describe(
+      z.strictObject({
+        prefix: Prefix,
+        count: Count,
+        bridge: describe(
+          z.optional(z.enum(["linux", "ovs"])),
+          "The type of the bridge in the middle (default linux).",
+        ),
+        subnet: describe(
+          z.optional(z.string()),
+          "The subnet the nodes' addresses come from, .1, .2, ... (default 10.50.0.0/16).",
+        ),
+        /** Multi-host labs: the host role every node and the bridge go on. */
+        host: describe(
+          z.optional(HostRole),
+          "Multi-host labs: the host role every node and the bridge go on.",
+        ),
+      }),
+      "count nodes on one bridge, each with an address of subnet.",
+    ),
   }),
   z.strictObject({
-    chain: z.strictObject({
-      prefix: Prefix,
-      count: Count,
-      subnet: z.optional(z.string()),
-      host: z.optional(HostRole),
-    }),
+    chain: describe(
+      z.strictObject({
+        prefix: Prefix,
+        count: Count,
+        subnet: describe(
+          z.optional(z.string()),
+          "Each link takes the next /30 (IPv6: /64) of this subnet (default 10.60.0.0/16).",
+        ),
+        host: describe(z.optional(HostRole), "Multi-host labs: the host role every node goes on."),
+      }),
+      "count nodes in a line, each linked to the next, inner ones routing.",
+    ),
   }),
 ]);
 
