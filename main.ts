@@ -7,8 +7,7 @@
  */
 import denoJson from "./deno.json" with { type: "json" };
 import { ExitCode, UsageError } from "./lib/errors.ts";
-import { err, out } from "./lib/cli/output.ts";
-import { red } from "./lib/cli/color.ts";
+import { err, out, printError } from "./lib/cli/output.ts";
 import { type Host, readEnvironment, resolveHost } from "./lib/host.ts";
 import { ProcessRunner } from "./lib/exec/runner.ts";
 import {
@@ -67,7 +66,7 @@ const COMMANDS: NetkitCommand[] = [
   {
     name: "recipe",
     description:
-      "bring up a tutorial's lab, prove it works, and show it (or: recipe list, recipe export NAME)",
+      "bring up a ready-made lab, prove it works, and show it (or: recipe list, recipe export NAME)",
     args: [
       { name: "name", description: 'recipe name, "list", or "export"', required: true },
       {
@@ -571,16 +570,17 @@ export async function main(args: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof ExitCode) return error.code;
     if (error instanceof CommandLineError) {
-      err(`error: ${error.message}\n\n${error.help}`);
+      printError(error.message);
+      err(`\n${error.help}`);
       return 2;
     }
     if (error instanceof UsageError) {
-      err(`${red("netkit: error:")} ${error.message}\n`);
+      printError(error.message);
       if (error.where && !error.message.includes(error.where)) err(`  where: ${error.where}\n`);
       if (error.hint) err(`  hint: ${error.hint}\n`);
       return 2;
     }
-    err(`${red("netkit: error:")} ${error instanceof Error ? error.message : String(error)}\n`);
+    printError(error instanceof Error ? error.message : String(error));
     return 1;
   }
 }

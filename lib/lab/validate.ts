@@ -396,7 +396,7 @@ function networkAddressProblem(cidr: string, addr: string): string | undefined {
       })`;
     }
   } else if (networkOfAny(cidr) === cidr && !cidr.endsWith("/32")) {
-    return `${cidr} is the network address, not a host address (the seed's slip: use e.g. ${
+    return `${cidr} is the network address, not a host address (use e.g. ${
       cidr.replace(/\.0\//, ".1/")
     })`;
   }
