@@ -114,6 +114,11 @@ const COMMANDS: NetkitCommand[] = [
     }],
     options: [
       {
+        flags: "--prefix <prefix>",
+        description:
+          "prefix for every host-visible name (lab, namespaces, bridges, root-side link ends): run two copies side by side",
+      },
+      {
         flags: "--uplink <iface>",
         description:
           "allow the file's bridges.NAME.uplink: IFACE, a real NIC (its addresses and routes move in)",
@@ -130,7 +135,7 @@ const COMMANDS: NetkitCommand[] = [
       JSON_OPTION,
     ],
     helpAfter:
-      "Examples:\n  netkit up examples/labs/bridge-three.yaml\n  netkit up lab.yaml --dry-run\n  netkit up lab.yaml --sandbox\n  netkit up router.yaml --uplink ens3\n  netkit up examples/clab/routed.clab.yml --ignore-images\n  netkit up examples/labs/two-hosts.yaml --hosts hosts.yaml\n\nA lab file may place nodes on host roles (hosts: { h1: {}, h2: {} }, host: h1); the machines\nthat play them come only from --hosts FILE, never from the lab file (see README, Multi-host).",
+      "Examples:\n  netkit up examples/labs/bridge-three.yaml\n  netkit up lab.yaml --dry-run\n  netkit up lab.yaml --sandbox\n  netkit up lab.yaml --prefix t1-\n  netkit up router.yaml --uplink ens3\n  netkit up examples/clab/routed.clab.yml --ignore-images\n  netkit up examples/labs/two-hosts.yaml --hosts hosts.yaml\n\nA lab file may place nodes on host roles (hosts: { h1: {}, h2: {} }, host: h1); the machines\nthat play them come only from --hosts FILE, never from the lab file (see README, Multi-host).",
     run: async ({ args, flags, host }) =>
       (await import("./lib/cli/up.ts")).upCommand(host(), args[0]!, as<UpFlags>(flags)),
   },
@@ -173,8 +178,12 @@ const COMMANDS: NetkitCommand[] = [
       description: "lab name (as shown by status), or the lab file it came up from",
       required: true,
     }],
-    options: [JSON_OPTION],
-    helpAfter: "Examples:\n  netkit down ovs-internal\n  netkit down lab.yaml",
+    options: [
+      { flags: "--prefix <prefix>", description: "with a lab file: the prefix it came up with" },
+      JSON_OPTION,
+    ],
+    helpAfter:
+      "Examples:\n  netkit down ovs-internal\n  netkit down lab.yaml\n  netkit down lab.yaml --prefix t1-",
     run: async ({ args, flags, host }) =>
       (await import("./lib/cli/down.ts")).downCommand(host(), args[0]!, flags),
   },
@@ -358,7 +367,7 @@ const COMMANDS: NetkitCommand[] = [
       { flags: "--teardown", description: "print the script that removes the lab instead" },
       {
         flags: "--prefix <prefix>",
-        description: "with a recipe: prefix for every host-visible name",
+        description: "prefix for every host-visible name (a recipe's or a lab file's)",
       },
       {
         flags: "--uplink <iface>",
@@ -382,7 +391,7 @@ const COMMANDS: NetkitCommand[] = [
     args: [{ name: "lab", description: "lab name, recipe name, or lab file", required: true }],
     options: [
       { flags: "--format <format>", description: "text, mermaid, dot or svg", default: "text" },
-      { flags: "--prefix <prefix>", description: "prefix for a recipe's names" },
+      { flags: "--prefix <prefix>", description: "prefix for a recipe's or a lab file's names" },
       IGNORE_IMAGES_OPTION,
     ],
     helpAfter:

@@ -26,6 +26,8 @@ export interface UpFlags {
   json?: true;
   /** The host NIC the lab file's bridges may take as uplink (`--uplink NIC`). */
   uplink?: string;
+  /** Before every host-visible name (`--prefix P`, lib/lab/prefix.ts). */
+  prefix?: string;
 }
 
 /** Runs `up FILE`. */

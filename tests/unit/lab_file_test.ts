@@ -69,7 +69,10 @@ Deno.test("unknown key: reported at the key", () => {
     firstProblem(PAIR.replace("  b:\n", "  b:\n    colour: blue\n")),
     /^7:5: unrecognized key "colour"$/,
   );
-  assertMatch(firstProblem("name: x\nnodez: {}\n"), /^2:1: unrecognized key "nodez" \(did you mean "nodes"\?\)$/);
+  assertMatch(
+    firstProblem("name: x\nnodez: {}\n"),
+    /^2:1: unrecognized key "nodez" \(did you mean "nodes"\?\)$/,
+  );
 });
 
 Deno.test("wrong type: reported at the value", () => {
