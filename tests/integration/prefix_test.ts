@@ -1,7 +1,7 @@
 /**
  * `up FILE --prefix`: two copies of one lab file (and of one containerlab topology) up side by
  * side on the real kernel, each proving itself, each removed by `down FILE --prefix`, the host
- * as it was. Every name starts with t26.
+ * as it was. Every name starts with t27.
  *
  * @module
  */
@@ -48,22 +48,22 @@ async function sideBySide(file: string, lab: string, prefixes: string[], extra: 
 }
 
 Deno.test("up FILE --prefix: two copies of one lab file side by side", opts, async () => {
-  await sideBySide(`${EXAMPLES}labs/bridge-three.yaml`, "bridge-three", ["t26a-", "t26b-"]);
+  await sideBySide(`${EXAMPLES}labs/bridge-three.yaml`, "bridge-three", ["t27a-", "t27b-"]);
 });
 
 Deno.test("up FILE --prefix: two copies of one containerlab topology", opts, async () => {
-  await sideBySide(`${EXAMPLES}clab/bridge.clab.yml`, "bridge-hosts", ["t26c-", "t26d-"], [
+  await sideBySide(`${EXAMPLES}clab/bridge.clab.yml`, "bridge-hosts", ["t27c-", "t27d-"], [
     "--ignore-images",
   ]);
 });
 
 Deno.test("up FILE --prefix: a name made too long is refused, nothing changed", opts, async () => {
   const before = await snapshot();
-  const r = await netkit(["up", `${EXAMPLES}labs/bridge-three.yaml`, "--prefix", "t26-long-"]);
+  const r = await netkit(["up", `${EXAMPLES}labs/bridge-three.yaml`, "--prefix", "t27-long-"]);
   assertEquals(r.code, 2, r.stdout + r.stderr);
   assertMatch(
     r.stderr,
-    /bridge-three\.yaml:\d+:\d+: with --prefix t26-long-, the bridge name "t26-long-lb3-br" is 15 bytes|bridge-three\.yaml:\d+:\d+: with --prefix t26-long-, the link end "t26-long-lb3-a-p" is 16 bytes: at most 15/,
+    /bridge-three\.yaml:30:29: with --prefix t27-long-, the link end "t27-long-lb3-a-p" is 16 bytes: at most 15 \(use a shorter prefix\)$/m,
   );
   await assertHostUnchanged(before, "after a refused prefix");
 });
