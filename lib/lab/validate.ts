@@ -48,7 +48,11 @@ export class LabValidationError extends UsageError {
   constructor(readonly issues: LabIssue[], readonly source = "lab", where?: string) {
     super(
       `Invalid lab ${source}:\n` +
-        issues.map((i) => `  ${where ?? formatPath(i.path)}: ${i.message}`).join("\n"),
+        issues.map((i) => {
+          const at = where ?? formatPath(i.path);
+          // An enum's message names its field already (lib/lab/schema_issues.ts).
+          return `  ${i.message.startsWith(`${at}: `) ? i.message : `${at}: ${i.message}`}`;
+        }).join("\n"),
       { where: where ?? formatPath(issues[0]?.path ?? []) },
     );
     this.name = "LabValidationError";
