@@ -7,8 +7,7 @@
  */
 import denoJson from "./deno.json" with { type: "json" };
 import { ExitCode, UsageError } from "./lib/errors.ts";
-import { err, out } from "./lib/cli/output.ts";
-import { red } from "./lib/cli/color.ts";
+import { err, out, printError } from "./lib/cli/output.ts";
 import { type Host, readEnvironment, resolveHost } from "./lib/host.ts";
 import { ProcessRunner } from "./lib/exec/runner.ts";
 import {
@@ -73,7 +72,7 @@ const COMMANDS: NetkitCommand[] = [
   {
     name: "recipe",
     description:
-      "bring up a tutorial's lab, prove it works, and show it (or: recipe list, recipe export NAME)",
+      "bring up a ready-made lab, prove it works, and show it (or: recipe list, recipe export NAME)",
     args: [
       { name: "name", description: 'recipe name, "list", or "export"', required: true },
       {
@@ -121,6 +120,11 @@ const COMMANDS: NetkitCommand[] = [
     }],
     options: [
       {
+        flags: "--prefix <prefix>",
+        description:
+          "prefix for every host-visible name (lab, namespaces, bridges, root-side link ends): run two copies side by side",
+      },
+      {
         flags: "--uplink <iface>",
         description:
           "allow the file's bridges.NAME.uplink: IFACE, a real NIC (its addresses and routes move in)",
@@ -138,7 +142,7 @@ const COMMANDS: NetkitCommand[] = [
       JSON_OPTION,
     ],
     helpAfter:
-      "Examples:\n  netkit up examples/labs/bridge-three.yaml\n  netkit up lab.yaml --dry-run\n  netkit up lab.yaml --sandbox\n  netkit up router.yaml --uplink ens3\n  netkit up examples/clab/routed.clab.yml --ignore-images\n  netkit up examples/labs/two-hosts.yaml --hosts hosts.yaml\n\nA lab file may place nodes on host roles (hosts: { h1: {}, h2: {} }, host: h1); the machines\nthat play them come only from --hosts FILE, never from the lab file (see README, Multi-host).",
+      "Examples:\n  netkit up examples/labs/bridge-three.yaml\n  netkit up lab.yaml --dry-run\n  netkit up lab.yaml --sandbox\n  netkit up lab.yaml --prefix t1-\n  netkit up router.yaml --uplink ens3\n  netkit up examples/clab/routed.clab.yml --ignore-images\n  netkit up examples/labs/two-hosts.yaml --hosts hosts.yaml\n\nA lab file may place nodes on host roles (hosts: { h1: {}, h2: {} }, host: h1); the machines\nthat play them come only from --hosts FILE, never from the lab file (see README, Multi-host).",
     run: async ({ args, flags, host }) =>
       (await import("./lib/cli/up.ts")).upCommand(host(), args[0]!, as<UpFlags>(flags)),
   },
@@ -185,8 +189,12 @@ const COMMANDS: NetkitCommand[] = [
       description: "lab name (as shown by status), or the lab file it came up from",
       required: true,
     }],
-    options: [JSON_OPTION],
-    helpAfter: "Examples:\n  netkit down ovs-internal\n  netkit down lab.yaml",
+    options: [
+      { flags: "--prefix <prefix>", description: "with a lab file: the prefix it came up with" },
+      JSON_OPTION,
+    ],
+    helpAfter:
+      "Examples:\n  netkit down ovs-internal\n  netkit down lab.yaml\n  netkit down lab.yaml --prefix t1-",
     run: async ({ args, flags, host }) =>
       (await import("./lib/cli/down.ts")).downCommand(host(), args[0]!, flags),
   },
@@ -370,7 +378,7 @@ const COMMANDS: NetkitCommand[] = [
       { flags: "--teardown", description: "print the script that removes the lab instead" },
       {
         flags: "--prefix <prefix>",
-        description: "with a recipe: prefix for every host-visible name",
+        description: "prefix for every host-visible name (a recipe's or a lab file's)",
       },
       {
         flags: "--uplink <iface>",
@@ -395,7 +403,7 @@ const COMMANDS: NetkitCommand[] = [
     args: [{ name: "lab", description: "lab name, recipe name, or lab file", required: true }],
     options: [
       { flags: "--format <format>", description: "text, mermaid, dot or svg", default: "text" },
-      { flags: "--prefix <prefix>", description: "prefix for a recipe's names" },
+      { flags: "--prefix <prefix>", description: "prefix for a recipe's or a lab file's names" },
       IGNORE_IMAGES_OPTION,
     ],
     helpAfter:
@@ -583,16 +591,17 @@ export async function main(args: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof ExitCode) return error.code;
     if (error instanceof CommandLineError) {
-      err(`error: ${error.message}\n\n${error.help}`);
+      printError(error.message);
+      err(`\n${error.help}`);
       return 2;
     }
     if (error instanceof UsageError) {
-      err(`${red("netkit: error:")} ${error.message}\n`);
+      printError(error.message);
       if (error.where && !error.message.includes(error.where)) err(`  where: ${error.where}\n`);
       if (error.hint) err(`  hint: ${error.hint}\n`);
       return 2;
     }
-    err(`${red("netkit: error:")} ${error instanceof Error ? error.message : String(error)}\n`);
+    printError(error instanceof Error ? error.message : String(error));
     return 1;
   }
 }

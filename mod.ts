@@ -247,4 +247,5 @@ export {
   loadLabFile,
   parseLabYaml,
 } from "./lib/lab/file.ts";
+export { type PrefixedLab, prefixLab } from "./lib/lab/prefix.ts";
 export type { ClabOptions } from "./lib/lab/clab.ts";

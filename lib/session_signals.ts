@@ -50,7 +50,9 @@ async function onSignal(signal: Deno.Signal, code: number): Promise<void> {
       await lab.down();
     } catch (error) {
       failed = true;
-      console.error(`netkit: could not remove lab "${lab.name}": ${(error as Error).message}`);
+      console.error(
+        `netkit: error: could not remove lab "${lab.name}": ${(error as Error).message}`,
+      );
     }
   }
   Deno.exit(failed ? 1 : code);

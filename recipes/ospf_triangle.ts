@@ -35,7 +35,7 @@ export const ospfTriangle: Recipe = {
   name: "ospf-triangle",
   description: "routers r1, r2, r3 in a triangle run OSPF and OSPFv3 (FRR); h1 behind r1 and h3 " +
     "behind r3 reach each other in both families, also with the r1-r3 link down",
-  source: "routed labs (issue 16): OSPF with FRR in namespaces",
+  teaches: "dynamic routing: OSPF and OSPFv3 with FRR, and rerouting around a failed link",
   build(options = {}): LabInput {
     const p = prefixer(options);
     const [r1, r2, r3, h1, h3] = ["r1", "r2", "r3", "h1", "h3"].map(p) as [

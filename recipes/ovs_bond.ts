@@ -1,5 +1,5 @@
 /**
- * Seed 003's bonding: two OVS bridges joined by two veth links, bonded on each side
+ * Bonding: two OVS bridges joined by two veth links, bonded on each side
  * (`ovs-vsctl add-bond`, active-backup, no LACP). Either link may fail; traffic keeps flowing.
  *
  * ```
@@ -24,7 +24,7 @@ export const ovsBond: Recipe = {
   name: "ovs-bond",
   description: "OVS bridges bra and brb joined by two veth links bonded on each side " +
     "(active-backup); h1 reaches h2 with either link down",
-  source: "seed 003, part 2 (OvS: bonding)",
+  teaches: "an OVS bond (active-backup) that survives a link failure",
   build(options = {}): LabInput {
     const p = prefixer(options);
     const [bra, brb, h1, h2] = [p("bra"), p("brb"), p("h1"), p("h2")];

@@ -1,5 +1,5 @@
 /**
- * Seed 003, part 2: dnsmasq in namespace r0 serving an OVS bridge.
+ * dnsmasq in namespace r0 serving an OVS bridge.
  *
  * ```
  *   r0 [rif0 10.0.4.1/24, dnsmasq 10.0.4.11-20, lease 86400 s]--veth--[sif0]
@@ -21,7 +21,7 @@ export const ovsDhcp: Recipe = {
   description:
     "dnsmasq in r0 (rif0 10.0.4.1/24) serves OVS bridge br-in through veth sif0; guest g1 " +
     "leases an address in 10.0.4.11-20 for 86400 s",
-  source: "seed 003, part 2 (OvS)",
+  teaches: "a DHCP server (dnsmasq) serving an OVS bridge",
   build(options = {}): LabInput {
     const p = prefixer(options);
     const [r0, g1, br] = [p("r0"), p("g1"), p("br-in")];

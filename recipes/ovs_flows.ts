@@ -1,5 +1,5 @@
 /**
- * Seed 003's OpenFlow, as an access control list on one OVS bridge: one flow drops IPv4 from h1
+ * OpenFlow as an access control list on one OVS bridge: one flow drops IPv4 from h1
  * to h2; every other pair still talks.
  *
  * ```
@@ -23,7 +23,7 @@ export const ovsFlows: Recipe = {
   name: "ovs-flows",
   description: "h1..h3 on OVS br0 with one OpenFlow flow dropping h1 -> h2; the flow counts " +
     "the drops, the other pairs reach each other",
-  source: "seed 003, part 2 (OvS: OpenFlow)",
+  teaches: "an OpenFlow flow as an access control list, with its packet counter",
   build(options = {}): LabInput {
     const p = prefixer(options);
     const br = p("br0");

@@ -1,5 +1,5 @@
 /**
- * Seed 000, section 2: OVS internal ports tap1 and tap2 on br1, moved into ns1 and ns2.
+ * OVS internal ports tap1 and tap2 on br1, moved into ns1 and ns2.
  *
  * ```
  *   ns1 [tap1 10.0.0.1/24]--+
@@ -16,7 +16,7 @@ import { prefixer, type Recipe } from "./recipe.ts";
 export const ovsInternal: Recipe = {
   name: "ovs-internal",
   description: "OVS internal ports tap1/tap2 on br1 moved into ns1/ns2; ns2 pings ns1",
-  source: "seed 000, section 2",
+  teaches: "OVS internal ports moved into namespaces",
   build(options = {}): LabInput {
     const p = prefixer(options);
     return {

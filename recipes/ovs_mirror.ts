@@ -1,5 +1,5 @@
 /**
- * Seed 003's port mirroring: an OVS mirror copies every frame on br0 to the port of a monitor
+ * Port mirroring: an OVS mirror copies every frame on br0 to the port of a monitor
  * namespace, where tcpdump sees the traffic of two other hosts.
  *
  * ```
@@ -23,7 +23,7 @@ export const ovsMirror: Recipe = {
   name: "ovs-mirror",
   description: "h1, h2 and monitor mon on OVS br0 with a mirror of every port to mon's port; " +
     "tcpdump on mon sees h1's ping to h2",
-  source: "seed 003, part 2 (OvS: port mirroring)",
+  teaches: "an OVS port mirror watched with tcpdump",
   build(options = {}): LabInput {
     const p = prefixer(options);
     const [br, h1, h2, mon] = [p("br0"), p("h1"), p("h2"), p("mon")];

@@ -1,5 +1,5 @@
 /**
- * Seed 003, part 2: two OVS bridges joined by a veth pair (`s0` on br0, `s1` on br1).
+ * Two OVS bridges joined by a veth pair (`s0` on br0, `s1` on br1).
  *
  * ```
  *   h0 [eth0 10.0.5.1/24]--veth--[h0-br]                      [h1-br]--veth--[eth0 10.0.5.2/24] h1
@@ -17,7 +17,7 @@ import { prefixer, type Recipe } from "./recipe.ts";
 export const ovsPatch: Recipe = {
   name: "ovs-patch",
   description: "OVS bridges br0 and br1 joined by veth s0/s1; h0 on br0 pings h1 on br1",
-  source: "seed 003, part 2 (OvS)",
+  teaches: "two OVS bridges joined by a veth pair",
   build(options = {}): LabInput {
     const p = prefixer(options);
     const [br0, br1, h0, h1] = [p("br0"), p("br1"), p("h0"), p("h1")];

@@ -1,5 +1,5 @@
 /**
- * Seed 003's QoS: a port shaped to 10 Mbit/s (`linux-htb`, `max-rate`), measured with iperf3.
+ * QoS: a port shaped to 10 Mbit/s (`linux-htb`, `max-rate`), measured with iperf3.
  *
  * ```
  *   h1 [h1-t 10.0.10.1/24] (internal)--br0 (OVS)--[s0 qos linux-htb 10 Mbit/s]==veth==[s1]--br1 (OVS)--(internal) [h2-t 10.0.10.2/24] h2
@@ -21,7 +21,7 @@ export const ovsQos: Recipe = {
   name: "ovs-qos",
   description: "OVS br0 and br1 joined by veth s0/s1, s0 shaped to 10 Mbit/s (linux-htb); " +
     "iperf3 from h1 to h2 measures it within 25 %",
-  source: "seed 003, part 2 (OvS: QoS)",
+  teaches: "OVS QoS: a port shaped to 10 Mbit/s (linux-htb), measured with iperf3",
   build(options = {}): LabInput {
     const p = prefixer(options);
     const [br0, br1, h1, h2, t1, t2] = [p("br0"), p("br1"), p("h1"), p("h2"), p("h1-t"), p("h2-t")];

@@ -1,5 +1,5 @@
 /**
- * Seed 000, section 1: two namespaces joined to OVS bridge br1 through veth pairs.
+ * Two namespaces joined to OVS bridge br1 through veth pairs.
  *
  * ```
  *   ns1 [eth0-ns1 10.0.0.1/24]--veth--[veth-ns1]
@@ -18,7 +18,7 @@ import { prefixer, type Recipe } from "./recipe.ts";
 export const ovsVeth: Recipe = {
   name: "ovs-veth",
   description: "two namespaces on OVS bridge br1 through veth pairs; ns1 pings ns2",
-  source: "seed 000, section 1",
+  teaches: "veth pairs into an OVS bridge",
   build(options = {}): LabInput {
     const p = prefixer(options);
     return {

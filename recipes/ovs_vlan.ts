@@ -1,5 +1,5 @@
 /**
- * Seed 003, part 2: VLAN access ports on one OVS bridge (`ovs-vsctl set port vif1 tag=10`).
+ * VLAN access ports on one OVS bridge (`ovs-vsctl set port vif1 tag=10`).
  *
  * ```
  *   h1 [eth0 10.0.6.1/24]--[vif1 tag 10]--+
@@ -24,7 +24,7 @@ export const ovsVlan: Recipe = {
   description:
     "h1..h4 on OVS ports vif1..vif4 tagged 10,10,20,untagged; same tag reaches, others do not; " +
     "removing vif1's tag lets h1 reach h4",
-  source: "seed 003, part 2 (OvS)",
+  teaches: "VLAN access ports on OVS: isolation, and what untagging a port does",
   build(options = {}): LabInput {
     const p = prefixer(options);
     const br = p("br0");

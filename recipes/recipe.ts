@@ -23,14 +23,14 @@ export interface RecipeOptions {
   ipv6?: boolean;
 }
 
-/** A tutorial scenario as a lab. */
+/** A ready-made lab that teaches one thing, as a function from options to a lab description. */
 export interface Recipe {
   /** The name used on the command line, e.g. `ovs-internal`. */
   name: string;
   /** One line for `recipe list`. */
   description: string;
-  /** Which seed and section it comes from. */
-  source: string;
+  /** What it teaches, in a few words (`veth pairs into an OVS bridge`): `recipe list` shows it. */
+  teaches: string;
   /** Whether the recipe takes {@link RecipeOptions.uplink}. @default false */
   uplink?: boolean;
   /** Whether the recipe takes {@link RecipeOptions.ipv6}. @default false */

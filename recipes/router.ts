@@ -1,5 +1,5 @@
 /**
- * Seed 003, part 1: a virtual network behind a router namespace that does SNAT and DHCP.
+ * A virtual network behind a router namespace that does SNAT and DHCP.
  *
  * ```
  *   vm1 [eth0 10.0.0.1/24, default via .254]      vm2 [eth0 DHCP]
@@ -50,7 +50,7 @@ export const router: Recipe & { build(options?: RouterOptions): LabInput } = {
   name: "router",
   description: "vm1 (static) and vm2 (DHCP) behind router namespace rt with SNAT and dnsmasq; " +
     "both reach the simulated upstream 192.168.100.1 as 192.168.100.11",
-  source: "seed 003, part 1 (Linux network namespaces)",
+  teaches: "a router namespace: SNAT, a DHCP server (dnsmasq), static and DHCP guests",
   uplink: true,
   ipv6: true,
   build(options: RouterOptions = {}): LabInput {
@@ -136,7 +136,7 @@ export const router: Recipe & { build(options?: RouterOptions): LabInput } = {
 };
 
 /**
- * The seed's real mode: the host's NIC joins br-ex (its address and routes move to br-ex) and
+ * The real mode: the host's NIC joins br-ex (its address and routes move to br-ex) and
  * the real upstream gateway at 192.168.100.1 replaces the simulated `wan` namespace. SNAT is
  * not observed there: the upstream is not a namespace of the lab.
  */

@@ -25,7 +25,7 @@ import { pingAll } from "../check/pingall.ts";
 import { inNs } from "../plan/step.ts";
 import { labDir } from "../state.ts";
 import { withVtySocket } from "./exec.ts";
-import { err, out } from "./output.ts";
+import { err, out, printError } from "./output.ts";
 import { renderPingAll, upLabNamed } from "./pingall.ts";
 import { renderLinks, renderNodes } from "./render.ts";
 
@@ -97,7 +97,7 @@ class LabConsole {
     try {
       words = splitWords(line);
     } catch (error) {
-      err(`${(error as Error).message}\n`);
+      printError((error as Error).message);
       return true;
     }
     const [first, ...rest] = words;
@@ -134,7 +134,7 @@ class LabConsole {
         await this.netkit([first, this.lab.name, ...rest]);
         break;
       default:
-        err(`Unknown command or node "${first}": help lists both\n`);
+        printError(`Unknown command or node "${first}": help lists both`);
     }
     return true;
   }
@@ -152,7 +152,9 @@ class LabConsole {
   /** `NODE CMD...`: the command in the node, in a process group of its own. */
   async inNode(node: string, command: string[]) {
     if (command.length === 0) {
-      err(`Say what to run in ${node} (e.g. ${node} ip addr); for a shell: netkit exec ${node}\n`);
+      printError(
+        `Say what to run in ${node} (e.g. ${node} ip addr); for a shell: netkit exec ${node}`,
+      );
       return;
     }
     const [program = "", ...args] = command;
@@ -166,7 +168,7 @@ class LabConsole {
         group: true,
       });
     } catch (error) {
-      err(`${(error as Error).message}\n`);
+      printError((error as Error).message);
       return;
     }
     this.#running = { stop: () => child.kill("SIGINT") };

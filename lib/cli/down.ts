@@ -13,7 +13,7 @@ import type { Host } from "../host.ts";
 import { downLab } from "../lab/teardown.ts";
 import { UsageError } from "../errors.ts";
 import { listLabs } from "../lab/runtime.ts";
-import { checkLabName, isLabFileArg } from "../names.ts";
+import { checkLabName, checkPrefix, isLabFileArg } from "../names.ts";
 import { multihostCommands } from "./multihost_gate.ts";
 import type { SkippedLine } from "../lab/journal_check.ts";
 import { err, out, outJson } from "./output.ts";
@@ -29,10 +29,23 @@ export function warnSkipped(lab: string, skipped: readonly SkippedLine[]): void 
 }
 
 /** Removes a lab. */
-export async function downCommand(host: Host, arg: string, flags: { json?: true }): Promise<void> {
+export async function downCommand(
+  host: Host,
+  arg: string,
+  flags: { json?: true; prefix?: string },
+): Promise<void> {
   // The YAML reader loads only for a file argument: most removals name a lab.
   const file = await isLabFileArg(arg);
-  const lab = file ? await (await import("../lab/file.ts")).readLabName(arg) : checkLabName(arg);
+  if (flags.prefix !== undefined && !file) {
+    throw new UsageError("--prefix applies to a lab file: name a lab that is up by its own name", {
+      where: "--prefix",
+    });
+  }
+  const lab = file
+    ? checkLabName(
+      checkPrefix(flags.prefix ?? "") + await (await import("../lab/file.ts")).readLabName(arg),
+    )
+    : checkLabName(arg);
   const multihost = await multihostCommands(host, lab);
   if (await multihost?.downIfMultihost(host, lab, flags.json === true)) return;
   const r = await downLab(lab, { host });

@@ -1,6 +1,7 @@
 /**
  * The one way a command-line argument and its flags become a validated lab: a recipe name
- * (with `--prefix`, `--uplink` and `--ipv6`) or a lab file, then `--sandbox`. Used by `recipe`, `up`,
+ * (with `--prefix`, `--uplink` and `--ipv6`) or a lab file (with `--prefix`, lib/lab/prefix.ts,
+ * and `--uplink`), then `--sandbox`. Used by `recipe`, `up`,
  * `export`, `graph` and rootless mode's pre-check, so they all read the same flags the same way.
  *
  * A lab may touch only what it creates (lib/reach.ts). The one exception is a NIC of the host as
@@ -13,15 +14,21 @@
 import { getRecipe, type Recipe, type RecipeOptions, recipes } from "../../recipes/mod.ts";
 import { UsageError } from "../errors.ts";
 import { type LabSource, readLabSource } from "../lab/file.ts";
-import { isLabFileArg } from "../names.ts";
+import { checkPrefix, isLabFileArg } from "../names.ts";
 import type { Lab } from "../lab/schema.ts";
-import { validateLab } from "../lab/validate.ts";
+import {
+  type LabIssue,
+  LabValidationError,
+  validateLab,
+  type ValidateOptions,
+} from "../lab/validate.ts";
+import { prefixLab } from "../lab/prefix.ts";
 import { UPLINK_PROTOCOLS, type UplinkProtocol, uplinkProtocolUses } from "../uplink_lan.ts";
 import { printNotice } from "./output.ts";
 
 /** The flags that shape a lab. */
 interface LabFlags {
-  /** `--prefix P`: a recipe's host-visible names start with P. */
+  /** `--prefix P`: the host-visible names of a recipe or a lab file start with P. */
   prefix?: string | undefined;
   /**
    * `--uplink IFACE`: a recipe's real uplink NIC, or the NIC a lab file's `bridges.NAME.uplink`
@@ -157,6 +164,23 @@ function requireHostsFlag(lab: Lab, flags: LabFlags, use: LabUse): void {
   }
 }
 
+/**
+ * The lab of `source` with `prefix` before its host-visible names (lib/lab/prefix.ts), validated
+ * again; every problem (a name the prefix makes too long) points into the file.
+ */
+function withPrefix(source: LabSource, prefix: string, options: ValidateOptions): LabSource {
+  const renamed = prefixLab(source.lab, checkPrefix(prefix));
+  const errorAt = (issues: LabIssue[]) =>
+    source.errorAt(issues.map((i) => ({ ...i, path: renamed.origin(i.path) })));
+  if (renamed.problems.length) throw source.errorAt(renamed.problems);
+  try {
+    return { ...source, lab: validateLab(renamed.lab, `file ${source.file}`, options), errorAt };
+  } catch (error) {
+    if (error instanceof LabValidationError) throw errorAt(error.issues);
+    throw error;
+  }
+}
+
 /** What a command does with the lab: builds it (or writes a script that does), or draws it. */
 type LabUse = "build" | "picture";
 
@@ -182,23 +206,18 @@ export async function labSourceFromArg(
   const uplinks = flags.uplink === undefined ? [] : [flags.uplink];
   const uplinkAllow = uplinkAllowOf(flags);
   if (file) {
-    for (
-      const [flag, value] of [
-        ["--prefix", flags.prefix],
-        ["--ipv6", flags.ipv6 || undefined],
-      ]
-    ) {
-      if (value === undefined) continue;
-      throw new UsageError(`${flag} applies to recipes, not to lab files`, {
-        hint: "edit the file, or start from a recipe: netkit recipe export NAME --prefix P",
+    if (flags.ipv6) {
+      throw new UsageError("--ipv6 applies to recipes, not to lab files", {
+        hint: "edit the file, or start from a recipe: netkit recipe export NAME --ipv6",
       });
     }
-    const source = await readLabSource(arg, {
-      uplinks: use === "picture" ? "any" : uplinks,
-      uplinkAllow: use === "picture" ? "any" : uplinkAllow,
+    const options = {
+      uplinks: use === "picture" ? "any" as const : uplinks,
+      uplinkAllow: use === "picture" ? "any" as const : uplinkAllow,
       ...(flags.ignoreImages ? { ignoreImages: true } : {}),
-      onNotice: printNotice,
-    });
+    };
+    const read = await readLabSource(arg, { ...options, onNotice: printNotice });
+    const source = flags.prefix === undefined ? read : withPrefix(read, flags.prefix, options);
     const used = Object.values(source.lab.bridges).some((b) => b.uplink === flags.uplink);
     if (flags.uplink !== undefined && !used) {
       throw new UsageError(

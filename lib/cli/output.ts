@@ -9,6 +9,7 @@
  * @module
  */
 import { printable } from "../reach.ts";
+import { red } from "./color.ts";
 
 const enc = new TextEncoder();
 
@@ -45,6 +46,14 @@ export function out(text: string): void {
 export function err(text: string): void {
   const data = enc.encode(terminalSafe(text));
   for (let n = 0; n < data.length;) n += Deno.stderr.writeSync(data.subarray(n));
+}
+
+/** The one prefix of every error netkit prints, whatever the command or the kind of error. */
+export const ERROR_PREFIX = "netkit: error:";
+
+/** Writes an error to standard error after {@link ERROR_PREFIX} (red on a colour terminal). */
+export function printError(message: string): void {
+  err(`${red(ERROR_PREFIX)} ${message}\n`);
 }
 
 /** Writes a value as indented JSON. */

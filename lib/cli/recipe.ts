@@ -46,7 +46,7 @@ export async function recipeCommand(
     if (flags.ipv6) again.push("--ipv6");
     if (flags.sandbox) again.push("--sandbox");
     return out(labToYaml(lab, [
-      `netkit lab file: recipe ${recipe.name} (${recipe.source}), made by: ${again.join(" ")}`,
+      `netkit lab file: recipe ${recipe.name} (${recipe.teaches}), made by: ${again.join(" ")}`,
       `Bring it up: netkit up FILE${
         flags.uplink === undefined ? "" : ` --uplink ${flags.uplink}`
       }    Remove it: netkit down FILE`,
@@ -61,11 +61,11 @@ export async function recipeCommand(
     const list = [...recipes.values()].map((r) => ({
       name: r.name,
       description: r.description,
-      source: r.source,
+      teaches: r.teaches,
     }));
     if (flags.json) return outJson(list);
-    const t = table(["recipe", "what it builds and proves", "from"]);
-    for (const r of list) t.push([r.name, r.description, r.source]);
+    const t = table(["recipe", "what it builds and proves", "teaches"]);
+    for (const r of list) t.push([r.name, r.description, r.teaches]);
     return out(t.toString() + "\n");
   }
   const lab = await labFromArg(name, flags, "recipe");

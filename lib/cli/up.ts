@@ -28,6 +28,8 @@ export interface UpFlags {
   uplink?: string;
   /** What the lab file may run on the uplink's LAN (`--uplink-allow ospf,bgp`). */
   uplinkAllow?: string;
+  /** Before every host-visible name (`--prefix P`, lib/lab/prefix.ts). */
+  prefix?: string;
 }
 
 /** Runs `up FILE`. */

@@ -24,49 +24,70 @@ import { UsageError } from "../errors.ts";
 import { LAB_LIMITS } from "../reach.ts";
 import { chain, star } from "./generate.ts";
 import { clos, mesh, ring, tree } from "./generate_fabric.ts";
-import { HostRole, type LabInput } from "./schema.ts";
+import { describe, HostRole, type LabInput } from "./schema.ts";
 import type { LabIssue } from "./validate.ts";
 
-const Prefix = z.optional(z.string().check(z.maxLength(12)));
-const Count = z.int().check(z.minimum(1), z.maximum(4096));
+const d = describe;
+const Prefix = d(
+  z.optional(z.string().check(z.maxLength(12))),
+  "Prepended to the names of what it makes (at most 12 bytes).",
+);
+const Count = d(z.int().check(z.minimum(1), z.maximum(4096)), "How many nodes (1 to 4096).");
 const between = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max));
-/** Multi-host labs: the host role every node (and bridge) of the entry goes on. */
-/** Multi-host labs: the host role every node (and the bridge) goes on. */
-const Host = z.optional(HostRole);
+/** Multi-host labs: the host role every node (and the bridge) of the entry goes on. */
+const Host = d(
+  z.optional(HostRole),
+  "Multi-host labs: the host role every node (and the bridge) goes on.",
+);
+const Subnet = (what: string) => d(z.optional(z.string()), what);
 
-/** Each generator: the schema of its options, how many nodes it makes, and the generator. */
+/**
+ * Each generator: the schema of its options (with what it makes, for editors), how many nodes it
+ * makes, and the generator.
+ */
 const GENERATORS = {
   star: {
+    description: "count nodes on one bridge, each with an address of subnet.",
     options: z.strictObject({
       prefix: Prefix,
       count: Count,
-      bridge: z.optional(z.enum(["linux", "ovs"])),
-      subnet: z.optional(z.string()),
+      bridge: d(
+        z.optional(z.enum(["linux", "ovs"])),
+        "The type of the bridge in the middle (default linux).",
+      ),
+      subnet: Subnet(
+        "The subnet the nodes' addresses come from, .1, .2, ... (default 10.50.0.0/16).",
+      ),
       host: Host,
     }),
     nodes: (o: { count: number }) => o.count,
     make: star,
   },
   chain: {
+    description: "count nodes in a line, each linked to the next, inner ones routing.",
     options: z.strictObject({
       prefix: Prefix,
       count: Count,
-      subnet: z.optional(z.string()),
+      subnet: Subnet(
+        "Each link takes the next /30 (IPv6: /64) of this subnet (default 10.60.0.0/16).",
+      ),
       host: Host,
     }),
     nodes: (o: { count: number }) => o.count,
     make: chain,
   },
   clos: {
+    description: "A leaf-spine fabric: eBGP between leaves and spines (RFC 7938), ECMP, " +
+      "hosts on every leaf.",
     options: z.strictObject({
       prefix: Prefix,
-      spines: between(1, 16),
-      leaves: between(1, 256),
-      hostsPerLeaf: z.optional(between(0, 16)),
-      fabricSubnet: z.optional(z.string()),
-      hostSubnet: z.optional(z.string()),
-      spineAsn: z.optional(between(1, 4_294_967_295)),
-      leafAsn: z.optional(between(1, 4_294_967_295)),
+      spines: d(between(1, 16), "How many spines (1 to 16)."),
+      leaves: d(between(1, 256), "How many leaves (1 to 256)."),
+      hostsPerLeaf: d(z.optional(between(0, 16)), "Hosts behind each leaf (default 1)."),
+      fabricSubnet: Subnet("The /30 point-to-point links between leaves and spines come from it."),
+      hostSubnet: Subnet("Each leaf's host subnet comes from it."),
+      spineAsn: d(z.optional(between(1, 4_294_967_295)), "The spines' AS number."),
+      leafAsn: d(z.optional(between(1, 4_294_967_295)), "The first leaf's AS number (one each)."),
       host: Host,
     }),
     nodes: (o: { spines: number; leaves: number; hostsPerLeaf?: number | undefined }) =>
@@ -74,11 +95,13 @@ const GENERATORS = {
     make: clos,
   },
   tree: {
+    description:
+      "Mininet's tree: depth levels of routers, fanout children each, hosts at the leaves.",
     options: z.strictObject({
       prefix: Prefix,
-      depth: between(1, 12),
-      fanout: between(1, 64),
-      subnet: z.optional(z.string()),
+      depth: d(between(1, 12), "How many levels below the root (1 to 12)."),
+      fanout: d(between(1, 64), "Children of each router (1 to 64)."),
+      subnet: Subnet("The subnet the tree's addresses come from."),
       host: Host,
     }),
     nodes: (o: { depth: number; fanout: number }) => {
@@ -92,20 +115,22 @@ const GENERATORS = {
     make: tree,
   },
   ring: {
+    description: "count routers in a ring, each linked to the next, routed the shorter way.",
     options: z.strictObject({
       prefix: Prefix,
-      count: between(3, 1024),
-      subnet: z.optional(z.string()),
+      count: d(between(3, 1024), "How many routers (3 to 1024)."),
+      subnet: Subnet("The links' subnets come from it."),
       host: Host,
     }),
     nodes: (o: { count: number }) => o.count,
     make: ring,
   },
   mesh: {
+    description: "count routers, every pair linked.",
     options: z.strictObject({
       prefix: Prefix,
-      count: between(2, 64),
-      subnet: z.optional(z.string()),
+      count: d(between(2, 64), "How many routers (2 to 64)."),
+      subnet: Subnet("The links' subnets come from it."),
       host: Host,
     }),
     nodes: (o: { count: number }) => o.count,
@@ -117,10 +142,9 @@ type Kind = keyof typeof GENERATORS;
 const KINDS = Object.keys(GENERATORS) as Kind[];
 
 const Generator = z.union(
-  KINDS.map((kind) => z.strictObject({ [kind]: GENERATORS[kind].options })) as unknown as [
-    z.ZodMiniObject,
-    z.ZodMiniObject,
-  ],
+  KINDS.map((kind) =>
+    z.strictObject({ [kind]: d(GENERATORS[kind].options, GENERATORS[kind].description) })
+  ) as unknown as [z.ZodMiniObject, z.ZodMiniObject],
 );
 
 /** The `generate:` list of a lab file (also part of the lab file's JSON Schema). */

@@ -162,6 +162,8 @@ interface Parsed {
   doc: Document.Parsed;
   lines: LineCounter;
   value: unknown;
+  /** Duplicate keys: reported with the lab's other problems, in one pass. */
+  duplicates: LabFileProblem[];
 }
 
 /** Parses YAML with positions; YAML errors and alias bombs become {@link LabFileError}. */
@@ -181,17 +183,28 @@ function parseYaml(text: string, file: string): Parsed {
     const { line, col } = lines.linePos(offset);
     return { line, column: col };
   };
+  const duplicates: LabFileProblem[] = [];
   if (doc.errors.length) {
-    throw new LabFileError(
-      file,
-      doc.errors.map((e) => {
-        const [start = 0] = e.pos;
-        const message = e.code === "RESOURCE_EXHAUSTION"
-          ? `the YAML nests too deeply to read (a lab file nests at most ${MAX_YAML_DEPTH} levels)`
-          : e.message.replace(/\s+at line \d+, column \d+.*$/s, "");
-        return { file, ...at(start), message };
-      }),
-    );
+    const problems = doc.errors.map((e) => {
+      const [start = 0] = e.pos;
+      let message = e.code === "RESOURCE_EXHAUSTION"
+        ? `the YAML nests too deeply to read (a lab file nests at most ${MAX_YAML_DEPTH} levels)`
+        : e.message.replace(/\s+at line \d+, column \d+.*$/s, "");
+      if (e.code === "DUPLICATE_KEY") {
+        // The key as written (a bounded look: many duplicates must not make this quadratic).
+        const key = /^\s*("[^"\n]*"|'[^'\n]*'|[^:,{}[\]\n]*?)\s*(:|$)/m
+          .exec(text.slice(start, start + 1024))?.[1];
+        message = key
+          ? `duplicate key ${key.startsWith('"') ? key : JSON.stringify(key)}: each key may ` +
+            "appear once in a mapping"
+          : "duplicate key: each key may appear once in a mapping";
+      }
+      return { file, ...at(start), message };
+    });
+    // A duplicate key leaves a document (the last value wins) whose other problems are found
+    // too; any other YAML error leaves none worth checking.
+    if (doc.errors.some((e) => e.code !== "DUPLICATE_KEY")) throw new LabFileError(file, problems);
+    duplicates.push(...problems);
   }
   const limits = yamlLimitProblems(doc);
   if (limits.length) {
@@ -219,7 +232,7 @@ function parseYaml(text: string, file: string): Parsed {
       }`,
     }]);
   }
-  return { doc, lines, value };
+  return { doc, lines, value, duplicates };
 }
 
 const keyText = (key: unknown): string =>
@@ -300,7 +313,10 @@ function errorAt(
   issues: LabIssue[],
   origin: (path: DocPath) => DocPath = (path) => path,
 ): LabFileError {
-  const problems = issues.map((issue) => problemAt(parsed, file, issue, origin));
+  const problems = [
+    ...parsed.duplicates,
+    ...issues.map((issue) => problemAt(parsed, file, issue, origin)),
+  ];
   problems.sort((a, b) => a.line - b.line || a.column - b.column);
   return new LabFileError(file, problems);
 }
@@ -348,6 +364,7 @@ export function parseLabSource(
     if (clab.problems.length) throw errorAt(parsed, file, clab.problems);
     try {
       const lab = validateLab(clab.lab, `file ${file}`, options);
+      if (parsed.duplicates.length) throw new LabValidationError([], `file ${file}`);
       return { lab, file, errorAt: (issues) => errorAt(parsed, file, issues, clab.origin) };
     } catch (error) {
       if (!(error instanceof LabValidationError)) throw error;
@@ -358,6 +375,7 @@ export function parseLabSource(
     const expanded = expandGenerators(parsed.value);
     if (expanded.issues.length) throw new LabValidationError(expanded.issues, `file ${file}`);
     const lab = validateLab(expanded.doc, `file ${file}`, options);
+    if (parsed.duplicates.length) throw new LabValidationError([], `file ${file}`);
     return { lab, file, errorAt: (issues) => errorAt(parsed, file, issues) };
   } catch (error) {
     if (!(error instanceof LabValidationError)) throw error;
@@ -490,7 +508,8 @@ export async function loadLabFile(path: string, options: LabFileOptions = {}): P
  */
 export async function readLabName(path: string): Promise<string> {
   const text = await readLabText(path);
-  const { doc, lines, value } = parseYaml(text, path);
+  const { doc, lines, value, duplicates } = parseYaml(text, path);
+  if (duplicates.length) throw new LabFileError(path, duplicates);
   const name = value !== null && typeof value === "object" && "name" in value
     ? (value as { name: unknown }).name
     : undefined;

@@ -1,6 +1,6 @@
 /**
  * A lab as a picture: a box per bridge with the links that reach it, then the links between
- * namespaces, in plain text for the terminal (in the spirit of seed 003's ASCII figure), and the
+ * namespaces, in plain text for the terminal (boxes and lines, like a hand-drawn figure), and the
  * same graph as Mermaid or Graphviz dot for documents. Pure: data in, text out.
  *
  * @module

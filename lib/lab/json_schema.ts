@@ -14,7 +14,7 @@
  */
 import * as z from "../deps/zod.ts";
 import { GenerateSchema } from "./expand.ts";
-import { LabSchema } from "./schema.ts";
+import { describe, LabSchema } from "./schema.ts";
 
 /**
  * The JSON Schema (draft 2020-12) of a netkit lab file, as written: fields with defaults are
@@ -23,7 +23,10 @@ import { LabSchema } from "./schema.ts";
 export function labJsonSchema(): Record<string, unknown> {
   // `tunnels` are made by the multi-host split only; a lab file that names them is refused.
   const file = z.extend(z.omit(LabSchema, { tunnels: true }), {
-    generate: z.optional(GenerateSchema),
+    generate: describe(
+      z.optional(GenerateSchema),
+      "Many similar nodes in a few lines: star and chain generators.",
+    ),
   });
   const schema = z.toJSONSchema(file, { io: "input", target: "draft-2020-12" });
   return {

@@ -64,6 +64,14 @@ const otherwise = {
     typeof payload.value === "string" && inheritedIn(payload.value) === undefined,
 };
 
+/**
+ * `schema` with `text` as its description: the lab file's JSON Schema carries it (editors show it
+ * on hover; lib/lab/json_schema.ts), and tests/unit/schema_test.ts keeps every field described.
+ */
+export const describe = <T extends z.ZodMiniType>(schema: T, text: string): T =>
+  schema.check(z.describe(text)) as T;
+const d = describe;
+
 /** An integer from `min` to `max`. */
 const intIn = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max));
 const bytes = (s: string) => new TextEncoder().encode(s).length;
@@ -192,13 +200,13 @@ const Within = unitText((v) => durationProblem(v, MAX_WITHIN_US));
  */
 export const Impair = z.strictObject({
   /** Bits per second: `10mbit`, `512kbit`. */
-  rate: z.optional(unitText(rateProblem)),
+  rate: d(z.optional(unitText(rateProblem)), "Rate limit in bits per second: 10mbit, 512kbit."),
   /** Share of packets dropped: `5%`, `0.5%`. */
-  loss: z.optional(unitText(percentProblem)),
+  loss: d(z.optional(unitText(percentProblem)), "Share of packets dropped: 5%, 0.5%."),
   /** Added one-way delay: `20ms`. */
-  delay: z.optional(Delay),
+  delay: d(z.optional(Delay), "Added one-way delay: 20ms (at most 10s)."),
   /** Random variation of the delay: `5ms` (needs `delay`). */
-  jitter: z.optional(Delay),
+  jitter: d(z.optional(Delay), "Random variation of the delay: 5ms (needs delay)."),
 }).check(
   z.refine((i) => Object.values(i).some((v) => v !== undefined), {
     message: "an impairment needs at least one of rate, loss, delay, jitter",
@@ -214,39 +222,57 @@ export const Impair = z.strictObject({
  */
 export const Interface = z.strictObject({
   /** Static addresses (IPv4 or IPv6). Reaches: `ip -n NODE addr add` inside the node only. */
-  addresses: z._default(z.array(AnyCidr), []),
+  addresses: d(
+    z._default(z.array(AnyCidr), []),
+    "Static addresses with prefix, IPv4 or IPv6: [10.0.0.1/24, 2001:db8::1/64].",
+  ),
   /**
    * Take an address by DHCP (busybox udhcpc with netkit's hook). Reaches: the node's interface
    * (udhcpc runs inside it), a hook, pid and lease file in the lab's state directory; the hook
    * writes no host file (no /etc/resolv.conf).
    */
-  dhcp: z._default(z.boolean(), false),
+  dhcp: d(
+    z._default(z.boolean(), false),
+    "Take an IPv4 address by DHCP (udhcpc inside the node); not with static IPv4 addresses.",
+  ),
   /**
-   * Create the interface under this name, then rename it (the seed's `link-in-rt` -> `eth0`).
+   * Create the interface under this name, then rename it (`link-in-rt` -> `eth0`).
    * Reaches: the node only (the veth end is created inside the node and renamed there).
    */
-  createAs: z.optional(Ifname),
+  createAs: d(
+    z.optional(Ifname),
+    "Create the interface under this name, then rename it inside the node (link-in-rt, then eth0).",
+  ),
   /**
    * Take an IPv6 address by DHCPv6 (ISC dhclient with netkit's hook, which writes no host file).
    * Reaches: the node's interface, files in the lab's state directory.
    */
-  dhcp6: z.optional(z.boolean()),
+  dhcp6: d(z.optional(z.boolean()), "Take an IPv6 address by DHCPv6 (dhclient inside the node)."),
   /** Shape the traffic leaving this interface (see {@link Impair}). */
-  impair: z.optional(Impair),
+  impair: d(
+    z.optional(Impair),
+    "Shape the traffic leaving this interface: rate, loss, delay, jitter.",
+  ),
   /**
    * Record every frame on this interface from the start, into
    * `$NETKIT_STATE_DIR/captures/<lab>/<node>-<interface>.pcap` (kept after `down`, removed by
    * `clean`; see lib/primitives/capture.ts).
    */
-  capture: z.optional(z.boolean()),
+  capture: d(
+    z.optional(z.boolean()),
+    "Record every frame on this interface from the start into a pcap file (netkit capture lists it).",
+  ),
 });
 
 /** A route inside a node. Reaches: `ip -n NODE route add` in the node's own table only. */
 export const Route = z.strictObject({
   /** A prefix of either family, or `default` (its family is `via`'s; IPv6 without `via`: `::/0`). */
-  to: z.union([z.literal("default"), AnyCidr]),
-  via: z.optional(IpAddress),
-  dev: z.optional(Ifname),
+  to: d(
+    z.union([z.literal("default"), AnyCidr]),
+    "The destination prefix (10.1.0.0/24, 2001:db8:1::/64) or default.",
+  ),
+  via: d(z.optional(IpAddress), "The gateway: an address in a subnet of the node."),
+  dev: d(z.optional(Ifname), "The interface of the node the route leaves by."),
 }).check(z.refine((r) => r.via !== undefined || r.dev !== undefined, {
   message: 'a route needs "via" or "dev"',
 }));
@@ -256,11 +282,14 @@ export const Route = z.strictObject({
  * own netfilter tables, marked `netkit:<lab>`; never the host's firewall.
  */
 export const Nat = z.strictObject({
-  type: z.enum(["snat", "masquerade"]),
-  source: Cidr,
-  notDestination: z.optional(Cidr),
-  toSource: z.optional(Ipv4),
-  outInterface: z.optional(Ifname),
+  type: d(
+    z.enum(["snat", "masquerade"]),
+    "snat rewrites to toSource; masquerade to outInterface's address.",
+  ),
+  source: d(Cidr, "The packets' source subnet, A.B.C.D/N."),
+  notDestination: d(z.optional(Cidr), "Leave packets to this subnet alone (A.B.C.D/N)."),
+  toSource: d(z.optional(Ipv4), "The source address packets leave with (snat)."),
+  outInterface: d(z.optional(Ifname), "Only packets leaving by this interface of the node."),
 }).check(
   z.refine((n) => n.type !== "snat" || n.toSource !== undefined, {
     message: 'an snat rule needs "toSource"',
@@ -277,15 +306,21 @@ export const Nat = z.strictObject({
  * uplink, where it would answer the real network (lib/reach.ts).
  */
 export const DhcpServer = z.strictObject({
-  interface: Ifname,
+  interface: d(Ifname, "The node's interface dnsmasq serves (it needs a static address)."),
   /** IPv4 addresses handed out (DHCPv4). */
-  range: z.optional(z.tuple([Ipv4, Ipv4])),
-  leaseTime: z.optional(intIn(120, 31_536_000)),
-  router: z.optional(Ipv4),
+  range: d(z.optional(z.tuple([Ipv4, Ipv4])), "The first and last IPv4 address handed out."),
+  leaseTime: d(z.optional(intIn(120, 31_536_000)), "Lease time in seconds (120 to a year)."),
+  router: d(z.optional(Ipv4), "The default gateway clients are told (DHCPv4)."),
   /** IPv6 addresses handed out by DHCPv6 (with router advertisements: clients learn the route). */
-  range6: z.optional(z.tuple([Ipv6, Ipv6])),
+  range6: d(
+    z.optional(z.tuple([Ipv6, Ipv6])),
+    "The first and last IPv6 address handed out by DHCPv6.",
+  ),
   /** Router advertisements of the interface's IPv6 /64 prefixes, for SLAAC. */
-  slaac: z.optional(z.boolean()),
+  slaac: d(
+    z.optional(z.boolean()),
+    "Send router advertisements of the interface's IPv6 /64 prefixes (SLAAC).",
+  ),
 });
 
 const Asn = z.int().check(
@@ -296,35 +331,52 @@ const Asn = z.int().check(
 /** OSPF (FRR's ospfd; ospf6d on the same interfaces too when the lab uses IPv6). */
 export const Ospf = z.strictObject({
   /** The area of every OSPF interface: a number or dotted, e.g. `0` or `0.0.0.0`. */
-  area: z._default(z.union([intIn(0, 4_294_967_295), Ipv4]), 0),
+  area: d(
+    z._default(z.union([intIn(0, 4_294_967_295), Ipv4]), 0),
+    "The OSPF area of every OSPF interface: 0 or 0.0.0.0.",
+  ),
   /** Interfaces that speak OSPF (hellos, adjacencies). */
-  interfaces: z.array(Ifname).check(
-    z.minLength(1, { message: "OSPF needs at least one interface" }),
+  interfaces: d(
+    z.array(Ifname).check(z.minLength(1, { message: "OSPF needs at least one interface" })),
+    "Interfaces that speak OSPF (hellos, adjacencies).",
   ),
   /** Interfaces whose networks are advertised without speaking OSPF on them (host LANs). */
-  passive: z.optional(z.array(Ifname)),
+  passive: d(
+    z.optional(z.array(Ifname)),
+    "Interfaces whose networks are advertised without speaking OSPF on them.",
+  ),
   /** Hello interval in seconds. @default 10 (FRR's) */
-  hello: z.optional(intIn(1, 65535)),
+  hello: d(z.optional(intIn(1, 65535)), "Hello interval in seconds (FRR's default: 10)."),
   /** Dead interval in seconds (more than the hello interval). @default 40 (FRR's) */
-  dead: z.optional(intIn(1, 65535)),
+  dead: d(
+    z.optional(intIn(1, 65535)),
+    "Dead interval in seconds, longer than hello (FRR's default: 40).",
+  ),
 });
 
 /** One BGP session. */
-export const BgpNeighbor = z.strictObject({ address: IpAddress, asn: Asn });
+export const BgpNeighbor = z.strictObject({
+  address: d(IpAddress, "The neighbor's address, in a subnet of the node."),
+  asn: d(Asn, "The neighbor's AS number."),
+});
 
 /** BGP (FRR's bgpd). */
 export const Bgp = z.strictObject({
-  asn: Asn,
-  neighbors: z.array(BgpNeighbor).check(
-    z.minLength(1, { message: "BGP needs at least one neighbor" }),
+  asn: d(Asn, "This router's AS number (1 to 4294967295)."),
+  neighbors: d(
+    z.array(BgpNeighbor).check(z.minLength(1, { message: "BGP needs at least one neighbor" })),
+    "The BGP sessions: address and AS number of each neighbor.",
   ),
   /** Prefixes this router announces (network addresses, either family). */
-  networks: z.optional(z.array(AnyCidr)),
-  /**
-   * Equal-cost paths installed per prefix (BGP multipath, `maximum-paths N`): a leaf of a
-   * leaf-spine fabric reaches another leaf over every spine. @default FRR's
-   */
-  maximumPaths: z.optional(intIn(1, 64)),
+  networks: d(
+    z.optional(z.array(AnyCidr)),
+    "Prefixes this router announces (network addresses, either family).",
+  ),
+  maximumPaths: d(
+    z.optional(intIn(1, 64)),
+    "Equal-cost paths installed per prefix (BGP multipath, maximum-paths N): a leaf of a " +
+      "leaf-spine fabric reaches another leaf over every spine. Default: FRR's.",
+  ),
 });
 
 /**
@@ -343,13 +395,18 @@ const FrrConfigText = z.string().check(
 /** Dynamic routing on a router node: FRR daemons in the node's namespace. */
 export const Routing = z.strictObject({
   /** The router ID. @default the node's first IPv4 address */
-  routerId: z.optional(Ipv4),
-  ospf: z.optional(Ospf),
-  bgp: z.optional(Bgp),
-  /** FRR's own configuration instead of `ospf`/`bgp` (see {@link FrrConfigText}). */
-  config: z.optional(FrrConfigText),
-  /** With `config`: the daemons run beside zebra. @default those the configuration needs */
-  daemons: z.optional(z.array(z.enum(["ospfd", "ospf6d", "bgpd"]))),
+  routerId: d(z.optional(Ipv4), "The router ID (default: the node's first IPv4 address)."),
+  ospf: d(z.optional(Ospf), "OSPF (FRR's ospfd, and ospf6d when the lab uses IPv6)."),
+  bgp: d(z.optional(Bgp), "BGP (FRR's bgpd)."),
+  config: d(
+    z.optional(FrrConfigText),
+    "FRR's own configuration instead of ospf/bgp, checked line by line: routing and interface " +
+      "configuration only.",
+  ),
+  daemons: d(
+    z.optional(z.array(z.enum(["ospfd", "ospf6d", "bgpd"]))),
+    "With config: the daemons run beside zebra (default: those the configuration needs).",
+  ),
 }).check(
   z.refine((r) => r.ospf !== undefined || r.bgp !== undefined || r.config !== undefined, {
     message: 'routing needs "ospf", "bgp" or "config"',
@@ -376,27 +433,39 @@ export const HostRole = nameOf("host", NAME_MAX_BYTES);
  */
 export const Node = z.strictObject({
   /** `router` turns IPv4 forwarding on inside the namespace (never the host's). */
-  role: z._default(z.enum(["host", "router"]), "host"),
-  sysctls: z._default(Sysctls, {}),
-  interfaces: z._default(z.record(Ifname, Interface), {}),
-  routes: z._default(z.array(Route), []),
-  nat: z._default(z.array(Nat), []),
-  dhcpServer: z.optional(DhcpServer),
+  role: d(
+    z._default(z.enum(["host", "router"]), "host"),
+    "router turns IP forwarding on inside the node.",
+  ),
+  sysctls: d(
+    z._default(Sysctls, {}),
+    "net.* sysctls of the node's own namespace: net.ipv4.ip_forward: 1.",
+  ),
+  interfaces: d(
+    z._default(z.record(Ifname, Interface), {}),
+    "Settings of the interfaces that links and internal ports put into the node, by name.",
+  ),
+  routes: d(z._default(z.array(Route), []), "Static routes inside the node."),
+  nat: d(z._default(z.array(Nat), []), "NAT rules inside the node (iptables in its namespace)."),
+  dhcpServer: d(z.optional(DhcpServer), "A DHCP server (dnsmasq) inside the node."),
   /** OSPF and BGP by FRR (needs `role: router`). */
-  routing: z.optional(Routing),
+  routing: d(z.optional(Routing), "Dynamic routing by FRR: ospf, bgp (needs role: router)."),
   /**
    * Multi-host labs: the host role this node runs on (a key of the lab's `hosts`). Reaches
    * nothing by itself: which machine plays the role comes only from `--hosts FILE`.
    */
-  host: z.optional(HostRole),
+  host: d(z.optional(HostRole), "Multi-host labs: the host role this node runs on."),
 });
 
 /** QoS on an OVS port (see lib/primitives/ovs_qos.ts for the types netkit applies). */
 export const PortQos = z.strictObject({
   /** `linux-htb`; other types are refused with their reason in validation. */
-  type: z.string().check(z.maxLength(64)),
+  type: d(z.string().check(z.maxLength(64)), "The QoS type: linux-htb."),
   /** The most the bridge sends out of the port, in bits per second. */
-  maxRate: intIn(8000, 100_000_000_000),
+  maxRate: d(
+    intIn(8000, 100_000_000_000),
+    "The most the bridge sends out of the port, in bits per second.",
+  ),
 });
 
 /**
@@ -405,33 +474,45 @@ export const PortQos = z.strictObject({
  */
 export const Port = z.strictObject({
   /** VLAN tag (OVS access port). Reaches: the `tag` of the lab's own port. */
-  tag: z.optional(intIn(1, 4094)),
+  tag: d(z.optional(intIn(1, 4094)), "VLAN tag of this access port (OVS), 1 to 4094."),
   /**
    * An OVS internal port (OVS creates the interface). Reaches: a tap interface of that name in
    * the host's root namespace, before it moves into `node` (preflight refuses a name the host
    * already has).
    */
-  internal: z._default(z.boolean(), false),
+  internal: d(
+    z._default(z.boolean(), false),
+    "An OVS internal port: OVS creates the interface (move it into a node with node).",
+  ),
   /** Move the internal port's interface into this node (one of the lab's). */
-  node: z.optional(NsName),
+  node: d(z.optional(NsName), "Move the internal port's interface into this node."),
   /** An OVS bond of these interfaces (each a link's end at this bridge); the key is the bond's name. */
-  bond: z.optional(z.array(Ifname).check(z.minLength(2), z.maxLength(8))),
+  bond: d(
+    z.optional(z.array(Ifname).check(z.minLength(2), z.maxLength(8))),
+    "Bond these interfaces (link ends at this bridge, 2 to 8); the port's name is the bond's.",
+  ),
   /** The bond's mode. @default "active-backup" */
-  mode: z.optional(z.enum(["active-backup", "balance-slb"])),
+  mode: d(
+    z.optional(z.enum(["active-backup", "balance-slb"])),
+    "The bond's mode (default: active-backup).",
+  ),
   /** LACP on the bond. @default "off" */
-  lacp: z.optional(z.enum(["off", "active", "passive"])),
+  lacp: d(z.optional(z.enum(["off", "active", "passive"])), "LACP on the bond (default: off)."),
   /** The member an active-backup bond prefers. */
-  primary: z.optional(Ifname),
+  primary: d(z.optional(Ifname), "The member an active-backup bond prefers."),
   /** QoS: what the bridge sends out of this port is shaped. */
-  qos: z.optional(PortQos),
+  qos: d(z.optional(PortQos), "Shape what the bridge sends out of this port."),
 });
 
 /** A port mirror on an OVS bridge, keyed by its name. */
 export const Mirror = z.strictObject({
   /** `all`, or the ports whose traffic (both directions) is copied. */
-  select: z.union([z.literal("all"), z.array(Ifname).check(z.minLength(1))]),
+  select: d(
+    z.union([z.literal("all"), z.array(Ifname).check(z.minLength(1))]),
+    "all, or the ports whose traffic (both directions) is copied.",
+  ),
   /** The port the copies leave by (a monitor node's link, usually). */
-  output: Ifname,
+  output: d(Ifname, "The port the copies leave by (a monitor node's link, usually)."),
 });
 
 /**
@@ -441,20 +522,32 @@ export const Mirror = z.strictObject({
  */
 export const Bridge = z.strictObject({
   /** `ovs`: a bridge on netkit's private OVS, or on the system's when it runs. */
-  type: z.enum(["linux", "ovs"]),
+  type: d(
+    z.enum(["linux", "ovs"]),
+    "linux: a kernel bridge (at most 1023 ports); ovs: an Open vSwitch bridge.",
+  ),
   /**
    * A real NIC of the host that joins this (Linux) bridge; its addresses and routes move too.
    * Reaches: the host's own NIC, its addresses and routes, and the real network behind it. A lab
    * cannot do that on its own: refused unless the command line says `--uplink` with that NIC.
    */
-  uplink: z.optional(Ifname),
-  ports: z._default(z.record(Ifname, Port), {}),
+  uplink: d(
+    z.optional(Ifname),
+    "A NIC of the host that joins this Linux bridge; refused unless the command line says --uplink NIC.",
+  ),
+  ports: d(
+    z._default(z.record(Ifname, Port), {}),
+    "Settings of the bridge's ports by name: VLAN tags, internal ports, bonds, QoS (OVS).",
+  ),
   /** OpenFlow flows (OVS), in netkit's checked subset (lib/ovs/flow_syntax.ts). */
-  flows: z.optional(z.array(z.string().check(z.maxLength(4096))).check(z.maxLength(1000))),
+  flows: d(
+    z.optional(z.array(z.string().check(z.maxLength(4096))).check(z.maxLength(1000))),
+    "OpenFlow flows (OVS), as ovs-ofctl add-flow takes them: priority=100,ip,actions=drop.",
+  ),
   /** Port mirrors (OVS), by name. */
-  mirrors: z.optional(z.record(Ifname, Mirror)),
+  mirrors: d(z.optional(z.record(Ifname, Mirror)), "Port mirrors (OVS), by name."),
   /** Multi-host labs: the host role this bridge runs on (see `Node.host`). */
-  host: z.optional(HostRole),
+  host: d(z.optional(HostRole), "Multi-host labs: the host role this bridge runs on."),
 });
 
 const Endpoint = z.string().check(
@@ -469,7 +562,12 @@ const Endpoint = z.string().check(
  * A veth pair between two owners (nodes or bridges). Reaches: an end created inside its node, or
  * in the root namespace for a bridge's end (preflight: the name must be free on the host).
  */
-export const Link = z.strictObject({ endpoints: z.tuple([Endpoint, Endpoint]) });
+export const Link = z.strictObject({
+  endpoints: d(
+    z.tuple([Endpoint, Endpoint]),
+    "The two ends of the veth pair, OWNER:IFNAME, OWNER a node or a bridge: [ns1:eth0, br0:p1].",
+  ),
+});
 
 /**
  * One end of a link whose other end is on another host: a VXLAN device (lib/primitives/vxlan.ts).
@@ -478,16 +576,33 @@ export const Link = z.strictObject({ endpoints: z.tuple([Endpoint, Endpoint]) })
  */
 export const Tunnel = z.strictObject({
   /** `OWNER:IFNAME` on this host. */
-  end: Endpoint,
+  end: d(Endpoint, "OWNER:IFNAME on this host."),
   /** The VXLAN network identifier (1 to 16777215), one per link. */
-  vni: intIn(1, 16_777_215),
+  vni: d(intIn(1, 16_777_215), "The VXLAN network identifier, one per link."),
   /** This host's underlay address. */
-  local: Ipv4,
+  local: d(Ipv4, "This host's underlay address."),
   /** The other host's underlay address. */
-  remote: Ipv4,
+  remote: d(Ipv4, "The other host's underlay address."),
   /** UDP port. @default 4789 (IANA's VXLAN port) */
-  port: z._default(intIn(1, 65535), 4789),
+  port: d(z._default(intIn(1, 65535), 4789), "UDP port (default 4789)."),
 });
+
+/** A ping from one of the lab's nodes to an address (`to`: IPv4 only, or either family). */
+const Ping = (to: typeof IpAddress) =>
+  z.strictObject({
+    from: d(NsName, "The node that pings."),
+    to: d(to, "The address it pings."),
+  });
+/** Whether a proof's traffic must get through. */
+const Reach = d(
+  z._default(z.boolean(), true),
+  "Whether it must get through (false: it must not, e.g. across VLANs).",
+);
+/** How long a proof is retried until it passes. */
+const WithinField = d(
+  z.optional(Within),
+  "Retry until it passes, for at most this long: 10s (at most 10 minutes).",
+);
 
 /**
  * A proof the lab must pass. `ping` runs `ping TO` in FROM's network namespace, one of the lab's
@@ -502,48 +617,66 @@ export const Tunnel = z.strictObject({
  */
 export const Expectation = z.union([
   z.strictObject({
-    ping: z.strictObject({ from: NsName, to: IpAddress }),
+    ping: d(Ping(IpAddress), "Ping an address from a node."),
     /** Whether the ping must succeed (`false`: it must fail, e.g. across VLANs). */
-    reach: z._default(z.boolean(), true),
-    within: z.optional(Within),
+    reach: Reach,
+    within: WithinField,
   }),
   z.strictObject({
-    lease: z.strictObject({
-      node: NsName,
-      interface: Ifname,
-      /** IPv4 for a DHCP lease, IPv6 for a DHCPv6 one. */
-      range: z.tuple([IpAddress, IpAddress]),
-      router: z.optional(Ipv4),
-      leaseTime: z.optional(z.int()),
-    }),
-    within: z.optional(Within),
+    lease: d(
+      z.strictObject({
+        node: d(NsName, "The DHCP client node."),
+        interface: d(Ifname, "Its interface that takes the lease (dhcp: true or dhcp6: true)."),
+        /** IPv4 for a DHCP lease, IPv6 for a DHCPv6 one. */
+        range: d(
+          z.tuple([IpAddress, IpAddress]),
+          "The first and last address the lease must lie in (IPv4 for DHCP, IPv6 for DHCPv6).",
+        ),
+        router: d(z.optional(Ipv4), "The gateway the lease must name."),
+        leaseTime: d(z.optional(z.int()), "The lease time in seconds the lease must have."),
+      }),
+      "A node's interface holds a DHCP lease in a range.",
+    ),
+    within: WithinField,
   }),
   z.strictObject({
-    snat: z.strictObject({
-      from: NsName,
-      to: Ipv4,
-      observer: NsName,
-      interface: Ifname,
-      source: Ipv4,
-    }),
-    within: z.optional(Within),
+    snat: d(
+      z.strictObject({
+        from: d(NsName, "The node that pings."),
+        to: d(Ipv4, "The address it pings, behind the NAT."),
+        observer: d(NsName, "The node that watches the packets arrive."),
+        interface: d(Ifname, "The observer's interface the packets arrive on."),
+        source: d(Ipv4, "The source address the observer must see (the NAT's)."),
+      }),
+      "A ping through source NAT, seen from the other side with the NAT's source address.",
+    ),
+    within: WithinField,
   }),
   z.strictObject({
-    untag: z.strictObject({ port: Ifname, tag: intIn(1, 4094) }),
-    ping: z.strictObject({ from: NsName, to: IpAddress }),
-    reach: z._default(z.boolean(), true),
-    within: z.optional(Within),
+    untag: d(
+      z.strictObject({
+        port: d(Ifname, "A port of the lab's OVS bridges that the lab tags."),
+        tag: d(intIn(1, 4094), "Its tag, removed for the ping and set back after."),
+      }),
+      "Remove a port's VLAN tag for the ping, then set it back.",
+    ),
+    ping: d(Ping(IpAddress), "The ping made while the tag is off."),
+    reach: Reach,
+    within: WithinField,
   }),
   z.strictObject({
     /** A TCP connection from `from` to `to`:`port`; `listen`: a node where netkit listens for it. */
-    tcp: z.strictObject({
-      from: NsName,
-      to: Ipv4,
-      port: intIn(1, 65535),
-      listen: z.optional(NsName),
-    }),
-    reach: z._default(z.boolean(), true),
-    within: z.optional(Within),
+    tcp: d(
+      z.strictObject({
+        from: d(NsName, "The node that connects."),
+        to: d(Ipv4, "The address it connects to."),
+        port: d(intIn(1, 65535), "The TCP port."),
+        listen: d(z.optional(NsName), "A node where netkit listens on the port for the test."),
+      }),
+      "A TCP connection from a node to an address and port.",
+    ),
+    reach: Reach,
+    within: WithinField,
   }),
   z.strictObject({
     /**
@@ -551,30 +684,48 @@ export const Expectation = z.union([
      * `dev`, put there by `protocol` (e.g. `ospf`) when given. In a lab with routing daemons it
      * waits (bounded) for routing to converge; `within` sets that bound.
      */
-    route: z.strictObject({
-      node: NsName,
-      to: z.union([z.literal("default"), AnyCidr]),
-      via: z.optional(IpAddress),
-      dev: z.optional(Ifname),
-      protocol: z.optional(z.enum(["ospf", "bgp", "kernel", "static", "ra", "boot"])),
-      /** How many nexthops the route has (ECMP: one per equal path). */
-      nexthops: z.optional(intIn(1, 64)),
-    }),
-    within: z.optional(Within),
+    route: d(
+      z.strictObject({
+        node: d(NsName, "The node whose routing table is read."),
+        to: d(z.union([z.literal("default"), AnyCidr]), "The route's destination, or default."),
+        via: d(z.optional(IpAddress), "The gateway the route must have."),
+        dev: d(z.optional(Ifname), "The interface the route must leave by."),
+        protocol: d(
+          z.optional(z.enum(["ospf", "bgp", "kernel", "static", "ra", "boot"])),
+          "Who must have put the route there: ospf, bgp, kernel, static, ra, boot.",
+        ),
+        nexthops: d(
+          z.optional(intIn(1, 64)),
+          "How many nexthops the route has (ECMP: one per equal path).",
+        ),
+      }),
+      "A route in a node's table (waits for routing daemons to converge).",
+    ),
+    within: WithinField,
   }),
   z.strictObject({
     /** An interface of `node` is up (carrier: both ends of a veth up) or down. */
-    link: z.strictObject({
-      node: NsName,
-      interface: Ifname,
-      state: z._default(z.enum(["up", "down"]), "up"),
-    }),
-    within: z.optional(Within),
+    link: d(
+      z.strictObject({
+        node: d(NsName, "The node."),
+        interface: d(Ifname, "Its interface."),
+        state: d(z._default(z.enum(["up", "down"]), "up"), "up (with carrier) or down."),
+      }),
+      "A node's interface is up (with carrier) or down.",
+    ),
+    within: WithinField,
   }),
   z.strictObject({
     /** A SLAAC address inside `prefix` appears on `node`'s `interface`. */
-    slaac: z.strictObject({ node: NsName, interface: Ifname, prefix: AnyCidr }),
-    within: z.optional(Within),
+    slaac: d(
+      z.strictObject({
+        node: d(NsName, "The node."),
+        interface: d(Ifname, "Its interface that takes a SLAAC address."),
+        prefix: d(AnyCidr, "The IPv6 /64 the address must lie in."),
+      }),
+      "A SLAAC address inside a prefix appears on a node's interface.",
+    ),
+    within: WithinField,
   }),
   z.strictObject({
     /**
@@ -582,56 +733,84 @@ export const Expectation = z.union([
      * up again afterwards, also when the proof fails); `from` must then reach `to` (retried
      * until `within` is up).
      */
-    failover: z.strictObject({
-      down: z.string().check(
-        inheritedName(),
-        z.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*(:[A-Za-z0-9][A-Za-z0-9_.-]*)?$/, {
-          message: 'expected "NODE:IFNAME" or "NODE"',
-          ...otherwise,
-        }),
-      ),
-      from: NsName,
-      to: IpAddress,
-    }),
-    within: z.optional(Within),
+    failover: d(
+      z.strictObject({
+        down: d(
+          z.string().check(
+            inheritedName(),
+            z.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*(:[A-Za-z0-9][A-Za-z0-9_.-]*)?$/, {
+              message: 'expected "NODE:IFNAME" or "NODE"',
+              ...otherwise,
+            }),
+          ),
+          "What is set down for the proof: NODE:IFNAME, or NODE for every link of the node " +
+            "(set up again after).",
+        ),
+        from: d(NsName, "The node that pings."),
+        to: d(IpAddress, "The address it must still reach."),
+      }),
+      "With an interface down, a node still reaches an address.",
+    ),
+    within: WithinField,
   }),
   /** A ping, and the packet counter of one of the lab's flows going up by at least minPackets. */
   z.strictObject({
-    flow: z.strictObject({
-      bridge: Ifname,
-      /** The flow's match as written in the bridge's `flows` (any order; priority may be left out). */
-      match: z.string().check(z.maxLength(4096)),
-      minPackets: z._default(intIn(1, 1_000_000), 1),
-    }),
-    ping: z.strictObject({ from: NsName, to: Ipv4 }),
-    reach: z._default(z.boolean(), true),
-    within: z.optional(Within),
+    flow: d(
+      z.strictObject({
+        bridge: d(Ifname, "The OVS bridge that holds the flow."),
+        /** The flow's match as written in the bridge's `flows` (any order; priority may be left out). */
+        match: d(
+          z.string().check(z.maxLength(4096)),
+          "The flow's match as written in the bridge's flows (any order; priority may be left out).",
+        ),
+        minPackets: d(
+          z._default(intIn(1, 1_000_000), 1),
+          "How much the flow's packet counter must go up (default 1).",
+        ),
+      }),
+      "A ping, and one of the lab's flows counting its packets.",
+    ),
+    ping: d(Ping(Ipv4), "The ping the flow must count."),
+    reach: Reach,
+    within: WithinField,
   }),
   /** A link end ("OWNER:IFNAME") set down, a ping, the link up again. */
   z.strictObject({
-    linkDown: Endpoint,
-    ping: z.strictObject({ from: NsName, to: Ipv4 }),
-    reach: z._default(z.boolean(), true),
-    within: z.optional(Within),
+    linkDown: d(Endpoint, "The link end set down for the ping, OWNER:IFNAME (set up again after)."),
+    ping: d(Ping(Ipv4), "The ping made while the link is down."),
+    reach: Reach,
+    within: WithinField,
   }),
   /** A ping that a capture on a node's interface (a mirror's monitor) sees, both ways. */
   z.strictObject({
-    capture: z.strictObject({ node: NsName, interface: Ifname }),
-    ping: z.strictObject({ from: NsName, to: Ipv4 }),
-    within: z.optional(Within),
+    capture: d(
+      z.strictObject({
+        node: d(NsName, "The node that captures (a mirror's monitor, usually)."),
+        interface: d(Ifname, "Its interface the capture runs on."),
+      }),
+      "A capture on a node's interface sees the ping, both ways.",
+    ),
+    ping: d(Ping(Ipv4), "The ping the capture must see."),
+    within: WithinField,
   }),
   /** iperf3 from a node to a server node: the measured rate within tolerance of `rate`. */
   z.strictObject({
-    throughput: z.strictObject({
-      from: NsName,
-      server: NsName,
-      to: Ipv4,
-      /** The expected rate, in bits per second. */
-      rate: intIn(8000, 100_000_000_000),
-      /** How far the measured rate may be from `rate`, as a fraction. @default 0.25 */
-      tolerance: z._default(z.number().check(z.gt(0), z.lt(1)), 0.25),
-    }),
-    within: z.optional(Within),
+    throughput: d(
+      z.strictObject({
+        from: d(NsName, "The node iperf3 sends from."),
+        server: d(NsName, "The node the iperf3 server runs in."),
+        to: d(Ipv4, "The server's address."),
+        /** The expected rate, in bits per second. */
+        rate: d(intIn(8000, 100_000_000_000), "The expected rate, in bits per second."),
+        /** How far the measured rate may be from `rate`, as a fraction. @default 0.25 */
+        tolerance: d(
+          z._default(z.number().check(z.gt(0), z.lt(1)), 0.25),
+          "How far the measured rate may be from rate, as a fraction (default 0.25).",
+        ),
+      }),
+      "iperf3 from a node to a server node measures a rate within tolerance.",
+    ),
+    within: WithinField,
   }),
 ]);
 
@@ -641,39 +820,63 @@ export const LabSchema = z.strictObject({
    * Reaches: the lab's state directory `/run/netkit/labs/NAME`, the marks on what it creates
    * (`external_ids:netkit-lab=NAME`, `netkit:NAME` comments) and the sandbox namespace `nk-NAME`.
    */
-  name: nameOf("lab", NAME_MAX_BYTES),
+  name: d(
+    nameOf("lab", NAME_MAX_BYTES),
+    "The lab's name: netkit up, status, down and check find the lab by it.",
+  ),
   /**
    * One or a few lines for people. Reaches: `graph`'s header and an exported script's comments,
    * so no control characters (escape sequences) and at most 1000 characters.
    */
-  description: z.optional(Description),
+  description: d(
+    z.optional(Description),
+    "One or a few lines for people (at most 1000 characters).",
+  ),
   /**
    * Build everything inside one parent namespace netkit makes for the lab (`nk-<lab>`), nothing
    * in the host's root namespace (see lib/lab/sandbox.ts).
    */
-  sandbox: z.optional(z.boolean()),
+  sandbox: d(
+    z.optional(z.boolean()),
+    "Build everything inside one parent namespace (nk-LAB), nothing in the host's root namespace.",
+  ),
   /** Network namespaces the lab creates (at most 4096: see `LAB_LIMITS` in lib/reach.ts). */
-  nodes: z._default(z.record(NsName, Node), {}),
-  bridges: z._default(z.record(Ifname, Bridge), {}),
-  links: z._default(z.array(Link), []),
-  expect: z._default(z.array(Expectation), []),
+  nodes: d(
+    z._default(z.record(NsName, Node), {}),
+    "Network namespaces the lab creates, by name (at most 32 bytes).",
+  ),
+  bridges: d(
+    z._default(z.record(Ifname, Bridge), {}),
+    "Linux or OVS bridges in the root namespace, by name (at most 15 bytes).",
+  ),
+  links: d(z._default(z.array(Link), []), "veth pairs between nodes and bridges."),
+  expect: d(
+    z._default(z.array(Expectation), []),
+    "Proofs that netkit check runs: ping, lease, snat, tcp, route, link, slaac, failover, ...",
+  ),
   /**
    * Multi-host labs: the host roles nodes and bridges name with `host:`. Names only (and a
    * description): a lab file never says which machine plays a role, how to log in to it or where
    * its tunnels go; that comes only from `--hosts FILE` on the command line
    * (lib/multihost/inventory.ts). Reaches nothing by itself.
    */
-  hosts: z.optional(z.record(HostRole, z.strictObject({ description: z.optional(Description) }))),
+  hosts: d(
+    z.optional(z.record(
+      HostRole,
+      z.strictObject({ description: d(z.optional(Description), "What this host role is for.") }),
+    )),
+    "Multi-host labs: the host roles that nodes and bridges name with host (machines: --hosts FILE).",
+  ),
   /**
    * Every interface the lab creates gets this MTU (multi-host: at most the underlay's − 50).
    * Reaches: only the lab's own interfaces.
    */
-  mtu: z.optional(intIn(576, 65_535)),
+  mtu: d(z.optional(intIn(576, 65_535)), "The MTU of every interface the lab creates."),
   /**
    * VXLAN ends (see {@link Tunnel}): set by the multi-host split only. A lab file that names
    * them is refused (lib/reach.ts): they send UDP to another machine's address.
    */
-  tunnels: z.optional(z.array(Tunnel)),
+  tunnels: d(z.optional(z.array(Tunnel)), "VXLAN ends, made by the multi-host split only."),
 });
 
 export type { Expect, ImpairSpec, Lab, LabInput } from "./types.ts";

@@ -24,6 +24,8 @@ import { hostIssues } from "../multihost/validate.ts";
 import { ovsIssues } from "./validate_ovs.ts";
 import type { DocPath, LabIssue } from "./issue.ts";
 import { inheritedKeyIssues, ownNames } from "./own_names.ts";
+import { formatPath, schemaIssues } from "./schema_issues.ts";
+import { partialLab } from "./partial.ts";
 
 export type { DocPath, LabIssue } from "./issue.ts";
 
@@ -39,17 +41,18 @@ export class LabValidationError extends UsageError {
   constructor(readonly issues: LabIssue[], readonly source = "lab", where?: string) {
     super(
       `Invalid lab ${source}:\n` +
-        issues.map((i) => `  ${where ?? formatPath(i.path)}: ${i.message}`).join("\n"),
+        issues.map((i) => {
+          const at = where ?? formatPath(i.path);
+          // An enum's message names its field already (lib/lab/schema_issues.ts).
+          return `  ${i.message.startsWith(`${at}: `) ? i.message : `${at}: ${i.message}`}`;
+        }).join("\n"),
       { where: where ?? formatPath(issues[0]?.path ?? []) },
     );
     this.name = "LabValidationError";
   }
 }
 
-/** `nodes.ns1.interfaces.eth0` style. */
-export function formatPath(path: DocPath): string {
-  return path.length === 0 ? "(top level)" : path.map(String).join(".");
-}
+export { formatPath } from "./schema_issues.ts";
 
 export { type LabLayout, layoutOf } from "../reach.ts";
 
@@ -80,70 +83,17 @@ export function validateLab(
   if (inherited.length) throw new LabValidationError(inherited, source);
   const parsed = LabSchema.safeParse(input);
   if (!parsed.success) {
-    throw new LabValidationError(parsed.error.issues.flatMap((i) => zodIssues(i, [])), source);
+    // The shape's problems, and those across the lab in the parts that parsed (lib/lab/partial.ts).
+    const shape = schemaIssues(parsed.error.issues, input, LabSchema);
+    const partial = partialLab(input, shape);
+    const across = partial ? crossCheck(partial.lab).flatMap((i) => partial.place(i) ?? []) : [];
+    throw new LabValidationError([...shape.map(({ unknownKey: _, ...i }) => i), ...across], source);
   }
   const lab = ownNames(parsed.data);
   const issues = crossCheck(lab);
   if (issues.length === 0) issues.push(...reachIssues(lab, options));
   if (issues.length) throw new LabValidationError(issues, source);
   return lab;
-}
-
-/** zod's message, with the reason spelled out where zod only says "Invalid key in record". */
-function issueMessage(issue: { code: string; message: string; path: PropertyKey[] }): string {
-  const inner = (issue as { issues?: { message: string }[] }).issues;
-  if (issue.code === "invalid_key" && inner?.length) {
-    const key = issue.path.at(-1);
-    return `invalid name ${JSON.stringify(String(key))}: ${inner.map((i) => i.message).join("; ")}`
-      .replace(`: ${JSON.stringify(String(key))} is`, ": it is");
-  }
-  return issue.message;
-}
-
-interface ZodIssueLike {
-  code?: string;
-  path: PropertyKey[];
-  message: string;
-  keys?: string[];
-  issues?: ZodIssueLike[];
-  errors?: ZodIssueLike[][];
-  params?: Record<string, unknown> | undefined;
-}
-
-/**
- * One zod issue as {@link LabIssue}s that point at the offending key: an unknown key becomes one
- * issue per key, a bad record key (a name) carries its own messages, and a union (the kinds of
- * `expect`) reports the branch that came closest.
- */
-function zodIssues(issue: ZodIssueLike, prefix: DocPath): LabIssue[] {
-  const path = [...prefix, ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))];
-  if (issue.code === "unrecognized_keys" && issue.keys?.length) {
-    return issue.keys.map((k) => ({
-      path: [...path, k],
-      message: `unrecognized key "${k}"`,
-      key: true,
-    }));
-  }
-  if (issue.code === "invalid_key" && issue.issues?.length) {
-    return [{ path, message: issueMessage({ ...issue, code: issue.code }), key: true }];
-  }
-  if (issue.code === "custom" && issue.params?.key === true) {
-    return [{ path, message: issue.message, key: true }];
-  }
-  if (issue.code === "invalid_union" && issue.errors?.length) {
-    // The branch whose keys fit (a proof's kind is its keys), then the one with fewest issues.
-    const misfits = (b: ZodIssueLike[]) =>
-      b.filter((i) => i.code === "unrecognized_keys" && i.path.length === 0).length;
-    const best = issue.errors.reduce((a, b) =>
-      misfits(b) < misfits(a) || (misfits(b) === misfits(a) && b.length < a.length) ? b : a
-    );
-    return best.flatMap((i) => zodIssues(i, path));
-  }
-  const missing = /received undefined$/.test(issue.message) && path.length > 0;
-  return [{
-    path,
-    message: missing ? `"${String(path[path.length - 1])}" is missing` : issue.message,
-  }];
 }
 
 type LabNode = Lab["nodes"][string];
@@ -171,6 +121,7 @@ const CROSS_CHECKS: readonly ((c: CrossContext) => void)[] = [
   ovsFeatures,
   proofReferences,
   multihostHosts,
+  linuxBridgePorts,
 ];
 
 function crossCheck(lab: Lab): LabIssue[] {
@@ -202,6 +153,34 @@ function ovsFeatures(c: CrossContext): void {
 /** The hosts a lab spreads over (lib/multihost/validate.ts). */
 function multihostHosts(c: CrossContext): void {
   c.issues.push(...hostIssues(c.lab));
+}
+
+/** The most ports a Linux bridge takes (the kernel's BR_MAX_PORTS, 1024, less port 0). */
+export const LINUX_BRIDGE_MAX_PORTS = 1023;
+
+/**
+ * A Linux bridge has at most {@link LINUX_BRIDGE_MAX_PORTS} ports (link ends, tunnel ends and
+ * its uplink): the kernel refuses the next with "Exchange full", halfway through a bring-up.
+ */
+function linuxBridgePorts({ lab, add }: CrossContext): void {
+  const ports = new Map<string, number>();
+  const count = (end: string) => {
+    const owner = end.slice(0, end.indexOf(":"));
+    if (lab.bridges[owner]?.type === "linux") ports.set(owner, (ports.get(owner) ?? 0) + 1);
+  };
+  for (const link of lab.links) link.endpoints.forEach(count);
+  for (const tunnel of lab.tunnels ?? []) count(tunnel.end);
+  for (const [name, bridge] of Object.entries(lab.bridges)) {
+    const n = (ports.get(name) ?? 0) + (bridge.uplink === undefined ? 0 : 1);
+    if (n > LINUX_BRIDGE_MAX_PORTS) {
+      add(
+        ["bridges", name],
+        `Linux bridge "${name}" has ${n} ports; the kernel takes at most ` +
+          `${LINUX_BRIDGE_MAX_PORTS} (it refuses the next with "Exchange full"): use an OVS ` +
+          "bridge (type: ovs), or two Linux bridges joined by a link",
+      );
+    }
+  }
 }
 
 /** The interface names claimed in each namespace, each with the first place that claimed it. */
@@ -412,7 +391,7 @@ function networkAddressProblem(cidr: string, addr: string): string | undefined {
       })`;
     }
   } else if (networkOfAny(cidr) === cidr && !cidr.endsWith("/32")) {
-    return `${cidr} is the network address, not a host address (the seed's slip: use e.g. ${
+    return `${cidr} is the network address, not a host address (use e.g. ${
       cidr.replace(/\.0\//, ".1/")
     })`;
   }
@@ -591,10 +570,20 @@ function proofNodesExist(c: CrossContext, e: Proof, k: number): void {
   }
 }
 
-/** The interface a link or route proof names is one of its node's. */
+/** The interface a link, lease, SLAAC, capture or route proof names is one of its node's. */
 function proofInterfaceExists(c: CrossContext, e: Proof, k: number): void {
   const ifaceOf = "link" in e
     ? { node: e.link.node, ifname: e.link.interface, path: ["expect", k, "link", "interface"] }
+    : "lease" in e
+    ? { node: e.lease.node, ifname: e.lease.interface, path: ["expect", k, "lease", "interface"] }
+    : "slaac" in e
+    ? { node: e.slaac.node, ifname: e.slaac.interface, path: ["expect", k, "slaac", "interface"] }
+    : "capture" in e
+    ? {
+      node: e.capture.node,
+      ifname: e.capture.interface,
+      path: ["expect", k, "capture", "interface"],
+    }
     : "route" in e && e.route.dev !== undefined
     ? { node: e.route.node, ifname: e.route.dev, path: ["expect", k, "route", "dev"] }
     : undefined;

@@ -2,7 +2,7 @@
  * Which Open vSwitch a command talks to, and how it is addressed. The one rule: netkit passes
  * `--db=unix:<run dir>/db.sock` to every `ovs-vsctl` for an OVS it runs itself (its private one,
  * or a sandboxed lab's own); the system's OVS is reached at ovs-vsctl's default address, so
- * plans, dry-runs and exported scripts for it read like the tutorials.
+ * plans, dry-runs and exported scripts for it read like the ovs-vsctl commands a person would type.
  *
  * @module
  */

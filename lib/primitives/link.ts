@@ -56,7 +56,7 @@ const where = (ns: string | undefined) => (ns === undefined ? "" : ` in ${ns}`);
  *
  * @param name The first end (in `options.ns`, else the root namespace).
  * @param options The peer's name and where each end is created.
- * @example The seed's veth into ns1
+ * @example A veth into ns1
  * ```ts
  * import { vethPair } from "../../mod.ts";
  * vethPair("veth-ns1", { peer: "eth0-ns1", peerNs: "ns1" });
@@ -225,7 +225,7 @@ export function addRoute(to: string, options: AddRouteOptions = {}): Step {
 /**
  * `ip [-n NS] link set dev FROM name TO`: renames a link (it must be down). Undo renames it back.
  *
- * @example The seed renames link-in-rt to eth0 inside rt
+ * @example Rename link-in-rt to eth0 inside rt
  * ```ts
  * import { renameLink } from "../../mod.ts";
  * renameLink("link-in-rt", "eth0", { ns: "rt" });
@@ -249,7 +249,7 @@ export function renameLink(from: string, to: string, options: InNsOptions = {}):
  * `ip link set dev NAME netns NS`: moves a root-namespace link into a namespace (used for OVS
  * internal ports, which OVS creates in the root namespace). Undo moves it back.
  *
- * @example The seed moves tap1 into ns1
+ * @example Move tap1 into ns1
  * ```ts
  * import { moveLink } from "../../mod.ts";
  * moveLink("tap1", "ns1");

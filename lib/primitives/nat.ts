@@ -1,8 +1,8 @@
 /**
  * Source NAT inside a router namespace, with iptables.
  *
- * Why iptables rather than nft: the seed teaches exactly these iptables commands, so the rule a
- * learner reads in `--dry-run` is the one in the tutorial; each rule's undo is the same rule with
+ * Why iptables rather than nft: most guides to SNAT teach exactly these iptables commands, so the
+ * rule a learner reads in `--dry-run` is the one they already know; each rule's undo is the same rule with
  * `-D`, so removal is exact; and on Debian 12 `iptables` is iptables-nft, so the rule lives in
  * nf_tables anyway. Every rule carries `-m comment --comment netkit:<lab>` as its owner mark. The
  * rules live in the router's namespace, never in the host's firewall.
@@ -63,7 +63,7 @@ function matchOf(source: string, notDestination?: string, outInterface?: string)
 
 /**
  * `ip netns exec NS iptables -t nat -A POSTROUTING -s SRC ! -d SRC -j SNAT --to-source ADDR`:
- * the seed's SNAT rule, inside the router namespace. Undo deletes the same rule (`-D`).
+ * a SNAT rule, inside the router namespace. Undo deletes the same rule (`-D`).
  *
  * @example The router lab's rule
  * ```ts

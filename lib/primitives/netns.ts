@@ -84,8 +84,8 @@ export function sysctl(ns: string, key: string, value: string, undoValue?: strin
 
 /**
  * `ip netns exec NS sysctl -w net.ipv4.ip_forward=1`: turns IPv4 forwarding on inside one
- * namespace. Forwarding is per namespace: the host's own setting is never touched (one of the
- * seed's slips was to set it in the root namespace). Undo turns it off again.
+ * namespace. Forwarding is per namespace: the host's own setting is never touched (a common slip
+ * is to set it in the root namespace). Undo turns it off again.
  *
  * @example Make namespace rt a router
  * ```ts

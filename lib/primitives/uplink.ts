@@ -1,6 +1,6 @@
 /**
  * A real uplink: the host's NIC joins a lab bridge, and its addresses and routes move to the
- * bridge — the seed's `br-ex` step. All of it is one `ip -batch` (one process), so a host
+ * bridge (`br-ex` in the router recipe). All of it is one `ip -batch` (one process), so a host
  * reached over that NIC is never left half-configured; the undo puts the addresses and routes
  * back on the NIC exactly.
  *
@@ -31,7 +31,7 @@ export interface UplinkOptions extends InNsOptions {
  * `ip addr del A dev NIC; ip link set dev NIC master BRIDGE; ip addr add A dev BRIDGE;
  * ip route replace TO via GW dev BRIDGE`, as one batch. Undo reverses it, as one batch.
  *
- * @example The seed's uplink, with the host's address 192.168.100.21/24
+ * @example An uplink, with the host's address 192.168.100.21/24
  * ```ts
  * import { uplink } from "../../mod.ts";
  * uplink("ens3", "br-ex", {

@@ -65,7 +65,13 @@ Deno.test("validate: good files exit 0, bad files exit 2 with FILE:LINE:COL", op
 
     const mixed = await netkit(["validate", "--ignore-images", ...good, ...bad]);
     assertEquals(mixed.code, 2, mixed.stdout);
-    assertMatch(mixed.stderr, new RegExp(`^${dir}/bad\\.yaml:4:11: .*"host"`, "m"));
+    assertMatch(
+      mixed.stderr,
+      new RegExp(
+        `^${dir}/bad\\.yaml:4:11: nodes\\.a\\.role: "switch" is not one of host, router$`,
+        "m",
+      ),
+    );
     assertMatch(mixed.stderr, new RegExp(`^${dir}/bad\\.yaml:6:27: .*A\\.B\\.C\\.D/N`, "m"));
     assertMatch(
       mixed.stderr,

@@ -142,7 +142,7 @@ Deno.test("the new proofs are validated like the rest", () => {
   );
   assertMatch(
     expect("link: { node: a, interface: eth0, state: sideways }")[0]!,
-    /^13:46: Invalid option/,
+    /^13:46: expect\.0\.link\.state: "sideways" is not one of up, down$/,
   );
   assertMatch(
     expect("route: { node: a, to: 10.9.0.0/33 }")[0]!,

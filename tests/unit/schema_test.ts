@@ -62,3 +62,23 @@ Deno.test("netkit schema prints the generated schema, and schema/lab.schema.json
   const committed = await Deno.readTextFile(new URL("schema/lab.schema.json", ROOT));
   assertEquals(committed, r.stdout, "schema/lab.schema.json is stale: run make schema");
 });
+
+Deno.test("every property of the lab file's JSON Schema has a description (editors show it)", () => {
+  const missing: string[] = [];
+  let properties = 0;
+  const walk = (node: unknown, at: string): void => {
+    if (Array.isArray(node)) return node.forEach((v, i) => walk(v, `${at}/${i}`));
+    if (typeof node !== "object" || node === null) return;
+    const props = (node as { properties?: Record<string, Record<string, unknown>> }).properties;
+    for (const [key, prop] of Object.entries(props ?? {})) {
+      properties++;
+      if (typeof prop.description !== "string" || prop.description.length < 8) {
+        missing.push(`${at}/properties/${key}`);
+      }
+    }
+    for (const [key, value] of Object.entries(node)) walk(value, `${at}/${key}`);
+  };
+  walk(labJsonSchema(), "");
+  assert(properties > 150, `only ${properties} properties`);
+  assertEquals(missing, []);
+});
