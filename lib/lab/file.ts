@@ -206,13 +206,14 @@ function parseYaml(text: string, file: string): Parsed {
     if (doc.errors.some((e) => e.code !== "DUPLICATE_KEY")) throw new LabFileError(file, problems);
     duplicates.push(...problems);
   }
-  const limits = yamlLimitProblems(doc);
-  if (limits.length) {
-    throw new LabFileError(
-      file,
-      limits.map((p) => ({ file, ...at(p.offset), message: p.message })),
-    );
-  }
+  const limits = yamlLimitProblems(doc).map((p) => ({
+    problem: { file, ...at(p.offset), message: p.message },
+    duplicate: p.duplicate === true,
+  }));
+  // A duplicate key leaves a document (the last value wins) whose other problems are found too;
+  // a document too deep or with too many aliases is not read any further.
+  if (limits.some((l) => !l.duplicate)) throw new LabFileError(file, limits.map((l) => l.problem));
+  duplicates.push(...limits.map((l) => l.problem));
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });

@@ -32,6 +32,8 @@ export interface YamlLimitProblem {
   offset: number;
   /** What is wrong. */
   message: string;
+  /** A duplicate key: the document is still read (the last value wins), for its other problems. */
+  duplicate?: true;
 }
 
 const offsetOf = (node: unknown): number => (node as Node | null)?.range?.[0] ?? 0;
@@ -106,6 +108,7 @@ function duplicatesAndDepth(doc: Document.Parsed, problems: YamlLimitProblem[]):
           problems.push({
             offset: offsetOf(pair.key ?? pair.value),
             message: `duplicate key ${shownKey(key)}: each key may appear once in a mapping`,
+            duplicate: true,
           });
         }
         keys.add(key);
