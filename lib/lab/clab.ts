@@ -7,15 +7,23 @@
  *
  * | containerlab                                   | netkit                                      |
  * | ---------------------------------------------- | ------------------------------------------- |
- * | node `kind: linux`                             | a network namespace named after the node    |
+ * | node `kind: linux`                             | a namespace `clab-LAB-NODE` (see `prefix`)  |
+ * | `network-mode: container:OTHER`                | the node lives in OTHER's namespace         |
  * | node `kind: bridge` / `kind: ovs-bridge`       | a Linux / OVS bridge made by the lab        |
  * | `links: - endpoints: ["n1:eth1", "n2:eth1"]`   | a veth pair (also the `type: veth` form)    |
- * | `exec: - ip addr add 10.0.0.1/24 dev eth1`     | an address of the interface                 |
- * | `exec: - ip route add DEST via GW [dev IF]`    | a route of the node                         |
+ * | a link's `mtu` (default 9500)                  | the lab's `mtu` (one for all links)         |
+ * | `exec: - ip addr add 10.0.0.1/24 dev eth1`     | an address of the interface (IPv4 or IPv6)  |
+ * | `exec: - ip route add DEST via GW [dev IF]`    | a route of the node (`-4`, `-6`)            |
  * | `exec: - ip link set [dev] IF up`              | nothing: netkit brings every interface up   |
+ * | `exec: - ip a`, `ip -br link show`, ...        | nothing: a line that only shows (a notice)  |
  * | `exec: - sysctl -w net.ipv4.ip_forward=1`      | `role: router` (other keys: `sysctls`)      |
- * | `defaults`, `kinds`, `groups`                  | inherited `kind` and `image`; `exec` lines  |
- * |                                                | appended, as containerlab does              |
+ * | `defaults`, `kinds`, `groups`                  | inherited `kind`, `image`, `group`; `exec`  |
+ * |                                                | lines appended, as containerlab does        |
+ *
+ * `ip` takes its usual abbreviations (`ip a a`, `ip l s eth1 up`, `ip r`). A namespace is named as
+ * containerlab names the node's container (`clab-LAB-NODE`; `prefix: P` gives `P-LAB-NODE`,
+ * `prefix: __lab-name` gives `LAB-NODE` and `prefix: ""` the node's own name), so two topologies
+ * whose nodes have the same names can be up at once; a name over 32 bytes is refused at its node.
  *
  * An `exec` line is parsed word by word, never run, and never given to a shell: any other command,
  * or shell syntax, is refused naming the line. Nothing is dropped: every `exec` line becomes part
@@ -27,7 +35,7 @@
  * Kinds that need a container (`nokia_srlinux`, `arista_ceos`, ...) are refused, and so are
  * container images (a namespace runs this host's programs, not the image's; `ignoreImages` turns
  * that refusal into a notice) and the keys that configure a container (`binds`, `env`, `cmd`,
- * ...). `mgmt`, `prefix` and management addresses are ignored with a notice: a netkit lab has no
+ * ...). `mgmt` and management addresses are ignored with a notice: a netkit lab has no
  * management network. Unlike containerlab, netkit creates the bridges itself (and refuses, like
  * any lab, one that already exists).
  *
@@ -41,7 +49,7 @@ import { familyOf, inSubnetAny, parseAnyCidr, parseAnyIp, parseCidr, parseIp } f
 import { NAME_MAX_BYTES } from "../names.ts";
 import { UsageError } from "../errors.ts";
 import type { DocPath, LabIssue } from "./validate.ts";
-import { nameMap } from "./own_names.ts";
+import { inheritedNameProblem, nameMap } from "./own_names.ts";
 import { type BoundFileReader, keepAliveProblem, readFrrBinds } from "./clab_frr.ts";
 
 /** Options for reading a containerlab topology. */
@@ -431,6 +439,10 @@ class ClabReader {
       return;
     }
     const ns = this.nsOf(name);
+    // The node's own name is refused like any name a file gives (lib/lab/own_names.ts), even
+    // where its namespace's name, clab-LAB-NODE, would be harmless.
+    const inherited = inheritedNameProblem(name);
+    if (inherited) return this.problem(path, inherited);
     if (new TextEncoder().encode(ns).length > NAME_MAX_BYTES) {
       return this.problem(
         path,
@@ -617,7 +629,10 @@ class ClabReader {
           "type dummy",
       );
     }
-    refuse("dummy interfaces are not supported yet");
+    refuse(
+      "a netkit lab has no dummy interfaces: a node's interfaces are the ends of its links " +
+        "(give the address to an interface a link brings)",
+    );
   }
 
   /** `sysctl -w KEY=VALUE`: forwarding makes a router; other keys become `sysctls`. */

@@ -145,6 +145,7 @@ Deno.test("exec lines are parsed, never run: shell syntax and other commands are
       ["ip -br link set eth1 up", /option -br is not supported/],
       ["ip neigh add 10.0.0.2 lladdr 02:00:00:00:00:02 dev eth1", /it reads only: ip/],
       ["ip link add vx0 type vxlan id 5", /ip link add reads only type dummy/],
+      ["ip l add dev d1 type dummy", /a netkit lab has no dummy interfaces/],
       ["ip addr add 10.0.0.300/24 dev eth1", /10\.0\.0\.300 is not an IPv4 address/],
       ["ip addr add 10.0.0.1/24 dev eth1 label x", /"label" is not supported/],
       ["ip route add default via 10.0.0.999", /Invalid IPv4 address "10\.0\.0\.999"/],
