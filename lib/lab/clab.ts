@@ -541,6 +541,9 @@ class ClabReader {
     for (const p of frr.problems) this.problem(at(p.bind), p.message);
     for (const n of frr.notices) this.notice(at(n.bind), n.message);
     if (frr.routing === undefined) return;
+    if (built.routing !== undefined) {
+      return this.problem(path, "two nodes in one namespace (network-mode) each bind FRR's files");
+    }
     built.role = "router";
     built.routing = frr.routing;
     this.from(["nodes", this.nsOf(name), "role"], path);
