@@ -7,15 +7,23 @@
  *
  * | containerlab                                   | netkit                                      |
  * | ---------------------------------------------- | ------------------------------------------- |
- * | node `kind: linux`                             | a network namespace named after the node    |
+ * | node `kind: linux`                             | a namespace `clab-LAB-NODE` (see `prefix`)  |
+ * | `network-mode: container:OTHER`                | the node lives in OTHER's namespace         |
  * | node `kind: bridge` / `kind: ovs-bridge`       | a Linux / OVS bridge made by the lab        |
  * | `links: - endpoints: ["n1:eth1", "n2:eth1"]`   | a veth pair (also the `type: veth` form)    |
- * | `exec: - ip addr add 10.0.0.1/24 dev eth1`     | an address of the interface                 |
- * | `exec: - ip route add DEST via GW [dev IF]`    | a route of the node                         |
+ * | a link's `mtu` (default 9500)                  | the lab's `mtu` (one for all links)         |
+ * | `exec: - ip addr add 10.0.0.1/24 dev eth1`     | an address of the interface (IPv4 or IPv6)  |
+ * | `exec: - ip route add DEST via GW [dev IF]`    | a route of the node (`-4`, `-6`)            |
  * | `exec: - ip link set [dev] IF up`              | nothing: netkit brings every interface up   |
+ * | `exec: - ip a`, `ip -br link show`, ...        | nothing: a line that only shows (a notice)  |
  * | `exec: - sysctl -w net.ipv4.ip_forward=1`      | `role: router` (other keys: `sysctls`)      |
- * | `defaults`, `kinds`, `groups`                  | inherited `kind` and `image`; `exec` lines  |
- * |                                                | appended, as containerlab does              |
+ * | `defaults`, `kinds`, `groups`                  | inherited `kind`, `image`, `group`; `exec`  |
+ * |                                                | lines appended, as containerlab does        |
+ *
+ * `ip` takes its usual abbreviations (`ip a a`, `ip l s eth1 up`, `ip r`). A namespace is named as
+ * containerlab names the node's container (`clab-LAB-NODE`; `prefix: P` gives `P-LAB-NODE`,
+ * `prefix: __lab-name` gives `LAB-NODE` and `prefix: ""` the node's own name), so two topologies
+ * whose nodes have the same names can be up at once; a name over 32 bytes is refused at its node.
  *
  * An `exec` line is parsed word by word, never run, and never given to a shell: any other command,
  * or shell syntax, is refused naming the line. Nothing is dropped: every `exec` line becomes part
@@ -27,7 +35,7 @@
  * Kinds that need a container (`nokia_srlinux`, `arista_ceos`, ...) are refused, and so are
  * container images (a namespace runs this host's programs, not the image's; `ignoreImages` turns
  * that refusal into a notice) and the keys that configure a container (`binds`, `env`, `cmd`,
- * ...). `mgmt`, `prefix` and management addresses are ignored with a notice: a netkit lab has no
+ * ...). `mgmt` and management addresses are ignored with a notice: a netkit lab has no
  * management network. Unlike containerlab, netkit creates the bridges itself (and refuses, like
  * any lab, one that already exists).
  *
@@ -37,10 +45,11 @@
  *
  * @module
  */
-import { inSubnet, parseCidr, parseIp } from "../addr.ts";
+import { familyOf, inSubnetAny, parseAnyCidr, parseAnyIp, parseCidr, parseIp } from "../addr.ts";
+import { NAME_MAX_BYTES } from "../names.ts";
 import { UsageError } from "../errors.ts";
 import type { DocPath, LabIssue } from "./validate.ts";
-import { nameMap } from "./own_names.ts";
+import { inheritedNameProblem, nameMap } from "./own_names.ts";
 import { type BoundFileReader, keepAliveProblem, readFrrBinds } from "./clab_frr.ts";
 
 /** Options for reading a containerlab topology. */
@@ -91,14 +100,36 @@ export function isClabDocument(value: unknown): boolean {
 }
 
 const MGMT_KEYS = new Set(["mgmt-ipv4", "mgmt-ipv6", "mgmt_ipv4", "mgmt_ipv6"]);
-const NODE_KEYS = new Set(["kind", "image", "exec", "group", "labels", "binds", "sysctls"]);
+const NODE_KEYS = new Set([
+  "kind",
+  "image",
+  "exec",
+  "group",
+  "labels",
+  "binds",
+  "sysctls",
+  "network-mode",
+]);
 /** Node settings with no network effect: ignored with a notice. */
 const NO_NETWORK_EFFECT = new Set(["startup-delay", "certificate"]);
+/** containerlab's MTU for a veth link that says none. */
+const CLAB_MTU = 9500;
 const WORD = /^[A-Za-z0-9_.:/=@+,-]+$/;
-const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+/** The `ip` objects netkit reads, with the abbreviations `ip` takes (`ip a`, `ip l`, `ip r`). */
+const IP_OBJECTS: readonly [string, RegExp][] = [
+  ["addr", /^a(d(d(r(e(s(s)?)?)?)?)?)?$/],
+  ["link", /^l(i(n(k)?)?)?$/],
+  ["route", /^r(o(u(t(e)?)?)?)?$/],
+  ["neigh", /^n(e(i(g(h(b(o(u?r)?)?)?)?)?)?)?$/],
+  ["rule", /^ru(le?)?$/],
+];
+/** `ip`'s verbs as it abbreviates them (`ip a a`, `ip l s eth1 up`, `ip a sh`). */
+const ADD = /^a(dd?)?$/;
+const SET = /^s(et?)?$/;
+const SHOW = /^(sh(ow?)?|l(i(st?)?|st?|s))$/;
 const FORWARDING = new Set(["net.ipv4.ip_forward", "net.ipv4.conf.all.forwarding"]);
-const EXEC_FORMS = "ip addr add CIDR dev IF, ip route add DEST via GW [dev IF], " +
-  "ip route add DEST dev IF, ip link set [dev] IF up, sysctl -w KEY=VALUE";
+const EXEC_FORMS = "ip [-4|-6] addr add CIDR dev IF, ip [-4|-6] route add DEST via GW [dev IF], " +
+  "ip route add DEST dev IF, ip link set [dev] IF up, ip ... show, sysctl -w KEY=VALUE";
 
 /**
  * Reads a parsed containerlab topology into a netkit lab document. Pure: it reads nothing and
@@ -121,11 +152,13 @@ export function clabToLab(value: unknown, options: ClabOptions = {}): ClabConver
   r.readSettings(topology);
   const rawNodes = topology.nodes;
   if (!isObj(rawNodes)) r.problem(["topology", "nodes"], "topology.nodes is a mapping of nodes");
+  if (isObj(rawNodes)) r.readNetworkModes(rawNodes);
   for (const [name, raw] of Object.entries(isObj(rawNodes) ? rawNodes : {})) r.readNode(name, raw);
   r.refuseUntakenExec();
   r.reportImages();
   r.readLinks(topology.links ?? [], isObj(rawNodes) ? rawNodes : undefined);
   r.checkUpLinks();
+  r.readMtu();
   if (r.problems.length === 0) r.lab.expect = derivePings(r.lab);
   return result;
 }
@@ -159,6 +192,12 @@ class ClabReader {
   #defaults: Obj = {};
   #kinds: Obj = {};
   #groups: Obj = {};
+  /** What containerlab puts before a node's name (`clab-LAB-` unless `prefix` says otherwise). */
+  #nsPrefix = "";
+  /** Each built link's MTU (containerlab's default unless it says `mtu`), with its path. */
+  readonly #mtus: Setting[] = [];
+  /** Nodes with `network-mode: container:OTHER`, each with the node whose namespace it shares. */
+  readonly #sharedWith = new Map<string, string>();
 
   constructor(readonly options: ClabOptions) {}
 
@@ -191,6 +230,45 @@ class ClabReader {
     if (!this.#origins.has(key)) this.#origins.set(key, clabPath);
   }
 
+  /**
+   * The namespace of node `name`: containerlab's own name for its container, `clab-LAB-NODE`
+   * (see {@link namespacePrefix}), or the namespace of the node it shares (`network-mode`). A
+   * bridge keeps its name, as in containerlab.
+   */
+  nsOf(name: string): string {
+    const kind = this.#kindOf.get(name);
+    if (kind !== undefined && KINDS[kind] !== "namespace") return name;
+    return this.#nsPrefix + (this.#sharedWith.get(name) ?? name);
+  }
+
+  /**
+   * `network-mode: container:OTHER`: the node lives in OTHER's namespace (OTHER a `linux` node of
+   * the topology that shares no one else's); its links and exec lines land there. Read for every
+   * node before any node is built, so the order of nodes does not matter.
+   */
+  readNetworkModes(rawNodes: Obj): void {
+    for (const [name, raw] of Object.entries(rawNodes)) {
+      if (!isObj(raw) || !Object.hasOwn(raw, "network-mode")) continue;
+      const path: DocPath = ["topology", "nodes", name, "network-mode"];
+      const mode = raw["network-mode"];
+      const other = typeof mode === "string" && mode.startsWith("container:")
+        ? mode.slice("container:".length)
+        : undefined;
+      const target = other === undefined ? undefined : own(rawNodes, other);
+      const why = other === undefined
+        ? `network-mode ${JSON.stringify(mode)} is not supported: netkit reads container:NODE ` +
+          "(two nodes in one namespace); host and none have no namespace of the lab's own"
+        : !isObj(target)
+        ? `network-mode: node "${other}" is not in topology.nodes (netkit shares namespaces ` +
+          "only among the topology's own nodes)"
+        : Object.hasOwn(target, "network-mode")
+        ? `network-mode: node "${other}" shares another node's namespace itself; name that one`
+        : undefined;
+      if (why) this.problem(path, why);
+      else this.#sharedWith.set(name, other!);
+    }
+  }
+
   /** The topology path a lab document path came from (its nearest recorded parent's). */
   origin(path: DocPath): DocPath {
     for (let i = path.length; i > 0; i--) {
@@ -212,12 +290,13 @@ class ClabReader {
       } else if (key === "settings") {
         this.notice(["settings"], '"settings" is ignored: it has no network effect');
       } else if (key === "prefix") {
-        this.notice(["prefix"], '"prefix" is ignored: netkit names each namespace after its node');
+        if (typeof v !== "string") this.problem(["prefix"], "prefix is a string");
       } else {
         this.problem([key], `unrecognized key "${key}" (netkit reads name and topology)`, true);
       }
     }
     if (!Object.hasOwn(value, "name")) this.problem([], '"name" is missing');
+    this.#nsPrefix = namespacePrefix(own(value, "name"), own(value, "prefix"));
     const topology = value.topology;
     if (!isObj(topology)) {
       this.problem(["topology"], "topology is a mapping with nodes and links");
@@ -258,11 +337,12 @@ class ClabReader {
         this.notice([...path, key], `"${key}" is ignored: a netkit lab has no management network`);
       } else if (key === "cmd" || NO_NETWORK_EFFECT.has(key)) {
         this.readIgnored([...path, key], key, settings[key]);
-      } else if (!NODE_KEYS.has(key) || (key === "group" && !isNode)) {
+      } else if (!NODE_KEYS.has(key) || (key === "network-mode" && !isNode)) {
         this.problem(
           [...path, key],
           `"${key}" is not supported: netkit builds namespaces, not containers ` +
-            "(it reads kind, image, exec, group, labels, binds, sysctls and a keep-alive cmd)",
+            "(it reads kind, image, exec, group, labels, binds, sysctls, network-mode and a " +
+            "keep-alive cmd)",
           true,
         );
       }
@@ -273,7 +353,7 @@ class ClabReader {
   setting(name: string, node: Obj, key: string, kind?: string): Setting | undefined {
     const path: DocPath = ["topology", "nodes", name];
     if (Object.hasOwn(node, key)) return [node[key], [...path, key]];
-    const group = this.groupOf(node);
+    const group = this.groupOf(node, kind);
     if (group && Object.hasOwn(group[0], key)) return [group[0][key], [...group[1], key]];
     const ofKind = this.kindSettings(kind);
     if (ofKind && Object.hasOwn(ofKind[0], key)) return [ofKind[0][key], [...ofKind[1], key]];
@@ -283,9 +363,13 @@ class ClabReader {
     return undefined;
   }
 
-  /** The settings of the group a node names, with their path, if the topology has that group. */
-  groupOf(node: Obj): [Obj, DocPath] | undefined {
-    const name = own(node, "group");
+  /**
+   * The settings of the group a node is in, with their path, if the topology has that group: the
+   * node's own `group`, else its kind's (in `kinds`), else the defaults'.
+   */
+  groupOf(node: Obj, kind?: string): [Obj, DocPath] | undefined {
+    const name = own(node, "group") ?? own(this.kindSettings(kind)?.[0] ?? {}, "group") ??
+      own(this.#defaults, "group");
     if (typeof name !== "string") return undefined;
     const group = own(this.#groups, name);
     return isObj(group) ? [group, ["topology", "groups", name]] : undefined;
@@ -340,6 +424,12 @@ class ClabReader {
       this.#images.set(key, seen);
     }
     const execs = this.execOf(name, node, kind);
+    if (KINDS[kind] !== "namespace" && Object.hasOwn(node, "network-mode")) {
+      this.problem(
+        [...path, "network-mode"],
+        "network-mode on a bridge: netkit's bridges are in the root namespace, not in a node",
+      );
+    }
     if (KINDS[kind] !== "namespace") {
       this.bridges[name] = { type: KINDS[kind] };
       this.from(["bridges", name], path);
@@ -348,9 +438,20 @@ class ClabReader {
       }
       return;
     }
-    const built: Obj = {};
-    this.nodes[name] = built;
-    this.from(["nodes", name], path);
+    const ns = this.nsOf(name);
+    // The node's own name is refused like any name a file gives (lib/lab/own_names.ts), even
+    // where its namespace's name, clab-LAB-NODE, would be harmless.
+    const inherited = inheritedNameProblem(name);
+    if (inherited) return this.problem(path, inherited);
+    if (new TextEncoder().encode(ns).length > NAME_MAX_BYTES) {
+      return this.problem(
+        path,
+        `namespace "${ns}" (containerlab's name for node "${name}") is over ${NAME_MAX_BYTES} ` +
+          'bytes: shorten the lab\'s name, or set prefix: "" to name each namespace after its node',
+      );
+    }
+    const built: Obj = (this.nodes[ns] ??= {}) as Obj;
+    this.from(["nodes", ns], path);
     this.readSysctls(name, node, built, kind);
     this.readBinds(name, node, built, kind);
     for (const [lines, execPath] of execs) {
@@ -376,7 +477,7 @@ class ClabReader {
     take(this.#defaults, ["topology", "defaults"]);
     const ofKind = this.kindSettings(kind);
     if (ofKind) take(...ofKind);
-    const group = this.groupOf(node);
+    const group = this.groupOf(node, kind);
     if (group) take(...group);
     take(node, ["topology", "nodes", name]);
     return sources;
@@ -426,7 +527,7 @@ class ClabReader {
     const sysctls = (built.sysctls ??= nameMap()) as Obj;
     for (const [key, v] of Object.entries(value)) {
       sysctls[key] = v;
-      this.from(["nodes", name, "sysctls", key], [...path, key]);
+      this.from(["nodes", this.nsOf(name), "sysctls", key], [...path, key]);
     }
   }
 
@@ -440,14 +541,17 @@ class ClabReader {
     for (const p of frr.problems) this.problem(at(p.bind), p.message);
     for (const n of frr.notices) this.notice(at(n.bind), n.message);
     if (frr.routing === undefined) return;
+    if (built.routing !== undefined) {
+      return this.problem(path, "two nodes in one namespace (network-mode) each bind FRR's files");
+    }
     built.role = "router";
     built.routing = frr.routing;
-    this.from(["nodes", name, "role"], path);
-    this.from(["nodes", name, "routing"], path);
+    this.from(["nodes", this.nsOf(name), "role"], path);
+    this.from(["nodes", this.nsOf(name), "routing"], path);
     const interfaces = (built.interfaces ??= nameMap()) as Record<string, Obj>;
     for (const { iface, cidr } of frr.addresses) {
       const addresses = ((interfaces[iface] ??= {}).addresses ??= []) as string[];
-      this.from(["nodes", name, "interfaces", iface], path);
+      this.from(["nodes", this.nsOf(name), "interfaces", iface], path);
       addresses.push(cidr);
     }
   }
@@ -488,32 +592,50 @@ class ClabReader {
           `it reads only: ${EXEC_FORMS}`,
       );
     }
-    const exec: ExecLine = { node, built, path, refuse };
+    const exec: ExecLine = { node, built, path, refuse, family: undefined };
     if (words[0] === "sysctl") return this.execSysctl(exec, words.slice(1));
     if (words[0] !== "ip") {
       return refuse(`netkit runs no commands from a topology; it reads only: ${EXEC_FORMS}`);
     }
+    const options: string[] = [];
     let i = 1;
-    while (words[i]?.startsWith("-")) {
-      if (words[i] === "-6") return refuse("netkit labs are IPv4 only");
-      if (words[i] !== "-4") return refuse(`option ${words[i]} is not supported`);
-      i++;
-    }
+    for (; words[i]?.startsWith("-"); i++) options.push(words[i]!);
     const [object = "", verb = "", ...args] = words.slice(i);
+    const what = IP_OBJECTS.find(([, re]) => re.test(object))?.[0];
+    if (what !== undefined && (verb === "" || SHOW.test(verb))) {
+      // A line that only prints (`ip a`, `ip -br link show`): nothing to build, nothing dropped.
+      return this.notice(path, `exec line ${JSON.stringify(line)} ignored: it only shows`);
+    }
+    for (const option of options) {
+      if (option === "-4" || option === "-6") exec.family = option === "-4" ? 4 : 6;
+      else return refuse(`option ${option} is not supported (netkit reads -4 and -6)`);
+    }
     built.interfaces ??= nameMap();
-    if (/^a(d(d(r(e(s(s)?)?)?)?)?)?$/.test(object) && verb === "add") {
-      return this.execAddrAdd(exec, args);
-    }
-    if (/^r(o(u(t(e)?)?)?)?$/.test(object) && verb === "add") {
-      return this.execRouteAdd(exec, args);
-    }
-    if (object === "link" && verb === "set") {
+    if (what === "addr" && ADD.test(verb)) return this.execAddrAdd(exec, args);
+    if (what === "route" && ADD.test(verb)) return this.execRouteAdd(exec, args);
+    if (what === "link" && SET.test(verb)) {
       const rest = args[0] === "dev" ? args.slice(1) : args;
       if (rest.length !== 2 || rest[1] !== "up") return refuse("expected ip link set [dev] IF up");
       this.#upLinks.push({ node, iface: rest[0]!, path });
       return;
     }
+    if (what === "link" && ADD.test(verb)) return this.execLinkAdd(exec, args);
     refuse(`netkit runs no commands from a topology; it reads only: ${EXEC_FORMS}`);
+  }
+
+  /** `ip link add [name|dev] NAME type dummy`: a dummy interface of the node. */
+  execLinkAdd({ refuse }: ExecLine, args: string[]): void {
+    const type = args[args.indexOf("type") + 1];
+    if (!args.includes("type") || type !== "dummy") {
+      return refuse(
+        "netkit makes a node's interfaces from the topology's links; ip link add reads only " +
+          "type dummy",
+      );
+    }
+    refuse(
+      "a netkit lab has no dummy interfaces: a node's interfaces are the ends of its links " +
+        "(give the address to an interface a link brings)",
+    );
   }
 
   /** `sysctl -w KEY=VALUE`: forwarding makes a router; other keys become `sysctls`. */
@@ -525,36 +647,35 @@ class ClabReader {
     const [, key, val] = m as unknown as [string, string, string];
     if (FORWARDING.has(key) && val === "1") {
       built.role = "router";
-      this.from(["nodes", node, "role"], path);
+      this.from(["nodes", this.nsOf(node), "role"], path);
     } else {
       const sysctls = (built.sysctls ??= nameMap()) as Obj;
       sysctls[key] = val;
-      this.#origins.set(JSON.stringify(["nodes", node, "sysctls", key]), path); // the value's line
+      this.#origins.set(JSON.stringify(["nodes", this.nsOf(node), "sysctls", key]), path); // the value's line
     }
   }
 
-  /** `ip addr add CIDR dev IF`: an address of the interface. */
-  execAddrAdd({ node, built, path, refuse }: ExecLine, args: string[]): void {
+  /** `ip addr add CIDR dev IF` (IPv4 or IPv6): an address of the interface. */
+  execAddrAdd({ node, built, path, refuse, family }: ExecLine, args: string[]): void {
     const kv = keywords(args, ["dev"]);
     if (typeof kv === "string") return refuse(kv);
     const { dev, positional } = kv;
     if (dev === undefined || positional.length !== 1) {
       return refuse("expected ip addr add CIDR dev IF");
     }
-    let cidr = positional[0]!;
-    if (IPV4.test(cidr)) cidr += "/32";
-    const wrong = checked(() => parseCidr(cidr));
+    const cidr = hostPrefix(positional[0]!);
+    const wrong = checked(() => anyCidr(cidr)) ?? familyProblem(family, cidr);
     if (wrong) return refuse(wrong);
     const interfaces = built.interfaces as Record<string, Obj>;
     const iface = (interfaces[dev] ??= {});
     const addresses = (iface.addresses ??= []) as string[];
-    this.from(["nodes", node, "interfaces", dev], path);
-    this.from(["nodes", node, "interfaces", dev, "addresses", addresses.length], path);
+    this.from(["nodes", this.nsOf(node), "interfaces", dev], path);
+    this.from(["nodes", this.nsOf(node), "interfaces", dev, "addresses", addresses.length], path);
     addresses.push(cidr);
   }
 
   /** `ip route add DEST via GW [dev IF]` or `ip route add DEST dev IF`: a route of the node. */
-  execRouteAdd({ node, built, path, refuse }: ExecLine, args: string[]): void {
+  execRouteAdd({ node, built, path, refuse, family }: ExecLine, args: string[]): void {
     const kv = keywords(args, ["via", "dev"]);
     if (typeof kv === "string") return refuse(kv);
     const { via, dev, positional } = kv;
@@ -562,13 +683,21 @@ class ClabReader {
       return refuse("expected ip route add DEST via GW [dev IF], or ip route add DEST dev IF");
     }
     let to = positional[0]!;
-    if (to === "0.0.0.0/0") to = "default";
-    if (IPV4.test(to)) to += "/32";
-    const wrong = (to === "default" ? undefined : checked(() => parseCidr(to))) ??
-      (via === undefined ? undefined : checked(() => parseIp(via)));
+    if (to === "0.0.0.0/0" || to === "::/0") to = "default";
+    to = to === "default" ? to : hostPrefix(to);
+    const wrong = (to === "default" ? undefined : checked(() => anyCidr(to))) ??
+      (via === undefined
+        ? undefined
+        : checked(() => (/^[\d.]+$/.test(via) ? parseIp(via) : parseAnyIp(via)))) ??
+      (to === "default" ? undefined : familyProblem(family, to)) ??
+      (via === undefined ? undefined : familyProblem(family, via)) ??
+      (to === "default" || via === undefined || familyOf(via) === familyOf(to.split("/")[0]!)
+        ? undefined
+        : `gateway ${via} is not of the family of ${to}`);
     if (wrong) return refuse(wrong);
+    if (to === "default" && via === undefined && family === 6) to = "::/0";
     const routes = (built.routes ??= []) as Obj[];
-    this.from(["nodes", node, "routes", routes.length], path);
+    this.from(["nodes", this.nsOf(node), "routes", routes.length], path);
     routes.push({
       to,
       ...(via !== undefined ? { via } : {}),
@@ -596,7 +725,7 @@ class ClabReader {
       );
     }
     for (const key of Object.keys(raw)) {
-      if (key === "endpoints" || key === "type") continue;
+      if (key === "endpoints" || key === "type" || key === "mtu") continue;
       if (key === "labels" || key === "vars") continue; // no meaning for the network
       this.problem([...path, key], `"${key}" is not supported on a netkit link`, true);
     }
@@ -615,6 +744,7 @@ class ClabReader {
     if (ends.length === 2) {
       this.from(["links", this.links.length], path);
       this.links.push({ endpoints: ends });
+      this.#mtus.push(Object.hasOwn(raw, "mtu") ? [raw.mtu, [...path, "mtu"]] : [CLAB_MTU, path]);
     }
   }
 
@@ -655,14 +785,37 @@ class ClabReader {
       return undefined;
     }
     if (!this.#kindOf.has(owner)) return undefined; // refused above
-    return `${owner}:${iface}`;
+    return `${this.nsOf(owner)}:${iface}`;
+  }
+
+  /**
+   * The lab's MTU: containerlab gives every veth link 9500 unless the link says `mtu`; a netkit
+   * lab has one MTU for all its interfaces, so links that differ are refused, naming both.
+   */
+  readMtu(): void {
+    const [first, ...rest] = this.#mtus;
+    if (first === undefined) return;
+    const [mtu, path] = first;
+    if (typeof mtu !== "number" || !Number.isInteger(mtu) || mtu < 576 || mtu > 65_535) {
+      return this.problem(path, "mtu is a whole number from 576 to 65535");
+    }
+    for (const [other, otherPath] of rest) {
+      if (other === mtu) continue;
+      return this.problem(
+        otherPath,
+        `MTU ${JSON.stringify(other)} differs from the first link's ${mtu}: a netkit lab gives ` +
+          `all its links one MTU (containerlab's default is ${CLAB_MTU}; say mtu: on every link)`,
+      );
+    }
+    this.lab.mtu = mtu;
+    this.from(["mtu"], path);
   }
 
   /** `ip link set IF up` must name an interface a link puts into the node. */
   checkUpLinks(): void {
     const ends = new Set(this.links.flatMap((l) => l.endpoints as string[]));
     for (const { node, iface, path } of this.#upLinks) {
-      if (!ends.has(`${node}:${iface}`)) {
+      if (!ends.has(`${this.nsOf(node)}:${iface}`)) {
         this.problem(path, `no link puts interface "${iface}" into node "${node}"`);
       }
     }
@@ -675,6 +828,29 @@ interface ExecLine {
   built: Obj;
   path: DocPath;
   refuse(why: string): void;
+  /** The family `-4` or `-6` asks for, if any. */
+  family: 4 | 6 | undefined;
+}
+
+/** Checks a prefix of either family (one that looks IPv4 with IPv4's own, precise messages). */
+function anyCidr(text: string): void {
+  if (/^[\d.]+(\/.*)?$/.test(text)) parseCidr(text);
+  else parseAnyCidr(text);
+}
+
+/** A bare address as a host prefix (`/32`, `/128`), anything else as it is. */
+function hostPrefix(text: string): string {
+  if (text.includes("/")) return text;
+  const family = familyOf(text);
+  return family === 4 ? `${text}/32` : family === 6 ? `${text}/128` : text;
+}
+
+/** Why `text` (an address or prefix) is not of the family `-4`/`-6` asks for, if it is not. */
+function familyProblem(family: 4 | 6 | undefined, text: string): string | undefined {
+  if (family === undefined) return undefined;
+  return familyOf(text.split("/")[0]!) === family
+    ? undefined
+    : `${text} is not an IPv${family} address (the line says -${family})`;
 }
 
 /** The message of the {@link UsageError} `check` throws, or undefined when it passes. */
@@ -697,6 +873,19 @@ const SPECIAL_ENDPOINTS: ReadonlyMap<string, string> = new Map([
     "a macvlan link attaches to a real NIC of the host: netkit never uses the host's NICs",
   ],
 ]);
+
+/**
+ * What containerlab puts before a node's name to name its container, which netkit gives the
+ * node's namespace: `clab-LAB-` by default, `PREFIX-LAB-` with `prefix: PREFIX`, `LAB-` with
+ * `prefix: __lab-name`, and nothing with `prefix: ""`. Two topologies whose nodes have the same
+ * names can then be up at once, as in containerlab.
+ */
+function namespacePrefix(lab: unknown, prefix: unknown): string {
+  if (typeof lab !== "string") return "";
+  if (prefix === undefined) return `clab-${lab}-`;
+  if (typeof prefix !== "string" || prefix === "") return "";
+  return prefix === "__lab-name" ? `${lab}-` : `${prefix}-${lab}-`;
+}
 
 /** Splits `args` into keyword values (`dev eth1`) and the remaining words, or says why not. */
 function keywords(
@@ -745,7 +934,8 @@ function derivePings(lab: Obj): Obj[] {
   for (const [node, n] of Object.entries(nodes)) {
     for (const [iface, i] of Object.entries((n.interfaces ?? {}) as Record<string, Obj>)) {
       for (const cidr of (i.addresses ?? []) as string[]) {
-        const segment = find(`${node}:${iface}`);
+        // One proof set per family: an IPv6 address is in no IPv4 subnet.
+        const segment = `${find(`${node}:${iface}`)} ${familyOf(cidr.split("/")[0]!)}`;
         const members = bySegment.get(segment);
         if (members === undefined) bySegment.set(segment, [{ node, cidr }]);
         else members.push({ node, cidr });
@@ -756,7 +946,9 @@ function derivePings(lab: Obj): Obj[] {
   for (const members of bySegment.values()) {
     const [first, ...others] = members;
     for (const other of others) {
-      if (first && other.node !== first.node && inSubnet(other.cidr.split("/")[0]!, first.cidr)) {
+      if (
+        first && other.node !== first.node && inSubnetAny(other.cidr.split("/")[0]!, first.cidr)
+      ) {
         expect.push({ ping: { from: first.node, to: other.cidr.split("/")[0] } });
       }
     }

@@ -48,7 +48,7 @@ Deno.test(
       assertMatch(up.stderr + up.stdout, /router1\/daemons turns on ldpd: not run/);
 
       // Each router runs zebra and ospfd (its daemons file), nothing else; the PCs none.
-      for (const r of ["router1", "router2", "router3"]) {
+      for (const r of ["router1", "router2", "router3"].map((n) => `clab-frr01-${n}`)) {
         const comms: string[] = [];
         for (const pid of (await sh("ip", "netns", "pids", r)).split("\n").filter(Boolean)) {
           comms.push((await Deno.readTextFile(`/proc/${pid}/comm`).catch(() => "")).trim());
@@ -58,21 +58,28 @@ Deno.test(
           "zebra",
         ], r);
       }
-      assertEquals((await sh("ip", "netns", "pids", "PC1")).trim(), "");
+      assertEquals((await sh("ip", "netns", "pids", "clab-frr01-PC1")).trim(), "");
 
       // The PCs reach each other across the routers: routes learnt by OSPF.
-      assert(await reaches("PC1", "192.168.12.2"), "PC1 does not reach PC2");
-      assert(await reaches("PC1", "192.168.13.2"), "PC1 does not reach PC3");
-      assert(await reaches("PC3", "192.168.12.2"), "PC3 does not reach PC2");
-      const routes = await sh("ip", "-n", "router1", "route", "show", "192.168.12.0/24");
+      assert(await reaches("clab-frr01-PC1", "192.168.12.2"), "PC1 does not reach PC2");
+      assert(await reaches("clab-frr01-PC1", "192.168.13.2"), "PC1 does not reach PC3");
+      assert(await reaches("clab-frr01-PC3", "192.168.12.2"), "PC3 does not reach PC2");
+      const routes = await sh("ip", "-n", "clab-frr01-router1", "route", "show", "192.168.12.0/24");
       assertMatch(routes, /proto ospf/);
       // zebra put frr.conf's loopback address on router1's lo, inside the namespace.
       assertMatch(
-        await sh("ip", "-n", "router1", "addr", "show", "dev", "lo"),
+        await sh("ip", "-n", "clab-frr01-router1", "addr", "show", "dev", "lo"),
         /10\.10\.10\.1\/32/,
       );
       // vtysh through netkit exec talks to the router's own ospfd: its two neighbours are Full.
-      const vtysh = await netkit(["exec", "router1", "--", "vtysh", "-c", "show ip ospf neighbor"]);
+      const vtysh = await netkit([
+        "exec",
+        "clab-frr01-router1",
+        "--",
+        "vtysh",
+        "-c",
+        "show ip ospf neighbor",
+      ]);
       assertEquals(vtysh.code, 0, vtysh.stderr);
       assertEquals((vtysh.stdout.match(/Full\//g) ?? []).length, 2, vtysh.stdout);
     } finally {

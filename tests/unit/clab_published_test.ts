@@ -34,8 +34,12 @@ const NAMESPACES_ONLY = [
   "tests/01-smoke/09-external-ca.clab.yml",
   "tests/01-smoke/10-internal-ca.clab.yml",
   "tests/01-smoke/12-tools-veth.clab.yaml",
+  // Two nodes in one namespace (network-mode: container:node1).
+  "tests/01-smoke/netmodes.clab.yml",
   "tests/01-smoke/node-filter.clab.yml",
   "tests/01-smoke/single-topo-folder/lab1.clab.yml",
+  // Its only exec line shows (ip l show dev eth1): noted, nothing to build.
+  "tests/01-smoke/stages-race.clab.yml",
 ];
 
 Deno.test("validate over containerlab's 104 published topologies: none crashes, the namespace-only ones are accepted", async () => {
@@ -74,7 +78,7 @@ Deno.test("frr01: the routers run FRR from their bound files, addresses and daem
     ignoreImages: true,
     onNotice: (n) => notices.push(n.message),
   });
-  const r1 = lab.nodes.router1!;
+  const r1 = lab.nodes["clab-frr01-router1"]!;
   assertEquals(r1.role, "router");
   assertEquals(r1.routing?.daemons, ["ospfd"]);
   assertMatch(r1.routing?.config ?? "", /^router ospf$/m);
@@ -84,7 +88,7 @@ Deno.test("frr01: the routers run FRR from their bound files, addresses and daem
   // router1 and PC1 share 192.168.11.0/24 (router1's address from its frr.conf): a ping proof.
   assert(
     lab.expect.some((e) =>
-      "ping" in e && e.ping?.from === "router1" && e.ping.to === "192.168.11.2"
+      "ping" in e && e.ping?.from === "clab-frr01-router1" && e.ping.to === "192.168.11.2"
     ),
   );
 });
@@ -157,7 +161,7 @@ Deno.test("a keep-alive cmd and sysctls are taken; another cmd is refused at its
     );
     const notices: string[] = [];
     const { lab } = await readLabSource(file, { onNotice: (n) => notices.push(n.message) });
-    assertEquals({ ...lab.nodes.n1?.sysctls }, {
+    assertEquals({ ...lab.nodes["clab-k-n1"]?.sysctls }, {
       "net.ipv4.ip_forward": 1,
       "net.ipv6.conf.all.disable_ipv6": 0,
     });

@@ -52,10 +52,15 @@ Deno.test("linux-pair.clab.yml: nodes, a link, addresses and a ping per peer", a
     onNotice: (n) => notices.push(n),
   });
   assertEquals(lab.name, "linux-pair");
-  assertEquals(Object.keys(lab.nodes), ["n1", "n2"]);
-  assertEquals(lab.nodes.n1?.interfaces.eth1?.addresses, ["192.168.0.1/30"]);
-  assertEquals(lab.links, [{ endpoints: ["n1:eth1", "n2:eth1"] }]);
-  assertEquals(lab.expect, [{ ping: { from: "n1", to: "192.168.0.2" }, reach: true }]);
+  // Namespaces are named as containerlab names its containers: clab-LAB-NODE.
+  assertEquals(Object.keys(lab.nodes), ["clab-linux-pair-n1", "clab-linux-pair-n2"]);
+  assertEquals(lab.nodes["clab-linux-pair-n1"]?.interfaces.eth1?.addresses, ["192.168.0.1/30"]);
+  assertEquals(lab.links, [{ endpoints: ["clab-linux-pair-n1:eth1", "clab-linux-pair-n2:eth1"] }]);
+  assertEquals(lab.expect, [
+    { ping: { from: "clab-linux-pair-n1", to: "192.168.0.2" }, reach: true },
+  ]);
+  // containerlab's MTU for a veth link.
+  assertEquals(lab.mtu, 9500);
   assertEquals(notices.map((n) => `${n.line}:${n.column}`), ["14:14", "20:14"]);
   assert(notices.every((n) => /image .* ignored/.test(n.message)));
 });
@@ -69,8 +74,8 @@ Deno.test("bridge.clab.yml: a Linux bridge, the kind's image once, mgmt ignored"
   assertEquals(lab.bridges["br-clab"]?.type, "linux");
   assertEquals(lab.links.length, 3);
   assertEquals(lab.expect.map((e) => "ping" in e ? e.ping : undefined), [
-    { from: "h1", to: "10.10.0.2" },
-    { from: "h1", to: "10.10.0.3" },
+    { from: "clab-bridge-hosts-h1", to: "10.10.0.2" },
+    { from: "clab-bridge-hosts-h1", to: "10.10.0.3" },
   ]);
   assertEquals(notices, [
     '9:1: "mgmt" is ignored: a netkit lab has no management network',
@@ -81,10 +86,11 @@ Deno.test("bridge.clab.yml: a Linux bridge, the kind's image once, mgmt ignored"
 Deno.test("routed.clab.yml: defaults, OVS, the veth link form, sysctl and routes", async () => {
   const lab = await loadLabFile(`${EXAMPLES}routed.clab.yml`, { ignoreImages: true });
   assertEquals(lab.bridges.sw1?.type, "ovs");
-  assertEquals(lab.nodes.r1?.role, "router");
-  assertEquals(lab.nodes.h1?.routes, [{ to: "default", via: "10.1.0.1" }]);
-  assertEquals(lab.nodes.h2?.routes, [{ to: "10.1.0.0/24", via: "10.2.0.1", dev: "eth1" }]);
-  assertEquals(lab.links[2], { endpoints: ["r1:eth2", "h2:eth1"] });
+  const node = (n: string) => lab.nodes[`clab-routed-${n}`];
+  assertEquals(node("r1")?.role, "router");
+  assertEquals(node("h1")?.routes, [{ to: "default", via: "10.1.0.1" }]);
+  assertEquals(node("h2")?.routes, [{ to: "10.1.0.0/24", via: "10.2.0.1", dev: "eth1" }]);
+  assertEquals(lab.links[2], { endpoints: ["clab-routed-r1:eth2", "clab-routed-h2:eth1"] });
   assertEquals(lab.expect.length, 2);
 });
 
@@ -132,8 +138,14 @@ Deno.test("exec lines are parsed, never run: shell syntax and other commands are
     const [line, why] of [
       ["ip addr add 10.0.0.1/24 dev eth1; reboot", /"eth1;" is shell syntax/],
       ["ip addr add 10.0.0.1/24 dev $(id)", /"\$\(id\)" is shell syntax/],
-      ["bash -c id", /netkit runs no commands from a topology; it reads only: ip addr add/],
-      ["ip -6 addr add 2001:db8::1/64 dev eth1", /IPv4 only/],
+      ["bash -c id", /netkit runs no commands from a topology; it reads only: ip \[-4\|-6\] addr/],
+      ["ip -4 addr add 2001:db8::1/64 dev eth1", /2001:db8::1\/64 is not an IPv4 address/],
+      ["ip -6 route add 10.1.0.0/16 via 10.0.0.2", /10\.1\.0\.0\/16 is not an IPv6 address/],
+      ["ip route add 2001:db8:9::/48 via 10.0.0.2", /not of the family of 2001:db8:9::\/48/],
+      ["ip -br link set eth1 up", /option -br is not supported/],
+      ["ip neigh add 10.0.0.2 lladdr 02:00:00:00:00:02 dev eth1", /it reads only: ip/],
+      ["ip link add vx0 type vxlan id 5", /ip link add reads only type dummy/],
+      ["ip l add dev d1 type dummy", /a netkit lab has no dummy interfaces/],
       ["ip addr add 10.0.0.300/24 dev eth1", /10\.0\.0\.300 is not an IPv4 address/],
       ["ip addr add 10.0.0.1/24 dev eth1 label x", /"label" is not supported/],
       ["ip route add default via 10.0.0.999", /Invalid IPv4 address "10\.0\.0\.999"/],
@@ -151,11 +163,11 @@ Deno.test("exec lines are parsed, never run: shell syntax and other commands are
 Deno.test("an exec address on an interface no link brings is reported at its exec line", () => {
   assertProblem(
     PAIR(["ip addr add 10.0.0.1/24 dev eth9"]),
-    /^7:11: no link or internal port puts interface "eth9" into node "n1"/,
+    /^7:11: no link or internal port puts interface "eth9" into node "clab-pair-n1"/,
   );
   assertProblem(
     PAIR(["ip addr add 10.0.0.1/24 dev eth1", "ip route add 10.5.0.0/16 via 10.9.0.1"]),
-    /^8:11: gateway 10\.9\.0\.1 is outside every subnet of node "n1"/,
+    /^8:11: gateway 10\.9\.0\.1 is outside every subnet of node "clab-pair-n1"/,
   );
 });
 
@@ -236,13 +248,13 @@ topology:
 `,
     "merged.clab.yml",
   );
-  for (const n of ["n1", "n2"]) {
+  for (const n of ["clab-merged-n1", "clab-merged-n2"]) {
     assertEquals({ ...lab.nodes[n]?.sysctls }, { "net.ipv4.conf.all.rp_filter": "0" }, n);
     assertEquals(lab.nodes[n]?.role, "router", n);
   }
-  assertEquals(lab.nodes.n1?.routes, [{ to: "default", via: "10.0.0.2" }]);
-  assertEquals(lab.nodes.n2?.routes, []);
-  assertEquals(lab.nodes.n1?.interfaces.eth1?.addresses, ["10.0.0.1/24"]);
+  assertEquals(lab.nodes["clab-merged-n1"]?.routes, [{ to: "default", via: "10.0.0.2" }]);
+  assertEquals(lab.nodes["clab-merged-n2"]?.routes, []);
+  assertEquals(lab.nodes["clab-merged-n1"]?.interfaces.eth1?.addresses, ["10.0.0.1/24"]);
 });
 
 Deno.test("an exec line no node takes is refused at its line, once", () => {
@@ -316,4 +328,168 @@ topology:
     assert(link[0]!.endsWith(`node "${name}" is not in topology.nodes`), link[0]);
   }
   assertEquals(polluted(), before);
+});
+
+Deno.test("ip abbreviations, -6 and IPv6 addresses are read; lines that only show are noted", () => {
+  const notices: string[] = [];
+  const lab = parseLabYaml(
+    PAIR(
+      [
+        "ip a a 10.0.0.1/24 dev eth1",
+        "ip -6 addr add 2001:db8::1/64 dev eth1",
+        "ip l s eth1 up",
+        "ip r add 10.9.0.0/16 via 10.0.0.2",
+        "ip -6 r add 2001:db8:9::/48 via 2001:db8::2",
+        "ip -6 route add default dev eth1",
+        "ip a",
+        "ip -br link show dev eth1",
+        "ip -6 route",
+      ],
+      "      exec: [ip addr add 10.0.0.2/24 dev eth1, ip addr add 2001:db8::2/64 dev eth1]",
+    ),
+    "topo.clab.yml",
+    { onNotice: (n) => notices.push(`${n.line}:${n.column}: ${n.message}`) },
+  );
+  const n1 = lab.nodes["clab-pair-n1"]!;
+  assertEquals(n1.interfaces.eth1?.addresses, ["10.0.0.1/24", "2001:db8::1/64"]);
+  assertEquals(n1.routes, [
+    { to: "10.9.0.0/16", via: "10.0.0.2" },
+    { to: "2001:db8:9::/48", via: "2001:db8::2" },
+    { to: "::/0", dev: "eth1" },
+  ]);
+  assertEquals(notices, [
+    '13:11: exec line "ip a" ignored: it only shows',
+    '14:11: exec line "ip -br link show dev eth1" ignored: it only shows',
+    '15:11: exec line "ip -6 route" ignored: it only shows',
+  ]);
+  // Each family's peer gets a ping.
+  assertEquals(lab.expect.map((e) => "ping" in e ? e.ping?.to : undefined), [
+    "10.0.0.2",
+    "2001:db8::2",
+  ]);
+});
+
+Deno.test("group comes from the node, else its kind's entry in kinds, else defaults", () => {
+  const topo = (kinds: string) =>
+    `name: groups
+topology:
+  defaults:
+    kind: linux
+    group: edge
+${kinds}
+  groups:
+    core:
+      exec: [sysctl -w net.ipv4.ip_forward=1]
+    edge:
+      exec: [ip route add default via 10.0.0.2]
+  nodes:
+    n1:
+      group: edge
+      exec: [ip addr add 10.0.0.1/24 dev eth1]
+    n2:
+      exec: [ip addr add 10.0.0.2/24 dev eth1, ip route add 10.9.0.0/16 via 10.0.0.1]
+  links:
+    - endpoints: [n1:eth1, n2:eth1]
+`;
+  // Without a group in kinds, n2 is in the defaults' group, edge.
+  const a = parseLabYaml(
+    topo("  kinds:\n    linux: {}\n").replace(/\n {4}core:\n.*\n/, "\n"),
+    "g.clab.yml",
+  );
+  assertEquals(a.nodes["clab-groups-n2"]?.routes, [
+    { to: "default", via: "10.0.0.2" }, // the group's exec lines run before the node's
+    { to: "10.9.0.0/16", via: "10.0.0.1" },
+  ]);
+  // With kinds.linux.group, n2 is in core (a router); n1 names edge itself.
+  const b = parseLabYaml(topo("  kinds:\n    linux:\n      group: core\n"), "g.clab.yml");
+  assertEquals(b.nodes["clab-groups-n2"]?.role, "router");
+  assertEquals(b.nodes["clab-groups-n2"]?.routes, [{ to: "10.9.0.0/16", via: "10.0.0.1" }]);
+  assertEquals(b.nodes["clab-groups-n1"]?.role, "host");
+  assertEquals(b.nodes["clab-groups-n1"]?.routes, [{ to: "default", via: "10.0.0.2" }]);
+});
+
+Deno.test("network-mode container:OTHER puts a node's links and exec lines in OTHER's namespace", () => {
+  const lab = parseLabYaml(
+    `name: shared
+topology:
+  nodes:
+    a:
+      kind: linux
+      network-mode: container:b
+      exec: [ip addr add 10.0.0.1/24 dev eth1]
+    b:
+      kind: linux
+      exec: [ip addr add 10.0.1.1/24 dev eth2]
+    c:
+      kind: linux
+      exec: [ip addr add 10.0.0.2/24 dev eth1, ip addr add 10.0.1.2/24 dev eth2]
+  links:
+    - endpoints: [a:eth1, c:eth1]
+    - endpoints: [b:eth2, c:eth2]
+`,
+    "shared.clab.yml",
+  );
+  assertEquals(Object.keys(lab.nodes), ["clab-shared-b", "clab-shared-c"]);
+  assertEquals(Object.keys(lab.nodes["clab-shared-b"]!.interfaces).sort(), ["eth1", "eth2"]);
+  assertEquals(lab.links[0], { endpoints: ["clab-shared-b:eth1", "clab-shared-c:eth1"] });
+  for (
+    const [mode, why] of [
+      ["host", /network-mode "host" is not supported: netkit reads container:NODE/],
+      ["container:ext", /node "ext" is not in topology\.nodes/],
+      ["container:a", /node "a" shares another node's namespace itself/],
+    ] as const
+  ) {
+    assertProblem(
+      `name: m\ntopology:\n  nodes:\n    a: { kind: linux, network-mode: container:c }\n` +
+        `    b: { kind: linux, network-mode: "${mode}" }\n    c: { kind: linux }\n`,
+      new RegExp(`^5:\\d+: .*${why.source}`),
+    );
+  }
+  assertProblem(
+    `name: m\ntopology:\n  nodes:\n    br: { kind: bridge, network-mode: container:c }\n` +
+      `    c: { kind: linux }\n`,
+    /^4:\d+: network-mode on a bridge/,
+  );
+});
+
+Deno.test("links get containerlab's MTU (9500) or their own; links that differ are refused", () => {
+  const topo = (mtu1: string, mtu2: string) =>
+    `name: mtu\ntopology:\n  nodes:\n    a: { kind: linux }\n    b: { kind: linux }\n  links:\n` +
+    `    - endpoints: [a:eth1, b:eth1]\n${mtu1}    - endpoints: [a:eth2, b:eth2]\n${mtu2}`;
+  assertEquals(parseLabYaml(topo("", ""), "t.clab.yml").mtu, 9500);
+  assertEquals(
+    parseLabYaml(topo("      mtu: 1500\n", "      mtu: 1500\n"), "t.clab.yml").mtu,
+    1500,
+  );
+  assertProblem(
+    topo("", "      mtu: 1500\n"),
+    /^9:12: MTU 1500 differs from the first link's 9500: a netkit lab gives all its links one MTU/,
+  );
+  assertProblem(topo("      mtu: 100\n", ""), /^8:12: mtu is a whole number from 576 to 65535/);
+});
+
+Deno.test("namespaces are named as containerlab names containers; prefix changes it", () => {
+  const names = (prefix: string) =>
+    Object.keys(
+      parseLabYaml(
+        PAIR(["ip link set eth1 up"]).replace("name: pair", `name: pair\n${prefix}`),
+        "t.clab.yml",
+      ).nodes,
+    );
+  assertEquals(names(""), ["clab-pair-n1", "clab-pair-n2"]);
+  assertEquals(names('prefix: ""'), ["n1", "n2"]);
+  assertEquals(names("prefix: __lab-name"), ["pair-n1", "pair-n2"]);
+  assertEquals(names("prefix: lab"), ["lab-pair-n1", "lab-pair-n2"]);
+  // A bridge keeps its name, as in containerlab.
+  const lab = parseLabYaml(
+    "name: b\ntopology:\n  nodes:\n    n1: { kind: linux }\n    br1: { kind: bridge }\n" +
+      "  links:\n    - endpoints: [n1:eth1, br1:p1]\n",
+    "t.clab.yml",
+  );
+  assertEquals(Object.keys(lab.bridges), ["br1"]);
+  assertEquals(lab.links[0], { endpoints: ["clab-b-n1:eth1", "br1:p1"] });
+  assertProblem(
+    PAIR(["ip link set eth1 up"]).replace("name: pair", "name: a-rather-long-lab-name-here"),
+    /^4:5: namespace "clab-a-rather-long-lab-name-here-n1" \(containerlab's name for node "n1"\) is over 32 bytes: .*prefix: ""/,
+  );
 });
