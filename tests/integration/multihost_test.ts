@@ -283,7 +283,7 @@ Deno.test("multi-host labs over SSH between simulated hosts", opts, async (t) =>
           /a:eth0 \(h1 10\.251\.0\.1\) <-> br-mid:a-p \(h2 10\.251\.0\.2\)/,
         );
         const list = await netkit(["status"]);
-        assertMatch(list.stdout, /mh\s*│ up\s*│ 3\s*│ 1\s*│ 2 hosts/);
+        assertMatch(list.stdout, /mh\s*│ up\s*│ multi-host\s*│ 3\s*│ 1\s*│ 2 hosts/);
         const check = await netkit(["check", "mh"]);
         assertEquals(check.code, 0, check.stderr + check.stdout);
       },
