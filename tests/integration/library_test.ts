@@ -228,7 +228,7 @@ async function startWaiting(dir: string, script: string) {
 }
 
 Deno.test(
-  "a script's lab is first-class: its marks, netkit status and graph; SIGTERM removes it when held",
+  "a script's lab is first-class: its marks, netkit status, check, graph and export; SIGTERM removes it when held",
   opts,
   async () => {
     const before = await snapshot();
@@ -248,6 +248,13 @@ Deno.test(
       const graph = await netkit(["graph", "sig-lab"]);
       assertEquals(graph.code, 0, graph.stderr);
       assertMatch(graph.stdout, /sig-br/);
+      // export: the script's lab as plain commands, like a lab from a file.
+      const exported = await netkit(["export", "sig-lab", "--format", "sh"]);
+      assertEquals(exported.code, 0, exported.stderr);
+      assertMatch(exported.stdout, /^'ip' 'netns' 'add' 'sig-a'$/m);
+      assertMatch(exported.stdout, /'add-br' 'sig-br'/);
+      const teardown = await netkit(["export", "sig-lab", "--format", "sh", "--teardown"]);
+      assertMatch(teardown.stdout, /'ip' 'netns' 'delete' 'sig-a'/);
       const state = JSON.parse(await Deno.readTextFile(`${STATE}/labs/sig-lab/lab.json`));
       const mark = await run([
         "ovs-vsctl",
