@@ -23,7 +23,7 @@ INSTALLED_DIRS := lib/netkit share/netkit share/man/man1 share/man \
   share/bash-completion/completions share/bash-completion share/zsh/site-functions share/zsh \
   share/fish/vendor_completions.d share/fish share lib bin
 
-.PHONY: deps demo multihost-demo bench-multihost test unit integration lint bench bundle compile schema install uninstall clean-host
+.PHONY: deps demo multihost-demo bench-multihost test unit integration lint bench bundle compile schema docs install uninstall clean-host
 
 # Deno from PATH, else from the npm registry; the Debian packages labs need.
 deps:
@@ -64,7 +64,7 @@ lint: deps
 	"$(DENO)" lint
 	"$(DENO)" run -A tools/shape_check.ts --max-fn 120
 	"$(DENO)" check main.ts mod.ts bundle.ts examples/ recipes/ tests/ tools/
-	"$(DENO)" check --doc-only mod.ts README.md lib/ recipes/
+	"$(DENO)" check --doc-only mod.ts README.md docs/*.md lib/ recipes/
 	"$(DENO)" doc --lint mod.ts
 	"$(DENO)" test -A --doc $(DOC_RUN)
 
@@ -96,9 +96,16 @@ bench: deps
 	$(MAKE) -s --no-print-directory compile
 	"$(DENO)" run -A bench/onefile.ts # the one file's first and warm start, beside the launcher
 
-# The lab file's JSON Schema, generated from the zod schemas (tests/unit/schema_test.ts checks it).
+# The lab file's JSON Schema, generated from the zod schemas (tests/unit/schema_test.ts checks it),
+# and the lab file reference made from it.
 schema: deps
 	"$(DENO)" run -A main.ts schema > schema/lab.schema.json
+	$(MAKE) -s --no-print-directory docs
+
+# docs/lab-file-reference.md: every lab-file key, generated from the JSON Schema by
+# tools/lab_reference.ts (tests/unit/lab_reference_test.ts checks the file is up to date).
+docs: deps
+	"$(DENO)" run -A tools/lab_reference.ts > docs/lab-file-reference.md
 
 # One JS file with everything in it (works offline); see tests/integration/bundle_test.ts.
 bundle: deps
@@ -164,8 +171,8 @@ bench-multihost: deps
 # Single executables, dist/netkit-<target>, each one regular file that runs where there is no Deno.
 # By default the one file of build/onefile.ts: a POSIX sh launcher followed by the Deno runtime for
 # the target (from the npm registry's per-platform deno package, kept in .tools/runtime/) and
-# netkit's bundle; the first run unpacks them into a cache entry named by their SHA-256 (README,
-# "On a lab VM"). It does all the installed netkit does, netkit run included. With
+# netkit's bundle; the first run unpacks them into a cache entry named by their SHA-256
+# (docs/one-file.md). It does all the installed netkit does, netkit run included. With
 # DENORT_BIN=/path/to/denort (a runtime you point at), or COMPILE_WITH=deno on a machine that can
 # download it from dl.deno.land, deno compile builds them instead (such a binary cannot run
 # scripts: netkit run refuses there).

@@ -142,13 +142,14 @@ const COMMANDS: NetkitCommand[] = [
       JSON_OPTION,
     ],
     helpAfter:
-      "Examples:\n  netkit up examples/labs/bridge-three.yaml\n  netkit up lab.yaml --dry-run\n  netkit up lab.yaml --sandbox\n  netkit up lab.yaml --prefix t1-\n  netkit up router.yaml --uplink ens3\n  netkit up examples/clab/routed.clab.yml --ignore-images\n  netkit up examples/labs/two-hosts.yaml --hosts hosts.yaml\n\nA lab file may place nodes on host roles (hosts: { h1: {}, h2: {} }, host: h1); the machines\nthat play them come only from --hosts FILE, never from the lab file (see README, Multi-host).",
+      "Examples:\n  netkit up examples/labs/bridge-three.yaml\n  netkit up lab.yaml --dry-run\n  netkit up lab.yaml --sandbox\n  netkit up lab.yaml --prefix t1-\n  netkit up router.yaml --uplink ens3\n  netkit up examples/clab/routed.clab.yml --ignore-images\n  netkit up examples/labs/two-hosts.yaml --hosts hosts.yaml\n\nA lab file may place nodes on host roles (hosts: { h1: {}, h2: {} }, host: h1); the machines\nthat play them come only from --hosts FILE, never from the lab file (see docs/multi-host.md).",
     run: async ({ args, flags, host }) =>
       (await import("./lib/cli/up.ts")).upCommand(host(), args[0]!, as<UpFlags>(flags)),
   },
   {
     name: "part",
-    description: "what a multi-host controller runs on each host over SSH (JSON; see README)",
+    description:
+      "what a multi-host controller runs on each host over SSH (JSON; see docs/multi-host.md)",
     args: [
       {
         name: "action",

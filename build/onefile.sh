@@ -8,7 +8,7 @@
 # start netkit from there; an entry that fails this is checked by SHA-256 again, and unpacked
 # again when a file differs.
 #
-# The cache (README, "On a lab VM"): $NETKIT_CACHE_DIR when set; else for root /var/cache/netkit,
+# The cache (docs/one-file.md): $NETKIT_CACHE_DIR when set; else for root /var/cache/netkit,
 # then /run/netkit-cache, then ${TMPDIR:-/tmp}/netkit-cache-0; for a user
 # ${XDG_CACHE_HOME:-$HOME/.cache}/netkit, then $XDG_RUNTIME_DIR/netkit-cache, then
 # ${TMPDIR:-/tmp}/netkit-cache-UID. The first that is (or can be made) a directory, not a

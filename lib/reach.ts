@@ -24,7 +24,7 @@
  *
  * The schema (lib/lab/schema.ts), the validation across the lab (lib/lab/validate.ts), the
  * primitives (through lib/names.ts) and preflight (lib/lab/preflight.ts) call these functions;
- * none of them keeps a rule of its own. The README's "What a lab file can and cannot do" says
+ * none of them keeps a rule of its own. docs/security.md, "What a lab file can and cannot do", says
  * the same for users.
  *
  * @module
@@ -485,7 +485,7 @@ export function sizeIssues(lab: Parameters<typeof labCounts>[0]): LabIssue[] {
       path: [WHERE[kind]],
       message: `the lab has ${counts[kind]} ${LABEL[kind]}; a lab may have at most ${
         LAB_LIMITS[kind]
-      } (README: What a lab file can and cannot do)`,
+      } (docs/security.md: What a lab file can and cannot do)`,
     }));
 }
 

@@ -180,8 +180,8 @@ export function expandGenerators(doc: unknown): { doc: unknown; issues: LabIssue
       issues: [{
         path: ["generate"],
         message: `${generate.length} generate entries would make at least ${generate.length} ` +
-          `nodes; a lab may have at most ${LAB_LIMITS.nodes} (README: What a lab file can and ` +
-          "cannot do)",
+          `nodes; a lab may have at most ${LAB_LIMITS.nodes} (docs/security.md: What a lab file ` +
+          "can and cannot do)",
       }],
     };
   }
@@ -212,7 +212,7 @@ export function expandGenerators(doc: unknown): { doc: unknown; issues: LabIssue
       issues.push({
         path: ["generate", k, kind, ...(Object.hasOwn(options, "count") ? ["count"] : [])],
         message: `with this entry the lab would have ${nodes + count} nodes; a lab may have at ` +
-          `most ${LAB_LIMITS.nodes} (README: What a lab file can and cannot do)`,
+          `most ${LAB_LIMITS.nodes} (docs/security.md: What a lab file can and cannot do)`,
       });
       break;
     }

@@ -1,8 +1,8 @@
 /**
  * `netkit test` on the real kernel (root): proofs of every kind reported as JUnit XML and TAP
  * (parsed as a CI system parses them), exit 0/1, and `--up` removing the lab afterwards also when
- * a proof fails or netkit is interrupted. Then the README's router story: the lossy router
- * example tested for CI, its capture showing SNAT from upstream, its uplink measured at its rate.
+ * a proof fails or netkit is interrupted. Then the router story of docs/impairments.md: the lossy
+ * router example tested for CI, its capture showing SNAT from upstream, its uplink measured at its rate.
  */
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { assertHostUnchanged, isRoot, netkit, snapshot, useTestState } from "../helpers/host.ts";

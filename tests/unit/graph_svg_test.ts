@@ -115,7 +115,7 @@ Deno.test("graphSvg() escapes the lab's text: a description cannot add markup", 
   assertThrows(() => parser.parse(`<svg><g></svg>`, true));
 });
 
-Deno.test("docs/router.svg, the README's picture, is what graph --format svg draws today", async () => {
+Deno.test("docs/router.svg, the picture in docs/pictures.md, is what graph --format svg draws today", async () => {
   const drawn = graphSvg(await layoutGraph(labGraph(validateLab(recipes.get("router")!.build()))));
   const kept = await Deno.readTextFile(new URL("../../docs/router.svg", import.meta.url));
   assertEquals(kept, drawn, "regenerate it: netkit graph router --format svg > docs/router.svg");

@@ -297,7 +297,7 @@ Deno.test("validateLab(): a lab over the size bounds says only that", () => {
     Array.from({ length: LAB_LIMITS.nodes + 1 }, (_, i) => [`n${i}`, {}]),
   );
   assertEquals(issuesOf({ name: "big", nodes }), [
-    "nodes: the lab has 4097 nodes; a lab may have at most 4096 (README: What a lab file can and cannot do)",
+    "nodes: the lab has 4097 nodes; a lab may have at most 4096 (docs/security.md: What a lab file can and cannot do)",
   ]);
   const expect = Array.from({ length: 257 }, () => ({ ping: { from: "a", to: "10.0.0.1" } }));
   assertMatch(issuesOf({ name: "many", expect }).join(), /^expect: the lab has 257 expectations/);
