@@ -127,7 +127,7 @@ export async function whileApplied<T>(
 }
 
 /** What a proof saw while its cut was in place, and the state its link came back to. */
-export interface WhileCut<T> {
+interface WhileCut<T> {
   /** What `prove` returned. */
   result: T;
   /** The link's state once set up again (`up` when it came back within 3 s). */
