@@ -33,14 +33,7 @@ import type { DocPath, LabIssue } from "./lab/issue.ts";
 import type { Lab } from "./lab/types.ts";
 import { uplinkLanIssues, type UplinkProtocol } from "./uplink_lan.ts";
 
-export {
-  UPLINK_PROTOCOLS,
-  type UplinkLan,
-  uplinkLanOf,
-  type UplinkProtocol,
-  type UplinkProtocolUse,
-  uplinkProtocolUses,
-} from "./uplink_lan.ts";
+export { UPLINK_PROTOCOLS, type UplinkProtocol } from "./uplink_lan.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Names

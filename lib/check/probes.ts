@@ -35,15 +35,7 @@ import {
   whileCut,
 } from "./proof.ts";
 
-export {
-  type CheckContext,
-  type CheckResult,
-  type Context,
-  ping,
-  PING_DEADLINE_S,
-  pingArgv,
-  whileApplied,
-} from "./proof.ts";
+export { type CheckContext, type CheckResult, PING_DEADLINE_S } from "./proof.ts";
 
 async function lease(e: Extract<Expect, { lease: unknown }>["lease"], ctx: Context) {
   if (familyOf(e.range[0]) === 6) return await lease6(e, ctx);

@@ -879,7 +879,7 @@ export const LabSchema = z.strictObject({
   tunnels: d(z.optional(z.array(Tunnel)), "VXLAN ends, made by the multi-host split only."),
 });
 
-export type { Expect, ImpairSpec, Lab, LabInput } from "./types.ts";
+export type { Expect, Lab, LabInput } from "./types.ts";
 
 // The written-out types (lib/lab/types.ts) and the schema agree exactly, both ways: a field
 // added here without its type there (or the other way round) does not compile.

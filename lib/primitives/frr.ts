@@ -194,7 +194,7 @@ const retransmit = (o: OspfOptions) =>
   o.hello !== undefined && o.hello < 5 ? word(o.hello) : undefined;
 
 /** Options for {@link zebraConfig}. */
-interface ZebraOptions {
+export interface ZebraOptions {
   /**
    * Install multipath (ECMP) routes the classic way, their nexthops inside the route, not as
    * kernel nexthop objects (`no zebra nexthop kernel enable`). With nexthop objects, FRR 8.4 does
