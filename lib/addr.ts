@@ -7,7 +7,7 @@ import ipaddr from "./deps/ipaddr.ts";
 import { UsageError } from "./errors.ts";
 
 /** A parsed `A.B.C.D/N` interface address. */
-export interface Cidr {
+interface Cidr {
   /** The address as written, e.g. `10.0.0.1`. */
   address: string;
   /** The prefix length, e.g. `24`. */
@@ -83,7 +83,7 @@ export function familyOf(ip: string): Family | undefined {
 }
 
 /** A parsed interface address of either family. */
-export interface AnyCidr extends Cidr {
+interface AnyCidr extends Cidr {
   family: Family;
 }
 

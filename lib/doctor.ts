@@ -25,7 +25,7 @@ import { hasQdisc } from "./lab/qdisc.ts";
 export type DoctorStatus = "ok" | "warn" | "fail" | "skip";
 
 /** One line of the doctor's report. */
-export interface DoctorRow {
+interface DoctorRow {
   /** What was checked, e.g. `tool ip` or `kernel: veth`. */
   check: string;
   /** How it came out. */

@@ -54,7 +54,7 @@ export class PcapFormatError extends Error {
 }
 
 /** The largest captured length accepted for one record (tcpdump's largest snap length). */
-export const PCAP_MAX_RECORD = 262_144;
+const PCAP_MAX_RECORD = 262_144;
 
 const MAGIC_US = 0xa1b2c3d4;
 const MAGIC_NS = 0xa1b23c4d;

@@ -33,14 +33,7 @@ import type { DocPath, LabIssue } from "./lab/issue.ts";
 import type { Lab } from "./lab/types.ts";
 import { uplinkLanIssues, type UplinkProtocol } from "./uplink_lan.ts";
 
-export {
-  UPLINK_PROTOCOLS,
-  type UplinkLan,
-  uplinkLanOf,
-  type UplinkProtocol,
-  type UplinkProtocolUse,
-  uplinkProtocolUses,
-} from "./uplink_lan.ts";
+export { UPLINK_PROTOCOLS, type UplinkProtocol } from "./uplink_lan.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Names
@@ -137,9 +130,9 @@ export function nsNameProblem(name: string): string | undefined {
 // ---------------------------------------------------------------------------------------------
 
 /** The longest sysctl key a lab may set, in bytes. */
-export const SYSCTL_KEY_MAX = 200;
+const SYSCTL_KEY_MAX = 200;
 /** The longest sysctl value a lab may set, in characters. */
-export const SYSCTL_VALUE_MAX = 256;
+const SYSCTL_VALUE_MAX = 256;
 
 /**
  * `net.*` keys that are not the node's own: a glob per line (`*` is one key segment or part of
@@ -229,7 +222,7 @@ const NOT_PER_NAMESPACE_RE = NOT_PER_NAMESPACE.map(([g, why]) => [globRegex(g), 
  * `tcp_set_default_congestion_control()`), a change outside the lab that `down` cannot undo;
  * reno and cubic are built into Debian's kernels.
  */
-export const CONGESTION_CONTROLS = ["reno", "cubic"] as const;
+const CONGESTION_CONTROLS = ["reno", "cubic"] as const;
 
 /**
  * Why `key` may not be set by a lab, or undefined when it may.
@@ -323,7 +316,7 @@ export function sysctlValueProblem(key: string, value: string | number): string 
 // ---------------------------------------------------------------------------------------------
 
 /** The longest description a lab may have, in characters. */
-export const DESCRIPTION_MAX = 1000;
+const DESCRIPTION_MAX = 1000;
 
 /**
  * Control characters (C0 but newline and tab, DEL, C1) and the Unicode marks that reorder or
@@ -417,7 +410,7 @@ export const LAB_LIMITS = {
 } as const;
 
 /** The counts {@link LAB_LIMITS} bounds, of a lab or of a lab document before validation. */
-export function labCounts(lab: {
+function labCounts(lab: {
   nodes?: Record<string, unknown>;
   bridges?: Record<string, unknown>;
   links?: unknown[];
@@ -572,7 +565,7 @@ export function layoutOf(lab: Lab): LabLayout {
 }
 
 /** What a lab's plan names on the host, with where each name comes from in the lab. */
-export interface HostNames {
+interface HostNames {
   /** Namespaces the lab creates. */
   namespaces: Map<string, DocPath>;
   /**

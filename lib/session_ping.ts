@@ -39,7 +39,7 @@ export interface PingMatrix {
 const PINGS_AT_ONCE = 16;
 
 /** The first global IPv4 address of namespace `node` as the kernel has it now, or "". */
-export async function addressOf(runner: Runner, node: string): Promise<string> {
+async function addressOf(runner: Runner, node: string): Promise<string> {
   const r = await runner.run(inNs(node, ["ip", "-j", "-4", "addr", "show", "scope", "global"]), {
     allowFailure: true,
   });

@@ -13,7 +13,7 @@
  */
 
 /** What {@link watchSignals} needs of a lab (lib/session.ts: `LabSession`). */
-export interface WatchedLab {
+interface WatchedLab {
   readonly name: string;
   /** Whether the script holds it with `await using`. */
   readonly held: boolean;

@@ -21,9 +21,9 @@ import { UsageError } from "./errors.ts";
 const RATE = /^(\d+(?:\.\d+)?)(bit|kbit|mbit|gbit)$/;
 const RATE_FACTOR: Record<string, number> = { bit: 1, kbit: 1e3, mbit: 1e6, gbit: 1e9 };
 /** The slowest rate netkit shapes to, in bits per second (8kbit). */
-export const MIN_RATE_BPS = 8_000;
+const MIN_RATE_BPS = 8_000;
 /** The fastest rate netkit shapes to, in bits per second (10gbit). */
-export const MAX_RATE_BPS = 10_000_000_000;
+const MAX_RATE_BPS = 10_000_000_000;
 
 /**
  * Why `text` is not a rate, or undefined when it is one. Shared by the schema and

@@ -40,7 +40,7 @@ export const UPLINK_PROTOCOLS = ["dhcp", "ra", "ospf", "bgp", "proxy-arp", "prox
 export type UplinkProtocol = typeof UPLINK_PROTOCOLS[number];
 
 /** Where a lab meets the real network through its uplinks. */
-export interface UplinkLan {
+interface UplinkLan {
   /** Bridges on an uplink's LAN -> the uplink NIC of that LAN. */
   bridges: Map<string, string>;
   /** Node -> its interfaces on an uplink's LAN -> the bridge each is on. */
@@ -121,7 +121,7 @@ export function uplinkLanOf(lab: Lab): UplinkLan {
 }
 
 /** One thing in the lab that would speak on (or answer for others on) an uplink's LAN. */
-export interface UplinkProtocolUse {
+interface UplinkProtocolUse {
   /** Where in the lab. */
   path: DocPath;
   /** What it is, for a message (`OSPF on "eth0"`; the path names the node). */

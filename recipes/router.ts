@@ -40,7 +40,7 @@ import type { LabInput } from "../lib/lab/schema.ts";
 import { prefixer, type Recipe, type RecipeOptions } from "./recipe.ts";
 
 /** Options of the `router` recipe. */
-export interface RouterOptions extends RecipeOptions {
+interface RouterOptions extends RecipeOptions {
   /** Name of the namespace simulating the upstream gateway (prefixed). @default "wan" */
   wan?: string;
 }

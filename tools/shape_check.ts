@@ -19,7 +19,7 @@
 import ts from "../lib/deps/typescript.ts";
 
 /** One import of a module: the module it imports and the line (1-based) of the import. */
-export interface ImportEdge {
+interface ImportEdge {
   /** The imported module, relative to the root (`lib/reach.ts`). */
   to: string;
   /** The line of the import statement in the importing module. */
@@ -27,7 +27,7 @@ export interface ImportEdge {
 }
 
 /** A function longer than allowed. */
-export interface LongFunction {
+interface LongFunction {
   /** The file, relative to the root. */
   file: string;
   /** The line where the function starts (1-based). */
@@ -39,7 +39,7 @@ export interface LongFunction {
 }
 
 /** What {@link checkShape} found. */
-export interface Shape {
+interface Shape {
   /** The project's modules in the graph. */
   modules: number;
   /** Each import cycle: the modules in it, and one loop of imports through them. */
@@ -107,7 +107,7 @@ async function denoInfo(root: string, file: string): Promise<InfoModule[]> {
  * The import graph of the project's own modules under `root` (paths relative to it), from
  * main.ts and mod.ts, plus the modules of lib/ and recipes/ those do not reach.
  */
-export async function importGraph(root: string): Promise<Map<string, ImportEdge[]>> {
+async function importGraph(root: string): Promise<Map<string, ImportEdge[]>> {
   const base = new URL(`file://${await Deno.realPath(root)}/`).href;
   const own = (specifier: string | undefined) =>
     specifier?.startsWith(base) ? decodeURIComponent(specifier.slice(base.length)) : undefined;
@@ -135,7 +135,7 @@ export async function importGraph(root: string): Promise<Map<string, ImportEdge[
 }
 
 /** The strongly connected components with a cycle (two modules or more, or a self-import). */
-export function cyclicComponents(graph: Map<string, ImportEdge[]>): string[][] {
+function cyclicComponents(graph: Map<string, ImportEdge[]>): string[][] {
   let next = 0;
   const index = new Map<string, number>(), low = new Map<string, number>();
   const stack: string[] = [], onStack = new Set<string>(), found: string[][] = [];
@@ -166,7 +166,7 @@ export function cyclicComponents(graph: Map<string, ImportEdge[]>): string[][] {
 }
 
 /** The shortest loop of imports through the component's first module, inside the component. */
-export function loopOf(
+function loopOf(
   component: string[],
   graph: Map<string, ImportEdge[]>,
 ): { from: string; to: string; line: number }[] {
@@ -206,7 +206,7 @@ function nameOf(node: ts.FunctionLikeDeclaration): string {
 }
 
 /** The functions of one source text whose body is longer than `maxLines` lines. */
-export function longFunctions(file: string, text: string, maxLines: number): LongFunction[] {
+function longFunctions(file: string, text: string, maxLines: number): LongFunction[] {
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
   const lineOf = (pos: number) => source.getLineAndCharacterOfPosition(pos).line + 1;
   const out: LongFunction[] = [];
@@ -226,7 +226,7 @@ export function longFunctions(file: string, text: string, maxLines: number): Lon
 }
 
 /** Checks the project at `root`: its import cycles and its functions over `maxFn` lines. */
-export async function checkShape(root: string, maxFn: number): Promise<Shape> {
+async function checkShape(root: string, maxFn: number): Promise<Shape> {
   const graph = await importGraph(root);
   const cycles = cyclicComponents(graph).map((c) => ({ modules: c, loop: loopOf(c, graph) }));
   const files = [...await Promise.all(SOURCE_DIRS.map((d) => tsFiles(root, d)))].flat();

@@ -38,7 +38,7 @@ async function libraryFiles(): Promise<string[]> {
 }
 
 /** Ships the types into `dir` (see the module doc); returns how many files it copied. */
-export async function shipTypes(dir: string): Promise<number> {
+async function shipTypes(dir: string): Promise<number> {
   const bundle = join(dir, "netkit.js");
   const text = await Deno.readTextFile(bundle);
   const target = join(dir, TYPES_DIR);

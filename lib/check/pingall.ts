@@ -16,7 +16,7 @@ import type { Lab } from "../lab/schema.ts";
 import { ping } from "./proof.ts";
 
 /** An address of a node: what the others ping. */
-export interface PingTarget {
+interface PingTarget {
   node: string;
   interface: string;
   /** The address, without its prefix length. */
@@ -24,7 +24,7 @@ export interface PingTarget {
 }
 
 /** One ping of the matrix. */
-export interface PingResult {
+interface PingResult {
   from: string;
   /** The target's address. */
   to: string;
@@ -49,7 +49,7 @@ export interface PingAllReport {
 }
 
 /** Options of {@link pingAll}. */
-export interface PingAllOptions {
+interface PingAllOptions {
   /** Stops starting new pings (those running finish). */
   signal?: AbortSignal;
   /** How many pings run at once. @default 16 */
@@ -62,7 +62,7 @@ interface IpAddr {
 }
 
 /** The addresses of the lab's nodes as they are now (IPv4 and global IPv6; not loopback). */
-export async function liveTargets(host: Host, lab: Lab): Promise<PingTarget[]> {
+async function liveTargets(host: Host, lab: Lab): Promise<PingTarget[]> {
   const nodes = Object.keys(lab.nodes);
   const read = await pool(
     nodes,

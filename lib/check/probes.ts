@@ -35,15 +35,7 @@ import {
   whileCut,
 } from "./proof.ts";
 
-export {
-  type CheckContext,
-  type CheckResult,
-  type Context,
-  ping,
-  PING_DEADLINE_S,
-  pingArgv,
-  whileApplied,
-} from "./proof.ts";
+export { type CheckContext, type CheckResult, PING_DEADLINE_S } from "./proof.ts";
 
 async function lease(e: Extract<Expect, { lease: unknown }>["lease"], ctx: Context) {
   if (familyOf(e.range[0]) === 6) return await lease6(e, ctx);
@@ -252,7 +244,7 @@ async function lease6(e: Extract<Expect, { lease: unknown }>["lease"], ctx: Cont
  * How long a proof waits for routing to converge, in seconds: twice the longest OSPF dead
  * interval of the lab (FRR's default is 40 s), and at least 30 s (BGP sessions, SLAAC).
  */
-export function convergenceWithin(lab: Lab): number {
+function convergenceWithin(lab: Lab): number {
   const dead = Object.values(lab.nodes).map((n) =>
     n.routing?.ospf
       ? (n.routing.ospf.dead ?? 40)
@@ -400,10 +392,10 @@ export function withinOf(e: Expect, lab: Lab): string | undefined {
  * How long a failed proof of an IPv6 lab waits for the lab's links to be operationally up
  * before it runs again, at most (see {@link checkLab}).
  */
-export const LINKS_SETTLE_MS = 10_000;
+const LINKS_SETTLE_MS = 10_000;
 
 /** How many proofs run side by side at most. */
-export const PROOFS_AT_ONCE = 32;
+const PROOFS_AT_ONCE = 32;
 
 /**
  * Runs every expectation of the lab, and for each node with a DHCP server, that the server

@@ -29,7 +29,7 @@ type LinkDownProof = Extract<Expect, { linkDown: unknown }>;
 type CaptureProof = Extract<Expect, { capture: unknown }>;
 type ThroughputProof = Extract<Expect, { throughput: unknown }>;
 /** A proof this module runs. */
-export type OvsProof = FlowProof | LinkDownProof | CaptureProof | ThroughputProof;
+type OvsProof = FlowProof | LinkDownProof | CaptureProof | ThroughputProof;
 
 /** True for the proofs this module runs (they run one at a time, after the others). */
 export function isOvsProof(e: Expect): e is OvsProof {

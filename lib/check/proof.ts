@@ -59,7 +59,7 @@ export const PING_DEADLINE_S = { reachable: 2, unreachable: 1 } as const;
  * `nsenter --net` (lib/exec/netns_argv.ts): the same as `ip netns exec FROM ping ...` for a ping,
  * without copying the mount table (milliseconds per proof at hundreds of namespaces).
  */
-export function pingArgv(from: string, to: string, reach: boolean): string[] {
+function pingArgv(from: string, to: string, reach: boolean): string[] {
   const deadline = String(reach ? PING_DEADLINE_S.reachable : PING_DEADLINE_S.unreachable);
   return inNetns(from, [
     "ping",
@@ -127,7 +127,7 @@ export async function whileApplied<T>(
 }
 
 /** What a proof saw while its cut was in place, and the state its link came back to. */
-export interface WhileCut<T> {
+interface WhileCut<T> {
   /** What `prove` returned. */
   result: T;
   /** The link's state once set up again (`up` when it came back within 3 s). */

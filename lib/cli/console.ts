@@ -30,13 +30,13 @@ import { renderPingAll, upLabNamed } from "./pingall.ts";
 import { renderLinks, renderNodes } from "./render.ts";
 
 /** What the console needs from the rest of the CLI. */
-export interface ConsoleIo {
+interface ConsoleIo {
   /** Runs a netkit command line (the words after `netkit`); resolves with its exit code. */
   netkit(words: string[]): Promise<number>;
 }
 
 /** The console's own commands, with what `help` says of them. */
-export const CONSOLE_COMMANDS: Readonly<Record<string, string>> = {
+const CONSOLE_COMMANDS: Readonly<Record<string, string>> = {
   pingall: "every node pings every address of the others",
   nodes: "the nodes and bridges, their interfaces and roles",
   links: "the links, end to end, with their addresses",

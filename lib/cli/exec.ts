@@ -30,7 +30,7 @@ import { which } from "../lab/preflight.ts";
 import { labDir } from "../state.ts";
 
 /** The lab that is up and has node `node` (looked up as the lab's own name, never inherited). */
-export async function labOfNode(host: Host, node: string): Promise<LabState | undefined> {
+async function labOfNode(host: Host, node: string): Promise<LabState | undefined> {
   return (await listLabs({ host })).find((s) => Object.hasOwn(s.lab.nodes, node));
 }
 
@@ -66,7 +66,7 @@ export async function execCommand(host: Host, node: string, command: string[]): 
 }
 
 /** A shell for a node: its argv and environment, and what to remove once it has ended. */
-export interface NodeShell {
+interface NodeShell {
   argv: string[];
   env: Record<string, string>;
   cleanup(): Promise<void>;
@@ -77,11 +77,11 @@ export interface NodeShell {
  * leaves nothing behind), then reads the user's own `~/.bashrc`, then sets the prompt. The prompt
  * reads the names from the environment when it is shown (they are never pasted into code).
  */
-export const BASH_RC = 'command rm -f -- "$NETKIT_RCFILE"; unset NETKIT_RCFILE\n' +
+const BASH_RC = 'command rm -f -- "$NETKIT_RCFILE"; unset NETKIT_RCFILE\n' +
   "[ -f ~/.bashrc ] && . ~/.bashrc\nPS1='[${NETKIT_LAB}:${NETKIT_NODE}] \\w\\$ '\n";
 
 /** The shell program: `$SHELL` when it can run, else bash, else sh. */
-export function shellProgram(host: Host, wanted: string | undefined): string {
+function shellProgram(host: Host, wanted: string | undefined): string {
   for (const program of [wanted, "bash", "sh"]) {
     if (program && which(host, program)) return program;
   }
@@ -89,7 +89,7 @@ export function shellProgram(host: Host, wanted: string | undefined): string {
 }
 
 /** The interactive shell for `node` of lab `lab` (see the module doc). */
-export async function nodeShell(host: Host, lab: string, node: string): Promise<NodeShell> {
+async function nodeShell(host: Host, lab: string, node: string): Promise<NodeShell> {
   const program = shellProgram(host, readEnvironment().shell);
   const env = { NETKIT_LAB: lab, NETKIT_NODE: node, PS1: `[${lab}:${node}] # ` };
   if (program.split("/").at(-1) !== "bash") {

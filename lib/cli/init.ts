@@ -66,7 +66,7 @@ const isFile = (path: string): boolean => {
  *
  * @throws {UsageError} When this netkit carries no types for its library.
  */
-export function typedLibraryUrl(library: string = libraryUrl()): string {
+function typedLibraryUrl(library: string = libraryUrl()): string {
   const url = new URL(library);
   if (url.protocol !== "file:" || url.pathname.endsWith(".ts")) return library;
   const bundle = fileURLToPath(url);
@@ -81,7 +81,7 @@ export function typedLibraryUrl(library: string = libraryUrl()): string {
 }
 
 /** The starter script `netkit init` writes. */
-export const STARTER = `/**
+const STARTER = `/**
  * A lab of your own: two namespaces on an Open vSwitch bridge, a DHCP server in one, a client in
  * the other, and a ping. Run it as root with \`netkit run lab.ts\` (or \`deno run -A lab.ts\`);
  * check it with \`deno check lab.ts\`. The lab is removed when the script ends, also on Ctrl-C.
@@ -125,7 +125,7 @@ if (!ping.reached) Deno.exitCode = 1;
 `;
 
 /** What {@link initDir} did. */
-export interface InitResult {
+interface InitResult {
   /** The directory. */
   dir: string;
   /** What `"netkit"` maps to. */
@@ -156,7 +156,7 @@ async function denoJson(path: string, library: string): Promise<string> {
 }
 
 /** Prepares `dir` for scripts (see the module doc). */
-export async function initDir(dir: string, library = typedLibraryUrl()): Promise<InitResult> {
+async function initDir(dir: string, library = typedLibraryUrl()): Promise<InitResult> {
   const abs = resolve(dir);
   await Deno.mkdir(abs, { recursive: true });
   const config = join(abs, "deno.json");

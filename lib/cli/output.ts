@@ -49,7 +49,7 @@ export function err(text: string): void {
 }
 
 /** The one prefix of every error netkit prints, whatever the command or the kind of error. */
-export const ERROR_PREFIX = "netkit: error:";
+const ERROR_PREFIX = "netkit: error:";
 
 /** Writes an error to standard error after {@link ERROR_PREFIX} (red on a colour terminal). */
 export function printError(message: string): void {

@@ -17,7 +17,7 @@ import { upFor } from "./text.ts";
  * The width tables fit: the terminal's columns when standard output is a terminal (else
  * `COLUMNS`, when set to a number); undefined without either, and tables print in full.
  */
-export function terminalWidth(): number | undefined {
+function terminalWidth(): number | undefined {
   if (Deno.stdout.isTerminal()) {
     try {
       const { columns } = Deno.consoleSize();

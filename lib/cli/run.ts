@@ -73,7 +73,7 @@ function runArgv(script: string, args: string[], library: string | undefined): s
  * charge: the script runs with the library `deno check` and the editor saw (and Deno 2.9 panics
  * when a `--import-map` and the config both map the same name, import_map ext.rs).
  */
-export async function configMapsNetkit(script: string): Promise<boolean> {
+async function configMapsNetkit(script: string): Promise<boolean> {
   for (let dir = dirname(resolve(script));; dir = dirname(dir)) {
     for (const name of ["deno.json", "deno.jsonc"]) {
       const text = await Deno.readTextFile(join(dir, name)).catch(() => undefined);

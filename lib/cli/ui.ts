@@ -12,7 +12,7 @@ import { checkLabName } from "../names.ts";
 import { out } from "./output.ts";
 
 /** Flags of `ui`. */
-export interface UiFlags {
+interface UiFlags {
   port?: string;
   /** `--no-open`. */
   open?: false;

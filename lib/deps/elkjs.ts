@@ -19,5 +19,4 @@ import type { ELK, ELKConstructorArguments } from "npm:elkjs@0.12.2/lib/elk-api.
 /** The layout engine's constructor (its CommonJS export, typed). */
 const Elk = bundled as unknown as new (args?: ELKConstructorArguments) => ELK;
 export default Elk;
-export type { ELK } from "npm:elkjs@0.12.2/lib/elk-api.js";
-export type { ElkExtendedEdge, ElkLabel, ElkNode, ElkPort } from "npm:elkjs@0.12.2/lib/elk-api.js";
+export type { ElkExtendedEdge, ElkNode, ElkPort } from "npm:elkjs@0.12.2/lib/elk-api.js";

@@ -25,7 +25,7 @@ import type { Runner } from "./runner.ts";
 import { sleep } from "../units.ts";
 
 /** What netkit notes about a daemon it started. */
-export interface DaemonRecord {
+interface DaemonRecord {
   /** Its pid. */
   pid: number;
   /** Its start time: field 22 of `/proc/PID/stat` (clock ticks after boot). */
@@ -94,7 +94,7 @@ async function readRecord(path: string): Promise<DaemonRecord | null | undefined
 }
 
 /** Options for {@link recordDaemon}. */
-export interface RecordDaemonOptions {
+interface RecordDaemonOptions {
   /** The record file. @default {@link recordFile}(pidFile) */
   record?: string | undefined;
   /**
@@ -130,7 +130,7 @@ export async function recordDaemon(
 }
 
 /** Options for {@link daemonPid} and {@link stopDaemon}. */
-export interface DaemonOptions {
+interface DaemonOptions {
   /** The record file. @default {@link recordFile}(pidFile) */
   record?: string | undefined;
 }
@@ -173,7 +173,7 @@ export async function daemonPid(
 }
 
 /** Options for {@link stopDaemon}. */
-export interface StopDaemonOptions extends DaemonOptions {
+interface StopDaemonOptions extends DaemonOptions {
   /** How long to wait after SIGTERM before SIGKILL. @default 5000 */
   timeoutMs?: number | undefined;
 }

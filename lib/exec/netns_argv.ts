@@ -18,7 +18,7 @@
  */
 
 /** Where iproute2 keeps the bind mounts of named namespaces (its NETNS_RUN_DIR). */
-export const NETNS_RUN_DIR = "/run/netns";
+const NETNS_RUN_DIR = "/run/netns";
 
 /**
  * `argv` run inside the network namespace `ns` (and nothing else of it):

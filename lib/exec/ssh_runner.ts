@@ -32,7 +32,7 @@ import {
 import { scriptLine } from "./shell.ts";
 
 /** How to reach one machine. */
-export interface SshTarget {
+interface SshTarget {
   /** `[USER@]HOST` (HOST may be a `Host` alias of the ssh config). */
   destination: string;
   /** TCP port. @default ssh's (22, or the config's) */
@@ -42,7 +42,7 @@ export interface SshTarget {
 }
 
 /** Options for {@link SshRunner}. */
-export interface SshRunnerOptions {
+interface SshRunnerOptions {
   /** The runner that starts `ssh` on this machine (the host context's). */
   local: Runner;
   /** Directory for the control socket (short: a socket path is at most 107 bytes). */
@@ -52,7 +52,7 @@ export interface SshRunnerOptions {
 }
 
 /** {@link SshRunner.spawn}'s options: a runner's, and a terminal on the remote side. */
-export interface SshSpawnOptions extends SpawnOptions {
+interface SshSpawnOptions extends SpawnOptions {
   /** `ssh -tt`: the remote command gets a terminal (an interactive `exec`). @default false */
   tty?: boolean;
 }

@@ -19,7 +19,7 @@ import type { Lab } from "./schema.ts";
 import { layoutOf } from "./validate.ts";
 
 /** A lab that is up, and one interface of one of its nodes. */
-export interface LabEnd {
+interface LabEnd {
   state: LabState;
   node: string;
   ifname: string;

@@ -68,7 +68,7 @@ export interface ClabOptions {
 }
 
 /** A topology read into a netkit lab document, with where each part came from. */
-export interface ClabConversion {
+interface ClabConversion {
   /** The netkit lab document (to be validated with `validateLab`). */
   lab: Record<string, unknown>;
   /** What cannot be honoured, with paths into the topology document. */

@@ -43,7 +43,7 @@ export function keepAliveProblem(cmd: unknown): string | undefined {
 }
 
 /** What a node's FRR binds make of it. */
-export interface FrrBinds {
+interface FrrBinds {
   /** The lab's `routing` for the node (FRR's configuration, and the daemons to run). */
   routing?: { config: string; daemons?: ("ospfd" | "ospf6d" | "bgpd")[] };
   /** Addresses the configuration gives interfaces other than `lo`. */

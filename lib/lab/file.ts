@@ -52,7 +52,7 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
 /** The largest lab file netkit reads, in bytes (1 MiB). */
 export const MAX_LAB_FILE_BYTES = 1024 * 1024;
 /** How many alias expansions a lab file may make (yaml's `maxAliasCount`). */
-export const MAX_ALIAS_COUNT = 100;
+const MAX_ALIAS_COUNT = 100;
 
 /** One problem in a lab file, with its 1-based position. */
 export interface LabFileProblem {
@@ -75,7 +75,7 @@ export interface LabFileOptions extends ClabOptions, ValidateOptions {
 }
 
 /** The most problems one {@link LabFileError} lists; a last line counts the rest. */
-export const MAX_PROBLEMS = 100;
+const MAX_PROBLEMS = 100;
 
 /** A lab file is unreadable or invalid. Nothing was changed on the host. Exit code 2. */
 export class LabFileError extends UsageError {
@@ -124,7 +124,7 @@ function tooBig(file: string, bytes: number): LabFileError {
 }
 
 /** Reads a lab file as text: refuses missing files, directories, huge files and non-UTF-8. */
-export async function readLabText(path: string): Promise<string> {
+async function readLabText(path: string): Promise<string> {
   const fail = (message: string) =>
     new LabFileError(path, [{ file: path, line: 1, column: 1, message }]);
   let info: Deno.FileInfo;
@@ -455,7 +455,7 @@ function goTemplateAt(text: string, file: string): LabFileProblem | undefined {
  * relative to the topology's directory that stays inside it (no `..`, no absolute path, no
  * symbolic link out of it), a regular file of at most 64 KiB of UTF-8.
  */
-export function boundFileReader(topology: string): BoundFileReader {
+function boundFileReader(topology: string): BoundFileReader {
   const dir = dirname(resolve(topology));
   return (path) => {
     if (path === "" || isAbsolute(path) || path.split("/").includes("..")) {

@@ -27,7 +27,7 @@ import type { Step } from "../plan/step.ts";
 import { ifnameProblem } from "../reach.ts";
 
 /** A problem of one line (1-based) of an FRR configuration. */
-export interface FrrLineProblem {
+interface FrrLineProblem {
   /** The line number, from 1. */
   line: number;
   /** The line as written (trimmed). */
@@ -37,7 +37,7 @@ export interface FrrLineProblem {
 }
 
 /** An FRR configuration, checked and split per daemon. */
-export interface FrrConfigSplit {
+interface FrrConfigSplit {
   /** Each daemon's configuration file; zebra's always. */
   configs: Partial<Record<FrrDaemon, string>>;
   /** The lines refused. */
@@ -138,7 +138,7 @@ const REFUSED: [RegExp, string][] = [
 const DROPPED = [/^service integrated-vtysh-config$/, /^end$/];
 
 /** Options for {@link splitFrrConfig}. */
-export interface SplitFrrOptions {
+interface SplitFrrOptions {
   /**
    * Leaves out of zebra's file the `ip address` lines this says the lab sets itself (netkit
    * adds those addresses; zebra is not told twice).
@@ -269,7 +269,7 @@ function allowedIn(section: Section): string {
 const RUNNABLE = new Set(["ospfd", "ospf6d", "bgpd"]);
 
 /** FRR's `daemons` file, read (never sourced): which daemons it turns on. */
-export interface FrrDaemonsFile {
+interface FrrDaemonsFile {
   /** The daemons it turns on that netkit runs (`ospfd`, `ospf6d`, `bgpd`). */
   enabled: Set<FrrDaemon>;
   /** Daemons it turns on that netkit does not run (`ldpd=yes`). */
@@ -325,7 +325,7 @@ export function frrConfigProblem(text: string): string | undefined {
 }
 
 /** Options for {@link frrConfigSteps}. */
-export interface FrrConfigStepsOptions extends SplitFrrOptions {
+interface FrrConfigStepsOptions extends SplitFrrOptions {
   /** The lab's state directory. */
   stateDir: string;
   /** The daemons to run beside zebra. @default those the configuration needs */

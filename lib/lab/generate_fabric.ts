@@ -48,7 +48,7 @@ export interface ClosOptions {
 }
 
 /** Bounds of {@link clos} (a bigger fabric would pass the lab's size limits anyway). */
-export const CLOS_LIMITS = { spines: 16, leaves: 256, hostsPerLeaf: 16 } as const;
+const CLOS_LIMITS = { spines: 16, leaves: 256, hostsPerLeaf: 16 } as const;
 
 /** All pairs of hosts are proven when there are at most this many hosts (else a sample). */
 const ALL_PAIRS_HOSTS = 16;

@@ -23,7 +23,7 @@ export const CHAR_WIDTH = 7.4;
 export const LINE_HEIGHT = 15;
 
 /** A rectangle. */
-export interface Box {
+interface Box {
   x: number;
   y: number;
   width: number;
@@ -36,7 +36,7 @@ export interface LaidLabel extends Box {
 }
 
 /** A node, placed. */
-export interface LaidNode extends Box {
+interface LaidNode extends Box {
   /** The node of the graph. */
   node: GraphNode;
   /** Its title's box (name and kind). */
@@ -44,7 +44,7 @@ export interface LaidNode extends Box {
 }
 
 /** A link end, placed: a port on its node's border. */
-export interface LaidEnd {
+interface LaidEnd {
   /** `OWNER:IFNAME`. */
   key: string;
   /** The end of the graph. */
@@ -57,7 +57,7 @@ export interface LaidEnd {
 }
 
 /** A link, placed. */
-export interface LaidLink {
+interface LaidLink {
   /** The link of the graph. */
   link: GraphLink;
   /** Its route, start to end. */
@@ -94,7 +94,7 @@ const textBox = (lines: string[]) => ({
 });
 
 /** The lines of a node's title: its name and its kind (its notes go under the picture). */
-export function titleLines(node: GraphNode): string[] {
+function titleLines(node: GraphNode): string[] {
   const kind = KIND_TITLE[node.kind];
   return node.kind === "uplink" || node.kind === "remote"
     ? [node.id.slice(node.id.indexOf(":") + 1), kind]
@@ -147,14 +147,14 @@ function reversed(graph: LabGraph): Set<string> {
 }
 
 /** The lines of an end's label: its name with tag and note, then its addresses. */
-export function endLines(end: GraphEnd): string[] {
+function endLines(end: GraphEnd): string[] {
   if (end.ifname === "") return [];
   const first = end.tag === undefined ? end.ifname : `${end.ifname} tag ${end.tag}`;
   return [first, ...(end.note ? [end.note] : []), ...end.addresses];
 }
 
 /** The label on a link's middle: a tunnel's VNI, an uplink. */
-export function linkLines(link: GraphLink): string[] {
+function linkLines(link: GraphLink): string[] {
   if (link.kind === "tunnel") return [link.vni === undefined ? "tunnel" : `vxlan ${link.vni}`];
   return link.kind === "uplink" ? ["uplink"] : [];
 }

@@ -20,7 +20,7 @@ import type { Lab } from "./schema.ts";
 import { bridgeNotes, portNote } from "./graph_ovs.ts";
 
 /** What a node of the picture is. */
-export type GraphNodeKind = "host" | "router" | "linux-bridge" | "ovs-bridge" | "uplink" | "remote";
+type GraphNodeKind = "host" | "router" | "linux-bridge" | "ovs-bridge" | "uplink" | "remote";
 
 /** A node of the picture: a namespace, a bridge, a real NIC (uplink) or a far host (tunnel). */
 export interface GraphNode {
@@ -51,7 +51,7 @@ export interface GraphEnd {
 }
 
 /** What a link is made of. */
-export type GraphLinkKind = "veth" | "internal" | "uplink" | "tunnel";
+type GraphLinkKind = "veth" | "internal" | "uplink" | "tunnel";
 
 /** A link of the picture. */
 export interface GraphLink {
@@ -89,7 +89,7 @@ export function ifaceAddresses(lab: Lab, node: string, ifname: string): string[]
 }
 
 /** The notes of namespace `name`: router, NAT, DHCP server, routing, routes. */
-export function nodeNotes(lab: Lab, name: string): string[] {
+function nodeNotes(lab: Lab, name: string): string[] {
   const n = Object.hasOwn(lab.nodes, name) ? lab.nodes[name] : undefined;
   if (!n) return [];
   const notes: string[] = [];

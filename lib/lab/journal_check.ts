@@ -85,7 +85,7 @@ export interface OwnedNames {
 }
 
 /** What a lab owns: all that its journal may act on. */
-export interface JournalScope {
+interface JournalScope {
   /** The lab's name: the NAT comment `netkit:LAB` and the OVS mark. */
   lab: string;
   /** Namespaces the lab created (inside them, undo may act on any interface). */
@@ -126,7 +126,7 @@ export function journalScope(
 }
 
 /** What `lab.json` says about where the lab lives, besides the lab itself. */
-export interface RecordedPlace {
+interface RecordedPlace {
   /** A sandboxed lab's parent namespace. */
   sandbox?: string | undefined;
   /** The run directory of its OVS. */
@@ -202,7 +202,7 @@ export interface SkippedLine {
 }
 
 /** The journal split into what may run and what is skipped. */
-export interface CheckedJournal {
+interface CheckedJournal {
   /** Entries every action of which passed, in journal order. */
   entries: JournalEntry[];
   /** Lines that did not. */

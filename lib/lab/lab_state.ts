@@ -64,7 +64,7 @@ export async function withLock<T>(host: Host, lab: string, fn: () => Promise<T>)
 }
 
 /** `lab.json` of lab `name` as read from disk (unchecked), or undefined when there is none. */
-export interface RawLabState {
+interface RawLabState {
   /** The parsed JSON. */
   raw: unknown;
   /** Where it was read from. */

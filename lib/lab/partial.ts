@@ -25,7 +25,7 @@ import { type SchemaIssue, schemaIssues } from "./schema_issues.ts";
 import { ownNames } from "./own_names.ts";
 
 /** A lab mended from a document that failed the schema (see the module doc). */
-export interface PartialLab {
+interface PartialLab {
   /** The mended lab, parsed by the schema. */
   lab: Lab;
   /**

@@ -401,7 +401,7 @@ function startDhcpClients({ lab, context, steps }: Planning): void {
 }
 
 /** The router ID of a node: its `routerId`, else its first IPv4 address. */
-export function routerIdOf(lab: Lab, node: string): string {
+function routerIdOf(lab: Lab, node: string): string {
   const n = lab.nodes[node];
   const first = Object.values(n?.interfaces ?? {}).flatMap((i) => i.addresses)
     .find((a) => familyOf(a.split("/")[0]!) === 4);

@@ -157,7 +157,7 @@ async function ovsNames(ovs: OvsTarget | undefined, runner: Runner): Promise<Set
 }
 
 /** One object a lab would create that exists already. */
-export interface HostConflict {
+interface HostConflict {
   /** What it is, e.g. `interface "eth0"`. */
   what: string;
   /** Where the lab names it. */
@@ -181,7 +181,7 @@ export class HostConflictError extends UsageError {
 }
 
 /** What to do about a conflict. */
-export const CONFLICT_HINT =
+const CONFLICT_HINT =
   "netkit never adopts or deletes what it did not create: remove them yourself, or use --prefix for other names";
 
 /**

@@ -28,7 +28,7 @@ export interface QdiscProbe {
 }
 
 /** The probe's command line. */
-export function qdiscProbeArgv(kind: "netem" | "tbf"): string[] {
+function qdiscProbeArgv(kind: "netem" | "tbf"): string[] {
   return ["unshare", "--net", "--", "tc", "qdisc", "add", "dev", "lo", "root", ...PROBE_ARGS[kind]];
 }
 

@@ -38,11 +38,11 @@ import { sleep } from "../units.ts";
 const UNSHARE_FLAGS = ["--user", "--map-root-user", "--net", "--mount", "--pid", "--fork"];
 
 /** The environment variable that marks a process running inside the holder's namespaces. */
-export const INNER_ENV = "NETKIT_ROOTLESS_INNER";
+const INNER_ENV = "NETKIT_ROOTLESS_INNER";
 /** The environment variable that makes main.ts run as the holder (PID 1 of the namespace). */
-export const HOLDER_ENV = "NETKIT_ROOTLESS_HOLDER";
+const HOLDER_ENV = "NETKIT_ROOTLESS_HOLDER";
 /** Where netkit keeps its state inside the holder's mount namespace (a private tmpfs). */
-export const INNER_STATE_DIR = "/run/netkit";
+const INNER_STATE_DIR = "/run/netkit";
 
 /** What the rootless functions work with: the user's directory and a runner. */
 export interface Rootless {
@@ -58,7 +58,7 @@ export function rootlessDir(env: Environment): string {
 }
 
 /** What `holder.json` holds. */
-export interface HolderRecord {
+interface HolderRecord {
   /** The holder's PID in the host's PID namespace (PID 1 of its own). */
   pid: number;
   /** `readlink /proc/PID/ns/user`, e.g. `user:[4026532871]`. */
@@ -150,7 +150,7 @@ export async function runningHolder(rl: Rootless): Promise<HolderRecord | undefi
 }
 
 /** This process's command line (the deno or compiled-binary argv), with an absolute program. */
-export async function selfArgv(): Promise<string[]> {
+async function selfArgv(): Promise<string[]> {
   const raw = await Deno.readTextFile("/proc/self/cmdline");
   const argv = raw.split("\0");
   if (argv.at(-1) === "") argv.pop();
@@ -292,7 +292,7 @@ export async function runInside(rl: Rootless): Promise<number> {
 }
 
 /** Stops the holder when no lab is left in it. Returns true when it stopped one. */
-export async function stopIfIdle(rl: Rootless): Promise<boolean> {
+async function stopIfIdle(rl: Rootless): Promise<boolean> {
   const dir = rl.dir;
   return await withLock(
     join(dir, "lifecycle.lock"),

@@ -41,7 +41,7 @@ import { requireNoSandboxConflicts, sandboxOf, sandboxOvsTarget, sandboxPlan } f
 import { hostContextForLab } from "./impair_host.ts";
 
 /** A lab's plan for a host, and where the lab lives there. */
-export interface HostPlan {
+interface HostPlan {
   /**
    * The steps, in order. When the lab needs netkit's private OVS and it does not run yet, the
    * first {@link HostPlan.sharedSteps} steps start it (lib/ovs/daemons.ts).

@@ -78,12 +78,12 @@ export function sandboxAction(action: Action, ns: string): Action {
  * The steps that start a sandboxed lab's own ovsdb-server and ovs-vswitchd inside `ns`, their
  * files in `dir`: the same steps as netkit's private OVS (lib/ovs/daemons.ts), run in `ns`.
  */
-export function sandboxOvsSteps(ns: string, dir: string, schema: string): Step[] {
+function sandboxOvsSteps(ns: string, dir: string, schema: string): Step[] {
   return ovsDaemonSteps(dir, { ns, schema });
 }
 
 /** Options for {@link sandboxPlan}. */
-export interface SandboxPlanOptions {
+interface SandboxPlanOptions {
   /** The parent namespace (see {@link sandboxNsName}). */
   ns: string;
   /** When the lab uses OVS: where its own OVS keeps its files, and OVS's schema file. */

@@ -109,13 +109,13 @@ const nameOf = (
  * `lo`...: see `ifnameProblem` in lib/reach.ts). Reaches: `ip ... dev NAME` in its node, or in
  * the root namespace for bridges and their ports.
  */
-export const Ifname = nameOf("interface", IFNAME_MAX_BYTES, ifnameProblem);
+const Ifname = nameOf("interface", IFNAME_MAX_BYTES, ifnameProblem);
 /**
  * A namespace name (at most 32 bytes), never a number (`netns 1` is PID 1's namespace: see
  * `nsNameProblem` in lib/reach.ts). Reaches: `/run/netns/NAME`, `ip -n NAME`, file names in the
  * lab's state directory.
  */
-export const NsName = nameOf("namespace", NAME_MAX_BYTES, nsNameProblem);
+const NsName = nameOf("namespace", NAME_MAX_BYTES, nsNameProblem);
 
 /**
  * A node's sysctls: `net.*` keys of its own network namespace only, values that stay there
@@ -142,7 +142,7 @@ export const Ipv4 = z.string().check(z.regex(IPV4, {
   error: (i) => v4Only(i.input, "expected an IPv4 address A.B.C.D"),
 }));
 /** An IPv4 interface address with prefix, `A.B.C.D/N`. */
-export const Cidr = z.string().check(z.refine((s) => {
+const Cidr = z.string().check(z.refine((s) => {
   const [a, p, extra] = s.split("/");
   return extra === undefined && a !== undefined && IPV4.test(a) && p !== undefined &&
     /^\d{1,2}$/.test(p) && Number(p) <= 32;
@@ -156,15 +156,15 @@ function v4Only(input: unknown, otherwise: string): string {
     : otherwise;
 }
 /** An IPv6 address, e.g. `2001:db8::1` (no zone, no prefix). */
-export const Ipv6 = z.string().check(z.refine(isIpv6, {
+const Ipv6 = z.string().check(z.refine(isIpv6, {
   message: "expected an IPv6 address, e.g. 2001:db8::1",
 }));
 /** An IPv4 or IPv6 address. */
-export const IpAddress = z.string().check(z.refine((s) => familyOf(s) !== undefined, {
+const IpAddress = z.string().check(z.refine((s) => familyOf(s) !== undefined, {
   message: "expected an IPv4 or IPv6 address",
 }));
 /** An interface address or prefix of either family, `A.B.C.D/N` or `X:X::X/N`. */
-export const AnyCidr = z.string().check(z.refine((s) => {
+const AnyCidr = z.string().check(z.refine((s) => {
   try {
     return parseAnyCidr(s) !== undefined;
   } catch {
@@ -198,7 +198,7 @@ const Within = unitText((v) => durationProblem(v, MAX_WITHIN_US));
  * `delay` and `jitter` (netem only). To shape both directions of a link, impair both ends. See
  * lib/primitives/impair.ts.
  */
-export const Impair = z.strictObject({
+const Impair = z.strictObject({
   /** Bits per second: `10mbit`, `512kbit`. */
   rate: d(z.optional(unitText(rateProblem)), "Rate limit in bits per second: 10mbit, 512kbit."),
   /** Share of packets dropped: `5%`, `0.5%`. */
@@ -220,7 +220,7 @@ export const Impair = z.strictObject({
  * Configuration of an interface that lands in a node. Its name (the record key) reaches
  * `ip -n NODE ... dev NAME` inside the node only.
  */
-export const Interface = z.strictObject({
+const Interface = z.strictObject({
   /** Static addresses (IPv4 or IPv6). Reaches: `ip -n NODE addr add` inside the node only. */
   addresses: d(
     z._default(z.array(AnyCidr), []),
@@ -265,7 +265,7 @@ export const Interface = z.strictObject({
 });
 
 /** A route inside a node. Reaches: `ip -n NODE route add` in the node's own table only. */
-export const Route = z.strictObject({
+const Route = z.strictObject({
   /** A prefix of either family, or `default` (its family is `via`'s; IPv6 without `via`: `::/0`). */
   to: d(
     z.union([z.literal("default"), AnyCidr]),
@@ -281,7 +281,7 @@ export const Route = z.strictObject({
  * A NAT rule inside a router node. Reaches: `ip netns exec NODE iptables -t nat` in the node's
  * own netfilter tables, marked `netkit:<lab>`; never the host's firewall.
  */
-export const Nat = z.strictObject({
+const Nat = z.strictObject({
   type: d(
     z.enum(["snat", "masquerade"]),
     "snat rewrites to toSource; masquerade to outInterface's address.",
@@ -305,7 +305,7 @@ export const Nat = z.strictObject({
  * log files in the lab's state directory. Refused on an interface that shares a LAN with an
  * uplink, where it would answer the real network (lib/reach.ts).
  */
-export const DhcpServer = z.strictObject({
+const DhcpServer = z.strictObject({
   interface: d(Ifname, "The node's interface dnsmasq serves (it needs a static address)."),
   /** IPv4 addresses handed out (DHCPv4). */
   range: d(z.optional(z.tuple([Ipv4, Ipv4])), "The first and last IPv4 address handed out."),
@@ -329,7 +329,7 @@ const Asn = z.int().check(
 );
 
 /** OSPF (FRR's ospfd; ospf6d on the same interfaces too when the lab uses IPv6). */
-export const Ospf = z.strictObject({
+const Ospf = z.strictObject({
   /** The area of every OSPF interface: a number or dotted, e.g. `0` or `0.0.0.0`. */
   area: d(
     z._default(z.union([intIn(0, 4_294_967_295), Ipv4]), 0),
@@ -355,13 +355,13 @@ export const Ospf = z.strictObject({
 });
 
 /** One BGP session. */
-export const BgpNeighbor = z.strictObject({
+const BgpNeighbor = z.strictObject({
   address: d(IpAddress, "The neighbor's address, in a subnet of the node."),
   asn: d(Asn, "The neighbor's AS number."),
 });
 
 /** BGP (FRR's bgpd). */
-export const Bgp = z.strictObject({
+const Bgp = z.strictObject({
   asn: d(Asn, "This router's AS number (1 to 4294967295)."),
   neighbors: d(
     z.array(BgpNeighbor).check(z.minLength(1, { message: "BGP needs at least one neighbor" })),
@@ -393,7 +393,7 @@ const FrrConfigText = z.string().check(
 );
 
 /** Dynamic routing on a router node: FRR daemons in the node's namespace. */
-export const Routing = z.strictObject({
+const Routing = z.strictObject({
   /** The router ID. @default the node's first IPv4 address */
   routerId: d(z.optional(Ipv4), "The router ID (default: the node's first IPv4 address)."),
   ospf: d(z.optional(Ospf), "OSPF (FRR's ospfd, and ospf6d when the lab uses IPv6)."),
@@ -431,7 +431,7 @@ export const HostRole = nameOf("host", NAME_MAX_BYTES);
  * A network namespace. Its name (the record key) reaches `/run/netns/NAME`, `ip -n NAME` and the
  * names of daemon files in the lab's state directory.
  */
-export const Node = z.strictObject({
+const Node = z.strictObject({
   /** `router` turns IPv4 forwarding on inside the namespace (never the host's). */
   role: d(
     z._default(z.enum(["host", "router"]), "host"),
@@ -458,7 +458,7 @@ export const Node = z.strictObject({
 });
 
 /** QoS on an OVS port (see lib/primitives/ovs_qos.ts for the types netkit applies). */
-export const PortQos = z.strictObject({
+const PortQos = z.strictObject({
   /** `linux-htb`; other types are refused with their reason in validation. */
   type: d(z.string().check(z.maxLength(64)), "The QoS type: linux-htb."),
   /** The most the bridge sends out of the port, in bits per second. */
@@ -472,7 +472,7 @@ export const PortQos = z.strictObject({
  * A port of a bridge, keyed by its interface name. Reaches: the OVS port of that name on the
  * lab's own bridge (`ovs-vsctl add-port`, marked `external_ids:netkit-lab`).
  */
-export const Port = z.strictObject({
+const Port = z.strictObject({
   /** VLAN tag (OVS access port). Reaches: the `tag` of the lab's own port. */
   tag: d(z.optional(intIn(1, 4094)), "VLAN tag of this access port (OVS), 1 to 4094."),
   /**
@@ -505,7 +505,7 @@ export const Port = z.strictObject({
 });
 
 /** A port mirror on an OVS bridge, keyed by its name. */
-export const Mirror = z.strictObject({
+const Mirror = z.strictObject({
   /** `all`, or the ports whose traffic (both directions) is copied. */
   select: d(
     z.union([z.literal("all"), z.array(Ifname).check(z.minLength(1))]),
@@ -520,7 +520,7 @@ export const Mirror = z.strictObject({
  * of that name in the host's root namespace (or the sandbox namespace); preflight refuses a name
  * the host already has, also as an alternative name or an OVS port.
  */
-export const Bridge = z.strictObject({
+const Bridge = z.strictObject({
   /** `ovs`: a bridge on netkit's private OVS, or on the system's when it runs. */
   type: d(
     z.enum(["linux", "ovs"]),
@@ -562,7 +562,7 @@ const Endpoint = z.string().check(
  * A veth pair between two owners (nodes or bridges). Reaches: an end created inside its node, or
  * in the root namespace for a bridge's end (preflight: the name must be free on the host).
  */
-export const Link = z.strictObject({
+const Link = z.strictObject({
   endpoints: d(
     z.tuple([Endpoint, Endpoint]),
     "The two ends of the veth pair, OWNER:IFNAME, OWNER a node or a bridge: [ns1:eth0, br0:p1].",
@@ -574,7 +574,7 @@ export const Link = z.strictObject({
  * Made only by the multi-host split (lib/multihost/split.ts) from the operator's inventory; a lab
  * file that names one is refused (it would make the host send UDP wherever the file says).
  */
-export const Tunnel = z.strictObject({
+const Tunnel = z.strictObject({
   /** `OWNER:IFNAME` on this host. */
   end: d(Endpoint, "OWNER:IFNAME on this host."),
   /** The VXLAN network identifier (1 to 16777215), one per link. */
@@ -615,7 +615,7 @@ const WithinField = d(
  * settle: `slaac`, `failover`, and in a lab with routing daemons `route` and a ping that must get
  * through, wait up to the lab's convergence time (lib/check/probes.ts `withinOf`).
  */
-export const Expectation = z.union([
+const Expectation = z.union([
   z.strictObject({
     ping: d(Ping(IpAddress), "Ping an address from a node."),
     /** Whether the ping must succeed (`false`: it must fail, e.g. across VLANs). */
@@ -879,7 +879,7 @@ export const LabSchema = z.strictObject({
   tunnels: d(z.optional(z.array(Tunnel)), "VXLAN ends, made by the multi-host split only."),
 });
 
-export type { Expect, ImpairSpec, Lab, LabInput } from "./types.ts";
+export type { Expect, Lab, LabInput } from "./types.ts";
 
 // The written-out types (lib/lab/types.ts) and the schema agree exactly, both ways: a field
 // added here without its type there (or the other way round) does not compile.

@@ -23,7 +23,7 @@ export interface SchemaIssue extends LabIssue {
 }
 
 /** The subset of a zod issue this module reads. */
-export interface ZodIssueLike {
+interface ZodIssueLike {
   code?: string;
   path: PropertyKey[];
   message: string;
@@ -204,7 +204,7 @@ function knownKeys(schema: z.ZodMiniType, path: DocPath): string[] {
  * The known key closest to `word`, if it is close: within one edit for short words, two for
  * longer ones, three at most (a swap of two letters counts as one edit), case ignored.
  */
-export function closest(word: string, known: readonly string[]): string | undefined {
+function closest(word: string, known: readonly string[]): string | undefined {
   const w = word.toLowerCase();
   const bound = Math.min(3, Math.max(1, Math.floor(w.length / 3)));
   let best: string | undefined;

@@ -24,12 +24,12 @@ import { printable } from "../reach.ts";
 import type { Lab } from "./schema.ts";
 
 /** Where an exported script keeps its daemon files, under the state root `root`. */
-export function scriptStateDir(root: string, lab: string): string {
+function scriptStateDir(root: string, lab: string): string {
   return join(root, "sh", lab);
 }
 
 /** Options for {@link labScript}. */
-export interface LabScriptOptions {
+interface LabScriptOptions {
   /** The plan's steps (from {@link planLab} with `stateDir`). */
   steps: readonly Step[];
   /** The OVS netkit would use; a private one adds `--db=` to every `ovs-vsctl`. */

@@ -16,7 +16,7 @@ import { type CaptureStatus, labCaptures } from "./captures.ts";
 import { type OvsFeatureStatus, ovsFeatureStatus } from "./status_ovs.ts";
 
 /** One interface inside a node. */
-export interface InterfaceStatus {
+interface InterfaceStatus {
   name: string;
   state: string;
   addresses: string[];
@@ -44,7 +44,7 @@ export interface LabStatus extends OvsFeatureStatus {
 }
 
 /** What slows down, delays or drops the traffic leaving an interface, as the kernel has it. */
-export interface ImpairmentStatus {
+interface ImpairmentStatus {
   node: string;
   interface: string;
   /** Said as a person would: `delay 20 ms ± 5 ms, loss 2%, rate 10 Mbit/s`. */
@@ -52,7 +52,7 @@ export interface ImpairmentStatus {
 }
 
 /** A DHCP lease held by a lab's client. */
-export interface LeaseStatus {
+interface LeaseStatus {
   node: string;
   interface: string;
   address: string;

@@ -13,12 +13,12 @@ import type { OvsTarget } from "../ovs/target.ts";
 import type { Lab } from "./schema.ts";
 
 /** One of the lab's flows, with the bridge it is on. */
-export interface FlowStatus extends OvsFlow {
+interface FlowStatus extends OvsFlow {
   bridge: string;
 }
 
 /** One of the lab's bonds. */
-export interface BondStatus {
+interface BondStatus {
   bridge: string;
   name: string;
   mode: string;
@@ -32,7 +32,7 @@ export interface BondStatus {
 }
 
 /** One of the lab's mirrors. */
-export interface MirrorStatus {
+interface MirrorStatus {
   bridge: string;
   name: string;
   /** `all`, or the selected ports. */
@@ -43,7 +43,7 @@ export interface MirrorStatus {
 }
 
 /** QoS on one of the lab's ports. */
-export interface QosStatus {
+interface QosStatus {
   port: string;
   type: string;
   /** `other-config:max-rate`, bits per second. */

@@ -52,9 +52,7 @@ export class LabValidationError extends UsageError {
   }
 }
 
-export { formatPath } from "./schema_issues.ts";
-
-export { type LabLayout, layoutOf } from "../reach.ts";
+export { layoutOf } from "../reach.ts";
 
 /** Options of {@link validateLab}: what the command line allows beyond what the lab creates. */
 export type ValidateOptions = ReachOptions;

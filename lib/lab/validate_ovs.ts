@@ -35,7 +35,7 @@ export function bondNames(lab: Lab): string[] {
 }
 
 /** The link ends at bridge `name` (interfaces the lab creates there). */
-export function linkEndsAt(lab: Lab, name: string): string[] {
+function linkEndsAt(lab: Lab, name: string): string[] {
   return lab.links.flatMap((l) =>
     l.endpoints.flatMap((ep) => {
       const [owner = "", ifname = ""] = ep.split(":");
@@ -88,7 +88,7 @@ export function bridgeInterfaces(
  * The OVS bridge's ports (OVSDB `Port` rows): interfaces that are no bond member, and bonds.
  * `ends`: the bridge's link ends, when the caller has them already.
  */
-export function bridgePorts(
+function bridgePorts(
   lab: Lab,
   name: string,
   ends: Iterable<string> = linkEndsAt(lab, name),
@@ -102,7 +102,7 @@ export function bridgePorts(
 }
 
 /** A bridge's interfaces and its flows, parsed (undefined: a flow that does not parse). */
-export interface BridgeFlows {
+interface BridgeFlows {
   ports: Set<string>;
   flows: (ParsedFlow | undefined)[];
 }

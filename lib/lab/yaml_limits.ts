@@ -20,14 +20,14 @@ import { printable } from "../reach.ts";
 /** How deep a lab file's YAML may nest (a lab's deepest value is about six levels down). */
 export const MAX_YAML_DEPTH = 64;
 /** How many anchors (`&name`) a lab file may define. */
-export const MAX_YAML_ANCHORS = 1000;
+const MAX_YAML_ANCHORS = 1000;
 /** How many aliases (`*name`) a lab file may use. */
-export const MAX_YAML_ALIASES = 1000;
+const MAX_YAML_ALIASES = 1000;
 /** How many values (scalars, mappings, lists) all of a lab file's aliases may repeat in all. */
-export const MAX_ALIAS_VALUES = 100_000;
+const MAX_ALIAS_VALUES = 100_000;
 
 /** One problem with the YAML's shape: where it is (an offset into the text) and what. */
-export interface YamlLimitProblem {
+interface YamlLimitProblem {
   /** The offset into the text. */
   offset: number;
   /** What is wrong. */

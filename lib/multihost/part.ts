@@ -49,7 +49,7 @@ export type PartMessage =
   | { error: { message: string; usage: boolean } };
 
 /** The two directions of the conversation. */
-export interface PartIo {
+interface PartIo {
   /** Lines from the controller (end: the controller or its connection went away). */
   lines: AsyncIterator<string>;
   /** Sends a line to the controller; must not throw when nobody reads any more. */

@@ -38,7 +38,7 @@ export interface SelfProgram {
  * Where the one file of `make compile` (build/onefile.sh) says it runs from: the file itself and
  * the cache entry it unpacked into (`NETKIT_ONEFILE`, `NETKIT_ONEFILE_ENTRY`).
  */
-export interface OneFileOrigin {
+interface OneFileOrigin {
   file: string;
   entry: string;
 }
@@ -48,7 +48,7 @@ export interface OneFileOrigin {
  * (`<lib>/netkit-cli/main.js` and its chunks, beside `<lib>/netkit.js`): a command loads only the
  * modules it needs, where the one-file bundle evaluates all of them first.
  */
-export const SPLIT_CLI_DIR = "netkit-cli";
+const SPLIT_CLI_DIR = "netkit-cli";
 
 /**
  * How this netkit runs and where its code lives: the one place that decides it (`netkit run`
@@ -110,13 +110,13 @@ export function localArgv(self: SelfProgram = selfProgram()): string[] {
 }
 
 /** A file to have on a host. */
-export interface RemoteFile {
+interface RemoteFile {
   local: string;
   remote: string;
 }
 
 /** What to copy to a host and how to run it there. */
-export interface RemoteProgram {
+interface RemoteProgram {
   files: RemoteFile[];
   /** The argv prefix that runs netkit on the host. */
   argv: string[];

@@ -12,7 +12,7 @@ import { UsageError } from "../errors.ts";
 import type { RunResult } from "../exec/runner.ts";
 
 /** A file to have on a host: the controller's `local`, at `remote` there. */
-export interface RemoteFileSpec {
+interface RemoteFileSpec {
   local: string;
   remote: string;
 }
@@ -30,7 +30,7 @@ const hashes = new Map<string, Promise<string>>();
  * The SHA-256 (hex) of a local file, read as a stream; computed once per path, size and
  * modification time in this process (a controller provisions several hosts with the same files).
  */
-export async function localSha256(path: string): Promise<string> {
+async function localSha256(path: string): Promise<string> {
   const info = await Deno.stat(path);
   const key = `${path}\0${info.size}\0${info.mtime?.getTime()}`;
   let hash = hashes.get(key);
@@ -48,7 +48,7 @@ export async function localSha256(path: string): Promise<string> {
 }
 
 /** `sha256sum` on the host: path → SHA-256 of each file there (missing files are absent). */
-export async function remoteSha256(host: FileHost, paths: string[]): Promise<Map<string, string>> {
+async function remoteSha256(host: FileHost, paths: string[]): Promise<Map<string, string>> {
   const out = await host.run(["sha256sum", "--", ...paths], { allowFailure: true });
   const found = new Map<string, string>();
   for (const line of out.stdout.split("\n")) {

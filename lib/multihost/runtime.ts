@@ -63,7 +63,7 @@ import { hostOf } from "./validate.ts";
 import type { UplinkProtocol } from "../uplink_lan.ts";
 
 /** One host as the controller reaches it. */
-export interface HostConnection {
+interface HostConnection {
   role: string;
   spec: HostSpec;
   /** The host context's runner for a `local` role, an {@link SshRunner} wrapping it otherwise. */
@@ -74,7 +74,7 @@ export interface HostConnection {
  * The connections to a lab's hosts: one SSH control master per remote host, closed (and its
  * socket directory removed) on dispose.
  */
-export class HostConnections implements AsyncDisposable {
+class HostConnections implements AsyncDisposable {
   private constructor(
     readonly hosts: Map<string, HostConnection>,
     private readonly controlDir: string,
@@ -117,7 +117,7 @@ export class HostConnections implements AsyncDisposable {
 }
 
 /** What the controller reads from a host before changing anything. */
-export interface HostFacts {
+interface HostFacts {
   /** The interface holding the underlay address. */
   iface: string;
   /** The underlay network as `address/prefix`. */
@@ -140,7 +140,7 @@ function unreachable(conn: HostConnection, error: unknown): UsageError {
 }
 
 /** Reads a host's underlay interface, network and MTU (`ip -j -4 addr show`). */
-export async function readFacts(conn: HostConnection): Promise<HostFacts> {
+async function readFacts(conn: HostConnection): Promise<HostFacts> {
   let text: string;
   try {
     text = (await conn.runner.run(["ip", "-j", "-4", "addr", "show"])).stdout;
@@ -170,7 +170,7 @@ export async function readFacts(conn: HostConnection): Promise<HostFacts> {
 }
 
 /** Options for {@link upMultihost}. */
-export interface UpMultihostOptions {
+interface UpMultihostOptions {
   /** The controller's cache (a bundle built from a source checkout). @default host.cacheDir */
   cacheDir?: string;
   /**
@@ -196,7 +196,7 @@ export interface UpMultihostOptions {
 }
 
 /** What {@link upMultihost} did. */
-export interface UpMultihostResult {
+interface UpMultihostResult {
   record: MultihostRecord;
   already: boolean;
   /** Steps per host. */
@@ -211,7 +211,7 @@ export interface UpMultihostResult {
 }
 
 /** A host's part failed; carries the role and whether it was bad input. */
-export class PartError extends Error {
+class PartError extends Error {
   constructor(readonly role: string, message: string, readonly usage: boolean) {
     super(`host ${role}: ${message}`);
     this.name = "PartError";
@@ -742,7 +742,7 @@ async function partDown(conn: HostConnection, program: string[], lab: string) {
 }
 
 /** What {@link downMultihost} did on each host. */
-export interface DownMultihostResult {
+interface DownMultihostResult {
   removed: boolean;
   hosts: Record<string, { removed: boolean; undone: number }>;
 }
@@ -799,7 +799,7 @@ export async function statusMultihost(
 }
 
 /** A proof's result, with the host it ran on. */
-export type HostCheckResult = CheckResult & { host: string };
+type HostCheckResult = CheckResult & { host: string };
 
 /** Runs every host's proofs (each host those of its part), in parallel. */
 export async function checkMultihost(

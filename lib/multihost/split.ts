@@ -33,14 +33,14 @@ export interface TunnelLink {
 }
 
 /** One end of a {@link TunnelLink}. */
-export interface TunnelEnd {
+interface TunnelEnd {
   endpoint: string;
   host: string;
   underlay: string;
 }
 
 /** What the split needs to know about each host. */
-export interface HostUnderlay {
+interface HostUnderlay {
   /** The host's underlay address. */
   address: string;
   /** The underlay MTU on that host. */
@@ -140,7 +140,7 @@ export function splitLab(lab: Lab, underlay: Record<string, HostUnderlay>): Spli
 }
 
 /** A lab address that overlaps a host's underlay network. */
-export interface Overlap {
+interface Overlap {
   /** Where the lab names the address. */
   path: DocPath;
   cidr: string;
@@ -181,7 +181,7 @@ export interface VniUse {
 }
 
 /** A VNI of the lab that one of its hosts already uses. */
-export interface VniClash {
+interface VniClash {
   /** The host role. */
   host: string;
   vni: number;

@@ -20,9 +20,9 @@ import { checkIfname, checkNsName } from "../names.ts";
 import { cmd, inNs, ip, type Step } from "../plan/step.ts";
 
 /** The most frames a lab's capture records. */
-export const CAPTURE_MAX_FRAMES = 50_000;
+const CAPTURE_MAX_FRAMES = 50_000;
 /** The most bytes of one frame a lab's capture records. */
-export const CAPTURE_SNAPLEN = 1600;
+const CAPTURE_SNAPLEN = 1600;
 
 /** Options for {@link capture}. */
 export interface CaptureOptions {

@@ -46,7 +46,7 @@ import { checkIfname, checkNsName } from "../names.ts";
 import { cmd, inNs, type Step } from "../plan/step.ts";
 
 /** Where Debian's and Ubuntu's `frr` package installs the daemons. */
-export const FRR_DAEMON_DIR = "/usr/lib/frr";
+const FRR_DAEMON_DIR = "/usr/lib/frr";
 
 /** The FRR daemons netkit runs. */
 export type FrrDaemon = "zebra" | "ospfd" | "ospf6d" | "bgpd";
@@ -68,7 +68,7 @@ const RUN_STATE: Record<FrrDaemon, string[]> = {
 };
 
 /** The files of one FRR daemon of node `ns`. */
-export function frrFiles(stateDir: string, ns: string, daemon: FrrDaemon) {
+function frrFiles(stateDir: string, ns: string, daemon: FrrDaemon) {
   const dir = frrDir(stateDir, ns);
   return {
     dir,
@@ -87,7 +87,7 @@ export function frrFiles(stateDir: string, ns: string, daemon: FrrDaemon) {
 }
 
 /** Where {@link frrSetup} writes node `ns`'s copy of {@link FRR_RUN_SCRIPT}. */
-export function frrRunScriptPath(stateDir: string, ns: string): string {
+function frrRunScriptPath(stateDir: string, ns: string): string {
   return join(stateDir, `frr-${ns}.sh`);
 }
 
@@ -127,7 +127,7 @@ function word(value: string | number): string {
 }
 
 /** A router ID or OSPF area: a number becomes dotted (`0` -> `0.0.0.0`). */
-export function dotted(value: number | string): string {
+function dotted(value: number | string): string {
   if (typeof value === "string") {
     if (familyOf(value) !== 4) throw new TypeError(`Not a dotted ID: ${JSON.stringify(value)}`);
     return value;

@@ -23,7 +23,7 @@ import { labUuid } from "../ovs/ids.ts";
 /** A QoS type netkit applies. */
 export type QosType = "linux-htb";
 /** The QoS types netkit applies. */
-export const QOS_TYPES: readonly QosType[] = ["linux-htb"];
+const QOS_TYPES: readonly QosType[] = ["linux-htb"];
 
 /**
  * Why netkit refuses QoS `type` on a port, or undefined when it applies it. One line, for

@@ -35,7 +35,7 @@ import {
 import { MAX_DELAY_US, parseDuration, parsePercent, parseRate } from "../units.ts";
 
 /** The end of `link` that a flap cuts: its first end, a node's or a bridge's (never a NIC's). */
-export function flapEnd(state: LabState, link: GraphLink): GraphEnd {
+function flapEnd(state: LabState, link: GraphLink): GraphEnd {
   const lab = state.lab;
   const own = (e: GraphEnd) =>
     Object.hasOwn(lab.nodes, e.owner) || Object.hasOwn(lab.bridges, e.owner);
@@ -70,7 +70,7 @@ export function nodeEnd(state: LabState, link: GraphLink): GraphEnd {
 }
 
 /** What the page may send to impair: strings checked by `netkit impair`'s own parsers. */
-export interface ImpairRequest extends ImpairSettings {
+interface ImpairRequest extends ImpairSettings {
   /** Remove the impairment instead. */
   clear?: boolean;
 }
@@ -137,10 +137,10 @@ export async function impairEnd(
 }
 
 /** The most packets, and seconds, one capture from the page may take. */
-export const CAPTURE_LIMITS = { packets: 100_000, seconds: 300 } as const;
+const CAPTURE_LIMITS = { packets: 100_000, seconds: 300 } as const;
 
 /** What the page may ask of a capture. */
-export interface CaptureRequest {
+interface CaptureRequest {
   /** Stop after this many packets. */
   count: number;
   /** Stop after this many seconds. */

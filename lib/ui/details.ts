@@ -14,7 +14,7 @@ import type { LabState } from "../lab/lab_state.ts";
 import type { GraphLink } from "../lab/graph_model.ts";
 
 /** A node, as its kernel (and FRR) sees it now. */
-export interface NodeDetails {
+interface NodeDetails {
   node: string;
   /** `ip -j addr show`. */
   addresses: unknown[];
@@ -74,7 +74,7 @@ export async function nodeDetails(host: Host, state: LabState, node: string): Pr
 }
 
 /** One end of a link, its full counters (`ip -s -j link show dev IFNAME`). */
-export interface EndCounters {
+interface EndCounters {
   end: string;
   /** The kernel's row for it, or undefined where it is not on this host. */
   link?: unknown;

@@ -20,7 +20,7 @@ import type { LabGraph } from "../lab/graph_model.ts";
 import { type OvsFeatureStatus, ovsFeatureStatus } from "../lab/status_ovs.ts";
 
 /** One link end, live. */
-export interface EndLive {
+interface EndLive {
   /** `up`: administratively up with a carrier; `down` otherwise; `missing`: not found. */
   state: "up" | "down" | "missing";
   /** The kernel's operstate (`UP`, `DOWN`, `LOWERLAYERDOWN`, ...). */
@@ -38,7 +38,7 @@ export interface EndLive {
 }
 
 /** A lab, live. */
-export interface LabLive {
+interface LabLive {
   /** When it was read (ms since the epoch). */
   at: number;
   /** Every end of the lab's links that lives on this host, by `OWNER:IFNAME`. */
@@ -48,11 +48,11 @@ export interface LabLive {
 }
 
 /** How many namespaces are read at once. */
-export const READS_AT_ONCE = 4;
+const READS_AT_ONCE = 4;
 /** A lab is read at most this often. */
-export const MIN_INTERVAL_MS = 700;
+const MIN_INTERVAL_MS = 700;
 /** OVS is asked at most this often. */
-export const OVS_INTERVAL_MS = 3000;
+const OVS_INTERVAL_MS = 3000;
 
 interface IpLink {
   ifname: string;

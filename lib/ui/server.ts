@@ -37,7 +37,7 @@ import {
 import { APP_CSS, APP_JS, pageHtml } from "./page.ts";
 
 /** Options of {@link startUi}. */
-export interface UiOptions {
+interface UiOptions {
   /** Where the labs are. */
   host: Host;
   /** Show only this lab (it may come and go). @default every lab that is up */
@@ -51,7 +51,7 @@ export interface UiOptions {
 }
 
 /** A running server. */
-export interface UiServer {
+interface UiServer {
   /** The URL to open, with the token. */
   url: string;
   port: number;
@@ -67,7 +67,7 @@ const MAX_BODY = 4096;
 const enc = new TextEncoder();
 
 /** Whether `a` equals `b`, in time that depends on their length only. */
-export function sameToken(a: string, b: string): boolean {
+function sameToken(a: string, b: string): boolean {
   const [x, y] = [enc.encode(a), enc.encode(b)];
   let diff = x.length ^ y.length;
   for (let i = 0; i < y.length; i++) diff |= (x[i % Math.max(1, x.length)] ?? 0) ^ y[i]!;
@@ -75,7 +75,7 @@ export function sameToken(a: string, b: string): boolean {
 }
 
 /** A new random token: 32 bytes, hex. */
-export function newToken(): string {
+function newToken(): string {
   return [...crypto.getRandomValues(new Uint8Array(32))]
     .map((b) => b.toString(16).padStart(2, "0")).join("");
 }
