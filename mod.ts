@@ -144,6 +144,7 @@ export {
   type OspfInterface,
   type OspfOptions,
   zebraConfig,
+  type ZebraOptions,
 } from "./lib/primitives/frr.ts";
 export {
   ovsList,
@@ -182,7 +183,7 @@ export type {
   StopDaemonAction,
   WriteAction,
 } from "./lib/plan/step.ts";
-export { Journal, type JournalEntry } from "./lib/plan/journal.ts";
+export { Journal, type JournalEntry, type JournalRecord } from "./lib/plan/journal.ts";
 export {
   Executor,
   type ExecutorOptions,
@@ -228,6 +229,7 @@ export {
 export { listLabs, upLab, type UpOptions, type UpResult } from "./lib/lab/runtime.ts";
 export { downLab, type DownResult } from "./lib/lab/teardown.ts";
 export type { LabState } from "./lib/lab/lab_state.ts";
+export type { OwnedNames, SkippedLine } from "./lib/lab/journal_check.ts";
 export { type CheckContext, checkLab, type CheckResult } from "./lib/check/probes.ts";
 export { junitReport, type ReportOptions, tapReport } from "./lib/check/report.ts";
 export {
@@ -249,3 +251,4 @@ export {
 } from "./lib/lab/file.ts";
 export { type PrefixedLab, prefixLab } from "./lib/lab/prefix.ts";
 export type { ClabOptions } from "./lib/lab/clab.ts";
+export type { BoundFileReader } from "./lib/lab/clab_frr.ts";

@@ -15,7 +15,7 @@ import { labJsonSchema } from "../lib/lab/json_schema.ts";
 type Schema = Record<string, unknown>;
 
 /** One object of the schema, placed at its path in a lab file (`nodes.<node>.interfaces.<interface>`). */
-export interface Section {
+interface Section {
   /** Where in a lab file: dotted keys, `<node>` for a name, `[]` for a list's items. */
   path: string;
   /** The form of a list item it is, or is inside of (`ping`), when the items take several forms. */
@@ -132,7 +132,7 @@ function inner(s: Schema, key: string): { suffix: string; schema: Schema } | und
 }
 
 /** Every object of the schema, in the order a reader meets them, each at its path. */
-export function sections(root: Schema): Section[] {
+function sections(root: Schema): Section[] {
   const out: Section[] = [];
   const visit = (path: string, s: Schema, form: string | undefined, alternative: boolean) => {
     const alts = alternatives(s).filter(hasKeys);
