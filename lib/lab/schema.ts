@@ -262,6 +262,16 @@ export const Interface = z.strictObject({
     z.optional(z.boolean()),
     "Record every frame on this interface from the start into a pcap file (netkit capture lists it).",
   ),
+  /**
+   * A dummy interface (`ip -n NODE link add NAME type dummy`) that the lab creates in the node,
+   * instead of a link's end: a loopback-like interface for an address (a router ID, an announced
+   * prefix). Reaches: the node only. Needs the kernel's dummy driver (checked before `up`
+   * changes anything).
+   */
+  dummy: d(
+    z.optional(z.boolean()),
+    "A dummy interface the lab creates in the node (ip link add NAME type dummy), not a link's end.",
+  ),
 });
 
 /** A route inside a node. Reaches: `ip -n NODE route add` in the node's own table only. */
