@@ -211,8 +211,9 @@ function wireLinks(plan: Planning): void {
   const portsUp: Step[] = [];
   for (const link of lab.links) {
     let [a, b] = link.endpoints.map((ep) => endOf(lab, ep)) as [EndInfo, EndInfo];
-    // A root end second: the pair's undo then deletes it from inside the node.
-    if (a.who === ROOT_OWNER && b.ns !== undefined) [a, b] = [b, a];
+    // A root end first: `down` then deletes it at once, in the root namespace. As a node's
+    // peer it would go with the node's namespace, whenever the kernel gets to it.
+    if (b.who === ROOT_OWNER && a.ns !== undefined) [a, b] = [b, a];
     steps.push(vethPair(a.name, b.name, { ns: a.ns, peerNs: b.ns, ipv6 }));
     if (lab.mtu !== undefined) {
       for (const end of [a, b]) steps.push(linkMtu(end.name, lab.mtu, { ns: end.ns }));
