@@ -13,7 +13,7 @@
  *     ports:
  *       tap1: { internal: true, node: ns1 }   # OVS internal port moved into ns1
  *       tap2: { internal: true, node: ns2 }
- * links: []                   # veth pairs: endpoints "OWNER:IFNAME", OWNER a node or a bridge
+ * links: []                   # veth pairs: endpoints "OWNER:IFNAME", OWNER a node, a bridge or root
  * expect:
  *   - ping: { from: ns2, to: 10.0.0.1 }
  * ```
@@ -569,13 +569,16 @@ const Endpoint = z.string().check(
 );
 
 /**
- * A veth pair between two owners (nodes or bridges). Reaches: an end created inside its node, or
- * in the root namespace for a bridge's end (preflight: the name must be free on the host).
+ * A veth pair between two owners (nodes or bridges, or `root`). Reaches: an end created inside
+ * its node, or in the root namespace for a bridge's end and a `root:IFNAME` end, which no bridge
+ * takes and which carries no address (preflight: the name must be free on the host; a sandboxed
+ * lab's root namespace is its sandbox).
  */
 export const Link = z.strictObject({
   endpoints: d(
     z.tuple([Endpoint, Endpoint]),
-    "The two ends of the veth pair, OWNER:IFNAME, OWNER a node or a bridge: [ns1:eth0, br0:p1].",
+    "The two ends of the veth pair, OWNER:IFNAME, OWNER a node or a bridge: [ns1:eth0, br0:p1]; " +
+      "root:IFNAME is an end in the root namespace.",
   ),
 });
 
