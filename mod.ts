@@ -43,6 +43,8 @@ export {
   addAddress,
   addRoute,
   type AddRouteOptions,
+  dummyLink,
+  type DummyLinkOptions,
   type InNsOptions,
   linkDown,
   linkUp,

@@ -523,7 +523,22 @@ const LABEL: Record<keyof typeof LAB_LIMITS, string> = {
 // Where interfaces live, and what the host sees
 // ---------------------------------------------------------------------------------------------
 
-/** Where each interface of the lab lives, derived from links and internal ports. */
+/**
+ * The owner of a link end in the root namespace (`root:IFNAME`): a veth end that the lab
+ * creates there under IFNAME and that is no bridge's port, like containerlab's `host:IFNAME`.
+ * It is the lab's own object like a bridge port's end: its name follows the same rules, is one
+ * of {@link hostNamesOf} (preflight refuses the lab when an interface of that name exists
+ * already), and it lives in the lab's sandbox when the lab is sandboxed. It carries no address
+ * (a lab file configures only what lands in its nodes). No node or bridge may be called `root`.
+ */
+export const ROOT_OWNER = "root";
+
+/** Whether `owner` (of an `OWNER:IFNAME` end) puts the end in the root namespace. */
+export function inRootNamespace(lab: Pick<Lab, "bridges">, owner: string): boolean {
+  return owner === ROOT_OWNER || Object.hasOwn(lab.bridges, owner);
+}
+
+/** Where each interface of the lab lives, derived from links, internal ports and dummies. */
 export interface LabLayout {
   /** node -> interface names that land in it. */
   nodeIfaces: Map<string, Set<string>>;
@@ -545,7 +560,7 @@ export function layoutOf(lab: Lab): LabLayout {
   for (const link of lab.links) {
     for (const ep of link.endpoints) {
       const [owner, ifname] = splitEndpoint(ep);
-      if (owner in lab.bridges) rootIfaces.add(ifname);
+      if (inRootNamespace(lab, owner)) rootIfaces.add(ifname);
       else nodeIfaces.get(owner)?.add(ifname);
     }
   }
@@ -561,6 +576,12 @@ export function layoutOf(lab: Lab): LabLayout {
       else rootIfaces.add(port);
     }
   }
+  // Dummy interfaces: made inside their node (`dummy: true`), no link's end.
+  for (const [name, node] of Object.entries(lab.nodes)) {
+    for (const [ifname, i] of Object.entries(node.interfaces)) {
+      if (i.dummy) nodeIfaces.get(name)?.add(ifname);
+    }
+  }
   return { nodeIfaces, rootIfaces };
 }
 
@@ -570,7 +591,7 @@ interface HostNames {
   namespaces: Map<string, DocPath>;
   /**
    * Interfaces the lab creates in the host's root namespace, if only for a moment: bridges,
-   * root-side veth ends, and every OVS internal port (OVS creates its tap there before netkit
+   * root-side veth ends (bridge ports and `root:IFNAME` ends), and every OVS internal port (OVS creates its tap there before netkit
    * moves it into its node). The names the lab adds to an OVS (its bridges, which are their own
    * ports, and its ports) are all among them.
    */
@@ -602,7 +623,7 @@ export function hostNamesOf(lab: Lab): HostNames {
   lab.links.forEach((link, i) => {
     link.endpoints.forEach((ep, j) => {
       const [owner, ifname] = splitEndpoint(ep);
-      if (owner in lab.bridges) links.set(ifname, ["links", i, "endpoints", j]);
+      if (inRootNamespace(lab, owner)) links.set(ifname, ["links", i, "endpoints", j]);
     });
   });
   (lab.tunnels ?? []).forEach((tunnel, i) => {

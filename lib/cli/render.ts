@@ -132,6 +132,8 @@ export function renderStatus(s: LabStatus): string {
     if (n.interfaces.length === 0) t.push([n.name, "-", "-", "-"]);
     for (const i of n.interfaces) t.push([n.name, i.name, i.state, i.addresses.join(", ") || "-"]);
   }
+  const root = s.sandbox === undefined ? "(root)" : `(root: ${s.sandbox})`;
+  for (const i of s.rootEnds ?? []) t.push([root, i.name, i.state, i.addresses.join(", ") || "-"]);
   const b = table(["bridge", "type", "ports"]);
   for (const br of s.bridges) {
     b.push([

@@ -12,6 +12,7 @@
  */
 import type { Host } from "../host.ts";
 import { HostConflictError } from "../lab/preflight.ts";
+import { DummyMissingError } from "../lab/dummy_probe.ts";
 import { labSourceFromArg } from "./lab_arg.ts";
 import { type LabUpFlags, runLabUp } from "./lab_up.ts";
 
@@ -54,6 +55,8 @@ export async function upCommand(host: Host, file: string, flags: UpFlags): Promi
           "it did not create (remove it yourself, or rename it in the file)",
       })));
     }
+    // A dummy interface on a kernel without the dummy driver: point at each line that asks.
+    if (error instanceof DummyMissingError && source) throw source.errorAt(error.issues);
     throw error;
   }
 }

@@ -11,10 +11,14 @@
  * | `network-mode: container:OTHER`                | the node lives in OTHER's namespace         |
  * | node `kind: bridge` / `kind: ovs-bridge`       | a Linux / OVS bridge made by the lab        |
  * | `links: - endpoints: ["n1:eth1", "n2:eth1"]`   | a veth pair (also the `type: veth` form)    |
+ * | an endpoint `host:veth-x`                      | `root:veth-x`: a veth end the lab creates   |
+ * |                                                | in the root namespace (no address)          |
  * | a link's `mtu` (default 9500)                  | the lab's `mtu` (one for all links)         |
  * | `exec: - ip addr add 10.0.0.1/24 dev eth1`     | an address of the interface (IPv4 or IPv6)  |
  * | `exec: - ip route add DEST via GW [dev IF]`    | a route of the node (`-4`, `-6`)            |
  * | `exec: - ip link set [dev] IF up`              | nothing: netkit brings every interface up   |
+ * | `exec: - ip link add NAME type dummy`          | a dummy interface of the node (`dummy`),    |
+ * |                                                | refused at `up` by a kernel without one     |
  * | `exec: - ip a`, `ip -br link show`, ...        | nothing: a line that only shows (a notice)  |
  * | `exec: - sysctl -w net.ipv4.ip_forward=1`      | `role: router` (other keys: `sysctls`)      |
  * | `defaults`, `kinds`, `groups`                  | inherited `kind`, `image`, `group`; `exec`  |
@@ -47,6 +51,7 @@
  */
 import { familyOf, inSubnetAny, parseAnyCidr, parseAnyIp, parseCidr, parseIp } from "../addr.ts";
 import { NAME_MAX_BYTES } from "../names.ts";
+import { ROOT_OWNER } from "../reach.ts";
 import { UsageError } from "../errors.ts";
 import type { DocPath, LabIssue } from "./validate.ts";
 import { inheritedNameProblem, nameMap } from "./own_names.ts";
@@ -623,8 +628,8 @@ class ClabReader {
     refuse(`netkit runs no commands from a topology; it reads only: ${EXEC_FORMS}`);
   }
 
-  /** `ip link add [name|dev] NAME type dummy`: a dummy interface of the node. */
-  execLinkAdd({ refuse }: ExecLine, args: string[]): void {
+  /** `ip link add [name|dev] NAME type dummy`: a dummy interface of the node (`dummy: true`). */
+  execLinkAdd({ node, built, path, refuse }: ExecLine, args: string[]): void {
     const type = args[args.indexOf("type") + 1];
     if (!args.includes("type") || type !== "dummy") {
       return refuse(
@@ -632,10 +637,17 @@ class ClabReader {
           "type dummy",
       );
     }
-    refuse(
-      "a netkit lab has no dummy interfaces: a node's interfaces are the ends of its links " +
-        "(give the address to an interface a link brings)",
-    );
+    const words = args[0] === "name" || args[0] === "dev" ? args.slice(1) : args;
+    if (words.length !== 3 || words[1] !== "type") {
+      return refuse("expected ip link add [name] NAME type dummy");
+    }
+    const name = words[0]!;
+    const interfaces = built.interfaces as Record<string, Obj>;
+    if (interfaces[name]?.dummy === true) return refuse(`dummy "${name}" is added twice`);
+    const iface = (interfaces[name] ??= {});
+    iface.dummy = true;
+    this.from(["nodes", this.nsOf(node), "interfaces", name], path);
+    this.from(["nodes", this.nsOf(node), "interfaces", name, "dummy"], path);
   }
 
   /** `sysctl -w KEY=VALUE`: forwarding makes a router; other keys become `sysctls`. */
@@ -775,6 +787,8 @@ class ClabReader {
       this.problem(epPath, 'an endpoint is "NODE:INTERFACE"');
       return undefined;
     }
+    // `host:IF`: a veth end the lab creates in the root namespace, named IF (lib/reach.ts).
+    if (owner === "host") return `${ROOT_OWNER}:${iface}`;
     const special = SPECIAL_ENDPOINTS.get(owner);
     if (special) {
       this.problem(epPath, special);
@@ -811,11 +825,18 @@ class ClabReader {
     this.from(["mtu"], path);
   }
 
-  /** `ip link set IF up` must name an interface a link puts into the node. */
+  /** `ip link set IF up` must name an interface a link (or a dummy) puts into the node. */
   checkUpLinks(): void {
     const ends = new Set(this.links.flatMap((l) => l.endpoints as string[]));
+    const nodes = this.nodes as Record<string, Obj>;
+    const isDummy = (ns: string, iface: string) => {
+      const interfaces = Object.hasOwn(nodes, ns) ? nodes[ns]!.interfaces as Obj : undefined;
+      const i = interfaces && Object.hasOwn(interfaces, iface) ? interfaces[iface] : undefined;
+      return isObj(i) && i.dummy === true;
+    };
     for (const { node, iface, path } of this.#upLinks) {
-      if (!ends.has(`${this.nsOf(node)}:${iface}`)) {
+      const ns = this.nsOf(node);
+      if (!ends.has(`${ns}:${iface}`) && !isDummy(ns, iface)) {
         this.problem(path, `no link puts interface "${iface}" into node "${node}"`);
       }
     }
@@ -866,7 +887,6 @@ function checked(check: () => unknown): string | undefined {
 
 /** Endpoint owners containerlab reserves, and why netkit refuses each. */
 const SPECIAL_ENDPOINTS: ReadonlyMap<string, string> = new Map([
-  ["host", "a link into the host's own namespace: netkit never configures the host's interfaces"],
   ["mgmt-net", "a link to the management network: a netkit lab has none"],
   [
     "macvlan",

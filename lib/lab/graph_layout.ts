@@ -86,6 +86,7 @@ const KIND_TITLE: Record<GraphNode["kind"], string> = {
   "ovs-bridge": "OVS bridge",
   uplink: "uplink NIC",
   remote: "other host",
+  root: "root namespace",
 };
 
 const textBox = (lines: string[]) => ({

@@ -6,8 +6,9 @@
  *
  * - a node per namespace (kind `host` or `router`) and per bridge (`linux-bridge`, `ovs-bridge`),
  *   with its host role in a multi-host lab;
- * - a node per real NIC a bridge takes as uplink (`uplink`), and per far host a multi-host part's
- *   VXLAN reaches (`remote`);
+ * - a node per real NIC a bridge takes as uplink (`uplink`), per far host a multi-host part's
+ *   VXLAN reaches (`remote`), and one for the root namespace when links end there (`root`, with
+ *   the `root:IFNAME` ends as its interfaces);
  * - a link per veth pair, per OVS internal port moved into a node, per uplink and per tunnel, each
  *   with both ends: owner, interface, addresses, VLAN tag, and the OVS notes (bond, mirror, QoS);
  *   a veth pair whose two ends are on different host roles is drawn as the tunnel it becomes.
@@ -18,9 +19,17 @@
  */
 import type { Lab } from "./schema.ts";
 import { bridgeNotes, portNote } from "./graph_ovs.ts";
+import { ROOT_OWNER } from "../reach.ts";
 
 /** What a node of the picture is. */
-type GraphNodeKind = "host" | "router" | "linux-bridge" | "ovs-bridge" | "uplink" | "remote";
+type GraphNodeKind =
+  | "host"
+  | "router"
+  | "linux-bridge"
+  | "ovs-bridge"
+  | "uplink"
+  | "remote"
+  | "root";
 
 /** A node of the picture: a namespace, a bridge, a real NIC (uplink) or a far host (tunnel). */
 export interface GraphNode {
@@ -154,7 +163,8 @@ function linksOf(lab: Lab): GraphLink[] {
       : undefined;
   for (const l of lab.links) {
     let [a, b] = [split(l.endpoints[0]), split(l.endpoints[1])];
-    if (Object.hasOwn(lab.bridges, a[0]) && !Object.hasOwn(lab.bridges, b[0])) [a, b] = [b, a];
+    const second = (owner: string) => owner === ROOT_OWNER || Object.hasOwn(lab.bridges, owner);
+    if (second(a[0]) && !second(b[0])) [a, b] = [b, a];
     const cross = hostOf(a[0]) !== hostOf(b[0]);
     links.push({
       id: `${a.join(":")}--${b.join(":")}`,
@@ -233,6 +243,14 @@ export function labGraph(lab: Lab): LabGraph {
       notes: bridgeNotes(b),
     })),
   ];
+  if (ifaces.has(ROOT_OWNER)) {
+    nodes.push({
+      id: ROOT_OWNER,
+      kind: "root",
+      interfaces: named(ROOT_OWNER),
+      notes: ["the root namespace (the lab's sandbox when sandboxed): veth ends, no addresses"],
+    });
+  }
   const seen = new Set(nodes.map((n) => n.id));
   for (const l of links) {
     const far = l.kind === "uplink" ? l.a : l.b;

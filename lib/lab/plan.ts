@@ -4,7 +4,7 @@
  *
  * The order: a multi-host part's VXLAN filter (lib/primitives/vxlan.ts), namespaces, their sysctls, bridges, veth pairs (each end created directly in its
  * namespace), then their bridge ports (all pairs before all ports, so that each kind batches),
- * OVS internal ports (moved into their nodes), then per node: renames, captures (tcpdump started
+ * dummy interfaces, OVS internal ports (moved into their nodes), then per node: renames, captures (tcpdump started
  * before the interface has an address), addresses, links up, impairments, routes, NAT, DHCP
  * servers; DHCP clients last, once every server runs. Teardown is the reverse, from the journal.
  *
@@ -19,6 +19,7 @@
 import {
   addAddress,
   addRoute,
+  dummyLink,
   linkUp,
   moveLink,
   noIpv6LinkLocal,
@@ -41,6 +42,7 @@ import { join } from "node:path";
 import { UsageError } from "../errors.ts";
 import type { Lab } from "./schema.ts";
 import { layoutOf } from "./validate.ts";
+import { inRootNamespace, ROOT_OWNER } from "../reach.ts";
 import { isBondMember, planOvsFeatures } from "./plan_ovs.ts";
 import { frrConfigSteps } from "./frr_config.ts";
 
@@ -115,6 +117,7 @@ export function planLab(lab: Lab, context: PlanContext): Step[] {
   createBridges(plan);
   joinUplinks(plan);
   wireLinks(plan);
+  createDummies(plan);
   addInternalPorts(plan);
   plan.steps.push(...planOvsFeatures(lab, context.ovsRunDir));
   for (const [name, node] of Object.entries(lab.nodes)) configureNode(plan, name, node);
@@ -199,7 +202,7 @@ function joinUplinks({ lab, context, steps }: Planning): void {
 
 /**
  * Every veth pair (and VXLAN end) first, then every bridge port, then the OVS ports' root ends
- * up: runs of the same kind of command, which the executor turns into one `ip -batch` and one
+ * and the `root:` ends (lib/reach.ts: `ROOT_OWNER`) up: runs of the same kind of command, which the executor turns into one `ip -batch` and one
  * ovs-vsctl transaction (see lib/plan/schedule.ts).
  */
 function wireLinks(plan: Planning): void {
@@ -207,13 +210,17 @@ function wireLinks(plan: Planning): void {
   const ports: Step[] = [];
   const portsUp: Step[] = [];
   for (const link of lab.links) {
-    const [a, b] = link.endpoints.map((ep) => endOf(lab, ep)) as [EndInfo, EndInfo];
+    let [a, b] = link.endpoints.map((ep) => endOf(lab, ep)) as [EndInfo, EndInfo];
+    // A root end first: `down` then deletes it at once, in the root namespace. As a node's
+    // peer it would go with the node's namespace, whenever the kernel gets to it.
+    if (b.who === ROOT_OWNER && a.ns !== undefined) [a, b] = [b, a];
     steps.push(vethPair(a.name, b.name, { ns: a.ns, peerNs: b.ns, ipv6 }));
     if (lab.mtu !== undefined) {
       for (const end of [a, b]) steps.push(linkMtu(end.name, lab.mtu, { ns: end.ns }));
     }
     for (const end of [a, b]) {
       if (end.isBridge) attachToBridge(plan, end.who, end.ifname, ports, portsUp);
+      else if (end.who === ROOT_OWNER) portsUp.push(linkUp(end.ifname)); // no bridge brings it up
     }
   }
   // Links to another host (multi-host labs): one VXLAN end here, attached like a veth end.
@@ -232,12 +239,16 @@ function wireLinks(plan: Planning): void {
   steps.push(...ports, ...portsUp);
 }
 
-/** An endpoint `who:ifname`: on a bridge, or in a node (created as its `createAs` name). */
+/**
+ * An endpoint `who:ifname`: on a bridge, in the root namespace (`root:`), or in a node (created
+ * as its `createAs` name).
+ */
 function endOf(lab: Lab, endpoint: string): EndInfo {
   const [who = "", ifname = ""] = endpoint.split(":");
-  const isBridge = who in lab.bridges;
-  const createAs = isBridge ? undefined : lab.nodes[who]?.interfaces[ifname]?.createAs;
-  return { who, ifname, isBridge, name: createAs ?? ifname, ns: isBridge ? undefined : who };
+  const isBridge = Object.hasOwn(lab.bridges, who);
+  const inRoot = inRootNamespace(lab, who);
+  const createAs = inRoot ? undefined : lab.nodes[who]?.interfaces[ifname]?.createAs;
+  return { who, ifname, isBridge, name: createAs ?? ifname, ns: inRoot ? undefined : who };
 }
 
 /**
@@ -257,6 +268,15 @@ function attachToBridge(
   else {
     ports.push(ovsAddPort(bridgeName, ifname, { ...owner, tag: bridge.ports[ifname]?.tag }));
     portsUp.push(linkUp(ifname));
+  }
+}
+
+/** Each node's dummy interfaces (`dummy: true`), created inside the node. */
+function createDummies({ lab, ipv6, steps }: Planning): void {
+  for (const [name, node] of Object.entries(lab.nodes)) {
+    for (const [ifname, iface] of Object.entries(node.interfaces)) {
+      if (iface.dummy) steps.push(dummyLink(ifname, { ns: name, ipv6 }));
+    }
   }
 }
 

@@ -22,6 +22,7 @@ import { parseFlow } from "../ovs/flow_syntax.ts";
 import type { DocPath, LabIssue } from "./issue.ts";
 import { nameMap } from "./own_names.ts";
 import type { Lab } from "./schema.ts";
+import { inRootNamespace, ROOT_OWNER } from "../reach.ts";
 
 type Node = Lab["nodes"][string];
 type Bridge = Lab["bridges"][string];
@@ -95,7 +96,7 @@ export function prefixLab(lab: Lab, prefix: string): PrefixedLab {
   lab.links.forEach((link, i) =>
     link.endpoints.forEach((end, j) => {
       const [owner = "", ifname = ""] = end.split(":");
-      if (Object.hasOwn(lab.bridges, owner)) {
+      if (inRootNamespace(lab, owner)) {
         fits(["links", i, "endpoints", j], ifname, IFNAME_MAX_BYTES, "the link end");
       }
     })
@@ -103,9 +104,13 @@ export function prefixLab(lab: Lab, prefix: string): PrefixedLab {
   const isBridge = (name: string) => Object.hasOwn(lab.bridges, name);
   const ifIn = (node: string, ifname: string) =>
     movedPorts.has(`${node}/${ifname}`) ? p(ifname) : ifname;
-  /** `OWNER:IFNAME`, renamed: a bridge's interfaces are root-side, so they get the prefix too. */
+  /**
+   * `OWNER:IFNAME`, renamed: a bridge's interfaces are root-side, so they get the prefix too, as
+   * does a `root:` end (whose owner keeps its name).
+   */
   const end = (e: string) => {
     const [owner = "", ifname = ""] = e.split(":");
+    if (owner === ROOT_OWNER) return `${owner}:${p(ifname)}`;
     return `${p(owner)}:${isBridge(owner) ? p(ifname) : ifIn(owner, ifname)}`;
   };
   const renamed: Lab = {

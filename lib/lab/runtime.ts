@@ -39,6 +39,7 @@ import {
 import { stopUnusedPrivateOvs } from "./teardown.ts";
 import { requireNoSandboxConflicts, sandboxOf, sandboxOvsTarget, sandboxPlan } from "./sandbox.ts";
 import { hostContextForLab } from "./impair_host.ts";
+import { requireDummy } from "./dummy_probe.ts";
 
 /** A lab's plan for a host, and where the lab lives there. */
 interface HostPlan {
@@ -203,7 +204,8 @@ export function planCommands(steps: readonly Step[], ovs?: OvsTarget): string[][
 }
 
 /**
- * Brings a validated lab up: preflight (root, tools, conflicts), then every step, journaled.
+ * Brings a validated lab up: preflight (root, tools, the dummy driver when the lab has dummy
+ * interfaces, conflicts), then every step, journaled.
  * On failure the finished steps are undone and the error re-thrown. Running it on a lab that is
  * already up changes nothing and returns `already: true`.
  *
@@ -234,6 +236,7 @@ export async function upLab(lab: Lab, options: UpOptions = {}): Promise<UpResult
     for (const p of programsOf(await privateOvsSteps(host))) programs.add(p);
   }
   requireTools(host, programs);
+  await requireDummy(lab, runner);
   return await withLock(host, lab.name, async () => {
     const dir = labDir(host.stateRoot, lab.name);
     const existing = await readLabState(host, lab.name);

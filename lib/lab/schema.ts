@@ -13,7 +13,7 @@
  *     ports:
  *       tap1: { internal: true, node: ns1 }   # OVS internal port moved into ns1
  *       tap2: { internal: true, node: ns2 }
- * links: []                   # veth pairs: endpoints "OWNER:IFNAME", OWNER a node or a bridge
+ * links: []                   # veth pairs: endpoints "OWNER:IFNAME", OWNER a node, a bridge or root
  * expect:
  *   - ping: { from: ns2, to: 10.0.0.1 }
  * ```
@@ -261,6 +261,16 @@ const Interface = z.strictObject({
   capture: d(
     z.optional(z.boolean()),
     "Record every frame on this interface from the start into a pcap file (netkit capture lists it).",
+  ),
+  /**
+   * A dummy interface (`ip -n NODE link add NAME type dummy`) that the lab creates in the node,
+   * instead of a link's end: a loopback-like interface for an address (a router ID, an announced
+   * prefix). Reaches: the node only. Needs the kernel's dummy driver (checked before `up`
+   * changes anything).
+   */
+  dummy: d(
+    z.optional(z.boolean()),
+    "A dummy interface the lab creates in the node (ip link add NAME type dummy), not a link's end.",
   ),
 });
 
@@ -559,13 +569,16 @@ const Endpoint = z.string().check(
 );
 
 /**
- * A veth pair between two owners (nodes or bridges). Reaches: an end created inside its node, or
- * in the root namespace for a bridge's end (preflight: the name must be free on the host).
+ * A veth pair between two owners (nodes or bridges, or `root`). Reaches: an end created inside
+ * its node, or in the root namespace for a bridge's end and a `root:IFNAME` end, which no bridge
+ * takes and which carries no address (preflight: the name must be free on the host; a sandboxed
+ * lab's root namespace is its sandbox).
  */
 const Link = z.strictObject({
   endpoints: d(
     z.tuple([Endpoint, Endpoint]),
-    "The two ends of the veth pair, OWNER:IFNAME, OWNER a node or a bridge: [ns1:eth0, br0:p1].",
+    "The two ends of the veth pair, OWNER:IFNAME, OWNER a node or a bridge: [ns1:eth0, br0:p1]; " +
+      "root:IFNAME is an end in the root namespace.",
   ),
 });
 

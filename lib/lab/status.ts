@@ -14,6 +14,7 @@ import { pool } from "../plan/schedule.ts";
 import type { Lab } from "./schema.ts";
 import { type CaptureStatus, labCaptures } from "./captures.ts";
 import { type OvsFeatureStatus, ovsFeatureStatus } from "./status_ovs.ts";
+import { ROOT_OWNER } from "../reach.ts";
 
 /** One interface inside a node. */
 interface InterfaceStatus {
@@ -30,6 +31,11 @@ export interface LabStatus extends OvsFeatureStatus {
   /** A sandboxed lab's parent namespace (lib/lab/sandbox.ts). */
   sandbox?: string;
   nodes: { name: string; interfaces: InterfaceStatus[] }[];
+  /**
+   * The lab's `root:IFNAME` link ends (lib/reach.ts: `ROOT_OWNER`), in the root namespace (a
+   * sandboxed lab's: its sandbox), when it has any.
+   */
+  rootEnds?: InterfaceStatus[];
   bridges: { name: string; type: "linux" | "ovs"; ports: { name: string; tag?: number }[] }[];
   /** DHCP leases the lab's clients hold, as their hook recorded them. */
   leases: LeaseStatus[];
@@ -209,6 +215,31 @@ async function impairmentsOf(host: Host, node: string): Promise<ImpairmentStatus
   return [...byDev].map(([dev, words]) => ({ node, interface: dev, impairment: words.join(", ") }));
 }
 
+/** One interface as `ip -j addr show` gives it. */
+function interfaceStatus(l: IpAddr): InterfaceStatus {
+  return {
+    name: l.ifname,
+    state: linkState(l),
+    // IPv4 and global IPv6 addresses (link-local ones are on every interface).
+    addresses: (l.addr_info ?? []).filter((a) =>
+      a.family === "inet" || (a.family === "inet6" && a.scope === "global")
+    ).map((a) => `${a.local}/${a.prefixlen}`),
+  };
+}
+
+/** The lab's `root:` ends as the root namespace (or the lab's sandbox) has them, if it has any. */
+async function rootEndsOf(host: Host, state: LabState): Promise<{ rootEnds?: InterfaceStatus[] }> {
+  const names = new Set(
+    state.lab.links.flatMap((l) => l.endpoints).filter((e) => e.startsWith(`${ROOT_OWNER}:`))
+      .map((e) => e.slice(ROOT_OWNER.length + 1)),
+  );
+  if (names.size === 0) return {};
+  const inRoot = state.sandbox === undefined ? ["ip"] : ["ip", "-n", state.sandbox];
+  const r = await host.runner.run([...inRoot, "-j", "addr", "show"], { allowFailure: true });
+  const links = r.code === 0 ? (JSON.parse(r.stdout || "[]") as IpAddr[]) : [];
+  return { rootEnds: links.filter((l) => names.has(l.ifname)).map(interfaceStatus) };
+}
+
 /** How many namespaces labStatus reads at once. */
 const READS_AT_ONCE = 8;
 
@@ -225,17 +256,7 @@ export async function labStatus(host: Host, state: LabState): Promise<LabStatus>
     const links = r.status === "fulfilled" && r.value.code === 0
       ? (JSON.parse(r.value.stdout || "[]") as IpAddr[])
       : [];
-    return {
-      name,
-      interfaces: links.filter((l) => l.ifname !== "lo").map((l) => ({
-        name: l.ifname,
-        state: linkState(l),
-        // IPv4 and global IPv6 addresses (link-local ones are on every interface).
-        addresses: (l.addr_info ?? []).filter((a) =>
-          a.family === "inet" || (a.family === "inet6" && a.scope === "global")
-        ).map((a) => `${a.local}/${a.prefixlen}`),
-      })),
-    };
+    return { name, interfaces: links.filter((l) => l.ifname !== "lo").map(interfaceStatus) };
   });
   const show = state.ovs
     ? await ovsShow({ ovs: state.ovs, host }).catch(() => undefined)
@@ -268,6 +289,7 @@ export async function labStatus(host: Host, state: LabState): Promise<LabStatus>
     ovs: state.ovs ? `${state.ovs.kind} (${state.ovs.db})` : "none",
     ...(sandbox !== undefined ? { sandbox } : {}),
     nodes,
+    ...await rootEndsOf(host, state),
     bridges,
     leases: await leasesOf(state, labDir(host.stateRoot, state.lab.name)),
     captures: await labCaptures(host.stateRoot, state.lab),

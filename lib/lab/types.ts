@@ -35,6 +35,8 @@ export interface LabInterface {
   impair?: ImpairSpec | undefined;
   /** Record every frame on this interface from the start. */
   capture?: boolean | undefined;
+  /** A dummy interface the lab creates in the node (`ip link add NAME type dummy`), no link's end. */
+  dummy?: boolean | undefined;
 }
 
 /** A route inside a node: `to` is `default` or a prefix; it needs `via` or `dev`. */

@@ -16,6 +16,7 @@ import {
   layoutOf,
   reachIssues,
   type ReachOptions,
+  ROOT_OWNER,
   sizeIssues,
   tunnelIssues,
 } from "../reach.ts";
@@ -136,10 +137,19 @@ function crossCheck(lab: Lab): LabIssue[] {
   return issues;
 }
 
-/** No name is both a node and a bridge. */
-function bridgesAreNotNodes({ lab, add, isNode }: CrossContext): void {
+/** No name is both a node and a bridge; neither is called `root` (the root namespace's ends). */
+function bridgesAreNotNodes({ lab, add, isNode, isBridge }: CrossContext): void {
   for (const name of Object.keys(lab.bridges)) {
     if (isNode(name)) add(["bridges", name], `"${name}" is both a node and a bridge`);
+  }
+  for (const [kind, is] of [["nodes", isNode], ["bridges", isBridge]] as const) {
+    if (is(ROOT_OWNER)) {
+      add(
+        [kind, ROOT_OWNER],
+        `"${ROOT_OWNER}" is reserved: a link end "${ROOT_OWNER}:IFNAME" is an interface in ` +
+          "the root namespace (give it another name)",
+      );
+    }
   }
 }
 
@@ -213,7 +223,7 @@ interface ClaimContext extends CrossContext {
 
 /**
  * Interfaces: every owner exists; no name twice in one namespace; a bridge's uplink and ports fit
- * its type. Bridges, link ends, tunnel ends and internal ports claim names in that order.
+ * its type. Bridges, link ends, tunnel ends, dummies and internal ports claim names in that order.
  */
 function interfaceNames(cross: CrossContext): void {
   const { lab } = cross;
@@ -237,6 +247,16 @@ function interfaceNames(cross: CrossContext): void {
       (owner) => `"${owner}" is neither a node nor a bridge`,
     );
   });
+  for (const [node, n] of Object.entries(lab.nodes)) {
+    for (const [ifname, i] of Object.entries(n.interfaces)) {
+      if (!i.dummy) continue;
+      const path = ["nodes", node, "interfaces", ifname, "dummy"];
+      c.claims.claim(node, ifname, path);
+      if (i.createAs !== undefined) {
+        c.add(path, "a dummy interface is created under its own name (no createAs)");
+      }
+    }
+  }
   const attached = new Set([
     ...lab.links.flatMap((l) => l.endpoints),
     ...(lab.tunnels ?? []).map((t) => t.end),
@@ -263,7 +283,16 @@ function claimEnd(
   const alias = ifnameProblem(ifname);
   if (alias) c.add(path, `invalid interface name: ${alias}`);
   if (c.isBridge(owner)) c.claims.claim("", ifname, path);
-  else if (c.isNode(owner)) {
+  else if (owner === ROOT_OWNER && path[0] === "links") {
+    c.claims.claim("", ifname, path);
+    if (c.lab.hosts !== undefined) {
+      c.add(
+        path,
+        `a "${ROOT_OWNER}:" end is refused in a multi-host lab: it spans several machines, and ` +
+          "the end would need one machine's root namespace",
+      );
+    }
+  } else if (c.isNode(owner)) {
     const createAs = c.lab.nodes[owner]?.interfaces[ifname]?.createAs;
     c.claims.claim(owner, ifname, path);
     if (createAs) c.claims.claim(owner, createAs, path);

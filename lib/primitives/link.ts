@@ -102,6 +102,40 @@ export function addrgenmodeNone(name: string, ns: string | undefined): RunAction
   return ip(ns, "link", "set", "dev", name, "addrgenmode", "none");
 }
 
+/** Options for {@link dummyLink}. */
+export interface DummyLinkOptions extends InNsOptions {
+  /** `false`: no IPv6 link-local address ({@link noIpv6LinkLocal}). @default true */
+  ipv6?: boolean;
+}
+
+/**
+ * `ip [-n NS] link add name NAME type dummy`: a dummy interface (a loopback-like device that
+ * holds addresses and drops what it is sent) created in its namespace. Undo:
+ * `ip [-n NS] link delete dev NAME`. With `ipv6: false`, then
+ * `ip [-n NS] link set dev NAME addrgenmode none`. Needs the kernel's dummy driver
+ * (`CONFIG_DUMMY`).
+ *
+ * @example A dummy for a router ID inside rt
+ * ```ts
+ * import { dummyLink } from "../../mod.ts";
+ * dummyLink("lo1", { ns: "rt" });
+ * ```
+ */
+export function dummyLink(name: string, options: DummyLinkOptions = {}): Step {
+  checkIfname(name);
+  const { ns } = options;
+  if (ns !== undefined) checkNsName(ns);
+  return {
+    key: `link:${ns ?? ""}/${name}`,
+    summary: `create dummy ${name}${where(ns)}`,
+    do: [
+      ip(ns, "link", "add", "name", name, "type", "dummy"),
+      ...(options.ipv6 === false ? [addrgenmodeNone(name, ns)] : []),
+    ],
+    undo: [ip(ns, "link", "delete", "dev", name)],
+  };
+}
+
 /**
  * `ip [-n NS] link set dev NAME addrgenmode none`: the link gets no IPv6 link-local address when
  * it goes up, so it runs no duplicate address detection and sends no MLD reports or router

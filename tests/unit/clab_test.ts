@@ -145,7 +145,7 @@ Deno.test("exec lines are parsed, never run: shell syntax and other commands are
       ["ip -br link set eth1 up", /option -br is not supported/],
       ["ip neigh add 10.0.0.2 lladdr 02:00:00:00:00:02 dev eth1", /it reads only: ip/],
       ["ip link add vx0 type vxlan id 5", /ip link add reads only type dummy/],
-      ["ip l add dev d1 type dummy", /a netkit lab has no dummy interfaces/],
+      ["ip link add d1 d2 type dummy", /expected ip link add \[name\] NAME type dummy/],
       ["ip addr add 10.0.0.300/24 dev eth1", /10\.0\.0\.300 is not an IPv4 address/],
       ["ip addr add 10.0.0.1/24 dev eth1 label x", /"label" is not supported/],
       ["ip route add default via 10.0.0.999", /Invalid IPv4 address "10\.0\.0\.999"/],
@@ -171,10 +171,42 @@ Deno.test("an exec address on an interface no link brings is reported at its exe
   );
 });
 
-Deno.test("links to the host, the management network or a NIC are refused", () => {
+Deno.test("a host: endpoint is a veth end in the root namespace, named by the file", () => {
+  const topo = (ep: string) =>
+    `name: x\ntopology:\n  nodes:\n    n1: { kind: linux }\n  links:\n    - endpoints: ["${ep}", "n1:eth1"]\n`;
+  const lab = parseLabYaml(topo("host:veth-x"), "topo.clab.yml");
+  assertEquals(lab.links, [{ endpoints: ["root:veth-x", "clab-x-n1:eth1"] }]);
+  // Its name follows the rules of every root-side name, and is refused at the endpoint.
+  assertProblem(topo("host:if3"), /^6:19: invalid interface name: iproute2 reads "if3"/);
+  assertProblem(topo("host:lo"), /^6:19: invalid interface name: "lo" is reserved/);
+  // Two ends of one name in the root namespace.
+  assertProblem(
+    `name: x\ntopology:\n  nodes:\n    n1: { kind: linux }\n  links:\n` +
+      `    - endpoints: ["n1:eth1", "host:hx"]\n    - endpoints: ["n1:eth2", "host:hx"]\n`,
+    /^7:30: interface "hx" is defined twice in the root namespace/,
+  );
+});
+
+Deno.test("ip link add NAME type dummy is a dummy interface of the node, addressed and up", () => {
+  const lab = parseLabYaml(
+    PAIR(["ip link add lo1 type dummy", "ip addr add 10.255.0.1/32 dev lo1", "ip link set lo1 up"]),
+    "topo.clab.yml",
+  );
+  assertEquals(lab.nodes["clab-pair-n1"]!.interfaces.lo1, {
+    addresses: ["10.255.0.1/32"],
+    dhcp: false,
+    dummy: true,
+  });
+  // A dummy with the name of a link's end: refused at the exec line.
+  assertProblem(
+    PAIR(["ip link add eth1 type dummy"]),
+    /^7:11: interface "eth1" is defined twice in node "clab-pair-n1"/,
+  );
+});
+
+Deno.test("links to the management network or a NIC are refused", () => {
   const topo = (ep: string) =>
     `name: x\ntopology:\n  nodes:\n    n1: { kind: linux }\n  links:\n    - endpoints: ["n1:eth1", "${ep}"]\n`;
-  assertProblem(topo("host:veth0"), /^6:30: a link into the host's own namespace/);
   assertProblem(topo("mgmt-net:n1-eth1"), /management network/);
   assertProblem(topo("macvlan:enp0s3"), /real NIC/);
   assertProblem(topo("n9:eth1"), /node "n9" is not in topology\.nodes/);

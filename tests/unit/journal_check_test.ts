@@ -68,6 +68,22 @@ function labsToPlan(): {
     const path = new URL(`../../examples/labs/${name}.yaml`, import.meta.url);
     labs.push({ lab: parseLabYaml(Deno.readTextFileSync(path), path.pathname) });
   }
+  // Link ends in the root namespace (root:IFNAME), first and second, one to a bridge; a dummy.
+  labs.push({
+    lab: parseLabYaml(
+      [
+        "name: jc-root",
+        "nodes:",
+        "  a: { interfaces: { lo1: { dummy: true, addresses: [10.255.0.1/32] } } }",
+        "bridges: { br: { type: linux } }",
+        "links:",
+        "  - endpoints: [root:jc-hx, a:eth0]",
+        "  - endpoints: [a:eth1, root:jc-hy]",
+        "  - endpoints: [root:jc-hz, br:jc-hz-p]",
+      ].join("\n"),
+      "jc-root.yaml",
+    ),
+  });
   // A multi-host lab's part: VXLAN ends, one of them on a bridge.
   const part = splitLab(
     parseLabYaml(

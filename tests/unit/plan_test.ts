@@ -308,3 +308,59 @@ Deno.test("Executor undoes every line of a batch that a signal ended: how far it
     "link delete dev x3\nlink delete dev x2\nlink delete dev x1\n",
   );
 });
+
+Deno.test("planLab() makes a root: end in the root namespace, up, and a dummy inside its node", () => {
+  const lab = validateLab({
+    name: "rd",
+    nodes: { a: { interfaces: { lo1: { dummy: true, addresses: ["10.255.0.1/32"] } } } },
+    links: [{ endpoints: ["a:eth0", "root:rd-hx"] }],
+  });
+  const steps = planLab(lab, { stateDir: "/tmp/x" });
+  const cmds = steps.flatMap((s) => s.do).map((a) => shownArgv(a).join(" "));
+  const undos = steps.flatMap((s) => s.undo).map((a) => shownArgv(a).join(" "));
+  for (
+    const expected of [
+      // The root end first: the pair's undo deletes it in the root namespace, at once.
+      `ip link add name rd-hx ${ONE_QUEUE} type veth peer name eth0 netns a ${ONE_QUEUE}`,
+      "ip link set dev rd-hx up",
+      "ip -n a link add name lo1 type dummy",
+      "ip -n a addr add 10.255.0.1/32 dev lo1",
+      "ip -n a link set dev lo1 up",
+    ]
+  ) assert(cmds.includes(expected), `missing: ${expected}\n${cmds.join("\n")}`);
+  assert(undos.includes("ip link delete dev rd-hx"), undos.join("\n"));
+  assert(undos.includes("ip -n a link delete dev lo1"), undos.join("\n"));
+  assert(!cmds.some((c) => c.includes("master")), "a root: end joins no bridge");
+});
+
+Deno.test("validateLab() keeps root for the root namespace, and root: ends out of multi-host labs", () => {
+  const e = assertThrows(
+    () => validateLab({ name: "r", nodes: { root: {} }, bridges: { b: { type: "linux" } } }),
+    LabValidationError,
+  );
+  assertMatch(e.message, /nodes\.root: "root" is reserved: a link end "root:IFNAME"/);
+  const mh = assertThrows(
+    () =>
+      validateLab({
+        name: "r",
+        hosts: { h1: {} },
+        nodes: { a: { host: "h1" } },
+        links: [{ endpoints: ["a:eth0", "root:r-hx"] }],
+      }),
+    LabValidationError,
+  );
+  assertMatch(mh.message, /links\.0\.endpoints\.1: a "root:" end is refused in a multi-host lab/);
+  const dummy = assertThrows(
+    () =>
+      validateLab({
+        name: "r",
+        nodes: { a: { interfaces: { eth0: { dummy: true } } } },
+        links: [{ endpoints: ["a:eth0", "root:r-hx"] }],
+      }),
+    LabValidationError,
+  );
+  assertMatch(
+    dummy.message,
+    /nodes\.a\.interfaces\.eth0\.dummy: interface "eth0" is defined twice/,
+  );
+});

@@ -5,6 +5,7 @@
 import { assert, assertEquals, assertRejects } from "../helpers/assert.ts";
 import { RecordingRunner, validateLab } from "../../mod.ts";
 import { HostConflictError, requireNoConflicts } from "../../lib/lab/preflight.ts";
+import { DUMMY_PROBE_ARGV, DummyMissingError, requireDummy } from "../../lib/lab/dummy_probe.ts";
 
 const lab = validateLab({
   name: "pf",
@@ -41,4 +42,24 @@ Deno.test("requireNoConflicts() reports a name held by anything but a veth at on
   );
   assert(error.message.includes('interface "pf-br"'), error.message);
   assertEquals(host.calls(), 1);
+});
+
+Deno.test("requireDummy() asks the kernel only for a lab with dummies, and refuses at each one", async () => {
+  const asked: string[] = [];
+  const runner = (code: number) =>
+    new RecordingRunner((argv) => {
+      asked.push(argv.join(" "));
+      return { code, stdout: "", stderr: code ? "Error: Unknown device type.\n" : "" };
+    });
+  await requireDummy(lab, runner(2));
+  assertEquals(asked, [], "a lab without dummies asks nothing");
+  const withDummy = validateLab({
+    name: "pf-d",
+    nodes: { "pf-d": { interfaces: { lo1: { dummy: true, addresses: ["10.77.1.1/32"] } } } },
+  });
+  await requireDummy(withDummy, runner(0));
+  assertEquals(asked, [DUMMY_PROBE_ARGV.join(" ")]);
+  const error = await assertRejects(() => requireDummy(withDummy, runner(2)), DummyMissingError);
+  assertEquals(error.issues.map((i) => i.path.join(".")), ["nodes.pf-d.interfaces.lo1.dummy"]);
+  assert(error.message.includes("(ip: Unknown device type)"), error.message);
 });
