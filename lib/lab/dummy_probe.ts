@@ -59,7 +59,7 @@ export class DummyMissingError extends UsageError {
 }
 
 /** What is wrong, said at each dummy interface. */
-export const DUMMY_MISSING =
+const DUMMY_MISSING =
   "a dummy interface needs the kernel's dummy driver (CONFIG_DUMMY), which this kernel does not have";
 
 /** What to do about it. */
