@@ -281,8 +281,9 @@ function withinTheCounts(): CostlyLab[] {
       `- ping: {from: a, to: 10.0.0.1}\n  flow: {bridge: b, match: "ip,nw_dst=10.9.9.${k}"}\n`)
   }`;
   // 4096 nodes, each a DHCP server on a bridge linked to an uplink's bridge.
+  // 1022 bridges joined to "up": with its uplink, 1023 ports, the most a Linux bridge takes.
   const dhcp = `name: x\nbridges:\n up: {type: linux, uplink: eth9}\n${
-    lines(1023, (b) => ` b${hex(b)}: {type: linux}\n`)
+    lines(1022, (b) => ` b${hex(b)}: {type: linux}\n`)
   }nodes:\n${
     lines(
       4096,
@@ -293,8 +294,8 @@ function withinTheCounts(): CostlyLab[] {
           ip4(n * 256 + 20)
         }]}}\n`,
     )
-  }links:\n${lines(4096, (n) => `- endpoints: [n${hex(n)}:e, b${hex(n % 1023)}:p${hex(n)}]\n`)}${
-    lines(1023, (b) => `- endpoints: [b${hex(b)}:u${hex(b)}, up:v${hex(b)}]\n`)
+  }links:\n${lines(4096, (n) => `- endpoints: [n${hex(n)}:e, b${hex(n % 1022)}:p${hex(n)}]\n`)}${
+    lines(1022, (b) => `- endpoints: [b${hex(b)}:u${hex(b)}, up:v${hex(b)}]\n`)
   }`;
   return [
     {

@@ -78,7 +78,12 @@ Deno.test("kill -9 at random points of a bring-up, then down: nothing is left", 
     const state = await Deno.readTextFile(`${stateDir}/labs/${lab}/lab.json`).catch(() => "");
     if (state.includes('"starting"')) midway++;
     const down = await netkit(["down", lab]);
-    assertEquals(down.code, 0, `seed ${seed} trial ${t} (${name}, ${delay} ms): ${down.stderr}`);
+    const context = `seed ${seed} trial ${t} (${name}, ${delay} ms): ${down.stderr}`;
+    if (state === "") {
+      // Killed before it wrote its state: it made nothing, and down says there is no such lab.
+      assertEquals(down.code, 2, context);
+      assertMatch(down.stderr, /No lab named "t5c-/, context);
+    } else assertEquals(down.code, 0, context);
     await assertHostUnchanged(before, `seed ${seed} trial ${t}: ${name} killed after ${delay} ms`);
   }
   console.log(
