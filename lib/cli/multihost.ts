@@ -28,7 +28,7 @@ import {
   statusMultihost,
   upMultihost,
 } from "../multihost/runtime.ts";
-import { recordGraph } from "../multihost/picture.ts";
+import { placement, recordGraph } from "../multihost/picture.ts";
 import { splitLab, type TunnelLink } from "../multihost/split.ts";
 import { VXLAN_OVERHEAD } from "../primitives/vxlan.ts";
 import { out, outJson, progress, progressDone } from "./output.ts";
@@ -264,14 +264,10 @@ export async function graphIfMultihost(
 ): Promise<MultihostPicture | undefined> {
   const record = await readRecord(host.stateRoot, lab);
   if (!record) return undefined;
-  const placement = Object.entries(record.hosts).map(([role, h]) => {
-    const here = [
-      ...Object.entries(record.lab.nodes).filter(([, n]) => n.host === role).map(([n]) => n),
-      ...Object.entries(record.lab.bridges).filter(([, b]) => b.host === role).map(([b]) => b),
-    ];
-    return `host ${role} (${describeHost(h.spec)}): ${here.join(", ")}`;
-  });
-  const text = graphText(record.lab) + "\n" + placement.join("\n") + "\n" +
+  const where = placement(record).map((p) =>
+    `host ${p.role} (${p.machine}): ${p.members.join(", ")}`
+  );
+  const text = graphText(record.lab) + "\n" + where.join("\n") + "\n" +
     tunnelLines(record.tunnels, record.mtu, record.underlayMtu);
   return { text, lab: record.lab, graph: recordGraph(record) };
 }

@@ -6,14 +6,33 @@
  *
  * @module
  */
-import { labGraph, type LabGraph } from "../lab/graph_model.ts";
+import { type LabGraph, labGraph } from "../lab/graph_model.ts";
 import { describeHost } from "./inventory.ts";
 import type { MultihostRecord } from "./record.ts";
 
-/** Where host role `role` runs: its machine and its underlay (`root@10.9.0.1, underlay ...`). */
-export function placeOf(record: MultihostRecord, role: string): string {
-  const h = Object.hasOwn(record.hosts, role) ? record.hosts[role] : undefined;
-  return h ? `${describeHost(h.spec)}, underlay ${h.underlay}` : "not placed";
+/** One host role of a multi-host lab: the machine that plays it, and what runs there. */
+export interface HostPlacement {
+  role: string;
+  /** `root@10.9.0.1` (`:PORT` when not 22), or `local`. */
+  machine: string;
+  /** Its underlay network, `address/prefix`. */
+  underlay: string;
+  /** The nodes, then the bridges, placed on it. */
+  members: string[];
+}
+
+/** Where each host role of `record` runs and what runs there, in the record's order. */
+export function placement(record: MultihostRecord): HostPlacement[] {
+  const lab = record.lab;
+  return Object.entries(record.hosts).map(([role, h]) => ({
+    role,
+    machine: describeHost(h.spec),
+    underlay: h.underlay,
+    members: [
+      ...Object.entries(lab.nodes).filter(([, n]) => n.host === role).map(([n]) => n),
+      ...Object.entries(lab.bridges).filter(([, b]) => b.host === role).map(([b]) => b),
+    ],
+  }));
 }
 
 /**
@@ -35,7 +54,9 @@ export function recordGraph(record: MultihostRecord): LabGraph {
   );
   return {
     ...graph,
-    hostPlaces: Object.fromEntries(graph.hosts.map((role) => [role, placeOf(record, role)])),
+    hostPlaces: Object.fromEntries(
+      placement(record).map((p) => [p.role, `${p.machine}, underlay ${p.underlay}`]),
+    ),
     links: graph.links.map((l) => {
       const vni = l.kind === "tunnel"
         ? vnis.get(pair(`${l.a.owner}:${l.a.ifname}`, `${l.b.owner}:${l.b.ifname}`))
