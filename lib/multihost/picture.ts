@@ -11,7 +11,7 @@ import { describeHost } from "./inventory.ts";
 import type { MultihostRecord } from "./record.ts";
 
 /** One host role of a multi-host lab: the machine that plays it, and what runs there. */
-export interface HostPlacement {
+interface HostPlacement {
   role: string;
   /** `root@10.9.0.1` (`:PORT` when not 22), or `local`. */
   machine: string;
