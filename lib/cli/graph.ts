@@ -8,7 +8,7 @@
  */
 import { UsageError } from "../errors.ts";
 import { graphDot, graphMermaid, graphText } from "../lab/graph.ts";
-import { labGraph, type LabGraph } from "../lab/graph_model.ts";
+import { type LabGraph, labGraph } from "../lab/graph_model.ts";
 import { isLabFileArg } from "../names.ts";
 import type { Host } from "../host.ts";
 import { listLabs, readLabState } from "../lab/runtime.ts";
