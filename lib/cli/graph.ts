@@ -1,12 +1,14 @@
 /**
  * `netkit graph NAME|FILE [--format text|mermaid|dot|svg]`: the lab as a picture. NAME is a lab
- * that is up, or a recipe. Changes nothing on the host. `svg` lays the picture out with elkjs,
+ * that is up (a multi-host lab this controller brought up is drawn from its record, a box per
+ * host), or a recipe. Changes nothing on the host. `svg` lays the picture out with elkjs,
  * loaded only for it (lib/lab/graph_svg.ts).
  *
  * @module
  */
 import { UsageError } from "../errors.ts";
 import { graphDot, graphMermaid, graphText } from "../lab/graph.ts";
+import { type LabGraph, labGraph } from "../lab/graph_model.ts";
 import { isLabFileArg } from "../names.ts";
 import type { Host } from "../host.ts";
 import { listLabs, readLabState } from "../lab/runtime.ts";
@@ -16,17 +18,21 @@ import type { Lab } from "../lab/schema.ts";
 import { out } from "./output.ts";
 import { multihostCommands } from "./multihost_gate.ts";
 
-/** The lab laid out and drawn as SVG (elkjs loads here, for this format only). */
-async function svgOf(lab: Lab): Promise<string> {
-  const [{ labGraph }, { layoutGraph }, { graphSvg }] = await Promise.all([
-    import("../lab/graph_model.ts"),
+/** The picture laid out and drawn as SVG (elkjs loads here, for this format only). */
+async function svgOf(graph: LabGraph): Promise<string> {
+  const [{ layoutGraph }, { graphSvg }] = await Promise.all([
     import("../lab/graph_layout.ts"),
     import("../lab/graph_svg.ts"),
   ]);
-  return graphSvg(await layoutGraph(labGraph(lab)));
+  return graphSvg(await layoutGraph(graph));
 }
 
-const RENDER = { text: graphText, mermaid: graphMermaid, dot: graphDot, svg: svgOf } as const;
+const RENDER = {
+  text: graphText,
+  mermaid: graphMermaid,
+  dot: graphDot,
+  svg: (lab: Lab) => svgOf(labGraph(lab)),
+} as const;
 
 /** Prints the picture of a lab. */
 export async function graphCommand(
@@ -40,11 +46,20 @@ export async function graphCommand(
       hint: "use text, mermaid, dot or svg",
     });
   }
-  const commands = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(target) && format === "text"
+  const commands = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(target)
     ? await multihostCommands(host, target)
     : undefined;
+  // A multi-host lab this controller brought up: drawn from its record (a box per host).
   const multihost = await commands?.graphIfMultihost(host, target);
-  if (multihost !== undefined) return out(multihost);
+  if (multihost !== undefined) {
+    return out(
+      format === "text"
+        ? multihost.text
+        : format === "svg"
+        ? await svgOf(multihost.graph)
+        : RENDER[format as "mermaid" | "dot"](multihost.lab),
+    );
+  }
   const up = !(await isLabFileArg(target)) && /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(target)
     ? await readLabState(host, target)
     : undefined;

@@ -9,6 +9,7 @@ import { CheckFailedError, ExitCode } from "../errors.ts";
 import type { Host } from "../host.ts";
 import { shellLine } from "../exec/shell.ts";
 import { graphText } from "../lab/graph.ts";
+import type { LabGraph } from "../lab/graph_model.ts";
 import { planCommands } from "../lab/runtime.ts";
 import { planLab } from "../lab/plan.ts";
 import type { Lab } from "../lab/schema.ts";
@@ -27,6 +28,7 @@ import {
   statusMultihost,
   upMultihost,
 } from "../multihost/runtime.ts";
+import { placement, recordGraph } from "../multihost/picture.ts";
 import { splitLab, type TunnelLink } from "../multihost/split.ts";
 import { VXLAN_OVERHEAD } from "../primitives/vxlan.ts";
 import { out, outJson, progress, progressDone } from "./output.ts";
@@ -245,17 +247,27 @@ export async function execIfMultihost(
   return true;
 }
 
+/** A multi-host lab's picture: as text, and its lab and model for the other formats. */
+interface MultihostPicture {
+  /** The text picture, then where each node and bridge runs, then the tunnels. */
+  text: string;
+  /** The whole lab, as recorded (Mermaid, dot). */
+  lab: Lab;
+  /** Its model with a box per host and the tunnels' VNIs (SVG). */
+  graph: LabGraph;
+}
+
 /** `graph LAB` for a multi-host lab: the picture, then where each node and bridge runs. */
-export async function graphIfMultihost(host: Host, lab: string): Promise<string | undefined> {
+export async function graphIfMultihost(
+  host: Host,
+  lab: string,
+): Promise<MultihostPicture | undefined> {
   const record = await readRecord(host.stateRoot, lab);
   if (!record) return undefined;
-  const placement = Object.entries(record.hosts).map(([role, h]) => {
-    const here = [
-      ...Object.entries(record.lab.nodes).filter(([, n]) => n.host === role).map(([n]) => n),
-      ...Object.entries(record.lab.bridges).filter(([, b]) => b.host === role).map(([b]) => b),
-    ];
-    return `host ${role} (${describeHost(h.spec)}): ${here.join(", ")}`;
-  });
-  return graphText(record.lab) + "\n" + placement.join("\n") + "\n" +
+  const where = placement(record).map((p) =>
+    `host ${p.role} (${p.machine}): ${p.members.join(", ")}`
+  );
+  const text = graphText(record.lab) + "\n" + where.join("\n") + "\n" +
     tunnelLines(record.tunnels, record.mtu, record.underlayMtu);
+  return { text, lab: record.lab, graph: recordGraph(record) };
 }

@@ -201,15 +201,18 @@ function elkGraph(graph: LabGraph): ElkNode {
     };
   };
   const top = graph.nodes.filter((n) => n.host === undefined).map(elkNode);
+  const places = graph.hostPlaces ?? {};
   const groups = graph.hosts.map((h): ElkNode => {
-    const title = [`host ${h}`];
+    // A lab that is up says where each host role runs, under its name.
+    const title = [`host ${h}`, ...(Object.hasOwn(places, h) ? [places[h]!] : [])];
+    const box = textBox(title);
     return {
       id: `g\u0000${h}`,
-      labels: [{ id: `gt\u0000${h}`, text: title[0]!, ...textBox(title) }],
+      labels: [{ id: `gt\u0000${h}`, text: title.join("\n"), ...box }],
       children: graph.nodes.filter((n) => n.host === h).map(elkNode),
       layoutOptions: {
         "elk.nodeLabels.placement": "[H_LEFT, V_TOP, INSIDE]",
-        "elk.padding": "[top=30,left=16,bottom=16,right=16]",
+        "elk.padding": `[top=${box.height + 13},left=16,bottom=16,right=16]`,
         "elk.nodeSize.constraints": "[NODE_LABELS]",
       },
     };

@@ -84,6 +84,11 @@ export interface LabGraph {
   description?: string;
   /** The host roles of a multi-host lab, in order. */
   hosts: string[];
+  /**
+   * Where each host role runs, for a multi-host lab that is up (`root@10.9.0.1, underlay
+   * 10.9.0.1/24`): the controller's record says (lib/multihost/picture.ts).
+   */
+  hostPlaces?: Record<string, string>;
   /** Every node. */
   nodes: GraphNode[];
   /** Every link. */

@@ -99,7 +99,8 @@ async function addLab(lab) {
   if (!r.ok) return;
   const pic = await r.json();
   const section = el("section", { class: "lab", "data-lab": lab.name });
-  section.append(el("h2", {}, "lab " + lab.name + " (" + lab.status + ")"));
+  const where = lab.hosts ? " on " + lab.hosts.length + " hosts: " + lab.hosts.map((h) => h.role + " " + h.machine).join(", ") : "";
+  section.append(el("h2", {}, "lab " + lab.name + " (" + lab.status + ")" + where));
   const holder = el("div", { class: "picture" });
   const svg = document.createElementNS(SVGNS, "svg");
   svg.setAttribute("class", "netkit");
@@ -108,7 +109,7 @@ async function addLab(lab) {
   svg.setAttribute("viewBox", "0 0 " + pic.width + " " + pic.height);
   svg.innerHTML = pic.svg;
   holder.append(svg);
-  section.append(holder, el("div", { class: "ovs" }));
+  section.append(el("p", { class: "error live-error", hidden: "" }), holder, el("div", { class: "ovs" }));
   for (const g of svg.querySelectorAll("g.node")) {
     g.addEventListener("click", () => select(lab.name, "node", g.dataset.node, g));
   }
@@ -149,6 +150,9 @@ function applyLive(name, live) {
     setText(g.querySelector("text.rate.rx"), rx);
   }
   renderOvs(v.section.querySelector(".ovs"), live.ovs || {});
+  const failed = v.section.querySelector(".live-error");
+  failed.hidden = !live.error;
+  setText(failed, live.error ? "cannot read its hosts: " + live.error : "");
   if (selected && selected.lab === name && selected.kind === "link") renderLinkLive();
 }
 
@@ -192,6 +196,7 @@ async function showNode(lab, node) {
   const n = shown.get(lab)?.graph.nodes.find((x) => x.id === node);
   const out = [el("h2", { "data-details": node }, node), el("p", {}, n ? n.kind + (n.host ? " on host " + n.host : "") : "")];
   if (n && n.notes.length) out.push(el("ul", {}, ...n.notes.map((x) => el("li", {}, x))));
+  if (d.note) return p.replaceChildren(...out, el("p", { class: "hint" }, d.note));
   out.push(el("h3", {}, "addresses"));
   const addrs = [];
   for (const i of d.addresses) for (const a of i.addr_info || []) addrs.push(i.ifname + " " + i.operstate + " " + a.local + "/" + a.prefixlen);
@@ -230,7 +235,7 @@ function renderLinkLive() {
   const g = [...v.section.querySelectorAll("g.link")].find((x) => x.dataset.link === selected.id);
   if (!g) return;
   const live = (lastLive[selected.lab] || {}).ends || {};
-  const line = (k) => live[k] ? k + ": " + live[k].state + ", → " + rate(live[k].txBps) + ", ← " + rate(live[k].rxBps) + (live[k].impaired ? ", " + live[k].impaired : "") : k + ": -";
+  const line = (k) => live[k] && live[k].host !== undefined ? k + ": " + live[k].state + " (host " + live[k].host + ")" + (live[k].impaired ? ", " + live[k].impaired : "") : live[k] ? k + ": " + live[k].state + ", → " + rate(live[k].txBps) + ", ← " + rate(live[k].rxBps) + (live[k].impaired ? ", " + live[k].impaired : "") : k + ": -";
   box.replaceChildren(pre(line(g.dataset.a) + "\n" + line(g.dataset.b)));
 }
 

@@ -1,6 +1,9 @@
 /**
  * `netkit ui`'s web server (Deno's own HTTP server): the page, the pictures of the labs that are
- * up, their live state, details on a click, and with `--control` the page's changes.
+ * up, their live state, details on a click, and with `--control` the page's changes. The labs are
+ * those up on this host and the multi-host labs this controller brought up (drawn from their
+ * record, a box per host; live from each host's part, lib/ui/live_multihost.ts; the page does not
+ * change them).
  *
  * Who may ask, and what:
  *
@@ -24,7 +27,10 @@ import type { Process } from "../exec/runner.ts";
 import { listLabs } from "../lab/runtime.ts";
 import type { LabState } from "../lab/lab_state.ts";
 import { type LabGraph, labGraph } from "../lab/graph_model.ts";
+import { listRecords, type MultihostRecord } from "../multihost/record.ts";
+import { placement, recordGraph } from "../multihost/picture.ts";
 import { LiveReader } from "./live.ts";
+import { RemoteLiveReader } from "./live_multihost.ts";
 import { linkDetails, nodeDetails } from "./details.ts";
 import {
   captureRequest,
@@ -107,6 +113,15 @@ function cookie(req: Request, name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * A lab in view: up on this host (its state), or a multi-host lab this controller brought up (its
+ * record: its parts are up on other hosts).
+ */
+type View = { state: LabState; record?: never } | { record: MultihostRecord; state?: never };
+
+/** What both kinds of view have: the lab, its status, when it was brought up. */
+const about = (v: View) => v.state ?? v.record;
+
 /** The labs in view, each with its picture's model (kept while the lab stays the same). */
 class Labs {
   #host: Host;
@@ -119,28 +134,38 @@ class Labs {
   }
 
   /** The labs that are up now (the one asked for, or the first {@link MAX_LABS}), by name. */
-  async list(): Promise<Map<string, LabState>> {
-    const states = (await listLabs({ host: this.#host }))
-      .filter((s) => this.#only === undefined || s.lab.name === this.#only)
-      .slice(0, MAX_LABS);
-    const out = new Map(states.map((s) => [s.lab.name, s]));
+  async list(): Promise<Map<string, View>> {
+    const [states, records] = await Promise.all([
+      listLabs({ host: this.#host }),
+      listRecords(this.#host.stateRoot),
+    ]);
+    // A multi-host lab with a part on this very host shows once, as the whole lab.
+    const views = new Map<string, View>(records.map((record) => [record.lab.name, { record }]));
+    for (const state of states) {
+      if (!views.has(state.lab.name)) views.set(state.lab.name, { state });
+    }
+    const out = new Map(
+      [...views].filter(([name]) => this.#only === undefined || name === this.#only)
+        .sort(([a], [b]) => a.localeCompare(b)).slice(0, MAX_LABS),
+    );
     for (const name of this.#graphs.keys()) if (!out.has(name)) this.#graphs.delete(name);
     return out;
   }
 
-  /** The model of lab `state`'s picture. */
-  graph(state: LabState): LabGraph {
-    const kept = this.#graphs.get(state.lab.name);
-    if (kept?.createdAt === state.createdAt) return kept.graph;
-    const graph = labGraph(state.lab);
-    this.#graphs.set(state.lab.name, { createdAt: state.createdAt, graph });
+  /** The model of lab `view`'s picture. */
+  graph(view: View): LabGraph {
+    const { lab, createdAt } = about(view);
+    const kept = this.#graphs.get(lab.name);
+    if (kept?.createdAt === createdAt) return kept.graph;
+    const graph = view.record ? recordGraph(view.record) : labGraph(lab);
+    this.#graphs.set(lab.name, { createdAt, graph });
     return graph;
   }
 
-  /** The laid-out picture of lab `state` (the SVG's body, its size, and the model). */
-  picture(state: LabState): Promise<unknown> {
-    const graph = this.graph(state);
-    const kept = this.#graphs.get(state.lab.name)!;
+  /** The laid-out picture of lab `view` (the SVG's body, its size, and the model). */
+  picture(view: View): Promise<unknown> {
+    const graph = this.graph(view);
+    const kept = this.#graphs.get(about(view).lab.name)!;
     kept.svg ??= (async () => {
       const [{ layoutGraph }, { svgBody }] = await Promise.all([
         import("../lab/graph_layout.ts"),
@@ -166,6 +191,7 @@ interface Context {
   port: number;
   labs: Labs;
   live: LiveReader;
+  remote: RemoteLiveReader;
   captures: Set<Process>;
 }
 
@@ -181,51 +207,82 @@ async function readBody(req: Request): Promise<unknown> {
 }
 
 /** The lab named `name`, up and in view, or a 404. */
-async function labOf(ctx: Context, name: string): Promise<LabState | Response> {
-  const state = (await ctx.labs.list()).get(name);
-  return state ?? errorReply(404, `No lab ${JSON.stringify(name)} is up`);
+async function labOf(ctx: Context, name: string): Promise<View | Response> {
+  const view = (await ctx.labs.list()).get(name);
+  return view ?? errorReply(404, `No lab ${JSON.stringify(name)} is up`);
+}
+
+/** The state API: every lab in view (a multi-host lab with its hosts) and its live state. */
+async function stateReply(ctx: Context): Promise<Response> {
+  const labs = await ctx.labs.list();
+  ctx.live.keepOnly(new Set(labs.keys()));
+  ctx.remote.keepOnly(new Set(labs.keys()));
+  const live = Object.fromEntries(
+    await Promise.all([...labs].map(async ([name, v]) => {
+      const graph = ctx.labs.graph(v);
+      return [
+        name,
+        v.state ? await ctx.live.read(v.state, graph) : await ctx.remote.read(v.record, graph),
+      ];
+    })),
+  );
+  return jsonReply({
+    control: ctx.options.control === true,
+    labs: [...labs.values()].map((v) => ({
+      name: about(v).lab.name,
+      status: about(v).status,
+      createdAt: about(v).createdAt,
+      ...(v.record ? { hosts: placement(v.record) } : {}),
+    })),
+    live,
+  });
 }
 
 /** The API's GETs. */
 async function get(ctx: Context, route: Route): Promise<Response> {
   const [api, what, lab, kind, item] = route.parts;
   if (api !== "api") return errorReply(404, "Not found");
-  if (what === "state" && route.parts.length === 2) {
-    const labs = await ctx.labs.list();
-    ctx.live.keepOnly(new Set(labs.keys()));
-    const live = Object.fromEntries(
-      await Promise.all(
-        [...labs.values()].map(async (
-          s,
-        ) => [s.lab.name, await ctx.live.read(s, ctx.labs.graph(s))]),
-      ),
-    );
-    return jsonReply({
-      control: ctx.options.control === true,
-      labs: [...labs.values()].map((s) => ({
-        name: s.lab.name,
-        status: s.status,
-        createdAt: s.createdAt,
-      })),
-      live,
-    });
-  }
+  if (what === "state" && route.parts.length === 2) return await stateReply(ctx);
   if (what !== "labs" || lab === undefined) return errorReply(404, "Not found");
-  const state = await labOf(ctx, lab);
-  if (state instanceof Response) return state;
+  const view = await labOf(ctx, lab);
+  if (view instanceof Response) return view;
   if (kind === "picture" && route.parts.length === 4) {
-    return jsonReply(await ctx.labs.picture(state));
+    return jsonReply(await ctx.labs.picture(view));
   }
+  const { state, record } = view;
   if (kind === "nodes" && item !== undefined && route.parts.length === 5) {
-    if (!Object.hasOwn(state.lab.nodes, item)) return errorReply(404, `No node ${item}`);
+    if (!Object.hasOwn(about(view).lab.nodes, item)) return errorReply(404, `No node ${item}`);
+    if (record) return jsonReply(remoteNode(record, item));
     return jsonReply(await nodeDetails(ctx.options.host, state, item));
   }
   if (kind === "links" && item !== undefined && route.parts.length === 5) {
-    const link = ctx.labs.graph(state).links.find((l) => l.id === item);
+    const link = ctx.labs.graph(view).links.find((l) => l.id === item);
     if (!link) return errorReply(404, `No link ${item}`);
+    // A multi-host lab's ends are on other hosts: the page shows their live state only.
+    if (record) {
+      return jsonReply({
+        link: link.id,
+        kind: link.kind,
+        ends: [link.a, link.b].map((e) => ({ end: `${e.owner}:${e.ifname}` })),
+      });
+    }
     return jsonReply(await linkDetails(ctx.options.host, state, link));
   }
   return errorReply(404, "Not found");
+}
+
+/** A node of a multi-host lab: where it runs, and how to read it there (nothing is read here). */
+function remoteNode(record: MultihostRecord, node: string) {
+  const role = record.lab.nodes[node]!.host ?? "";
+  const where = placement(record).find((p) => p.role === role);
+  return {
+    node,
+    addresses: [],
+    routes: [],
+    neighbours: [],
+    note: `${node} runs on host ${role} (${where?.machine ?? "not placed"}); the page does not ` +
+      `read nodes on other hosts yet: netkit exec ${node} -- ip addr shows it`,
+  };
 }
 
 /** The API's POSTs: the page's changes (`--control` only). */
@@ -237,10 +294,18 @@ async function post(ctx: Context, req: Request, route: Route): Promise<Response>
   if (!ctx.options.control) {
     return errorReply(403, "This page is read-only: start netkit ui with --control to change labs");
   }
-  const state = await labOf(ctx, lab!);
-  if (state instanceof Response) return state;
-  const link = ctx.labs.graph(state).links.find((l) => l.id === item);
+  const view = await labOf(ctx, lab!);
+  if (view instanceof Response) return view;
+  const link = ctx.labs.graph(view).links.find((l) => l.id === item);
   if (!link) return errorReply(404, `No link ${item}`);
+  if (view.record) {
+    return errorReply(
+      409,
+      `Lab ${view.record.lab.name} is a multi-host lab: the page does not change multi-host ` +
+        "labs yet (flap, impair and capture work on the labs of this host)",
+    );
+  }
+  const state = view.state;
   const body = await readBody(req);
   const host = ctx.options.host;
   if (action === "state") {
@@ -381,6 +446,7 @@ export async function startUi(options: UiOptions): Promise<UiServer> {
     port: 0,
     labs: new Labs(options.host, options.lab),
     live: new LiveReader(options.host),
+    remote: new RemoteLiveReader(options.host),
     captures: new Set(),
   };
   const listening = Promise.withResolvers<number>();
@@ -403,6 +469,7 @@ export async function startUi(options: UiOptions): Promise<UiServer> {
   return {
     url: `http://127.0.0.1:${ctx.port}/?token=${token}`,
     port: ctx.port,
-    finished: server.finished,
+    // Rounds still asking other hosts end (and close their SSH connections) before it exits.
+    finished: server.finished.then(() => ctx.remote.drain()),
   };
 }
