@@ -9,23 +9,12 @@
  *
  * @module
  */
-import { UsageError } from "../errors.ts";
 import type { Host } from "../host.ts";
 import { shellLine } from "../exec/shell.ts";
 import { changeLab, labEnd } from "../lab/change.ts";
-import { impairPresent } from "../lab/impair_host.ts";
-import { hasQdisc } from "../lab/qdisc.ts";
+import { checkImpairChange, type ImpairChange, impairPlan } from "../lab/impair_change.ts";
 import type { Step } from "../plan/step.ts";
-import {
-  describeImpair,
-  impair,
-  impairClear,
-  type ImpairSettings,
-  NetemMissingError,
-  netemOnlyField,
-} from "../primitives/impair.ts";
 import { cutOf, cutStep } from "../lab/cut.ts";
-import { MAX_DELAY_US, parseDuration, parsePercent, parseRate } from "../units.ts";
 import { out, outJson } from "./output.ts";
 
 /** Flags of `impair`. */
@@ -39,28 +28,19 @@ interface ImpairFlags {
   json?: true;
 }
 
-/** The settings from the flags, each checked with its option named in the error. */
-function settingsOf(flags: ImpairFlags): ImpairSettings {
-  const given = (["rate", "loss", "delay", "jitter"] as const).filter((k) =>
-    flags[k] !== undefined
-  );
-  if (flags.clear && given.length) {
-    throw new UsageError(`--clear removes the impairment: leave out --${given.join(", --")}`);
-  }
-  if (!flags.clear && !given.length) {
-    throw new UsageError("Say what to do: --rate, --loss, --delay, --jitter, or --clear", {
-      hint: "netkit impair router rt:eth1 --rate 10mbit --loss 2%",
-    });
-  }
-  if (flags.rate !== undefined) parseRate(flags.rate, "--rate");
-  if (flags.loss !== undefined) parsePercent(flags.loss, "--loss");
-  if (flags.delay !== undefined) parseDuration(flags.delay, MAX_DELAY_US, "--delay");
-  if (flags.jitter !== undefined) parseDuration(flags.jitter, MAX_DELAY_US, "--jitter");
-  if (flags.jitter !== undefined && flags.delay === undefined) {
-    throw new UsageError("--jitter varies a delay: give --delay too", { where: "--jitter" });
-  }
-  return { rate: flags.rate, loss: flags.loss, delay: flags.delay, jitter: flags.jitter };
+/** The change the flags ask for, each checked with its option named in the error. */
+function changeOf(flags: ImpairFlags): ImpairChange {
+  return checkImpairChange({
+    rate: flags.rate,
+    loss: flags.loss,
+    delay: flags.delay,
+    jitter: flags.jitter,
+    clear: flags.clear,
+  }, OPTION);
 }
+
+/** How the command line spells a field: its option. */
+const OPTION = (field: string) => `--${field}`;
 
 /** Prints what ran (or, with --dry-run, what would run). */
 function report(
@@ -82,21 +62,10 @@ export async function impairCommand(
   end: string,
   flags: ImpairFlags,
 ): Promise<void> {
-  const settings = settingsOf(flags);
+  const change = changeOf(flags);
   const { node, ifname } = await labEnd(host, lab, end);
-  const runner = host.runner;
-  const present = await impairPresent(node, ifname, runner);
-  const steps: Step[] = [];
-  if (present.qdisc || present.lossTable) steps.push(impairClear(node, ifname, present));
-  let netem = false;
-  if (!flags.clear) {
-    const field = netemOnlyField(settings);
-    if (field || settings.loss !== undefined) netem = (await hasQdisc("netem", runner)).ok;
-    if (field && !netem) throw new NetemMissingError(field, `--${field}`);
-    steps.push(impair(node, ifname, { ...settings, netem, lab }));
-  }
+  const { steps, what } = await impairPlan(host, lab, node, ifname, change, OPTION);
   if (!flags.dryRun && steps.length) await changeLab(host, lab, steps);
-  const what = flags.clear ? "cleared" : describeImpair(settings, netem);
   report(
     steps,
     flags,

@@ -19,20 +19,10 @@ import type { Host } from "../host.ts";
 import type { Process } from "../exec/runner.ts";
 import { changeLab } from "../lab/change.ts";
 import { cutOf, cutStep } from "../lab/cut.ts";
-import { impairPresent } from "../lab/impair_host.ts";
-import { hasQdisc } from "../lab/qdisc.ts";
+import { checkImpairChange, type ImpairChange, impairPlan } from "../lab/impair_change.ts";
 import type { LabState } from "../lab/lab_state.ts";
 import type { GraphEnd, GraphLink } from "../lab/graph_model.ts";
-import { inNs, type Step } from "../plan/step.ts";
-import {
-  describeImpair,
-  impair,
-  impairClear,
-  type ImpairSettings,
-  NetemMissingError,
-  netemOnlyField,
-} from "../primitives/impair.ts";
-import { MAX_DELAY_US, parseDuration, parsePercent, parseRate } from "../units.ts";
+import { inNs } from "../plan/step.ts";
 
 /** The end of `link` that a flap cuts: its first end, a node's or a bridge's (never a NIC's). */
 function flapEnd(state: LabState, link: GraphLink): GraphEnd {
@@ -69,14 +59,8 @@ export function nodeEnd(state: LabState, link: GraphLink): GraphEnd {
   return e;
 }
 
-/** What the page may send to impair: strings checked by `netkit impair`'s own parsers. */
-interface ImpairRequest extends ImpairSettings {
-  /** Remove the impairment instead. */
-  clear?: boolean;
-}
-
-/** Checks what the page sent: the same limits and messages as the command line's options. */
-export function impairSettings(body: unknown): ImpairRequest {
+/** Checks what the page sent: the same parsers, limits and messages as `netkit impair`'s. */
+export function impairSettings(body: unknown): ImpairChange {
   const b = (body && typeof body === "object" ? body : {}) as Record<string, unknown>;
   const pick = (k: string) => {
     const v = b[k];
@@ -84,26 +68,13 @@ export function impairSettings(body: unknown): ImpairRequest {
     if (typeof v !== "string" || v.length > 32) throw new UsageError(`Invalid ${k}`);
     return v;
   };
-  const s: ImpairRequest = {
+  return checkImpairChange({
     rate: pick("rate"),
     loss: pick("loss"),
     delay: pick("delay"),
     jitter: pick("jitter"),
-    ...(b.clear === true ? { clear: true } : {}),
-  };
-  const given = [s.rate, s.loss, s.delay, s.jitter].some((v) => v !== undefined);
-  if (s.clear && given) throw new UsageError("clear removes the impairment: give nothing else");
-  if (!s.clear && !given) {
-    throw new UsageError("Say what to do: rate, loss, delay, jitter, or clear");
-  }
-  if (s.rate !== undefined) parseRate(s.rate, "rate");
-  if (s.loss !== undefined) parsePercent(s.loss, "loss");
-  if (s.delay !== undefined) parseDuration(s.delay, MAX_DELAY_US, "delay");
-  if (s.jitter !== undefined) parseDuration(s.jitter, MAX_DELAY_US, "jitter");
-  if (s.jitter !== undefined && s.delay === undefined) {
-    throw new UsageError("jitter varies a delay: give delay too");
-  }
-  return s;
+    clear: b.clear === true,
+  }, (field: string) => field);
 }
 
 /** Impairs (or clears) interface `end` of lab `state`, as `netkit impair` does. */
@@ -111,29 +82,20 @@ export async function impairEnd(
   host: Host,
   state: LabState,
   end: GraphEnd,
-  request: ImpairRequest,
+  change: ImpairChange,
 ): Promise<string> {
   const { owner: node, ifname } = end;
-  const present = await impairPresent(node, ifname, host.runner);
-  const steps: Step[] = [];
-  if (present.qdisc || present.lossTable) steps.push(impairClear(node, ifname, present));
-  let netem = false;
-  const settings: ImpairSettings = {
-    rate: request.rate,
-    loss: request.loss,
-    delay: request.delay,
-    jitter: request.jitter,
-  };
-  if (!request.clear) {
-    const field = netemOnlyField(settings);
-    if (field || settings.loss !== undefined) netem = (await hasQdisc("netem", host.runner)).ok;
-    if (field && !netem) throw new NetemMissingError(field, field);
-    steps.push(impair(node, ifname, { ...settings, netem, lab: state.lab.name }));
-  }
-  if (steps.length) await changeLab(host, state.lab.name, steps);
-  return request.clear
-    ? `cleared ${node}:${ifname}`
-    : `${node}:${ifname}: ${describeImpair(settings, netem)}`;
+  const lab = state.lab.name;
+  const { steps, what } = await impairPlan(
+    host,
+    lab,
+    node,
+    ifname,
+    change,
+    (field: string) => field,
+  );
+  if (steps.length) await changeLab(host, lab, steps);
+  return change.clear ? `cleared ${node}:${ifname}` : `${node}:${ifname}: ${what}`;
 }
 
 /** The most packets, and seconds, one capture from the page may take. */

@@ -28,6 +28,8 @@ import {
   parseRate,
 } from "../../lib/units.ts";
 import { shellLine } from "../../lib/exec/shell.ts";
+import { checkImpairChange, type ImpairChange } from "../../lib/lab/impair_change.ts";
+import { impairSettings } from "../../lib/ui/control.ts";
 
 const argv = (step: { do: unknown[] }) =>
   (step.do as { argv?: string[] }[]).map((a) => a.argv?.join(" ") ?? "");
@@ -341,4 +343,26 @@ Deno.test("examples/labs/router-lossy.yaml is the router recipe plus its impairm
     Object.keys(e).find((k) => k !== "within" && k !== "reach")
   );
   for (const k of ["tcp", "route", "link", "lease", "snat"]) assert(kinds.includes(k), k);
+});
+
+Deno.test("one check of an impairment change, for the command line and the page alike", () => {
+  const option = (f: string) => `--${f}`;
+  const field = (f: string) => f;
+  assertEquals(checkImpairChange({ rate: "10mbit", loss: "2%" }, option).rate, "10mbit");
+  const cases: [ImpairChange, RegExp][] = [
+    [{}, /^Say what to do: --rate, --loss, --delay, --jitter, or --clear$/],
+    [{ clear: true, rate: "1mbit" }, /^--clear removes the impairment: leave out --rate$/],
+    [{ jitter: "5ms" }, /^--jitter varies a delay: give --delay too$/],
+  ];
+  for (const [change, message] of cases) {
+    assertMatch(assertThrows(() => checkImpairChange(change, option), UsageError).message, message);
+  }
+  // The page names the fields as it sends them, through the same checks and parsers.
+  assertMatch(
+    assertThrows(() => impairSettings({ jitter: "5ms" }), UsageError).message,
+    /^jitter varies a delay: give delay too$/,
+  );
+  assertThrows(() => impairSettings({ rate: "10 bytes" }), UsageError);
+  assertEquals(impairSettings({ clear: true }).clear, true);
+  assertThrows(() => checkImpairChange({ loss: "200%" }, field), UsageError);
 });
