@@ -306,7 +306,9 @@ Deno.test(
       // A link planted where the usual place would be is not followed: read-only /var/cache aside,
       // /run/netkit-cache is a link to a directory anyone may write, so the next place is used.
       "mkdir -m 1777 /run/elsewhere && ln -s /run/elsewhere /run/netkit-cache || exit 97",
-      'mount -t tmpfs -o mode=1777 nk-tmp /tmp && "$0" --version || exit',
+      // The file is copied out first: the checkout may be under /tmp, which the next mount hides.
+      'cp "$0" /run/netkit-one && chmod 0755 /run/netkit-one || exit 97',
+      "mount -t tmpfs -o mode=1777 nk-tmp /tmp && /run/netkit-one --version || exit",
       "echo ==; ls -A /run/elsewhere; echo ==; ls -A /tmp/netkit-cache-0; echo ==",
       "stat -c %a /tmp/netkit-cache-0",
     ].join("\n");
