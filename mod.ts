@@ -216,7 +216,8 @@ export {
   validateLab,
   type ValidateOptions,
 } from "./lib/lab/validate.ts";
-export { type ReachOptions, UPLINK_PROTOCOLS, type UplinkProtocol } from "./lib/reach.ts";
+export type { ReachOptions } from "./lib/reach.ts";
+export { UPLINK_PROTOCOLS, type UplinkProtocol } from "./lib/uplink_lan.ts";
 export { labUsesIpv6, type PlanContext, planLab } from "./lib/lab/plan.ts";
 export { chain, type ChainOptions, star, type StarOptions } from "./lib/lab/generate.ts";
 export {

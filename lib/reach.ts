@@ -31,9 +31,7 @@
  */
 import type { DocPath, LabIssue } from "./lab/issue.ts";
 import type { Lab } from "./lab/types.ts";
-import { uplinkLanIssues, type UplinkProtocol } from "./uplink_lan.ts";
-
-export { UPLINK_PROTOCOLS, type UplinkProtocol } from "./uplink_lan.ts";
+import type { UplinkProtocol } from "./uplink_lan.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Names
@@ -761,8 +759,6 @@ export function reachIssues(lab: Lab, options: ReachOptions = {}): LabIssue[] {
       });
     }
   }
-  // The uplinks' LANs are the real network: what would speak there needs --uplink-allow.
-  issues.push(...uplinkLanIssues(lab, options.uplinkAllow));
   const linkEnds = new Set(
     lab.expect.some((e) => "untag" in e) ? lab.links.flatMap((l) => l.endpoints) : [],
   );

@@ -12,7 +12,6 @@
 import type { Host } from "../host.ts";
 import { downLab } from "../lab/teardown.ts";
 import { UsageError } from "../errors.ts";
-import { listLabs } from "../lab/runtime.ts";
 import { checkLabName, checkPrefix, isLabFileArg } from "../names.ts";
 import { multihostCommands } from "./multihost_gate.ts";
 import type { SkippedLine } from "../lab/journal_check.ts";
@@ -52,6 +51,8 @@ export async function downCommand(
   warnSkipped(lab, r.skipped);
   if (!r.removed && !file) {
     // A name that names no lab: most likely mistyped (exit 2; nothing was there to change).
+    // Loaded only here: the state reader would cost every down its start-up time.
+    const { listLabs } = await import("../lab/runtime.ts");
     const up = (await listLabs({ host })).map((s) => s.lab.name);
     throw new UsageError(`No lab named "${lab}" is up: nothing to remove`, {
       hint: up.length ? `labs that are up: ${up.join(", ")}` : "no lab is up (netkit status)",

@@ -23,6 +23,7 @@ import {
 import { type Lab, LabSchema } from "./schema.ts";
 import { hostIssues } from "../multihost/validate.ts";
 import { ovsIssues } from "./validate_ovs.ts";
+import { uplinkLanIssues } from "../uplink_lan.ts";
 import type { DocPath, LabIssue } from "./issue.ts";
 import { inheritedKeyIssues, ownNames } from "./own_names.ts";
 import { formatPath, schemaIssues } from "./schema_issues.ts";
@@ -90,7 +91,12 @@ export function validateLab(
   }
   const lab = ownNames(parsed.data);
   const issues = crossCheck(lab);
-  if (issues.length === 0) issues.push(...reachIssues(lab, options));
+  if (issues.length === 0) {
+    issues.push(...reachIssues(lab, options));
+    // The uplinks' LANs are the real network: what would speak there needs --uplink-allow. (Not
+    // in reach.ts: its address index would load with every command that prints.)
+    issues.push(...uplinkLanIssues(lab, options.uplinkAllow));
+  }
   if (issues.length) throw new LabValidationError(issues, source);
   return lab;
 }

@@ -32,12 +32,8 @@ import {
   snapshot,
   useTestState,
 } from "../helpers/host.ts";
-import {
-  ifnameProblem,
-  nsNameProblem,
-  sysctlKeyProblem,
-  UPLINK_PROTOCOLS,
-} from "../../lib/reach.ts";
+import { ifnameProblem, nsNameProblem, sysctlKeyProblem } from "../../lib/reach.ts";
+import { UPLINK_PROTOCOLS } from "../../lib/uplink_lan.ts";
 
 const STATE = useTestState("attacks");
 const opts = { ignore: !isRoot, sanitizeResources: false, sanitizeOps: false };
