@@ -133,6 +133,7 @@ install: deps
 	  "$(DENO)" run -A tools/ship_types.ts "$$root/lib/netkit" >/dev/null # types for netkit init
 	  rm -rf dist/netkit-cli "$$root/lib/netkit/netkit-cli"
 	  "$(DENO)" bundle --quiet --platform=deno --code-splitting --outdir dist/netkit-cli main.ts
+	  "$(DENO)" run -A tools/defer_chunks.ts dist/netkit-cli elkjs # read only by svg and ui
 	  install -d "$$root/lib/netkit/netkit-cli"
 	  install -m 0644 dist/netkit-cli/*.js "$$root/lib/netkit/netkit-cli/"
 	  install -D -m 0755 "$$(readlink -f "$(DENO)")" "$$root/lib/netkit/deno"
@@ -204,6 +205,7 @@ compile: deps
 	chmod 0755 dist/netkit.js
 	rm -rf dist/netkit-cli
 	"$(DENO)" bundle --quiet --platform=deno --code-splitting --outdir dist/netkit-cli main.ts
+	"$(DENO)" run -A tools/defer_chunks.ts dist/netkit-cli elkjs # read only by svg and ui
 	for target in $(ONEFILE_TARGETS); do
 	  $(MAKE) -s --no-print-directory $(RUNTIME_DIR)/$$target/deno
 	  "$(DENO)" run -A build/onefile.ts --target $$target --runtime $(RUNTIME_DIR)/$$target/deno \
