@@ -236,7 +236,8 @@ Deno.test(
         assert(echoes(packets, "192.168.100.11", "192.168.100.1").replies > 0);
 
         // By hand: up, the uplink without loss measured at its rate through SNAT, down.
-        assertEquals((await netkit(["up", EXAMPLE, "--no-check"])).code, 0);
+        const upByHand = await netkit(["up", EXAMPLE, "--no-check"]);
+        assertEquals(upByHand.code, 0, upByHand.stderr);
         for (const end of ["rl-rt:eth1", "rl-wan:eth0"]) {
           const r = await netkit(["impair", "router-lossy", end, "--rate", "10mbit"]);
           assertEquals(r.code, 0, r.stderr);
@@ -246,7 +247,8 @@ Deno.test(
           mbit >= 8 && mbit <= 12,
           `vm1 -> wan through rt: ${mbit.toFixed(2)} Mbit/s, expected 10 ±20 %`,
         );
-        assertEquals((await netkit(["down", EXAMPLE])).code, 0);
+        const downByHand = await netkit(["down", EXAMPLE]);
+        assertEquals(downByHand.code, 0, downByHand.stderr);
         const clean = await netkit(["clean"]);
         assertMatch(clean.stdout, /Removed 1 kept packet capture/);
       } finally {
