@@ -187,8 +187,9 @@ function parseYaml(text: string, file: string): Parsed {
   if (doc.errors.length) {
     const problems = doc.errors.map((e) => {
       const [start = 0] = e.pos;
+      // Too deep for the library itself: the same words as the depth walk (yaml_limits.ts) uses.
       let message = e.code === "RESOURCE_EXHAUSTION"
-        ? `the YAML nests too deeply to read (a lab file nests at most ${MAX_YAML_DEPTH} levels)`
+        ? `the YAML nests deeper than ${MAX_YAML_DEPTH} levels (a lab needs about six)`
         : e.message.replace(/\s+at line \d+, column \d+.*$/s, "");
       if (e.code === "DUPLICATE_KEY") {
         // The key as written (a bounded look: many duplicates must not make this quadratic).

@@ -234,17 +234,17 @@ function yamlBombs(): CostlyLab[] {
     },
     {
       name: "nest-flow-seq",
-      refusal: /nests too deeply/,
+      refusal: /the YAML nests deeper than 64 levels/,
       text: `name: x\nfoo: ${"[".repeat(100_000)}${"]".repeat(100_000)}\n`,
     },
     {
       name: "nest-flow-map",
-      refusal: /nests too deeply/,
+      refusal: /the YAML nests deeper than 64 levels/,
       text: `name: x\nnodes: ${"{a: ".repeat(100_000)}1${"}".repeat(100_000)}\n`,
     },
     {
       name: "nest-block",
-      refusal: /nests too deeply/,
+      refusal: /the YAML nests deeper than 64 levels/,
       text: `name: x\nfoo:\n${lines(1200, (i) => `${" ".repeat(i + 1)}- \n`)}`,
     },
   ];
