@@ -36,7 +36,8 @@ import { dhcpChecksumFill } from "./primitives/dhcp.ts";
 import { labDir, makeLabDir, writeAtomic } from "./state.ts";
 import { journalScope, type OwnedNames, ownedNamesOf, recordOwned } from "./lab/journal_check.ts";
 import { UsageError } from "./errors.ts";
-import { checkLabName } from "./names.ts";
+import { checkLabName, checkNsName } from "./names.ts";
+import { familyOf } from "./addr.ts";
 import { type PingMatrix, pingMatrix, pingOnce, type PingResult } from "./session_ping.ts";
 import { watchSignals } from "./session_signals.ts";
 
@@ -205,6 +206,7 @@ export class LabSession implements AsyncDisposable {
    * ```
    */
   async exec(node: string, argv: readonly string[]): Promise<ExecResult> {
+    checkNsName(node);
     return await this.host.runner.run(inNs(node, [...argv]), { allowFailure: true });
   }
 
@@ -213,6 +215,8 @@ export class LabSession implements AsyncDisposable {
    * the kernel has it now, so a DHCP lease counts).
    */
   async ping(from: string, to: string): Promise<PingResult> {
+    checkNsName(from);
+    if (familyOf(to) === undefined) checkNsName(to);
     return await pingOnce(this.host.runner, from, to);
   }
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { isIpv6 } from "./addr.ts";
+import { familyOf } from "./addr.ts";
 import type { Runner } from "./exec/runner.ts";
 import { inNs } from "./plan/step.ts";
 import { pool } from "./plan/schedule.ts";
@@ -48,7 +48,7 @@ async function addressOf(runner: Runner, node: string): Promise<string> {
   return links.flatMap((l) => l.addr_info ?? []).find((a) => a.local)?.local ?? "";
 }
 
-const isAddress = (to: string) => /^[0-9.]+$/.test(to) || isIpv6(to);
+const isAddress = (to: string) => familyOf(to) !== undefined;
 
 /** One ping (`ip netns exec FROM ping -c 1 -W 2 -n ADDRESS`) from `from` to `to`. */
 export async function pingOnce(

@@ -13,6 +13,7 @@ import type { Host } from "../host.ts";
 import { downLab } from "../lab/teardown.ts";
 import { UsageError } from "../errors.ts";
 import { checkLabName, checkPrefix, isLabFileArg } from "../names.ts";
+import { listLabNames } from "../state.ts";
 import { multihostCommands } from "./multihost_gate.ts";
 import type { SkippedLine } from "../lab/journal_check.ts";
 import { err, out, outJson } from "./output.ts";
@@ -51,11 +52,11 @@ export async function downCommand(
   warnSkipped(lab, r.skipped);
   if (!r.removed && !file) {
     // A name that names no lab: most likely mistyped (exit 2; nothing was there to change).
-    // Loaded only here: the state reader would cost every down its start-up time.
-    const { listLabs } = await import("../lab/runtime.ts");
-    const up = (await listLabs({ host })).map((s) => s.lab.name);
+    const known = await listLabNames(host.stateRoot);
     throw new UsageError(`No lab named "${lab}" is up: nothing to remove`, {
-      hint: up.length ? `labs that are up: ${up.join(", ")}` : "no lab is up (netkit status)",
+      hint: known.length
+        ? `labs netkit knows: ${known.join(", ")}`
+        : "no lab is up (netkit status)",
     });
   }
   if (flags.json) return outJson({ lab, ...r });

@@ -121,6 +121,10 @@ const SECTION_OF: [RegExp, Section, FrrDaemon[]][] = [
 /** Why a whole kind of line is refused, by its first words. */
 const REFUSED: [RegExp, string][] = [
   [/\bpassword\b/, "passwords are refused: a lab holds no secrets"],
+  [
+    /\b(authentication-key|message-digest-key)\b/,
+    "authentication keys are refused: a lab holds no secrets",
+  ],
   [/^log /, 'only "log stdout" is taken: a log file or syslog would write outside the lab'],
   [/^debug /, "debug output is refused: it is written to files outside the lab"],
   [/^agentx$/, "AgentX talks to the host's SNMP daemon"],

@@ -97,7 +97,8 @@ export class LabRecord {
     const [ns = "", name = ""] = rest;
     const node = ns === "" ? undefined : this.nodes.get(ns);
     switch (kind) {
-      case "netns":
+      case "netns": // a step run again (a reopened lab) keeps what was recorded
+        if (this.nodes.has(ns)) return false;
         this.nodes.set(ns, { router: false, interfaces: new Map(), routes: [], nat: [] });
         return true;
       case "netns-delete":
@@ -133,10 +134,11 @@ export class LabRecord {
         this.iface(node, name).dhcp = true;
         return true;
       case "ovs-bridge":
+        if (this.bridges.has(ns)) return false;
         this.bridges.set(ns, { type: "ovs", ports: new Map() });
         return true;
       case "bridge": // a Linux bridge in the root namespace
-        if (ns !== "") return false;
+        if (ns !== "" || this.bridges.has(name)) return false;
         this.bridges.set(name, { type: "linux", ports: new Map() });
         return true;
       case "ovs-port":

@@ -125,6 +125,19 @@ Deno.test("a bound FRR configuration is checked line by line: each refused line 
   assertMatch(problems[7]!.message, /"\/etc\/shadow" is not a plain word \(a path\?\)/);
 });
 
+Deno.test("OSPF authentication keys in a bound FRR configuration are refused like passwords", () => {
+  const { problems } = splitFrrConfig(
+    [
+      "interface eth1",
+      " ip ospf authentication-key s3cret",
+      " ip ospf message-digest-key 1 md5 s3cret",
+      " ip ospf area 0",
+    ].join("\n"),
+  );
+  assertEquals(problems.map((p) => p.line), [2, 3]);
+  for (const p of problems) assertMatch(p.message, /authentication keys are refused/);
+});
+
 Deno.test("a bind that leaves the topology's directory is refused, naming it", async () => {
   const dir = await Deno.makeTempDir();
   try {
