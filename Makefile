@@ -107,11 +107,22 @@ schema: deps
 docs: deps
 	"$(DENO)" run -A tools/lab_reference.ts > docs/lab-file-reference.md
 
+# The library in one file (dist/netkit.js) and the CLI's code-split build (dist/netkit-cli/), both
+# passed through tools/defer_chunks.ts: what a command does not use stays out of its start (Node's
+# compatibility layer until a package requires a built-in; elkjs until svg or ui runs).
+define BUILD_BUNDLES
+"$(DENO)" bundle --quiet --platform=deno -o dist/netkit.js bundle.ts
+"$(DENO)" run -A tools/defer_chunks.ts dist/netkit.js
+chmod 0755 dist/netkit.js # it starts with #!: ./netkit.js runs where Deno is on PATH
+rm -rf dist/netkit-cli
+"$(DENO)" bundle --quiet --platform=deno --code-splitting --outdir dist/netkit-cli main.ts
+"$(DENO)" run -A tools/defer_chunks.ts dist/netkit-cli elkjs
+endef
+
 # One JS file with everything in it (works offline); see tests/integration/bundle_test.ts.
 bundle: deps
 	mkdir -p dist
-	"$(DENO)" bundle --platform=deno -o dist/netkit.js bundle.ts
-	chmod 0755 dist/netkit.js # it starts with #!: ./netkit.js runs where Deno is on PATH
+	$(BUILD_BUNDLES)
 
 # A netkit command on PATH: dist/netkit-<this machine> where make compile made it (the one file a
 # lab VM gets: installed and copied netkit are the same thing), else (or with LAUNCHER=1) the
@@ -128,12 +139,11 @@ install: deps
 	  install -D -m 0755 dist/netkit-$(HOST_TARGET) "$$root/bin/netkit"
 	  echo "make install: $(PREFIX)/bin/netkit (the one file dist/netkit-$(HOST_TARGET))"
 	else
-	  "$(DENO)" bundle --quiet --platform=deno -o dist/netkit.js bundle.ts
+	  mkdir -p dist
+	  $(BUILD_BUNDLES)
 	  install -D -m 0644 dist/netkit.js "$$root/lib/netkit/netkit.js"
 	  "$(DENO)" run -A tools/ship_types.ts "$$root/lib/netkit" >/dev/null # types for netkit init
-	  rm -rf dist/netkit-cli "$$root/lib/netkit/netkit-cli"
-	  "$(DENO)" bundle --quiet --platform=deno --code-splitting --outdir dist/netkit-cli main.ts
-	  "$(DENO)" run -A tools/defer_chunks.ts dist/netkit-cli elkjs # read only by svg and ui
+	  rm -rf "$$root/lib/netkit/netkit-cli"
 	  install -d "$$root/lib/netkit/netkit-cli"
 	  install -m 0644 dist/netkit-cli/*.js "$$root/lib/netkit/netkit-cli/"
 	  install -D -m 0755 "$$(readlink -f "$(DENO)")" "$$root/lib/netkit/deno"
@@ -201,11 +211,7 @@ compile: deps
 	  rm -f .compile-err.txt
 	  exit 0
 	fi
-	"$(DENO)" bundle --quiet --platform=deno -o dist/netkit.js bundle.ts
-	chmod 0755 dist/netkit.js
-	rm -rf dist/netkit-cli
-	"$(DENO)" bundle --quiet --platform=deno --code-splitting --outdir dist/netkit-cli main.ts
-	"$(DENO)" run -A tools/defer_chunks.ts dist/netkit-cli elkjs # read only by svg and ui
+	$(BUILD_BUNDLES)
 	for target in $(ONEFILE_TARGETS); do
 	  $(MAKE) -s --no-print-directory $(RUNTIME_DIR)/$$target/deno
 	  "$(DENO)" run -A build/onefile.ts --target $$target --runtime $(RUNTIME_DIR)/$$target/deno \

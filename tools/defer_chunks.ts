@@ -1,25 +1,33 @@
 /**
- * After `deno bundle --code-splitting`: the dynamic imports of the chunks named on the command line
- * (by the name esbuild gives them, e.g. `elkjs`) become imports of a URL computed at run time.
+ * After `deno bundle`: two rewrites that keep what a command does not use out of its start.
  *
- * Why: `deno run` reads and parses every module a program can import, dynamic imports with a
- * literal specifier included, before it starts. elkjs (3.9 MB once bundled) is for `graph --format
- * svg` and `netkit ui` only; read at every start it cost every command about 7-20 ms (a trivial
- * program beside it: 14 -> 34 ms). An import whose specifier is computed is read only when it runs.
+ * 1. The dynamic imports of the chunks named on the command line (by the name esbuild gives them,
+ *    e.g. `elkjs`) become imports of a URL computed at run time. `deno run` reads and parses every
+ *    module a program can import, dynamic imports with a literal specifier included, before it
+ *    starts. elkjs (3.9 MB once bundled) is for `graph --format svg` and `netkit ui` only; read at
+ *    every start it cost every command about 7-20 ms (a trivial program beside it: 14 -> 34 ms).
+ *    An import whose specifier is computed is read only when it runs.
+ * 2. The `require` that the bundle gives CommonJS packages (for the Node built-ins they ask for)
+ *    is made when one first calls it, not at start. `deno bundle` writes it as
+ *    `createRequire(import.meta.url)` of `node:module` at the top of the chunk of shared helpers,
+ *    which every chunk imports; loading `node:module` loads Node's compatibility layer, about
+ *    15 ms of every command's start (`netkit --version`: 48 -> 33 ms), although most commands
+ *    never require a built-in. `process.getBuiltinModule` gives the same `node:module` on demand.
  *
- *   deno run -A tools/defer_chunks.ts DIR NAME...
+ *   deno run -A tools/defer_chunks.ts DIR|FILE [NAME...]
+ *
+ * Exits 1 when a rewrite finds nothing to rewrite (a Deno that bundles differently): the start
+ * would quietly get slower again.
  *
  * @module
  */
-import { join } from "node:path";
+import { join } from "../lib/path.ts";
 
 /** Rewrites `import("./NAME-HASH.js")` in the chunks of `dir`; returns how many it rewrote. */
 export function deferChunks(dir: string, names: readonly string[]): number {
   const literal = new RegExp(`import\\("\\./((?:${names.join("|")})-[A-Za-z0-9]+\\.js)"\\)`, "g");
   let rewritten = 0;
-  for (const entry of Deno.readDirSync(dir)) {
-    if (!entry.isFile || !entry.name.endsWith(".js")) continue;
-    const path = join(dir, entry.name);
+  for (const path of scripts(dir)) {
     const text = Deno.readTextFileSync(path);
     const out = text.replace(literal, (_, file: string) => {
       rewritten++;
@@ -30,15 +38,51 @@ export function deferChunks(dir: string, names: readonly string[]): number {
   return rewritten;
 }
 
+/** What `deno bundle` writes at the top of the helpers' chunk (or of a one-file bundle). */
+const EAGER_REQUIRE =
+  'import { createRequire as __deno_internal_createRequire } from "node:module";\n' +
+  "var __require = __deno_internal_createRequire(import.meta.url);\n";
+
+/** The same `require`, made on its first call. */
+const LAZY_REQUIRE = "var __deno_internal_require;\n" +
+  "var __require = (id) => (__deno_internal_require ??= globalThis.process.getBuiltinModule(" +
+  '"node:module").createRequire(import.meta.url))(id);\n';
+
+/**
+ * Makes the bundle's `require` in the scripts of `path` (a directory of chunks, or one file) on
+ * first use; returns how many scripts it rewrote.
+ */
+export function lazyRequire(path: string): number {
+  let rewritten = 0;
+  for (const file of scripts(path)) {
+    const text = Deno.readTextFileSync(file);
+    if (!text.includes(EAGER_REQUIRE)) continue;
+    Deno.writeTextFileSync(file, text.replace(EAGER_REQUIRE, LAZY_REQUIRE));
+    rewritten++;
+  }
+  return rewritten;
+}
+
+/** The .js files of a directory, or the one file. */
+function scripts(path: string): string[] {
+  if (Deno.statSync(path).isFile) return [path];
+  return [...Deno.readDirSync(path)]
+    .filter((e) => e.isFile && e.name.endsWith(".js"))
+    .map((e) => join(path, e.name));
+}
+
 if (import.meta.main) {
-  const [dir, ...names] = Deno.args;
-  if (!dir || !names.length || names.some((n) => !/^[A-Za-z0-9_-]+$/.test(n))) {
-    console.error("usage: deno run -A tools/defer_chunks.ts DIR NAME...");
+  const [path, ...names] = Deno.args;
+  if (!path || names.some((n) => !/^[A-Za-z0-9_-]+$/.test(n))) {
+    console.error("usage: deno run -A tools/defer_chunks.ts DIR|FILE [NAME...]");
     Deno.exit(2);
   }
-  const n = deferChunks(dir, names);
-  if (n === 0) {
-    console.error(`defer_chunks: no dynamic import of ${names.join(", ")} in ${dir}`);
+  if (lazyRequire(path) === 0) {
+    console.error(`defer_chunks: no createRequire of node:module in ${path}`);
+    Deno.exit(1);
+  }
+  if (names.length && deferChunks(path, names) === 0) {
+    console.error(`defer_chunks: no dynamic import of ${names.join(", ")} in ${path}`);
     Deno.exit(1);
   }
 }

@@ -10,7 +10,7 @@ import type { Host } from "../host.ts";
 import type { Step } from "../plan/step.ts";
 import { Journal } from "../plan/journal.ts";
 import { inNetns } from "../exec/netns_argv.ts";
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { Executor } from "../plan/executor.ts";
 import type { OvsTarget } from "../ovs/target.ts";
 import { ovsList } from "../ovs/query.ts";

@@ -1,17 +1,18 @@
 /**
  * The command line's grammar, as data: each subcommand's arguments and options
  * ({@link CliCommand}), read by the parser here, by `--help`, by the completion scripts
- * (lib/cli/completions.ts) and by the manual page (lib/cli/man.ts). Options are parsed by
- * `parseArgs` of `node:util` (strict: an unknown option is an error); this module adds what it
- * leaves to its caller: subcommands, required and surplus arguments, choices, `--no-X` only where
- * declared, and the help text.
+ * (lib/cli/completions.ts) and by the manual page (lib/cli/man.ts). Options are parsed by Node's
+ * `parseArgs` (strict: an unknown option is an error; the package of it, lib/deps/parseargs.ts);
+ * this module adds what it leaves to its caller: subcommands, required and surplus arguments,
+ * choices, and the help text. A `--no-X` option is declared to it as an option of its own, so
+ * only the form the command declares is known.
  *
  * Why not a CLI framework: measured in the installed CLI (bench/RESULTS.md), loading commander
  * cost every command about 15 ms of its start, more than the rest of `netkit down`'s own code.
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseArgs } from "../deps/parseargs.ts";
 import { UsageError } from "../errors.ts";
 
 /** A positional argument. */
@@ -219,7 +220,6 @@ export function parseCommandLine(program: CliProgram, argv: readonly string[]): 
   const joined = joinOptionValues(words, declared);
   if (asksForHelp(joined)) return { kind: "help", text: help() };
   const parsed = parseOptions(joined, declared, help);
-  refuseUndeclaredNegations(parsed, declared, help);
   const flags = readFlags(parsed, declared, help);
   for (const { key } of globals) {
     if (flags[key] !== undefined) global[key] = flags[key];
@@ -352,7 +352,7 @@ function parseOptions(
 ): ParsedWords {
   const config: Record<string, { type: "string" | "boolean"; short?: string }> = {};
   for (const d of declared.values()) {
-    config[d.long] = {
+    config[parsedName(d)] = {
       type: d.takesValue ? "string" : "boolean",
       ...(d.short ? { short: d.short } : {}),
     };
@@ -363,8 +363,6 @@ function parseOptions(
       options: config,
       strict: true,
       allowPositionals: true,
-      allowNegative: true,
-      tokens: true,
     });
   } catch (error) {
     // parseArgs names an option `--filter <value>`: say it as its help does.
@@ -376,21 +374,8 @@ function parseOptions(
   }
 }
 
-/** `--no-X` only where the command declares it (parseArgs takes it for every boolean). */
-function refuseUndeclaredNegations(
-  parsed: ParsedWords,
-  declared: ReadonlyMap<string, DeclaredOption>,
-  help: () => string,
-): void {
-  for (const token of parsed.tokens ?? []) {
-    if (token.kind !== "option") continue;
-    const negative = token.rawName.startsWith("--no-");
-    const long = negative ? token.rawName.slice(5) : token.name;
-    if (negative !== declared.get(long)?.negated) {
-      throw new CommandLineError(`unknown option '${token.rawName}'`, help());
-    }
-  }
-}
+/** The name `parseArgs` knows an option by: its long name, `no-X` for a declared `--no-X`. */
+const parsedName = (d: DeclaredOption) => (d.negated ? `no-${d.long}` : d.long);
 
 /** Each declared option's value, by key: as given (within its choices), or its default. */
 function readFlags(
@@ -399,12 +384,16 @@ function readFlags(
   help: () => string,
 ): CliFlags {
   const flags: CliFlags = {};
-  for (const { option, long, key, negated } of declared.values()) {
-    const value = parsed.values[long] as string | boolean | undefined;
+  for (const d of declared.values()) {
+    const { option, key, negated } = d;
+    const value = parsed.values[parsedName(d)] as string | boolean | undefined;
+    if (negated) {
+      // `--no-check` declared: `check` is true unless the command line says `--no-check`.
+      flags[key] = value !== true;
+      continue;
+    }
     if (value === undefined) {
-      // `--no-check` declared: `check` is true unless the command line says otherwise.
-      if (negated) flags[key] = true;
-      else if (option.default !== undefined) flags[key] = option.default;
+      if (option.default !== undefined) flags[key] = option.default;
       continue;
     }
     if (typeof value === "string" && option.choices && !option.choices.includes(value)) {

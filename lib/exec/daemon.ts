@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { basename } from "node:path";
+import { basename } from "../path.ts";
 import type { Runner } from "./runner.ts";
 import { sleep } from "../units.ts";
 

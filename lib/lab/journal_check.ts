@@ -39,7 +39,7 @@
  *
  * @module
  */
-import { posix } from "node:path";
+import { normalize } from "../path.ts";
 import { IFNAME_MAX_BYTES, NAME_MAX_BYTES } from "../names.ts";
 import {
   hostNamesOf,
@@ -335,7 +335,7 @@ class Check {
 
   /** A file or directory inside the lab's state directory. */
   path(p: unknown): string | undefined {
-    if (typeof p !== "string" || !p.startsWith("/") || posix.normalize(p) !== p) {
+    if (typeof p !== "string" || !p.startsWith("/") || normalize(p) !== p) {
       return `${JSON.stringify(printable(String(p)))} is not a normalized absolute path`;
     }
     if (p.endsWith("/") || CONTROL.test(p)) return "not a file name";

@@ -27,7 +27,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { UsageError } from "../errors.ts";
 import { withFileLock } from "../state.ts";
 import { CommandError, type Runner } from "../exec/runner.ts";

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { cmd, type Step } from "../plan/step.ts";
 
 /** Options for {@link ovsDaemonSteps}. */

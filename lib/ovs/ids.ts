@@ -14,9 +14,9 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import { bytesToHex, sha256, utf8ToBytes } from "../deps/noble_hashes.ts";
 
-const digest = (text: string) => createHash("sha256").update(text).digest("hex");
+const digest = (text: string) => bytesToHex(sha256(utf8ToBytes(text)));
 
 /** The lab's cookie mark: 8 hex digits (the upper 32 bits of each of its flows' cookies). */
 export function labCookieMark(lab: string): string {

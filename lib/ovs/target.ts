@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join } from "../path.ts";
 
 /** An OVS that netkit can talk to. */
 export interface OvsTarget {

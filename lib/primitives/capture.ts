@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { checkIfname, checkNsName } from "../names.ts";
 import { cmd, inNs, ip, type Step } from "../plan/step.ts";
 

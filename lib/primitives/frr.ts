@@ -40,7 +40,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { familyOf } from "../addr.ts";
 import { checkIfname, checkNsName } from "../names.ts";
 import { cmd, inNs, type Step } from "../plan/step.ts";

@@ -1,7 +1,7 @@
 /** tools/defer_chunks.ts: only the named chunks' dynamic imports are deferred, nothing else. */
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { withTempDir } from "../helpers/temp.ts";
-import { deferChunks } from "../../tools/defer_chunks.ts";
+import { deferChunks, lazyRequire } from "../../tools/defer_chunks.ts";
 
 Deno.test("the named chunk's dynamic import becomes a computed URL; the others stay", async () => {
   await withTempDir("netkit-defer-", async (dir) => {
@@ -19,5 +19,26 @@ Deno.test("the named chunk's dynamic import becomes a computed URL; the others s
     assert(out.includes(staticImport), out);
     assertEquals(await Deno.readTextFile(`${dir}/notes.txt`), 'import("./elkjs-FYQA7GBB.js")');
     assertEquals(deferChunks(dir, ["elkjs"]), 0); // done once: nothing literal is left
+  });
+});
+
+Deno.test("the bundle's require of Node built-ins is made on its first call, and still works", async () => {
+  await withTempDir("netkit-lazy-require-", async (dir) => {
+    // What `deno bundle` writes at the top of its helpers' chunk, and a CommonJS package's use.
+    const eager = 'import { createRequire as __deno_internal_createRequire } from "node:mod' +
+      'ule";\n' +
+      "var __require = __deno_internal_createRequire(import.meta.url);\n";
+    const chunk = `${dir}/chunk-helpers.js`;
+    await Deno.writeTextFile(
+      chunk,
+      `${eager}export const sep = () => __require("node:path").sep;\n`,
+    );
+    await Deno.writeTextFile(`${dir}/main.js`, 'import("./elkjs-AB12.js");\n');
+    assertEquals(lazyRequire(dir), 1);
+    const out = await Deno.readTextFile(chunk);
+    assert(!out.includes("createRequire as"), out); // node:module is no longer imported at start
+    assertEquals(lazyRequire(dir), 0);
+    const { sep } = await import(new URL(`file://${chunk}`).href);
+    assertEquals(sep(), "/"); // and a built-in still arrives when asked for
   });
 });
