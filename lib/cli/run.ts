@@ -25,6 +25,7 @@ import type { Host } from "../host.ts";
 import { pathToFileURL } from "node:url";
 import { dirname, join, resolve } from "../path.ts";
 import { type SelfProgram, selfProgram } from "../multihost/program.ts";
+import { parse, type ParseError } from "../deps/jsonc_parser.ts";
 
 /**
  * The module `import ... from "netkit"` resolves to in a script netkit runs, or that there is
@@ -68,21 +69,21 @@ function runArgv(script: string, args: string[], library: string | undefined): s
 }
 
 /**
- * Whether the deno.json Deno finds for `script` (the first one up from the script's directory,
- * as `netkit init` writes it) maps `"netkit"` itself. Then `netkit run` leaves that mapping in
- * charge: the script runs with the library `deno check` and the editor saw (and Deno 2.9 panics
- * when a `--import-map` and the config both map the same name, import_map ext.rs).
+ * Whether the deno.json Deno finds for `script` (the first `deno.json` or `deno.jsonc` up from
+ * the script's directory, as `netkit init` writes it) maps `"netkit"` itself. Then `netkit run`
+ * leaves that mapping in charge: the script runs with the library `deno check` and the editor
+ * saw (and Deno 2.9 panics when a `--import-map` and the config both map the same name,
+ * import_map ext.rs). The file is read as Deno reads it, as JSONC: comments and trailing commas
+ * are allowed in either name. A file that is not even JSONC maps nothing (Deno will say why).
  */
-async function configMapsNetkit(script: string): Promise<boolean> {
+export async function configMapsNetkit(script: string): Promise<boolean> {
   for (let dir = dirname(resolve(script));; dir = dirname(dir)) {
     for (const name of ["deno.json", "deno.jsonc"]) {
       const text = await Deno.readTextFile(join(dir, name)).catch(() => undefined);
       if (text === undefined) continue;
-      try {
-        return typeof JSON.parse(text)?.imports?.netkit === "string";
-      } catch {
-        return false; // JSONC with comments: netkit's own map applies, as before
-      }
+      const errors: ParseError[] = [];
+      const config = parse(text, errors, { allowTrailingComma: true });
+      return errors.length === 0 && typeof config?.imports?.netkit === "string";
     }
     if (dir === dirname(dir)) return false;
   }

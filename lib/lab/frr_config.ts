@@ -56,13 +56,24 @@ const WORD = /^[A-Za-z0-9_.:,+-]+$/;
 const PREFIX = /^[0-9A-Fa-f.:]+\/\d{1,3}$/;
 const plain = (w: string) => WORD.test(w) || PREFIX.test(w);
 
+/** FRR's log levels. */
+const LOG_LEVELS =
+  "emergencies|alerts|critical|errors|warnings|notifications|informational|debugging";
+/**
+ * The one log line taken: `log stdout [LEVEL]`, the daemon's standard output. Every other `log`
+ * line is refused ({@link REFUSED}): `log file PATH` writes a file, `log syslog` talks to the
+ * host, and the rest (`log monitor`, `log facility`, `log record-priority`, ...) are left to
+ * FRR's defaults.
+ */
+const LOG_STDOUT = new RegExp(`^log stdout( (${LOG_LEVELS}))?$`);
+
 /** Each section's allowed lines: a pattern on the line, and the daemon(s) that read it. */
 const FORMS: Record<Section, [RegExp, FrrDaemon[]][]> = {
   top: [
     [/^frr (version|defaults) \S+$/, ["zebra", "ospfd", "ospf6d", "bgpd"]],
     [/^hostname \S+$/, ["zebra", "ospfd", "ospf6d", "bgpd"]],
     [/^(no )?(ip|ipv6) forwarding$/, ["zebra"]],
-    [/^log stdout( \w+)?$/, ["zebra", "ospfd", "ospf6d", "bgpd"]],
+    [LOG_STDOUT, ["zebra", "ospfd", "ospf6d", "bgpd"]],
     [/^ip prefix-list .+$/, ["ospfd", "bgpd"]],
     [/^ipv6 prefix-list .+$/, ["ospf6d", "bgpd"]],
     [/^(bgp|ip) as-path access-list .+$/, ["bgpd"]],
@@ -118,14 +129,20 @@ const SECTION_OF: [RegExp, Section, FrrDaemon[]][] = [
   [/^line vty$/, "line", []],
 ];
 
-/** Why a whole kind of line is refused, by its first words. */
-const REFUSED: [RegExp, string][] = [
+/**
+ * Why a whole kind of line is refused, by its first words. Checked before the forms (a form such
+ * as `neighbor ...` would take a password), so a refusal leaves out what a form means to take.
+ */
+const REFUSED: [{ test(line: string): boolean }, string][] = [
   [/\bpassword\b/, "passwords are refused: a lab holds no secrets"],
   [
     /\b(authentication-key|message-digest-key)\b/,
     "authentication keys are refused: a lab holds no secrets",
   ],
-  [/^log /, 'only "log stdout" is taken: a log file or syslog would write outside the lab'],
+  [
+    { test: (line) => /^log /.test(line) && !LOG_STDOUT.test(line) },
+    'only "log stdout [LEVEL]" is taken: a log file or syslog would write outside the lab',
+  ],
   [/^debug /, "debug output is refused: it is written to files outside the lab"],
   [/^agentx$/, "AgentX talks to the host's SNMP daemon"],
   [/^service /, "service settings are refused (they change how FRR runs, not routing)"],

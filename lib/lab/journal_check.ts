@@ -21,12 +21,19 @@
  *   with only the options netkit's rules use.
  * - `ip netns exec NS tc qdisc del dev X root`, `ip netns exec NS nft delete table inet
  *   netkit-loss-X`.
- * - `[ip netns exec NS] rmdir P`, `[ip netns exec NS] timeout N pidwait -F P -x PROG`, `pkill -F P
- *   -x PROG`, `{ remove: P }`, `{ stopDaemon: P, program: PROG, record?: R }`: P (and R, the
- *   daemon's pid record) in the lab's state directory, PROG a daemon netkit starts.
+ * - `[ip netns exec NS] rmdir P`, `{ remove: P }`, `{ stopDaemon: P, program: PROG, record?: R }`:
+ *   P (and R, the daemon's record, lib/exec/daemon.ts) in the lab's state directory, PROG a daemon
+ *   netkit starts. Stopping a daemon by its pid file alone (`pkill -F P -x PROG`, `timeout N
+ *   pidwait -F P -x PROG`) is refused: a pid file may name a process that has taken the pid
+ *   since, and every daemon netkit starts, packet captures included, is noted and stopped by its
+ *   record. (No release of netkit wrote those forms; a lab brought up by a development build
+ *   from before this rule is best taken down by that build.)
  * - `ovs-vsctl`: `del-port BR P`, `del-br BR`, `set port P tag=N`, `remove port P tag N`, `clear
- *   port P tag|qos`, `remove bridge BR mirrors UUID`, `destroy qos UUID`: the lab's bridges and
- *   ports. `{ ovsRemove, name, bridge, lab }`: the lab's bridge or port, the lab's mark.
+ *   port P tag|qos`, `remove bridge BR mirrors UUID`: the lab's bridges and ports. `destroy qos
+ *   UUID` only after `clear port P qos` in the same transaction, P the lab's port and UUID the one
+ *   netkit derives for P and one of the lab's marks (lib/ovs/ids.ts `labUuid`): any other QoS row,
+ *   someone else's included, is not the lab's to destroy. `{ ovsRemove, name, bridge, lab }`: the
+ *   lab's bridge or port, the lab's mark.
  * - `nft delete table inet netkit-vxlan-LAB`: a multi-host part's VXLAN source filter, the lab's.
  * - `ovs-ofctl del-flows unix:RUNDIR/BR.mgmt cookie=0xMARKNNNNNNNN/-1`: the lab's bridge in the
  *   lab's OVS, a cookie of the lab's.
@@ -41,6 +48,7 @@
  */
 import { normalize } from "../path.ts";
 import { IFNAME_MAX_BYTES, NAME_MAX_BYTES } from "../names.ts";
+import { labCookieMark, labUuid } from "../ovs/ids.ts";
 import {
   hostNamesOf,
   ifnameProblem,
@@ -53,10 +61,10 @@ import type { Lab } from "./schema.ts";
 import type { JournalEntry, JournalRecord } from "../plan/journal.ts";
 import { type Action, shownArgv } from "../plan/step.ts";
 
-/** The daemons netkit starts (and whose undo stops them by pid file). */
+/** The daemons netkit starts (and whose undo stops them, `{ stopDaemon, program }`). */
 const DAEMONS: ReadonlySet<string> = new Set([
   "dnsmasq",
-  "busybox", // udhcpc and start-stop-daemon's tcpdump run as busybox applets
+  "busybox", // udhcpc runs as a busybox applet
   "udhcpc",
   "dhclient",
   "tcpdump",
@@ -146,12 +154,12 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
  * internal ports; its OVS names, those and every port of its bridges; its uplinks, the NICs
  * its bridges name as `uplink`. Throws a `TypeError` when `lab` is not shaped like a lab.
  */
-export async function labJournalScope(
+export function labJournalScope(
   name: string,
   dir: string,
   lab: unknown,
   place: RecordedPlace = {},
-): Promise<JournalScope> {
+): JournalScope {
   const owned = place.owns ?? {};
   if (
     !isObject(lab) || !isObject(lab.nodes) || !isObject(lab.bridges) || !Array.isArray(lab.links)
@@ -176,8 +184,7 @@ export async function labJournalScope(
     marks: owned.marks ?? [],
   }, {
     ovsRunDir: place.ovsRunDir,
-    // Loaded only for a lab with flows (node:crypto's hash).
-    cookieMark: flows ? (await import("../ovs/ids.ts")).labCookieMark(name) : undefined,
+    cookieMark: flows ? labCookieMark(name) : undefined,
   });
 }
 
@@ -424,9 +431,9 @@ function argvProblem(argv: Words, check: Check): string | undefined {
     case "ip":
       return ipProblem(rest, check);
     case "pkill":
-      return daemonProblem(rest, check);
+      return BY_PID_FILE;
     case "timeout":
-      return pidwaitProblem(rest, check);
+      return rest[1] === "pidwait" ? BY_PID_FILE : NOT_A_PROGRAM("timeout");
     case "rmdir":
       return rest.length === 1 ? check.path(rest[0]) : NOT_NETKITS;
     case "ovs-vsctl":
@@ -436,9 +443,16 @@ function argvProblem(argv: Words, check: Check): string | undefined {
     case "nft":
       return vxlanFilterProblem(rest, check);
     default:
-      return `${JSON.stringify(printable(program ?? ""))} is not a program netkit's undo runs`;
+      return NOT_A_PROGRAM(program);
   }
 }
+
+const NOT_A_PROGRAM = (program: string | undefined) =>
+  `${JSON.stringify(printable(program ?? ""))} is not a program netkit's undo runs`;
+
+/** Why `pkill -F PIDFILE` and `pidwait -F PIDFILE` are refused (see the module doc). */
+const BY_PID_FILE = "a daemon stopped by its pid file alone; netkit stops its daemons by their " +
+  "record ({ stopDaemon, program })";
 
 /** `nft delete table inet netkit-vxlan-LAB`: the lab's own VXLAN source filter (vxlan.ts). */
 function vxlanFilterProblem(words: Words, check: Check): string | undefined {
@@ -446,19 +460,6 @@ function vxlanFilterProblem(words: Words, check: Check): string | undefined {
     return NOT_NETKITS;
   }
   return check.mark(words[3]!.slice("netkit-vxlan-".length));
-}
-
-/** `-F PIDFILE -x PROGRAM`: a daemon netkit starts, its pid file in the state directory. */
-function daemonProblem(words: Words, check: Check): string | undefined {
-  if (!is(words, "-F", "*", "-x", "*")) return NOT_NETKITS;
-  if (!DAEMONS.has(words[3]!)) return `${JSON.stringify(words[3])} is not a daemon netkit starts`;
-  return check.path(words[1]);
-}
-
-/** `timeout N pidwait -F PIDFILE -x PROGRAM`. */
-function pidwaitProblem(words: Words, check: Check): string | undefined {
-  if (!/^\d{1,3}$/.test(words[0] ?? "") || words[1] !== "pidwait") return NOT_NETKITS;
-  return daemonProblem(words.slice(2), check);
 }
 
 /** `ip ...` after the program name. */
@@ -554,9 +555,9 @@ function inNsProblem(words: Words, ns: string, check: Check): string | undefined
     case "rmdir":
       return rest.length === 1 ? check.path(rest[0]) : NOT_NETKITS;
     case "timeout":
-      return pidwaitProblem(rest, check);
+      return rest[1] === "pidwait" ? BY_PID_FILE : NOT_A_PROGRAM(program);
     default:
-      return `${JSON.stringify(printable(program ?? ""))} is not a program netkit's undo runs`;
+      return NOT_A_PROGRAM(program);
   }
 }
 
@@ -614,17 +615,40 @@ function iptablesProblem(words: Words, check: Check): string | undefined {
 /** The OVS row UUIDs netkit makes (lib/ovs/ids.ts). */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** `ovs-vsctl` commands (separated by `--`), each one of the table's. */
+/**
+ * `ovs-vsctl` commands (separated by `--`), each one of the table's; `destroy qos UUID` only
+ * after `clear port PORT qos` (see {@link qosRowProblem}).
+ */
 function vsctlProblem(words: Words, check: Check): string | undefined {
   const commands: string[][] = [[]];
   for (const w of words) w === "--" ? commands.push([]) : commands.at(-1)!.push(w);
+  /** The port whose QoS an earlier command of this transaction clears. */
+  let clearedQos: string | undefined;
   for (const command of commands) {
     const c = command[0] === "--if-exists" ? command.slice(1) : command;
     if (c.length === 0) continue;
-    const problem = vsctlCommandProblem(c, check);
+    const problem = is(c, "destroy", "qos", "*")
+      ? qosRowProblem(c[2]!, clearedQos, check)
+      : vsctlCommandProblem(c, check);
     if (problem !== undefined) return problem;
+    if (is(c, "clear", "port", "*", "qos")) clearedQos = c[2];
   }
   return undefined;
+}
+
+/**
+ * `destroy qos UUID` after `clear port PORT qos` (lib/primitives/ovs_qos.ts): UUID must be the
+ * one netkit derives for PORT, already checked as the lab's, and one of the lab's marks
+ * (`labUuid(MARK, "qos", PORT)`, lib/ovs/ids.ts), so no other QoS row can be named. The mark is
+ * not in the command, so a script's step cannot add one here: its QoS rows carry the lab's name
+ * or a mark its other steps recorded.
+ */
+function qosRowProblem(uuid: string, port: string | undefined, check: Check): string | undefined {
+  if (port === undefined) return "destroy qos without clearing the lab's port's qos first";
+  for (const mark of check.scope.marks) if (labUuid(mark, "qos", port) === uuid) return undefined;
+  return `${JSON.stringify(printable(uuid))} is not the QoS row of port ${
+    JSON.stringify(port)
+  } of lab ${check.scope.lab}`;
 }
 
 function vsctlCommandProblem(c: Words, check: Check): string | undefined {
@@ -636,7 +660,6 @@ function vsctlCommandProblem(c: Words, check: Check): string | undefined {
     return check.ovs(c[2]);
   }
   if (is(c, "remove", "bridge", "*", "mirrors", "*") && UUID.test(c[4]!)) return check.ovs(c[2]);
-  if (is(c, "destroy", "qos", "*") && UUID.test(c[2]!)) return undefined;
   return NOT_NETKITS;
 }
 

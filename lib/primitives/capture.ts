@@ -1,12 +1,21 @@
 /**
  * Packet capture from the first frame: tcpdump in a node's namespace, recording one interface
- * into a pcap file, as a daemon of the lab (pid file, stopped by its undo).
+ * into a pcap file, as a daemon of the lab: started with a pid file, noted once it runs (its pid,
+ * start time and command line, lib/exec/daemon.ts) and stopped by its undo only while it still is
+ * that very process, like netkit's other daemons.
  *
  * tcpdump (libpcap) refuses an interface that is down ("That device is not up"), so the step
  * first sets the interface up; the lab plans it before the interface gets its addresses, so the
  * node sends nothing over it before tcpdump runs but its IPv6 link-local chatter. busybox
- * `start-stop-daemon` returns as soon as tcpdump is forked, not once it listens: the few
- * milliseconds in between are the only frames a capture can miss.
+ * `start-stop-daemon` returns once tcpdump is executed (it forks with `vfork`, which waits for
+ * the child's `exec`), not once it listens: the few milliseconds in between are the only frames a
+ * capture can miss. Because it returns only after the `exec`, the record notes tcpdump's own
+ * command line, not the starter's.
+ *
+ * Should netkit be killed in the instant between starting tcpdump and noting it, there is no
+ * record, and tcpdump names no pid file on its command line (start-stop-daemon writes it, `-m`),
+ * so the undo leaves that capture alone rather than signal a process it cannot tell apart from
+ * another tcpdump (lib/exec/daemon.ts); it ends at its frame limit or when its interface is deleted.
  *
  * Bounds (a lab file must not be able to fill `/run`, a tmpfs in memory): at most 1600 bytes of
  * each frame (`-s 1600`: every header, and whole frames up to the MTU; veth's TSO super-frames
@@ -43,8 +52,10 @@ export function captureFiles(options: CaptureOptions, ns: string, ifname: string
 /**
  * `ip netns exec NS busybox start-stop-daemon -S -b -m -p PIDFILE -x tcpdump -- -i IF -U -s 1600
  * -c 50000 --immediate-mode -w DIR/NS/IF.pcap`: records every frame on interface IF of namespace
- * NS into a pcap file (after `ip -n NS link set dev IF up`, which libpcap needs). Undo: `pkill -F
- * PIDFILE -x tcpdump` and the pid file removed; the pcap file stays.
+ * NS into a pcap file (after `ip -n NS link set dev IF up`, which libpcap needs). Once it runs,
+ * netkit notes who it is (pid, start time, command line: lib/exec/daemon.ts). Undo: it is stopped
+ * (shown as `pkill -F PIDFILE -x tcpdump`) only while it still is that very process, then the pid
+ * file is removed; the pcap file stays.
  *
  * @param ns The namespace that holds the interface.
  * @param ifname The interface to record.
@@ -91,8 +102,9 @@ export function capture(ns: string, ifname: string, options: CaptureOptions): St
         "-w",
         files.pcap,
       ])),
+      { recordDaemon: files.pid },
     ],
-    undo: [cmd("pkill", "-F", files.pid, "-x", "tcpdump"), { remove: files.pid }],
+    undo: [{ stopDaemon: files.pid, program: "tcpdump" }, { remove: files.pid }],
     pidFile: files.pid,
   };
 }

@@ -114,6 +114,19 @@ Deno.test(
       assertEquals(s.captures.length, 1);
       assertEquals(s.captures[0]!.file, PCAP);
       assert(s.captures[0]!.running && s.captures[0]!.bytes > 24);
+      // Noted like netkit's other daemons (lib/exec/daemon.ts): the record is tcpdump's own
+      // (not the starter's), so down stops exactly this process.
+      const pidFile = `${stateDir}/labs/t15-cap/tcpdump-t15-cb@eth0.pid`;
+      const record = JSON.parse(await Deno.readTextFile(`${pidFile}.netkit`)) as {
+        pid: number;
+        cmdline: string[];
+      };
+      assertEquals(record.pid, Number((await Deno.readTextFile(pidFile)).trim()));
+      assertEquals(record.cmdline[0], "tcpdump");
+      assertEquals(
+        (await Deno.readTextFile(`/proc/${record.pid}/cmdline`)).split("\0").slice(0, -1),
+        record.cmdline,
+      );
       // Recorded from the first packet: the ARP exchange before the first echo request is there.
       const pcap = readPcap(await Deno.readFile(PCAP));
       const firstEcho = pcap.records.findIndex((r) =>

@@ -6,7 +6,7 @@
  */
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { LabFileError, readLabSource } from "../../lib/lab/file.ts";
-import { splitFrrConfig } from "../../lib/lab/frr_config.ts";
+import { frrConfigProblem, splitFrrConfig } from "../../lib/lab/frr_config.ts";
 
 const ROOT = new URL("../fixtures/containerlab/", import.meta.url).pathname;
 
@@ -123,6 +123,44 @@ Deno.test("a bound FRR configuration is checked line by line: each refused line 
   assertEquals(problems.map((p) => p.line), [2, 3, 4, 6, 8, 9, 10, 12, 17, 19, 20]);
   assertMatch(problems[0]!.message, /log stdout/);
   assertMatch(problems[7]!.message, /"\/etc\/shadow" is not a plain word \(a path\?\)/);
+});
+
+Deno.test("log stdout is taken (every daemon's file); a log file, syslog or other log line is refused", () => {
+  const taken = splitFrrConfig(
+    [
+      "hostname r1",
+      "log stdout",
+      "interface eth1",
+      " ip ospf area 0",
+      "!",
+      "log stdout debugging",
+      "router ospf",
+      " ospf router-id 10.0.0.1",
+    ].join("\n"),
+  );
+  assertEquals(taken.problems, []);
+  for (const d of ["zebra", "ospfd"] as const) {
+    assertMatch(taken.configs[d]!, /^log stdout$/m, d);
+    assertMatch(taken.configs[d]!, /^log stdout debugging$/m, d);
+  }
+  assertEquals(frrConfigProblem("log stdout informational\n"), undefined);
+  const refused = splitFrrConfig(
+    [
+      "log file /var/log/frr/zebra.log",
+      "log file zebra.log debugging",
+      "log syslog",
+      "log syslog informational",
+      "log monitor",
+      "log stdout chatty",
+      "log stdout debugging /tmp/x",
+      "log stdoutx",
+    ].join("\n"),
+  );
+  assertEquals(refused.problems.map((p) => p.line), [1, 2, 3, 4, 5, 6, 7, 8]);
+  for (const p of refused.problems) {
+    assertMatch(p.message, /only "log stdout \[LEVEL\]" is taken/, p.text);
+  }
+  assertEquals(refused.configs.zebra, "\n");
 });
 
 Deno.test("OSPF authentication keys in a bound FRR configuration are refused like passwords", () => {

@@ -254,15 +254,18 @@ Deno.test("planLab(): a capture starts before the interface has an address, an i
     "ip -n a link set dev eth0 up",
     "mkdir -p /run/netkit/captures/imp/a",
     "ip netns exec a busybox start-stop-daemon -S -b -m -p /run/netkit/labs/imp/tcpdump-a@eth0.pid -x tcpdump -- -i eth0 -U -s 1600 -c 50000 --immediate-mode -w /run/netkit/captures/imp/a/eth0.pcap",
+    "",
   ]);
   assertEquals(cap.pidFile, "/run/netkit/labs/imp/tcpdump-a@eth0.pid");
-  // The undo stops tcpdump and keeps the pcap file.
+  // Noted once it runs, like netkit's other daemons, so that its undo stops only that process.
+  assertEquals(cap.do.at(-1), { recordDaemon: "/run/netkit/labs/imp/tcpdump-a@eth0.pid" });
+  // The undo stops tcpdump (checked against the record) and keeps the pcap file.
   assertEquals(cap.undo, [
-    { argv: ["pkill", "-F", "/run/netkit/labs/imp/tcpdump-a@eth0.pid", "-x", "tcpdump"] },
+    { stopDaemon: "/run/netkit/labs/imp/tcpdump-a@eth0.pid", program: "tcpdump" },
     { remove: "/run/netkit/labs/imp/tcpdump-a@eth0.pid" },
   ]);
   // The pcap path comes from netkit, never from the lab file: a capture is a boolean.
-  assertEquals(capture("a", "eth0", { dir: "/d", stateDir: "/s" }).do.length, 3);
+  assertEquals(capture("a", "eth0", { dir: "/d", stateDir: "/s" }).do.length, 4);
 });
 
 Deno.test("a one-off impairment runs through the executor and its undo goes into the journal first", async () => {

@@ -22,6 +22,8 @@ import type { Action, Step } from "../../lib/plan/step.ts";
 import { impair, impairClear } from "../../lib/primitives/impair.ts";
 import { linkDown, linkUp, vethPair } from "../../lib/primitives/link.ts";
 import { ovsRemoveTag, ovsSetTag } from "../../lib/primitives/ovs.ts";
+import { ovsSetQos } from "../../lib/primitives/ovs_qos.ts";
+import { labUuid } from "../../lib/ovs/ids.ts";
 import { cmd } from "../../lib/plan/step.ts";
 import { createNs, dhcp, ovsAddBridge, ovsAddPort, snat } from "../../mod.ts";
 import {
@@ -221,8 +223,37 @@ Deno.test("checkJournal() skips, with a reason, what netkit never writes or what
       },
       /--modprobe/,
     ],
-    [{ argv: ["pkill", "-F", "/run/other.pid", "-x", "dnsmasq"] }, /outside the lab's state/],
-    [{ argv: ["pkill", "-F", `${dir}/x.pid`, "-x", "sshd"] }, /not a daemon netkit starts/],
+    // A daemon is stopped by its record, never by a pid file alone: not even the lab's own.
+    [{ argv: ["pkill", "-F", "/run/other.pid", "-x", "dnsmasq"] }, /by its pid file alone/],
+    [{ argv: ["pkill", "-F", `${dir}/x.pid`, "-x", "sshd"] }, /by its pid file alone/],
+    [
+      { argv: ["pkill", "-F", `${dir}/tcpdump-${node}@eth0.pid`, "-x", "tcpdump"] },
+      /by its pid file alone/,
+    ],
+    [
+      { argv: ["timeout", "5", "pidwait", "-F", `${dir}/dnsmasq.pid`, "-x", "dnsmasq"] },
+      /by its pid file alone/,
+    ],
+    [
+      {
+        argv: [
+          "ip",
+          "netns",
+          "exec",
+          node,
+          "timeout",
+          "5",
+          "pidwait",
+          "-F",
+          `${dir}/z.pid`,
+          "-x",
+          "zebra",
+        ],
+      },
+      /by its pid file alone/,
+    ],
+    [{ argv: ["timeout", "5", "rm", "-rf", "/"] }, /"timeout" is not a program/],
+    [{ stopDaemon: "/run/other.pid", program: "tcpdump" }, /outside the lab's state directory/],
     [{ remove: "/etc/passwd" }, /outside the lab's state directory/],
     [{ remove: `${dir}/../other/lab.json` }, /not a normalized absolute path/],
     [{ stopDaemon: `${dir}/x.pid`, program: "init" }, /not a daemon netkit starts/],
@@ -253,6 +284,52 @@ Deno.test("checkJournal() skips, with a reason, what netkit never writes or what
   assertEquals(skipped.map((s) => s.line), lines.slice(1).map((l) => l.line));
   bad.forEach(([, reason], i) => assertMatch(skipped[i]!.reason, reason, `line ${i + 2}`));
   assertMatch(skipped.at(-1)!.reason, /^"rm -rf \/tmp\/victim": /);
+});
+
+Deno.test("checkJournal() destroys only the QoS rows netkit derives for the lab's own ports", () => {
+  const dir = labDir(ROOT, "jq");
+  const scope = journalScope("jq", dir, { ovs: ["jq-br", "jq-p1", "jq-p2"] });
+  const destroy = (port: string, uuid: string) =>
+    cmd(
+      "ovs-vsctl",
+      "--",
+      "--if-exists",
+      "clear",
+      "port",
+      port,
+      "qos",
+      "--",
+      "--if-exists",
+      "destroy",
+      "qos",
+      uuid,
+    );
+  const own = ovsSetQos("jq-p1", { maxRate: 10_000_000, lab: "jq" });
+  assertEquals(own.undo, [destroy("jq-p1", labUuid("jq", "qos", "jq-p1"))]);
+  const bad: [Action, RegExp][] = [
+    // Another lab's row for a port of the same name; a row of no lab; the row of another port.
+    [destroy("jq-p1", labUuid("other", "qos", "jq-p1")), /not the QoS row of port "jq-p1"/],
+    [destroy("jq-p1", "0b6e7d3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b"), /not the QoS row/],
+    [destroy("jq-p1", labUuid("jq", "qos", "jq-p2")), /not the QoS row of port "jq-p1"/],
+    // Its own UUID, but with no port of the lab's cleared first, or a port not the lab's.
+    [cmd("ovs-vsctl", "--if-exists", "destroy", "qos", labUuid("jq", "qos", "jq-p1")), /without/],
+    [destroy("eth0", labUuid("jq", "qos", "eth0")), /"eth0" is not an OVS bridge or port/],
+  ];
+  const lines: JournalRecord[] = [
+    ...records([own]),
+    ...bad.map(([action], i) => ({ line: i + 2, value: { key: "x:y", undo: [action] } })),
+  ];
+  const { entries, skipped } = checkJournal(lines, scope);
+  assertEquals(entries.length, 1);
+  assertEquals(skipped.map((s) => s.line), bad.map((_, i) => i + 2));
+  bad.forEach(([, reason], i) => assertMatch(skipped[i]!.reason, reason, `line ${i + 2}`));
+  // A script's QoS step with the lab's name is recorded; one marked for another lab is refused
+  // (the UUID does not tell its mark, so nothing could let down run it).
+  const script = journalScope("jq", dir);
+  assertEquals(recordOwned(own.undo, script), undefined);
+  assert(script.ovs.has("jq-p1"));
+  const foreign = ovsSetQos("jq-p2", { maxRate: 10_000_000, lab: "other" });
+  assertMatch(recordOwned(foreign.undo, script)!, /not the QoS row of port "jq-p2"/);
 });
 
 Deno.test("recordOwned() records a script's objects, which its journal may then act on", () => {
