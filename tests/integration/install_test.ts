@@ -70,6 +70,15 @@ Deno.test(
         assertMatch(launcher, new RegExp(`exec '${prefix}/lib/netkit/deno' run `));
         assert(files.includes("lib/netkit/deno"), `no Deno beside the bundle: ${files}`);
         assert(files.includes("lib/netkit/netkit.js"), `no bundle: ${files}`);
+        // What would load Node's compatibility layer at every start is not there (Makefile,
+        // BUILD_BUNDLES): node:module imported at the top, yaml's Node build (which asks for
+        // node:process as it loads) in place of its ES module build.
+        const scripts = files.filter((f) => /^lib\/netkit\/(netkit-cli\/.*|netkit)\.js$/.test(f));
+        for (const f of scripts) {
+          const text = await Deno.readTextFile(`${prefix}/${f}`);
+          assert(!/^import .* from "node:module";$/m.test(text), `${f} imports node:module`);
+          assert(!text.includes('__require("node:process")'), `${f}: yaml's Node build`);
+        }
       }
       const version = await exec([netkit, "--version"], tmp);
       assertEquals(version.code, 0, version.stderr);
