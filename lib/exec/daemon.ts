@@ -18,6 +18,11 @@
  * process must at least be `program` and name this very pid file on its command line
  * (`--pidfile=PIDFILE`, or `-p PIDFILE`). Anything else counts as "the daemon is gone".
  *
+ * {@link recordDaemon} notes a process only when it passes that same check: the pid file can be
+ * written by others than netkit (FRR's lies in a directory of user frr), and a pid it names of
+ * some other process, root's own included, must never become the record that a later stop
+ * signals. Until the pid file names such a process, the daemon counts as not started yet.
+ *
  * @module
  */
 import { basename } from "../path.ts";
@@ -93,6 +98,18 @@ async function readRecord(path: string): Promise<DaemonRecord | null | undefined
   }
 }
 
+/**
+ * True when `info` is `program` naming `pidFile` on its command line (`--pidfile=PIDFILE`,
+ * `-i PIDFILE`, `-pf PIDFILE`): what a process must be for netkit to take it for the daemon of
+ * `pidFile` without a record, and to note it in one.
+ */
+function isDaemonOf(info: DaemonRecord, pidFile: string, program: string): boolean {
+  const named = info.cmdline.some((w) =>
+    w === pidFile || (w.startsWith("-") && w.endsWith(`=${pidFile}`))
+  );
+  return named && basename(info.cmdline[0] ?? "") === program;
+}
+
 /** Options for {@link recordDaemon}. */
 interface RecordDaemonOptions {
   /** The record file. @default {@link recordFile}(pidFile) */
@@ -105,25 +122,39 @@ interface RecordDaemonOptions {
 }
 
 /**
- * Notes who the daemon in `pidFile` is (see the module doc), in a new file only root may read or
- * write (0600). Throws when the pid file names no live process within the timeout: the daemon
- * did not start.
+ * Notes who the daemon `program` of `pidFile` is (see the module doc), in a new file only root
+ * may read or write (0600). Only a live process that is `program` and names `pidFile` on its
+ * command line is noted; a pid file that names another process counts as not written yet.
+ *
+ * @throws {Error} When the pid file names no such process within the timeout: the daemon did
+ * not start, or the pid file names a process that is not it (the message says which).
  */
 export async function recordDaemon(
   runner: Runner,
   pidFile: string,
+  program: string,
   options: RecordDaemonOptions = {},
 ): Promise<void> {
   const record = options.record ?? recordFile(pidFile);
   const deadline = Date.now() + (options.timeoutMs ?? 5000);
   let info: DaemonRecord | undefined;
+  let other: DaemonRecord | undefined; // the last live process the pid file named instead
   for (;;) {
     const pid = await pidIn(pidFile);
-    info = pid === undefined ? undefined : await processInfo(runner, pid);
+    const live = pid === undefined ? undefined : await processInfo(runner, pid);
+    if (live && isDaemonOf(live, pidFile, program)) info = live;
+    else other = live ?? other;
     if (info || Date.now() >= deadline) break;
     await sleep(10);
   }
-  if (!info) throw new Error(`No running daemon behind ${pidFile}`);
+  if (!info && other) {
+    throw new Error(
+      `Pid file ${JSON.stringify(pidFile)} named pid ${other.pid}, which is not ${program} ` +
+        `started with that pid file (it runs ${JSON.stringify(other.cmdline.join(" "))}): ` +
+        `not recorded`,
+    );
+  }
+  if (!info) throw new Error(`No running ${program} behind ${JSON.stringify(pidFile)}`);
   // A new file (O_EXCL, which never follows a symbolic link), so its mode is exactly 0600.
   await Deno.remove(record).catch(() => {});
   await Deno.writeTextFile(record, JSON.stringify(info) + "\n", { createNew: true, mode: 0o600 });
@@ -165,11 +196,7 @@ export async function daemonPid(
   }
   const pid = await pidIn(pidFile);
   const info = pid === undefined ? undefined : await processInfo(runner, pid);
-  if (!info) return undefined;
-  const named = info.cmdline.some((w) =>
-    w === pidFile || (w.startsWith("-") && w.endsWith(`=${pidFile}`))
-  );
-  return basename(info.cmdline[0] ?? "") === program && named ? pid : undefined;
+  return info && isDaemonOf(info, pidFile, program) ? pid : undefined;
 }
 
 /** Options for {@link stopDaemon}. */

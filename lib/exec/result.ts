@@ -8,10 +8,15 @@
 
 /** What one finished command returned. */
 export interface RunResult {
-  /** The process's exit code. */
+  /** The process's exit code (128 + the signal's number when a signal ended it). */
   code: number;
   /** Standard output, decoded as UTF-8. */
   stdout: string;
   /** Standard error, decoded as UTF-8. */
   stderr: string;
+  /**
+   * The signal that ended it, when one did. Only this says so: an exit code above 128 may be
+   * the program's own (`ip` exits 255, its `exit(-1)`, on an ordinary error). @default undefined
+   */
+  signal?: Deno.Signal | undefined;
 }

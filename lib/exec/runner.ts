@@ -99,12 +99,21 @@ export interface Runner {
   stopRunning?(signal?: Deno.Signal): void;
 }
 
-/** A command exited non-zero (or could not start). Carries the argv, exit code and stderr. */
+/**
+ * A command exited non-zero, a signal ended it, or it could not start. Carries the argv, exit
+ * code, signal and stderr.
+ */
 export class CommandError extends Error {
   /** The command that failed. */
   readonly argv: readonly string[];
-  /** Its exit code (127 when it could not be started). */
+  /** Its exit code (127 when it could not be started; 128 + N when signal N ended it). */
   readonly code: number;
+  /**
+   * The signal that ended it, or null when it exited by itself (or never started). How far such
+   * a command got is unknown; an exit code above 128 alone does not mean a signal (`ip` exits
+   * 255 on an ordinary error).
+   */
+  readonly signal: Deno.Signal | null;
   /** What it printed on standard error. */
   readonly stderr: string;
 
@@ -114,15 +123,28 @@ export class CommandError extends Error {
    * @param argv The command that failed.
    * @param code Its exit code.
    * @param stderr What it printed on standard error (the last three lines go in the message).
+   * @param options `signal`: the signal that ended it, as the runner saw it. @default none
    */
-  constructor(argv: readonly string[], code: number, stderr: string) {
+  constructor(
+    argv: readonly string[],
+    code: number,
+    stderr: string,
+    options: { signal?: Deno.Signal | null | undefined } = {},
+  ) {
     const tail = stderr.trim().split("\n").slice(-3).join(" | ");
-    super(`Command failed (exit ${code}): ${argv.join(" ")}${tail ? `: ${tail}` : ""}`);
+    const how = options.signal ? `exit ${code}, ended by ${options.signal}` : `exit ${code}`;
+    super(`Command failed (${how}): ${argv.join(" ")}${tail ? `: ${tail}` : ""}`);
     this.name = "CommandError";
     this.argv = argv;
     this.code = code;
+    this.signal = options.signal ?? null;
     this.stderr = stderr;
   }
+}
+
+/** The error of `argv`, which returned `result` (a non-zero exit, or a signal). */
+export function commandFailed(argv: readonly string[], result: RunResult): CommandError {
+  return new CommandError(argv, result.code, result.stderr, { signal: result.signal });
 }
 
 const decoder = new TextDecoder();
@@ -196,12 +218,10 @@ export class ProcessRunner implements Runner {
     if (program === undefined) throw new Error("Cannot run an empty command");
     const done = inProcess(argv, options);
     if (done) {
-      if (done.code !== 0 && !options.allowFailure) {
-        throw new CommandError(argv, done.code, done.stderr);
-      }
+      if (done.code !== 0 && !options.allowFailure) throw commandFailed(argv, done);
       return done;
     }
-    let output: { code: number; stdout: Uint8Array; stderr: Uint8Array };
+    let output: { status: Deno.CommandStatus; stdout: Uint8Array; stderr: Uint8Array };
     try {
       const child = new Deno.Command(program, {
         args,
@@ -221,19 +241,19 @@ export class ProcessRunner implements Runner {
         await writer.close();
       }
       const [stdout, stderr] = await read;
-      output = { code: (await child.status).code, stdout, stderr };
+      output = { status: await child.status, stdout, stderr };
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) throw notFound(argv);
       throw error;
     }
-    const result = {
-      code: output.code,
+    const { code, signal } = output.status;
+    const result: RunResult = {
+      code,
       stdout: decoder.decode(output.stdout),
       stderr: decoder.decode(output.stderr),
+      ...(signal ? { signal } : {}),
     };
-    if (result.code !== 0 && !options.allowFailure) {
-      throw new CommandError(argv, result.code, result.stderr);
-    }
+    if (result.code !== 0 && !options.allowFailure) throw commandFailed(argv, result);
     return result;
   }
 
@@ -292,7 +312,8 @@ export interface RecordedCommand {
 
 /**
  * A runner that records commands and runs nothing: used for dry-run and for unit tests.
- * `respond` may supply canned results (for example to make one command fail).
+ * `respond` may supply canned results (for example to make one command fail, or end by a
+ * `signal`).
  *
  * @example Record what a plan would run
  * ```ts
@@ -324,7 +345,7 @@ export class RecordingRunner implements Runner {
     );
     const result = this.respond?.(argv, options.stdin) ?? { code: 0, stdout: "", stderr: "" };
     if (result.code !== 0 && !options.allowFailure) {
-      return Promise.reject(new CommandError(argv, result.code, result.stderr));
+      return Promise.reject(commandFailed(argv, result));
     }
     return Promise.resolve(result);
   }
@@ -345,7 +366,7 @@ export class RecordingRunner implements Runner {
     return {
       argv,
       pid: 0,
-      status: Promise.resolve({ code: result.code, signal: null }),
+      status: Promise.resolve({ code: result.code, signal: result.signal ?? null }),
       stdin: options.stdin === "piped" ? new WritableStream<Uint8Array>() : null,
       stdout: stream(options.stdout, result.stdout),
       stderr: stream(options.stderr, result.stderr),

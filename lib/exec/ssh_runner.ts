@@ -21,7 +21,8 @@
  * @module
  */
 import {
-  CommandError,
+  type CommandError,
+  commandFailed,
   type Process,
   type Runner,
   type RunOptions,
@@ -118,9 +119,12 @@ export class SshRunner implements Runner {
     ];
   }
 
-  /** The error of `argv` that exited `code` on the host. */
-  private failed(argv: readonly string[], code: number, stderr: string): CommandError {
-    return new CommandError([`ssh:${this.target.destination}`, ...argv], code, stderr);
+  /**
+   * The error of `argv`, which returned `result` on the host. Its signal is the local `ssh`
+   * process's: a signal that ended the remote command reaches netkit only as an exit code.
+   */
+  private failed(argv: readonly string[], result: RunResult): CommandError {
+    return commandFailed([`ssh:${this.target.destination}`, ...argv], result);
   }
 
   /** Runs `argv` on the host to completion. */
@@ -130,7 +134,7 @@ export class SshRunner implements Runner {
       allowFailure: true,
     });
     if (result.code !== 0 && !options.allowFailure) {
-      throw this.failed(argv, result.code, result.stderr);
+      throw this.failed(argv, result);
     }
     return result;
   }
@@ -152,8 +156,15 @@ export class SshRunner implements Runner {
     const stderr = textOf(child.stderr);
     const file = await Deno.open(localPath);
     await file.readable.pipeTo(child.stdin!).catch(() => {}); // dd's exit says what went wrong
-    const { code } = await child.status;
-    if (code !== 0) throw this.failed(argv, code, await stderr);
+    const { code, signal } = await child.status;
+    if (code !== 0) {
+      throw this.failed(argv, {
+        code,
+        stdout: "",
+        stderr: await stderr,
+        signal: signal ?? undefined,
+      });
+    }
     await this.run(["chmod", "0755", tmp]);
     await this.run(["mv", "-f", tmp, remotePath]);
   }

@@ -61,7 +61,7 @@ export function ovsDaemonSteps(dir: string, options: OvsDaemonOptions): Step[] {
           `--log-file=${f("ovsdb-server.log")}`,
           "--detach",
         ])),
-        { recordDaemon: f("ovsdb-server.pid") },
+        { recordDaemon: f("ovsdb-server.pid"), program: "ovsdb-server" },
         cmd("ovs-vsctl", "--no-wait", "init"),
       ],
       undo: [
@@ -85,7 +85,7 @@ export function ovsDaemonSteps(dir: string, options: OvsDaemonOptions): Step[] {
           `--log-file=${f("ovs-vswitchd.log")}`,
           "--detach",
         ])),
-        { recordDaemon: f("ovs-vswitchd.pid") },
+        { recordDaemon: f("ovs-vswitchd.pid"), program: "ovs-vswitchd" },
       ],
       undo: [stop("ovs-vswitchd"), ...daemonFiles("ovs-vswitchd").map((remove) => ({ remove }))],
       pidFile: f("ovs-vswitchd.pid"),

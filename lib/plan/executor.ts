@@ -25,7 +25,7 @@
  *
  * @module
  */
-import { CommandError, type Runner } from "../exec/runner.ts";
+import { CommandError, commandFailed, type Runner } from "../exec/runner.ts";
 import { addressOvs, type OvsTarget, vsctl } from "../ovs/target.ts";
 import { recordDaemon, stopDaemon } from "../exec/daemon.ts";
 import type { Journal, JournalEntry } from "./journal.ts";
@@ -181,7 +181,7 @@ async function runAction(
     await Deno.writeTextFile(action.write, action.content, { mode: action.mode ?? 0o644 });
     await Deno.chmod(action.write, action.mode ?? 0o644);
   } else if ("recordDaemon" in action) {
-    await recordDaemon(runner, action.recordDaemon, { record: action.record });
+    await recordDaemon(runner, action.recordDaemon, action.program, { record: action.record });
   } else if ("stopDaemon" in action) {
     await stopDaemon(runner, action.stopDaemon, action.program, { record: action.record });
   } else if ("ovsRemove" in action) {
@@ -271,8 +271,12 @@ class LaneError extends Error {
   }
 }
 
-/** A command that a signal ended (exit code 128 + N): how far it got is unknown. */
-const killed = (error: unknown) => error instanceof CommandError && error.code > 128;
+/**
+ * A command that a signal ended, as the runner saw it ({@link CommandError.signal}): how far it
+ * got is unknown. Not its exit code: `ip` exits 255 (its `exit(-1)`) on an ordinary error, and
+ * such a command did only what it reports.
+ */
+const killed = (error: unknown) => error instanceof CommandError && error.signal !== null;
 
 /** A failed segment: the failing step, its error, and the steps that changed something. */
 interface SegmentFailure {
@@ -629,8 +633,8 @@ async function runIpBatchForce(
     const action = actions[Number(m[1]) - 1];
     const text = r.stderr.slice(from, m.index);
     from = m.index + m[0].length;
-    if (action) failed.push(new CommandError(action.argv, r.code, text));
+    if (action) failed.push(new CommandError(action.argv, r.code, text, { signal: r.signal }));
   }
-  if (!failed.length) failed.push(new CommandError(argv, r.code, r.stderr));
+  if (!failed.length) failed.push(commandFailed(argv, r));
   return failed;
 }

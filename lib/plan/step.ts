@@ -31,11 +31,14 @@ export interface RemoveAction {
 /**
  * Note who the daemon that just wrote pid file `recordDaemon` is (its pid, start time and
  * command line), so that stopping it later cannot hit a process that reused its pid
- * (lib/exec/daemon.ts).
+ * (lib/exec/daemon.ts). Only a process that is `program` and names the pid file on its command
+ * line is noted.
  */
 export interface RecordDaemonAction {
   /** The daemon's pid file. */
   recordDaemon: string;
+  /** The program it runs (`ovs-vswitchd`), as its command line's first word names it. */
+  program: string;
   /**
    * The record file (root-only, 0600): for a daemon whose pid file lies in a directory its own
    * user may write (FRR's), a file in the lab's state directory. @default `PIDFILE.netkit`

@@ -120,7 +120,7 @@ export function dhcp(ns: string, options: DhcpOptions): Step {
         options.slaac ? "SLAAC" : "",
       ].filter(Boolean).join(", ")
     })`,
-    do: [cmd(...inNs(ns, argv)), { recordDaemon: files.pid }],
+    do: [cmd(...inNs(ns, argv)), { recordDaemon: files.pid, program: "dnsmasq" }],
     undo: [
       { stopDaemon: files.pid, program: "dnsmasq" },
       { remove: files.pid },
@@ -397,7 +397,7 @@ export function dhcp6Client(ns: string, iface: string, options: Dhcp6ClientOptio
         files.pid,
         iface,
       ])),
-      { recordDaemon: files.pid },
+      { recordDaemon: files.pid, program: "dhclient" },
     ],
     undo: [
       { stopDaemon: files.pid, program: "dhclient" },

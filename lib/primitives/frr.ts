@@ -406,7 +406,7 @@ export function frrDaemon(ns: string, daemon: FrrDaemon, options: FrrDaemonOptio
   return {
     key: `daemon:${daemon}@${ns}`,
     summary: `start FRR ${daemon} in ${ns}`,
-    do: [cmd(...inNs(ns, argv)), { recordDaemon: f.pid, record: f.record }],
+    do: [cmd(...inNs(ns, argv)), { recordDaemon: f.pid, program: daemon, record: f.record }],
     undo: [
       { stopDaemon: f.pid, program: daemon, record: f.record },
       { remove: f.pid },

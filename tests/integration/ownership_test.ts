@@ -2,11 +2,21 @@
  * netkit removes only what it created, on the real kernel and OVS: a namespace, a link or an OVS
  * bridge that appears between preflight and the step that would create it (a concurrent lab, a
  * race) is not undone by the rollback, while everything the lab did make is; and `down` removes
- * an OVS bridge only while it carries the lab's mark.
+ * an OVS bridge only while it carries the lab's mark. A command that fails by itself with exit 255
+ * (`ip`'s `exit(-1)`) is not taken for one a signal ended: only the steps that ran are undone.
  */
 import { assert, assertEquals, assertMatch, assertRejects } from "../helpers/assert.ts";
 import { assertHostUnchanged, isRoot, sh, snapshot, useTestState } from "../helpers/host.ts";
-import { downLab, StepError, upLab, validateLab } from "../../mod.ts";
+import {
+  type CommandError,
+  downLab,
+  Executor,
+  ProcessRunner,
+  StepError,
+  upLab,
+  validateLab,
+} from "../../mod.ts";
+import { cmd, type Step } from "../../lib/plan/step.ts";
 import { resolveHost } from "../../lib/host.ts";
 import { releasePrivateOvs, startPrivateOvs } from "../../lib/ovs/instance.ts";
 
@@ -168,5 +178,47 @@ Deno.test(
       await releasePrivateOvs(host, "manual");
     }
     await assertHostUnchanged(before, "after down with a foreign bridge");
+  },
+);
+
+Deno.test(
+  "a step whose `ip` exits 255 (an ordinary error, no signal) undoes only the steps that ran",
+  opts,
+  async () => {
+    const before = await snapshot();
+    await sh("ip", "link", "add", "t7-theirs", "type", "bridge"); // someone else's link
+    const step = (key: string, make: string[], undo: string[]): Step => ({
+      key,
+      summary: key,
+      do: [cmd("ip", "link", ...make)],
+      undo: [cmd("ip", "link", ...undo)],
+    });
+    const bridge = (name: string) =>
+      step(`link:${name}`, ["add", "name", name, "type", "bridge"], ["delete", "dev", name]);
+    // ip's exit(-1): `master` names no device.
+    const master = step("master:t7-ours", ["set", "dev", "t7-ours", "master", "t7-none"], [
+      "set",
+      "dev",
+      "t7-ours",
+      "nomaster",
+    ]);
+    // A step that is no `ip` command stands alone, so each `ip` step is a lane of its own.
+    const apart = (key: string): Step => ({ key, summary: key, do: [cmd("true")], undo: [] });
+    try {
+      const steps = [bridge("t7-ours"), apart("a1"), master, apart("a2"), bridge("t7-theirs")];
+      const executor = new Executor({ runner: new ProcessRunner() });
+      const error = await assertRejects(() => executor.apply(steps), StepError);
+      assertEquals(error.index, 2);
+      const cause = error.cause as CommandError;
+      assertEquals([cause.code, cause.signal], [255, null]);
+      assertMatch(cause.stderr, /"t7-none" is wrong/);
+      assertEquals(error.undoErrors, []);
+      assert(!(await linkExists("t7-ours")), "the lab's own bridge was not rolled back");
+      assert(await linkExists("t7-theirs"), "the bridge of a step that never ran was removed");
+    } finally {
+      await sh("ip", "link", "delete", "dev", "t7-ours");
+      await sh("ip", "link", "delete", "dev", "t7-theirs");
+    }
+    await assertHostUnchanged(before, "after an exit 255");
   },
 );

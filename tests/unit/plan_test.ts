@@ -12,6 +12,7 @@ import {
 import { withTempDir } from "../helpers/temp.ts";
 import {
   addAddress,
+  type CommandError,
   createNs,
   Executor,
   getRecipe,
@@ -307,6 +308,35 @@ Deno.test("Executor undoes every line of a batch that a signal ended: how far it
     undo.stdin,
     "link delete dev x3\nlink delete dev x2\nlink delete dev x1\n",
   );
+});
+
+Deno.test("Executor takes exit 255 for an ordinary failure, not a signal: only the steps that ran are undone", async () => {
+  // An OVS transaction is all or nothing: when it fails by itself, its bridges were never made.
+  // Exit 255 is a program's own code (`ip` exits 255, its exit(-1), on an ordinary error); only
+  // the signal the runner saw means "how far it got is unknown".
+  const undone = async (ended: { code: number; signal?: Deno.Signal }) => {
+    const runner = new RecordingRunner((argv) =>
+      argv[0] === "ovs-vsctl" && argv.includes("add-br")
+        ? { ...ended, stdout: "", stderr: "ovs-vsctl: transaction error" }
+        : undefined
+    );
+    const bridge = (name: string) => ({
+      key: `ovs-bridge:${name}`,
+      summary: name,
+      do: [cmd("ovs-vsctl", "add-br", name)],
+      undo: [cmd("ovs-vsctl", "del-br", name)],
+    });
+    const steps = [createNs("a"), bridge("br8"), bridge("br9")];
+    const error = await assertRejects(() => new Executor({ runner }).apply(steps), StepError);
+    assertEquals(error.index, 1);
+    assertEquals((error.cause as CommandError).signal, ended.signal ?? null);
+    return runner.commands.slice(2).map((c) => c.argv.join(" "));
+  };
+  assertEquals(await undone({ code: 255 }), ["ip netns delete a"]);
+  assertEquals(await undone({ code: 143, signal: "SIGTERM" }), [
+    "ovs-vsctl del-br br9 -- del-br br8",
+    "ip netns delete a",
+  ]);
 });
 
 Deno.test("planLab() makes a root: end in the root namespace, up, and a dummy inside its node", () => {

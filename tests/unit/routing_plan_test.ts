@@ -72,7 +72,11 @@ Deno.test("ospf-triangle plan: a daemon step records its daemon, stops only that
   assertEquals(step.pidFile, "/tmp/x/frr-r1/ospfd.pid");
   // The record lives in the (root-owned) state directory, not in the frr-owned node directory.
   const record = "/tmp/x/frr-r1.ospfd.netkit";
-  assertEquals(step.do.at(-1), { recordDaemon: "/tmp/x/frr-r1/ospfd.pid", record });
+  assertEquals(step.do.at(-1), {
+    recordDaemon: "/tmp/x/frr-r1/ospfd.pid",
+    program: "ospfd",
+    record,
+  });
   assertEquals(step.undo[0], { stopDaemon: "/tmp/x/frr-r1/ospfd.pid", program: "ospfd", record });
   assertEquals(shownArgv(step.undo[0]!).join(" "), "pkill -F /tmp/x/frr-r1/ospfd.pid -x ospfd");
   const removed = step.undo.flatMap((a) => ("remove" in a ? [a.remove] : []));
