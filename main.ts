@@ -273,7 +273,11 @@ const COMMANDS: NetkitCommand[] = [
     description: "take an interface of a lab that is up down, or up again (a link flap)",
     args: [
       LAB_ARGUMENT,
-      INTERFACE_ARGUMENT,
+      {
+        ...INTERFACE_ARGUMENT,
+        description: "NODE:IFACE, or the end of one of the lab's links on a bridge or in the " +
+          "root namespace (BRIDGE:PORT, root:IFNAME)",
+      },
       { name: "state", description: "down or up", required: true, choices: ["down", "up"] },
     ],
     options: [

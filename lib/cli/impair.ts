@@ -79,7 +79,7 @@ export async function impairCommand(
   );
 }
 
-/** Runs `link LAB NODE:IFACE down|up`. */
+/** Runs `link LAB END down|up`: END a node's interface, or a link's end on a bridge or in root. */
 export async function linkCommand(
   host: Host,
   lab: string,
@@ -87,7 +87,7 @@ export async function linkCommand(
   state: "down" | "up",
   flags: { dryRun?: true; json?: true },
 ): Promise<void> {
-  const { state: up, node, ifname } = await labEnd(host, lab, end);
+  const { state: up, node, ifname } = await labEnd(host, lab, end, { linkEnds: true });
   const step = cutStep(cutOf(up.lab, `${node}:${ifname}`), state);
   if (!flags.dryRun) await changeLab(host, lab, [step]);
   report(

@@ -99,13 +99,14 @@ async function readRecord(path: string): Promise<DaemonRecord | null | undefined
 }
 
 /**
- * True when `info` is `program` naming `pidFile` on its command line (`--pidfile=PIDFILE`,
- * `-i PIDFILE`, `-pf PIDFILE`): what a process must be for netkit to take it for the daemon of
- * `pidFile` without a record, and to note it in one.
+ * True when `info` is `program` naming `file` on its command line (`--pidfile=PIDFILE`,
+ * `-i PIDFILE`, `-pf PIDFILE`; `file` is the pid file unless a step names another): what a
+ * process must be for netkit to take it for the daemon of a pid file without a record, and to
+ * note it in one.
  */
-function isDaemonOf(info: DaemonRecord, pidFile: string, program: string): boolean {
+function isDaemonOf(info: DaemonRecord, file: string, program: string): boolean {
   const named = info.cmdline.some((w) =>
-    w === pidFile || (w.startsWith("-") && w.endsWith(`=${pidFile}`))
+    w === file || (w.startsWith("-") && w.endsWith(`=${file}`))
   );
   return named && basename(info.cmdline[0] ?? "") === program;
 }
@@ -114,6 +115,8 @@ function isDaemonOf(info: DaemonRecord, pidFile: string, program: string): boole
 interface RecordDaemonOptions {
   /** The record file. @default {@link recordFile}(pidFile) */
   record?: string | undefined;
+  /** The file the daemon's command line names. @default pidFile */
+  named?: string | undefined;
   /**
    * How long to wait for the pid file to name a live process: some daemons (ISC dhclient) let
    * the command that started them return just before they write it. @default 5000
@@ -142,7 +145,7 @@ export async function recordDaemon(
   for (;;) {
     const pid = await pidIn(pidFile);
     const live = pid === undefined ? undefined : await processInfo(runner, pid);
-    if (live && isDaemonOf(live, pidFile, program)) info = live;
+    if (live && isDaemonOf(live, options.named ?? pidFile, program)) info = live;
     else other = live ?? other;
     if (info || Date.now() >= deadline) break;
     await sleep(10);
@@ -150,7 +153,9 @@ export async function recordDaemon(
   if (!info && other) {
     throw new Error(
       `Pid file ${JSON.stringify(pidFile)} named pid ${other.pid}, which is not ${program} ` +
-        `started with that pid file (it runs ${JSON.stringify(other.cmdline.join(" "))}): ` +
+        `started with ${options.named ? JSON.stringify(options.named) : "that pid file"} (it runs ${
+          JSON.stringify(other.cmdline.join(" "))
+        }): ` +
         `not recorded`,
     );
   }

@@ -17,19 +17,28 @@ import { readLabState } from "./runtime.ts";
 import { type LabState, withLock } from "./lab_state.ts";
 import type { Lab } from "./schema.ts";
 import { layoutOf } from "./validate.ts";
+import { ROOT_OWNER } from "../reach.ts";
 
-/** A lab that is up, and one interface of one of its nodes. */
+/** A lab that is up, and one interface of one of its nodes (or of a link end outside them). */
 interface LabEnd {
   state: LabState;
+  /** The node; with `linkEnds`, also a bridge or `root`. */
   node: string;
   ifname: string;
 }
 
 /**
  * Reads lab `lab` (it must be up) and checks `end` (`NODE:IFACE`) names an interface of one of
- * its nodes. Throws {@link UsageError} (exit 2, nothing changed) saying what is wrong.
+ * its nodes; with `linkEnds`, also the end of one of its links on a bridge or in the root
+ * namespace (`BRIDGE:IFACE`, `root:IFACE`: what a cut may set down, lib/lab/cut.ts). Throws
+ * {@link UsageError} (exit 2, nothing changed) saying what is wrong.
  */
-export async function labEnd(host: Host, lab: string, end: string): Promise<LabEnd> {
+export async function labEnd(
+  host: Host,
+  lab: string,
+  end: string,
+  options: { linkEnds?: boolean } = {},
+): Promise<LabEnd> {
   checkLabName(lab);
   const state = await readLabState(host, lab);
   if (!state || state.status !== "up") {
@@ -42,6 +51,9 @@ export async function labEnd(host: Host, lab: string, end: string): Promise<LabE
     });
   }
   const [, node = "", ifname = ""] = m;
+  if (options.linkEnds && !Object.hasOwn(state.lab.nodes, node)) {
+    return { state, ...linkEndOf(state.lab, lab, node, ifname) };
+  }
   const ifaces = nodeInterfaces(state.lab, node);
   if (ifaces === undefined) {
     throw new UsageError(`Lab "${lab}" has no node "${node}"`, {
@@ -54,6 +66,25 @@ export async function labEnd(host: Host, lab: string, end: string): Promise<LabE
     });
   }
   return { state, node, ifname };
+}
+
+/** `OWNER:IFNAME`, OWNER a bridge or `root`, as an end of one of the lab's links. */
+function linkEndOf(lab: Lab, name: string, owner: string, ifname: string) {
+  const outsideNodes = (e: string) => {
+    const o = e.slice(0, e.indexOf(":"));
+    return o === ROOT_OWNER || Object.hasOwn(lab.bridges, o);
+  };
+  const candidates = lab.links.flatMap((l) => l.endpoints).filter(outsideNodes);
+  if (!candidates.includes(`${owner}:${ifname}`)) {
+    throw new UsageError(
+      `Lab "${name}" has no node "${owner}" and no link end "${owner}:${ifname}"`,
+      {
+        hint: `its nodes: ${Object.keys(lab.nodes).join(", ") || "none"}` +
+          (candidates.length ? `; its links' other ends: ${candidates.join(", ")}` : ""),
+      },
+    );
+  }
+  return { node: owner, ifname };
 }
 
 /** The interfaces the lab puts into `node`, or undefined when it has no such node. */

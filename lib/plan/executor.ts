@@ -181,7 +181,10 @@ async function runAction(
     await Deno.writeTextFile(action.write, action.content, { mode: action.mode ?? 0o644 });
     await Deno.chmod(action.write, action.mode ?? 0o644);
   } else if ("recordDaemon" in action) {
-    await recordDaemon(runner, action.recordDaemon, action.program, { record: action.record });
+    await recordDaemon(runner, action.recordDaemon, action.program, {
+      record: action.record,
+      named: action.named,
+    });
   } else if ("stopDaemon" in action) {
     await stopDaemon(runner, action.stopDaemon, action.program, { record: action.record });
   } else if ("ovsRemove" in action) {

@@ -31,14 +31,19 @@ export interface RemoveAction {
 /**
  * Note who the daemon that just wrote pid file `recordDaemon` is (its pid, start time and
  * command line), so that stopping it later cannot hit a process that reused its pid
- * (lib/exec/daemon.ts). Only a process that is `program` and names the pid file on its command
- * line is noted.
+ * (lib/exec/daemon.ts). Only a process that is `program` and names the pid file (or `named`) on
+ * its command line is noted.
  */
 export interface RecordDaemonAction {
   /** The daemon's pid file. */
   recordDaemon: string;
   /** The program it runs (`ovs-vswitchd`), as its command line's first word names it. */
   program: string;
+  /**
+   * The file its command line names, when that is not the pid file (tcpdump, started by
+   * start-stop-daemon, names its pcap file only): one of the lab's own files.
+   */
+  named?: string;
   /**
    * The record file (root-only, 0600): for a daemon whose pid file lies in a directory its own
    * user may write (FRR's), a file in the lab's state directory. @default `PIDFILE.netkit`

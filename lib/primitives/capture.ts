@@ -102,7 +102,7 @@ export function capture(ns: string, ifname: string, options: CaptureOptions): St
         "-w",
         files.pcap,
       ])),
-      { recordDaemon: files.pid },
+      { recordDaemon: files.pid, program: "tcpdump", named: files.pcap },
     ],
     undo: [{ stopDaemon: files.pid, program: "tcpdump" }, { remove: files.pid }],
     pidFile: files.pid,

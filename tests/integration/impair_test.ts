@@ -252,3 +252,77 @@ Deno.test("bad impairments: exit 2, where and why, nothing changed", opts, async
   }
   await assertHostUnchanged(before, "after bad impairments");
 });
+
+/** A bridge between a and b; c wired to the root namespace. */
+const ENDS_LAB = `name: t15-ends
+bridges:
+  t15-br: { type: linux }
+nodes:
+  t15-a:
+    interfaces:
+      eth0: { addresses: [10.15.7.1/24] }
+  t15-b:
+    interfaces:
+      eth0: { addresses: [10.15.7.2/24] }
+  t15-c:
+    interfaces:
+      eth0: { addresses: [10.15.8.2/24] }
+links:
+  - endpoints: [t15-a:eth0, t15-br:t15-pa]
+  - endpoints: [t15-b:eth0, t15-br:t15-pb]
+  - endpoints: [t15-c:eth0, root:t15-rc]
+`;
+
+Deno.test(
+  "netkit link: a bridge's port and a root-side end too, and no interface that is not the lab's",
+  opts,
+  async () => {
+    const before = await snapshot();
+    const dir = await Deno.makeTempDir({ prefix: "netkit-t15-" });
+    const file = `${dir}/ends.yaml`;
+    await Deno.writeTextFile(file, ENDS_LAB);
+    /** The state flags of a root-namespace interface. */
+    const flags = async (
+      dev: string,
+    ) => (JSON.parse(await sh("ip", "-j", "link", "show", "dev", dev))[0].flags as string[]);
+    try {
+      const up = await netkit(["up", file]);
+      assertEquals(up.code, 0, up.stderr + up.stdout);
+      // The bridge's port to a, down: a is cut off from b; up again: they talk again.
+      const cut = await netkit(["link", "t15-ends", "t15-br:t15-pa", "down"]);
+      assertEquals(cut.code, 0, cut.stderr);
+      assertMatch(cut.stdout, /t15-br:t15-pa in lab t15-ends is down/);
+      assertEquals((await pingCounts("t15-a", "10.15.7.2", 2)).received, 0);
+      assertEquals((await netkit(["link", "t15-ends", "t15-br:t15-pa", "up"])).code, 0);
+      let pong = 0;
+      for (let i = 0; i < 20 && pong === 0; i++) {
+        pong = (await pingCounts("t15-a", "10.15.7.2", 1)).received;
+      }
+      assertEquals(pong, 1, "after the port is up again, a reaches b");
+      // The root-side end of c's link.
+      assertEquals((await netkit(["link", "t15-ends", "root:t15-rc", "down"])).code, 0);
+      assert(!(await flags("t15-rc")).includes("UP"), "root:t15-rc is down");
+      // Ends that are not the lab's links' own: refused, nothing changed.
+      for (
+        const [end, re] of [
+          ["root:lo", /no node "root" and no link end "root:lo"[\s\S]*root:t15-rc/],
+          ["t15-br:t15-px", /no link end "t15-br:t15-px"/],
+          ["t15-zz:eth0", /no node "t15-zz"/],
+        ] as const
+      ) {
+        const bad = await netkit(["link", "t15-ends", end, "down"]);
+        assertEquals(bad.code, 2, `${end}: ${bad.stderr}`);
+        assertMatch(bad.stderr, re);
+      }
+      assert((await flags("lo")).includes("UP"), "lo untouched");
+      // impair takes a node's interface only.
+      const imp = await netkit(["impair", "t15-ends", "root:t15-rc", "--rate", "1mbit"]);
+      assertEquals(imp.code, 2, imp.stderr);
+    } finally {
+      const down = await netkit(["down", "t15-ends"]);
+      assertEquals(down.code, 0, down.stderr);
+      await Deno.remove(dir, { recursive: true });
+    }
+    await assertHostUnchanged(before, "after netkit link on a bridge port and a root end");
+  },
+);

@@ -258,7 +258,12 @@ Deno.test("planLab(): a capture starts before the interface has an address, an i
   ]);
   assertEquals(cap.pidFile, "/run/netkit/labs/imp/tcpdump-a@eth0.pid");
   // Noted once it runs, like netkit's other daemons, so that its undo stops only that process.
-  assertEquals(cap.do.at(-1), { recordDaemon: "/run/netkit/labs/imp/tcpdump-a@eth0.pid" });
+  // tcpdump's command line names its pcap file, not its pid file: that is how it is told apart.
+  assertEquals(cap.do.at(-1), {
+    recordDaemon: "/run/netkit/labs/imp/tcpdump-a@eth0.pid",
+    program: "tcpdump",
+    named: "/run/netkit/captures/imp/a/eth0.pcap",
+  });
   // The undo stops tcpdump (checked against the record) and keeps the pcap file.
   assertEquals(cap.undo, [
     { stopDaemon: "/run/netkit/labs/imp/tcpdump-a@eth0.pid", program: "tcpdump" },
