@@ -19,7 +19,7 @@ INSTALLED_FILES := bin/netkit lib/netkit/netkit.js lib/netkit/deno share/netkit/
   share/man/man1/netkit.1 share/bash-completion/completions/netkit \
   share/zsh/site-functions/_netkit share/fish/vendor_completions.d/netkit.fish
 # Deepest first; each removed by uninstall only when empty.
-INSTALLED_DIRS := lib/netkit share/netkit share/man/man1 share/man \
+INSTALLED_DIRS := lib/netkit share/netkit share/doc share/man/man1 share/man \
   share/bash-completion/completions share/bash-completion share/zsh/site-functions share/zsh \
   share/fish/vendor_completions.d share/fish share lib bin
 
@@ -166,6 +166,11 @@ install: deps
 	"$${netkit[@]}" completions fish > "$$root/share/fish/vendor_completions.d/netkit.fish"
 	"$${netkit[@]}" schema > "$$root/share/netkit/lab.schema.json"
 	echo "make install: completions, man page (man netkit) and $(PREFIX)/share/netkit/lab.schema.json"
+	# The guides and examples that --help and error messages name (docs/..., examples/...).
+	rm -rf "$$root/share/doc/netkit"
+	install -d "$$root/share/doc/netkit"
+	cp -R README.md docs examples "$$root/share/doc/netkit/"
+	echo "make install: the guides and examples in $(PREFIX)/share/doc/netkit"
 
 # Removes exactly what make install put there (and the directories it leaves empty).
 uninstall:
@@ -173,6 +178,7 @@ uninstall:
 	for f in $(INSTALLED_FILES); do rm -f "$$root/$$f"; done
 	rm -rf "$$root/lib/netkit/netkit-cli" # the CLI's code-split build: its chunks' names vary
 	rm -rf "$$root/lib/netkit/netkit-src" # the library's types (tools/ship_types.ts)
+	rm -rf "$$root/share/doc/netkit" # the guides and examples
 	for d in $(INSTALLED_DIRS); do
 	  if [ -d "$$root/$$d" ]; then rmdir --ignore-fail-on-non-empty "$$root/$$d"; fi
 	done

@@ -159,6 +159,12 @@ function manPage(program: CliProgram, version: string): string {
     ".TP",
     ".B NO_COLOR",
     "no colour in tables",
+    ".SH FILES",
+    ".TP",
+    ".I share/doc/netkit",
+    "under the installation prefix (/usr/local by default): the guides that messages name " +
+      "(docs/lab\\-file.md, docs/lab\\-file\\-reference.md, docs/multi\\-host.md, " +
+      "docs/security.md, ...) and the examples (examples/labs, examples/clab, examples/scripts)",
     ".SH SEE ALSO",
     "ip(8), ip\\-netns(8), ovs\\-vsctl(8), dnsmasq(8)",
   );

@@ -29,6 +29,18 @@ function tree(dir: string, rel = ""): string[] {
   return out.sort();
 }
 
+/** What --help and messages name (docs/multi-host.md, examples/labs/bridge-three.yaml, ...). */
+const DOC = "share/doc/netkit/";
+const DOCS = [
+  "README.md",
+  "docs/multi-host.md",
+  "docs/security.md",
+  "docs/lab-file-reference.md",
+  "examples/labs/bridge-three.yaml",
+  "examples/labs/two-hosts.yaml",
+  "examples/clab/routed.clab.yml",
+].map((f) => DOC + f);
+
 const SHARED = [
   "share/bash-completion/completions/netkit",
   "share/fish/vendor_completions.d/netkit.fish",
@@ -56,7 +68,9 @@ Deno.test(
       assertEquals(installed.code, 0, installed.stdout + installed.stderr);
       const files = tree(prefix).filter((f) => !f.endsWith("/"));
       const compiled = !files.includes("lib/netkit/netkit.js");
-      for (const f of ["bin/netkit", ...SHARED]) assert(files.includes(f), `no ${f}: ${files}`);
+      for (const f of ["bin/netkit", ...SHARED, ...DOCS]) {
+        assert(files.includes(f), `no ${f}: ${files}`);
+      }
 
       // The command runs from anywhere, and not from the repository's files.
       const netkit = `${prefix}/bin/netkit`;
@@ -157,7 +171,9 @@ Deno.test("make install DESTDIR=...: files under DESTDIR, naming PREFIX", opts, 
     assertEquals(tree(tmp).filter((f) => !f.startsWith("opt/netkit/")), ["opt/"]);
     const root = `${tmp}/opt/netkit`;
     const files = tree(root).filter((f) => !f.endsWith("/"));
-    for (const f of ["bin/netkit", ...SHARED]) assert(files.includes(f), `no ${f}: ${files}`);
+    for (const f of ["bin/netkit", ...SHARED, ...DOCS]) {
+      assert(files.includes(f), `no ${f}: ${files}`);
+    }
     if (files.includes("lib/netkit/netkit.js")) {
       const launcher = await Deno.readTextFile(`${root}/bin/netkit`);
       assertMatch(launcher, /'\/opt\/netkit\/lib\/netkit\/netkit-cli\/main\.js'/);
@@ -190,7 +206,8 @@ Deno.test(
       assertEquals(installed.code, 0, installed.stdout + installed.stderr);
       const root = `${tmp}/opt/nk`;
       const files = tree(root).filter((f) => !f.endsWith("/"));
-      assertEquals(files, ["bin/netkit", ...SHARED].sort());
+      assertEquals(files.filter((f) => !f.startsWith(DOC)), ["bin/netkit", ...SHARED].sort());
+      for (const f of DOCS) assert(files.includes(f), `no ${f}: ${files}`);
       // The installed netkit is the very file a lab VM gets.
       const vmFile = await Deno.readFile(
         `${REPO}/dist/netkit-${Deno.build.arch}-unknown-linux-gnu`,
