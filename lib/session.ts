@@ -212,7 +212,8 @@ export class LabSession implements AsyncDisposable {
 
   /**
    * One ping from node `from` to `to`: an address, or a node's name (its first IPv4 address as
-   * the kernel has it now, so a DHCP lease counts).
+   * the kernel has it now, else its first global IPv6 one, so a DHCP lease counts). It is the
+   * ping `netkit check` and `netkit pingall` run (lib/session_ping.ts).
    */
   async ping(from: string, to: string): Promise<PingResult> {
     checkNsName(from);
@@ -220,7 +221,7 @@ export class LabSession implements AsyncDisposable {
     return await pingOnce(this.host.runner, from, to);
   }
 
-  /** Every node with an IPv4 address pings every other one, in parallel (Mininet's pingAll). */
+  /** Every node with an address pings every other one, in parallel (Mininet's pingAll). */
   async pingAll(): Promise<PingMatrix> {
     return await pingMatrix(this.host.runner, [...this.#record.nodes.keys()]);
   }
