@@ -376,8 +376,8 @@ const COMMANDS: NetkitCommand[] = [
   },
   {
     name: "export",
-    description: "print a recipe or lab file as one POSIX sh script (plain ip/ovs-vsctl/...)",
-    args: [{ name: "lab", description: "recipe name, or lab file (YAML)", required: true }],
+    description: "print a lab (up, a recipe, or a lab file) as one POSIX sh script (plain ip, ...)",
+    args: [{ name: "lab", description: "lab name, recipe name, or lab file", required: true }],
     options: [
       { flags: "--format <format>", description: "output format", choices: ["sh"], default: "sh" },
       { flags: "--teardown", description: "print the script that removes the lab instead" },

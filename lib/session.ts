@@ -7,7 +7,7 @@
  * - every step is finished with the lab's own values before it runs (lib/plan/finish.ts): its
  *   owner marks carry the lab's name, an OVS bridge gets the datapath this host supports, and a
  *   DHCP server on a host whose bridges use the userspace datapath gets the checksum rule its
- *   clients need ({@link dhcpChecksumFill});
+ *   clients need (`dhcpChecksumFill`, lib/primitives/dhcp.ts);
  * - `lab.json` records what the session built (lib/lab/record.ts), so `netkit status`, `graph`,
  *   `check`, `export` and `down` work on it;
  * - held with `await using`, it is removed when the script ends, also by SIGINT or SIGTERM (the
@@ -32,7 +32,6 @@ import { LabSchema } from "./lab/schema.ts";
 import { ownNames } from "./lab/own_names.ts";
 import { LabRecord } from "./lab/record.ts";
 import type { ExpectInput, Lab } from "./lab/types.ts";
-import { dhcpChecksumFill } from "./primitives/dhcp.ts";
 import { labDir, makeLabDir, writeAtomic } from "./state.ts";
 import { journalScope, type OwnedNames, ownedNamesOf, recordOwned } from "./lab/journal_check.ts";
 import { UsageError } from "./errors.ts";
@@ -173,18 +172,9 @@ export class LabSession implements AsyncDisposable {
     await this.save();
   }
 
-  /** The steps to run for `steps`: finished, with the DHCP checksum rule where it is needed. */
+  /** The steps to run for `steps`: finished with the lab's values (lib/plan/finish.ts). */
   #finish(steps: Step[]): Step[] {
-    const out: Step[] = [];
-    for (const step of finishSteps(steps, { lab: this.name, datapathType: this.#datapath })) {
-      const server = /^daemon:dnsmasq@([^/]+)\/(.+)$/.exec(step.key);
-      if (server && this.#datapath === "netdev") {
-        const fill = dhcpChecksumFill(server[1]!, server[2]!, { lab: this.name });
-        if (!this.#keys.has(fill.key) && !out.some((s) => s.key === fill.key)) out.push(fill);
-      }
-      out.push(step);
-    }
-    return out;
+    return finishSteps(steps, { lab: this.name, datapathType: this.#datapath }, this.#keys);
   }
 
   /** Records proofs for `netkit check` (and {@link LabSession.lab}): the lab file's `expect`. */
@@ -212,7 +202,8 @@ export class LabSession implements AsyncDisposable {
 
   /**
    * One ping from node `from` to `to`: an address, or a node's name (its first IPv4 address as
-   * the kernel has it now, so a DHCP lease counts).
+   * the kernel has it now, else its first global IPv6 one, so a DHCP lease counts). It is the
+   * ping `netkit check` and `netkit pingall` run (lib/session_ping.ts).
    */
   async ping(from: string, to: string): Promise<PingResult> {
     checkNsName(from);
@@ -220,7 +211,7 @@ export class LabSession implements AsyncDisposable {
     return await pingOnce(this.host.runner, from, to);
   }
 
-  /** Every node with an IPv4 address pings every other one, in parallel (Mininet's pingAll). */
+  /** Every node with an address pings every other one, in parallel (Mininet's pingAll). */
   async pingAll(): Promise<PingMatrix> {
     return await pingMatrix(this.host.runner, [...this.#record.nodes.keys()]);
   }

@@ -1,13 +1,17 @@
 /**
  * Pings for scripts, Mininet-style: one ping between two nodes ({@link pingOnce}) and every node
- * to every other ({@link pingMatrix}), as typed results a script can assert on.
+ * to every other ({@link pingMatrix}), as typed results a script can assert on. Each is the one
+ * ping netkit runs everywhere (lib/check/ping.ts: probes every 0.2 s until the first reply, at
+ * most 2 s, TTL 255, IPv4 or IPv6), and a node is pinged at the address the kernel gives it now:
+ * its first IPv4 address, else its first global IPv6 one (so a DHCP lease or a SLAAC address
+ * counts).
  *
  * @module
  */
 import { familyOf } from "./addr.ts";
 import type { Runner } from "./exec/runner.ts";
-import { inNs } from "./plan/step.ts";
 import { pool } from "./plan/schedule.ts";
+import { liveTargets, pingFrom, type PingTarget } from "./check/ping.ts";
 
 /** One ping from a node. */
 export interface PingResult {
@@ -15,7 +19,7 @@ export interface PingResult {
   from: string;
   /** What it was asked to reach: a node's name or an address. */
   to: string;
-  /** The address pinged (empty when `to` is a node without an IPv4 address). */
+  /** The address pinged (empty when `to` is a node without an address). */
   address: string;
   /** Whether the reply came back. */
   reached: boolean;
@@ -25,7 +29,7 @@ export interface PingResult {
 
 /** Every node pinging every other: {@link LabSession.pingAll}. */
 export interface PingMatrix {
-  /** The nodes that took part (those with an IPv4 address), in the lab's order. */
+  /** The nodes that took part (those with an address), in the lab's order. */
   nodes: string[];
   /** One result per ordered pair of different nodes. */
   results: PingResult[];
@@ -38,43 +42,35 @@ export interface PingMatrix {
 /** How many pings run at once. */
 const PINGS_AT_ONCE = 16;
 
-/** The first global IPv4 address of namespace `node` as the kernel has it now, or "". */
-async function addressOf(runner: Runner, node: string): Promise<string> {
-  const r = await runner.run(inNs(node, ["ip", "-j", "-4", "addr", "show", "scope", "global"]), {
-    allowFailure: true,
-  });
-  if (r.code !== 0) return "";
-  const links = JSON.parse(r.stdout || "[]") as { addr_info?: { local?: string }[] }[];
-  return links.flatMap((l) => l.addr_info ?? []).find((a) => a.local)?.local ?? "";
+/** The address `node` is pinged at: its first IPv4 address, else its first IPv6 one, or "". */
+function addressOf(targets: readonly PingTarget[], node: string): string {
+  const own = targets.filter((t) => t.node === node);
+  return (own.find((t) => familyOf(t.address) === 4) ?? own[0])?.address ?? "";
 }
 
 const isAddress = (to: string) => familyOf(to) !== undefined;
 
-/** One ping (`ip netns exec FROM ping -c 1 -W 2 -n ADDRESS`) from `from` to `to`. */
+/**
+ * One ping (lib/check/ping.ts: `nsenter --net=/run/netns/FROM ping -n -q -t 255 -c 1 -i 0.2 -w 2
+ * ADDRESS`) from `from` to `to`: an address, or a node (see the module doc for its address).
+ */
 export async function pingOnce(
   runner: Runner,
   from: string,
   to: string,
   address?: string,
 ): Promise<PingResult> {
-  const target = address ?? (isAddress(to) ? to : await addressOf(runner, to));
+  const target = address ??
+    (isAddress(to) ? to : addressOf(await liveTargets(runner, [to]), to));
   if (target === "") return { from, to, address: "", reached: false };
-  const r = await runner.run(inNs(from, ["ping", "-c", "1", "-W", "2", "-n", target]), {
-    allowFailure: true,
-  });
-  const rtt = /time=([\d.]+) ms/.exec(r.stdout)?.[1];
-  return {
-    from,
-    to,
-    address: target,
-    reached: r.code === 0,
-    ...(r.code === 0 && rtt !== undefined ? { rttMs: Number(rtt) } : {}),
-  };
+  const { reached, rttMs } = await pingFrom(runner, from, target);
+  return { from, to, address: target, reached, ...(rttMs !== undefined ? { rttMs } : {}) };
 }
 
-/** Every node of `nodes` with an IPv4 address pings every other one. */
+/** Every node of `nodes` with an address pings every other one (at its address). */
 export async function pingMatrix(runner: Runner, nodes: readonly string[]): Promise<PingMatrix> {
-  const addresses = await Promise.all(nodes.map((n) => addressOf(runner, n)));
+  const targets = await liveTargets(runner, nodes);
+  const addresses = nodes.map((n) => addressOf(targets, n));
   const taking = nodes.filter((_, i) => addresses[i] !== "");
   const address = new Map(nodes.map((n, i) => [n, addresses[i]!]));
   const pairs = taking.flatMap((from) =>

@@ -4,24 +4,15 @@
  * router's every interface and a DHCP client's lease are in it. The addresses are read from the
  * nodes as they are now (`ip -j addr show`: IPv4 and global IPv6), not from the description.
  *
- * Each ping is a proof's ping (lib/check/proof.ts: one reply ends it, two seconds at most); a
- * few run at once.
+ * Each ping is the one ping (lib/check/ping.ts: one reply ends it, two seconds at most); a few
+ * run at once.
  *
  * @module
  */
 import type { Host } from "../host.ts";
-import { inNetns } from "../exec/netns_argv.ts";
 import { pool } from "../plan/schedule.ts";
 import type { Lab } from "../lab/schema.ts";
-import { ping } from "./proof.ts";
-
-/** An address of a node: what the others ping. */
-interface PingTarget {
-  node: string;
-  interface: string;
-  /** The address, without its prefix length. */
-  address: string;
-}
+import { liveTargets, pingFrom, type PingTarget } from "./ping.ts";
 
 /** One ping of the matrix. */
 interface PingResult {
@@ -56,32 +47,6 @@ interface PingAllOptions {
   parallel?: number;
 }
 
-interface IpAddr {
-  ifname: string;
-  addr_info?: { family: string; local: string; scope?: string }[];
-}
-
-/** The addresses of the lab's nodes as they are now (IPv4 and global IPv6; not loopback). */
-async function liveTargets(host: Host, lab: Lab): Promise<PingTarget[]> {
-  const nodes = Object.keys(lab.nodes);
-  const read = await pool(
-    nodes,
-    8,
-    (node) => host.runner.run(inNetns(node, ["ip", "-j", "addr", "show"]), { allowFailure: true }),
-  );
-  return nodes.flatMap((node, i) => {
-    const r = read[i]!;
-    const links = r.status === "fulfilled" && r.value.code === 0
-      ? JSON.parse(r.value.stdout || "[]") as IpAddr[]
-      : [];
-    return links.filter((l) => l.ifname !== "lo").flatMap((l) =>
-      (l.addr_info ?? []).filter((a) =>
-        a.family === "inet" || (a.family === "inet6" && a.scope === "global")
-      ).map((a) => ({ node, interface: l.ifname, address: a.local }))
-    );
-  });
-}
-
 /**
  * Pings, from every node of `lab`, every address of its other nodes.
  *
@@ -98,7 +63,7 @@ export async function pingAll(
   options: PingAllOptions = {},
 ): Promise<PingAllReport> {
   const nodes = Object.keys(lab.nodes);
-  const targets = await liveTargets(host, lab);
+  const targets = await liveTargets(host.runner, nodes);
   const pairs = nodes.flatMap((from) =>
     targets.filter((t) => t.node !== from).map((t) => ({ from, to: t.address }))
   );
@@ -108,8 +73,7 @@ export async function pingAll(
       stopped = true;
       return undefined;
     }
-    const r = await ping(p.from, p.to, true, host.runner);
-    return { ...p, reached: r.pass };
+    return { ...p, reached: (await pingFrom(host.runner, p.from, p.to)).reached };
   });
   const results = settled.flatMap((s) => s.status === "fulfilled" && s.value ? [s.value] : []);
   return {

@@ -35,7 +35,8 @@ import {
   whileCut,
 } from "./proof.ts";
 
-export { type CheckContext, type CheckResult, PING_DEADLINE_S } from "./proof.ts";
+export { type CheckContext, type CheckResult } from "./proof.ts";
+export { PING_DEADLINE_S } from "./ping.ts";
 
 async function lease(e: Extract<Expect, { lease: unknown }>["lease"], ctx: Context) {
   if (familyOf(e.range[0]) === 6) return await lease6(e, ctx);

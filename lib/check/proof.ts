@@ -1,6 +1,7 @@
 /**
  * One proof's vocabulary, shared by every probe (lib/check/probes.ts, net_probes.ts,
- * probes_ovs.ts): its result, its context, the ping, and a change applied while a proof runs.
+ * probes_ovs.ts): its result, its context, the ping proof (made of the one ping,
+ * lib/check/ping.ts), and a change applied while a proof runs.
  * It imports no probe, so every probe can import it and imports only point down.
  *
  * @module
@@ -9,7 +10,7 @@ import type { Runner } from "../exec/runner.ts";
 import type { Host } from "../host.ts";
 import type { Step } from "../plan/step.ts";
 import { Journal } from "../plan/journal.ts";
-import { inNetns } from "../exec/netns_argv.ts";
+import { pingFrom } from "./ping.ts";
 import { join } from "../path.ts";
 import { Executor } from "../plan/executor.ts";
 import type { OvsTarget } from "../ovs/target.ts";
@@ -39,62 +40,23 @@ export interface CheckContext {
   ovs?: OvsTarget | undefined;
 }
 
-/**
- * How long a ping proof waits, in seconds. A reachable path answers its first probe within
- * milliseconds here (namespaces on one host; the first probe waits only for ARP), so one reply
- * ends the proof at once; probes go out every 0.2 s (a fresh OVS port may drop the first ones)
- * until the deadline, which is what a broken path costs. An unreachable proof must not stop
- * early: it passes only after a whole window of probes went unanswered, a window hundreds of
- * times a lab's round trip, and runs only after the lab's reachable proofs have passed (see
- * `checkLab`, lib/check/probes.ts), so that a lab that forwards nothing yet cannot pass it by
- * accident.
- */
-export const PING_DEADLINE_S = { reachable: 2, unreachable: 1 } as const;
-
-/**
- * The ping of a proof: `ping -n -q -t 255 -c 1 -i 0.2 -w 2 TO` (the first reply ends it) when
- * `reach`, else `ping -n -q -t 255 -i 0.2 -w 1 TO` (five probes over one second, none may be
- * answered). The TTL (IPv6: hop limit) is the largest there is, not ping's 64: a lab may route
- * through more routers than that (a long `chain`). It runs in FROM's network namespace through
- * `nsenter --net` (lib/exec/netns_argv.ts): the same as `ip netns exec FROM ping ...` for a ping,
- * without copying the mount table (milliseconds per proof at hundreds of namespaces).
- */
-function pingArgv(from: string, to: string, reach: boolean): string[] {
-  const deadline = String(reach ? PING_DEADLINE_S.reachable : PING_DEADLINE_S.unreachable);
-  return inNetns(from, [
-    "ping",
-    "-n",
-    "-q",
-    "-t",
-    "255",
-    ...(reach ? ["-c", "1"] : []),
-    "-i",
-    "0.2",
-    "-w",
-    deadline,
-    to,
-  ]);
-}
-
 /** The context with its host resolved. */
 export type Context = CheckContext & { host: Host };
 
-/** Pings `to` from `from`; passes when the outcome is `reach`. */
+/**
+ * Pings `to` from `from` (the one ping, lib/check/ping.ts); passes when the outcome is `reach`.
+ */
 export async function ping(
   from: string,
   to: string,
   reach: boolean,
   runner: Runner,
 ): Promise<CheckResult> {
-  const r = await runner.run(pingArgv(from, to, reach), { allowFailure: true });
-  const summary = (r.stdout + r.stderr).split("\n").find((l) => /packets transmitted/.test(l)) ??
-    (r.stderr.trim() || `exit ${r.code}`);
-  // Reached: some probe was answered. Exit 2 ("Network is unreachable", ...) answers none.
-  const got = Number(/(\d+) (?:packets )?received/.exec(summary)?.[1] ?? 0) > 0;
+  const { reached, summary } = await pingFrom(runner, from, to, reach);
   return {
     name: `${from} -> ${to} ${reach ? "reachable" : "unreachable"}`,
-    pass: got === reach,
-    evidence: summary.trim(),
+    pass: reached === reach,
+    evidence: summary,
   };
 }
 

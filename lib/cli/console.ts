@@ -24,7 +24,7 @@ import { ifaceAddresses } from "../lab/graph_model.ts";
 import { pingAll } from "../check/pingall.ts";
 import { inNs } from "../plan/step.ts";
 import { labDir } from "../state.ts";
-import { withVtySocket } from "./exec.ts";
+import { withVtySocket } from "../lab/vtysh.ts";
 import { err, out, printError } from "./output.ts";
 import { renderPingAll, upLabNamed } from "./pingall.ts";
 import { renderLinks, renderNodes } from "./render.ts";

@@ -23,8 +23,7 @@ import { ExitCode, UsageError } from "../errors.ts";
 import { listLabs } from "../lab/runtime.ts";
 import { type Host, readEnvironment } from "../host.ts";
 import { inNs } from "../plan/step.ts";
-import { frrDir } from "../primitives/frr.ts";
-import type { Lab } from "../lab/schema.ts";
+import { withVtySocket } from "../lab/vtysh.ts";
 import type { LabState } from "../lab/lab_state.ts";
 import { which } from "../lab/preflight.ts";
 import { labDir } from "../state.ts";
@@ -102,22 +101,4 @@ async function nodeShell(host: Host, lab: string, node: string): Promise<NodeShe
     env: { ...env, NETKIT_RCFILE: rc },
     cleanup: () => Deno.remove(rc).catch(() => {}),
   };
-}
-
-/**
- * `vtysh ...` on a node with routing daemons becomes `vtysh --vty_socket DIR ...`: vtysh talks to
- * the node's own FRR daemons, whose sockets live in the lab's state directory (never to the
- * system's FRR). Any other command, or a vtysh that names its socket directory, stays as it is.
- * `stateDir` is the lab's state directory.
- */
-export function withVtySocket(
-  lab: Lab,
-  node: string,
-  command: string[],
-  stateDir: string,
-): string[] {
-  const [program = "", ...rest] = command;
-  if (program.split("/").at(-1) !== "vtysh" || !lab.nodes[node]?.routing) return command;
-  if (rest.some((a) => a === "--vty_socket" || a.startsWith("--vty_socket="))) return command;
-  return [program, "--vty_socket", frrDir(stateDir, node), ...rest];
 }

@@ -1,6 +1,7 @@
 /**
  * `netkit export NAME|FILE --format sh [--teardown]`: one POSIX sh script that builds the lab (a
- * recipe, a lab file, or a lab that is up — a script's too — as its state records it) with plain
+ * lab file, a lab that is up — a script's too — as its state records it, or a recipe; which one
+ * a name means is `labShownFor`'s rule, lib/cli/lab_arg.ts, as for `graph`) with plain
  * ip/ovs-vsctl/iptables/dnsmasq commands, or removes it again.
  * Changes nothing on the host.
  *
@@ -9,11 +10,7 @@
 import { UsageError } from "../errors.ts";
 import type { Host } from "../host.ts";
 import { exportLabScript } from "../lab/script.ts";
-import { labFromArg } from "./lab_arg.ts";
-import { recipes } from "../../recipes/mod.ts";
-import { checkLabName, isLabFileArg } from "../names.ts";
-import { readLabState } from "../lab/runtime.ts";
-import type { Lab } from "../lab/types.ts";
+import { labShownFor } from "./lab_arg.ts";
 import { out } from "./output.ts";
 
 /** Flags of `export`. */
@@ -29,30 +26,6 @@ interface ExportFlags {
   ignoreImages?: true;
 }
 
-/**
- * The lab called `name` that is up, as its state records it — a script's lab (`openLab`) included
- * — when `name` is neither a recipe nor a lab file; undefined otherwise. Flags that shape a recipe
- * or a file do not apply to it.
- */
-async function upLabNamed(host: Host, name: string, flags: ExportFlags): Promise<Lab | undefined> {
-  if (recipes.has(name) || await isLabFileArg(name)) return undefined;
-  try {
-    checkLabName(name);
-  } catch {
-    return undefined; // not a lab name: labFromArg says what it is not
-  }
-  const state = await readLabState(host, name);
-  if (state === undefined) return undefined;
-  const shaping = (["prefix", "uplink", "uplinkAllow", "sandbox", "ignoreImages"] as const)
-    .filter((f) => flags[f] !== undefined);
-  if (shaping.length) {
-    throw new UsageError(
-      `--${shaping[0]} shapes a recipe or a lab file: lab "${name}" is up and exported as it is`,
-    );
-  }
-  return state.lab;
-}
-
 /** Runs `export`. */
 export async function exportCommand(host: Host, target: string, flags: ExportFlags): Promise<void> {
   if (flags.format !== "sh") {
@@ -60,8 +33,7 @@ export async function exportCommand(host: Host, target: string, flags: ExportFla
       hint: "use --format sh",
     });
   }
-  const lab = await upLabNamed(host, target, flags) ??
-    await labFromArg(target, flags, "recipe or file");
+  const lab = await labShownFor(host, target, flags, { use: "build", verb: "exported" });
   const command = ["netkit", "export", target, "--format", "sh"];
   if (flags.prefix !== undefined) command.push("--prefix", flags.prefix);
   if (flags.uplink !== undefined) command.push("--uplink", flags.uplink);

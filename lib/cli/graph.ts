@@ -1,7 +1,8 @@
 /**
  * `netkit graph NAME|FILE [--format text|mermaid|dot|svg]`: the lab as a picture. NAME is a lab
  * that is up (a multi-host lab this controller brought up is drawn from its record, a box per
- * host), or a recipe. Changes nothing on the host. `svg` lays the picture out with elkjs,
+ * host), or a recipe; FILE is a lab file (which one an argument means: `labShownFor`,
+ * lib/cli/lab_arg.ts). Changes nothing on the host. `svg` lays the picture out with elkjs,
  * loaded only for it (lib/lab/graph_svg.ts).
  *
  * @module
@@ -9,11 +10,8 @@
 import { UsageError } from "../errors.ts";
 import { graphDot, graphMermaid, graphText } from "../lab/graph.ts";
 import { type LabGraph, labGraph } from "../lab/graph_model.ts";
-import { isLabFileArg } from "../names.ts";
 import type { Host } from "../host.ts";
-import { listLabs, readLabState } from "../lab/runtime.ts";
-import { recipes } from "../../recipes/mod.ts";
-import { labFromArg } from "./lab_arg.ts";
+import { labShownFor } from "./lab_arg.ts";
 import type { Lab } from "../lab/schema.ts";
 import { out } from "./output.ts";
 import { multihostCommands } from "./multihost_gate.ts";
@@ -60,18 +58,7 @@ export async function graphCommand(
         : RENDER[format as "mermaid" | "dot"](multihost.lab),
     );
   }
-  const up = !(await isLabFileArg(target)) && /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(target)
-    ? await readLabState(host, target)
-    : undefined;
-  if (!up && !(await isLabFileArg(target)) && !recipes.has(target)) {
-    const labs = (await listLabs({ host })).map((s) => s.lab.name);
-    throw new UsageError(`No lab named "${target}" is up, and no recipe has that name`, {
-      hint: `labs that are up: ${labs.join(", ") || "none"}; recipes: ${
-        [...recipes.keys()].join(", ")
-      }; or name a lab file`,
-    });
-  }
   // A picture builds nothing: a lab file's uplink is drawn without --uplink.
-  const lab = up?.lab ?? await labFromArg(target, flags, "recipe or file", "picture");
+  const lab = await labShownFor(host, target, flags, { use: "picture", verb: "drawn" });
   out(await RENDER[format as keyof typeof RENDER](lab));
 }

@@ -3,6 +3,8 @@
  * (with `--prefix`, `--uplink` and `--ipv6`) or a lab file (with `--prefix`, lib/lab/prefix.ts,
  * and `--uplink`), then `--sandbox`. Used by `recipe`, `up`,
  * `export`, `graph` and rootless mode's pre-check, so they all read the same flags the same way.
+ * The commands that only read a lab (`graph`, `export`) may also name a lab that is up; which
+ * of the three an argument means is decided once, in {@link labShownFor}.
  *
  * A lab may touch only what it creates (lib/reach.ts). The one exception is a NIC of the host as
  * a bridge's `uplink`, and only when the command line names that same NIC with `--uplink`: the
@@ -14,7 +16,7 @@
 import { getRecipe, type Recipe, type RecipeOptions, recipes } from "../../recipes/mod.ts";
 import { UsageError } from "../errors.ts";
 import { type LabSource, readLabSource } from "../lab/file.ts";
-import { checkPrefix, isLabFileArg } from "../names.ts";
+import { checkLabName, checkPrefix, isLabFileArg } from "../names.ts";
 import type { Lab } from "../lab/schema.ts";
 import {
   type LabIssue,
@@ -25,6 +27,8 @@ import {
 import { prefixLab } from "../lab/prefix.ts";
 import { UPLINK_PROTOCOLS, type UplinkProtocol, uplinkProtocolUses } from "../uplink_lan.ts";
 import { printNotice } from "./output.ts";
+import type { Host } from "../host.ts";
+import { listLabs, readLabState } from "../lab/runtime.ts";
 
 /** The flags that shape a lab. */
 interface LabFlags {
@@ -255,4 +259,76 @@ export async function labFromArg(
   use: LabUse = "build",
 ): Promise<Lab> {
   return (await labSourceFromArg(arg, flags, kind, use)).lab;
+}
+
+/** The flags that shape a recipe or a lab file; a lab that is up is shown as it is. */
+const SHAPING_FLAGS = [
+  "prefix",
+  "uplink",
+  "uplinkAllow",
+  "ipv6",
+  "sandbox",
+  "ignoreImages",
+  "hosts",
+] as const;
+
+/** How a command that reads a lab shows it: `graph` draws it, `export` exports it. */
+interface ShownOptions {
+  /** What the command does with the lab (a picture accepts any uplink). */
+  use: LabUse;
+  /** The command's verb for a lab that is up, in the error about a flag: `drawn`, `exported`. */
+  verb: string;
+}
+
+/**
+ * The lab a command that only reads one (`graph`, `export`) shows for `arg`:
+ *
+ * 1. a lab file, when `arg` names one (see `isLabFileArg`);
+ * 2. else the lab called `arg` that is up (a script's lab included), as its state records it;
+ * 3. else the recipe called `arg`.
+ *
+ * A flag that shapes a recipe or a lab file (`--prefix`, `--uplink`, ...) never applies to a lab
+ * that is up: with one, a name that is both means the recipe, and a lab that is up and no recipe
+ * is refused.
+ *
+ * @throws {UsageError} A shaping flag with a lab that is up, a name that is none of the three, or
+ * what {@link labFromArg} throws.
+ */
+export async function labShownFor(
+  host: Host,
+  arg: string,
+  flags: LabFlags,
+  options: ShownOptions,
+): Promise<Lab> {
+  if (await isLabFileArg(arg)) return await labFromArg(arg, flags, "file", options.use);
+  const up = isLabName(arg) ? await readLabState(host, arg) : undefined;
+  const shaping = SHAPING_FLAGS.filter((f) => flags[f] !== undefined && flags[f] !== false);
+  if (up && (shaping.length === 0 || !recipes.has(arg))) {
+    if (shaping.length) {
+      throw new UsageError(
+        `--${shaping[0]} shapes a recipe or a lab file: lab "${arg}" is up and ${options.verb} ` +
+          "as it is",
+      );
+    }
+    return up.lab;
+  }
+  if (!up && !recipes.has(arg)) {
+    const labs = (await listLabs({ host })).map((s) => s.lab.name);
+    throw new UsageError(`No lab named "${arg}" is up, and no recipe has that name`, {
+      hint: `labs that are up: ${labs.join(", ") || "none"}; recipes: ${
+        [...recipes.keys()].join(", ")
+      }; or name a lab file`,
+    });
+  }
+  return await labFromArg(arg, flags, "recipe", options.use);
+}
+
+/** Whether `name` may name a lab (see `checkLabName`). */
+function isLabName(name: string): boolean {
+  try {
+    checkLabName(name);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -15,6 +15,7 @@ import type { Lab } from "./schema.ts";
 import { type CaptureStatus, labCaptures } from "./captures.ts";
 import { type OvsFeatureStatus, ovsFeatureStatus } from "./status_ovs.ts";
 import { ROOT_OWNER } from "../reach.ts";
+import { readImpairments } from "./impairments.ts";
 
 /** One interface inside a node. */
 interface InterfaceStatus {
@@ -162,57 +163,10 @@ function linkState(l: IpAddr): string {
   return l.flags?.includes("UP") && l.flags.includes("LOWER_UP") ? "up" : "down";
 }
 
-/** One qdisc of `tc -j qdisc show`. */
-interface Qdisc {
-  kind: string;
-  handle: string;
-  dev: string;
-  options?: {
-    rate?: number;
-    delay?: { delay?: number; jitter?: number };
-    "loss-random"?: { loss?: number };
-  };
-}
-
-const ms = (seconds: number) => `${Math.round(seconds * 1e4) / 10} ms`;
-const percent = (fraction: number) => `${Math.round(fraction * 1e4) / 100}%`;
-
-/** What a netem or tbf qdisc does, in words. */
-function describeQdisc(q: Qdisc): string[] {
-  const o = q.options ?? {};
-  if (q.kind === "tbf" && o.rate) return [`rate ${(o.rate * 8) / 1e6} Mbit/s`];
-  if (q.kind !== "netem") return [];
-  const words: string[] = [];
-  if (o.delay?.delay) {
-    words.push(`delay ${ms(o.delay.delay)}${o.delay.jitter ? ` ± ${ms(o.delay.jitter)}` : ""}`);
-  }
-  if (o["loss-random"]?.loss) words.push(`loss ${percent(o["loss-random"].loss)}`);
-  return words;
-}
-
-/** The impairments of `node`'s interfaces: netem and tbf qdiscs, and netkit's nftables drops. */
+/** The impairments of `node`'s interfaces (lib/lab/impairments.ts). */
 async function impairmentsOf(host: Host, node: string): Promise<ImpairmentStatus[]> {
-  const [tc, nft] = await Promise.all([
-    host.runner.run(inNetns(node, ["tc", "-j", "qdisc", "show"]), { allowFailure: true }),
-    host.runner.run(inNetns(node, ["nft", "-j", "list", "tables"]), { allowFailure: true })
-      .catch(() => ({ code: 1, stdout: "" })),
-  ]);
-  const byDev = new Map<string, string[]>();
-  const add = (dev: string, words: string[]) => {
-    if (words.length) byDev.set(dev, [...(byDev.get(dev) ?? []), ...words]);
-  };
-  if (tc.code === 0) {
-    for (const q of JSON.parse(tc.stdout || "[]") as Qdisc[]) add(q.dev, describeQdisc(q));
-  }
-  if (nft.code === 0) {
-    const tables = (JSON.parse(nft.stdout || "{}") as { nftables?: { table?: { name: string } }[] })
-      .nftables ?? [];
-    for (const t of tables) {
-      const dev = /^netkit-loss-(.+)$/.exec(t.table?.name ?? "")?.[1];
-      if (dev) add(dev, ["random loss (nftables)"]);
-    }
-  }
-  return [...byDev].map(([dev, words]) => ({ node, interface: dev, impairment: words.join(", ") }));
+  const byDev = await readImpairments(host.runner, node);
+  return [...byDev].map(([dev, impairment]) => ({ node, interface: dev, impairment }));
 }
 
 /** One interface as `ip -j addr show` gives it. */

@@ -23,7 +23,10 @@ export interface FinishContext {
   datapathType: "system" | "netdev";
 }
 
-/** Builds a step again with the session's values; may add the steps it needs before it. */
+/**
+ * Builds a step again with the session's values, last; before it may come steps it needs (a DHCP
+ * server on a userspace datapath: the checksum rule its clients need), each run once per lab.
+ */
 export type Finish = (context: FinishContext) => Step[];
 
 const notes = new WeakMap<Step, Finish>();
@@ -38,7 +41,25 @@ export function finishedBy(step: Step, finish: Finish | undefined): Step {
   return step;
 }
 
-/** The steps a session runs for `steps`: each built again with `context` where it left a note. */
-export function finishSteps(steps: readonly Step[], context: FinishContext): Step[] {
-  return steps.flatMap((step) => notes.get(step)?.(context) ?? [step]);
+/**
+ * The steps a session runs for `steps`: each built again with `context` where it left a note. A
+ * step a note needs before its own is left out when one with its key is already there: among the
+ * keys `done` (what the lab already ran) or the steps before it.
+ */
+export function finishSteps(
+  steps: readonly Step[],
+  context: FinishContext,
+  done: ReadonlySet<string> = new Set(),
+): Step[] {
+  const out: Step[] = [];
+  const there = new Set(done);
+  for (const step of steps) {
+    const finished = notes.get(step)?.(context) ?? [step];
+    const needed = finished.slice(0, -1).filter((s) => !there.has(s.key));
+    for (const s of [...needed, ...finished.slice(-1)]) {
+      out.push(s);
+      there.add(s.key);
+    }
+  }
+  return out;
 }

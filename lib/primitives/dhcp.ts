@@ -62,7 +62,9 @@ export function dhcpFiles(stateDir: string, ns: string, iface: string) {
  * "managed" flag, and serves DHCPv6 (`--dhcp-range=FIRST6,LAST6,LEN,LEASE`).
  * Once it runs, netkit notes who it is (pid, start time, command line: lib/exec/daemon.ts).
  * Undo: it is stopped (shown as `pkill -F PIDFILE -x dnsmasq`) only while it still is that very
- * process, then its files are removed.
+ * process, then its files are removed. In a script's lab (`lab.add(dhcp(...))`) on a host whose
+ * OVS bridges use the userspace datapath, {@link dhcpChecksumFill} runs before it (once per
+ * server; lib/plan/finish.ts).
  *
  * @example The router lab's server
  * ```ts
@@ -111,7 +113,7 @@ export function dhcp(ns: string, options: DhcpOptions): Step {
   if (options.router !== undefined) {
     argv.push(`--dhcp-option=option:router,${parseIp(options.router)}`);
   }
-  return {
+  const step: Step = {
     key: `daemon:dnsmasq@${ns}/${options.interface}`,
     summary: `start dnsmasq in ${ns} on ${options.interface} (${
       [
@@ -129,13 +131,24 @@ export function dhcp(ns: string, options: DhcpOptions): Step {
     ],
     pidFile: files.pid,
   };
+  // A script's lab knows what this step cannot: whether this host's OVS bridges use the userspace
+  // datapath, where the server's replies need their checksums filled in (dhcpChecksumFill). A lab
+  // file's plan adds that rule itself, where the server serves an OVS bridge.
+  return finishedBy(
+    step,
+    (c) =>
+      c.datapathType === "netdev"
+        ? [dhcpChecksumFill(ns, options.interface, { lab: c.lab }), step]
+        : [step],
+  );
 }
 
 /**
  * `ip netns exec NS iptables -t mangle -A POSTROUTING -o IFACE -p udp --sport 67 -j CHECKSUM
  * --checksum-fill`: fills in the UDP checksum of the DHCP server's replies. A lab file's plan adds
- * it where needed, and so does a script's lab (`lab.add(dhcp(...))` on a host whose OVS bridges
- * use `netdev`); call it yourself only when you run steps with an executor of your own.
+ * it where needed, and a script's lab finishes {@link dhcp} with it (`lab.add(dhcp(...))` on a
+ * host whose OVS bridges use `netdev`); call it yourself only when you run steps with an executor
+ * of your own.
  *
  * Needed when the server's veth end leads to an Open vSwitch bridge with the userspace (`netdev`)
  * datapath: the kernel leaves the checksum of locally sent UDP to the "hardware" (veth offload),

@@ -8,7 +8,7 @@
  */
 import type { Host } from "../host.ts";
 import { inNetns } from "../exec/netns_argv.ts";
-import { frrDir } from "../primitives/frr.ts";
+import { withVtySocket } from "../lab/vtysh.ts";
 import { labDir } from "../state.ts";
 import type { LabState } from "../lab/lab_state.ts";
 import type { GraphLink } from "../lab/graph_model.ts";
@@ -55,11 +55,10 @@ export async function nodeDetails(host: Host, state: LabState, node: string): Pr
   };
   const routing = state.lab.nodes[node]?.routing;
   if (routing) {
-    const socket = frrDir(labDir(host.stateRoot, state.lab.name), node);
+    const stateDir = labDir(host.stateRoot, state.lab.name);
     const vtysh = async (command: string) => {
-      const r = await host.runner.run(["vtysh", "--vty_socket", socket, "-c", command], {
-        allowFailure: true,
-      });
+      const argv = withVtySocket(state.lab, node, ["vtysh", "-c", command], stateDir);
+      const r = await host.runner.run(argv, { allowFailure: true });
       try {
         return JSON.parse(r.stdout);
       } catch {

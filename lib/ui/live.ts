@@ -4,8 +4,9 @@
  * lab's OVS flows, bonds and mirrors (lib/lab/status_ovs.ts). Read from the kernel and OVS, never
  * from the description.
  *
- * The work is bounded: one `ip -s -j link show` and one `tc -j qdisc show` per namespace of the
- * lab (every interface at once), one `ip -s -j link show` for the lab's root side, at most
+ * The work is bounded: one `ip -s -j link show`, one `tc -j qdisc show` and one `nft -j list tables`
+ * (the impairments, read as `netkit status` reads them: lib/lab/impairments.ts) per namespace of
+ * the lab and for its root side (every interface at once), at most
  * {@link READS_AT_ONCE} at a time; a lab is read at most once per {@link MIN_INTERVAL_MS} whoever
  * asks (a request that comes sooner gets the sample being read or the last one), and OVS is asked
  * every {@link OVS_INTERVAL_MS}.
@@ -18,6 +19,7 @@ import { pool } from "../plan/schedule.ts";
 import type { LabState } from "../lab/lab_state.ts";
 import type { LabGraph } from "../lab/graph_model.ts";
 import { type OvsFeatureStatus, ovsFeatureStatus } from "../lab/status_ovs.ts";
+import { readImpairments } from "../lab/impairments.ts";
 
 /** One link end, live. */
 interface EndLive {
@@ -33,7 +35,7 @@ interface EndLive {
   rxBps: number;
   /** Bits per second sent since the last sample. */
   txBps: number;
-  /** The qdiscs that impair it (`tbf`, `netem ...`), when any. */
+  /** What impairs it, in words (lib/lab/impairments.ts, as `netkit status` says it), when any. */
   impaired?: string;
 }
 
@@ -64,15 +66,6 @@ interface IpLink {
   };
 }
 
-interface TcQdisc {
-  kind: string;
-  dev?: string;
-  handle?: string;
-  root?: boolean;
-  parent?: string;
-  options?: Record<string, unknown>;
-}
-
 /** Parses `ip -s -j link show` output; nothing on a failed read. */
 function parseLinks(text: string): Map<string, IpLink> {
   try {
@@ -81,36 +74,6 @@ function parseLinks(text: string): Map<string, IpLink> {
   } catch {
     return new Map();
   }
-}
-
-/** The qdiscs that impair each device: `tc -j qdisc show`'s non-default ones. */
-function parseImpaired(text: string): Map<string, string> {
-  let rows: TcQdisc[] = [];
-  try {
-    rows = JSON.parse(text || "[]") as TcQdisc[];
-  } catch { /* no impairments known */ }
-  const out = new Map<string, string[]>();
-  for (const q of rows) {
-    if (!q.dev || !["tbf", "netem", "htb"].includes(q.kind)) continue;
-    const o = q.options ?? {};
-    const what = [q.kind];
-    if (q.kind === "tbf" && typeof o.rate === "number") what.push(`${(o.rate * 8) / 1e6} Mbit/s`);
-    if (q.kind === "netem") {
-      const delay = (o.delay as { delay?: number } | undefined)?.delay;
-      if (typeof delay === "number" && delay > 0) {
-        what.push(`delay ${+(delay * 1000).toFixed(1)}ms`);
-      }
-      if (typeof o.loss === "number" && o.loss > 0) {
-        what.push(`loss ${+(o.loss * 100).toFixed(2)}%`);
-      }
-      if (typeof o.loss_random === "number") {
-        what.push(`loss ${+(o.loss_random * 100).toFixed(2)}%`);
-      }
-    }
-    if (!out.has(q.dev)) out.set(q.dev, []);
-    out.get(q.dev)!.push(what.join(" "));
-  }
-  return new Map([...out].map(([dev, w]) => [dev, w.join(", ")]));
 }
 
 /** Where each end of the picture lives: a namespace (a node's), or the lab's root side. */
@@ -165,14 +128,11 @@ export class LiveReader {
     const argvIn = (ns: string | undefined, argv: string[]) =>
       ns === undefined ? argv : inNetns(ns, argv);
     const reads = await pool(places, READS_AT_ONCE, async ([ns]) => {
-      const [links, tc] = await Promise.all([
+      const [links, impaired] = await Promise.all([
         runner.run(argvIn(ns, ["ip", "-s", "-j", "link", "show"]), { allowFailure: true }),
-        runner.run(argvIn(ns, ["tc", "-j", "qdisc", "show"]), { allowFailure: true }),
+        readImpairments(runner, ns),
       ]);
-      return {
-        links: parseLinks(links.code === 0 ? links.stdout : ""),
-        impaired: parseImpaired(tc.code === 0 ? tc.stdout : ""),
-      };
+      return { links: parseLinks(links.code === 0 ? links.stdout : ""), impaired };
     });
     const at = Date.now();
     const ends: Record<string, EndLive> = {};

@@ -28,6 +28,12 @@ import {
   parseRate,
 } from "../../lib/units.ts";
 import { shellLine } from "../../lib/exec/shell.ts";
+import { describeImpairments } from "../../lib/lab/impairments.ts";
+import { labStatus } from "../../lib/lab/status.ts";
+import { LiveReader } from "../../lib/ui/live.ts";
+import type { Host } from "../../lib/host.ts";
+import type { LabState } from "../../lib/lab/lab_state.ts";
+import type { LabGraph } from "../../lib/lab/graph_model.ts";
 import { checkImpairChange, type ImpairChange } from "../../lib/lab/impair_change.ts";
 import { impairSettings } from "../../lib/ui/control.ts";
 
@@ -373,4 +379,65 @@ Deno.test("one check of an impairment change, for the command line and the page 
   assertThrows(() => impairSettings({ rate: "10 bytes" }), UsageError);
   assertEquals(impairSettings({ clear: true }).clear, true);
   assertThrows(() => checkImpairChange({ loss: "200%" }, field), UsageError);
+});
+
+Deno.test("netkit status and netkit ui read a link's impairments the same way", async () => {
+  // What iproute2's tc -j and nft -j print for netem delay 20ms 5ms loss 2% with tbf under it,
+  // an OVS QoS's htb, and a loss table of netkit's own (a kernel without netem).
+  const tc = JSON.stringify([
+    { kind: "noqueue", handle: "0:", dev: "lo", root: true, options: {} },
+    {
+      kind: "netem",
+      handle: "1:",
+      dev: "eth1",
+      root: true,
+      options: {
+        limit: 1000,
+        delay: { delay: 0.02, jitter: 0.005, correlation: 0 },
+        "loss-random": { loss: 0.02, correlation: 0 },
+        ecn: false,
+        gap: 0,
+      },
+    },
+    { kind: "tbf", handle: "8001:", dev: "eth1", parent: "1:1", options: { rate: 1250000 } },
+    { kind: "htb", handle: "1:", dev: "br-p1", root: true, options: { r2q: 10 } },
+    { kind: "fq_codel", handle: "0:", dev: "eth0", root: true, options: {} },
+  ]);
+  const nft = JSON.stringify({
+    nftables: [
+      { metainfo: { version: "1.0.6" } },
+      { table: { family: "inet", name: "netkit-loss-eth2", handle: 1 } },
+      { table: { family: "ip", name: "nat", handle: 2 } },
+    ],
+  });
+  const want = new Map([
+    ["eth1", "delay 20 ms ± 5 ms, loss 2%, rate 10 Mbit/s"],
+    ["br-p1", "OVS QoS (htb)"],
+    ["eth2", "random loss (nftables)"],
+  ]);
+  assertEquals(describeImpairments(tc, nft), want);
+  assertEquals(describeImpairments("not json", ""), new Map());
+  const runner = new RecordingRunner((argv) =>
+    argv.includes("tc")
+      ? { code: 0, stdout: tc, stderr: "" }
+      : argv.includes("nft")
+      ? { code: 0, stdout: nft, stderr: "" }
+      : argv.includes("link")
+      ? { code: 0, stdout: JSON.stringify([{ ifname: "eth1" }, { ifname: "eth2" }]), stderr: "" }
+      : undefined
+  );
+  const host = { runner, stateRoot: "/nonexistent" } as unknown as Host;
+  const state = { lab: validateLab({ name: "l", nodes: { r: {} } }), status: "up" } as LabState;
+  const status = (await labStatus(host, state)).impairments;
+  assertEquals(
+    status.map((i) => [i.interface, i.impairment]),
+    [...want],
+    "netkit status",
+  );
+  const graph = {
+    links: [{ a: { owner: "r", ifname: "eth1" }, b: { owner: "r", ifname: "eth2" } }],
+  };
+  const live = await new LiveReader(host).read(state, graph as unknown as LabGraph);
+  assertEquals(live.ends["r:eth1"]?.impaired, want.get("eth1"), "netkit ui");
+  assertEquals(live.ends["r:eth2"]?.impaired, want.get("eth2"), "netkit ui");
 });

@@ -16,7 +16,10 @@ import {
 } from "../../mod.ts";
 import { shownArgv, type Step, type WriteAction } from "../../lib/plan/step.ts";
 import { FRR_RUN_SCRIPT } from "../../lib/primitives/frr.ts";
-import { withVtySocket } from "../../lib/cli/exec.ts";
+import { withVtySocket } from "../../lib/lab/vtysh.ts";
+import { nodeDetails } from "../../lib/ui/details.ts";
+import { resolveHost } from "../../lib/host.ts";
+import { RecordingRunner } from "../../lib/exec/runner.ts";
 import { LabFileError } from "../../lib/lab/file.ts";
 
 const plan = (name: string, options: Record<string, unknown> = {}) =>
@@ -195,6 +198,19 @@ Deno.test("netkit exec NODE -- vtysh is pointed at the node's own sockets", () =
   // Hosts and other commands are left alone.
   assertEquals(withVtySocket(lab, "h1", ["vtysh"], dir), ["vtysh"]);
   assertEquals(withVtySocket(lab, "r1", ["ip", "route"], dir), ["ip", "route"]);
+});
+
+Deno.test("netkit ui's node details ask FRR through the same vtysh argv as netkit exec", async () => {
+  const lab = validateLab(getRecipe("ospf-triangle").build());
+  const host = resolveHost({ stateRoot: "/run/netkit", runner: new RecordingRunner() });
+  const state = { lab, status: "up", createdAt: "2026-01-01T00:00:00Z" } as const;
+  await nodeDetails(host, state, "r1");
+  const vtysh = (host.runner as RecordingRunner).commands.map((c) => c.argv)
+    .filter((argv) => argv.includes("vtysh"));
+  const dir = "/run/netkit/labs/ospf-triangle";
+  assertEquals(vtysh, [
+    withVtySocket(lab, "r1", ["vtysh", "-c", "show ip ospf neighbor json"], dir),
+  ]);
 });
 
 /** A routed lab to break, one field at a time. */

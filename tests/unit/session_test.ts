@@ -7,6 +7,8 @@ import {
   addAddress,
   bridgeAttach,
   createNs,
+  dhcp,
+  dhcpChecksumFill,
   dhcpClient,
   ipForward,
   linkUp,
@@ -47,6 +49,24 @@ Deno.test("finishSteps() keeps what the caller said, and steps with nothing left
   assertEquals(ns, plain);
   const [half] = finishSteps([ovsAddBridge("br1", { datapathType: "system" })], context);
   assertMatch(argvs([half!]), /netkit-lab=scr.*datapath_type=system/);
+});
+
+Deno.test("finishSteps() puts a DHCP server's checksum rule before it, once, on netdev only", () => {
+  const server = () =>
+    dhcp("rt", { interface: "eth0", range: ["10.0.0.2", "10.0.0.9"], stateDir: "/s" });
+  const fill = "mangle:rt/POSTROUTING/dhcp-checksum/eth0";
+  const netdev = finishSteps([server()], context);
+  assertEquals(netdev.map((s) => s.key), [fill, "daemon:dnsmasq@rt/eth0"]);
+  assertMatch(argvs(netdev), /"netkit:scr","-j","CHECKSUM"/);
+  const system = finishSteps([server()], { ...context, datapathType: "system" });
+  assertEquals(system.map((s) => s.key), ["daemon:dnsmasq@rt/eth0"]);
+  // Already there: added by the script itself, or by an earlier lab.add().
+  const mine = finishSteps([dhcpChecksumFill("rt", "eth0"), server()], context);
+  assertEquals(mine.map((s) => s.key), [fill, "daemon:dnsmasq@rt/eth0"]);
+  const again = finishSteps([server()], context, new Set([fill]));
+  assertEquals(again.map((s) => s.key), ["daemon:dnsmasq@rt/eth0"]);
+  // A step the script gave twice still runs twice (and fails the way it would anyway).
+  assertEquals(finishSteps([createNs("a"), createNs("a")], context).length, 2);
 });
 
 Deno.test("the named forms build the same steps as the deprecated positional ones", () => {
