@@ -49,7 +49,7 @@ function pingArgv(from: string, to: string, reach: boolean): string[] {
 }
 
 /** What one ping saw. */
-export interface PingOutcome {
+interface PingOutcome {
   /** Whether some probe was answered. */
   reached: boolean;
   /** The round trip of the answers in milliseconds (their average), when one came back. */
