@@ -108,13 +108,12 @@ docs: deps
 	"$(DENO)" run -A tools/lab_reference.ts > docs/lab-file-reference.md
 
 # The library in one file (dist/netkit.js) and the CLI's code-split build (dist/netkit-cli/). What a
-# command does not use stays out of its start: Node's compatibility layer (15-25 ms) and elkjs. So
-# the yaml package comes as the ES module build it gives other platforms than Node (the same code;
-# its Node build asks for node:process and node:buffer as it loads): made first, then put in place
-# of the package by an import map; and tools/defer_chunks.ts rewrites what deno bundle makes eager.
+# command does not use stays out of its start (Node's compatibility layer, 15-25 ms; elkjs): the
+# bundles take plain-JavaScript packages for the Node built-ins netkit imports and yaml's ES module
+# build (build/bundle_imports.ts writes the import map), and tools/defer_chunks.ts rewrites what
+# deno bundle makes eager.
 define BUILD_BUNDLES
-"$(DENO)" bundle --quiet --platform=browser -o dist/yaml-esm.js lib/deps/yaml.ts
-printf '{ "imports": { "%s": "./yaml-esm.js" } }\n' "$$(grep -o 'npm:yaml@[0-9.]*' lib/deps/yaml.ts)" > dist/bundle-imports.json
+"$(DENO)" run -A build/bundle_imports.ts dist
 "$(DENO)" bundle --quiet --platform=deno --import-map dist/bundle-imports.json -o dist/netkit.js bundle.ts
 "$(DENO)" run -A tools/defer_chunks.ts dist/netkit.js
 chmod 0755 dist/netkit.js # it starts with #!: ./netkit.js runs where Deno is on PATH

@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { join } from "./path.ts";
+import { join } from "node:path";
 import { type Host, requireRoot, resolveHost } from "./host.ts";
 import { Executor } from "./plan/executor.ts";
 import { Journal } from "./plan/journal.ts";

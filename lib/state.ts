@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { dirname, join } from "./path.ts";
+import { dirname, join } from "node:path";
 import { checkLabName } from "./names.ts";
 
 /**

@@ -21,7 +21,7 @@
  *
  * @module
  */
-import { join } from "../lib/path.ts";
+import { join } from "node:path";
 
 /** Rewrites `import("./NAME-HASH.js")` in the chunks of `dir`; returns how many it rewrote. */
 export function deferChunks(dir: string, names: readonly string[]): number {

@@ -11,7 +11,7 @@ import type { Host } from "../host.ts";
 import type { Step } from "../plan/step.ts";
 import { Journal } from "../plan/journal.ts";
 import { pingFrom } from "./ping.ts";
-import { join } from "../path.ts";
+import { join } from "node:path";
 import { Executor } from "../plan/executor.ts";
 import type { OvsTarget } from "../ovs/target.ts";
 import { ovsList } from "../ovs/query.ts";

@@ -1,18 +1,19 @@
 /**
  * The command line's grammar, as data: each subcommand's arguments and options
  * ({@link CliCommand}), read by the parser here, by `--help`, by the completion scripts
- * (lib/cli/completions.ts) and by the manual page (lib/cli/man.ts). Options are parsed by Node's
- * `parseArgs` (strict: an unknown option is an error; the package of it, lib/deps/parseargs.ts);
- * this module adds what it leaves to its caller: subcommands, required and surplus arguments,
- * choices, and the help text. A `--no-X` option is declared to it as an option of its own, so
- * only the form the command declares is known.
+ * (lib/cli/completions.ts) and by the manual page (lib/cli/man.ts). Options are parsed by
+ * `parseArgs` of `node:util` (strict: an unknown option is an error; in the bundles, the Node.js
+ * project's package of it, build/node_builtins/util.ts, which has no `allowNegative` and no
+ * need of it: a `--no-X` option is declared to it as an option of its own, so only the form the
+ * command declares is known); this module adds what it leaves to its caller: subcommands,
+ * required and surplus arguments, choices, and the help text.
  *
  * Why not a CLI framework: measured in the installed CLI (bench/RESULTS.md), loading commander
  * cost every command about 15 ms of its start, more than the rest of `netkit down`'s own code.
  *
  * @module
  */
-import { parseArgs } from "../deps/parseargs.ts";
+import { parseArgs } from "node:util";
 import { UsageError } from "../errors.ts";
 
 /** A positional argument. */

@@ -21,7 +21,7 @@
  *
  * @module
  */
-import { dirname, join, resolve } from "../path.ts";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { UsageError } from "../errors.ts";
 import { libraryUrl } from "./run.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { join } from "../path.ts";
+import { join } from "node:path";
 import type { CliFlags } from "./command_line.ts";
 import { ExitCode, UsageError } from "../errors.ts";
 import type { Environment, Host } from "../host.ts";

@@ -23,7 +23,7 @@
 import { ExitCode, UsageError } from "../errors.ts";
 import type { Host } from "../host.ts";
 import { pathToFileURL } from "node:url";
-import { dirname, join, resolve } from "../path.ts";
+import { dirname, join, resolve } from "node:path";
 import { type SelfProgram, selfProgram } from "../multihost/program.ts";
 import { parse, type ParseError } from "../deps/jsonc_parser.ts";
 

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { dirname, resolve } from "../path.ts";
+import { dirname, resolve } from "node:path";
 import { checkLab, type CheckResult } from "../check/probes.ts";
 import { junitReport, tapReport } from "../check/report.ts";
 import { CheckFailedError, UsageError } from "../errors.ts";

@@ -1,8 +1,8 @@
 /**
- * @pkgjs/parseargs, the Node.js project's own `util.parseArgs` as a package (lib/cli/command_line.ts):
- * the same parser without `node:util`, whose import loads Node's compatibility layer at every
- * command's start (bench/RESULTS.md). It predates `allowNegative`: `--no-X` forms are declared as
- * options of their own. Typed by `node:util`'s declaration (a type-only import: nothing loads).
+ * @pkgjs/parseargs, the Node.js project's own `util.parseArgs` as a package: `node:util`'s
+ * `parseArgs` in the bundles (build/node_builtins/util.ts). It predates `allowNegative`, so
+ * lib/cli/command_line.ts declares `--no-X` forms as options of their own. Typed by `node:util`'s
+ * declaration (a type-only import: nothing loads).
  *
  * @module
  */

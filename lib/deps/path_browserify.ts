@@ -1,5 +1,6 @@
 /**
- * path-browserify, Node's own POSIX `path` code as plain JavaScript (lib/path.ts).
+ * path-browserify, Node's own POSIX `path` code as plain JavaScript: `node:path` in the bundles
+ * (build/node_builtins/path.ts).
  *
  * @module
  */

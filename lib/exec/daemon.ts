@@ -25,7 +25,7 @@
  *
  * @module
  */
-import { basename } from "../path.ts";
+import { basename } from "node:path";
 import type { Runner } from "./runner.ts";
 import { sleep } from "../units.ts";
 

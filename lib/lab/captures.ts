@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { join } from "../path.ts";
+import { join } from "node:path";
 import { captureFiles } from "../primitives/capture.ts";
 import { captureDir, capturesRoot, labDir } from "../state.ts";
 import type { Lab } from "./schema.ts";

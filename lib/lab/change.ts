@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { join } from "../path.ts";
+import { join } from "node:path";
 import { UsageError } from "../errors.ts";
 import { type Host, requireRoot } from "../host.ts";
 import { Executor } from "../plan/executor.ts";

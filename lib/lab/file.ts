@@ -47,7 +47,7 @@ import { MAX_YAML_DEPTH, yamlLimitProblems } from "./yaml_limits.ts";
 import { type ClabOptions, clabToLab, isClabDocument, isClabFileName } from "./clab.ts";
 import type { BoundFileReader } from "./clab_frr.ts";
 import { FRR_CONFIG_MAX_BYTES } from "./frr_config.ts";
-import { dirname, isAbsolute, join, resolve } from "../path.ts";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 
 /** The largest lab file netkit reads, in bytes (1 MiB). */
 export const MAX_LAB_FILE_BYTES = 1024 * 1024;

@@ -46,7 +46,7 @@
  *
  * @module
  */
-import { normalize } from "../path.ts";
+import { normalize } from "node:path";
 import { IFNAME_MAX_BYTES, NAME_MAX_BYTES } from "../names.ts";
 import { labCookieMark, labUuid } from "../ovs/ids.ts";
 import {

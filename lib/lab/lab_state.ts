@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { join } from "../path.ts";
+import { join } from "node:path";
 import type { Host } from "../host.ts";
 import { checkLabName, checkNsName } from "../names.ts";
 import type { OvsTarget } from "../ovs/target.ts";

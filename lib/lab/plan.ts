@@ -38,7 +38,7 @@ import { uplink, type UplinkOptions } from "../primitives/uplink.ts";
 import { linkMtu, ovsMtu, vxlanLink, vxlanSourceFilter } from "../primitives/vxlan.ts";
 import { impair, NetemMissingError, netemOnlyField } from "../primitives/impair.ts";
 import { capture } from "../primitives/capture.ts";
-import { join } from "../path.ts";
+import { join } from "node:path";
 import { UsageError } from "../errors.ts";
 import type { Lab } from "./schema.ts";
 import { layoutOf } from "./validate.ts";

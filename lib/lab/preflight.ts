@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { join } from "../path.ts";
+import { join } from "node:path";
 import { UsageError } from "../errors.ts";
 import type { Runner } from "../exec/runner.ts";
 import type { Host } from "../host.ts";

@@ -27,7 +27,7 @@
  *
  * @module
  */
-import { join } from "../path.ts";
+import { join } from "node:path";
 import { UsageError } from "../errors.ts";
 import { withFileLock } from "../state.ts";
 import { CommandError, type Runner } from "../exec/runner.ts";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { join } from "../path.ts";
+import { join } from "node:path";
 import { UsageError } from "../errors.ts";
 import { type Host, requireRoot, resolveHost } from "../host.ts";
 import { InterruptedError, StepError } from "../plan/executor.ts";

@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { join } from "../path.ts";
+import { join } from "node:path";
 import { UsageError } from "../errors.ts";
 import { checkNsName, fnv1a32, NAME_MAX_BYTES } from "../names.ts";
 import { type OvsTarget, ovsTarget } from "../ovs/target.ts";

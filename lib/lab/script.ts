@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { dirname, join } from "../path.ts";
+import { dirname, join } from "node:path";
 import { scriptLine } from "../exec/shell.ts";
 import type { Host } from "../host.ts";
 import { type Action, type OvsRemoveAction, shownArgv, type Step } from "../plan/step.ts";

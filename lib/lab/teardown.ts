@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { join } from "../path.ts";
+import { join } from "node:path";
 import { type Host, requireRoot, resolveHost } from "../host.ts";
 import { Journal, type JournalEntry } from "../plan/journal.ts";
 import { releasePrivateOvs, stopPrivateOvsIfSoleUser } from "../ovs/instance.ts";

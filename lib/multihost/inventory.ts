@@ -25,7 +25,7 @@
  *
  * @module
  */
-import { dirname, isAbsolute, resolve } from "../path.ts";
+import { dirname, isAbsolute, resolve } from "node:path";
 import { isMap, LineCounter, parseDocument } from "../deps/yaml.ts";
 import * as z from "../deps/zod.ts";
 import { UsageError } from "../errors.ts";

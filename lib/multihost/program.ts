@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { basename, dirname, join } from "../path.ts";
+import { basename, dirname, join } from "node:path";
 import { createHash } from "node:crypto";
 import { UsageError } from "../errors.ts";
 import type { Runner } from "../exec/runner.ts";

@@ -39,7 +39,7 @@ import type { LabStatus } from "../lab/status.ts";
 import type { CheckResult } from "../check/probes.ts";
 import { multihostRecordDir, withFileLock } from "../state.ts";
 import { checkLabName } from "../names.ts";
-import { join } from "../path.ts";
+import { join } from "node:path";
 import { DEFAULT_CACHE, describeHost, type HostSpec, type Inventory } from "./inventory.ts";
 import type { PartMessage, PartRequest } from "./part.ts";
 import {

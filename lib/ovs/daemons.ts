@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { join } from "../path.ts";
+import { join } from "node:path";
 import { cmd, type Step } from "../plan/step.ts";
 
 /** Options for {@link ovsDaemonSteps}. */

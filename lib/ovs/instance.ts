@@ -27,7 +27,7 @@
  *
  * @module
  */
-import { dirname, join } from "../path.ts";
+import { dirname, join } from "node:path";
 import type { Runner } from "../exec/runner.ts";
 import { daemonPid } from "../exec/daemon.ts";
 import type { Host } from "../host.ts";

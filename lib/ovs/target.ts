@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { join } from "../path.ts";
+import { join } from "node:path";
 
 /** An OVS that netkit can talk to. */
 export interface OvsTarget {

@@ -30,7 +30,7 @@ import { addressOvs, type OvsTarget, vsctl } from "../ovs/target.ts";
 import { recordDaemon, stopDaemon } from "../exec/daemon.ts";
 import type { Journal, JournalEntry } from "./journal.ts";
 import { type Action, isRun, type OvsRemoveAction, type RunAction, type Step } from "./step.ts";
-import { dirname } from "../path.ts";
+import { dirname } from "node:path";
 import { ipBatchArgv, sysctlArgv } from "../exec/netns_argv.ts";
 import {
   deletedBridges,

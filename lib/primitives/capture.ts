@@ -24,7 +24,7 @@
  *
  * @module
  */
-import { join } from "../path.ts";
+import { join } from "node:path";
 import { checkIfname, checkNsName } from "../names.ts";
 import { cmd, inNs, ip, type Step } from "../plan/step.ts";
 

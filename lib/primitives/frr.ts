@@ -40,7 +40,7 @@
  *
  * @module
  */
-import { join } from "../path.ts";
+import { join } from "node:path";
 import { familyOf } from "../addr.ts";
 import { checkIfname, checkNsName } from "../names.ts";
 import { cmd, inNs, type Step } from "../plan/step.ts";

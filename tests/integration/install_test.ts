@@ -41,6 +41,27 @@ const DOCS = [
   "examples/clab/routed.clab.yml",
 ].map((f) => DOC + f);
 
+/**
+ * The `node:` modules imported by the chunks `entries` of the code-split build in `dir`, and by
+ * the chunks they import statically (`import ... from "./chunk.js"`), as "CHUNK imports MODULE".
+ */
+async function nodeImportsFrom(dir: string, entries: string[]): Promise<string[]> {
+  const found: string[] = [];
+  const seen = new Set<string>();
+  const visit = async (chunk: string) => {
+    if (seen.has(chunk)) return;
+    seen.add(chunk);
+    const text = await Deno.readTextFile(`${dir}/${chunk}`);
+    for (const [, spec] of text.matchAll(/^(?:import|export)\s[^;]*?\sfrom\s+"([^"]+)"/gms)) {
+      if (spec!.startsWith("node:")) found.push(`${chunk} imports ${spec}`);
+      else if (spec!.startsWith("./")) await visit(spec!.slice(2));
+    }
+    for (const [, spec] of text.matchAll(/^import\s+"(\.\/[^"]+)"/gm)) await visit(spec!.slice(2));
+  };
+  for (const e of entries) await visit(e);
+  return found.sort();
+}
+
 const SHARED = [
   "share/bash-completion/completions/netkit",
   "share/fish/vendor_completions.d/netkit.fish",
@@ -84,9 +105,16 @@ Deno.test(
         assertMatch(launcher, new RegExp(`exec '${prefix}/lib/netkit/deno' run `));
         assert(files.includes("lib/netkit/deno"), `no Deno beside the bundle: ${files}`);
         assert(files.includes("lib/netkit/netkit.js"), `no bundle: ${files}`);
-        // What would load Node's compatibility layer at every start is not there (Makefile,
-        // BUILD_BUNDLES): node:module imported at the top, yaml's Node build (which asks for
-        // node:process as it loads) in place of its ES module build.
+        // Nothing loads Node's compatibility layer as a command starts (Makefile, BUILD_BUNDLES;
+        // build/bundle_imports.ts): no node: module among what the CLI's start and its everyday
+        // commands import, node:module not at the top of a chunk, not yaml's Node build (which
+        // asks for node:process as it loads).
+        const cli = `${prefix}/lib/netkit/netkit-cli`;
+        const commands = files.filter((f) =>
+          /^lib\/netkit\/netkit-cli\/(up|down|status|validate|exec)-\w+\.js$/.test(f)
+        ).map((f) => f.slice("lib/netkit/netkit-cli/".length));
+        assertEquals(commands.length, 5, files.join("\n"));
+        assertEquals(await nodeImportsFrom(cli, ["main.js", ...commands]), []);
         const scripts = files.filter((f) => /^lib\/netkit\/(netkit-cli\/.*|netkit)\.js$/.test(f));
         for (const f of scripts) {
           const text = await Deno.readTextFile(`${prefix}/${f}`);
