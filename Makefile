@@ -108,10 +108,10 @@ docs: deps
 	"$(DENO)" run -A tools/lab_reference.ts > docs/lab-file-reference.md
 
 # The library in one file (dist/netkit.js) and the CLI's code-split build (dist/netkit-cli/). What a
-# command does not use stays out of its start (Node's compatibility layer, 15-25 ms; elkjs): the
-# bundles take plain-JavaScript packages for the Node built-ins netkit imports and yaml's ES module
-# build (build/bundle_imports.ts writes the import map), and tools/defer_chunks.ts rewrites what
-# deno bundle makes eager.
+# command does not use stays out of its start (Node's compatibility layer, 15-25 ms; the other
+# commands' modules and elkjs): the bundles take plain-JavaScript packages for the Node built-ins
+# netkit imports and yaml's ES module build (build/bundle_imports.ts writes the import map), and
+# tools/defer_chunks.ts rewrites what deno bundle makes eager.
 define BUILD_BUNDLES
 "$(DENO)" run -A build/bundle_imports.ts dist
 "$(DENO)" bundle --quiet --platform=deno --import-map dist/bundle-imports.json -o dist/netkit.js bundle.ts
@@ -119,7 +119,7 @@ define BUILD_BUNDLES
 chmod 0755 dist/netkit.js # it starts with #!: ./netkit.js runs where Deno is on PATH
 rm -rf dist/netkit-cli
 "$(DENO)" bundle --quiet --platform=deno --import-map dist/bundle-imports.json --code-splitting --outdir dist/netkit-cli main.ts
-"$(DENO)" run -A tools/defer_chunks.ts dist/netkit-cli elkjs
+"$(DENO)" run -A tools/defer_chunks.ts dist/netkit-cli
 endef
 
 # One JS file with everything in it (works offline); see tests/integration/bundle_test.ts.
