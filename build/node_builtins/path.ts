@@ -1,8 +1,8 @@
 /**
  * `node:path` in the bundles (build/bundle_imports.ts): Node's own POSIX path code as plain
  * JavaScript (path-browserify), so that importing it does not load Node's compatibility layer.
- * `resolve` and `relative` start from `Deno.cwd()`: the package's would read Node's `process`,
- * which loads that layer too. Exports what netkit's modules import from `node:path`; one that
+ * `resolve` and `relative` start from `Deno.cwd()` when no segment is absolute (as Node's does):
+ * the package's would read Node's `process`, which loads that layer too. Exports what netkit's modules import from `node:path`; one that
  * imports more fails the build (esbuild: "No matching export").
  *
  * @module
@@ -22,6 +22,8 @@ export const normalize: (p: string) => string = path.normalize;
 
 /** An absolute path: the segments resolved right to left, from the working directory. */
 export function resolve(...segments: string[]): string {
+  // The working directory only when it is needed: it may be gone (a deleted directory).
+  if (segments.some((s) => path.isAbsolute(s))) return path.resolve(...segments);
   return path.resolve(Deno.cwd(), ...segments);
 }
 

@@ -111,12 +111,16 @@ function isDaemonOf(info: DaemonRecord, file: string, program: string): boolean 
   return named && basename(info.cmdline[0] ?? "") === program;
 }
 
-/** Options for {@link recordDaemon}. */
-interface RecordDaemonOptions {
+/** Options for {@link recordDaemon}, {@link daemonPid} and {@link stopDaemon}. */
+interface DaemonOptions {
   /** The record file. @default {@link recordFile}(pidFile) */
   record?: string | undefined;
   /** The file the daemon's command line names. @default pidFile */
   named?: string | undefined;
+}
+
+/** Options for {@link recordDaemon}. */
+interface RecordDaemonOptions extends DaemonOptions {
   /**
    * How long to wait for the pid file to name a live process: some daemons (ISC dhclient) let
    * the command that started them return just before they write it. @default 5000
@@ -165,12 +169,6 @@ export async function recordDaemon(
   await Deno.writeTextFile(record, JSON.stringify(info) + "\n", { createNew: true, mode: 0o600 });
 }
 
-/** Options for {@link daemonPid} and {@link stopDaemon}. */
-interface DaemonOptions {
-  /** The record file. @default {@link recordFile}(pidFile) */
-  record?: string | undefined;
-}
-
 /**
  * The pid of the daemon `program` whose pid file is `pidFile`, when that process still runs and
  * still is the daemon netkit started (see the module doc); otherwise undefined.
@@ -201,7 +199,7 @@ export async function daemonPid(
   }
   const pid = await pidIn(pidFile);
   const info = pid === undefined ? undefined : await processInfo(runner, pid);
-  return info && isDaemonOf(info, pidFile, program) ? pid : undefined;
+  return info && isDaemonOf(info, options.named ?? pidFile, program) ? pid : undefined;
 }
 
 /** Options for {@link stopDaemon}. */

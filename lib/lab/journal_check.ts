@@ -21,9 +21,10 @@
  *   with only the options netkit's rules use.
  * - `ip netns exec NS tc qdisc del dev X root`, `ip netns exec NS nft delete table inet
  *   netkit-loss-X`.
- * - `[ip netns exec NS] rmdir P`, `{ remove: P }`, `{ stopDaemon: P, program: PROG, record?: R }`:
- *   P (and R, the daemon's record, lib/exec/daemon.ts) in the lab's state directory, PROG a daemon
- *   netkit starts. Stopping a daemon by its pid file alone (`pkill -F P -x PROG`, `timeout N
+ * - `[ip netns exec NS] rmdir P`, `{ remove: P }`, `{ stopDaemon: P, program: PROG, record?: R,
+ *   named?: F }`: P (and R, the daemon's record, lib/exec/daemon.ts) in the lab's state directory,
+ *   F (the file a capture's tcpdump names) in the lab's capture directory, PROG a daemon netkit
+ *   starts. Stopping a daemon by its pid file alone (`pkill -F P -x PROG`, `timeout N
  *   pidwait -F P -x PROG`) is refused: a pid file may name a process that has taken the pid
  *   since, and every daemon netkit starts, packet captures included, is noted and stopped by its
  *   record. (No release of netkit wrote those forms; a lab brought up by a development build
@@ -108,6 +109,8 @@ interface JournalScope {
   marks: Set<string>;
   /** Directories whose files are the lab's (its state directory): absolute, normalized. */
   dirs: string[];
+  /** The directory of the lab's packet captures (`captures/LAB`), whose files tcpdump names. */
+  captures?: string | undefined;
   /** The run directory of the OVS the lab's bridges live in (their `BR.mgmt` sockets). */
   ovsRunDir?: string | undefined;
   /** The upper 32 bits (8 hex digits) of the lab's flow cookies (lib/ovs/ids.ts). */
@@ -119,7 +122,7 @@ export function journalScope(
   lab: string,
   dir: string,
   owned: OwnedNames = {},
-  more: Pick<JournalScope, "ovsRunDir" | "cookieMark"> = {},
+  more: Pick<JournalScope, "ovsRunDir" | "cookieMark" | "captures"> = {},
 ): JournalScope {
   return {
     lab,
@@ -141,6 +144,8 @@ interface RecordedPlace {
   ovsRunDir?: string | undefined;
   /** What a script's lab created (lib/session.ts). */
   owns?: OwnedNames | undefined;
+  /** The directory of its packet captures (not recorded: derived from the state root). */
+  captures?: string | undefined;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
@@ -185,6 +190,7 @@ export function labJournalScope(
   }, {
     ovsRunDir: place.ovsRunDir,
     cookieMark: flows ? labCookieMark(name) : undefined,
+    captures: place.captures,
   });
 }
 
@@ -350,6 +356,19 @@ class Check {
     return `${JSON.stringify(printable(p))} is outside the lab's state directory`;
   }
 
+  /**
+   * A file in the lab's capture directory: what a `stopDaemon`'s `named` may be (the file the
+   * daemon's command line must name; anything else could pick another daemon of the host).
+   */
+  capture(p: unknown): string | undefined {
+    const dir = this.scope.captures;
+    if (typeof p !== "string" || !p.startsWith("/") || normalize(p) !== p) {
+      return `${JSON.stringify(printable(String(p)))} is not a normalized absolute path`;
+    }
+    if (dir !== undefined && p.startsWith(`${dir}/`) && !CONTROL.test(p)) return undefined;
+    return `${JSON.stringify(printable(p))} is not a file of the lab's captures`;
+  }
+
   /** Why `name` is not a well-formed interface name (lib/reach.ts), or undefined. */
   #ifname(name: string | undefined): string | undefined {
     if (this.#wellFormed.has(name!)) return undefined;
@@ -381,7 +400,7 @@ function ifname(name: string | undefined): string | undefined {
 const MORE_FIELDS: Readonly<Record<string, readonly string[]>> = {
   argv: [],
   remove: [],
-  stopDaemon: ["program", "record"],
+  stopDaemon: ["program", "record", "named"],
   ovsRemove: ["name", "bridge", "lab"],
 };
 
@@ -408,7 +427,8 @@ function actionProblem(action: unknown, check: Check): string | undefined {
   if (kind === "stopDaemon") {
     if (!DAEMONS.has(action.program as string)) return "not a daemon netkit starts";
     const record = action.record === undefined ? undefined : check.path(action.record);
-    return check.path(action.stopDaemon) ?? record;
+    const named = action.named === undefined ? undefined : check.capture(action.named);
+    return check.path(action.stopDaemon) ?? record ?? named;
   }
   if (action.ovsRemove !== "bridge" && action.ovsRemove !== "port") return "not a bridge or port";
   const bridge = action.ovsRemove === "port" ? check.ovs(action.bridge as string) : undefined;

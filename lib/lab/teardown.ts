@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { type Host, requireRoot, resolveHost } from "../host.ts";
 import { Journal, type JournalEntry } from "../plan/journal.ts";
 import { releasePrivateOvs, stopPrivateOvsIfSoleUser } from "../ovs/instance.ts";
-import { checkStateFile, labDir, pruneStateRoot } from "../state.ts";
+import { captureDir, checkStateFile, labDir, pruneStateRoot } from "../state.ts";
 import {
   checkLabStateHeader,
   DamagedStateError,
@@ -26,18 +26,23 @@ import {
 } from "./lab_state.ts";
 import { checkJournal, labJournalScope, type SkippedLine } from "./journal_check.ts";
 
-/** The lab's own objects, from its `lab.json` (see lib/lab/journal_check.ts). */
-async function scopeOf(
+/**
+ * The lab's own objects, from its `lab.json` (see lib/lab/journal_check.ts); `captures` is its
+ * capture directory.
+ */
+function scopeOf(
   name: string,
   dir: string,
+  captures: string,
   read: { raw: unknown; path: string },
   state: LabStateHeader,
 ) {
   try {
-    return await labJournalScope(name, dir, (read.raw as { lab: unknown }).lab, {
+    return labJournalScope(name, dir, (read.raw as { lab: unknown }).lab, {
       sandbox: state.sandbox,
       ovsRunDir: state.ovs?.runDir,
       owns: state.owns,
+      captures,
     });
   } catch (error) {
     if (!(error instanceof TypeError)) throw error;
@@ -106,7 +111,10 @@ export async function downLab(name: string, options: { host?: Host } = {}): Prom
       await Deno.remove(dir, { recursive: true }).catch(() => {});
       return { removed: false, undone: 0, skipped: [] };
     }
-    const { entries, skipped } = checkJournal(records, await scopeOf(name, dir, read, state));
+    const { entries, skipped } = checkJournal(
+      records,
+      scopeOf(name, dir, captureDir(host.stateRoot, name), read, state),
+    );
     const executor = labExecutor(host, state);
     // The last lab on netkit's private OVS: stop the switch first and skip the ovs-vsctl undos.
     // Stopping removes its database, bridges and internal ports at once, where deleting hundreds

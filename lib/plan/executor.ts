@@ -186,7 +186,10 @@ async function runAction(
       named: action.named,
     });
   } else if ("stopDaemon" in action) {
-    await stopDaemon(runner, action.stopDaemon, action.program, { record: action.record });
+    await stopDaemon(runner, action.stopDaemon, action.program, {
+      record: action.record,
+      named: action.named,
+    });
   } else if ("ovsRemove" in action) {
     await removeMarked([action], runner, ovs);
   } else {

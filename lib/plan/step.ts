@@ -63,6 +63,11 @@ export interface StopDaemonAction {
   program: string;
   /** The record {@link RecordDaemonAction} wrote. @default `PIDFILE.netkit` */
   record?: string;
+  /**
+   * The file its command line names, when that is not the pid file ({@link RecordDaemonAction}):
+   * how the daemon is still told apart from another process of `program` should it have no record.
+   */
+  named?: string;
 }
 
 /**

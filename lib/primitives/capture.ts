@@ -13,9 +13,9 @@
  * command line, not the starter's.
  *
  * Should netkit be killed in the instant between starting tcpdump and noting it, there is no
- * record, and tcpdump names no pid file on its command line (start-stop-daemon writes it, `-m`),
- * so the undo leaves that capture alone rather than signal a process it cannot tell apart from
- * another tcpdump (lib/exec/daemon.ts); it ends at its frame limit or when its interface is deleted.
+ * record; tcpdump names no pid file on its command line (start-stop-daemon writes it, `-m`), but
+ * it names its pcap file, which is the lab's own: the undo stops the tcpdump that is `tcpdump`,
+ * runs as the pid file says and writes that very file (lib/exec/daemon.ts), and no other.
  *
  * Bounds (a lab file must not be able to fill `/run`, a tmpfs in memory): at most 1600 bytes of
  * each frame (`-s 1600`: every header, and whole frames up to the MTU; veth's TSO super-frames
@@ -104,7 +104,10 @@ export function capture(ns: string, ifname: string, options: CaptureOptions): St
       ])),
       { recordDaemon: files.pid, program: "tcpdump", named: files.pcap },
     ],
-    undo: [{ stopDaemon: files.pid, program: "tcpdump" }, { remove: files.pid }],
+    undo: [
+      { stopDaemon: files.pid, program: "tcpdump", named: files.pcap },
+      { remove: files.pid },
+    ],
     pidFile: files.pid,
   };
 }

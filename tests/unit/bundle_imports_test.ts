@@ -58,6 +58,20 @@ Deno.test("the stand-in for node:path gives node:path's answers", async () => {
   }
 });
 
+Deno.test("the stand-in for node:path resolves an absolute path when the working directory is gone", async () => {
+  const standIn = await import("../../build/node_builtins/path.ts");
+  const here = Deno.cwd();
+  const gone = await Deno.makeTempDir({ prefix: "netkit-cwd-" });
+  try {
+    Deno.chdir(gone);
+    await Deno.remove(gone);
+    assertEquals(standIn.resolve("/run/netkit", "lab.yaml"), "/run/netkit/lab.yaml");
+    assertEquals(standIn.resolve("x", "/abs"), "/abs");
+  } finally {
+    Deno.chdir(here);
+  }
+});
+
 Deno.test("the yaml entry is the version lib/deps/yaml.ts pins", async () => {
   const pinned = await Deno.readTextFile(new URL("lib/deps/yaml.ts", ROOT));
   assertEquals(yamlSpecifier(pinned), /"(npm:yaml@[^"]+)"/.exec(pinned)![1]);

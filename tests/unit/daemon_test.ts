@@ -171,6 +171,27 @@ Deno.test("without a record, only `program` naming this pid file on its command 
   });
 });
 
+Deno.test("without a record, a daemon whose command line names another file of its own (a capture's pcap) is found by that file", async () => {
+  await withTempDir("netkit-daemon-", async (dir) => {
+    const pidFile = `${dir}/tcpdump.pid`;
+    const pcap = `${dir}/eth0.pcap`;
+    // tcpdump's way: started by start-stop-daemon (which writes the pid file), it names its pcap.
+    const capture = spawn("sh", "-c", "read x", "sh", "-w", pcap);
+    try {
+      await Deno.writeTextFile(pidFile, `${capture.pid}\n`);
+      assertEquals(await daemonPid(runner, pidFile, "sh"), undefined); // not by the pid file
+      assertEquals(
+        await daemonPid(runner, pidFile, "sh", { named: `${dir}/other.pcap` }),
+        undefined,
+      );
+      assertEquals(await stopDaemon(runner, pidFile, "sh", { named: pcap }), true);
+      assertEquals((await capture.status).signal, "SIGTERM");
+    } finally {
+      await capture.dispose();
+    }
+  });
+});
+
 Deno.test("recordDaemon() waits a bounded time for the pid file (dhclient writes it just after its parent returns)", async () => {
   await withTempDir("netkit-daemon-", async (dir) => {
     const pidFile = `${dir}/d.pid`;

@@ -272,7 +272,11 @@ Deno.test("planLab(): a capture starts before the interface has an address, an i
   });
   // The undo stops tcpdump (checked against the record) and keeps the pcap file.
   assertEquals(cap.undo, [
-    { stopDaemon: "/run/netkit/labs/imp/tcpdump-a@eth0.pid", program: "tcpdump" },
+    {
+      stopDaemon: "/run/netkit/labs/imp/tcpdump-a@eth0.pid",
+      program: "tcpdump",
+      named: "/run/netkit/captures/imp/a/eth0.pcap",
+    },
     { remove: "/run/netkit/labs/imp/tcpdump-a@eth0.pid" },
   ]);
   // The pcap path comes from netkit, never from the lab file: a capture is a boolean.

@@ -150,6 +150,7 @@ Deno.test("checkJournal() runs every undo that netkit's plans write, sandboxed o
       }
       const scope = await labJournalScope(lab.name, dir, JSON.parse(JSON.stringify(lab)), {
         ovsRunDir,
+        captures: `${ROOT}/captures/${lab.name}`,
         ...(sandboxed ? { sandbox } : {}),
       });
       const { entries, skipped } = checkJournal(records(steps), scope);
@@ -164,7 +165,8 @@ Deno.test("checkJournal() runs every undo that netkit's plans write, sandboxed o
 Deno.test("checkJournal() skips, with a reason, what netkit never writes or what is not the lab's", async () => {
   const lab = validateLab(recipes.get("router")!.build({ prefix: "jc-" }));
   const dir = labDir(ROOT, lab.name);
-  const scope = await labJournalScope(lab.name, dir, lab, { ovsRunDir: `${ROOT}/ovs` });
+  const captures = `${ROOT}/captures/${lab.name}`;
+  const scope = await labJournalScope(lab.name, dir, lab, { ovsRunDir: `${ROOT}/ovs`, captures });
   const own = lab.bridges["jc-br-in"] ? "jc-br-in" : Object.keys(lab.bridges)[0]!;
   const node = Object.keys(lab.nodes)[0]!;
   const bad: [Action, RegExp][] = [
@@ -257,6 +259,16 @@ Deno.test("checkJournal() skips, with a reason, what netkit never writes or what
     [{ remove: "/etc/passwd" }, /outside the lab's state directory/],
     [{ remove: `${dir}/../other/lab.json` }, /not a normalized absolute path/],
     [{ stopDaemon: `${dir}/x.pid`, program: "init" }, /not a daemon netkit starts/],
+    // `named` picks the process by a file its command line names: only a file of the lab's
+    // captures, never e.g. the host dnsmasq's configuration.
+    [
+      { stopDaemon: `${dir}/x.pid`, program: "dnsmasq", named: "/etc/dnsmasq.conf" },
+      /not a file of the lab's captures/,
+    ],
+    [
+      { stopDaemon: `${dir}/x.pid`, program: "tcpdump", named: `${ROOT}/captures/other/a/e.pcap` },
+      /not a file of the lab's captures/,
+    ],
     [{ ovsRemove: "bridge", name: own, lab: "someone-else" }, /not a mark/],
     [{ ovsRemove: "bridge", name: "br-host", lab: lab.name }, /not an OVS bridge or port/],
     [{ argv: ["ovs-vsctl", "--if-exists", "del-br", "br-host"] }, /not an OVS bridge or port/],
