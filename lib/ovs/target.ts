@@ -31,11 +31,29 @@ export function ovsDbOf(ovs: OvsTarget | undefined): string | undefined {
   return ovs && ovs.kind !== "system" ? ovs.db : undefined;
 }
 
-/** `argv` addressed to `ovs`: an `ovs-vsctl` command gets its `--db=` (see the module doc). */
+/**
+ * How long an `ovs-vsctl` call to an OVS netkit runs may take (`--timeout`, seconds): a change
+ * waits until ovs-vswitchd has applied it, and netkit may stop that ovs-vswitchd (`down` of the
+ * last lab on it) while a call of a netkit killed mid-way still waits, which without a bound would
+ * wait for ever. Far above any of netkit's transactions (at most 64,000 characters of commands,
+ * about 1,000 ports: 2 s here).
+ */
+const OWN_OVS_TIMEOUT_S = 60;
+
+/**
+ * `argv` addressed to `ovs`: an `ovs-vsctl` command gets its `--db=` (see the module doc) and,
+ * for an OVS netkit runs, a `--timeout` unless it has one.
+ */
 export function addressOvs(argv: readonly string[], ovs: OvsTarget | undefined): string[] {
   const db = ovsDbOf(ovs);
   if (db === undefined || argv[0] !== "ovs-vsctl") return [...argv];
-  return ["ovs-vsctl", `--db=${db}`, ...argv.slice(1)];
+  const timed = argv.some((w) => w.startsWith("--timeout="));
+  return [
+    "ovs-vsctl",
+    `--db=${db}`,
+    ...(timed ? [] : [`--timeout=${OWN_OVS_TIMEOUT_S}`]),
+    ...argv.slice(1),
+  ];
 }
 
 /**

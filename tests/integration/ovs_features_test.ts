@@ -295,11 +295,11 @@ Deno.test(
       "ovs-flows":
         /^ovs-ofctl add-flow unix:\/run\/netkit\/ovs\/t9-br0\.mgmt cookie=0x[0-9a-f]{16},priority=100,ip,/m,
       "ovs-bond":
-        /^ovs-vsctl --db=\S+ add-bond t9-bra t9-bond0 t9-a1 t9-a2 bond_mode=active-backup lacp=off /m,
+        /^ovs-vsctl --db=\S+ --timeout=60 add-bond t9-bra t9-bond0 t9-a1 t9-a2 bond_mode=active-backup lacp=off /m,
       "ovs-mirror":
-        /^ovs-vsctl --db=\S+ -- --id=@out get port t9-mon-p -- --id=\S+ create mirror name=t9-m0 select-all=true/m,
+        /^ovs-vsctl --db=\S+ --timeout=60 -- --id=@out get port t9-mon-p -- --id=\S+ create mirror name=t9-m0 select-all=true/m,
       "ovs-qos":
-        /^ovs-vsctl --db=\S+ -- --id=\S+ create qos type=linux-htb other-config:max-rate=10000000 /m,
+        /^ovs-vsctl --db=\S+ --timeout=60 -- --id=\S+ create qos type=linux-htb other-config:max-rate=10000000 /m,
     };
     for (const [name, re] of Object.entries(expected)) {
       const dry = await netkit(["recipe", name, "--prefix", P, "--dry-run"]);

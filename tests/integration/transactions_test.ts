@@ -6,6 +6,7 @@
 import { resolveHost } from "../../lib/host.ts";
 import { assert, assertEquals, assertMatch, assertRejects } from "../helpers/assert.ts";
 import { assertHostUnchanged, isRoot, netkit, snapshot, useTestState } from "../helpers/host.ts";
+import { waitFor } from "../helpers/measure.ts";
 import { recipes, StepError, upLab, validateLab } from "../../mod.ts";
 import { planForHost } from "../../lib/lab/runtime.ts";
 
@@ -52,6 +53,19 @@ function prng(seed: number): () => number {
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
+/** The command lines of the ovs-vsctl processes that talk to the OVS under `stateDir`. */
+async function ovsClientsOf(stateDir: string): Promise<string[]> {
+  const found: string[] = [];
+  for await (const e of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    const argv = (await Deno.readTextFile(`/proc/${e.name}/cmdline`).catch(() => "")).split("\0");
+    if (argv[0]?.endsWith("ovs-vsctl") && argv.some((w) => w.includes(`${stateDir}/`))) {
+      found.push(`${e.name}: ${argv.join(" ")}`);
+    }
+  }
+  return found;
+}
+
 Deno.test("kill -9 at random points of a bring-up, then down: nothing is left", opts, async () => {
   const seed = Number(Deno.env.get("NETKIT_CRASH_SEED") ?? 20261123);
   const random = prng(seed);
@@ -86,6 +100,12 @@ Deno.test("kill -9 at random points of a bring-up, then down: nothing is left", 
     } else assertEquals(down.code, 0, context);
     await assertHostUnchanged(before, `seed ${seed} trial ${t}: ${name} killed after ${delay} ms`);
   }
+  // A netkit killed during an OVS change leaves that ovs-vsctl waiting for an ovs-vswitchd that
+  // down then stopped: bounded (--timeout, lib/ovs/target.ts), it is gone within its bound.
+  assert(
+    await waitFor(async () => (await ovsClientsOf(stateDir)).length === 0, 70_000),
+    `ovs-vsctl left behind: ${(await ovsClientsOf(stateDir)).join("\n")}`,
+  );
   console.log(
     `crash trials: ${trials} (seed ${seed}), ${midway} killed in the middle of a bring-up, host unchanged after each`,
   );
