@@ -9,7 +9,7 @@ DENO := $(shell command -v deno 2>/dev/null || echo $(CURDIR)/$(TOOLS_DIR)/node_
 # chromium: only the tests need it (netkit ui in a real browser, tests/integration/ui_test.ts);
 # tmux too (netkit console and exec driven as a person uses them, tests/integration/console_test.ts).
 APT_PACKAGES := iproute2 openvswitch-switch dnsmasq-base iptables nftables iputils-ping busybox tcpdump procps shellcheck iperf3 frr isc-dhcp-client openssh-server openssh-client util-linux chromium tmux
-NEEDED_TOOLS := ip ovs-vsctl ovs-ofctl ovs-vswitchd ovsdb-server dnsmasq iptables nft ping busybox tcpdump pkill pidwait shellcheck iperf3 /usr/lib/frr/zebra vtysh dhclient ssh ssh-keygen /usr/sbin/sshd unshare nsenter chromium tmux
+NEEDED_TOOLS := ip ovs-vsctl ovs-ofctl ovs-vswitchd ovsdb-server dnsmasq iptables nft ping busybox tcpdump pkill shellcheck iperf3 /usr/lib/frr/zebra vtysh dhclient ssh ssh-keygen /usr/sbin/sshd unshare nsenter chromium tmux
 
 # make install: where (PREFIX, DESTDIR for packaging) and what goes there.
 PREFIX ?= /usr/local

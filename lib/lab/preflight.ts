@@ -38,7 +38,6 @@ export const PACKAGE_OF: Record<string, string> = {
   tc: "iproute2",
   mkdir: "coreutils",
   unshare: "util-linux",
-  pidwait: "procps",
   dhclient: "isc-dhcp-client",
   vtysh: "frr",
   "/usr/lib/frr/zebra": "frr",

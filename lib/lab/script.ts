@@ -144,10 +144,6 @@ export function labScript(lab: Lab, options: LabScriptOptions): string {
         if (argv[0] === "pkill" && argv[1] === "-F") {
           return lines.map((l) => `[ ! -e ${scriptLine([argv[2]!])} ] || ${l}`);
         }
-        // Waiting for a daemon that is already gone: pidwait exits 1, which is fine.
-        if (argv.includes("pidwait")) {
-          return [`{ ${actionLines(a, options.ovs)[0]} || [ "$?" -eq 1 ]; } || failed=1`];
-        }
         return lines;
       }),
       "",

@@ -153,8 +153,6 @@ function isGone(error: unknown): boolean {
   if (!(error instanceof CommandError)) return false;
   // pkill exits 1 with nothing on stderr when no process matched.
   if (error.argv.includes("pkill") && error.code === 1) return true;
-  // pidwait (waiting for a stopped daemon to exit) exits 1 when no such process is left.
-  if (error.argv.includes("pidwait") && error.code === 1) return true;
   // ovs-appctl to a daemon that died without removing its control socket.
   if (error.argv[0] === "ovs-appctl" && /Connection refused/i.test(error.stderr)) return true;
   return GONE.some((re) => re.test(error.stderr));
